@@ -1,0 +1,183 @@
+"""The `flowc` command line. Each sub-command is a thin shell over a library function."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flowc import __version__
+from flowc.diagnostics import Diagnostic, Severity
+
+app = typer.Typer(
+    name="flowc",
+    help="Declarative IVR call flows: check, compile, draw, diff, simulate, test and serve them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"flowc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = None,
+) -> None:
+    """flowc: call flows as code."""
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def _sources(checked: list[object]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for c in checked:
+        doc = getattr(c, "doc", None)
+        if doc is not None:
+            out[doc.file] = doc.text
+        else:
+            file = getattr(c, "file", "")
+            try:
+                out[file] = Path(file).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                pass
+    return out
+
+
+def _exit_code(diags: list[Diagnostic], fail_on: Severity) -> int:
+    return 1 if any(d.severity >= fail_on for d in diags) else 0
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="Flow files or folders.")],
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.text,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="Lowest severity that fails the run.")
+    ] = FailOn.error,
+    select: Annotated[str | None, typer.Option(help="Comma-separated rule codes/prefixes.")] = None,
+    ignore: Annotated[str | None, typer.Option(help="Comma-separated rule codes to skip.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary.")] = False,
+) -> None:
+    """Validate and lint flow files. Exit 1 when a diagnostic reaches --fail-on, 2 on usage errors."""
+    from flowc.lint.config import ConfigError, load_config
+    from flowc.pipeline import check_file, find_flow_files
+    from flowc.render import RENDERERS, render_text
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    if select:
+        config.select = [s.strip() for s in select.split(",") if s.strip()]
+    if ignore:
+        config.ignore += [s.strip() for s in ignore.split(",") if s.strip()]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise _fail(f"no such file or folder: {', '.join(map(str, missing))}")
+    files = list(find_flow_files(paths))
+    results = []
+    show_progress = len(files) > 50 and sys.stderr.isatty()
+    if show_progress:
+        from rich.progress import track
+
+        iterator = track(files, description="checking", console=None, transient=True)
+    else:
+        iterator = iter(files)
+    for f in iterator:
+        results.append(check_file(f, config))
+    diags = [d for r in results for d in r.diagnostics]
+    if fmt is OutputFormat.text:
+        if not quiet and diags:
+            typer.echo(render_text(diags, _sources(results), colour=sys.stdout.isatty()))
+        counts = {s: sum(1 for d in diags if d.severity is s) for s in Severity}
+        summary = (
+            f"{len(files)} file(s) checked: {counts[Severity.ERROR]} error(s), "
+            f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} note(s)"
+        )
+        typer.echo(summary)
+    else:
+        typer.echo(RENDERERS[fmt.value](diags, _sources(results)), nl=False)
+    raise typer.Exit(_exit_code(diags, Severity[fail_on.value.upper()]))
+
+
+@app.command(name="compile")
+def compile_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Flow files or folders.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("build"),
+    target: Annotated[str, typer.Option(help="ir (default) or freeswitch.")] = "ir",
+) -> None:
+    """Compile flows to a versioned IR bundle (build/bundle.json + build/sourcemap.json)."""
+    from flowc.compiler.bundle import compile_paths
+
+    code = compile_paths(paths, out, target=target, echo=typer.echo)
+    raise typer.Exit(code)
+
+
+@app.command()
+def schema(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the JSON Schema.")
+    ] = Path("schemas/flow.schema.json"),
+    stdout: Annotated[bool, typer.Option("--stdout", help="Print instead of writing.")] = False,
+) -> None:
+    """Write the JSON Schema of flow files, for editors (validation and completion)."""
+    from flowc.schema import schema_text
+
+    text = schema_text()
+    if stdout:
+        typer.echo(text, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def rules(
+    code: Annotated[str | None, typer.Argument(help="Show one rule's documentation.")] = None,
+) -> None:
+    """List the lint rules, or explain one."""
+    from flowc.lint.registry import RULES
+
+    for rule in RULES:
+        if code is None:
+            first = rule.doc.splitlines()[0] if rule.doc else ""
+            typer.echo(f"{rule.code}  {rule.severity!s:7}  {first}")
+        elif rule.code.upper() == code.upper():
+            typer.echo(rule.doc)
+            return
+    if code is not None:
+        raise _fail(f"no rule {code}; `flowc rules` lists them")
+
+
+def run() -> None:
+    app()

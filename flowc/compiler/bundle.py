@@ -1,0 +1,66 @@
+"""Compile many flow files into one bundle folder: bundle.json (IR) + sourcemap.json."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from flowc.compiler.ir import compile_flow, dumps, make_bundle, source_map
+from flowc.diagnostics import Severity
+from flowc.lint.config import LintConfig, load_config
+from flowc.pipeline import Checked, check_file, find_flow_files
+from flowc.render import render_text
+
+
+def module_names(checked: Checked) -> dict[str, str]:
+    return {ref: mod.name for ref, mod in checked.modules.items() if mod is not None}
+
+
+def compile_checked(checked: Checked) -> tuple[dict[str, Any], dict[str, Any]]:
+    assert checked.flow is not None and checked.doc is not None
+    return compile_flow(checked.flow, module_names(checked)), source_map(checked.flow, checked.doc)
+
+
+def build_bundle(
+    paths: Sequence[Path], config: LintConfig | None = None
+) -> tuple[dict[str, Any] | None, list[Checked]]:
+    """Check and compile; the bundle is None when any file has an error."""
+    results = [check_file(f, config) for f in find_flow_files(paths)]
+    if not results or not all(r.ok for r in results):
+        return None, results
+    flows, maps = [], []
+    for r in results:
+        ir, sm = compile_checked(r)
+        flows.append(ir)
+        maps.append(sm)
+    return make_bundle(flows, maps), results
+
+
+def compile_paths(
+    paths: Sequence[Path], out: Path, *, target: str = "ir", echo: Callable[[str], Any] = print
+) -> int:
+    if target not in ("ir", "freeswitch"):
+        echo(f"error: unknown target `{target}` (ir or freeswitch)")
+        return 2
+    bundle, results = build_bundle(paths, load_config())
+    diags = [d for r in results for d in r.diagnostics if d.severity is Severity.ERROR]
+    if bundle is None:
+        if not results:
+            echo("error: no flow files found")
+            return 2
+        sources = {r.doc.file: r.doc.text for r in results if r.doc is not None}
+        echo(render_text(diags, sources))
+        echo(f"compile failed: {len(diags)} error(s)")
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    sourcemap = bundle.pop("sourcemap")
+    (out / "bundle.json").write_text(dumps(bundle), encoding="utf-8")
+    (out / "sourcemap.json").write_text(dumps(sourcemap), encoding="utf-8")
+    echo(f"compiled {len(bundle['flows'])} flow(s) -> {out / 'bundle.json'} ({bundle['hash']})")
+    if target == "freeswitch":
+        from flowc.compiler.freeswitch import write_freeswitch  # type: ignore[import-not-found]
+
+        for line in write_freeswitch(bundle, out):
+            echo(line)
+    return 0

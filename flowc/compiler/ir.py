@@ -1,0 +1,92 @@
+"""Flow -> IR: the versioned, deterministic JSON the interpreter and the runtime load.
+
+The IR holds meaning only: the same flow written in YAML or in the DSL compiles to
+byte-identical IR. Where things came from (file, line, column) lives beside it in the source
+map, keyed by the same node names, so tracebacks of a live call still point at source.
+
+Layout of one compiled flow::
+
+    {"ir": "flowc-ir", "version": 1, "name", "description", "entry", "default_locale",
+     "locales", "agent_key", "params", "returns", "variables", "prompts", "schedules",
+     "services", "queues", "numbers", "mailboxes", "modules", "nodes": {id: {"kind", ...}}}
+
+A bundle is {"ir": "flowc-bundle", "version": 1, "flows": {name: flow}, "hash": sha256}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flowc.model.flow import Flow
+from flowc.source.document import SourceDoc
+
+IR_VERSION = 1
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_hash(value: Any) -> str:
+    return "sha256:" + hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def _node_ir(node: Any) -> dict[str, Any]:
+    body = node.model_dump(mode="json", by_alias=True)
+    return {"kind": node.kind, **body}
+
+
+def compile_flow(flow: Flow, modules: dict[str, str] | None = None) -> dict[str, Any]:
+    """The IR of one validated flow. `modules` maps subflow paths to module flow names."""
+    h = flow.header
+    dump = h.model_dump(mode="json", by_alias=True)
+    ir: dict[str, Any] = {
+        "ir": "flowc-ir",
+        "version": IR_VERSION,
+        "name": flow.name,
+        "description": h.description,
+        "entry": flow.entry,
+        "default_locale": flow.default_locale,
+        "locales": list(flow.locales),
+        "agent_key": dump["agent_key"],
+        "params": dump["params"],
+        "returns": dump["returns"],
+        "variables": dump["variables"],
+        "prompts": dump["prompts"],
+        "schedules": {name: s.to_json() for name, s in flow.schedules.items()},
+        "services": dump["services"],
+        "queues": dump["queues"],
+        "numbers": dump["numbers"],
+        "mailboxes": dump["mailboxes"],
+        "modules": dict(sorted((modules or {}).items())),
+        "nodes": {node_id: _node_ir(node) for node_id, node in flow.nodes.items()},
+    }
+    ir["hash"] = content_hash(ir)
+    return ir
+
+
+def source_map(flow: Flow, doc: SourceDoc) -> dict[str, Any]:
+    """Node name -> [line, column] of its definition, plus the file."""
+    nodes = {}
+    for node_id in flow.nodes:
+        span = doc.span_of(("nodes", node_id), key=True)
+        nodes[node_id] = [span.line, span.col]
+    return {"file": doc.file, "flow": flow.name, "nodes": nodes}
+
+
+def make_bundle(
+    flows: list[dict[str, Any]], maps: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    by_name = {f["name"]: f for f in sorted(flows, key=lambda f: str(f["name"]))}
+    bundle: dict[str, Any] = {"ir": "flowc-bundle", "version": IR_VERSION, "flows": by_name}
+    bundle["hash"] = content_hash(bundle)
+    if maps is not None:
+        bundle["sourcemap"] = {m["flow"]: m for m in sorted(maps, key=lambda m: str(m["flow"]))}
+    return bundle
+
+
+def dumps(value: Any) -> str:
+    """Deterministic, readable JSON for files people may diff."""
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"

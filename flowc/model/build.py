@@ -1,0 +1,269 @@
+"""SourceDoc -> validated Flow, with every schema error mapped to the file, line and column.
+
+Shape checks only (types, required and unknown fields, one kind per node); meaning is checked
+afterwards by the lint rules, which need the whole validated flow. Each node and the header are
+validated separately so that one mistake does not hide the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from flowc.diagnostics import Diagnostic, Severity, did_you_mean
+from flowc.hours import parse_schedule
+from flowc.model.flow import HEADER_KEYS, Flow, FlowHeader
+from flowc.model.nodes import NODE_KINDS, Node
+from flowc.model.values import IDENT_RE
+from flowc.source.document import Path, SourceDoc
+
+# Permanent codes of the schema stage.
+UNKNOWN_FIELD = "FL101"
+MISSING_FIELD = "FL102"
+BAD_VALUE = "FL103"
+NODE_KIND = "FL104"
+
+
+def _model_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names (as written) of the model that `loc` points into, for did-you-mean."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields:
+            return []
+        nxt = None
+        for name, info in fields.items():
+            if part in (name, info.alias):
+                nxt = _inner_model(info.annotation)
+                break
+        current = nxt
+    if current is None or not hasattr(current, "model_fields"):
+        return []
+    return [info.alias or name for name, info in current.model_fields.items()]
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _errors(
+    exc: ValidationError, doc: SourceDoc, base: Path, model: type[BaseModel]
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for err in exc.errors():
+        loc = tuple(str(p) if not isinstance(p, int) else p for p in err["loc"])
+        # pydantic appends validator names such as `function-before[...]` to some locations.
+        loc = tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
+        ctx = err.get("ctx") or {}
+        path: Path = base + loc + tuple(ctx.get("subpath", ()))
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            field = str(loc[-1])
+            known = _model_fields(model, loc[:-1])
+            out.append(
+                Diagnostic(
+                    UNKNOWN_FIELD,
+                    Severity.ERROR,
+                    f"unknown field `{field}`",
+                    doc.span_of(path, key=True),
+                    did_you_mean(field, known)
+                    or (f"allowed here: {', '.join(sorted(known))}" if known else None),
+                )
+            )
+        elif kind == "missing":
+            field = str(loc[-1])
+            out.append(
+                Diagnostic(
+                    MISSING_FIELD,
+                    Severity.ERROR,
+                    f"missing required field `{field}`",
+                    doc.span_of(path[:-1], key=True),
+                    f"add `{field}:` here",
+                )
+            )
+        else:
+            msg = str(err["msg"])
+            msg = msg.removeprefix("Value error, ")
+            shown = ".".join(str(p) for p in loc) or "value"
+            out.append(
+                Diagnostic(BAD_VALUE, Severity.ERROR, f"{shown}: {msg}", doc.span_of(path), None)
+            )
+    return out
+
+
+def _field_names(model: type[BaseModel]) -> set[str]:
+    return {info.alias or name for name, info in model.model_fields.items()}
+
+
+def _node(node_id: str, raw: Any, doc: SourceDoc) -> tuple[Node | None, list[Diagnostic]]:
+    path: Path = ("nodes", node_id)
+    if not IDENT_RE.match(node_id):
+        return None, [
+            Diagnostic(
+                BAD_VALUE,
+                Severity.ERROR,
+                f"`{node_id}` is not a valid node name",
+                doc.span_of(path, key=True),
+                "use letters, digits and _, not starting with a digit",
+            )
+        ]
+    if not isinstance(raw, dict):
+        return None, [
+            Diagnostic(
+                NODE_KIND,
+                Severity.ERROR,
+                f"node `{node_id}` must be a mapping",
+                doc.span_of(path),
+                f"write it as `{node_id}: {{goto: other_node}}`",
+            )
+        ]
+    kinds = [k for k in raw if k in NODE_KINDS]
+    if len(kinds) > 1:
+        # `set` is a kind and also a field of fetch and subflow: the kind is the key whose
+        # model has all the other kind-like keys as fields.
+        fitting = [
+            k for k in kinds if all(o == k or o in _field_names(NODE_KINDS[k]) for o in kinds)
+        ]
+        kinds = fitting if len(fitting) == 1 else kinds
+    if len(kinds) != 1:
+        if kinds:
+            return None, [
+                Diagnostic(
+                    NODE_KIND,
+                    Severity.ERROR,
+                    f"node `{node_id}` has {len(kinds)} kinds: {', '.join(kinds)}",
+                    doc.span_of((*path, kinds[1]), key=True),
+                    "split it into one node per kind",
+                )
+            ]
+        hint = None
+        for key in raw:
+            hint = did_you_mean(key, NODE_KINDS)
+            if hint:
+                return None, [
+                    Diagnostic(
+                        NODE_KIND,
+                        Severity.ERROR,
+                        f"node `{node_id}`: unknown node kind `{key}`",
+                        doc.span_of((*path, key), key=True),
+                        hint,
+                    )
+                ]
+        return None, [
+            Diagnostic(
+                NODE_KIND,
+                Severity.ERROR,
+                f"node `{node_id}` has no kind",
+                doc.span_of(path, key=True) if path in doc.key_spans else doc.span_of(path),
+                f"start it with one of: {', '.join(NODE_KINDS)}",
+            )
+        ]
+    model = NODE_KINDS[kinds[0]]
+    try:
+        return model.model_validate(raw), []
+    except ValidationError as exc:
+        return None, _errors(exc, doc, path, model)
+
+
+def build_flow(doc: SourceDoc) -> tuple[Flow | None, list[Diagnostic]]:
+    """Validate the shape of a loaded document. The flow is None when any error was found."""
+    data = doc.data
+    diags: list[Diagnostic] = []
+    if not isinstance(data, dict):
+        return None, [
+            Diagnostic(
+                BAD_VALUE, Severity.ERROR, "a flow file must be a mapping", doc.span_of(()), None
+            )
+        ]
+    for key in data:
+        if key not in HEADER_KEYS:
+            diags.append(
+                Diagnostic(
+                    UNKNOWN_FIELD,
+                    Severity.ERROR,
+                    f"unknown field `{key}`",
+                    doc.span_of((key,), key=True),
+                    did_you_mean(key, HEADER_KEYS),
+                )
+            )
+    header_raw = {
+        k: v for k, v in data.items() if k in HEADER_KEYS and k not in ("nodes", "schedules")
+    }
+    header: FlowHeader | None = None
+    try:
+        header = FlowHeader.model_validate(header_raw)
+    except ValidationError as exc:
+        diags += _errors(exc, doc, (), FlowHeader)
+
+    schedules: dict[str, Any] = {}
+    raw_schedules = data.get("schedules") or {}
+    if not isinstance(raw_schedules, dict):
+        diags.append(
+            Diagnostic(
+                BAD_VALUE,
+                Severity.ERROR,
+                "`schedules` must be a mapping",
+                doc.span_of(("schedules",)),
+                None,
+            )
+        )
+        raw_schedules = {}
+    for name, raw in raw_schedules.items():
+        if not isinstance(raw, dict):
+            diags.append(
+                Diagnostic(
+                    BAD_VALUE,
+                    Severity.ERROR,
+                    f"schedule `{name}` must be a mapping",
+                    doc.span_of(("schedules", name)),
+                    None,
+                )
+            )
+            continue
+        schedule, issues = parse_schedule(name, raw)
+        for issue in issues:
+            sev = Severity.ERROR if issue.severity == "error" else Severity.WARNING
+            p: Path = ("schedules", name, *issue.path)
+            diags.append(
+                Diagnostic(
+                    issue.code,
+                    sev,
+                    issue.message,
+                    doc.span_of(p, key=len(issue.path) == 1),
+                    issue.hint,
+                )
+            )
+        if schedule is not None:
+            schedules[name] = schedule
+
+    nodes: dict[str, Node] = {}
+    raw_nodes = data.get("nodes")
+    if not isinstance(raw_nodes, dict) or not raw_nodes:
+        diags.append(
+            Diagnostic(
+                MISSING_FIELD if raw_nodes is None else BAD_VALUE,
+                Severity.ERROR,
+                "a flow needs `nodes`: a mapping of node names to nodes",
+                doc.span_of(("nodes",), key=True),
+                "add `nodes:` with at least one node",
+            )
+        )
+        raw_nodes = {}
+    for node_id, raw in raw_nodes.items():
+        node, errs = _node(node_id, raw, doc)
+        diags += errs
+        if node is not None:
+            nodes[node_id] = node
+
+    if header is None or any(d.severity is Severity.ERROR for d in diags):
+        return None, diags
+    return Flow(header=header, schedules=schedules, nodes=nodes, file=doc.file), diags

@@ -1,0 +1,343 @@
+"""The node kinds of a flow. Each node is a mapping with exactly one kind key.
+
+Field names are the keys authors write. Continuations (`next`, `on_fail`, option targets...)
+are node names; whether they exist is a semantic check (lint), not a schema check, so a
+misspelt target is reported with "did you mean" rather than as a shape error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from flowc.model.prompts import Prompt, normalize_prompt
+from flowc.model.values import DTMF_KEYS, Duration, Ident, NodeRef, Text, as_text
+
+PromptField = Annotated[Prompt, BeforeValidator(normalize_prompt)]
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class _NodeBase(_Base):
+    kind: ClassVar[str]
+    # Names of fields holding node references, in the order they are drawn and walked.
+    targets: ClassVar[tuple[str, ...]] = ()
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def edges(self) -> list[tuple[str, str]]:
+        """(label, target node) for every continuation of this node."""
+        out: list[tuple[str, str]] = []
+        for name in self.targets:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                out.append((name, value))
+        return out
+
+
+def _escalation(raw: Any) -> Any:
+    # A list here is escalation (the n-th failure plays the n-th prompt, the last repeats);
+    # concatenated parts inside one escalation step go in a locale map or a reusable prompt.
+    if raw is None:
+        return ()
+    return tuple(raw) if isinstance(raw, list) else (raw,)
+
+
+Escalations = Annotated[tuple[PromptField, ...], BeforeValidator(_escalation)]
+
+
+class MenuBody(_Base):
+    prompt: PromptField
+    options: dict[str, NodeRef] = Field(default_factory=dict)
+    speech: dict[str, NodeRef] = Field(default_factory=dict)
+    timeout: Duration = 5000
+    inter_digit_timeout: Duration = 2000
+    retries: int = Field(default=3, ge=1, le=10)
+    no_input: Escalations = ()
+    no_match: Escalations = ()
+    on_fail: NodeRef | None = None
+    repeat_key: str | None = None
+    agent_key: bool = True
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _keys(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            for key in raw:
+                if key not in DTMF_KEYS:
+                    raise ValueError(f"`{key}` is not a phone key; menu options use 0-9, * or #")
+        return raw
+
+    @field_validator("repeat_key", mode="before")
+    @classmethod
+    def _repeat(cls, raw: Any) -> Any:
+        if raw is None:
+            return None
+        text = as_text(raw)
+        if text not in DTMF_KEYS:
+            raise ValueError(f"`{raw}` is not a phone key; use one of 0-9, * or #")
+        return text
+
+
+class MenuNode(_NodeBase):
+    kind = "menu"
+    menu: MenuBody
+
+    def edges(self) -> list[tuple[str, str]]:
+        out = [(f"key {k}", t) for k, t in self.menu.options.items()]
+        out += [(f'say "{w}"', t) for w, t in self.menu.speech.items()]
+        if self.menu.on_fail:
+            out.append(("on_fail", self.menu.on_fail))
+        return out
+
+
+class CollectBody(_Base):
+    into: Ident
+    prompt: PromptField
+    min: int = Field(default=1, ge=0, le=128)
+    max: int = Field(default=16, ge=1, le=128)
+    terminator: str | None = "#"
+    pattern: str | None = None
+    timeout: Duration = 5000
+    inter_digit_timeout: Duration = 3000
+    retries: int = Field(default=3, ge=1, le=10)
+    no_input: Escalations = ()
+    no_match: Escalations = ()
+    confirm: PromptField | None = None
+    sensitive: bool = False
+    speech: bool = False
+    on_fail: NodeRef | None = None
+
+    @field_validator("terminator", mode="before")
+    @classmethod
+    def _term(cls, raw: Any) -> Any:
+        if raw is None or raw == "":
+            return None
+        text = as_text(raw)
+        if any(c not in DTMF_KEYS for c in text):
+            raise ValueError(f"`{raw}` is not a phone key; terminators use 0-9, * or #")
+        return text
+
+
+class CollectNode(_NodeBase):
+    kind = "collect"
+    targets = ("next",)
+    collect: CollectBody
+    next: NodeRef | None = None
+
+    def edges(self) -> list[tuple[str, str]]:
+        out = super().edges()
+        if self.collect.on_fail:
+            out.append(("on_fail", self.collect.on_fail))
+        return out
+
+
+class Rule(_Base):
+    if_: str = Field(alias="if")
+    goto: NodeRef
+
+    @field_validator("if_", mode="before")
+    @classmethod
+    def _cond(cls, raw: Any) -> Any:
+        return as_text(raw)
+
+
+class SwitchNode(_NodeBase):
+    kind = "switch"
+    switch: tuple[Rule, ...] = Field(min_length=1)
+    default: NodeRef
+
+    def edges(self) -> list[tuple[str, str]]:
+        return [(f"if {r.if_}", r.goto) for r in self.switch] + [("default", self.default)]
+
+
+class HoursNode(_NodeBase):
+    kind = "hours"
+    targets = ("open", "closed", "holiday", "emergency")
+    hours: Ident
+    open: NodeRef
+    closed: NodeRef
+    holiday: NodeRef | None = None
+    emergency: NodeRef | None = None
+
+
+class FetchNode(_NodeBase):
+    kind = "fetch"
+    targets = ("next", "on_error", "on_timeout")
+    fetch: Ident
+    params: dict[str, Text] = Field(default_factory=dict)
+    set: dict[str, Text] = Field(default_factory=dict)
+    next: NodeRef
+    on_error: NodeRef | None = None
+    on_timeout: NodeRef | None = None
+
+
+class SetNode(_NodeBase):
+    kind = "set"
+    targets = ("next",)
+    set: dict[str, Text] = Field(min_length=1)
+    next: NodeRef
+
+
+class PlayNode(_NodeBase):
+    kind = "play"
+    targets = ("next",)
+    play: PromptField
+    next: NodeRef
+
+
+class QueueNode(_NodeBase):
+    kind = "queue"
+    targets = ("on_timeout", "on_no_agent", "on_exit", "after")
+    queue: Ident
+    priority: Text = "0"
+    announce: Literal["none", "position", "wait_time", "both"] = "none"
+    announce_every: Duration = 60_000
+    max_wait: Duration | None = None
+    exit_key: str | None = None
+    on_timeout: NodeRef | None = None
+    on_no_agent: NodeRef | None = None
+    on_exit: NodeRef | None = None
+    after: NodeRef | None = None
+
+    @field_validator("exit_key", mode="before")
+    @classmethod
+    def _exit(cls, raw: Any) -> Any:
+        if raw is None:
+            return None
+        text = as_text(raw)
+        if text not in DTMF_KEYS:
+            raise ValueError(f"`{raw}` is not a phone key; use one of 0-9, * or #")
+        return text
+
+
+class TransferNode(_NodeBase):
+    kind = "transfer"
+    targets = ("on_fail",)
+    transfer: Text
+    mode: Literal["blind", "warm"] = "blind"
+    prompt: PromptField | None = None
+    on_fail: NodeRef | None = None
+
+
+class VoicemailNode(_NodeBase):
+    kind = "voicemail"
+    targets = ("next",)
+    voicemail: Ident
+    prompt: PromptField | None = None
+    max_length: Duration = 120_000
+    next: NodeRef | None = None
+
+
+class RecordNode(_NodeBase):
+    kind = "record"
+    targets = ("next",)
+    record: Ident
+    prompt: PromptField | None = None
+    max_length: Duration = 60_000
+    beep: bool = True
+    next: NodeRef | None = None
+
+
+class CallbackBody(_Base):
+    number: Text = "{caller.number}"
+    prompt: PromptField | None = None
+    confirm: PromptField | None = None
+
+
+class CallbackNode(_NodeBase):
+    kind = "callback"
+    targets = ("next",)
+    callback: CallbackBody
+    next: NodeRef | None = None
+
+    @field_validator("callback", mode="before")
+    @classmethod
+    def _short(cls, raw: Any) -> Any:
+        return {} if raw is None else raw
+
+
+class Question(_Base):
+    id: Ident
+    ask: PromptField
+    scale: Literal["1-5", "0-10", "yes_no"] = "1-5"
+    retries: int = Field(default=2, ge=1, le=10)
+
+
+class SurveyNode(_NodeBase):
+    kind = "survey"
+    targets = ("next",)
+    survey: tuple[Question, ...] = Field(min_length=1)
+    thanks: PromptField | None = None
+    next: NodeRef | None = None
+
+
+class SubflowNode(_NodeBase):
+    kind = "subflow"
+    targets = ("next",)
+    subflow: str
+    with_: dict[str, Text] = Field(default_factory=dict, alias="with")
+    set: dict[str, Text] = Field(default_factory=dict)
+    next: NodeRef
+
+
+class ReturnNode(_NodeBase):
+    kind = "return"
+    return_: dict[str, Text] = Field(default_factory=dict, alias="return")
+
+    @field_validator("return_", mode="before")
+    @classmethod
+    def _empty(cls, raw: Any) -> Any:
+        return {} if raw is None else raw
+
+
+class HangupNode(_NodeBase):
+    kind = "hangup"
+    hangup: str = "NORMAL_CLEARING"
+    prompt: PromptField | None = None
+
+    @field_validator("hangup", mode="before")
+    @classmethod
+    def _cause(cls, raw: Any) -> Any:
+        return "NORMAL_CLEARING" if raw is None else raw
+
+
+class GotoNode(_NodeBase):
+    kind = "goto"
+    targets = ("goto",)
+    goto: NodeRef
+
+
+NODE_KINDS: dict[str, type[_NodeBase]] = {
+    cls.kind: cls
+    for cls in (
+        MenuNode,
+        CollectNode,
+        SwitchNode,
+        HoursNode,
+        FetchNode,
+        SetNode,
+        PlayNode,
+        QueueNode,
+        TransferNode,
+        VoicemailNode,
+        RecordNode,
+        CallbackNode,
+        SurveyNode,
+        SubflowNode,
+        ReturnNode,
+        HangupNode,
+        GotoNode,
+    )
+}
+# Keys that name the kind in YAML differ from field names where Python reserves the word.
+KIND_FIELD = {"return": "return_"}
+# Nodes after which the call is in someone else's hands or over: paths ending here are fine.
+TERMINAL_KINDS = frozenset({"hangup", "transfer", "queue", "voicemail", "return"})
+# Nodes that wait for the caller: a loop through one of these is not a busy loop.
+INPUT_KINDS = frozenset({"menu", "collect", "survey", "record", "callback", "queue"})
+
+Node = _NodeBase

@@ -1,0 +1,118 @@
+"""Prompts: what the caller hears, in every shape an author may write it.
+
+All written shapes normalise to one `Prompt`: per-locale lists of parts, where the locale ""
+means "any locale". A bare string, `{tts: ...}`, `{audio: ...}`, `{say: {money: ...}}`,
+`{prompt: name}`, a list of those, or a mapping of locale tags to those.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
+
+from flowc.model.values import LOCALE_RE, as_text
+
+SAY_KINDS = ("number", "money", "digits", "date", "time", "ordinal")
+PART_KEYS = ("tts", "audio", "say", "prompt")
+ANY_LOCALE = ""
+
+
+class PromptPart(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["tts", "audio", "say", "ref"]
+    text: str = ""  # tts text, audio path, say value template or the referenced prompt's name
+    say_as: str | None = None
+
+
+class Prompt(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    variants: dict[str, tuple[PromptPart, ...]]
+    barge_in: bool = True
+
+    def locales(self) -> list[str]:
+        return [loc for loc in self.variants if loc != ANY_LOCALE]
+
+    def for_locale(self, locale: str) -> tuple[PromptPart, ...]:
+        if locale in self.variants:
+            return self.variants[locale]
+        if ANY_LOCALE in self.variants:
+            return self.variants[ANY_LOCALE]
+        return next(iter(self.variants.values()), ())
+
+    def parts(self) -> list[tuple[str, int, PromptPart]]:
+        """Every part with its locale and index, for checks that look at all of them."""
+        return [(loc, i, p) for loc, parts in self.variants.items() for i, p in enumerate(parts)]
+
+
+def _fail(message: str, subpath: list[str | int]) -> PydanticCustomError:
+    return PydanticCustomError("prompt", message, {"subpath": subpath})
+
+
+def _part(raw: Any, sub: list[str | int]) -> PromptPart:
+    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        return PromptPart(kind="tts", text=as_text(raw))
+    if not isinstance(raw, dict):
+        raise _fail(
+            "a prompt part is text or a mapping with `tts`, `audio`, `say` or `prompt`", sub
+        )
+    keys = [k for k in raw if k != "barge_in"]
+    if len(keys) != 1 or keys[0] not in PART_KEYS:
+        raise _fail(
+            "a prompt part has exactly one of `tts`, `audio`, `say` or `prompt`"
+            f" (found {', '.join(f'`{k}`' for k in keys) or 'none'})",
+            sub,
+        )
+    key = keys[0]
+    value = raw[key]
+    if key == "say":
+        if not isinstance(value, dict) or len(value) != 1:
+            raise _fail(
+                f"`say` takes one of {', '.join(SAY_KINDS)}: `say: {{money: '{{x}}'}}`", sub
+            )
+        ((kind, what),) = value.items()
+        if kind not in SAY_KINDS:
+            raise _fail(
+                f"`say` cannot read `{kind}` aloud; use one of {', '.join(SAY_KINDS)}",
+                [*sub, "say", kind],
+            )
+        return PromptPart(kind="say", text=as_text(what), say_as=kind)
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise _fail(f"`{key}` takes text", [*sub, key])
+    return PromptPart(kind="ref" if key == "prompt" else key, text=as_text(value))
+
+
+def _parts(raw: Any, sub: list[str | int]) -> tuple[PromptPart, ...]:
+    if isinstance(raw, list):
+        if not raw:
+            raise _fail("an empty list is not a prompt", sub)
+        return tuple(_part(item, [*sub, i]) for i, item in enumerate(raw))
+    return (_part(raw, sub),)
+
+
+def is_locale_map(raw: dict[str, Any]) -> bool:
+    keys = [k for k in raw if k != "barge_in"]
+    return bool(keys) and all(
+        isinstance(k, str) and LOCALE_RE.match(k) and k not in PART_KEYS for k in keys
+    )
+
+
+def normalize_prompt(raw: Any) -> Prompt:
+    """Any written prompt shape -> Prompt; errors carry the sub-path of the bad piece."""
+    if isinstance(raw, Prompt):
+        return raw
+    barge_in = True
+    if isinstance(raw, dict):
+        if "barge_in" in raw:
+            if not isinstance(raw["barge_in"], bool):
+                raise _fail("`barge_in` is true or false", ["barge_in"])
+            barge_in = raw["barge_in"]
+        if is_locale_map(raw):
+            variants = {loc: _parts(v, [loc]) for loc, v in raw.items() if loc != "barge_in"}
+            return Prompt(variants=variants, barge_in=barge_in)
+    if raw is None:
+        raise _fail("a prompt is required here", [])
+    return Prompt(variants={ANY_LOCALE: _parts(raw, [])}, barge_in=barge_in)

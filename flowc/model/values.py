@@ -1,0 +1,71 @@
+"""Small value types shared by the model: durations, identifiers, DTMF keys, locales."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
+
+IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+DTMF_KEYS = frozenset("0123456789*#")
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, None: 1000}
+
+
+def parse_duration_ms(value: Any) -> int:
+    """`1500ms`, `5s`, `10m`, `1h` or a bare number of seconds, as milliseconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as `5s`, `1500ms` or `10m`")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return int(value * 1000)
+    if isinstance(value, str):
+        m = _DURATION_RE.match(value)
+        if m:
+            return int(float(m.group(1)) * _UNIT_MS[m.group(2)])
+    raise ValueError(f"`{value}` is not a duration; write `5s`, `1500ms`, `10m` or `1h`")
+
+
+def format_duration_ms(ms: int) -> str:
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if ms and ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms}ms"
+
+
+def _ident(value: Any) -> str:
+    if not isinstance(value, str) or not IDENT_RE.match(value):
+        raise ValueError(
+            f"`{value}` is not a valid name (letters, digits and _, not starting with a digit)"
+        )
+    return value
+
+
+def _dtmf(value: Any) -> str:
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or len(text) != 1 or text not in DTMF_KEYS:
+        raise ValueError(f"`{value}` is not a phone key; use one of 0-9, * or #")
+    return text
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration_ms), PlainSerializer(int)]
+Ident = Annotated[str, BeforeValidator(_ident)]
+NodeRef = Annotated[str, BeforeValidator(_ident)]
+DtmfKey = Annotated[str, BeforeValidator(_dtmf)]
+
+
+def as_text(value: Any) -> str:
+    """Scalars written bare in YAML (`priority: 10`, `key: 0`) read as template text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    raise ValueError("expected text or a number")
+
+
+Text = Annotated[str, BeforeValidator(as_text)]

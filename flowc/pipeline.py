@@ -1,0 +1,153 @@
+"""The front half of the compiler, in order: load -> validate -> lint.
+
+    text --(yaml_loader | dsl.parser)--> SourceDoc --(model.build)--> Flow
+         --(lint rules)--> diagnostics
+
+Every stage returns diagnostics as values; `FlowcError` raised inside a stage is turned into
+diagnostics here, and no other exception escapes to the user for bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flowc.diagnostics import Diagnostic, FlowcError, Severity
+from flowc.lint.config import LintConfig
+from flowc.lint.context import LintContext
+from flowc.lint.registry import run_rules
+from flowc.model.build import build_flow
+from flowc.model.flow import Flow
+from flowc.source.document import SourceDoc, Span
+
+YAML_SUFFIXES = (".yaml", ".yml")
+DSL_SUFFIXES = (".flow",)
+FLOW_SUFFIXES = YAML_SUFFIXES + DSL_SUFFIXES
+IO_ERROR = "FL009"
+
+
+@dataclass
+class Checked:
+    """One file through the front half: what was loaded and everything said about it."""
+
+    file: str
+    doc: SourceDoc | None = None
+    flow: Flow | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    modules: dict[str, Flow | None] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.flow is not None and not any(
+            d.severity is Severity.ERROR for d in self.diagnostics
+        )
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the working directory when below it, as authors expect to see them."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_source(path: Path, display: str | None = None) -> SourceDoc:
+    """Read a YAML or DSL flow file. Raises FlowcError with diagnostics on any failure."""
+    name = display or display_path(path)
+    if path.suffix in DSL_SUFFIXES:
+        from flowc.source.dsl.parser import parse_dsl_file
+
+        return parse_dsl_file(path, display_name=name)
+    from flowc.source.yaml_loader import load_yaml_file
+
+    return load_yaml_file(path, display_name=name)
+
+
+def load_text(text: str | bytes, file: str) -> SourceDoc:
+    if file.endswith(DSL_SUFFIXES):
+        from flowc.source.dsl.parser import parse_dsl_text
+
+        decoded = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+        return parse_dsl_text(decoded, file)
+    from flowc.source.yaml_loader import load_yaml_text
+
+    return load_yaml_text(text, file)
+
+
+def _load(path: Path) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    try:
+        return load_source(path), []
+    except FlowcError as exc:
+        return None, exc.diagnostics
+    except OSError as exc:
+        return None, [
+            Diagnostic(
+                IO_ERROR,
+                Severity.ERROR,
+                f"cannot read file: {exc.strerror}",
+                Span.whole_file(display_path(path)),
+                None,
+            )
+        ]
+
+
+def check_doc(
+    doc: SourceDoc, config: LintConfig | None = None, modules: dict[str, Flow | None] | None = None
+) -> Checked:
+    """Validate and lint an already-loaded document."""
+    result = Checked(doc.file, doc=doc)
+    flow, diags = build_flow(doc)
+    result.diagnostics += diags
+    if flow is None:
+        return result
+    result.flow = flow
+    result.modules = modules or {}
+    ctx = LintContext(flow, doc, config or LintConfig(), result.modules)
+    result.diagnostics += run_rules(ctx)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def check_file(path: Path, config: LintConfig | None = None) -> Checked:
+    doc, diags = _load(path)
+    if doc is None:
+        return Checked(display_path(path), diagnostics=diags)
+    modules = load_modules(doc, path)
+    return check_doc(doc, config, modules)
+
+
+def subflow_refs(data: object) -> list[str]:
+    """The module paths a loaded document's subflow nodes name, in order."""
+    refs: list[str] = []
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    if isinstance(nodes, dict):
+        for node in nodes.values():
+            if isinstance(node, dict) and isinstance(node.get("subflow"), str):
+                refs.append(node["subflow"])
+    return refs
+
+
+def load_modules(doc: SourceDoc, path: Path) -> dict[str, Flow | None]:
+    """Subflow modules a flow calls (one level: their own checks run when they are checked)."""
+    modules: dict[str, Flow | None] = {}
+    for ref in subflow_refs(doc.data):
+        target = path.parent / ref
+        mod_doc, _ = _load(target) if target.is_file() else (None, [])
+        modules[ref] = build_flow(mod_doc)[0] if mod_doc is not None else None
+    return modules
+
+
+def find_flow_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Flow files among the given files and folders (folders searched recursively, sorted)."""
+    for p in paths:
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if (
+                    child.suffix in FLOW_SUFFIXES
+                    and child.is_file()
+                    and not any(part.startswith(".") for part in child.parts)
+                ):
+                    yield child
+        else:
+            yield p
