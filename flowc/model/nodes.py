@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from flowc.model.prompts import Prompt, normalize_prompt
 from flowc.model.values import DTMF_KEYS, Duration, Ident, NodeRef, Text, as_text
 
-PromptField = Annotated[Prompt, BeforeValidator(normalize_prompt)]
+# A placeholder: pydantic resolves real $refs itself; flowc.schema swaps this for one.
+PROMPT_SCHEMA_REF = {"x-flowc-ref": "PromptInput"}
+PromptField = Annotated[
+    Prompt, BeforeValidator(normalize_prompt), WithJsonSchema(PROMPT_SCHEMA_REF)
+]
 
 
 class _Base(BaseModel):
@@ -46,7 +50,11 @@ def _escalation(raw: Any) -> Any:
     return tuple(raw) if isinstance(raw, list) else (raw,)
 
 
-Escalations = Annotated[tuple[PromptField, ...], BeforeValidator(_escalation)]
+Escalations = Annotated[
+    tuple[PromptField, ...],
+    BeforeValidator(_escalation),
+    WithJsonSchema({"anyOf": [PROMPT_SCHEMA_REF, {"type": "array", "items": PROMPT_SCHEMA_REF}]}),
+]
 
 
 class MenuBody(_Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -51,10 +51,20 @@ def _dtmf(value: Any) -> str:
     return text
 
 
-Duration = Annotated[int, BeforeValidator(parse_duration_ms), PlainSerializer(int)]
-Ident = Annotated[str, BeforeValidator(_ident)]
-NodeRef = Annotated[str, BeforeValidator(_ident)]
-DtmfKey = Annotated[str, BeforeValidator(_dtmf)]
+_IDENT_SCHEMA = {"type": "string", "pattern": IDENT_RE.pattern}
+Duration = Annotated[
+    int,
+    BeforeValidator(parse_duration_ms),
+    PlainSerializer(int),
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
+                              {"type": "string", "pattern": _DURATION_RE.pattern}],
+                    "description": "1500ms, 5s, 10m, 1h or seconds"}),
+]
+Ident = Annotated[str, BeforeValidator(_ident), WithJsonSchema(_IDENT_SCHEMA)]
+NodeRef = Annotated[str, BeforeValidator(_ident),
+                    WithJsonSchema({**_IDENT_SCHEMA, "description": "name of a node"})]
+DtmfKey = Annotated[str, BeforeValidator(_dtmf),
+                    WithJsonSchema({"type": "string", "enum": sorted(DTMF_KEYS)})]
 
 
 def as_text(value: Any) -> str:
@@ -68,4 +78,6 @@ def as_text(value: Any) -> str:
     raise ValueError("expected text or a number")
 
 
-Text = Annotated[str, BeforeValidator(as_text)]
+Text = Annotated[str, BeforeValidator(as_text),
+                 WithJsonSchema({"type": ["string", "number", "boolean"],
+                                 "description": "text; {expr} interpolates"})]

@@ -1,0 +1,3 @@
+from flowc.cli.main import app
+
+app(prog_name="flowc")

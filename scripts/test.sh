@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set up (if needed), then run every check CI runs: ruff, mypy, the JSON Schema freshness
+# test and the whole pytest suite. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+echo "== ruff";   ruff check flowc runtime tests bench scripts
+echo "== ruff format"; ruff format --check flowc runtime tests bench scripts
+echo "== mypy";   mypy
+echo "== pytest"; python -m pytest "$@"
