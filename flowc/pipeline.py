@@ -9,7 +9,7 @@ diagnostics here, and no other exception escapes to the user for bad input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from flowc.lint.config import LintConfig
 from flowc.lint.context import LintContext
 from flowc.lint.registry import run_rules
 from flowc.model.build import build_flow
+from flowc.model.bindings import Bindings
 from flowc.model.flow import Flow
 from flowc.source.document import SourceDoc, Span
 
@@ -36,10 +37,11 @@ class Checked:
     flow: Flow | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     modules: dict[str, Flow | None] = field(default_factory=dict)
+    bindings: Bindings | None = None
 
     @property
     def ok(self) -> bool:
-        return self.flow is not None and not any(
+        return (self.flow is not None or self.bindings is not None) and not any(
             d.severity is Severity.ERROR for d in self.diagnostics
         )
 
@@ -138,16 +140,49 @@ def load_modules(doc: SourceDoc, path: Path) -> dict[str, Flow | None]:
     return modules
 
 
+SCENARIO_SUFFIXES = (".test.yaml", ".test.yml")
+
+
 def find_flow_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Flow files among the given files and folders (folders searched recursively, sorted)."""
+    """Flow and binding files among the given files and folders (folders searched
+    recursively, sorted); flow test scenarios (`*.test.yaml`) are left to `flowc test`."""
     for p in paths:
         if p.is_dir():
             for child in sorted(p.rglob("*")):
+                rel = child.relative_to(p).parts
                 if (
                     child.suffix in FLOW_SUFFIXES
                     and child.is_file()
-                    and not any(part.startswith(".") for part in child.parts)
+                    and not child.name.endswith(SCENARIO_SUFFIXES)
+                    and not any(part.startswith(".") for part in rel)
                 ):
                     yield child
         else:
             yield p
+
+
+def check_paths(
+    paths: Iterable[Path],
+    config: LintConfig | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> list[Checked]:
+    """Check flows and binding files; bindings are cross-checked against the flows given."""
+    from flowc.model.bindings import check_bindings, is_bindings_doc
+
+    results: list[Checked] = []
+    bindings: list[SourceDoc] = []
+    for f in find_flow_files(paths):
+        if on_file:
+            on_file(f)
+        doc, diags = _load(f)
+        if doc is None:
+            results.append(Checked(display_path(f), diagnostics=diags))
+        elif is_bindings_doc(doc.data):
+            bindings.append(doc)
+        else:
+            results.append(check_doc(doc, config, load_modules(doc, f)))
+    flows = [r.flow for r in results if r.flow is not None]
+    for doc in bindings:
+        b, diags = check_bindings(doc, flows)
+        results.append(Checked(doc.file, doc=doc, diagnostics=diags, bindings=b))
+    return results

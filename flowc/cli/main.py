@@ -89,7 +89,7 @@ def check(
 ) -> None:
     """Validate and lint flow files. Exit 1 when a diagnostic reaches --fail-on, 2 on usage errors."""
     from flowc.lint.config import ConfigError, load_config
-    from flowc.pipeline import check_file, find_flow_files
+    from flowc.pipeline import check_paths, find_flow_files
     from flowc.render import RENDERERS, render_text
 
     try:
@@ -104,16 +104,14 @@ def check(
     if missing:
         raise _fail(f"no such file or folder: {', '.join(map(str, missing))}")
     files = list(find_flow_files(paths))
-    results = []
-    show_progress = len(files) > 50 and sys.stderr.isatty()
-    if show_progress:
-        from rich.progress import track
+    if sys.stderr.isatty() and len(files) > 50:
+        from rich.progress import Progress
 
-        iterator = track(files, description="checking", console=None, transient=True)
+        with Progress(transient=True) as progress:
+            task = progress.add_task("checking", total=len(files))
+            results = check_paths(paths, config, lambda _f: progress.advance(task))
     else:
-        iterator = iter(files)
-    for f in iterator:
-        results.append(check_file(f, config))
+        results = check_paths(paths, config)
     diags = [d for r in results for d in r.diagnostics]
     if fmt is OutputFormat.text:
         if not quiet and diags:

@@ -9,7 +9,7 @@ from typing import Any
 from flowc.compiler.ir import compile_flow, dumps, make_bundle, source_map
 from flowc.diagnostics import Severity
 from flowc.lint.config import LintConfig, load_config
-from flowc.pipeline import Checked, check_file, find_flow_files
+from flowc.pipeline import Checked, check_paths
 from flowc.render import render_text
 
 
@@ -26,15 +26,18 @@ def build_bundle(
     paths: Sequence[Path], config: LintConfig | None = None
 ) -> tuple[dict[str, Any] | None, list[Checked]]:
     """Check and compile; the bundle is None when any file has an error."""
-    results = [check_file(f, config) for f in find_flow_files(paths)]
+    results = check_paths(paths, config)
     if not results or not all(r.ok for r in results):
         return None, results
-    flows, maps = [], []
+    flows, maps, bindings = [], [], {}
     for r in results:
+        if r.bindings is not None:
+            bindings[r.bindings.environment] = r.bindings.model_dump(mode="json")
+            continue
         ir, sm = compile_checked(r)
         flows.append(ir)
         maps.append(sm)
-    return make_bundle(flows, maps), results
+    return make_bundle(flows, maps, bindings), results
 
 
 def compile_paths(
@@ -57,7 +60,8 @@ def compile_paths(
     sourcemap = bundle.pop("sourcemap")
     (out / "bundle.json").write_text(dumps(bundle), encoding="utf-8")
     (out / "sourcemap.json").write_text(dumps(sourcemap), encoding="utf-8")
-    echo(f"compiled {len(bundle['flows'])} flow(s) -> {out / 'bundle.json'} ({bundle['hash']})")
+    envs = ", ".join(bundle.get("bindings", {})) or "none"
+    echo(f"compiled {len(bundle['flows'])} flow(s), bindings: {envs} -> {out / 'bundle.json'} ({bundle['hash']})")
     if target == "freeswitch":
         from flowc.compiler.freeswitch import write_freeswitch  # type: ignore[import-not-found]
 

@@ -77,10 +77,17 @@ def source_map(flow: Flow, doc: SourceDoc) -> dict[str, Any]:
 
 
 def make_bundle(
-    flows: list[dict[str, Any]], maps: list[dict[str, Any]] | None = None
+    flows: list[dict[str, Any]],
+    maps: list[dict[str, Any]] | None = None,
+    bindings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     by_name = {f["name"]: f for f in sorted(flows, key=lambda f: str(f["name"]))}
-    bundle: dict[str, Any] = {"ir": "flowc-bundle", "version": IR_VERSION, "flows": by_name}
+    bundle: dict[str, Any] = {
+        "ir": "flowc-bundle",
+        "version": IR_VERSION,
+        "flows": by_name,
+        "bindings": dict(sorted((bindings or {}).items())),
+    }
     bundle["hash"] = content_hash(bundle)
     if maps is not None:
         bundle["sourcemap"] = {m["flow"]: m for m in sorted(maps, key=lambda m: str(m["flow"]))}

@@ -1,0 +1,153 @@
+"""Per-environment binding files: logical names in flows -> real FreeSWITCH resources.
+
+Flows name queues, numbers, mailboxes and services logically; each environment (dev, prod)
+has one binding file that says what they are there, which DIDs reach which flow, and where
+the runtime instances listen::
+
+    environment: prod
+    runtime: ["10.0.0.9:8084", "10.0.0.10:8084"]   # failover order, for the dialplan
+    flows:
+      telecom_care: {dids: ["+862150000000", "5000"]}
+    queues:   {telecom_care.billing: billing@default}
+    numbers:  {bank.fraud_desk: "sofia/gateway/pstn/+861012345678"}
+    mailboxes: {telecom_care.general: "default/1000"}
+    services: {telecom_care.crm: {env: {CRM_URL: "https://crm.example.invalid"}}}
+    flags:    {public_hotline_zh.typhoon_closure: false}
+
+Keys of the resource tables are `<flow>.<name>`. Binding files live in a `bindings/` folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from flowc.diagnostics import Diagnostic, Severity, did_you_mean
+from flowc.model.flow import Flow
+from flowc.source.document import SourceDoc
+
+UNKNOWN_FLOW = "FL601"
+UNKNOWN_RESOURCE = "FL602"
+UNBOUND_RESOURCE = "FL603"
+DUPLICATE_DID = "FL604"
+BAD_BINDING = "FL605"
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FlowBinding(_Base):
+    dids: tuple[str, ...] = ()
+
+    @field_validator("dids", mode="before")
+    @classmethod
+    def _dids(cls, raw: Any) -> Any:
+        if isinstance(raw, list):
+            return [str(x) for x in raw]
+        return raw
+
+
+class ServiceBinding(_Base):
+    env: dict[str, str] = Field(default_factory=dict)
+    url: str | None = None
+
+
+class Bindings(_Base):
+    environment: str
+    runtime: tuple[str, ...] = ("127.0.0.1:8084",)
+    fallback: str | None = None  # dialplan action data when no runtime answers
+    flows: dict[str, FlowBinding] = Field(default_factory=dict)
+    queues: dict[str, str] = Field(default_factory=dict)
+    numbers: dict[str, str] = Field(default_factory=dict)
+    mailboxes: dict[str, str] = Field(default_factory=dict)
+    services: dict[str, ServiceBinding] = Field(default_factory=dict)
+    flags: dict[str, bool] = Field(default_factory=dict)
+
+    @field_validator("flows", "services", mode="before")
+    @classmethod
+    def _none_is_empty(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            return {k: ({} if v is None else v) for k, v in raw.items()}
+        return raw
+
+    def did_map(self) -> dict[str, str]:
+        return {did: flow for flow, b in self.flows.items() for did in b.dids}
+
+
+def is_bindings_doc(data: Any) -> bool:
+    return isinstance(data, dict) and "environment" in data and "nodes" not in data
+
+
+_TABLES = ("queues", "numbers", "mailboxes", "services", "flags")
+
+
+def _flow_resources(flow: Flow, table: str) -> Iterable[str]:
+    h = flow.header
+    if table == "flags":
+        return [s.emergency_flag for s in flow.schedules.values()
+                if getattr(s, "emergency_flag", None)]
+    return getattr(h, table).keys()
+
+
+def check_bindings(doc: SourceDoc, flows: Iterable[Flow]
+                   ) -> tuple[Bindings | None, list[Diagnostic]]:
+    """Validate a binding file and cross-check it against the flows it binds."""
+    from flowc.model.build import _errors
+
+    try:
+        b = Bindings.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, _errors(exc, doc, (), Bindings)
+    by_name = {f.name: f for f in flows}
+    out: list[Diagnostic] = []
+    for name in b.flows:
+        if name not in by_name:
+            out.append(Diagnostic(UNKNOWN_FLOW, Severity.ERROR, f"no flow named `{name}`",
+                                  doc.span_of(("flows", name), key=True),
+                                  did_you_mean(name, by_name)))
+    seen: dict[str, str] = {}
+    for name, fb in b.flows.items():
+        for i, did in enumerate(fb.dids):
+            if did in seen:
+                out.append(Diagnostic(
+                    DUPLICATE_DID, Severity.ERROR,
+                    f"DID {did} is bound to `{seen[did]}` and `{name}`",
+                    doc.span_of(("flows", name, "dids", i)), "a number reaches one flow"))
+            seen[did] = name
+    for table in _TABLES:
+        bound = getattr(b, table)
+        for key in bound:
+            flow_name, _, res = key.partition(".")
+            flow = by_name.get(flow_name)
+            if not res or flow is None:
+                out.append(Diagnostic(
+                    UNKNOWN_RESOURCE, Severity.ERROR,
+                    f"`{key}` does not name a {table[:-1]} of a known flow",
+                    doc.span_of((table, key), key=True),
+                    f"write `<flow>.<{table[:-1]}>`"
+                    + (f"; {did_you_mean(flow_name, by_name)}" if flow is None and
+                       did_you_mean(flow_name, by_name) else "")))
+                continue
+            names = list(_flow_resources(flow, table))
+            if res not in names:
+                out.append(Diagnostic(
+                    UNKNOWN_RESOURCE, Severity.ERROR,
+                    f"flow `{flow_name}` has no {table[:-1]} `{res}`",
+                    doc.span_of((table, key), key=True), did_you_mean(res, names)))
+        for flow_name in b.flows:
+            flow = by_name.get(flow_name)
+            if flow is None or table in ("services", "flags"):
+                continue
+            for res in _flow_resources(flow, table):
+                if f"{flow_name}.{res}" not in bound:
+                    out.append(Diagnostic(
+                        UNBOUND_RESOURCE, Severity.WARNING,
+                        f"{table[:-1]} `{flow_name}.{res}` is not bound in environment "
+                        f"`{b.environment}`",
+                        doc.span_of((table,), key=True) if table in doc.data else
+                        doc.span_of(("flows", flow_name), key=True),
+                        f"add `{flow_name}.{res}: ...` under `{table}`"))
+    return b, out
