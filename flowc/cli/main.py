@@ -179,3 +179,55 @@ def rules(
 
 def run() -> None:
     app()
+
+
+hours_app = typer.Typer(help="Business-hours schedules.", no_args_is_help=True)
+app.add_typer(hours_app, name="hours")
+
+
+@hours_app.command("explain")
+def hours_explain(
+    flow: Annotated[Path, typer.Argument(help="Flow file that defines the schedule.")],
+    schedule: Annotated[str, typer.Argument(help="Schedule name.")],
+    at: Annotated[str | None, typer.Option(
+        "--at", help="Local time in the schedule's zone, e.g. '2026-10-01 09:30', or ISO "
+        "with offset. Default: now.")] = None,
+    flag: Annotated[list[str] | None, typer.Option(
+        "--flag", help="Set an emergency flag, e.g. --flag storm_closure.")] = None,
+) -> None:
+    """Say whether a schedule is open at a time, and which rule decided."""
+    from datetime import UTC, datetime
+
+    from flowc.diagnostics import did_you_mean
+    from flowc.hours import evaluate, next_change
+    from flowc.pipeline import check_file
+    from flowc.render import render_text
+
+    checked = check_file(flow)
+    if checked.flow is None:
+        typer.echo(render_text(checked.diagnostics, _sources([checked])))
+        raise _fail(f"{flow} does not validate", 1)
+    sched = checked.flow.schedules.get(schedule)
+    if sched is None:
+        hint = did_you_mean(schedule, checked.flow.schedules) or ""
+        raise _fail(f"no schedule `{schedule}` in {flow}. {hint}".strip())
+    if at is None:
+        when = datetime.now(UTC)
+    else:
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            raise _fail(f"cannot read time `{at}`; write e.g. '2026-10-01 09:30'") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=sched.tz)
+    flags = {f: True for f in flag or []}
+    decision = evaluate(sched, when, flags)
+    local = decision.local_time
+    typer.echo(f"{schedule} at {local:%Y-%m-%d %H:%M} {sched.timezone} ({local:%A}): "
+               f"{decision.outcome.upper()}")
+    typer.echo(f"  because {decision.rule}")
+    change = next_change(sched, when, flags)
+    if change is not None:
+        nxt = evaluate(sched, change, flags)
+        typer.echo(f"  next change: {change.astimezone(sched.tz):%Y-%m-%d %H:%M} -> "
+                   f"{nxt.outcome}")
