@@ -111,6 +111,17 @@ def check_doc(
     return result
 
 
+def check_text(
+    text: str | bytes, file: str, config: LintConfig | None = None
+) -> Checked:
+    """Load, validate and lint flow text (YAML, or DSL when `file` ends in .flow)."""
+    try:
+        doc = load_text(text, file)
+    except FlowcError as exc:
+        return Checked(file, diagnostics=exc.diagnostics)
+    return check_doc(doc, config)
+
+
 def check_file(path: Path, config: LintConfig | None = None) -> Checked:
     doc, diags = _load(path)
     if doc is None:
