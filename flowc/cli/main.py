@@ -231,3 +231,5 @@ def hours_explain(
         nxt = evaluate(sched, change, flags)
         typer.echo(f"  next change: {change.astimezone(sched.tz):%Y-%m-%d %H:%M} -> "
                    f"{nxt.outcome}")
+
+from flowc.cli import format_cmds  # noqa: E402,F401  (registers fmt, convert)

@@ -63,7 +63,7 @@ def compile_paths(
     envs = ", ".join(bundle.get("bindings", {})) or "none"
     echo(f"compiled {len(bundle['flows'])} flow(s), bindings: {envs} -> {out / 'bundle.json'} ({bundle['hash']})")
     if target == "freeswitch":
-        from flowc.compiler.freeswitch import write_freeswitch  # type: ignore[import-not-found]
+        from flowc.compiler.freeswitch import write_freeswitch
 
         for line in write_freeswitch(bundle, out):
             echo(line)

@@ -1,0 +1,97 @@
+"""`flowc fmt` and `flowc convert`: canonical text for both forms, and lossless conversion."""
+
+from __future__ import annotations
+
+import difflib
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flowc.cli.main import _fail, _sources, app
+from flowc.diagnostics import FlowcError
+from flowc.pipeline import DSL_SUFFIXES, find_flow_files, load_source
+from flowc.render import render_text
+from flowc.source.document import SourceDoc
+
+
+class Target(StrEnum):
+    flow = "flow"
+    yaml = "yaml"
+
+
+def format_doc(doc: SourceDoc, target: Target) -> str:
+    """The canonical text of a loaded document in the target form, comments kept."""
+    if target is Target.flow:
+        from flowc.source.dsl.printer import to_dsl
+
+        return to_dsl(doc.data, doc.comments)
+    from flowc.source.emit_yaml import to_yaml
+
+    return to_yaml(doc.data, doc.comments)
+
+
+def _target_of(path: Path) -> Target:
+    return Target.flow if path.suffix in DSL_SUFFIXES else Target.yaml
+
+
+def _load_or_exit(path: Path) -> SourceDoc:
+    try:
+        return load_source(path)
+    except FlowcError as exc:
+        typer.echo(render_text(exc.diagnostics, _sources([])), err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+
+
+@app.command()
+def fmt(
+    paths: Annotated[list[Path], typer.Argument(help="Flow files or folders.")],
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if a file would change.")] =
+        False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show what would change.")] = False,
+) -> None:
+    """Rewrite flow files (YAML and .flow) in canonical form."""
+    from flowc.model.bindings import is_bindings_doc
+
+    changed = 0
+    files = list(find_flow_files(paths))
+    for path in files:
+        doc = _load_or_exit(path)
+        if is_bindings_doc(doc.data):
+            continue
+        new = format_doc(doc, _target_of(path))
+        if new == doc.text:
+            continue
+        changed += 1
+        if diff or check:
+            typer.echo("".join(difflib.unified_diff(
+                doc.text.splitlines(keepends=True), new.splitlines(keepends=True),
+                f"{doc.file} (current)", f"{doc.file} (formatted)")))
+        if not check:
+            path.write_text(new, encoding="utf-8")
+    verb = "would be reformatted" if check else "reformatted"
+    typer.echo(f"{changed} file(s) {verb}, {len(files) - changed} unchanged")
+    raise typer.Exit(1 if check and changed else 0)
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="A .yaml or .flow file.")],
+    to: Annotated[Target, typer.Option("--to", help="Target form.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file; '-' for "
+                                              "stdout. Default: beside the source.")] = None,
+) -> None:
+    """Convert a flow between YAML and the DSL; both compile to byte-identical IR."""
+    doc = _load_or_exit(source)
+    text = format_doc(doc, to)
+    if out is not None and str(out) == "-":
+        typer.echo(text, nl=False)
+        return
+    dest = out or source.with_suffix(".flow" if to is Target.flow else ".yaml")
+    if dest.resolve() == source.resolve():
+        raise _fail(f"{source} is already {to.value}; use `flowc fmt` to reformat it")
+    dest.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {dest}")
