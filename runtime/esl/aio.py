@@ -1,0 +1,410 @@
+"""Thin asyncio driver over ``ESLConnection``.
+
+One reader task per connection reads the socket, feeds ``ESLConnection`` and
+dispatches what comes out:
+
+* replies resolve the future registered under their command's token;
+* ``ExecuteComplete`` / ``BackgroundJobDone`` resolve the execute / bgapi
+  waiter (and the event is also queued for ``events()``);
+* every event goes to a bounded queue read by ``events()`` / ``next_event()``
+  (when full, the oldest event is dropped and counted in ``dropped_events``,
+  so a handler that ignores events cannot grow memory or stall replies);
+* a disconnect notice fails pending executes with ``ChannelHangup`` (the
+  session is finished: FreeSWITCH sends the notice after the channel's last
+  completions and CHANNEL_HANGUP_COMPLETE in every recorded session);
+* EOF, a protocol error or ``close()`` fail every waiter with
+  ``ConnectionClosed`` and end ``events()``.
+
+Every wait is bounded (``asyncio.timeout``; ``timeout=None`` means the
+connection's default).  A command whose wait timed out still owns its place in
+the reply FIFO; its late reply is discarded.  Writes happen synchronously
+right after ``ESLConnection.send``, so concurrent tasks cannot reorder bytes
+against the FIFO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid as uuid_mod
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Final, TypeVar
+
+from . import commands
+from .connection import (
+    ApiResponse,
+    AuthRequest,
+    BackgroundJobDone,
+    Closed,
+    CommandReply,
+    Connected,
+    ConnEvent,
+    Disconnect,
+    ESLConnection,
+    EventReceived,
+    ExecuteComplete,
+    Mode,
+    RudeRejection,
+)
+from .errors import ChannelHangup, CommandError, ConnectionClosed, ProtocolError
+from .message import Event, Message
+
+__all__ = ["DEFAULT_TIMEOUT", "AsyncESL", "serve_outbound"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT: Final = 30.0
+_READ_SIZE: Final = 64 * 1024
+_CLOSE_TIMEOUT: Final = 5.0
+
+_Reply = Connected | CommandReply | ApiResponse
+_T = TypeVar("_T")
+
+
+async def _wait(fut: asyncio.Future[_T]) -> _T:
+    """Await a future shared with the reader task without cancelling it on timeout."""
+    return await asyncio.shield(fut)
+
+
+class AsyncESL:
+    """An ESL connection over an asyncio stream pair.
+
+    Must be created inside a running event loop (it starts its reader task).
+    """
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        mode: Mode = "outbound",
+        timeout: float = DEFAULT_TIMEOUT,
+        max_queued_events: int = 10_000,
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self.conn = ESLConnection(mode)
+        self.timeout = timeout
+        self._max_events = max_queued_events
+        self.dropped_events = 0
+        self._events: asyncio.Queue[Event | None] = asyncio.Queue()
+        self._replies: dict[int, asyncio.Future[_Reply]] = {}
+        self._executes: dict[str, asyncio.Future[Event]] = {}
+        self._jobs: dict[str, asyncio.Future[Event]] = {}
+        loop = asyncio.get_running_loop()
+        self._auth_request: asyncio.Future[Message] = loop.create_future()
+        self._disconnect: asyncio.Future[Message] = loop.create_future()
+        self._closed: asyncio.Future[None] = loop.create_future()
+        self._close_reason: BaseException | None = None
+        self._reader_task = asyncio.create_task(self._read_loop(), name="esl-reader")
+
+    # -- state ------------------------------------------------------------------------------------
+
+    @property
+    def channel_data(self) -> Event | None:
+        return self.conn.channel_data
+
+    @property
+    def channel_uuid(self) -> str | None:
+        return self.conn.channel_uuid
+
+    @property
+    def hangup_seen(self) -> bool:
+        return self.conn.hangup_seen
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.done()
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    def _send(self, data: bytes) -> asyncio.Future[_Reply]:
+        if self._closed.done():
+            raise ConnectionClosed("connection is closed") from self._close_reason
+        payload, token = self.conn.send(data)
+        fut: asyncio.Future[_Reply] = asyncio.get_running_loop().create_future()
+        self._replies[token] = fut
+        self._writer.write(payload)
+        return fut
+
+    async def _reply(self, data: bytes) -> _Reply:
+        fut = self._send(data)
+        try:
+            await self._writer.drain()
+            return await fut
+        except (ConnectionError, OSError) as exc:
+            raise ConnectionClosed(f"write failed: {exc}") from exc
+        finally:
+            if not fut.done():
+                fut.cancel()
+
+    async def command(self, data: bytes, timeout: float | None = None) -> Message:
+        """Send one command (bytes from ``commands``); return its reply message.
+
+        A ``-ERR`` reply is returned, not raised: check ``message.is_ok``.
+        """
+        async with asyncio.timeout(self._t(timeout)):
+            return (await self._reply(data)).message
+
+    async def connect(self, timeout: float | None = None) -> Event:
+        """Outbound: send ``connect``; return the channel data."""
+        async with asyncio.timeout(self._t(timeout)):
+            reply = await self._reply(commands.connect())
+        if not isinstance(reply, Connected):  # pragma: no cover - guaranteed by ESLConnection
+            raise CommandError("connect failed", reply.message)
+        return reply.channel_data
+
+    async def authenticate(self, password: str, timeout: float | None = None) -> None:
+        """Inbound: wait for ``auth/request``, send ``auth``; ``CommandError`` if refused."""
+        async with asyncio.timeout(self._t(timeout)):
+            await _wait(self._auth_request)
+            reply = await self._reply(commands.auth(password))
+        if not reply.message.is_ok:
+            raise CommandError(f"auth refused: {reply.message.reply_text}", reply.message)
+
+    async def api(self, command: str, timeout: float | None = None) -> str:
+        """``api`` -> response body; ``CommandError`` if refused (``-ERR command not found``)."""
+        async with asyncio.timeout(self._t(timeout)):
+            reply = await self._reply(commands.api(command))
+        if isinstance(reply, ApiResponse):
+            return reply.body
+        raise CommandError(f"api refused: {reply.message.reply_text}", reply.message)
+
+    async def bgapi(self, command: str, timeout: float | None = None) -> str:
+        """``bgapi`` with our own Job-UUID; wait for the BACKGROUND_JOB; return its output."""
+        job_uuid = str(uuid_mod.uuid4())
+        fut: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+        self._jobs[job_uuid] = fut
+        try:
+            async with asyncio.timeout(self._t(timeout)):
+                reply = await self._reply(commands.bgapi(command, job_uuid))
+                if not reply.message.is_ok:
+                    raise CommandError(f"bgapi refused: {reply.message.reply_text}", reply.message)
+                return (await _wait(fut)).body
+        finally:
+            self._jobs.pop(job_uuid, None)
+
+    async def execute(
+        self,
+        app: str,
+        arg: str = "",
+        timeout: float | None = None,
+        *,
+        event_uuid: str | None = None,
+        uuid: str | None = None,
+        event_lock: bool = False,
+        loops: int | None = None,
+    ) -> Event:
+        """``sendmsg execute`` and wait for its CHANNEL_EXECUTE_COMPLETE (matched by Event-UUID).
+
+        ``timeout`` bounds the whole thing (reply and completion).  Raises
+        ``CommandError`` if the sendmsg is refused, ``ChannelHangup`` if the
+        session ends first, ``ConnectionClosed`` on EOF, ``TimeoutError``.
+        """
+        event_uuid = event_uuid or str(uuid_mod.uuid4())
+        data = commands.sendmsg_execute(
+            app, arg, event_uuid, uuid=uuid, event_lock=event_lock, loops=loops
+        )
+        fut: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+        self._executes[event_uuid] = fut
+        try:
+            async with asyncio.timeout(self._t(timeout)):
+                reply = await self._reply(data)
+                if not reply.message.is_ok:
+                    raise CommandError(
+                        f"execute {app} refused: {reply.message.reply_text}", reply.message
+                    )
+                return await _wait(fut)
+        finally:
+            self._executes.pop(event_uuid, None)
+
+    async def hangup(self, cause: str = "NORMAL_CLEARING", timeout: float | None = None) -> Message:
+        return await self.command(commands.sendmsg_hangup(cause), timeout)
+
+    # -- events -----------------------------------------------------------------------------------
+
+    async def next_event(self, timeout: float | None = None) -> Event:
+        """The next queued event; ``ConnectionClosed`` once the connection ended (queue drained)."""
+        async with asyncio.timeout(self._t(timeout)):
+            item = await self._events.get()
+        if item is None:
+            self._events.put_nowait(None)  # keep the end marker for other readers
+            raise ConnectionClosed("connection closed") from self._close_reason
+        return item
+
+    async def events(self) -> AsyncIterator[Event]:
+        """Every event, in arrival order, until the connection ends (no timeout: it is a stream)."""
+        while True:
+            item = await self._events.get()
+            if item is None:
+                self._events.put_nowait(None)
+                return
+            yield item
+
+    async def wait_disconnect_notice(self, timeout: float | None = None) -> Message:
+        """Wait for ``text/disconnect-notice`` (linger or final)."""
+        async with asyncio.timeout(self._t(timeout)):
+            return await _wait(self._disconnect)
+
+    async def wait_closed(self, timeout: float | None = None) -> None:
+        """Wait until the connection has ended (EOF, error or close())."""
+        async with asyncio.timeout(self._t(timeout)):
+            await asyncio.shield(self._closed)
+
+    # -- closing ----------------------------------------------------------------------------------
+
+    async def exit(self, timeout: float | None = None) -> None:
+        """Send ``exit``, wait for FreeSWITCH to close (bounded), then close."""
+        try:
+            async with asyncio.timeout(self._t(timeout)):
+                await self._reply(commands.exit())
+                await asyncio.shield(self._closed)
+        except (ConnectionClosed, ProtocolError, TimeoutError):
+            pass
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Close the socket, fail every waiter with ``ConnectionClosed``; idempotent."""
+        if not self._closed.done():
+            self.conn.close()
+        self._finish(ConnectionClosed("closed locally"))
+        self._writer.close()
+        try:
+            async with asyncio.timeout(min(self.timeout, _CLOSE_TIMEOUT)):
+                await self._writer.wait_closed()
+        except TimeoutError:
+            self._writer.transport.abort()  # peer not reading: drop unsent bytes
+        except Exception:  # already closing: a socket error here changes nothing
+            pass
+        if self._reader_task is not asyncio.current_task() and not self._reader_task.done():
+            self._reader_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader_task
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _t(self, timeout: float | None) -> float:
+        return self.timeout if timeout is None else timeout
+
+    async def _read_loop(self) -> None:
+        reason: BaseException = ConnectionClosed("connection closed by peer")
+        try:
+            while True:
+                data = await self._reader.read(_READ_SIZE)
+                for ev in self.conn.receive_data(data):
+                    self._dispatch(ev)
+                if not data:
+                    break
+        except ProtocolError as exc:
+            log.warning("ESL protocol error: %s", exc)
+            reason = ConnectionClosed(f"protocol error: {exc}")
+            reason.__cause__ = exc
+            self._writer.close()
+        except (ConnectionError, OSError) as exc:
+            reason = ConnectionClosed(f"connection lost: {exc}")
+            reason.__cause__ = exc
+        except Exception as exc:  # a bug: do not leave waiters hanging
+            log.exception("ESL reader failed")
+            reason = ConnectionClosed(f"reader failed: {exc!r}")
+            reason.__cause__ = exc
+            self._writer.close()
+        finally:
+            self._finish(reason)
+
+    def _dispatch(self, ev: ConnEvent) -> None:
+        if isinstance(ev, Connected | CommandReply | ApiResponse):
+            fut = self._replies.pop(ev.token, None)
+            if fut is not None and not fut.done():
+                fut.set_result(ev)
+        elif isinstance(ev, EventReceived):
+            self._enqueue(ev.event)
+        elif isinstance(ev, ExecuteComplete):
+            self._resolve(self._executes.get(ev.event_uuid), ev.event)
+            self._enqueue(ev.event)
+        elif isinstance(ev, BackgroundJobDone):
+            self._resolve(self._jobs.get(ev.job_uuid), ev.event)
+            self._enqueue(ev.event)
+        elif isinstance(ev, Disconnect):
+            if not self._disconnect.done():
+                self._disconnect.set_result(ev.message)
+            for pending in self._executes.values():
+                if not pending.done():
+                    pending.set_exception(ChannelHangup("the session ended before completion"))
+                    pending.exception()
+        elif isinstance(ev, AuthRequest):
+            if not self._auth_request.done():
+                self._auth_request.set_result(ev.message)
+        elif isinstance(ev, RudeRejection):
+            self._finish(ConnectionClosed("rejected by FreeSWITCH ACL (rude rejection)"))
+        elif isinstance(ev, Closed):
+            pass  # _read_loop ends and calls _finish
+        else:  # LogData
+            log.debug("ESL log/data: %r", ev.message.body[:200])
+
+    @staticmethod
+    def _resolve(fut: asyncio.Future[Event] | None, event: Event) -> None:
+        if fut is not None and not fut.done():
+            fut.set_result(event)
+
+    def _enqueue(self, event: Event) -> None:
+        if self._events.qsize() >= self._max_events:
+            self._events.get_nowait()
+            self.dropped_events += 1
+        self._events.put_nowait(event)
+
+    def _finish(self, reason: BaseException) -> None:
+        """Fail every waiter with ``reason`` and end the event stream (once)."""
+        if self._closed.done():
+            return
+        self._close_reason = reason
+        self._closed.set_result(None)
+        waiters: list[asyncio.Future[_Reply] | asyncio.Future[Event] | asyncio.Future[Message]]
+        waiters = [
+            *self._replies.values(),
+            *self._executes.values(),
+            *self._jobs.values(),
+            self._auth_request,
+            self._disconnect,
+        ]
+        for fut in waiters:
+            if not fut.done():
+                fut.set_exception(reason)
+                # Nobody may be awaiting it (e.g. the disconnect future): mark retrieved.
+                fut.exception()
+        self._replies.clear()
+        self._events.put_nowait(None)
+
+
+async def serve_outbound(
+    handler: Callable[[AsyncESL], Awaitable[None]],
+    host: str = "127.0.0.1",
+    port: int = 8084,
+    *,
+    connect_timeout: float = 10.0,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> asyncio.Server:
+    """Listen for FreeSWITCH outbound sockets; run ``handler`` per call after ``connect``.
+
+    Loopback by default.  The connection is closed when the handler returns or
+    raises (exceptions are logged, not propagated).  Returns the started server
+    (``server.sockets[0].getsockname()`` gives the port when ``port=0``).
+    """
+
+    async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        esl = AsyncESL(reader, writer, mode="outbound", timeout=timeout)
+        try:
+            await esl.connect(timeout=connect_timeout)
+        except (ConnectionClosed, ProtocolError, TimeoutError, CommandError) as exc:
+            log.warning("outbound ESL connect failed: %s", exc)
+            await esl.close()
+            return
+        try:
+            await handler(esl)
+        except Exception:
+            log.exception("outbound ESL handler failed (channel %s)", esl.channel_uuid)
+        finally:
+            await esl.close()
+
+    return await asyncio.start_server(on_client, host, port)
