@@ -48,13 +48,22 @@ class Prompt(BaseModel):
         return [(loc, i, p) for loc, parts in self.variants.items() for i, p in enumerate(parts)]
 
 
+def _mk_part(kind: str, text: str, say_as: str | None = None) -> PromptPart:
+    # Built from checked pieces: skip re-validation, which dominated big-flow load time.
+    return PromptPart.model_construct(kind=kind, text=text, say_as=say_as)
+
+
+def _mk_prompt(variants: dict[str, tuple[PromptPart, ...]], barge_in: bool) -> Prompt:
+    return Prompt.model_construct(variants=variants, barge_in=barge_in)
+
+
 def _fail(message: str, subpath: list[str | int]) -> PydanticCustomError:
     return PydanticCustomError("prompt", message, {"subpath": subpath})
 
 
 def _part(raw: Any, sub: list[str | int]) -> PromptPart:
     if isinstance(raw, str | int | float) and not isinstance(raw, bool):
-        return PromptPart(kind="tts", text=as_text(raw))
+        return _mk_part("tts", as_text(raw))
     if not isinstance(raw, dict):
         raise _fail(
             "a prompt part is text or a mapping with `tts`, `audio`, `say` or `prompt`", sub
@@ -79,10 +88,10 @@ def _part(raw: Any, sub: list[str | int]) -> PromptPart:
                 f"`say` cannot read `{kind}` aloud; use one of {', '.join(SAY_KINDS)}",
                 [*sub, "say", kind],
             )
-        return PromptPart(kind="say", text=as_text(what), say_as=kind)
+        return _mk_part("say", as_text(what), kind)
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise _fail(f"`{key}` takes text", [*sub, key])
-    return PromptPart(kind="ref" if key == "prompt" else key, text=as_text(value))
+    return _mk_part("ref" if key == "prompt" else key, as_text(value))
 
 
 def _parts(raw: Any, sub: list[str | int]) -> tuple[PromptPart, ...]:
@@ -112,7 +121,7 @@ def normalize_prompt(raw: Any) -> Prompt:
             barge_in = raw["barge_in"]
         if is_locale_map(raw):
             variants = {loc: _parts(v, [loc]) for loc, v in raw.items() if loc != "barge_in"}
-            return Prompt(variants=variants, barge_in=barge_in)
+            return _mk_prompt(variants, barge_in)
     if raw is None:
         raise _fail("a prompt is required here", [])
-    return Prompt(variants={ANY_LOCALE: _parts(raw, [])}, barge_in=barge_in)
+    return _mk_prompt({ANY_LOCALE: _parts(raw, [])}, barge_in)
