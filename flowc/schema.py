@@ -11,17 +11,19 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from flowc.model.flow import FlowHeader
-from flowc.model.nodes import NODE_KINDS
+from flowc.model.flow import FlowHeader, Mailbox, Queue, Variable
+from flowc.model.nodes import NODE_KINDS, CallbackBody
 from flowc.model.prompts import PART_KEYS, SAY_KINDS
 from flowc.model.values import LOCALE_RE
 
 SCHEMA_ID = "https://flowc.dev/schemas/flow.schema.json"
 
-_TIME_RANGES = {"anyOf": [
-    {"type": "string", "description": "08:00-20:00, comma-separated ranges, or closed"},
-    {"type": "array", "items": {"type": "string"}},
-]}
+_TIME_RANGES = {
+    "anyOf": [
+        {"type": "string", "description": "08:00-20:00, comma-separated ranges, or closed"},
+        {"type": "array", "items": {"type": "string"}},
+    ]
+}
 
 _SCHEDULE = {
     "type": "object",
@@ -29,14 +31,21 @@ _SCHEDULE = {
     "required": ["timezone"],
     "properties": {
         "timezone": {"type": "string", "description": "IANA timezone, e.g. Asia/Shanghai"},
-        "weekly": {"type": "object", "description": "day or day range -> hours",
-                   "additionalProperties": _TIME_RANGES},
-        "holidays": {"type": "object", "additionalProperties": False, "properties": {
-            "calendar": {"type": "string", "description": "country code (python-holidays)"},
-            "subdiv": {"type": "string"},
-            "closed": {"type": "array", "items": {"type": "string"}},
-            "yearly": {"type": "array", "items": {"type": "string", "pattern": r"^\d\d-\d\d$"}},
-        }},
+        "weekly": {
+            "type": "object",
+            "description": "day or day range -> hours",
+            "additionalProperties": _TIME_RANGES,
+        },
+        "holidays": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "calendar": {"type": "string", "description": "country code (python-holidays)"},
+                "subdiv": {"type": "string"},
+                "closed": {"type": "array", "items": {"type": "string"}},
+                "yearly": {"type": "array", "items": {"type": "string", "pattern": r"^\d\d-\d\d$"}},
+            },
+        },
         "special": {"type": "object", "additionalProperties": _TIME_RANGES},
         "emergency": {"type": "string", "description": "name of an emergency override flag"},
     },
@@ -44,18 +53,39 @@ _SCHEDULE = {
 
 
 def _prompt_input() -> dict[str, Any]:
-    part = {"anyOf": [
-        {"type": ["string", "number"], "description": "text to speech; {expr} interpolates"},
-        *({"type": "object", "required": [k], "properties": {
-            k: ({"type": "object", "propertyNames": {"enum": list(SAY_KINDS)},
-                 "minProperties": 1, "maxProperties": 1} if k == "say" else {"type": "string"}),
-            "barge_in": {"type": "boolean"}}, "additionalProperties": False}
-          for k in PART_KEYS),
-    ]}
+    part = {
+        "anyOf": [
+            {"type": ["string", "number"], "description": "text to speech; {expr} interpolates"},
+            *(
+                {
+                    "type": "object",
+                    "required": [k],
+                    "properties": {
+                        k: (
+                            {
+                                "type": "object",
+                                "propertyNames": {"enum": list(SAY_KINDS)},
+                                "minProperties": 1,
+                                "maxProperties": 1,
+                            }
+                            if k == "say"
+                            else {"type": "string"}
+                        ),
+                        "barge_in": {"type": "boolean"},
+                    },
+                    "additionalProperties": False,
+                }
+                for k in PART_KEYS
+            ),
+        ]
+    }
     parts = {"anyOf": [part, {"type": "array", "items": part, "minItems": 1}]}
-    locale_map = {"type": "object", "properties": {"barge_in": {"type": "boolean"}},
-                  "patternProperties": {LOCALE_RE.pattern: parts},
-                  "additionalProperties": False}
+    locale_map = {
+        "type": "object",
+        "properties": {"barge_in": {"type": "boolean"}},
+        "patternProperties": {LOCALE_RE.pattern: parts},
+        "additionalProperties": False,
+    }
     return {"anyOf": [parts, locale_map], "description": "a prompt"}
 
 
@@ -74,7 +104,8 @@ def _swap_refs(value: Any) -> Any:
 
 
 def flow_schema() -> dict[str, Any]:
-    models = [(FlowHeader, "validation"), *((m, "validation") for m in NODE_KINDS.values())]
+    extra = (Variable, Queue, Mailbox, CallbackBody)  # referenced through x-flowc-ref only
+    models = [(m, "validation") for m in (FlowHeader, *NODE_KINDS.values(), *extra)]
     refs, top = models_json_schema(models, ref_template="#/$defs/{model}")
     defs: dict[str, Any] = top.get("$defs", {})
     defs["PromptInput"] = _prompt_input()
@@ -83,19 +114,24 @@ def flow_schema() -> dict[str, Any]:
     node_refs = [refs[(m, "validation")] for m in NODE_KINDS.values()]
     props = dict(header["properties"])
     props["schedules"] = {"type": "object", "additionalProperties": {"$ref": "#/$defs/Schedule"}}
-    props["nodes"] = {"type": "object", "minProperties": 1,
-                      "description": "node name -> node; the first node is the default entry",
-                      "additionalProperties": {"oneOf": node_refs}}
-    return _swap_refs({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": "flowc call flow",
+    props["nodes"] = {
         "type": "object",
-        "required": ["flow", "nodes"],
-        "additionalProperties": False,
-        "properties": props,
-        "$defs": dict(sorted(defs.items())),
-    })
+        "minProperties": 1,
+        "description": "node name -> node; the first node is the default entry",
+        "additionalProperties": {"oneOf": node_refs},
+    }
+    return _swap_refs(
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": SCHEMA_ID,
+            "title": "flowc call flow",
+            "type": "object",
+            "required": ["flow", "nodes"],
+            "additionalProperties": False,
+            "properties": props,
+            "$defs": dict(sorted(defs.items())),
+        }
+    )
 
 
 def schema_text() -> str:

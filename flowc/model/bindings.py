@@ -87,13 +87,15 @@ _TABLES = ("queues", "numbers", "mailboxes", "services", "flags")
 def _flow_resources(flow: Flow, table: str) -> Iterable[str]:
     h = flow.header
     if table == "flags":
-        return [s.emergency_flag for s in flow.schedules.values()
-                if getattr(s, "emergency_flag", None)]
+        return [
+            s.emergency_flag for s in flow.schedules.values() if getattr(s, "emergency_flag", None)
+        ]
     return getattr(h, table).keys()
 
 
-def check_bindings(doc: SourceDoc, flows: Iterable[Flow]
-                   ) -> tuple[Bindings | None, list[Diagnostic]]:
+def check_bindings(
+    doc: SourceDoc, flows: Iterable[Flow]
+) -> tuple[Bindings | None, list[Diagnostic]]:
     """Validate a binding file and cross-check it against the flows it binds."""
     from flowc.model.build import _errors
 
@@ -105,17 +107,28 @@ def check_bindings(doc: SourceDoc, flows: Iterable[Flow]
     out: list[Diagnostic] = []
     for name in b.flows:
         if name not in by_name:
-            out.append(Diagnostic(UNKNOWN_FLOW, Severity.ERROR, f"no flow named `{name}`",
-                                  doc.span_of(("flows", name), key=True),
-                                  did_you_mean(name, by_name)))
+            out.append(
+                Diagnostic(
+                    UNKNOWN_FLOW,
+                    Severity.ERROR,
+                    f"no flow named `{name}`",
+                    doc.span_of(("flows", name), key=True),
+                    did_you_mean(name, by_name),
+                )
+            )
     seen: dict[str, str] = {}
     for name, fb in b.flows.items():
         for i, did in enumerate(fb.dids):
             if did in seen:
-                out.append(Diagnostic(
-                    DUPLICATE_DID, Severity.ERROR,
-                    f"DID {did} is bound to `{seen[did]}` and `{name}`",
-                    doc.span_of(("flows", name, "dids", i)), "a number reaches one flow"))
+                out.append(
+                    Diagnostic(
+                        DUPLICATE_DID,
+                        Severity.ERROR,
+                        f"DID {did} is bound to `{seen[did]}` and `{name}`",
+                        doc.span_of(("flows", name, "dids", i)),
+                        "a number reaches one flow",
+                    )
+                )
             seen[did] = name
     for table in _TABLES:
         bound = getattr(b, table)
@@ -123,31 +136,48 @@ def check_bindings(doc: SourceDoc, flows: Iterable[Flow]
             flow_name, _, res = key.partition(".")
             flow = by_name.get(flow_name)
             if not res or flow is None:
-                out.append(Diagnostic(
-                    UNKNOWN_RESOURCE, Severity.ERROR,
-                    f"`{key}` does not name a {table[:-1]} of a known flow",
-                    doc.span_of((table, key), key=True),
-                    f"write `<flow>.<{table[:-1]}>`"
-                    + (f"; {did_you_mean(flow_name, by_name)}" if flow is None and
-                       did_you_mean(flow_name, by_name) else "")))
+                out.append(
+                    Diagnostic(
+                        UNKNOWN_RESOURCE,
+                        Severity.ERROR,
+                        f"`{key}` does not name a {table[:-1]} of a known flow",
+                        doc.span_of((table, key), key=True),
+                        f"write `<flow>.<{table[:-1]}>`"
+                        + (
+                            f"; {did_you_mean(flow_name, by_name)}"
+                            if flow is None and did_you_mean(flow_name, by_name)
+                            else ""
+                        ),
+                    )
+                )
                 continue
             names = list(_flow_resources(flow, table))
             if res not in names:
-                out.append(Diagnostic(
-                    UNKNOWN_RESOURCE, Severity.ERROR,
-                    f"flow `{flow_name}` has no {table[:-1]} `{res}`",
-                    doc.span_of((table, key), key=True), did_you_mean(res, names)))
+                out.append(
+                    Diagnostic(
+                        UNKNOWN_RESOURCE,
+                        Severity.ERROR,
+                        f"flow `{flow_name}` has no {table[:-1]} `{res}`",
+                        doc.span_of((table, key), key=True),
+                        did_you_mean(res, names),
+                    )
+                )
         for flow_name in b.flows:
             flow = by_name.get(flow_name)
             if flow is None or table in ("services", "flags"):
                 continue
             for res in _flow_resources(flow, table):
                 if f"{flow_name}.{res}" not in bound:
-                    out.append(Diagnostic(
-                        UNBOUND_RESOURCE, Severity.WARNING,
-                        f"{table[:-1]} `{flow_name}.{res}` is not bound in environment "
-                        f"`{b.environment}`",
-                        doc.span_of((table,), key=True) if table in doc.data else
-                        doc.span_of(("flows", flow_name), key=True),
-                        f"add `{flow_name}.{res}: ...` under `{table}`"))
+                    out.append(
+                        Diagnostic(
+                            UNBOUND_RESOURCE,
+                            Severity.WARNING,
+                            f"{table[:-1]} `{flow_name}.{res}` is not bound in environment "
+                            f"`{b.environment}`",
+                            doc.span_of((table,), key=True)
+                            if table in doc.data
+                            else doc.span_of(("flows", flow_name), key=True),
+                            f"add `{flow_name}.{res}: ...` under `{table}`",
+                        )
+                    )
     return b, out

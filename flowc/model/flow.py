@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from flowc.model.nodes import Node, PromptField
 from flowc.model.values import Duration, Ident, NodeRef, Text
 
 VarType = Literal["string", "int", "float", "bool", "any"]
+
+
+def _OR_NULL(model: str) -> WithJsonSchema:  # noqa: N802
+    # Definitions may be written empty (`billing:`), which the validators turn into {}.
+    return WithJsonSchema({"anyOf": [{"x-flowc-ref": model}, {"type": "null"}]})
 
 
 class _Base(BaseModel):
@@ -28,7 +33,7 @@ def _variable(raw: Any) -> Any:
 
 
 class AgentKey(_Base):
-    key: str = "0"
+    key: Annotated[str, WithJsonSchema({"type": ["string", "integer"]})] = "0"
     goto: NodeRef
 
     @field_validator("key", mode="before")
@@ -74,16 +79,29 @@ class FlowHeader(_Base):
     description: str | None = None
     entry: NodeRef | None = None
     locale: str | None = None
-    locales: tuple[str, ...] = ()
+    locales: Annotated[
+        tuple[str, ...],
+        WithJsonSchema(
+            {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+        ),
+    ] = ()
     agent_key: AgentKey | None = None
     params: dict[Ident, VarType] = Field(default_factory=dict)
     returns: dict[Ident, VarType] = Field(default_factory=dict)
-    variables: dict[Ident, Variable] = Field(default_factory=dict)
+    variables: dict[
+        Ident,
+        Annotated[
+            Variable,
+            WithJsonSchema(
+                {"anyOf": [{"enum": list(get_args(VarType))}, {"x-flowc-ref": "Variable"}]}
+            ),
+        ],
+    ] = Field(default_factory=dict)
     prompts: dict[Ident, PromptField] = Field(default_factory=dict)
     services: dict[Ident, Service] = Field(default_factory=dict)
-    queues: dict[Ident, Queue] = Field(default_factory=dict)
+    queues: dict[Ident, Annotated[Queue, _OR_NULL("Queue")]] = Field(default_factory=dict)
     numbers: dict[Ident, Text] = Field(default_factory=dict)
-    mailboxes: dict[Ident, Mailbox] = Field(default_factory=dict)
+    mailboxes: dict[Ident, Annotated[Mailbox, _OR_NULL("Mailbox")]] = Field(default_factory=dict)
 
     @field_validator("variables", mode="before")
     @classmethod

@@ -259,7 +259,9 @@ class CallbackBody(_Base):
 class CallbackNode(_NodeBase):
     kind = "callback"
     targets = ("next",)
-    callback: CallbackBody
+    callback: Annotated[
+        CallbackBody, WithJsonSchema({"anyOf": [{"x-flowc-ref": "CallbackBody"}, {"type": "null"}]})
+    ]
     next: NodeRef | None = None
 
     @field_validator("callback", mode="before")
@@ -294,7 +296,15 @@ class SubflowNode(_NodeBase):
 
 class ReturnNode(_NodeBase):
     kind = "return"
-    return_: dict[str, Text] = Field(default_factory=dict, alias="return")
+    return_: Annotated[
+        dict[str, Text],
+        WithJsonSchema(
+            {
+                "type": ["object", "null"],
+                "additionalProperties": {"type": ["string", "number", "boolean"]},
+            }
+        ),
+    ] = Field(default_factory=dict, alias="return")
 
     @field_validator("return_", mode="before")
     @classmethod
@@ -304,7 +314,9 @@ class ReturnNode(_NodeBase):
 
 class HangupNode(_NodeBase):
     kind = "hangup"
-    hangup: str = "NORMAL_CLEARING"
+    hangup: Annotated[
+        str, WithJsonSchema({"type": ["string", "null"], "description": "hangup cause"})
+    ] = "NORMAL_CLEARING"
     prompt: PromptField | None = None
 
     @field_validator("hangup", mode="before")

@@ -56,15 +56,23 @@ Duration = Annotated[
     int,
     BeforeValidator(parse_duration_ms),
     PlainSerializer(int),
-    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
-                              {"type": "string", "pattern": _DURATION_RE.pattern}],
-                    "description": "1500ms, 5s, 10m, 1h or seconds"}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": _DURATION_RE.pattern},
+            ],
+            "description": "1500ms, 5s, 10m, 1h or seconds",
+        }
+    ),
 ]
 Ident = Annotated[str, BeforeValidator(_ident), WithJsonSchema(_IDENT_SCHEMA)]
-NodeRef = Annotated[str, BeforeValidator(_ident),
-                    WithJsonSchema({**_IDENT_SCHEMA, "description": "name of a node"})]
-DtmfKey = Annotated[str, BeforeValidator(_dtmf),
-                    WithJsonSchema({"type": "string", "enum": sorted(DTMF_KEYS)})]
+NodeRef = Annotated[
+    str, BeforeValidator(_ident), WithJsonSchema({**_IDENT_SCHEMA, "description": "name of a node"})
+]
+DtmfKey = Annotated[
+    str, BeforeValidator(_dtmf), WithJsonSchema({"type": "string", "enum": sorted(DTMF_KEYS)})
+]
 
 
 def as_text(value: Any) -> str:
@@ -78,6 +86,10 @@ def as_text(value: Any) -> str:
     raise ValueError("expected text or a number")
 
 
-Text = Annotated[str, BeforeValidator(as_text),
-                 WithJsonSchema({"type": ["string", "number", "boolean"],
-                                 "description": "text; {expr} interpolates"})]
+Text = Annotated[
+    str,
+    BeforeValidator(as_text),
+    WithJsonSchema(
+        {"type": ["string", "number", "boolean"], "description": "text; {expr} interpolates"}
+    ),
+]

@@ -1,0 +1,33 @@
+"""The golden cases: example flows and what they compile to. Shared by the tests and by
+`python scripts/regen_golden.py`, so both always agree on what a golden file holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flowc.compiler.bundle import compile_checked
+from flowc.compiler.ir import dumps
+from flowc.pipeline import check_file
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN_IR = ROOT / "tests" / "golden" / "ir"
+EXAMPLE_DIRS = ("examples", "flows")
+
+
+def example_files() -> list[Path]:
+    out: list[Path] = []
+    for d in EXAMPLE_DIRS:
+        out += sorted((ROOT / d).rglob("*.yaml"))
+    return [p for p in out if "bindings" not in p.parts]
+
+
+def golden_ir_path(example: Path) -> Path:
+    rel = example.relative_to(ROOT).with_suffix("")
+    return GOLDEN_IR / ("__".join(rel.parts) + ".json")
+
+
+def compiled_ir_text(example: Path) -> str:
+    checked = check_file(example.relative_to(ROOT))
+    assert checked.ok, [f"{d.code} {d.span} {d.message}" for d in checked.diagnostics]
+    ir, _ = compile_checked(checked)
+    return dumps(ir)
