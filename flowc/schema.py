@@ -7,7 +7,9 @@ write (prompts in all their forms, durations as text) rather than the normalised
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel
 
 from pydantic.json_schema import models_json_schema
 
@@ -105,7 +107,8 @@ def _swap_refs(value: Any) -> Any:
 
 def flow_schema() -> dict[str, Any]:
     extra = (Variable, Queue, Mailbox, CallbackBody)  # referenced through x-flowc-ref only
-    models = [(m, "validation") for m in (FlowHeader, *NODE_KINDS.values(), *extra)]
+    kinds: list[type[BaseModel]] = [FlowHeader, *NODE_KINDS.values(), *extra]
+    models: list[tuple[type[BaseModel], Literal["validation"]]] = [(m, "validation") for m in kinds]
     refs, top = models_json_schema(models, ref_template="#/$defs/{model}")
     defs: dict[str, Any] = top.get("$defs", {})
     defs["PromptInput"] = _prompt_input()
@@ -120,7 +123,7 @@ def flow_schema() -> dict[str, Any]:
         "description": "node name -> node; the first node is the default entry",
         "additionalProperties": {"oneOf": node_refs},
     }
-    return _swap_refs(
+    schema: dict[str, Any] = _swap_refs(
         {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": SCHEMA_ID,
@@ -132,6 +135,7 @@ def flow_schema() -> dict[str, Any]:
             "$defs": dict(sorted(defs.items())),
         }
     )
+    return schema
 
 
 def schema_text() -> str:

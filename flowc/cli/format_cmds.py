@@ -49,8 +49,7 @@ def _load_or_exit(path: Path) -> SourceDoc:
 @app.command()
 def fmt(
     paths: Annotated[list[Path], typer.Argument(help="Flow files or folders.")],
-    check: Annotated[bool, typer.Option("--check", help="Exit 1 if a file would change.")] =
-        False,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if a file would change.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show what would change.")] = False,
 ) -> None:
     """Rewrite flow files (YAML and .flow) in canonical form."""
@@ -67,9 +66,16 @@ def fmt(
             continue
         changed += 1
         if diff or check:
-            typer.echo("".join(difflib.unified_diff(
-                doc.text.splitlines(keepends=True), new.splitlines(keepends=True),
-                f"{doc.file} (current)", f"{doc.file} (formatted)")))
+            typer.echo(
+                "".join(
+                    difflib.unified_diff(
+                        doc.text.splitlines(keepends=True),
+                        new.splitlines(keepends=True),
+                        f"{doc.file} (current)",
+                        f"{doc.file} (formatted)",
+                    )
+                )
+            )
         if not check:
             path.write_text(new, encoding="utf-8")
     verb = "would be reformatted" if check else "reformatted"
@@ -81,8 +87,12 @@ def fmt(
 def convert(
     source: Annotated[Path, typer.Argument(help="A .yaml or .flow file.")],
     to: Annotated[Target, typer.Option("--to", help="Target form.")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file; '-' for "
-                                              "stdout. Default: beside the source.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Output file; '-' for stdout. Default: beside the source."
+        ),
+    ] = None,
 ) -> None:
     """Convert a flow between YAML and the DSL; both compile to byte-identical IR."""
     doc = _load_or_exit(source)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -49,7 +50,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _sources(checked: list[object]) -> dict[str, str]:
+def _sources(checked: Sequence[object]) -> dict[str, str]:
     out: dict[str, str] = {}
     for c in checked:
         doc = getattr(c, "doc", None)
@@ -189,11 +190,18 @@ app.add_typer(hours_app, name="hours")
 def hours_explain(
     flow: Annotated[Path, typer.Argument(help="Flow file that defines the schedule.")],
     schedule: Annotated[str, typer.Argument(help="Schedule name.")],
-    at: Annotated[str | None, typer.Option(
-        "--at", help="Local time in the schedule's zone, e.g. '2026-10-01 09:30', or ISO "
-        "with offset. Default: now.")] = None,
-    flag: Annotated[list[str] | None, typer.Option(
-        "--flag", help="Set an emergency flag, e.g. --flag storm_closure.")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Local time in the schedule's zone, e.g. '2026-10-01 09:30', or ISO "
+            "with offset. Default: now.",
+        ),
+    ] = None,
+    flag: Annotated[
+        list[str] | None,
+        typer.Option("--flag", help="Set an emergency flag, e.g. --flag storm_closure."),
+    ] = None,
 ) -> None:
     """Say whether a schedule is open at a time, and which rule decided."""
     from datetime import UTC, datetime
@@ -223,13 +231,15 @@ def hours_explain(
     flags = {f: True for f in flag or []}
     decision = evaluate(sched, when, flags)
     local = decision.local_time
-    typer.echo(f"{schedule} at {local:%Y-%m-%d %H:%M} {sched.timezone} ({local:%A}): "
-               f"{decision.outcome.upper()}")
+    typer.echo(
+        f"{schedule} at {local:%Y-%m-%d %H:%M} {sched.timezone} ({local:%A}): "
+        f"{decision.outcome.upper()}"
+    )
     typer.echo(f"  because {decision.rule}")
     change = next_change(sched, when, flags)
     if change is not None:
         nxt = evaluate(sched, change, flags)
-        typer.echo(f"  next change: {change.astimezone(sched.tz):%Y-%m-%d %H:%M} -> "
-                   f"{nxt.outcome}")
+        typer.echo(f"  next change: {change.astimezone(sched.tz):%Y-%m-%d %H:%M} -> {nxt.outcome}")
+
 
 from flowc.cli import format_cmds  # noqa: E402,F401  (registers fmt, convert)

@@ -90,7 +90,8 @@ def _flow_resources(flow: Flow, table: str) -> Iterable[str]:
         return [
             s.emergency_flag for s in flow.schedules.values() if getattr(s, "emergency_flag", None)
         ]
-    return getattr(h, table).keys()
+    names: dict[str, Any] = getattr(h, table)
+    return names.keys()
 
 
 def check_bindings(
