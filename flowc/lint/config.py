@@ -27,6 +27,7 @@ class LintConfig:
     severity: dict[str, Severity] = field(default_factory=dict)
     max_menu_depth: int = 3
     max_menu_options: int = 5
+    max_seconds_to_agent: int = 60
     sounds: list[str] = field(default_factory=lambda: ["sounds", "."])
     source: str | None = None
 
@@ -43,7 +44,15 @@ class ConfigError(Exception):
 
 def _from_table(table: dict[str, Any], source: str) -> LintConfig:
     cfg = LintConfig(source=source)
-    known = {"select", "ignore", "severity", "max_menu_depth", "max_menu_options", "sounds"}
+    known = {
+        "select",
+        "ignore",
+        "severity",
+        "max_menu_depth",
+        "max_menu_options",
+        "max_seconds_to_agent",
+        "sounds",
+    }
     for key, value in table.items():
         if key not in known:
             raise ConfigError(f"{source}: unknown [tool.flowc] setting `{key}`")

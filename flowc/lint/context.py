@@ -7,22 +7,43 @@ same place in YAML and DSL sources.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gc
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path as FsPath
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import networkx as nx
 
-from flowc.analysis.graph import build_graph, reachable
+from flowc.analysis.graph import build_graph
 from flowc.diagnostics import Diagnostic, Severity
+from flowc.lang.expr import (
+    Call,
+    Expr,
+    ExprError,
+    Name,
+    StrLit,
+    Type,
+    TypeEnv,
+    TypeIssue,
+    check_condition,
+    check_expr,
+    parse_expr,
+    walk,
+)
+from flowc.lang.template import check_template, parse_template
 from flowc.lint.config import LintConfig
 from flowc.model.flow import Flow
-from flowc.model.prompts import Prompt
-from flowc.source.document import Path, SourceDoc
+from flowc.model.prompts import Prompt, PromptPart
+from flowc.source.document import Path, SourceDoc, Span
 
 Usage = Literal["expr", "template", "url"]
+
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -36,6 +57,31 @@ class ExprSite:
     # Where the value goes: "prompt", "url", "header", "param", "set", "condition", ...
     role: str
     target: str | None = None  # for `set`: the variable assigned
+
+
+class NameUse(NamedTuple):
+    """A name (or an `in_hours` schedule name) read at `site.text[start:end]`."""
+
+    site: ExprSite
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SiteCheck:
+    """One site, parsed and checked: the syntax error, or its type, issues and names."""
+
+    site: ExprSite
+    error: ExprError | None
+    type: Type | None
+    issues: list[TypeIssue]
+    names: list[NameUse]
+    schedule_calls: list[NameUse]
+    single_hole: bool  # a template that is exactly one hole (or an expression)
+    literal: bool  # a template without holes
+    # The parsed expressions (a condition, or the holes of a template) and their offsets.
+    exprs: list[tuple[int, Expr]] = field(default_factory=list)
 
 
 @dataclass
@@ -65,19 +111,331 @@ class LintContext:
 
     @cached_property
     def reachable(self) -> set[str]:
-        return reachable(self.graph, self.flow.entry)
+        """Nodes reachable from the entry node (the entry included)."""
+        entry = self.flow.entry
+        if entry is None or entry not in self.flow.nodes:
+            return set()
+        seen = {entry}
+        todo = [entry]
+        succ = self.succ
+        while todo:
+            for t in succ[todo.pop()]:
+                if t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+        return seen
 
     @property
     def base_dir(self) -> FsPath:
         return FsPath(self.flow.file).parent
 
+    # ------------------------------------------------------------ shared, computed once
+
+    @cached_property
+    def order(self) -> dict[str, int]:
+        """Node name -> its position in the file (for stable, author-order reporting)."""
+        return {node_id: i for i, node_id in enumerate(self.flow.nodes)}
+
+    @cached_property
+    def succ(self) -> dict[str, list[str]]:
+        """Successors of every node among existing nodes (agent-key edges included, no
+        duplicates, in edge order). Dangling targets are left out: FL201 reports them."""
+        nodes = self.flow.nodes
+        agent = self.flow.header.agent_key
+        out: dict[str, list[str]] = {}
+        for node_id, node in nodes.items():
+            targets = [t for _, t in node.edges()]
+            menu = node_field(node, "menu")
+            if agent and menu is not None and menu.agent_key and agent.key not in menu.options:
+                targets.append(agent.goto)
+            out[node_id] = list(dict.fromkeys(t for t in targets if t in nodes))
+        return out
+
+    @cached_property
+    def has_dangling(self) -> set[str]:
+        """Nodes with at least one continuation naming a node that does not exist."""
+        nodes = self.flow.nodes
+        return {n for n, node in nodes.items() if any(t not in nodes for _, t in node.edges())}
+
+    @cached_property
+    def pred(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {n: [] for n in self.flow.nodes}
+        for node_id, targets in self.succ.items():
+            for t in targets:
+                out[t].append(node_id)
+        return out
+
+    @cached_property
+    def components(self) -> list[list[str]]:
+        """Strongly connected components of the call graph, members in file order."""
+        return strongly_connected(self.flow.nodes, self.succ, self.order)
+
+    def raw(self, path: Path) -> Any:
+        """The plain source data at `path`, or None when the path does not exist."""
+        cur: Any = self.doc.data
+        for item in path:
+            if isinstance(cur, dict) and isinstance(item, str) and item in cur:
+                cur = cur[item]
+            elif isinstance(cur, list) and isinstance(item, int) and 0 <= item < len(cur):
+                cur = cur[item]
+            else:
+                return None
+        return cur
+
+    def part_path(self, base: Path, loc: str, index: int, part: PromptPart) -> Path:
+        """The source path of one prompt part (as precise as the written shape allows)."""
+        p: Path = base
+        raw = self.raw(p)
+        if loc and isinstance(raw, dict) and loc in raw:
+            p = (*p, loc)
+            raw = raw[loc]
+        if isinstance(raw, list) and index < len(raw):
+            p = (*p, index)
+            raw = raw[index]
+        key = {"ref": "prompt"}.get(part.kind, part.kind)
+        if isinstance(raw, dict) and key in raw:
+            p = (*p, key)
+            if part.kind == "say" and isinstance(raw[key], dict) and part.say_as in raw[key]:
+                p = (*p, part.say_as or "")
+        return p
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        for m in _NEWLINE_RE.finditer(self.doc.text):
+            starts.append(m.end())
+        return starts
+
+    def _char_at(self, line: int, col: int) -> str:
+        starts = self._line_starts
+        if not 1 <= line <= len(starts):
+            return ""
+        pos = starts[line - 1] + col - 1
+        return self.doc.text[pos] if 0 <= pos < len(self.doc.text) else ""
+
+    def text_span(self, path: Path, text: str, start: int, end: int) -> Span:
+        """The span of `text[start:end]` where `text` is the string written at `path`.
+
+        Exact when the value is a plain or quoted scalar on one line that reads as `text`
+        (escapes aside); otherwise the span of the whole value.
+        """
+        span = self.doc.span_of(path)
+        if (
+            path not in self.doc.spans
+            or span.line != span.end_line
+            or not isinstance(self.raw(path), str)
+            or self.raw(path) != text
+        ):
+            return span
+        col = span.col + (1 if self._char_at(span.line, span.col) in ("'", '"') else 0)
+        start = max(0, min(start, len(text)))
+        end = max(start, min(end, len(text)))
+        return Span(span.file, span.line, col + start, span.line, col + max(end, start + 1))
+
+    def diag_at(
+        self,
+        code: str,
+        severity: Severity,
+        message: str,
+        span: Span,
+        *,
+        hint: str | None = None,
+    ) -> Diagnostic:
+        """Like `diag`, for a span already resolved (e.g. with `text_span`)."""
+        sev = self.config.severity.get(code, severity)
+        return Diagnostic(code, sev, message, span, hint)
+
+    # ------------------------------------------------------------ definitions and expressions
+
+    @cached_property
+    def definitions(self) -> dict[str, set[str]]:
+        """Names defined in the header, by section (schedules as written, even if invalid)."""
+        h = self.flow.header
+        raw_schedules = self.raw(("schedules",))
+        schedules = set(self.flow.schedules)
+        if isinstance(raw_schedules, dict):
+            schedules |= {str(k) for k in raw_schedules}
+        return {
+            "variables": set(h.variables),
+            "prompts": set(h.prompts),
+            "schedules": schedules,
+            "services": set(h.services),
+            "queues": set(h.queues),
+            "numbers": set(h.numbers),
+            "mailboxes": set(h.mailboxes),
+        }
+
+    @cached_property
+    def input_targets(self) -> dict[str, str]:
+        """Variables written by callers' input: collect `into` and record targets -> kind."""
+        out: dict[str, str] = {}
+        for node in self.flow.nodes.values():
+            if node.kind == "collect":
+                out.setdefault(node.collect.into, "collect")  # type: ignore[attr-defined]
+            elif node.kind == "record":
+                out.setdefault(node.record, "record")  # type: ignore[attr-defined]
+        return out
+
+    @cached_property
+    def survey_ids(self) -> set[str]:
+        return {
+            q.id
+            for node in self.flow.nodes.values()
+            if node.kind == "survey"
+            for q in node.survey  # type: ignore[attr-defined]
+        }
+
+    @cached_property
+    def type_env(self) -> TypeEnv:
+        """What expressions may read everywhere (`result.*` is added for fetch/subflow `set`).
+
+        `in_hours` schedule names are not checked here (FL205 does, with the other names).
+        """
+        h = self.flow.header
+        names: dict[str, Type] = {}
+        for name in self.input_targets:
+            names[name] = Type.STRING
+        for name, vtype in h.params.items():
+            names[name] = Type.from_name(vtype)
+        for name, var in h.variables.items():
+            names[name] = Type.from_name(var.type)
+        env = TypeEnv.standard(names, schedules=None, result=False)
+        env.open_namespaces.pop("survey", None)
+        env.declare_closed("survey", dict.fromkeys(self.survey_ids, Type.INT))
+        return env
+
+    @cached_property
+    def _result_env(self) -> TypeEnv:
+        return self.type_env.copy().declare_open("result", Type.ANY)
+
+    def env_for(self, site: ExprSite) -> TypeEnv:
+        if site.role == "set" and site.node is not None:
+            kind = self.flow.nodes[site.node].kind
+            if kind in ("fetch", "subflow"):
+                return self._result_env
+        return self.type_env
+
+    @cached_property
+    def checked_sites(self) -> list[SiteCheck]:
+        """Every site parsed and type-checked once: shared by the FL2xx and FL5xx rules."""
+        with _gc_paused():
+            return [self._check_site(site) for site in self.sites()]
+
+    def _check_site(self, site: ExprSite) -> SiteCheck:
+        env = self.env_for(site)
+        key = (site.usage, site.role == "condition", site.text, id(env))
+        found = self._analyses.get(key)
+        if found is None:
+            found = self._analyses[key] = _analyse(site, env)
+        error, type_, issues, holes, single, literal, names, calls = found
+        return SiteCheck(
+            site,
+            error,
+            type_,
+            issues,
+            [NameUse(site, n, a, b) for n, a, b in names],
+            [NameUse(site, n, a, b) for n, a, b in calls],
+            single,
+            literal,
+            holes,
+        )
+
+    @cached_property
+    def _analyses(self) -> dict[tuple[str, bool, str, int], _Analysis]:
+        """Memo of `_analyse` by text and environment: flows repeat many texts."""
+        return {}
+
+    def site_span(self, site: ExprSite, start: int, end: int) -> Span:
+        """The span of `site.text[start:end]` (the whole site when it cannot be exact)."""
+        return self.text_span(site.path, site.text, start, end)
+
+    @cached_property
+    def name_uses(self) -> list[NameUse]:
+        return [use for c in self.checked_sites for use in c.names]
+
+    @cached_property
+    def names_read(self) -> set[str]:
+        """Every (dotted) name read anywhere in the flow."""
+        return {use.name for use in self.name_uses}
+
+    @cached_property
+    def node_reads(self) -> dict[str, set[str]]:
+        """Node name -> the names its own expressions and templates read."""
+        out: dict[str, set[str]] = {}
+        for use in self.name_uses:
+            if use.site.node is not None:
+                out.setdefault(use.site.node, set()).add(use.name)
+        return out
+
+    @cached_property
+    def schedule_calls(self) -> list[NameUse]:
+        """`in_hours("name")` calls: the schedule name and where it is written."""
+        return [use for c in self.checked_sites for use in c.schedule_calls]
+
+    @cached_property
+    def result_reads(self) -> dict[str, list[NameUse]]:
+        """Fetch/subflow node -> reads of `result` / `result.X` in its `set`."""
+        out: dict[str, list[NameUse]] = {}
+        for use in self.name_uses:
+            site = use.site
+            if (
+                site.role == "set"
+                and site.node is not None
+                and (use.name == "result" or use.name.startswith("result."))
+            ):
+                out.setdefault(site.node, []).append(use)
+        return out
+
+    @cached_property
+    def assigned(self) -> dict[str, set[str]]:
+        """Node name -> variables its `set` (set, fetch or subflow node) assigns."""
+        out: dict[str, set[str]] = {}
+        for node_id, node in self.flow.nodes.items():
+            mapping = node_field(node, "set")
+            if isinstance(mapping, dict) and mapping:
+                out[node_id] = set(mapping)
+        return out
+
+    @cached_property
+    def menu_depths(self) -> tuple[dict[str, int], dict[str, str | None]]:
+        """Menus on the shortest path from the entry (0-1 BFS): depth and BFS parent of
+        every reachable node. A menu counts itself."""
+        nodes = self.flow.nodes
+        entry = self.flow.entry
+        if entry is None or entry not in nodes:
+            return {}, {}
+        weight = {n: 1 if node.kind == "menu" else 0 for n, node in nodes.items()}
+        depth: dict[str, int] = {entry: weight[entry]}
+        parent: dict[str, str | None] = {entry: None}
+        todo: deque[str] = deque([entry])
+        succ = self.succ
+        while todo:
+            u = todo.popleft()
+            du = depth[u]
+            for v in succ[u]:
+                nd = du + weight[v]
+                if v not in depth or nd < depth[v]:
+                    depth[v] = nd
+                    parent[v] = u
+                    if weight[v]:
+                        todo.append(v)
+                    else:
+                        todo.appendleft(v)
+        return depth, parent
+
     def prompts(self) -> Iterator[tuple[Path, Prompt, str | None]]:
         """Every prompt in the flow: (path, prompt, node name or None for header prompts)."""
+        return iter(self._prompt_list)
+
+    @cached_property
+    def _prompt_list(self) -> list[tuple[Path, Prompt, str | None]]:
+        out: list[tuple[Path, Prompt, str | None]] = []
         for name, prompt in self.flow.header.prompts.items():
-            yield ("prompts", name), prompt, None
+            out.append((("prompts", name), prompt, None))
         for node_id, node in self.flow.nodes.items():
             base: Path = ("nodes", node_id)
-            yield from ((p, pr, node_id) for p, pr in _node_prompts(node, base))
+            out.extend((p, pr, node_id) for p, pr in _node_prompts(node, base))
+        return out
 
     def sites(self) -> Iterator[ExprSite]:
         """Every expression and template in the flow, with its role."""
@@ -95,7 +453,7 @@ class LintContext:
             for loc, i, part in prompt.parts():
                 if part.kind in ("tts", "say"):
                     yield ExprSite(
-                        _part_path(path, prompt, loc, i, part.kind, part.say_as),
+                        self.part_path(path, loc, i, part),
                         part.text,
                         "template",
                         node_id,
@@ -109,7 +467,7 @@ class LintContext:
                     yield ExprSite(
                         (*base, "switch", i, "if"), rule.if_, "expr", node_id, "condition"
                     )
-            for fname in ("set", "params", "with", "return"):
+            for fname in _mapping_fields(type(node)):
                 mapping = _field(node, fname)
                 if isinstance(mapping, dict):
                     for var, text in mapping.items():
@@ -124,17 +482,17 @@ class LintContext:
             if kind == "queue":
                 yield ExprSite(
                     (*base, "priority"),
-                    node.priority,
+                    node.priority,  # type: ignore[attr-defined]
                     "template",
-                    node_id,  # type: ignore[attr-defined]
+                    node_id,
                     "priority",
                 )
             if kind == "transfer":
                 yield ExprSite(
                     (*base, "transfer"),
-                    node.transfer,
+                    node.transfer,  # type: ignore[attr-defined]
                     "template",
-                    node_id,  # type: ignore[attr-defined]
+                    node_id,
                     "transfer",
                 )
             if kind == "callback":
@@ -147,43 +505,205 @@ class LintContext:
                 )
 
 
+_Found = list[tuple[str, int, int]]
+_Analysis = tuple[
+    ExprError | None,
+    Type | None,
+    list[TypeIssue],
+    list[tuple[int, Expr]],
+    bool,
+    bool,
+    _Found,
+    _Found,
+]
+
+
+def _analyse(site: ExprSite, env: TypeEnv) -> _Analysis:
+    """Parse and check one site's text: (error, type, issues, exprs, single hole, literal,
+    names read, `in_hours` schedule names), with offsets into the text."""
+    try:
+        if site.usage == "expr":
+            expr = parse_expr(site.text)
+            holes: list[tuple[int, Expr]] = [(0, expr)]
+            if site.role == "condition":
+                type_, issues = Type.BOOL, check_condition(expr, env)
+            else:
+                type_, issues = check_expr(expr, env)
+            single, literal = True, False
+        else:
+            tpl = parse_template(site.text)
+            holes = [(h.start, h.expr) for h in tpl.holes]
+            type_, issues = check_template(tpl, env)
+            single, literal = tpl.is_single_hole, tpl.is_literal
+    except ExprError as exc:
+        return exc, None, [], [], False, False, [], []
+    names: _Found = []
+    calls: _Found = []
+    for offset, expr in holes:
+        for node in walk(expr):
+            if isinstance(node, Name):
+                names.append((node.name, offset + node.start, offset + node.end))
+            elif (
+                isinstance(node, Call)
+                and node.func == "in_hours"
+                and len(node.args) == 1
+                and isinstance(node.args[0], StrLit)
+            ):
+                arg = node.args[0]
+                calls.append((arg.value, offset + arg.start, offset + arg.end))
+    return None, type_, issues, holes, single, literal, names, calls
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while building many small, long-lived objects.
+
+    On a big flow the heap holds the whole document and model; letting the collector run
+    every few hundred allocations makes it scan that heap again and again, which costs more
+    than the work itself. Nothing built here is cyclic garbage.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def node_field(model: Any, name: str) -> Any:
+    """`model.<name>` when the model has that field, else None.
+
+    Much faster than `getattr(model, name, None)` on pydantic models, whose attribute-miss
+    path raises internally (it matters on flows with thousands of nodes).
+    """
+    return getattr(model, name) if name in _fields(type(model)) else None
+
+
 def _field(node: Any, name: str) -> Any:
-    attr = {"with": "with_", "return": "return_"}.get(name, name)
-    return getattr(node, attr, None)
+    return node_field(node, {"with": "with_", "return": "return_"}.get(name, name))
 
 
-def _part_path(base: Path, prompt: Prompt, loc: str, i: int, kind: str, say_as: str | None) -> Path:
-    """Best-effort source path of one prompt part (shapes vary; span_of falls back upward)."""
-    p: Path = base
-    if loc:
-        p = (*p, loc)
-    if len(prompt.variants.get(loc, ())) > 1:
-        p = (*p, i)
-    if kind == "say":
-        p = (*p, "say", say_as or "")
-    elif kind == "tts":
-        p = (*p, "tts")
-    return p
+def _fields(cls: type) -> frozenset[str]:
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = frozenset(cls.model_fields)  # type: ignore[attr-defined]
+    return fields
+
+
+_MAPPING_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _mapping_fields(cls: type) -> tuple[str, ...]:
+    """Which of `set`, `params`, `with`, `return` (template mappings) a node class has."""
+    found = _MAPPING_FIELDS.get(cls)
+    if found is None:
+        attrs = _fields(cls)
+        found = _MAPPING_FIELDS[cls] = tuple(
+            f
+            for f in ("set", "params", "with", "return")
+            if {"with": "with_", "return": "return_"}.get(f, f) in attrs
+        )
+    return found
+
+
+# Per node class: where its prompts are, as (body field or None, field, is an escalation list).
+_PROMPT_PLAN: dict[type, tuple[tuple[str | None, str, bool], ...]] = {}
+
+
+def _prompt_plan(node: Any) -> tuple[tuple[str | None, str, bool], ...]:
+    cls = type(node)
+    plan = _PROMPT_PLAN.get(cls)
+    if plan is None:
+        steps: list[tuple[str | None, str, bool]] = []
+        for body_name in ("menu", "collect", "callback"):
+            body = node_field(node, body_name)
+            if body is not None:
+                body_fields = _fields(type(body))
+                steps += [(body_name, f, False) for f in ("prompt", "confirm") if f in body_fields]
+                steps += [
+                    (body_name, f, True) for f in ("no_input", "no_match") if f in body_fields
+                ]
+        steps += [(None, f, False) for f in ("play", "prompt", "thanks") if f in _fields(cls)]
+        plan = _PROMPT_PLAN[cls] = tuple(steps)
+    return plan
 
 
 def _node_prompts(node: Any, base: Path) -> Iterator[tuple[Path, Prompt]]:
-    for body_name in ("menu", "collect", "callback"):
-        body = getattr(node, body_name, None)
-        if body is not None and not isinstance(body, str):
-            for fname in ("prompt", "confirm"):
-                pr = getattr(body, fname, None)
-                if isinstance(pr, Prompt):
-                    yield (*base, body_name, fname), pr
-            for fname in ("no_input", "no_match"):
-                seq = getattr(body, fname, ())
-                if len(seq) == 1:
-                    yield (*base, body_name, fname), seq[0]
-                else:
-                    for i, pr in enumerate(seq):
-                        yield (*base, body_name, fname, i), pr
-    for fname in ("play", "prompt", "thanks"):
-        pr = getattr(node, fname, None)
-        if isinstance(pr, Prompt):
-            yield (*base, fname), pr
-    for i, q in enumerate(getattr(node, "survey", ()) or ()):
-        yield (*base, "survey", i, "ask"), q.ask
+    for body_name, fname, escalation in _prompt_plan(node):
+        owner = node if body_name is None else getattr(node, body_name)
+        value = getattr(owner, fname)
+        where: Path = base if body_name is None else (*base, body_name)
+        if not escalation:
+            if isinstance(value, Prompt):
+                yield (*where, fname), value
+        elif len(value) == 1:
+            yield (*where, fname), value[0]
+        else:
+            for i, pr in enumerate(value):
+                yield (*where, fname, i), pr
+    if node.kind == "survey":
+        for i, q in enumerate(node.survey):
+            yield (*base, "survey", i, "ask"), q.ask
+
+
+def strongly_connected(
+    nodes: Iterable[str], succ: Mapping[str, list[str]], order: Mapping[str, int]
+) -> list[list[str]]:
+    """Tarjan's strongly connected components, iteratively (no recursion limit on big flows).
+
+    Only nodes in `nodes` are visited; successors outside it are ignored. Components come
+    out in reverse topological order (a component before those that lead to it); members of
+    each component are sorted by `order`.
+    """
+    members = set(nodes)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in sorted(members, key=lambda n: order.get(n, 0)):
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, i = work[-1]
+            targets = succ.get(v, [])
+            while i < len(targets) and targets[i] not in members:
+                i += 1
+            if i < len(targets):
+                work[-1] = (v, i + 1)
+                w = targets[i]
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, 0))
+                elif w in on_stack:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+            if low[v] == index[v]:
+                comp: list[str] = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                if len(comp) > 1:
+                    comp.sort(key=lambda n: order.get(n, 0))
+                out.append(comp)
+    return out

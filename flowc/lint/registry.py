@@ -17,6 +17,24 @@ from flowc.lint.context import LintContext
 RULE_MODULES: tuple[str, ...] = (
     "fl201_dangling_reference",
     "fl202_unreachable_node",
+    "fl203_dead_end",
+    "fl204_busy_loop",
+    "fl205_unknown_definition",
+    "fl206_subflow_mismatch",
+    "fl221_time_to_agent",
+    "fl222_no_path_to_agent",
+    "fl301_menu_key_conflict",
+    "fl302_menu_without_agent",
+    "fl303_menu_too_deep",
+    "fl304_menu_too_wide",
+    "fl305_missing_retry_handling",
+    "fl306_missing_locale",
+    "fl307_missing_audio",
+    "fl501_unknown_variable",
+    "fl502_expression_type_error",
+    "fl503_expression_syntax",
+    "fl504_sensitive_leak",
+    "fl505_unused_definition",
 )
 
 

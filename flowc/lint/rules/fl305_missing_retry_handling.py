@@ -1,0 +1,53 @@
+"""FL305 missing-retry-handling: a menu or collect does not say what happens when the caller
+is silent, presses a wrong key, or fails every retry.
+
+Why: without `no_input` / `no_match` prompts the caller hears the same prompt again with no
+idea what went wrong; without `on_fail` a caller who runs out of retries is hung up on by
+default, often someone who simply needed help.
+
+Example::
+
+    get_account:
+      collect: {into: account, prompt: "Enter your account number", max: 10}
+      next: lookup
+
+Fix: add `no_input: "Sorry, I did not hear anything."`, `no_match: "Sorry, that is not a
+valid choice."` and `on_fail: agent` (or another fallback node).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flowc.diagnostics import Diagnostic, Severity
+from flowc.lint.context import LintContext
+
+CODE = "FL305"
+NAME = "missing-retry-handling"
+SEVERITY = Severity.WARNING
+
+_MISSING = {
+    "no_input": ("no `no_input` prompt: a silent caller gets no help", 'no_input: "Sorry, ..."'),
+    "no_match": ("no `no_match` prompt: a wrong entry gets no explanation", 'no_match: "..."'),
+    "on_fail": (
+        "no `on_fail`: callers who use up the retries are hung up on",
+        "on_fail: <node> (an agent, or a goodbye)",
+    ),
+}
+
+
+def check(ctx: LintContext) -> Iterator[Diagnostic]:
+    for node_id, node in ctx.flow.nodes.items():
+        if node.kind not in ("menu", "collect"):
+            continue
+        body = getattr(node, node.kind)
+        for fname, (what, fix) in _MISSING.items():
+            if not getattr(body, fname):
+                yield ctx.diag(
+                    CODE,
+                    SEVERITY,
+                    f"{node.kind} `{node_id}` has {what}",
+                    ("nodes", node_id, node.kind),
+                    key=True,
+                    hint=f"add `{fix}`",
+                )

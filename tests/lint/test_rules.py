@@ -1,0 +1,104 @@
+"""Every lint rule against its fixtures: `fixtures/<CODE>/pass.yaml` and `fail.yaml`.
+
+A fail fixture starts with comment lines declaring exactly what the rule must report there,
+one line per diagnostic of that code (line:col of its span)::
+
+    # expect: FL201 12:17
+    # expect: FL201 20:9
+
+The test compares the set of (code, line, col) of that code with the declaration; the pass
+fixture must produce no diagnostic of the code. Other codes are ignored, so a fixture only
+has to be realistic, not perfect.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from flowc.diagnostics import Diagnostic
+from flowc.lint.config import LintConfig
+from flowc.lint.registry import RULES, Rule
+from flowc.pipeline import check_file
+
+FIXTURES = Path(__file__).parent / "fixtures"
+_EXPECT = re.compile(r"#\s*expect:\s*(FL\d{3})\s+(\d+):(\d+)\s*$")
+_CODE_DIR = re.compile(r"FL\d{3}")
+
+Expected = set[tuple[str, int, int]]
+
+
+def fixture_codes() -> list[str]:
+    return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and _CODE_DIR.fullmatch(p.name))
+
+
+def lint_fixture(path: Path) -> list[Diagnostic]:
+    """Load, validate and lint one fixture file: the one place fixtures are loaded.
+
+    Fails the test when the fixture does not even get to the lint stage (a schema error),
+    since then no rule ran and a pass fixture would pass for the wrong reason.
+    """
+    checked = check_file(path, LintConfig())
+    assert checked.flow is not None, "fixture does not load/validate: " + "; ".join(
+        f"{d.code} {d.span.line}:{d.span.col} {d.message}" for d in checked.diagnostics
+    )
+    return checked.diagnostics
+
+
+def expectations(path: Path) -> Expected:
+    """The `# expect: CODE line:col` lines at the top of a fail fixture."""
+    out: Expected = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        m = _EXPECT.match(line)
+        if m:
+            out.add((m.group(1), int(m.group(2)), int(m.group(3))))
+    return out
+
+
+def _found(diags: list[Diagnostic], code: str) -> Expected:
+    return {(d.code, d.span.line, d.span.col) for d in diags if d.code == code}
+
+
+def _show(diags: list[Diagnostic], code: str) -> str:
+    return "\n".join(
+        f"  {d.code} {d.span.line}:{d.span.col} {d.message}" for d in diags if d.code == code
+    )
+
+
+@pytest.mark.parametrize("code", fixture_codes())
+def test_fail_fixture(code: str) -> None:
+    path = FIXTURES / code / "fail.yaml"
+    expected = expectations(path)
+    assert expected, f"{path} declares no `# expect:` lines"
+    assert {c for c, _, _ in expected} == {code}, f"{path} may only expect {code}"
+    diags = lint_fixture(path)
+    assert _found(diags, code) == expected, "got:\n" + _show(diags, code)
+
+
+@pytest.mark.parametrize("code", fixture_codes())
+def test_pass_fixture(code: str) -> None:
+    diags = lint_fixture(FIXTURES / code / "pass.yaml")
+    assert not _found(diags, code), "unexpected:\n" + _show(diags, code)
+
+
+@pytest.mark.parametrize("code", [rule.code for rule in RULES])
+def test_rule_has_fixtures(code: str) -> None:
+    for name in ("pass.yaml", "fail.yaml"):
+        assert (FIXTURES / code / name).is_file(), f"missing fixture {code}/{name}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_rule_docstring(rule: Rule) -> None:
+    first = rule.doc.splitlines()[0] if rule.doc else ""
+    assert first.startswith(f"{rule.code} {rule.name}: "), first
+    for section in ("Why:", "Example", "Fix:"):
+        assert section in rule.doc, f"{rule.code}: no `{section}` section in the docstring"
+
+
+def test_codes_unique_and_ordered() -> None:
+    codes = [rule.code for rule in RULES]
+    assert codes == sorted(set(codes))
