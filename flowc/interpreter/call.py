@@ -1,0 +1,1311 @@
+"""The per-call state machine: events in, commands out, time injected.
+
+Theory of operation
+-------------------
+A `Call` runs one caller through a `Program`. It never does I/O and never reads a clock: the
+host calls `start(now)` once and then `handle(event)` for every event, and executes the
+commands each call returns, in order. Every instant the call uses (schedules, `now()`,
+callback request times) comes from `start`'s `now` or the `at` of the event being handled.
+
+Between two `handle` calls the call waits for exactly one kind of answer: it is in one
+*wait state* (`state`: answering, playing, collecting, fetching, queued, with_agent,
+transferring, recording) that accepts a fixed set of event types. An event of another type,
+a stale timer or a stale fetch answer is recorded in the trace as `ignored` and changes
+nothing. `Hangup` (the caller hung up) is accepted in every state and ends the call at once.
+
+Handling an accepted event runs the flow forward through as many nodes as needed
+(switch, set, hours, goto ... need no input) until a node waits again or the call ends. Each
+node entered is one *step*; more than `MAX_STEPS` steps in one `start`/`handle` (a flow
+looping without waiting for anyone) ends the call with outcome `error`. The last command of a
+finished call is always `End`; after it every event returns [].
+
+Subflows run on a stack of frames (at most `MAX_DEPTH` deep): each frame has its program,
+its variables and its namespaces; `return` pops back to the calling `subflow` node.
+
+Identifiers of fetches and timers are `r<n>` / `t<n>` from one counter per call, so the same
+events always produce the same commands (golden fixtures rely on it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from flowc.hours import evaluate as evaluate_hours
+from flowc.interpreter import commands as cmd
+from flowc.interpreter import events as ev
+from flowc.interpreter.program import (
+    CallbackN,
+    CollectN,
+    FetchN,
+    GotoN,
+    HangupN,
+    HoursN,
+    MenuN,
+    PlayN,
+    Program,
+    Question,
+    QueueN,
+    RecordN,
+    ReturnN,
+    SetN,
+    SubflowN,
+    SurveyN,
+    SwitchN,
+    TransferN,
+    VoicemailN,
+    normalize_speech,
+)
+from flowc.interpreter.prompts import CompiledPrompt, render_text
+from flowc.interpreter.scope import FrameScope, make_namespaces, set_locale
+from flowc.interpreter.trace import MASK, Outcome, OutcomeKind, TraceStep, plain
+from flowc.lang.expr import NOW_KEY, EvalError, evaluate, to_text, truthy
+from flowc.lang.template import Template, evaluate_template
+
+MAX_STEPS = 1000
+MAX_DEPTH = 10
+ERROR_CAUSE = "NORMAL_TEMPORARY_FAILURE"
+FETCH_GUARD_MARGIN_MS = 1000
+
+MENU_VAR = "flowc_menu"
+CONFIRM_VAR = "flowc_confirm"
+SURVEY_VAR = "flowc_survey"
+CALLBACK_VAR = "flowc_callback"
+ANY_KEY = "^[0-9*#]$"
+CONFIRM_REGEX = "^[12]$"
+SURVEY_TIMEOUT_MS = 5000
+SURVEY_DIGIT_TIMEOUT_MS = 2000
+CALLBACK_NUMBER_REGEX = r"^\d{3,20}$"
+SCALES: dict[str, tuple[int, int, str, str]] = {  # min, max digits, terminators, regex
+    "1-5": (1, 1, "", "^[1-5]$"),
+    "0-10": (1, 2, "#", "^(?:10|[0-9])$"),
+    "yes_no": (1, 1, "", "^[12]$"),
+}
+# The language has no prompt for typing another callback number; these are read when the
+# caller asks to give one (by language; other languages hear silence, see the package docs).
+CALLBACK_ENTER_PROMPT = {
+    "en": "Please enter the number to call back, then press the hash key.",
+    "zh": "请输入回电号码，以井号键结束。",
+}
+
+Cont = Callable[[ev.Event | None], str | None]
+_INPUT_EVENTS: tuple[type[ev.Event], ...] = (ev.Digits, ev.SpeechResult, ev.SpeechNoMatch)
+_FIELDS: dict[type[ev.Event], tuple[str, ...]] = {
+    cls: tuple(f.name for f in fields(cls) if f.name != "at") for cls in ev.EVENT_TYPES.values()
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """Who is calling what. `locale`: the caller's language when known (else the flow's
+    default locale); `call_id`: the switch's channel id, visible as `call.id`."""
+
+    caller_number: str = ""
+    caller_name: str = ""
+    did: str = ""
+    locale: str | None = None
+    call_id: str = ""
+
+
+class _Frame:
+    __slots__ = ("call_node", "ns", "program", "scope", "sensitive", "variables")
+
+    def __init__(
+        self,
+        program: Program,
+        variables: dict[str, Any],
+        ns: dict[str, Any],
+        call_node: SubflowN | None,
+    ) -> None:
+        self.program = program
+        self.variables = variables
+        self.ns = ns
+        self.scope = FrameScope(ns, variables)
+        self.sensitive: set[str] = set(program.sensitive)
+        self.call_node = call_node
+
+
+class _MenuRun:
+    __slots__ = ("failures", "no_input", "no_match", "node")
+
+    def __init__(self, node: MenuN) -> None:
+        self.node = node
+        self.failures = 0
+        self.no_input = 0
+        self.no_match = 0
+
+
+class Call:
+    """One call through a program. See the module docstring for the rules."""
+
+    def __init__(
+        self,
+        program: Program,
+        call_info: CallInfo,
+        *,
+        flags: Mapping[str, bool] | None = None,
+        call_id: str = "",
+    ) -> None:
+        self.program = program
+        self.info = call_info
+        self.call_id = call_id or call_info.call_id
+        requested = call_info.locale
+        self.locale = requested if requested in program.locales else program.default_locale
+        self.flags: dict[str, bool] = dict(flags or {})
+        self.trace: list[TraceStep] = []
+        self.outcome: Outcome | None = None
+        self.state = "new"
+        self.node: str | None = None
+        self._now = datetime(1970, 1, 1, tzinfo=UTC)
+        self._survey: dict[str, Any] = {}
+        self._out: list[cmd.Command] = []
+        self._accept: tuple[type[ev.Event], ...] = ()
+        self._cont: Cont | None = None
+        self._secret_input = False
+        self._seq = 0
+        self._steps = 0
+        self._timer: str | None = None
+        self._request: str | None = None
+        self._sticky: tuple[OutcomeKind, dict[str, Any]] | None = None
+        self._frame: _Frame = self._frame_for(program, None, {})  # the top of `_frames`
+        self._frames: list[_Frame] = [self._frame]
+        if requested and requested != self.locale:
+            self._note(f"locale `{requested}` is not one of the flow's; using `{self.locale}`")
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def depth(self) -> int:
+        """How many subflows deep the call is (0: the main flow)."""
+        return len(self._frames) - 1
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        """The main flow's variables, sensitive values masked."""
+        return self._masked_vars(self._frames[0])
+
+    @property
+    def survey(self) -> dict[str, Any]:
+        return dict(self._survey)
+
+    def start(self, now: datetime, *, at_node: str | None = None) -> list[cmd.Command]:
+        """Begin the call: answer it, then run from the entry (or `at_node`, to resume a call
+        whose state was lost, e.g. the `after` node of a queue in a new socket session)."""
+        if self.state != "new":
+            self._note("start() called twice: ignored")
+            return []
+        out: list[cmd.Command] = []
+        self._out = out
+        self._set_now(now)
+        self._steps = 0
+        entry = at_node or self.program.entry
+        self._trace(
+            "start",
+            f"call started in `{self.program.name}` at `{entry}`",
+            None,
+            {
+                "flow": self.program.name,
+                "locale": self.locale,
+                "caller": self.info.caller_number,
+                "did": self.info.did,
+            },
+        )
+        self._emit(cmd.Answer())
+        self._wait("answering", (ev.Answered,), lambda e: entry)
+        return out
+
+    def handle(self, event: ev.Event) -> list[cmd.Command]:
+        """Feed one event; returns the commands to execute, in order."""
+        if self.outcome is not None:
+            return []
+        if self.state == "new":
+            self._set_now(event.at)
+            self._ignored(event, "the call has not started")
+            return []
+        out: list[cmd.Command] = []
+        self._out = out
+        self._set_now(event.at)
+        self._steps = 0
+        try:
+            if isinstance(event, ev.Hangup):
+                self._trace(
+                    "event",
+                    f"caller hung up ({event.cause})",
+                    self.node,
+                    {
+                        "cause": event.cause,
+                        "state": self.state,
+                    },
+                )
+                self._end("caller_hangup", {"cause": event.cause, "state": self.state}, None)
+                return out
+            if not isinstance(event, self._accept) or self._cont is None:
+                self._ignored(event, f"not expected while {self.state}")
+                return out
+            if isinstance(event, ev.TimerFired) and event.timer_id != self._timer:
+                self._ignored(event, f"stale timer `{event.timer_id}`")
+                return out
+            if (
+                isinstance(event, ev.FetchResult | ev.FetchFailed)
+                and event.request_id != self._request
+            ):
+                self._ignored(event, f"stale answer to request `{event.request_id}`")
+                return out
+            self._trace_event(event)
+            cont = self._cont
+            self._cont = None
+            self._accept = ()
+            self._run(cont(event))
+        except Exception as exc:  # a defect must end one call, never the host
+            self._internal_error(exc)
+        return out
+
+    # ------------------------------------------------------------------ engine
+
+    def _frame_for(
+        self, program: Program, call_node: SubflowN | None, values: dict[str, Any]
+    ) -> _Frame:
+        variables = {name: v.default for name, v in program.variables.items()}
+        variables.update(values)
+        ns = make_namespaces(
+            caller_number=self.info.caller_number,
+            caller_name=self.info.caller_name,
+            did=self.info.did,
+            call_id=self.call_id,
+            locale=self.locale,
+            flags=self.flags,
+            survey=self._survey,
+            now=self._now,
+            in_hours=self._in_hours,
+        )
+        return _Frame(program, variables, ns, call_node)
+
+    def _set_now(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        self._now = at
+        for frame in self._frames:
+            frame.ns[NOW_KEY] = at
+
+    def _in_hours(self, name: str) -> bool:
+        schedule = self._frame.program.schedules.get(name)
+        if schedule is None:
+            raise EvalError(f"unknown schedule `{name}`")
+        return evaluate_hours(schedule, self._now, self.flags).is_open
+
+    def _emit(self, command: cmd.Command) -> None:
+        self._out.append(command)
+
+    def _next_id(self, prefix: str) -> str:
+        self._seq += 1
+        return f"{prefix}{self._seq}"
+
+    def _wait(self, state: str, accept: tuple[type[ev.Event], ...], cont: Cont) -> None:
+        self.state = state
+        self._accept = accept
+        self._cont = cont
+
+    def _run(self, node_id: str | None) -> None:
+        while node_id is not None and self.outcome is None:
+            self._steps += 1
+            if self._steps > MAX_STEPS:
+                self._error(
+                    f"more than {MAX_STEPS} steps without waiting for input: the flow loops",
+                    {"reason": "loop_guard", "steps": MAX_STEPS},
+                )
+                return
+            frame = self._frame
+            node = frame.program.nodes.get(node_id)
+            if node is None:
+                self._error(
+                    f"node `{node_id}` does not exist in `{frame.program.name}`",
+                    {
+                        "reason": "missing_node",
+                        "target": node_id,
+                    },
+                )
+                return
+            self.node = node_id
+            self._trace(
+                "enter",
+                f"entered {node.kind} `{node_id}`",
+                node_id,
+                {
+                    "kind": node.kind,
+                    "flow": frame.program.name,
+                },
+            )
+            self._emit(
+                cmd.Journal(
+                    "node",
+                    {
+                        "flow": frame.program.name,
+                        "node": node_id,
+                        "kind": node.kind,
+                    },
+                )
+            )
+            node_id = _ENTER[type(node)](self, node)
+
+    # ------------------------------------------------------------------ trace & masking
+
+    def _trace(
+        self, kind: str, why: str, node: str | None, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        self.trace.append(TraceStep(self._now, node, kind, why, detail or {}))
+
+    def _note(self, why: str, detail: Mapping[str, Any] | None = None) -> None:
+        self._trace("note", why, self.node, detail)
+
+    def _decision(self, why: str, **detail: Any) -> None:
+        self._trace("decision", why, self.node, detail)
+
+    def _ignored(self, event: ev.Event, why: str) -> None:
+        detail: dict[str, Any] = {"type": event.type}
+        for key in ("timer_id", "request_id"):
+            if hasattr(event, key):
+                detail[key] = getattr(event, key)
+        self._trace("ignored", f"{event.type} ignored: {why}", self.node, detail)
+
+    def _trace_event(self, event: ev.Event) -> None:
+        data = {name: getattr(event, name) for name in _FIELDS[type(event)]}
+        kind = event.type
+        if self._secret_input:
+            for key in ("digits", "text"):
+                if data.get(key):
+                    data[key] = MASK
+        if "body" in data:
+            data["body"] = "<json>" if data["body"] is not None else None
+        self._trace("event", kind, self.node, data)
+
+    def _show(self, frame: _Frame, name: str, value: Any) -> Any:
+        return MASK if name in frame.sensitive and value is not None else plain(value)
+
+    def _masked_vars(self, frame: _Frame) -> dict[str, Any]:
+        return {k: self._show(frame, k, v) for k, v in frame.variables.items()}
+
+    def _tainted(self, roots: frozenset[str]) -> bool:
+        return bool(roots) and not roots.isdisjoint(self._frame.sensitive)
+
+    # ------------------------------------------------------------------ values
+
+    def _value(self, t: Template, what: str) -> Any:
+        """A template's value in the current frame; None (noted) when it cannot be evaluated."""
+        try:
+            return evaluate_template(t, self._frame.scope)
+        except EvalError as exc:
+            self._note(
+                f"{what}: `{t.text}` could not be evaluated ({exc.message}); using null",
+                {
+                    "template": t.text,
+                    "error": exc.message,
+                },
+            )
+            return None
+
+    def _text(self, t: Template) -> str:
+        return render_text(t, self._frame.scope, self._note_cb)
+
+    def _note_cb(self, why: str, detail: dict[str, Any]) -> None:
+        self._note(why, detail)
+
+    def _assign(self, name: str, value: Any, *, tainted: bool = False) -> None:
+        frame = self._frame
+        if name == "call.locale":
+            self._switch_locale(value)
+            return
+        vdef = frame.program.variables.get(name)
+        if vdef is not None:
+            value = self._coerce(name, value, vdef.type)
+        frame.variables[name] = value
+        if tainted:
+            frame.sensitive.add(name)
+        secret = name in frame.sensitive
+        shown = MASK if secret and value is not None else plain(value)
+        self._trace("set", f"{name} = {shown!r}", self.node, {"name": name, "value": shown})
+        if len(self._frames) == 1:
+            self._emit(cmd.SetVariable(name, value, secret))
+
+    def _coerce(self, name: str, value: Any, type_: str) -> Any:
+        if value is None or type_ == "any":
+            return value
+        try:
+            if type_ == "string":
+                return value if isinstance(value, str) else to_text(value)
+            if type_ == "int":
+                if isinstance(value, int) and not isinstance(value, bool):
+                    return value
+                if isinstance(value, float) and value.is_integer():
+                    return int(value)
+                if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+                    return int(value)
+            elif type_ == "float":
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    return float(value)
+                if isinstance(value, str):
+                    return float(value)
+            elif type_ == "bool":
+                if isinstance(value, bool):
+                    return value
+                if value in ("true", "false"):
+                    return value == "true"
+            else:
+                return value
+        except (ValueError, EvalError):
+            pass
+        self._note(f"`{name}` is declared {type_}; kept the value as it came", {"name": name})
+        return value
+
+    def _switch_locale(self, value: Any) -> None:
+        if isinstance(value, str) and value in self.program.locales:
+            self.locale = value
+            for frame in self._frames:
+                set_locale(frame.ns, value)
+            self._trace("set", f"call.locale = {value!r}", self.node, {"locale": value})
+        else:
+            self._note(f"cannot switch to locale {value!r}: not one of the flow's locales")
+
+    def _render(self, prompt: CompiledPrompt | None) -> tuple[tuple[cmd.PlayItem, ...], bool]:
+        if prompt is None:
+            return (), True
+        frame = self._frame
+        return prompt.render(self.locale, frame.scope, frame.sensitive, self._note_cb)
+
+    # ------------------------------------------------------------------ endings
+
+    def _end(self, kind: OutcomeKind, detail: dict[str, Any], hangup: str | None) -> None:
+        if self.outcome is not None:
+            return
+        if self._sticky is not None and kind in ("hangup", "completed", "caller_hangup"):
+            sticky_kind, sticky_detail = self._sticky
+            detail = {**sticky_detail, "ended": kind, **detail}
+            kind = sticky_kind
+        if hangup is not None:
+            self._emit(cmd.Hangup(hangup))
+        self.outcome = Outcome(
+            kind, self.node, detail, dict(self._survey), self._masked_vars(self._frames[0])
+        )
+        self.state = "ended"
+        self._accept = ()
+        self._cont = None
+        self._trace("end", f"call ended: {kind}", self.node, {"outcome": kind, **plain(detail)})
+        self._emit(cmd.End(self.outcome))
+
+    def _hangup_default(self, reason: str) -> None:
+        self._decision(f"no branch for {reason}: hanging up")
+        self._end("hangup", {"cause": "NORMAL_CLEARING", "reason": reason}, "NORMAL_CLEARING")
+
+    def _branch(self, target: str | None, reason: str) -> str | None:
+        """Go to `target`, or hang up (the default of every failure branch)."""
+        if target is None:
+            self._hangup_default(reason)
+            return None
+        return target
+
+    def _continue_or_finish(self, target: str | None, reason: str) -> str | None:
+        """`next` when given, else the flow is complete: hang up."""
+        if target is not None:
+            return target
+        self._decision(f"{reason}: no `next`, the call is complete")
+        self._end("completed", {"cause": "NORMAL_CLEARING"}, "NORMAL_CLEARING")
+        return None
+
+    def _error(self, why: str, detail: dict[str, Any]) -> None:
+        self._trace("error", why, self.node, detail)
+        self._end("error", {**detail, "cause": ERROR_CAUSE, "message": why}, ERROR_CAUSE)
+
+    def _internal_error(self, exc: Exception) -> None:
+        why = f"internal error: {type(exc).__name__}: {exc}"
+        self._trace("error", why, self.node, {"reason": "internal_error"})
+        if self.outcome is None:
+            self._sticky = None
+            self._end("error", {"reason": "internal_error", "message": why}, ERROR_CAUSE)
+
+    # ------------------------------------------------------------------ shared waits
+
+    def _play_then(self, items: tuple[cmd.PlayItem, ...], barge_in: bool, cont: Cont) -> str | None:
+        if not items:
+            return cont(None)
+        self._emit(cmd.Play(items, barge_in, self.locale))
+        self._wait("playing", (ev.PromptDone,), cont)
+        return None
+
+    def _ask(
+        self,
+        items: tuple[cmd.PlayItem, ...],
+        barge_in: bool,
+        collect: Callable[[tuple[cmd.PlayItem, ...]], cmd.Collect],
+        cont: Cont,
+        *,
+        secret: bool = False,
+    ) -> str | None:
+        """Collect with `items` as the prompt; a non-interruptible prompt is played first."""
+
+        def go(_: ev.Event | None, prompt: tuple[cmd.PlayItem, ...]) -> str | None:
+            self._secret_input = secret
+            self._emit(collect(prompt))
+            self._wait("collecting", _INPUT_EVENTS, cont)
+            return None
+
+        if items and not barge_in:
+            return self._play_then(items, False, lambda e: go(e, ()))
+        return go(None, items)
+
+    # ------------------------------------------------------------------ simple nodes
+
+    def _enter_goto(self, n: GotoN) -> str | None:
+        return n.goto
+
+    def _enter_set(self, n: SetN) -> str | None:
+        for name, t, roots in n.set:
+            self._assign(name, self._value(t, name), tainted=self._tainted(roots))
+        return n.next
+
+    def _enter_switch(self, n: SwitchN) -> str | None:
+        scope = self._frame.scope
+        for i, rule in enumerate(n.rules):
+            try:
+                hit = truthy(evaluate(rule.expr, scope))
+            except EvalError as exc:
+                self._note(
+                    f"rule {i + 1} `{rule.text}` failed ({exc.message}): counted as false",
+                    {
+                        "rule": i + 1,
+                        "if": rule.text,
+                        "error": exc.message,
+                    },
+                )
+                continue
+            if hit:
+                self._decision(
+                    f"rule {i + 1} `{rule.text}` is true: go to `{rule.goto}`",
+                    rule=i + 1,
+                    target=rule.goto,
+                )
+                return rule.goto
+        self._decision(f"no rule is true: default `{n.default}`", rule=None, target=n.default)
+        return n.default
+
+    def _enter_hours(self, n: HoursN) -> str | None:
+        schedule = self._frame.program.schedules.get(n.schedule)
+        if schedule is None:
+            self._error(f"unknown schedule `{n.schedule}`", {"reason": "missing_schedule"})
+            return None
+        decision = evaluate_hours(schedule, self._now, self.flags)
+        target = {
+            "open": n.open,
+            "closed": n.closed,
+            "holiday": n.holiday or n.closed,
+            "emergency": n.emergency or n.closed,
+        }[decision.outcome]
+        self._decision(
+            f"{n.schedule} is {decision.outcome}: {decision.rule}; go to `{target}`",
+            outcome=decision.outcome,
+            rule=decision.rule,
+            local_time=decision.local_time.isoformat(),
+            target=target,
+        )
+        return target
+
+    def _enter_play(self, n: PlayN) -> str | None:
+        items, barge_in = self._render(n.prompt)
+        return self._play_then(items, barge_in, lambda e: n.next)
+
+    def _enter_hangup(self, n: HangupN) -> str | None:
+        items, barge = self._render(n.prompt)
+
+        def done(_: ev.Event | None) -> str | None:
+            self._end("hangup", {"cause": n.cause}, n.cause)
+            return None
+
+        return self._play_then(items, barge, done)
+
+    # ------------------------------------------------------------------ menu
+
+    def _enter_menu(self, n: MenuN) -> str | None:
+        run = _MenuRun(n)
+        return self._menu_attempt(run, None)
+
+    def _menu_attempt(self, run: _MenuRun, lead: CompiledPrompt | None) -> str | None:
+        n = run.node
+        lead_items, lead_barge = self._render(lead)
+        items, barge = self._render(n.prompt)
+        keywords = n.keywords
+
+        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
+            return cmd.Collect(
+                min=1,
+                max=1,
+                tries=1,
+                timeout_ms=n.timeout_ms,
+                terminators="",
+                prompt=prompt,
+                invalid_prompt=(),
+                var=MENU_VAR,
+                regex=ANY_KEY,
+                digit_timeout_ms=n.inter_digit_timeout_ms,
+                speech=bool(keywords),
+                speech_keywords=keywords,
+                locale=self.locale,
+            )
+
+        return self._ask(
+            lead_items + items, lead_barge and barge, collect, lambda e: self._menu_input(run, e)
+        )
+
+    def _menu_input(self, run: _MenuRun, e: ev.Event | None) -> str | None:
+        n = run.node
+        if isinstance(e, ev.SpeechResult):
+            found = _match_speech(n, e.text)
+            if found is not None:
+                word, target = found
+                return self._menu_choice(run, target, "speech", word)
+            return self._menu_failure(run, "no_match", f"no keyword in {e.text!r}")
+        if isinstance(e, ev.SpeechNoMatch):
+            return self._menu_failure(run, e.reason, "speech not recognised")
+        if not isinstance(e, ev.Digits):
+            return self._menu_failure(run, "no_input", "no answer")
+        key = e.digits
+        if not key:
+            if e.result == "failure":
+                return self._menu_failure(run, "no_match", "invalid entry")
+            return self._menu_failure(run, "no_input", "no key pressed")
+        if key in n.options:
+            return self._menu_choice(run, n.options[key], "dtmf", key)
+        agent = self._frame.program.agent_key
+        if n.agent_key and agent is not None and key == agent[0]:
+            return self._menu_choice(run, agent[1], "agent_key", key)
+        if n.repeat_key is not None and key == n.repeat_key:
+            self._decision(f"key {key} repeats the menu", key=key)
+            return self._menu_attempt(run, None)
+        return self._menu_failure(run, "no_match", f"key {key} is not an option")
+
+    def _menu_choice(self, run: _MenuRun, target: str, via: str, choice: str) -> str | None:
+        what = f"said {choice!r}" if via == "speech" else f"key {choice}"
+        extra = " (agent key)" if via == "agent_key" else ""
+        self._decision(f"{what}{extra}: go to `{target}`", via=via, choice=choice, target=target)
+        self._emit(
+            cmd.Journal(
+                "menu",
+                {
+                    "node": run.node.id,
+                    "via": via,
+                    "choice": choice,
+                    "target": target,
+                    "failures": run.failures,
+                },
+            )
+        )
+        return target
+
+    def _menu_failure(self, run: _MenuRun, kind: str, why: str) -> str | None:
+        n = run.node
+        run.failures += 1
+        if kind == "no_input":
+            run.no_input += 1
+            prompts, count = n.no_input, run.no_input
+        else:
+            run.no_match += 1
+            prompts, count = n.no_match, run.no_match
+        self._decision(
+            f"{kind.replace('_', ' ')} ({why}): failure {run.failures} of {n.retries}",
+            failure=kind,
+            failures=run.failures,
+            retries=n.retries,
+        )
+        if run.failures >= n.retries:
+            self._emit(
+                cmd.Journal(
+                    "menu_failed",
+                    {
+                        "node": n.id,
+                        "failures": run.failures,
+                        "no_input": run.no_input,
+                        "no_match": run.no_match,
+                        "target": n.on_fail,
+                    },
+                )
+            )
+            if n.on_fail is not None:
+                self._decision(
+                    f"menu failed {run.failures} times: go to `{n.on_fail}`", target=n.on_fail
+                )
+            return self._branch(n.on_fail, "a failed menu")
+        lead = prompts[min(count, len(prompts)) - 1] if prompts else None
+        return self._menu_attempt(run, lead)
+
+    # ------------------------------------------------------------------ collect
+
+    def _enter_collect(self, n: CollectN) -> str | None:
+        return self._collect_attempt(n, 0)
+
+    def _collect_attempt(self, n: CollectN, reentries: int) -> str | None:
+        items, barge = self._render(n.prompt)
+        invalid, _ = self._render(n.invalid)
+        secret = n.into in self._frame.sensitive
+
+        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
+            return cmd.Collect(
+                min=n.min,
+                max=n.max,
+                tries=n.retries,
+                timeout_ms=n.timeout_ms,
+                terminators=n.terminator or "",
+                prompt=prompt,
+                invalid_prompt=invalid,
+                var=n.into,
+                regex=n.regex,
+                digit_timeout_ms=n.inter_digit_timeout_ms,
+                speech=n.speech,
+                speech_keywords=(),
+                locale=self.locale,
+                sensitive=secret,
+            )
+
+        return self._ask(
+            items, barge, collect, lambda e: self._collect_input(n, reentries, e), secret=secret
+        )
+
+    def _collect_input(self, n: CollectN, reentries: int, e: ev.Event | None) -> str | None:
+        self._secret_input = False
+        value: str | None = None
+        if isinstance(e, ev.Digits):
+            if e.result == "success" or (e.digits and e.result == "timeout"):
+                value = e.digits
+                if not self._valid_entry(n, value):
+                    self._note("the entry does not fit min/max/pattern: treated as a failure")
+                    value = None
+        elif isinstance(e, ev.SpeechResult):
+            value = e.text.strip() or None
+        if value is None:
+            why = e.result if isinstance(e, ev.Digits) else "no usable input"
+            self._decision(f"nothing valid collected ({why})", target=n.on_fail)
+            return self._branch(n.on_fail, "a failed collect")
+        self._assign(n.into, value)
+        if n.confirm is None:
+            return self._continue_or_finish(n.next, "collected")
+        items, barge = self._render(n.confirm)
+
+        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
+            return cmd.Collect(
+                min=1,
+                max=1,
+                tries=n.retries,
+                timeout_ms=n.timeout_ms,
+                terminators="",
+                prompt=prompt,
+                invalid_prompt=(),
+                var=CONFIRM_VAR,
+                regex=CONFIRM_REGEX,
+                digit_timeout_ms=n.inter_digit_timeout_ms,
+                speech=False,
+                speech_keywords=(),
+                locale=self.locale,
+            )
+
+        def confirmed(c: ev.Event | None) -> str | None:
+            key = c.digits if isinstance(c, ev.Digits) and c.result == "success" else ""
+            if key == "1":
+                self._decision("entry confirmed (1)")
+                return self._continue_or_finish(n.next, "collected")
+            if key == "2" and reentries + 1 < n.retries:
+                self._decision("caller asked to re-enter (2)")
+                return self._collect_attempt(n, reentries + 1)
+            self._decision("entry not confirmed", target=n.on_fail)
+            return self._branch(n.on_fail, "an unconfirmed entry")
+
+        return self._ask(items, barge, collect, confirmed)
+
+    @staticmethod
+    def _valid_entry(n: CollectN, value: str) -> bool:
+        if not n.min <= len(value) <= n.max:
+            return False
+        return n.pattern is None or n.pattern.match(value) is not None
+
+    # ------------------------------------------------------------------ fetch
+
+    def _enter_fetch(self, n: FetchN) -> str | None:
+        frame = self._frame
+        svc = frame.program.services.get(n.service)
+        if svc is None:
+            self._error(f"unknown service `{n.service}`", {"reason": "missing_service"})
+            return None
+        url = self._url(svc.url)
+        headers = tuple((k, self._text(t)) for k, t, _ in svc.headers)
+        body: Any = None
+        if svc.body is not None:
+            body = {k: self._value(t, f"body {k}") for k, t, _ in svc.body}
+        roots = set(svc.roots)
+        if n.params:
+            params = {k: self._value(t, f"param {k}") for k, t, _ in n.params}
+            for _, _, used in n.params:
+                roots |= used
+            if svc.method in ("GET", "DELETE", "HEAD"):
+                query = urlencode([(k, to_text(v)) for k, v in params.items()])
+                url = f"{url}{'&' if '?' in url else '?'}{query}"
+            else:
+                body = {**(body or {}), **params}
+        rid = self._next_id("r")
+        tid = self._next_id("t")
+        guard = svc.timeout_ms * (svc.retries + 1) + FETCH_GUARD_MARGIN_MS
+        self._emit(
+            cmd.Fetch(
+                rid,
+                svc.name,
+                svc.method,
+                url,
+                headers,
+                body,
+                svc.timeout_ms,
+                svc.retries,
+                self._tainted(frozenset(roots)),
+            )
+        )
+        self._emit(cmd.StartTimer(tid, guard))
+        self._request, self._timer = rid, tid
+        self._wait(
+            "fetching",
+            (ev.FetchResult, ev.FetchFailed, ev.TimerFired),
+            lambda e: self._fetch_done(n, e),
+        )
+        return None
+
+    def _url(self, t: Template) -> str:
+        out: list[str] = []
+        for piece in t.parts:
+            if isinstance(piece, str):
+                out.append(piece)
+                continue
+            try:
+                out.append(quote(to_text(evaluate(piece.expr, self._frame.scope)), safe=""))
+            except EvalError as exc:
+                self._note(f"URL hole `{{{piece.text}}}` could not be read: {exc.message}")
+        return "".join(out)
+
+    def _fetch_done(self, n: FetchN, e: ev.Event | None) -> str | None:
+        frame = self._frame
+        if isinstance(e, ev.TimerFired):
+            failure = "timeout"
+            self._note("the host did not answer the fetch in time (guard timer)")
+        else:
+            if self._timer is not None:
+                self._emit(cmd.CancelTimer(self._timer))
+            failure = None
+        self._request = self._timer = None
+        if isinstance(e, ev.FetchResult):
+            if 200 <= e.status < 300:
+                frame.ns["result"] = e.body
+                frame.sensitive.discard("result")
+                self._decision(
+                    f"{n.service} answered {e.status}: go to `{n.next}`",
+                    status=e.status,
+                    target=n.next,
+                )
+                for name, t, roots in n.set:
+                    self._assign(name, self._value(t, name), tainted=self._tainted(roots))
+                return n.next
+            failure = "error"
+            self._note(f"{n.service} answered {e.status}", {"status": e.status})
+        elif isinstance(e, ev.FetchFailed):
+            failure = e.reason
+        frame.ns["result"] = None
+        if failure == "timeout":
+            target = n.on_timeout or n.on_error
+        else:
+            target = n.on_error or n.on_timeout
+        self._decision(
+            f"{n.service} failed ({failure}): go to `{target}`", failure=failure, target=target
+        )
+        return self._branch(target, f"a failed fetch ({failure})")
+
+    # ------------------------------------------------------------------ queue, transfer
+
+    def _enter_queue(self, n: QueueN) -> str | None:
+        priority = self._priority(n)
+        self._emit(
+            cmd.Enqueue(
+                n.queue,
+                priority,
+                n.announce,
+                n.max_wait_ms,
+                n.exit_key,
+                n.after,
+                n.announce_every_ms,
+            )
+        )
+        self._wait("queued", (ev.QueueResult,), lambda e: self._queue_done(n, priority, e))
+        return None
+
+    def _priority(self, n: QueueN) -> int:
+        value = self._value(n.priority, "priority")
+        if isinstance(value, bool):
+            value = None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            value = int(value)
+        if isinstance(value, int):
+            return value
+        self._note(f"priority {value!r} is not a whole number: using 0", {"priority": plain(value)})
+        return 0
+
+    def _queue_done(self, n: QueueN, priority: int, e: ev.Event | None) -> str | None:
+        assert isinstance(e, ev.QueueResult)
+        self._emit(
+            cmd.Journal(
+                "queue",
+                {
+                    "node": n.id,
+                    "queue": n.queue,
+                    "priority": priority,
+                    "outcome": e.outcome,
+                    "agent": e.agent,
+                },
+            )
+        )
+        if e.outcome == "answered":
+            self._sticky = ("queued", {"queue": n.queue, "priority": priority, "agent": e.agent})
+            if n.after is None:
+                self._decision(f"agent {e.agent or '?'} answered: the call is with the agent")
+                self._sticky = None
+                self._end(
+                    "queued", {"queue": n.queue, "priority": priority, "agent": e.agent}, None
+                )
+                return None
+            after = n.after
+            self._decision(
+                f"agent {e.agent or '?'} answered: resume at `{after}` afterwards", target=after
+            )
+            self._wait("with_agent", (ev.AgentDone,), lambda _: after)
+            return None
+        target = {"timeout": n.on_timeout, "no_agent": n.on_no_agent, "exit_key": n.on_exit}[
+            e.outcome
+        ]
+        self._decision(
+            f"queue {n.queue} ended: {e.outcome}: go to `{target}`",
+            outcome=e.outcome,
+            target=target,
+        )
+        return self._branch(target, f"queue {e.outcome}")
+
+    def _enter_transfer(self, n: TransferN) -> str | None:
+        items, barge = self._render(n.prompt)
+        return self._play_then(items, barge, lambda e: self._transfer(n))
+
+    def _transfer(self, n: TransferN) -> str | None:
+        target = self._text(n.target).strip()
+        number: str | None = None
+        numbers = self._frame.program.numbers
+        if target in numbers:
+            number = target
+            target = self._text(numbers[target]).strip()
+        if not target:
+            self._decision("the transfer target is empty", target=n.on_fail)
+            return self._branch(n.on_fail, "an empty transfer target")
+        self._emit(cmd.Transfer(target, n.mode, number))
+
+        def done(e: ev.Event | None) -> str | None:
+            assert isinstance(e, ev.TransferResult)
+            if e.ok:
+                self._end("transferred", {"target": target, "mode": n.mode, "number": number}, None)
+                return None
+            self._decision(
+                f"transfer to {target} failed ({e.cause})", cause=e.cause, target=n.on_fail
+            )
+            return self._branch(n.on_fail, f"a failed transfer ({e.cause})")
+
+        self._wait("transferring", (ev.TransferResult,), done)
+        return None
+
+    # ------------------------------------------------------------------ voicemail, record
+
+    def _enter_voicemail(self, n: VoicemailN) -> str | None:
+        items, barge = self._render(n.prompt)
+
+        def record(_: ev.Event | None) -> str | None:
+            self._emit(cmd.Voicemail(n.mailbox, n.max_length_ms))
+            self._wait("recording", (ev.RecordDone,), done)
+            return None
+
+        def done(e: ev.Event | None) -> str | None:
+            assert isinstance(e, ev.RecordDone)
+            self._emit(
+                cmd.Journal(
+                    "voicemail",
+                    {
+                        "node": n.id,
+                        "mailbox": n.mailbox,
+                        "path": e.path,
+                        "duration_ms": e.duration_ms,
+                    },
+                )
+            )
+            self._sticky = ("voicemail", {"mailbox": n.mailbox, "path": e.path})
+            return self._continue_or_finish(n.next, "message left")
+
+        return self._play_then(items, barge, record)
+
+    def _enter_record(self, n: RecordN) -> str | None:
+        items, barge = self._render(n.prompt)
+
+        def record(_: ev.Event | None) -> str | None:
+            self._emit(cmd.Record(n.var, n.max_length_ms, n.beep))
+            self._wait("recording", (ev.RecordDone,), done)
+            return None
+
+        def done(e: ev.Event | None) -> str | None:
+            assert isinstance(e, ev.RecordDone)
+            self._assign(n.var, e.path)
+            return self._continue_or_finish(n.next, "recorded")
+
+        return self._play_then(items, barge, record)
+
+    # ------------------------------------------------------------------ callback
+
+    def _enter_callback(self, n: CallbackN) -> str | None:
+        value = self._value(n.number, "callback number")
+        number = to_text(value) if value is not None else ""
+        items, barge = self._render(n.prompt)
+
+        def book(num: str, confirmed: bool | None) -> str | None:
+            self._emit(
+                cmd.Journal(
+                    "callback",
+                    {
+                        "node": n.id,
+                        "number": num,
+                        "requested_at": self._now.isoformat(),
+                        "confirmed": confirmed,
+                    },
+                )
+            )
+            self._decision(f"callback to {num or '(unknown)'} booked", number=num)
+            return self._continue_or_finish(n.next, "callback booked")
+
+        def entered(e: ev.Event | None) -> str | None:
+            if isinstance(e, ev.Digits) and e.result == "success" and e.digits:
+                return book(e.digits, True)
+            self._note("no other number entered: keeping the first one")
+            return book(number, False)
+
+        def answered(e: ev.Event | None) -> str | None:
+            key = e.digits if isinstance(e, ev.Digits) and e.result == "success" else ""
+            if key == "1":
+                return book(number, True)
+            if key == "2":
+                text = CALLBACK_ENTER_PROMPT.get(self.locale.split("-")[0].lower())
+                enter = (cmd.PlayItem("tts", text),) if text else ()
+                return self._ask(
+                    enter,
+                    True,
+                    lambda p: cmd.Collect(
+                        min=3,
+                        max=20,
+                        tries=3,
+                        timeout_ms=SURVEY_TIMEOUT_MS,
+                        terminators="#",
+                        prompt=p,
+                        invalid_prompt=(),
+                        var=CALLBACK_VAR,
+                        regex=CALLBACK_NUMBER_REGEX,
+                        digit_timeout_ms=SURVEY_DIGIT_TIMEOUT_MS * 2,
+                        speech=False,
+                        speech_keywords=(),
+                        locale=self.locale,
+                    ),
+                    entered,
+                )
+            return book(number, False)
+
+        def after_prompt(_: ev.Event | None) -> str | None:
+            if n.confirm is None:
+                return book(number, None)
+            c_items, c_barge = self._render(n.confirm)
+            return self._ask(
+                c_items,
+                c_barge,
+                lambda p: cmd.Collect(
+                    min=1,
+                    max=1,
+                    tries=3,
+                    timeout_ms=SURVEY_TIMEOUT_MS,
+                    terminators="",
+                    prompt=p,
+                    invalid_prompt=(),
+                    var=CONFIRM_VAR,
+                    regex=CONFIRM_REGEX,
+                    digit_timeout_ms=SURVEY_DIGIT_TIMEOUT_MS,
+                    speech=False,
+                    speech_keywords=(),
+                    locale=self.locale,
+                ),
+                answered,
+            )
+
+        return self._play_then(items, barge, after_prompt)
+
+    # ------------------------------------------------------------------ survey
+
+    def _enter_survey(self, n: SurveyN) -> str | None:
+        return self._survey_question(n, 0)
+
+    def _survey_question(self, n: SurveyN, index: int) -> str | None:
+        if index >= len(n.questions):
+            items, barge = self._render(n.thanks)
+            return self._play_then(
+                items, barge, lambda e: self._continue_or_finish(n.next, "survey done")
+            )
+        q = n.questions[index]
+        items, barge = self._render(q.ask)
+        lo, hi, terms, regex = SCALES[q.scale]
+
+        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
+            return cmd.Collect(
+                min=lo,
+                max=hi,
+                tries=q.retries,
+                timeout_ms=SURVEY_TIMEOUT_MS,
+                terminators=terms,
+                prompt=prompt,
+                invalid_prompt=(),
+                var=SURVEY_VAR,
+                regex=regex,
+                digit_timeout_ms=SURVEY_DIGIT_TIMEOUT_MS,
+                speech=False,
+                speech_keywords=(),
+                locale=self.locale,
+            )
+
+        def answered(e: ev.Event | None) -> str | None:
+            answer = _survey_answer(q, e)
+            self._survey[q.id] = answer
+            self._decision(f"survey `{q.id}`: {answer!r}", question=q.id, answer=answer)
+            self._emit(
+                cmd.Journal(
+                    "survey",
+                    {
+                        "node": n.id,
+                        "question": q.id,
+                        "scale": q.scale,
+                        "answer": answer,
+                    },
+                )
+            )
+            return self._survey_question(n, index + 1)
+
+        return self._ask(items, barge, collect, answered)
+
+    # ------------------------------------------------------------------ subflow
+
+    def _enter_subflow(self, n: SubflowN) -> str | None:
+        if len(self._frames) > MAX_DEPTH:
+            self._error(f"subflows nested more than {MAX_DEPTH} deep", {"reason": "depth"})
+            return None
+        module = self._frame.program.modules.get(n.path)
+        if module is None:
+            self._error(f"no module for subflow `{n.path}`", {"reason": "missing_module"})
+            return None
+        values: dict[str, Any] = {}
+        tainted: set[str] = set()
+        for name, t, roots in n.with_:
+            values[name] = self._value(t, f"with {name}")
+            if self._tainted(roots):
+                tainted.add(name)
+        frame = self._frame_for(module, n, values)
+        frame.sensitive |= tainted
+        self._frames.append(frame)
+        self._frame = frame
+        self._decision(
+            f"call subflow `{module.name}` ({n.path})",
+            module=module.name,
+            depth=self.depth,
+            params={k: self._show(frame, k, v) for k, v in values.items()},
+        )
+        return module.entry
+
+    def _enter_return(self, n: ReturnN) -> str | None:
+        frame = self._frame
+        values = {name: self._value(t, f"return {name}") for name, t, _ in n.values}
+        tainted = any(self._tainted(roots) for _, _, roots in n.values)
+        if frame.call_node is None:
+            self._decision("return from the main flow: the call is complete")
+            self._end(
+                "completed",
+                {
+                    "cause": "NORMAL_CLEARING",
+                    "returned": {k: MASK if tainted else plain(v) for k, v in values.items()},
+                },
+                "NORMAL_CLEARING",
+            )
+            return None
+        self._frames.pop()
+        self._frame = self._frames[-1]
+        caller = self._frame
+        caller.ns["result"] = values
+        if tainted:
+            caller.sensitive.add("result")
+        else:
+            caller.sensitive.discard("result")
+        node = frame.call_node
+        self.node = node.id
+        self._decision(
+            f"returned from `{frame.program.name}` to `{node.id}`",
+            result={k: MASK if tainted else plain(v) for k, v in values.items()},
+        )
+        for name, t, roots in node.set:
+            self._assign(name, self._value(t, name), tainted=self._tainted(roots))
+        return node.next
+
+
+def _match_speech(n: MenuN, text: str) -> tuple[str, str] | None:
+    """Exact match of the normalised text first, else the longest keyword it contains."""
+    said = normalize_speech(text)
+    if not said:
+        return None
+    best: tuple[str, str, str] | None = None
+    for norm, word, target in n.speech:
+        if norm == said:
+            return word, target
+        if norm and norm in said and (best is None or len(norm) > len(best[0])):
+            best = (norm, word, target)
+    return (best[1], best[2]) if best is not None else None
+
+
+def _survey_answer(q: Question, e: ev.Event | None) -> int | bool | None:
+    if not isinstance(e, ev.Digits) or e.result != "success":
+        return None
+    digits = e.digits
+    if not re.fullmatch(SCALES[q.scale][3], digits):
+        return None
+    if q.scale == "yes_no":
+        return digits == "1"
+    return int(digits)
+
+
+_ENTER: dict[type[Any], Callable[[Call, Any], str | None]] = {
+    MenuN: Call._enter_menu,
+    CollectN: Call._enter_collect,
+    SwitchN: Call._enter_switch,
+    HoursN: Call._enter_hours,
+    FetchN: Call._enter_fetch,
+    SetN: Call._enter_set,
+    PlayN: Call._enter_play,
+    QueueN: Call._enter_queue,
+    TransferN: Call._enter_transfer,
+    VoicemailN: Call._enter_voicemail,
+    RecordN: Call._enter_record,
+    CallbackN: Call._enter_callback,
+    SurveyN: Call._enter_survey,
+    SubflowN: Call._enter_subflow,
+    ReturnN: Call._enter_return,
+    HangupN: Call._enter_hangup,
+    GotoN: Call._enter_goto,
+}

@@ -1,0 +1,40 @@
+"""Golden transcripts: every golden/<name>.yaml run gives exactly <name>.expected.json.
+
+Regenerate after an intended change with `python -m tests.interpreter.regen` and review the
+diff.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from flowc.model.nodes import NODE_KINDS
+from tests.interpreter.flowkit import GOLDEN_DIR, golden_names, load_golden, run_golden
+
+NAMES = golden_names()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_golden(name: str) -> None:
+    expected_file = GOLDEN_DIR / f"{name}.expected.json"
+    assert expected_file.exists(), f"run `python -m tests.interpreter.regen {name}`"
+    expected = json.loads(expected_file.read_text(encoding="utf-8"))
+    actual = json.loads(json.dumps(run_golden(load_golden(name))))
+    for i, (want, got) in enumerate(zip(expected["steps"], actual["steps"], strict=False)):
+        assert got == want, f"step {i} ({want['on']})"
+    assert len(actual["steps"]) == len(expected["steps"])
+    assert actual["outcome"] == expected["outcome"]
+
+
+def test_every_node_kind_has_a_golden() -> None:
+    seen: set[str] = set()
+    for name in NAMES:
+        for expected in (GOLDEN_DIR / f"{name}.expected.json",):
+            data = json.loads(expected.read_text(encoding="utf-8"))
+            for step in data["steps"]:
+                for command in step["commands"]:
+                    if command["type"] == "journal" and command["kind"] == "node":
+                        seen.add(command["data"]["kind"])
+    assert set(NODE_KINDS) - seen == set()
