@@ -37,10 +37,16 @@ def one(size: int) -> dict[str, float]:
     ir = compile_flow(checked.flow)
     t3 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"nodes": len(ir["nodes"]), "load_s": t1 - t0, "check_s": t2 - t1,
-            "compile_s": t3 - t2, "total_s": t3 - t0, "peak_mb": peak / 1024,
-            "delta_mb": (peak - base) / 1024,
-            "errors": sum(1 for d in checked.diagnostics if d.severity.name == "ERROR")}
+    return {
+        "nodes": len(ir["nodes"]),
+        "load_s": t1 - t0,
+        "check_s": t2 - t1,
+        "compile_s": t3 - t2,
+        "total_s": t3 - t0,
+        "peak_mb": peak / 1024,
+        "delta_mb": (peak - base) / 1024,
+        "errors": sum(1 for d in checked.diagnostics if d.severity.name == "ERROR"),
+    }
 
 
 def main() -> None:
@@ -51,20 +57,28 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.one)))
         return
-    print(f"{'nodes':>7} {'load s':>8} {'check s':>8} {'compile s':>9} {'total s':>8} "
-          f"{'peak MB':>8} {'us/node':>8} {'vs n log n':>10}")
+    print(
+        f"{'nodes':>7} {'load s':>8} {'check s':>8} {'compile s':>9} {'total s':>8} "
+        f"{'peak MB':>8} {'us/node':>8} {'vs n log n':>10}"
+    )
     first: tuple[int, float] | None = None
     for size in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         r = json.loads(out)
         n, total = int(r["nodes"]), r["total_s"]
         # Growth relative to n log n from the first size: 1.0 means exactly n log n.
         if first is None:
             first = (n, total)
         ratio = (total / first[1]) / ((n * math.log(n)) / (first[0] * math.log(first[0])))
-        print(f"{n:>7} {r['load_s']:>8.3f} {r['check_s']:>8.3f} {r['compile_s']:>9.3f} "
-              f"{total:>8.3f} {r['peak_mb']:>8.1f} {total / n * 1e6:>8.1f} {ratio:>10.2f}")
+        print(
+            f"{n:>7} {r['load_s']:>8.3f} {r['check_s']:>8.3f} {r['compile_s']:>9.3f} "
+            f"{total:>8.3f} {r['peak_mb']:>8.1f} {total / n * 1e6:>8.1f} {ratio:>10.2f}"
+        )
 
 
 if __name__ == "__main__":

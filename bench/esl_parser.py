@@ -1,6 +1,6 @@
 """ESL parser throughput on the recorded FreeSWITCH sessions, and on hostile input.
 
-    python bench/esl_parser.py
+python bench/esl_parser.py
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runtime.esl import ESLParser, Event, RemoteProtocolError  # noqa: E402
+from runtime.esl import ESLParser, Event, RemoteProtocolError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "freeswitch"
 
@@ -34,8 +34,10 @@ def main() -> None:
                 if msg.is_event:
                     Event.from_message(msg)
         best = min(best, time.perf_counter() - t0)
-    print(f"fixtures: {count} messages, {total / 1e6:.2f} MB: {count / best:,.0f} messages/s "
-          f"(parse + event decode), {total / best / 1e6:.0f} MB/s")
+    print(
+        f"fixtures: {count} messages, {total / 1e6:.2f} MB: {count / best:,.0f} messages/s "
+        f"(parse + event decode), {total / best / 1e6:.0f} MB/s"
+    )
     t0 = time.perf_counter()
     try:
         ESLParser().feed(b"A" * 60_000 + b"\n\n")

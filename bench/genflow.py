@@ -10,11 +10,14 @@ def generate_flow(n_nodes: int, name: str = "bench") -> dict[str, Any]:
     nodes: dict[str, Any] = {}
     queues = {f"q{i}": {"skill": f"skill{i}"} for i in range(5)}
     nodes["start"] = {"hours": "office", "open": "lookup", "closed": "closed_msg"}
-    nodes["lookup"] = {"fetch": "crm", "set": {"tier": "{result.tier}"}, "next": "route",
-                       "on_error": "m0"}
+    nodes["lookup"] = {
+        "fetch": "crm",
+        "set": {"tier": "{result.tier}"},
+        "next": "route",
+        "on_error": "m0",
+    }
     nodes["route"] = {"switch": [{"if": 'tier == "gold"', "goto": "vip"}], "default": "m0"}
-    nodes["vip"] = {"queue": "q0", "priority": "{10 if tier == 'gold' else 1}",
-                    "after": "bye"}
+    nodes["vip"] = {"queue": "q0", "priority": "{10 if tier == 'gold' else 1}", "after": "bye"}
     nodes["closed_msg"] = {"play": "We are closed.", "next": "bye"}
     nodes["bye"] = {"hangup": None, "prompt": "Goodbye"}
     pending = ["m0"]
@@ -29,18 +32,22 @@ def generate_flow(n_nodes: int, name: str = "bench") -> dict[str, Any]:
             if made + len(pending) * 4 < budget:
                 pending.append(child)
             else:
-                nodes[child] = {"play": f"You chose option {key} of {menu_id}.",
-                                "next": f"{child}_q"}
+                nodes[child] = {
+                    "play": f"You chose option {key} of {menu_id}.",
+                    "next": f"{child}_q",
+                }
                 nodes[f"{child}_q"] = {"queue": f"q{int(key)}", "priority": 1, "after": "bye"}
                 made += 1
             options[key] = child
-        nodes[menu_id] = {"menu": {
-            "prompt": f"Menu {menu_id}: press 1 to 4.",
-            "options": options,
-            "no_input": "Sorry, I did not hear you.",
-            "no_match": "Sorry, that is not an option.",
-            "on_fail": "vip",
-        }}
+        nodes[menu_id] = {
+            "menu": {
+                "prompt": f"Menu {menu_id}: press 1 to 4.",
+                "options": options,
+                "no_input": "Sorry, I did not hear you.",
+                "no_match": "Sorry, that is not an option.",
+                "on_fail": "vip",
+            }
+        }
     for leftover in pending:
         nodes[leftover] = {"queue": "q1", "after": "bye"}
     return {
@@ -48,8 +55,9 @@ def generate_flow(n_nodes: int, name: str = "bench") -> dict[str, Any]:
         "locales": ["en-US"],
         "agent_key": {"key": "0", "goto": "vip"},
         "variables": {"tier": "string"},
-        "schedules": {"office": {"timezone": "Europe/London",
-                                 "weekly": {"mon-fri": "08:00-18:00"}}},
+        "schedules": {
+            "office": {"timezone": "Europe/London", "weekly": {"mon-fri": "08:00-18:00"}}
+        },
         "services": {"crm": {"url": "${CRM_URL}/c?ani={caller.number}", "timeout": "1500ms"}},
         "queues": queues,
         "nodes": nodes,

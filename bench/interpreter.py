@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 from datetime import datetime, timedelta
+from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flowc.interpreter import Call, CallInfo  # noqa: E402
-from flowc.interpreter import events as ev  # noqa: E402
-from tests.interpreter.flowkit import program  # noqa: E402
+from flowc.interpreter import Call, CallInfo
+from flowc.interpreter import events as ev
+from tests.interpreter.flowkit import program
 
 MENU_LOOP = """
 flow: bench_menu

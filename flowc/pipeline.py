@@ -17,8 +17,8 @@ from flowc.diagnostics import Diagnostic, FlowcError, Severity
 from flowc.lint.config import LintConfig
 from flowc.lint.context import LintContext
 from flowc.lint.registry import run_rules
-from flowc.model.build import build_flow
 from flowc.model.bindings import Bindings
+from flowc.model.build import build_flow
 from flowc.model.flow import Flow
 from flowc.source.document import SourceDoc, Span
 
@@ -111,9 +111,7 @@ def check_doc(
     return result
 
 
-def check_text(
-    text: str | bytes, file: str, config: LintConfig | None = None
-) -> Checked:
+def check_text(text: str | bytes, file: str, config: LintConfig | None = None) -> Checked:
     """Load, validate and lint flow text (YAML, or DSL when `file` ends in .flow)."""
     try:
         doc = load_text(text, file)

@@ -10,7 +10,6 @@ import json
 from typing import Any, Literal
 
 from pydantic import BaseModel
-
 from pydantic.json_schema import models_json_schema
 
 from flowc.model.flow import FlowHeader, Mailbox, Queue, Variable

@@ -15,11 +15,21 @@ SAMPLE = (Path(__file__).parent / "fixtures" / "flows" / "acme_care.yaml").read_
 LINES = SAMPLE.splitlines(keepends=True)
 DATA = yaml.safe_load(SAMPLE)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 100), st.floats(allow_nan=False),
-                    st.text(max_size=12), st.sampled_from(["", "start", "{x", "1-5", "10m"]))
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
-    max_leaves=6)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 100),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["", "start", "{x", "1-5", "10m"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 @st.composite
@@ -40,7 +50,7 @@ def line_mutations(draw: st.DrawFn) -> str:
         else:
             line = lines[i]
             k = draw(st.integers(0, max(len(line) - 1, 0)))
-            lines[i] = line[:k] + draw(st.text(max_size=3)) + line[k + 1:]
+            lines[i] = line[:k] + draw(st.text(max_size=3)) + line[k + 1 :]
         if not lines:
             break
     return "".join(lines)
@@ -77,8 +87,7 @@ def data_mutations(draw: st.DrawFn) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
@@ -69,7 +69,7 @@ def _exit_code(diags: list[Diagnostic], fail_on: Severity) -> int:
     return 1 if any(d.severity >= fail_on for d in diags) else 0
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     error = "error"
     warning = "warning"
     info = "info"
@@ -88,7 +88,9 @@ def check(
     ignore: Annotated[str | None, typer.Option(help="Comma-separated rule codes to skip.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary.")] = False,
 ) -> None:
-    """Validate and lint flow files. Exit 1 when a diagnostic reaches --fail-on, 2 on usage errors."""
+    """Validate and lint flow files.
+
+    Exit 1 when a diagnostic reaches --fail-on, 2 on usage errors."""
     from flowc.lint.config import ConfigError, load_config
     from flowc.pipeline import check_paths, find_flow_files
     from flowc.render import RENDERERS, render_text
@@ -242,4 +244,4 @@ def hours_explain(
         typer.echo(f"  next change: {change.astimezone(sched.tz):%Y-%m-%d %H:%M} -> {nxt.outcome}")
 
 
-from flowc.cli import format_cmds  # noqa: E402,F401  (registers fmt, convert)
+from flowc.cli import format_cmds  # noqa: F401  (registers fmt, convert)

@@ -61,7 +61,10 @@ def compile_paths(
     (out / "bundle.json").write_text(dumps(bundle), encoding="utf-8")
     (out / "sourcemap.json").write_text(dumps(sourcemap), encoding="utf-8")
     envs = ", ".join(bundle.get("bindings", {})) or "none"
-    echo(f"compiled {len(bundle['flows'])} flow(s), bindings: {envs} -> {out / 'bundle.json'} ({bundle['hash']})")
+    echo(
+        f"compiled {len(bundle['flows'])} flow(s), bindings: {envs} -> "
+        f"{out / 'bundle.json'} ({bundle['hash']})"
+    )
     if target == "freeswitch":
         from flowc.compiler.freeswitch import write_freeswitch
 

@@ -12,7 +12,7 @@ from flowc.model.values import Duration, Ident, NodeRef, Text
 VarType = Literal["string", "int", "float", "bool", "any"]
 
 
-def _OR_NULL(model: str) -> WithJsonSchema:  # noqa: N802
+def _OR_NULL(model: str) -> WithJsonSchema:
     # Definitions may be written empty (`billing:`), which the validators turn into {}.
     return WithJsonSchema({"anyOf": [{"x-flowc-ref": model}, {"type": "null"}]})
 

@@ -38,7 +38,8 @@ def test_text_output_has_code_frame_caret_and_help(tmp_path: Path) -> None:
     assert r.exit_code == 1
     lines = r.output.splitlines()
     assert lines[0].startswith("FL201 ") and lines[0].endswith(
-        "bad.yaml:3:17 error: no node named `nowhere`")
+        "bad.yaml:3:17 error: no node named `nowhere`"
+    )
     assert lines[2] == "3 |   start: {goto: nowhere}"
     assert lines[3] == "  |                 ^^^^^^^"
     assert "help:" in lines[4]
@@ -65,8 +66,12 @@ def test_exit_code_by_severity(tmp_path: Path) -> None:
     sel = ["--select", "FL202"]
     assert runner.invoke(app, ["check", *sel, str(p)]).exit_code == 0
     assert runner.invoke(app, ["check", *sel, "--fail-on", "warning", str(p)]).exit_code == 1
-    assert runner.invoke(app, ["check", *sel, "--ignore", "FL202", "--fail-on", "warning",
-                               str(p)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["check", *sel, "--ignore", "FL202", "--fail-on", "warning", str(p)]
+        ).exit_code
+        == 0
+    )
 
 
 def test_missing_path_is_usage_error(tmp_path: Path) -> None:
@@ -88,7 +93,8 @@ def test_directory_of_1000_files(tmp_path: Path) -> None:
 def test_hostile_inputs_give_diagnostics_not_tracebacks(tmp_path: Path) -> None:
     bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
         f"{c}: &{c} [{','.join('*' + p for _ in range(9))}]\n"
-        for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
     cases = {
         "broken.yaml": ("flow: x\nnodes: {start: {hangup: null}\n", "FL001"),
         "dup.yaml": ("flow: x\nflow: y\nnodes:\n  s: {hangup: null}\n", "FL002"),

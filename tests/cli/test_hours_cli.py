@@ -34,19 +34,19 @@ def test_holiday_names_the_calendar(tmp_path: Path) -> None:
 
 
 def test_open_and_next_change(tmp_path: Path) -> None:
-    code, out = run(tmp_path, "care", "--at", "2026-10-09 09:30")
+    _code, out = run(tmp_path, "care", "--at", "2026-10-09 09:30")
     assert "OPEN" in out and "Friday 08:00-20:00" in out
     assert "next change: 2026-10-09 20:00 -> closed" in out
 
 
 def test_emergency_flag_beats_hours(tmp_path: Path) -> None:
-    code, out = run(tmp_path, "care", "--at", "2026-10-09 09:30", "--flag", "storm")
+    _code, out = run(tmp_path, "care", "--at", "2026-10-09 09:30", "--flag", "storm")
     assert "EMERGENCY" in out
 
 
 def test_utc_instant_is_converted(tmp_path: Path) -> None:
     # 00:30 UTC is 08:30 in Shanghai.
-    code, out = run(tmp_path, "care", "--at", "2026-10-09T00:30:00+00:00")
+    _code, out = run(tmp_path, "care", "--at", "2026-10-09T00:30:00+00:00")
     assert "2026-10-09 08:30 Asia/Shanghai" in out and "OPEN" in out
 
 

@@ -33,8 +33,18 @@ def compile_tree(tmp_path: Path) -> Path:
     (tmp_path / "bindings").mkdir()
     (tmp_path / "bindings" / "prod.yaml").write_text(BINDINGS, encoding="utf-8")
     out = tmp_path / "build"
-    r = CliRunner().invoke(app, ["compile", str(tmp_path / "flows"), str(tmp_path / "bindings"),
-                                 "-o", str(out), "--target", "freeswitch"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "compile",
+            str(tmp_path / "flows"),
+            str(tmp_path / "bindings"),
+            "-o",
+            str(out),
+            "--target",
+            "freeswitch",
+        ],
+    )
     assert r.exit_code == 0, r.output
     return out / "freeswitch" / "prod"
 
@@ -57,8 +67,9 @@ def test_dialplan_routes_dids_to_runtime_with_failover_and_fallback(tmp_path: Pa
     assert actions[-1] == ("transfer", "flowc_after_${flowc_resume} XML flowc")
     fallback = root.find("./context[@name='flowc']/extension[@name='flowc_fallback']/condition")
     assert fallback is not None
-    assert ("bridge", "user/1000") in [(a.get("application"), a.get("data"))
-                                       for a in fallback.findall("action")]
+    assert ("bridge", "user/1000") in [
+        (a.get("application"), a.get("data")) for a in fallback.findall("action")
+    ]
     resume = root.find("./context[@name='flowc']/extension[@name='flowc_resume']/condition")
     assert resume is not None
     assert [a.get("application") for a in resume.findall("action")].count("socket") == 1
@@ -77,7 +88,14 @@ def test_bundle_is_deterministic(tmp_path: Path) -> None:
     compile_tree(tmp_path)
     first = (tmp_path / "build" / "bundle.json").read_bytes()
     compile_tree_again = CliRunner().invoke(
-        app, ["compile", str(tmp_path / "flows"), str(tmp_path / "bindings"), "-o",
-              str(tmp_path / "build2")])
+        app,
+        [
+            "compile",
+            str(tmp_path / "flows"),
+            str(tmp_path / "bindings"),
+            "-o",
+            str(tmp_path / "build2"),
+        ],
+    )
     assert compile_tree_again.exit_code == 0
     assert (tmp_path / "build2" / "bundle.json").read_bytes() == first

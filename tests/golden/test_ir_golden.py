@@ -14,8 +14,13 @@ EXAMPLES = example_files()
 
 def test_there_are_examples_from_four_trades_and_a_main_line() -> None:
     names = {p.stem for p in EXAMPLES}
-    assert {"telecom_care", "bank", "ecommerce_aftersales", "public_hotline_zh",
-            "main_line"} <= names
+    assert {
+        "telecom_care",
+        "bank",
+        "ecommerce_aftersales",
+        "public_hotline_zh",
+        "main_line",
+    } <= names
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
@@ -30,7 +35,8 @@ def test_example_compiles_to_golden_ir(example: Path) -> None:
     assert golden.exists(), f"no golden IR for {example}: run python scripts/regen_golden.py"
     assert compiled_ir_text(example) == golden.read_text(encoding="utf-8"), (
         f"{example} no longer compiles to {golden}; if the change is intended, run "
-        "python scripts/regen_golden.py and review the diff")
+        "python scripts/regen_golden.py and review the diff"
+    )
 
 
 def test_examples_validate_against_the_json_schema() -> None:
