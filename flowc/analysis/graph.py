@@ -1,33 +1,243 @@
 """The call graph of a flow: one graph node per flow node, one edge per continuation.
 
-Stable identities: graph nodes are the flow's node names; edges carry `label` (the key,
+Stable identities: graph nodes are the flow's node names (nodes of a subflow module drawn
+inside the caller are `<module flow name>.<node name>`); edges carry `label` (the key,
 keyword, condition or outcome that leads along them) and `field` (the model field or menu
 key they come from), so drawings, diffs and lint rules all speak about the same things.
+
+Node attributes: `kind`, `name` (the node's own name), `flow`, `module` (the module path
+written in the caller, None for the flow itself), `detail` (one line: queue and priority,
+schedule, service...), `prompts` (locale -> what the caller hears), `file`, `line` (when a
+SourceDoc is given), `entry` (the flow's or module's entry node). Targets that name no node
+appear as nodes of kind `missing`.
+
+Edge attributes: `label`, `field`, `kind` (key, speech, agent_key, condition, default, next,
+outcome, call, return), `dtmf` (the phone key of key and agent_key edges), `failure` (the edge
+is taken when something fails: on_fail, on_error, on_timeout, on_no_agent), `dangling`, and
+`bypass` on a subflow's `next` when the module is drawn (the call goes through the module).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 import networkx as nx
 
+from flowc.analysis.prompts import main_prompts, prompt_text
 from flowc.model.flow import Flow
+from flowc.model.nodes import Node
+from flowc.model.values import format_duration_ms
+from flowc.source.document import SourceDoc
+
+FAILURE_FIELDS = frozenset({"on_fail", "on_error", "on_timeout", "on_no_agent"})
+PERSON_KINDS = frozenset({"queue", "transfer"})
+_OUTCOME_FIELDS = frozenset(
+    {"open", "closed", "holiday", "emergency", "on_error", "on_timeout", "on_no_agent"}
+    | {"on_exit", "after", "on_fail"}
+)
 
 
-def build_graph(flow: Flow) -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph(name=flow.name, entry=flow.entry)
+def node_edges(node: Node) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(target, label, attributes) for every continuation of a node, in drawing order."""
+    kind = node.kind
+    if kind == "menu":
+        menu = node.menu  # type: ignore[attr-defined]
+        for k, t in menu.options.items():
+            yield t, f"key {k}", {"field": f"menu.options.{k}", "kind": "key", "dtmf": k}
+        for w, t in menu.speech.items():
+            yield t, f'say "{w}"', {"field": f"menu.speech.{w}", "kind": "speech", "word": w}
+        if menu.on_fail:
+            yield menu.on_fail, "on_fail", {"field": "menu.on_fail", "kind": "outcome"}
+        return
+    if kind == "switch":
+        for i, rule in enumerate(node.switch):  # type: ignore[attr-defined]
+            yield rule.goto, f"if {rule.if_}", {"field": f"switch[{i}]", "kind": "condition"}
+        yield node.default, "default", {"field": "default", "kind": "default"}  # type: ignore[attr-defined]
+        return
+    for label, target in node.edges():
+        if kind == "collect" and label == "on_fail":
+            yield target, label, {"field": "collect.on_fail", "kind": "outcome"}
+            continue
+        ekind = "outcome" if label in _OUTCOME_FIELDS else "next"
+        yield target, label, {"field": label, "kind": ekind}
+
+
+def node_detail(node: Node) -> str:
+    """One line saying what a node does beyond its prompt (empty when the kind says it all)."""
+    n: Any = node
+    kind = node.kind
+    if kind == "collect":
+        c = n.collect
+        digits = f"{c.min}" if c.min == c.max else f"{c.min}-{c.max}"
+        return f"→ {c.into} ({digits} digits{', sensitive' if c.sensitive else ''})"
+    if kind == "hours":
+        return f"schedule {n.hours}"
+    if kind == "fetch":
+        return f"service {n.fetch}"
+    if kind == "set":
+        return ", ".join(f"{k} = {v}" for k, v in n.set.items())
+    if kind == "queue":
+        parts = [f"queue {n.queue}", f"priority {n.priority}"]
+        if n.max_wait:
+            parts.append(f"max {format_duration_ms(n.max_wait)}")
+        if n.announce != "none":
+            parts.append(f"announce {n.announce}")
+        return " · ".join(parts)
+    if kind == "transfer":
+        return f"→ {n.transfer} ({n.mode})"
+    if kind == "voicemail":
+        return f"mailbox {n.voicemail}"
+    if kind == "record":
+        return f"→ {n.record} (max {format_duration_ms(n.max_length)})"
+    if kind == "callback":
+        return f"number {n.callback.number}"
+    if kind == "survey":
+        return ", ".join(f"{q.id} ({q.scale})" for q in n.survey)
+    if kind == "subflow":
+        return str(n.subflow)
+    if kind == "return":
+        return ", ".join(n.return_) or "return"
+    if kind == "hangup":
+        return "" if n.hangup == "NORMAL_CLEARING" else str(n.hangup)
+    return ""
+
+
+def _add_flow(
+    g: nx.MultiDiGraph,
+    flow: Flow,
+    doc: SourceDoc | None,
+    prefix: str = "",
+    module: str | None = None,
+) -> None:
+    locales = list(flow.locales)
     for node_id, node in flow.nodes.items():
-        g.add_node(node_id, kind=node.kind)
+        line: int | None = None
+        if doc is not None:
+            line = doc.span_of(("nodes", node_id), key=True).line
+        prompts = {loc: prompt_text(flow, None, loc) for loc in locales}
+        shown = main_prompts(node)
+        if shown:
+            prompts = {
+                loc: " / ".join(t for t in (prompt_text(flow, p, loc) for p in shown) if t)
+                for loc in locales
+            }
+        g.add_node(
+            prefix + node_id,
+            kind=node.kind,
+            name=node_id,
+            flow=flow.name,
+            module=module,
+            detail=node_detail(node),
+            prompts=prompts,
+            file=doc.file if doc is not None else flow.file,
+            line=line,
+            entry=node_id == flow.entry,
+        )
     agent = flow.header.agent_key
     for node_id, node in flow.nodes.items():
-        for label, target in node.edges():
-            g.add_edge(node_id, target, label=label, dangling=target not in flow.nodes)
+        src = prefix + node_id
+        for target, label, attrs in node_edges(node):
+            dangling = target not in flow.nodes
+            failure = attrs["field"].rsplit(".", 1)[-1] in FAILURE_FIELDS
+            g.add_edge(
+                src, prefix + target, label=label, dangling=dangling, failure=failure, **attrs
+            )
         menu = getattr(node, "menu", None)
         if agent and menu is not None and menu.agent_key and agent.key not in menu.options:
             g.add_edge(
-                node_id,
-                agent.goto,
+                src,
+                prefix + agent.goto,
                 label=f"key {agent.key} (agent)",
+                field="agent_key",
+                kind="agent_key",
+                dtmf=agent.key,
+                failure=False,
                 dangling=agent.goto not in flow.nodes,
             )
+    for node_id in list(g.nodes):
+        data = g.nodes[node_id]
+        if "kind" not in data:
+            name = node_id[len(prefix) :] if prefix and node_id.startswith(prefix) else node_id
+            data.update(
+                kind="missing",
+                name=name,
+                flow=flow.name,
+                module=module,
+                detail="no such node",
+                prompts={},
+                file=flow.file,
+                line=None,
+                entry=False,
+            )
+
+
+def build_graph(
+    flow: Flow,
+    doc: SourceDoc | None = None,
+    modules: Mapping[str, Flow | None] | None = None,
+    module_docs: Mapping[str, SourceDoc] | None = None,
+) -> nx.MultiDiGraph:
+    """The call graph of `flow`; with `modules` (subflow path -> module flow), the modules'
+    nodes too, joined by `call` edges (subflow node -> module entry) and `return` edges
+    (module return node -> the subflow node's `next`). `doc` and `module_docs` (by module
+    path) give each node its source line."""
+    g = nx.MultiDiGraph(
+        name=flow.name,
+        entry=flow.entry,
+        file=doc.file if doc is not None else flow.file,
+        locales=list(flow.locales),
+        default_locale=flow.default_locale,
+        modules={},
+    )
+    _add_flow(g, flow, doc)
+    if not modules:
+        return g
+    used: set[str] = set()
+    callers: dict[str, list[str]] = {}
+    for node_id, node in flow.nodes.items():
+        if node.kind == "subflow":
+            callers.setdefault(node.subflow, []).append(node_id)  # type: ignore[attr-defined]
+    for path, mod in modules.items():
+        if mod is None or path not in callers:
+            continue
+        base = mod.name
+        i = 2
+        while base in used or base in flow.nodes:
+            base = f"{mod.name}{i}"
+            i += 1
+        used.add(base)
+        prefix = base + "."
+        _add_flow(g, mod, (module_docs or {}).get(path), prefix=prefix, module=path)
+        g.graph["modules"][path] = {"prefix": prefix, "name": mod.name, "entry": mod.entry}
+        returns = [n for n, node in mod.nodes.items() if node.kind == "return"]
+        for caller in callers[path]:
+            call_node: Any = flow.nodes[caller]
+            if mod.entry is not None:
+                g.add_edge(
+                    caller,
+                    prefix + mod.entry,
+                    label="call",
+                    field="subflow",
+                    kind="call",
+                    failure=False,
+                    dangling=False,
+                )
+            for _, _, data in g.out_edges(caller, data=True):
+                if data.get("field") == "next":
+                    data["bypass"] = True
+            for r in returns:
+                label = "return" if len(callers[path]) == 1 else f"return to {caller}"
+                g.add_edge(
+                    prefix + r,
+                    call_node.next,
+                    label=label,
+                    field="return",
+                    kind="return",
+                    failure=False,
+                    dangling=call_node.next not in flow.nodes,
+                    caller=caller,
+                )
     return g
 
 

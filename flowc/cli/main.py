@@ -244,4 +244,7 @@ def hours_explain(
         typer.echo(f"  next change: {change.astimezone(sched.tz):%Y-%m-%d %H:%M} -> {nxt.outcome}")
 
 
-from flowc.cli import format_cmds  # noqa: F401  (registers fmt, convert)
+from flowc.cli import (
+    format_cmds,  # noqa: F401  (registers fmt, convert)
+    graph_cmds,  # noqa: F401
+)

@@ -1,0 +1,15 @@
+"""Drawings of call flows: DOT built with the graphviz package, rendered by the real `dot`."""
+
+from flowc.render_graph.dot import DrawOptions, flow_dot, neighbourhood
+from flowc.render_graph.output import FORMATS, RenderError, html_page, render, write_drawing
+
+__all__ = [
+    "FORMATS",
+    "DrawOptions",
+    "RenderError",
+    "flow_dot",
+    "html_page",
+    "neighbourhood",
+    "render",
+    "write_drawing",
+]

@@ -1,0 +1,534 @@
+"""Call graph -> DOT (with the graphviz package; `dot` itself runs in flowc.render_graph.output).
+
+Every node keeps its flow name as the DOT node id, carries `id="node-<name>"` and a
+`kind-<kind>` class in SVG output, and, when its source line is known, a
+`vscode://file/<abs path>:<line>` link with `<file>:<line>` as its tooltip.
+
+Layout adapts to size and shape: a handful of nodes left to right, then whichever direction
+gives a screen-shaped drawing (wide trees left to right, long chains top to bottom). Up to
+`SMALL` nodes show three lines of prompt text, up to `MEDIUM` two; bigger graphs show names
+only, with orthogonal edges (polyline past `ORTHO_MAX` nodes) and the edges into hub nodes
+(goodbye, the agent queue) cut short to a "→ name" label. Menus are tables with one row (and
+one edge port) per key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import graphviz
+import networkx as nx
+
+from flowc.render_graph.style import (
+    DIFF_COLOURS,
+    FAIL,
+    FONT,
+    INK,
+    MUTED,
+    NODE_STYLES,
+    OUTCOME_COLOURS,
+    esc,
+    truncate,
+    wrap,
+)
+
+LR_MAX = 12  # left to right reads best for a handful of nodes; then top to bottom
+SMALL = 40
+MEDIUM = 150
+ORTHO_MAX = 300  # orthogonal edges are the tidiest, and slow: 500 nodes take half a minute
+START = "__start__"
+MORE = "__more__"
+TO = "__to__"
+HUB_MIN = 12
+
+Detail = Literal["auto", "full", "medium", "names"]
+_PORT_NAMES = {"*": "star", "#": "hash"}
+_ROW_KINDS = frozenset({"key", "speech", "agent_key"})
+
+
+@dataclass
+class DrawOptions:
+    """What to draw and how. `visible` (a set of node ids) overrides `focus`/`depth`.
+
+    `node_status`/`edge_status` colour a diff: statuses are added, removed, changed,
+    renamed, unchanged; edges are keyed (source, target, label)."""
+
+    locale: str | None = None
+    focus: str | None = None
+    depth: int = 2
+    title: str | None = None
+    detail: Detail = "auto"
+    links: bool = True
+    visible: set[str] | None = None
+    node_status: Mapping[str, str] = field(default_factory=dict)
+    node_notes: Mapping[str, str] = field(default_factory=dict)
+    edge_status: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
+    more_label: str = "more"
+
+
+def neighbourhood(g: nx.MultiDiGraph, focus: str, depth: int) -> set[str]:
+    """Nodes within `depth` edges of `focus`, either direction."""
+    seen = {focus}
+    frontier = {focus}
+    for _ in range(max(depth, 0)):
+        nxt: set[str] = set()
+        for n in frontier:
+            nxt.update(g.successors(n))
+            nxt.update(g.predecessors(n))
+        frontier = nxt - seen
+        seen |= frontier
+    return seen
+
+
+def source_link(file: str | None, line: int | None) -> str | None:
+    if not file or not line:
+        return None
+    path = Path(file).resolve().as_posix()
+    return f"vscode://file{path if path.startswith('/') else '/' + path}:{line}"
+
+
+def _port(key: str) -> str:
+    return "k" + _PORT_NAMES.get(key, key)
+
+
+def _detail_level(opts: DrawOptions, count: int) -> Detail:
+    if opts.detail != "auto":
+        return opts.detail
+    if count <= SMALL:
+        return "full"
+    return "medium" if count <= MEDIUM else "names"
+
+
+def _prompt(data: Mapping[str, Any], locale: str | None) -> str:
+    prompts: Mapping[str, str] = data.get("prompts") or {}
+    if locale and locale in prompts:
+        return prompts[locale]
+    return next(iter(prompts.values()), "")
+
+
+@dataclass
+class _Row:
+    port: str
+    text: str
+    target: str
+    agent: bool = False
+    words: list[str] = field(default_factory=list)
+    status: str | None = None  # in diffs: added, removed
+    labels: list[tuple[str, str]] = field(default_factory=list)  # (edge label, edge kind)
+
+
+def _short(g: nx.MultiDiGraph, node: str) -> str:
+    return str(g.nodes[node].get("name") or node) if node in g else node
+
+
+def menu_rows(g: nx.MultiDiGraph, node: str) -> list[_Row]:
+    """One row per key (speech words that lead to the same place ride along), then rows
+    for speech words that have no key."""
+    rows: list[_Row] = []
+    by_target: dict[str, _Row] = {}
+    spoken: list[tuple[str, str, str]] = []
+    for _, target, data in g.out_edges(node, data=True):
+        kind = data.get("kind")
+        if kind in ("key", "agent_key"):
+            key = str(data.get("dtmf"))
+            agent = kind == "agent_key"
+            row = _Row(_port(key), f"{key} → {_short(g, target)}", target, agent)
+            row.labels.append((data["label"], kind))
+            rows.append(row)
+            by_target.setdefault(target, row)
+        elif kind == "speech":
+            spoken.append((str(data.get("word")), target, data["label"]))
+    extra: dict[str, _Row] = {}
+    for word, target, label in spoken:
+        found = by_target.get(target) or extra.get(target)
+        if found is None:
+            found = _Row(f"s{len(extra)}", f"→ {_short(g, target)}", target)
+            extra[target] = found
+        found.words.append(word)
+        found.labels.append((label, "speech"))
+    # Agent rows last, as callers hear them.
+    return [r for r in rows if not r.agent] + list(extra.values()) + [r for r in rows if r.agent]
+
+
+def _html_label(
+    data: Mapping[str, Any],
+    name: str,
+    level: Detail,
+    locale: str | None,
+    rows: list[_Row] | None,
+    colours: tuple[str, str],
+    note: str | None,
+    status: str | None,
+) -> str:
+    kind = str(data.get("kind", "missing"))
+    style = NODE_STYLES.get(kind, NODE_STYLES["missing"])
+    fill, border = colours
+    cells = 30 if level == "full" else 26
+    parts: list[str] = []
+    tag = style.tag if status in (None, "unchanged") else f"{style.tag} · {status}"
+    parts.append(f'<FONT POINT-SIZE="8" COLOR="{MUTED}">{esc(tag)}</FONT>')
+    parts.append(f"<B>{esc(truncate(name, 34))}</B>")
+    if note:
+        parts.append(f'<FONT POINT-SIZE="9" COLOR="{border}">{esc(truncate(note, 40))}</FONT>')
+    detail = str(data.get("detail") or "")
+    # One table row per wrapped line: <BR/> line heights come out too tight for CJK fonts.
+    if detail:
+        for line in wrap(detail, cells, 2 if level == "full" else 1):
+            parts.append(f'<FONT POINT-SIZE="9" COLOR="#374151">{esc(line)}</FONT>')
+    prompt = _prompt(data, locale)
+    if prompt:
+        for line in wrap(prompt, cells, 3 if level == "full" else 2):
+            parts.append(f'<FONT POINT-SIZE="9" COLOR="#4b5563"><I>{esc(line)}</I></FONT>')
+    body = "".join(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{p}</TD></TR>' for p in parts)
+    if rows is None:
+        return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
+    # Menus: a framed table, one row per key with its own edge port.
+    row_html = ""
+    for row in rows:
+        colour = "#dcfce7" if row.agent else "#ffffff"
+        text = esc(truncate(row.text, cells))
+        if row.status in ("added", "removed"):
+            colour = DIFF_COLOURS[row.status][0]
+            text = f"<B>{'+' if row.status == 'added' else '−'}</B> " + (
+                f"<S>{text}</S>" if row.status == "removed" else text
+            )
+        text = f'<FONT POINT-SIZE="10">{text}</FONT>'
+        if row.words:
+            said = truncate(" ".join(f'"{w}"' for w in row.words), cells)
+            text = (
+                '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+                f'<TR><TD ALIGN="LEFT">{text}</TD></TR><TR><TD ALIGN="LEFT">'
+                f'<FONT POINT-SIZE="8" COLOR="{MUTED}">{esc(said)}</FONT></TD></TR></TABLE>'
+            )
+        row_html += (
+            f'<TR><TD PORT="{row.port}" ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{colour}" '
+            f'BORDER="1" COLOR="{border}">{text}</TD></TR>'
+        )
+    return (
+        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
+        f'BGCOLOR="{fill}" COLOR="{border}" STYLE="ROUNDED">{body}{row_html}</TABLE>>'
+    )
+
+
+def _edge_style(data: Mapping[str, Any]) -> dict[str, str]:
+    kind = data.get("kind")
+    label = str(data.get("label", ""))
+    if data.get("failure"):
+        return {"color": FAIL, "fontcolor": FAIL, "style": "dashed"}
+    if kind == "outcome" and label in OUTCOME_COLOURS:
+        colour = OUTCOME_COLOURS[label]
+        return {"color": colour, "fontcolor": colour, "style": "dashed" if label == "after" else ""}
+    if kind == "default":
+        return {"color": MUTED, "fontcolor": MUTED}
+    if kind == "call":
+        return {"color": "#334155", "penwidth": "1.8"}
+    if kind == "return":
+        return {"color": "#334155", "style": "dashed"}
+    if kind == "agent_key":
+        return {"color": "#15803d"}
+    return {"color": INK}
+
+
+def _edge_text(label: str, kind: str | None, level: Detail) -> str:
+    limit = 34 if level == "full" else 22
+    if kind == "condition" and label.startswith("if "):
+        return truncate(label[3:], limit)
+    return truncate(label, limit)
+
+
+# Rough node sizes (inches, width x height) per detail level, for choosing the direction.
+_NODE_SIZE = {"full": (2.4, 1.0), "medium": (2.1, 0.7), "names": (1.0, 0.3)}
+_ASPECT = 1.3  # screens and PR comments are a little wider than tall
+
+
+def layers(g: nx.MultiDiGraph, shown: list[str]) -> dict[str, int]:
+    """Rank of each node as `dot` roughly assigns them: longest path from the entry once the
+    edges that close loops (back edges of a depth-first walk) are left out."""
+    members = set(shown)
+    entry = g.graph.get("entry")
+    roots = ([entry] if entry in members else []) + shown
+    state: dict[str, int] = {}  # 1: on the walk's stack, 2: done
+    order: list[str] = []
+    forward: dict[str, list[str]] = {n: [] for n in shown}
+    for root in roots:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(g.successors(root)))]
+        while stack:
+            u, it = stack[-1]
+            for v in it:
+                if v not in members:
+                    continue
+                if v not in state:
+                    forward[u].append(v)
+                    state[v] = 1
+                    stack.append((v, iter(g.successors(v))))
+                    break
+                if state[v] == 2:
+                    forward[u].append(v)
+            else:
+                state[u] = 2
+                order.append(u)
+                stack.pop()
+    level = dict.fromkeys(shown, 0)
+    for u in reversed(order):  # reverse post-order: a topological order of the forward edges
+        for v in forward[u]:
+            level[v] = max(level[v], level[u] + 1)
+    return level
+
+
+def choose_rankdir(g: nx.MultiDiGraph, shown: list[str], level: Detail) -> str:
+    """LR or TB, whichever gives the drawing the shape closest to a screen: wide trees
+    (many branches, few levels) read better left to right, long chains top to bottom."""
+    if len(shown) <= LR_MAX:
+        return "LR"
+    level_of = layers(g, shown)
+    counts: dict[int, int] = {}
+    for lv in level_of.values():
+        counts[lv] = counts.get(lv, 0) + 1
+    breadth, depth = max(counts.values()), len(counts)
+    w, h = _NODE_SIZE.get(level, _NODE_SIZE["medium"])
+    sep = 0.4
+
+    def off(width: float, height: float) -> float:
+        return abs(math.log(max(width, 0.1) / max(height, 0.1) / _ASPECT))
+
+    tb = off(breadth * (w + sep), depth * (h + sep))
+    lr = off(depth * (w + sep), breadth * (h + sep / 2))
+    return "LR" if lr < tb else "TB"
+
+
+def visible_nodes(g: nx.MultiDiGraph, opts: DrawOptions) -> set[str]:
+    if opts.visible is not None:
+        return set(opts.visible) & set(g.nodes)
+    if opts.focus is not None:
+        if opts.focus not in g:
+            raise KeyError(opts.focus)
+        return neighbourhood(g, opts.focus, opts.depth)
+    return set(g.nodes)
+
+
+def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> graphviz.Digraph:
+    """The DOT drawing of a call graph (from flowc.analysis.graph.build_graph)."""
+    opts = opts or DrawOptions()
+    shown = visible_nodes(g, opts)
+    order = [n for n in g.nodes if n in shown]
+    level = _detail_level(opts, len(order))
+    locale = opts.locale or g.graph.get("default_locale")
+    large = level == "names"
+    rankdir = choose_rankdir(g, order, level)
+    dot = graphviz.Digraph(name=str(g.graph.get("name") or "flow"))
+    title = opts.title
+    if title is None:
+        title = f"{g.graph.get('name', '')}  ·  {g.graph.get('file', '')}"
+        if locale and len(g.graph.get("locales") or []) > 1:
+            title += f"  ·  {locale}"
+        if opts.focus:
+            title += f"  ·  around {opts.focus} ({opts.depth} step{'' if opts.depth == 1 else 's'})"
+    dot.attr(
+        "graph",
+        rankdir=rankdir,
+        splines=("ortho" if len(order) <= ORTHO_MAX else "polyline") if large else "spline",
+        nodesep=("0.06" if rankdir == "LR" else "0.2") if large else "0.35",
+        ranksep="0.45" if large else ("0.6" if level == "medium" else "0.5"),
+        fontname=FONT,
+        fontsize="12",
+        label=title,
+        labelloc="t",
+        labeljust="l",
+        bgcolor="white",
+        pad="0.3",
+        newrank="true",
+        outputorder="edgesfirst",
+    )
+    dot.attr("node", fontname=FONT, fontsize="10", margin="0.08,0.04", color=INK)
+    dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.7", color=INK)
+
+    modules: dict[str, Any] = g.graph.get("modules") or {}
+    clusters: dict[str | None, list[str]] = {}
+    for n in order:
+        clusters.setdefault(g.nodes[n].get("module"), []).append(n)
+
+    ported: dict[str, dict[str, str]] = {}  # menu -> edge label -> port
+
+    def add_node(target: graphviz.Digraph, n: str) -> None:
+        data = g.nodes[n]
+        kind = str(data.get("kind", "missing"))
+        style = NODE_STYLES.get(kind, NODE_STYLES["missing"])
+        status = opts.node_status.get(n)
+        colours = (style.fill, style.border)
+        if status is not None:
+            colours = DIFF_COLOURS.get(status, colours)
+        attrs: dict[str, str] = {
+            "id": f"node-{n}",
+            "class": f"kind-{kind}" + (f" diff-{status}" if status else ""),
+            "fillcolor": colours[0],
+            "color": colours[1],
+            "penwidth": str(style.penwidth),
+        }
+        name = str(data.get("name") or n)
+        if n == opts.focus:
+            attrs["penwidth"] = "3"
+        rows = menu_rows(g, n) if kind == "menu" and not large else None
+        for row in rows or ():
+            seen = {opts.edge_status.get((n, row.target, lab)) for lab, _ in row.labels}
+            if seen in ({"added"}, {"removed"}):
+                row.status = seen.pop()
+        if rows is not None:
+            ported[n] = {lab: r.port for r in rows for lab, _ in r.labels}
+        if large:
+            attrs.update(shape=style.shape if style.shape != "plain" else "box")
+            attrs.update(style=style.style, label=truncate(name, 24), fontsize="9")
+            attrs.update(height="0.3", margin="0.05,0.02")
+        elif rows is not None:
+            attrs.update(shape="plain", style="")
+        else:
+            attrs.update(shape=style.shape, style=style.style)
+            if style.margin:
+                attrs["margin"] = style.margin
+        if not large:
+            attrs["label"] = _html_label(
+                data, name, level, locale, rows, colours, opts.node_notes.get(n), status
+            )
+        if status == "removed":
+            attrs["style"] = (attrs.get("style") or "") + ",dashed"
+            attrs["style"] = attrs["style"].lstrip(",")
+        if opts.links:
+            link = source_link(data.get("file"), data.get("line"))
+            if link:
+                attrs["URL"] = link
+                attrs["tooltip"] = f"{data.get('file')}:{data.get('line')}"
+                attrs["target"] = "_top"
+        target.node(n, **attrs)
+
+    for module, members in clusters.items():
+        if module is None:
+            for n in members:
+                add_node(dot, n)
+            continue
+        info = modules.get(module, {})
+        with dot.subgraph(name=f"cluster_{info.get('prefix', module).rstrip('.')}") as sub:
+            sub.attr(
+                label=f"subflow {module}  ({info.get('name', '')})",
+                style="rounded,dashed",
+                color="#64748b",
+                bgcolor="#f8fafc",
+                fontcolor="#334155",
+                fontsize="11",
+                labeljust="l",
+            )
+            for n in members:
+                add_node(sub, n)
+
+    # Start marker.
+    entry = g.graph.get("entry")
+    if entry in shown:
+        dot.node(
+            START,
+            label="",
+            shape="circle",
+            width="0.18",
+            style="filled",
+            fillcolor=INK,
+            color=INK,
+            id="node-__start__",
+        )
+        dot.edge(START, str(entry), arrowsize="0.6")
+
+    # Edges: merge parallel edges between the same two nodes (and port) into one.
+    merged: dict[tuple[str, str, str | None], list[tuple[dict[str, Any], str | None]]] = {}
+    hidden: dict[str, int] = {}
+    for u, v, data in g.edges(data=True):
+        if u not in shown or v not in shown:
+            for inside, outside in ((u, v), (v, u)):
+                if inside in shown and outside not in shown:
+                    hidden[inside] = hidden.get(inside, 0) + 1
+            continue
+        if data.get("bypass") and module_shown(g, u, shown):
+            continue
+        port = ported.get(u, {}).get(str(data.get("label")))
+        status = opts.edge_status.get((u, v, str(data.get("label"))))
+        merged.setdefault((u, v, port), []).append((data, status))
+    # In big drawings, nodes most of the flow leads to (the goodbye, the agent queue) would
+    # pull hundreds of edges across the page: edges into them end at a small "→ name" label.
+    hubs: set[str] = set()
+    if large:
+        indeg: dict[str, int] = {}
+        for _, v, _ in merged:
+            indeg[v] = indeg.get(v, 0) + 1
+        hubs = {v for v, d in indeg.items() if d >= max(HUB_MIN, len(order) // 25)}
+    kept: set[str] = set()
+    for (u, v, port), items in merged.items():
+        data, status = items[0]
+        head = v
+        if v in hubs and v in kept and u != v:
+            head = f"{TO}{v}.{u}"
+            dot.node(
+                head,
+                label=f"→ {_short(g, v)}",
+                shape="plaintext",
+                fontsize="8",
+                fontcolor=MUTED,
+                height="0.15",
+                margin="0",
+                id=f"node-{head}",
+            )
+        kept.add(v)
+        attrs = dict(_edge_style(data))
+        attrs = {k: x for k, x in attrs.items() if x}
+        if port is None:
+            labels = list(
+                dict.fromkeys(_edge_text(str(d["label"]), d.get("kind"), level) for d, _ in items)
+            )
+            text = " / ".join(labels)
+            if large:
+                # Orthogonal routing cannot place labels; keys stay readable as head labels.
+                keys = [str(d.get("dtmf")) for d, _ in items if d.get("dtmf") is not None]
+                if keys:
+                    attrs["taillabel"] = ",".join(keys)
+            elif text and not (data.get("kind") == "next" and len(items) == 1):
+                attrs["label"] = f"<{esc(text)}>"
+        statuses = {s for _, s in items if s}
+        if statuses:
+            st = "added" if statuses == {"added"} else "removed" if statuses == {"removed"} else ""
+            st = st or ("changed" if "added" in statuses or "removed" in statuses else "unchanged")
+            colour = DIFF_COLOURS.get(st, DIFF_COLOURS["unchanged"])[1]
+            attrs.update(color=colour, fontcolor=colour, penwidth="2" if st != "unchanged" else "1")
+            if st == "removed":
+                attrs["style"] = "dashed"
+            attrs["class"] = f"diff-{st}"
+        tail = f"{u}:{port}" if port else u
+        attrs["id"] = f"edge-{u}-{v}" + (f"-{port}" if port else "")
+        kinds = sorted({str(d.get("kind")) for d, _ in items})
+        attrs["class"] = (
+            attrs.get("class", "") + " " + " ".join(f"edge-{k}" for k in kinds)
+        ).strip()
+        dot.edge(tail, head, **attrs)
+
+    # Stubs where nodes were left out of a focused or collapsed drawing.
+    for n, count in hidden.items():
+        stub = f"{MORE}{n}"
+        dot.node(
+            stub,
+            label=f"… {count} {opts.more_label}",
+            shape="plaintext",
+            fontsize="9",
+            fontcolor=MUTED,
+            id=f"node-{stub}",
+        )
+        dot.edge(n, stub, style="dotted", color=MUTED, arrowhead="none")
+    return dot
+
+
+def module_shown(g: nx.MultiDiGraph, caller: str, shown: Iterable[str]) -> bool:
+    """Whether the module a subflow node calls is drawn (then its `next` edge is implied)."""
+    shown_set = set(shown)
+    return any(
+        data.get("kind") == "call" and v in shown_set
+        for _, v, data in g.out_edges(caller, data=True)
+    )
