@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flowc.diagnostics import Diagnostic, FlowcError, Severity
+from flowc.gcpause import gc_paused
 from flowc.lint.config import LintConfig
 from flowc.lint.context import LintContext
 from flowc.lint.registry import run_rules
@@ -99,14 +100,15 @@ def check_doc(
 ) -> Checked:
     """Validate and lint an already-loaded document."""
     result = Checked(doc.file, doc=doc)
-    flow, diags = build_flow(doc)
-    result.diagnostics += diags
-    if flow is None:
-        return result
-    result.flow = flow
-    result.modules = modules or {}
-    ctx = LintContext(flow, doc, config or LintConfig(), result.modules)
-    result.diagnostics += run_rules(ctx)
+    with gc_paused():
+        flow, diags = build_flow(doc)
+        result.diagnostics += diags
+        if flow is None:
+            return result
+        result.flow = flow
+        result.modules = modules or {}
+        ctx = LintContext(flow, doc, config or LintConfig(), result.modules)
+        result.diagnostics += run_rules(ctx)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 

@@ -140,14 +140,23 @@ def _add_flow(
         for target, label, attrs in node_edges(node):
             dangling = target not in flow.nodes
             failure = attrs["field"].rsplit(".", 1)[-1] in FAILURE_FIELDS
+            # An explicit key (the label is unique per node): networkx's own key search is
+            # linear in parallel edges and dominated graph building for big flows.
             g.add_edge(
-                src, prefix + target, label=label, dangling=dangling, failure=failure, **attrs
+                src,
+                prefix + target,
+                key=label,
+                label=label,
+                dangling=dangling,
+                failure=failure,
+                **attrs,
             )
         menu = getattr(node, "menu", None)
         if agent and menu is not None and menu.agent_key and agent.key not in menu.options:
             g.add_edge(
                 src,
                 prefix + agent.goto,
+                key=f"key {agent.key} (agent)",
                 label=f"key {agent.key} (agent)",
                 field="agent_key",
                 kind="agent_key",

@@ -7,11 +7,9 @@ same place in YAML and DSL sources.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path as FsPath
@@ -21,6 +19,7 @@ import networkx as nx
 
 from flowc.analysis.graph import build_graph
 from flowc.diagnostics import Diagnostic, Severity
+from flowc.gcpause import gc_paused
 from flowc.lang.expr import (
     Call,
     Expr,
@@ -318,7 +317,7 @@ class LintContext:
     @cached_property
     def checked_sites(self) -> list[SiteCheck]:
         """Every site parsed and type-checked once: shared by the FL2xx and FL5xx rules."""
-        with _gc_paused():
+        with gc_paused():
             return [self._check_site(site) for site in self.sites()]
 
     def _check_site(self, site: ExprSite) -> SiteCheck:
@@ -555,23 +554,6 @@ def _analyse(site: ExprSite, env: TypeEnv) -> _Analysis:
 
 
 _FIELDS: dict[type, frozenset[str]] = {}
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while building many small, long-lived objects.
-
-    On a big flow the heap holds the whole document and model; letting the collector run
-    every few hundred allocations makes it scan that heap again and again, which costs more
-    than the work itself. Nothing built here is cyclic garbage.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def node_field(model: Any, name: str) -> Any:

@@ -51,7 +51,6 @@ Diagnostics (all errors, permanent codes):
 from __future__ import annotations
 
 import bisect
-import gc
 import math
 import pathlib
 import re
@@ -73,6 +72,7 @@ from yaml.events import (
 from yaml.resolver import Resolver
 
 from flowc.diagnostics import Diagnostic, FlowcError, Severity
+from flowc.gcpause import gc_paused
 from flowc.source.document import Path, SourceDoc, Span
 
 __all__ = [
@@ -944,15 +944,8 @@ def load_yaml_text(
         message = f"the file contains a character YAML does not allow (U+{ch:04X})"
         raise FlowcError([_diag("FL006", message, Span(file, line, col, line, col + 1), hint)])
 
-    # Building a few hundred thousand small tuples triggers the cyclic GC over and over;
-    # nothing built here is cyclic, so pause it (this halves the time for a big file).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _load(text, file, max_depth, max_nodes, max_alias_nodes)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _load(text: str, file: str, max_depth: int, max_nodes: int, max_alias_nodes: int) -> SourceDoc:
