@@ -1,0 +1,469 @@
+"""The journal's front half, shared by both databases: the queue, the batch writer, retries.
+
+Theory of operation
+-------------------
+`Journal.record` runs on the event loop inside live calls, so it only appends the record to an
+in-memory FIFO queue (a deque) and returns; it never blocks, awaits or raises. One background
+task, the *writer*, takes records off the front of the queue in batches and writes each batch in
+one database transaction:
+
+* a batch is written when `batch_size` records are queued, or `flush_interval` seconds after the
+  first record of the batch was queued, or at once when someone awaits `flush()` or `close()`;
+* a batch that fails because the database is unreachable, locked, read-only or out of space
+  (a *transient* failure) is kept and written again after a back-off (`min_backoff` doubling up
+  to `max_backoff`; `flush()` cuts the wait short), for as long as it takes. Meanwhile records
+  keep queueing up to `max_queue`; past that, new records are refused and counted in `dropped`,
+  and an error is logged (at most every `log_interval` seconds);
+* a batch that fails for any other reason (a record the database rejects) is written again one
+  record per transaction, so that only the offending records are dropped (counted, logged
+  without their content) and the good ones are kept;
+* every insert is ``ON CONFLICT DO NOTHING`` on the table's key, so writing a batch again after
+  a commit whose acknowledgement was lost never duplicates anything.
+
+What "committed" means
+----------------------
+A record is *committed* once the transaction of its batch has returned from COMMIT; `flush()`
+returns when every record accepted by `record()` before the call is committed (or was dropped as
+unwritable). Batches are taken from the front of one FIFO queue and written one at a time, so at
+every moment the committed records are a *prefix* of the accepted records, in `record()` order,
+and a batch is all or nothing. Hence, if the runtime records `CallRecord` before the steps and
+the `CallEnd` of a call (as it does), a committed step or call end always has its call row, and
+what a crash loses is a tail of the sequence, never a hole in it.
+
+A committed batch survives the journal process being killed (SIGKILL, OOM, segfault): PostgreSQL
+(with its default ``synchronous_commit = on``) has it on disk before COMMIT returns, and also
+survives a power loss; SQLite in WAL mode with ``synchronous=NORMAL`` has it in the WAL file,
+which survives a process kill; a power loss or OS crash may roll back the last few committed
+SQLite transactions (still leaving a prefix); pass ``synchronous="FULL"`` for durability
+against that at some speed cost. Records still queued when the process dies are lost: at most
+`flush_interval` seconds or `batch_size` records' worth, plus whatever waited for an
+unreachable database.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import collections
+import logging
+import threading
+import time
+from typing import Any, Final
+
+from .records import ITEM_TYPES, Item
+from .schema import SchemaError, check_table, describe
+
+__all__ = ["Journal"]
+
+log = logging.getLogger("runtime.journal")
+
+_ITEM_TYPES: Final = ITEM_TYPES
+
+
+class Journal(abc.ABC):
+    """Asynchronous, batched, idempotent journal of calls; see the module docstring.
+
+    Counters (read them for metrics): `accepted` records taken by `record()`, `written` records
+    committed, `dropped` records lost (queue full, journal closed, rejected by the database, or
+    still unwritten when `close()` gave up), `batches` committed transactions, `failures` failed
+    write attempts. `queued` is the current queue length.
+    """
+
+    def __init__(
+        self,
+        *,
+        batch_size: int = 500,
+        flush_interval: float = 0.05,
+        max_queue: int = 100_000,
+        close_timeout: float = 30.0,
+        min_backoff: float = 0.05,
+        max_backoff: float = 5.0,
+        log_interval: float = 10.0,
+    ) -> None:
+        if batch_size < 1 or max_queue < 1:
+            raise ValueError("batch_size and max_queue must be at least 1")
+        self.batch_size = batch_size
+        self.flush_interval = flush_interval
+        self.max_queue = max_queue
+        self.close_timeout = close_timeout
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.log_interval = log_interval
+
+        self.accepted = 0
+        self.written = 0
+        self.dropped = 0
+        self.batches = 0
+        self.failures = 0
+
+        self._queue: collections.deque[Item] = collections.deque()
+        self._inflight: list[Item] = []
+        self._done = 0  # accepted records committed or dropped by the writer
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._wake: asyncio.Event | None = None  # the writer has something to do
+        self._nudge: asyncio.Event | None = None  # stop backing off, retry now
+        self._task: asyncio.Task[None] | None = None
+        self._connected = False
+        self._closing = False
+        self._closed = False
+        self._last_drop_log = -1e9
+        self._drops_since_log = 0
+        self._last_fail_log = -1e9
+
+    # ---- the backend's part ----------------------------------------------------------------
+    @abc.abstractmethod
+    async def _connect(self) -> None:
+        """Connect and create the schema if missing (idempotent); raise when impossible."""
+
+    @abc.abstractmethod
+    async def _disconnect(self) -> None:
+        """Drop the connection (after a failure, or at close); never raise."""
+
+    @abc.abstractmethod
+    async def _write(self, batch: list[Item]) -> list[tuple[Item, Exception]]:
+        """Write `batch` in one transaction; return the records that cannot be made into rows
+        (all others committed); raise (having rolled back) when the transaction fails."""
+
+    @abc.abstractmethod
+    def _is_transient(self, exc: BaseException) -> bool:
+        """Whether `exc` means "the database is unavailable, try again later"."""
+
+    @abc.abstractmethod
+    async def _query(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        """Run one read query (in the backend's parameter style) and return rows as dicts."""
+
+    @abc.abstractmethod
+    def _decode(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        """A stored row in the API's types (aware UTC datetimes, bool, dict, int | str)."""
+
+    _placeholder = "?"
+
+    # ---- life cycle ------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Connect, create the schema, start the writer.
+
+        Raises `SchemaError` when the database holds a newer journal schema. An unreachable
+        database is not an error here: it is logged and the writer keeps trying to reach it
+        (calls must go on), so records queue until it is back.
+        """
+        if self._task is not None:
+            return
+        if self._closed:
+            raise RuntimeError("a closed journal cannot be opened again")
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._wake = asyncio.Event()
+        self._nudge = asyncio.Event()
+        try:
+            await self._connect()
+            self._connected = True
+        except SchemaError:
+            await self._disconnect()
+            raise
+        except Exception as exc:
+            if not self._is_transient(exc):
+                await self._disconnect()
+                raise
+            self.failures += 1
+            log.error("journal: database unavailable at start, will keep retrying: %s", exc)
+            await self._disconnect()
+        self._task = self._loop.create_task(self._run(), name="journal-writer")
+        if self._queue:
+            self._wake.set()
+
+    async def close(self) -> None:
+        """Write everything queued, stop the writer, disconnect.
+
+        Waits at most `close_timeout` seconds for an unreachable database; records still
+        unwritten then are counted in `dropped` and an error is logged. Records given to
+        `record()` after `close()` are dropped.
+        """
+        if self._closed:
+            return
+        self._closing = True
+        task = self._task
+        if task is not None:
+            self._signal()
+            try:
+                await asyncio.wait_for(asyncio.shield(task), self.close_timeout)
+            except TimeoutError:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+                lost = len(self._queue) + len(self._inflight)
+                self._queue.clear()
+                self._inflight = []
+                if lost:
+                    self.dropped += lost
+                    self._done += lost
+                    log.error(
+                        "journal: closed after %.1fs with the database unavailable;"
+                        " %d records not written",
+                        self.close_timeout,
+                        lost,
+                    )
+        else:
+            lost = len(self._queue)
+            self._queue.clear()
+            if lost:
+                self.dropped += lost
+                log.error("journal: closed without being opened; %d records dropped", lost)
+        self._closed = True
+        for _, fut in self._waiters:
+            if not fut.done():
+                fut.set_result(None)
+        self._waiters.clear()
+        await self._disconnect()
+        self._connected = False
+
+    async def __aenter__(self) -> Journal:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ---- recording ---------------------------------------------------------------------------
+    def record(self, item: Item) -> None:
+        """Queue `item` for writing. Non-blocking; never raises (refusals count in `dropped`).
+
+        Call it from the journal's event loop thread (other threads work too, at some cost).
+        Records given before `open()` are kept and written once the journal is open.
+        """
+        try:
+            if self._closed:
+                self._drop(1, "the journal is closed")
+                return
+            if type(item) not in _ITEM_TYPES:
+                self._drop(1, f"not a journal record: {type(item).__name__}")
+                return
+            queue = self._queue
+            if len(queue) >= self.max_queue:
+                self._drop(1, f"queue full ({self.max_queue} records waiting)")
+                return
+            queue.append(item)
+            self.accepted += 1
+            n = len(queue)
+            if n == 1 or n == self.batch_size:
+                self._signal(nudge=False)
+        except Exception:  # pragma: no cover - defensive: a journal must never break a call
+            try:
+                self.dropped += 1
+                log.exception("journal: record() failed")
+            except Exception:
+                pass
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    async def flush(self) -> None:
+        """Return when every record given to `record()` before this call is committed (or was
+        dropped as unwritable). Waits for as long as the database is unreachable: wrap it in
+        `asyncio.timeout` to bound that."""
+        if self._task is None:
+            if self._closed:
+                return
+            raise RuntimeError("the journal is not open")
+        target = self.accepted
+        if self._done >= target:
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (target, fut)
+        self._waiters.append(entry)
+        self._signal()
+        try:
+            await fut
+        finally:
+            if entry in self._waiters:
+                self._waiters.remove(entry)
+
+    # ---- reading (tests, `flowc report`) -----------------------------------------------------
+    async def fetch_call(self, call_id: str) -> dict[str, Any] | None:
+        """The call's row joined with its end (ended_at, outcome, end_node, detail: None until
+        the call ended), or None. Sees committed records only: `flush()` first."""
+        p = self._placeholder
+        rows = await self._read(
+            "SELECT c.call_id, c.flow, c.flow_version, c.did, c.caller, c.started_at,"
+            " c.instance, e.ended_at, e.outcome, e.node AS end_node, e.detail"
+            f" FROM calls c LEFT JOIN call_ends e ON e.call_id = c.call_id WHERE c.call_id = {p}",
+            (call_id,),
+        )
+        return self._decode("calls", rows[0]) if rows else None
+
+    async def fetch_steps(self, call_id: str) -> list[dict[str, Any]]:
+        """The call's steps in `seq` order (committed ones only)."""
+        return await self._fetch("steps", call_id, "seq")
+
+    async def fetch_survey(self, call_id: str) -> list[dict[str, Any]]:
+        """The call's survey answers, by question; `value` is an int or a str as recorded."""
+        return await self._fetch("survey_answers", call_id, "question")
+
+    async def fetch_callbacks(self, call_id: str) -> list[dict[str, Any]]:
+        """The call's callback requests, by time."""
+        return await self._fetch("callback_requests", call_id, "at, number")
+
+    async def count(self, table: str) -> int:
+        """The number of rows in one of the journal's tables (see `schema.TABLES`)."""
+        rows = await self._read(f"SELECT count(*) AS n FROM {check_table(table)}", ())
+        return int(rows[0]["n"])
+
+    async def _read(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        if self._closed:
+            raise RuntimeError("the journal is closed")
+        return await self._query(sql, params)
+
+    async def _fetch(self, table: str, call_id: str, order: str) -> list[dict[str, Any]]:
+        rows = await self._read(
+            f"SELECT * FROM {table} WHERE call_id = {self._placeholder} ORDER BY {order}",
+            (call_id,),
+        )
+        return [self._decode(table, row) for row in rows]
+
+    # ---- the writer --------------------------------------------------------------------------
+    def _signal(self, *, nudge: bool = True) -> None:
+        """Wake the writer (and, with `nudge`, cut a retry back-off short); any thread."""
+        loop, wake, retry = self._loop, self._wake, self._nudge
+        if loop is None or wake is None or retry is None:
+            return
+        if threading.get_ident() == self._loop_thread:
+            wake.set()
+            if nudge:
+                retry.set()
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)
+            if nudge:
+                loop.call_soon_threadsafe(retry.set)
+
+    def _urgent(self) -> bool:
+        return self._closing or any(target > self._done for target, _ in self._waiters)
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        wake = self._wake
+        while True:
+            try:
+                while not self._queue:
+                    if self._closing:
+                        return
+                    wake.clear()
+                    await wake.wait()
+                if len(self._queue) < self.batch_size and not self._urgent():
+                    wake.clear()
+                    await self._wait(wake, self.flush_interval)
+                n = min(self.batch_size, len(self._queue))
+                popleft = self._queue.popleft
+                self._inflight = [popleft() for _ in range(n)]
+                await self._write_with_retry()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # pragma: no cover - defensive: the writer must not die
+                log.exception("journal: writer error")
+                await asyncio.sleep(self.max_backoff)
+
+    @staticmethod
+    async def _wait(event: asyncio.Event, timeout: float) -> None:
+        try:
+            async with asyncio.timeout(timeout):
+                await event.wait()
+        except TimeoutError:
+            pass
+
+    async def _write_with_retry(self) -> None:
+        """Write `self._inflight` until it is committed, retrying transient failures."""
+        assert self._nudge is not None
+        delay = self.min_backoff
+        failing_since: float | None = None
+        while self._inflight:
+            batch = self._inflight
+            try:
+                if not self._connected:
+                    await self._connect()
+                    self._connected = True
+                rejected = await self._write(batch)
+            except Exception as exc:
+                if self._is_transient(exc):
+                    self.failures += 1
+                    if failing_since is None:
+                        failing_since = time.monotonic()
+                    self._log_failure(exc, len(batch))
+                    await self._disconnect()
+                    self._connected = False
+                    self._nudge.clear()
+                    await self._wait(self._nudge, delay)
+                    delay = min(delay * 2, self.max_backoff)
+                    continue
+                await self._write_one_by_one()
+                continue
+            self._committed(len(batch), rejected)
+            self._inflight = []
+            if failing_since is not None:
+                log.warning(
+                    "journal: database writable again after %.1fs; %d records waiting",
+                    time.monotonic() - failing_since,
+                    len(self._queue),
+                )
+
+    async def _write_one_by_one(self) -> None:
+        """After a non-transient failure: write each record of the in-flight batch in its own
+        transaction, dropping only the ones the database refuses. Stops at a transient failure,
+        leaving the rest in flight for the retry loop."""
+        while self._inflight:
+            item = self._inflight[0]
+            try:
+                rejected = await self._write([item])
+            except Exception as exc:
+                if self._is_transient(exc):
+                    return
+                rejected = [(item, exc)]
+            self._committed(1, rejected)
+            self._inflight = self._inflight[1:]
+
+    def _committed(self, n: int, rejected: list[tuple[Item, Exception]]) -> None:
+        if rejected:
+            self.dropped += len(rejected)
+            for item, exc in rejected[:5]:
+                log.error(
+                    "journal: dropped %s: the database refused it (%s: %s)",
+                    describe(item),
+                    type(exc).__name__,
+                    exc,
+                )
+        if n > len(rejected):
+            self.batches += 1
+        self.written += n - len(rejected)
+        self._done += n
+        done = self._done
+        for target, fut in self._waiters:
+            if target <= done and not fut.done():
+                fut.set_result(None)
+
+    def _drop(self, n: int, reason: str) -> None:
+        self.dropped += n
+        self._drops_since_log += n
+        now = time.monotonic()
+        if now - self._last_drop_log >= self.log_interval:
+            log.error(
+                "journal: dropped %d records (%s); %d dropped in all",
+                self._drops_since_log,
+                reason,
+                self.dropped,
+            )
+            self._last_drop_log = now
+            self._drops_since_log = 0
+
+    def _log_failure(self, exc: BaseException, n: int) -> None:
+        now = time.monotonic()
+        if now - self._last_fail_log >= self.log_interval:
+            log.error(
+                "journal: writing %d records failed, will retry (%s: %s); %d queued",
+                n,
+                type(exc).__name__,
+                str(exc).strip(),
+                len(self._queue),
+            )
+            self._last_fail_log = now

@@ -1,0 +1,94 @@
+"""What the journal stores: five frozen records, built by the runtime, queued by `Journal.record`.
+
+Datetimes should be timezone-aware; a naive datetime is taken to be UTC (never local time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "MASK",
+    "CallEnd",
+    "CallRecord",
+    "CallbackRequest",
+    "Item",
+    "StepRecord",
+    "SurveyAnswer",
+]
+
+MASK = "****"
+"""What the journal stores as the input of a step marked `sensitive`, whatever the input was."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One per call, recorded when the runtime takes the call."""
+
+    call_id: str
+    flow: str
+    flow_version: str  # the IR content hash of the flow bundle that served the call
+    did: str  # the number the caller dialled
+    caller: str  # the caller's number (ANI)
+    started_at: datetime
+    instance: str  # the runtime instance that served the call
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One per interpreter step of a call; `seq` numbers the steps of one call from 0 or 1.
+
+    `input` is what the caller entered, already masked by the caller when it is sensitive; when
+    `sensitive` is true the journal stores "****" whatever `input` holds (defence in depth).
+    """
+
+    call_id: str
+    seq: int
+    at: datetime
+    node: str
+    kind: str  # the node kind: menu, collect, queue, ...
+    why: str  # why the call came here: "start", "dtmf 1", "timeout", "no-match", ...
+    input: str | None = None
+    outcome: str | None = None
+    duration_ms: int | None = None
+    sensitive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnd:
+    """One per call, recorded when the call ends; the first one recorded for a call wins."""
+
+    call_id: str
+    ended_at: datetime
+    outcome: str  # hangup, abandoned, transferred, queued, self_served, error, ...
+    node: str | None  # the node the call was in when it ended
+    detail: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswer:
+    """One answer of a post-call survey; one per (call_id, question), the first one wins."""
+
+    call_id: str
+    flow: str
+    question: str
+    value: int | str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRequest:
+    """A caller asked to be called back; one per (call_id, number), the first one wins."""
+
+    call_id: str
+    flow: str
+    number: str
+    at: datetime
+
+
+Item = CallRecord | StepRecord | CallEnd | SurveyAnswer | CallbackRequest
+ITEM_TYPES: frozenset[type] = frozenset(
+    {CallRecord, StepRecord, CallEnd, SurveyAnswer, CallbackRequest}
+)

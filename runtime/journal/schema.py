@@ -1,0 +1,256 @@
+"""Tables, columns and DDL of the journal, for SQLite and PostgreSQL, and row conversion.
+
+Schema version 1 (the `schema_version` table holds one row per version applied):
+
+    calls             call_id PK, flow, flow_version, did, caller, started_at, instance
+    steps             (call_id, seq) PK, at, node, kind, why, input, sensitive, outcome,
+                      duration_ms
+    call_ends         call_id PK, ended_at, outcome, node, detail (JSON)
+    survey_answers    (call_id, question) PK, flow, value_int, value_text, at
+    callback_requests (call_id, number) PK, flow, at
+
+Every insert is ``ON CONFLICT DO NOTHING`` on those keys, so writing a batch twice (a retry after
+a lost COMMIT acknowledgement, two instances journaling the same call) leaves one copy: the first.
+Timestamps are UTC: ``timestamptz`` in PostgreSQL; in SQLite fixed-width ISO-8601 text
+(``2026-03-01T08:00:00.000000+00:00``), so text order is time order and SQLite's date functions
+read it. A survey answer keeps its text form in ``value_text`` and, when it is an integer, the
+number in ``value_int`` (for averages).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from .records import (
+    MASK,
+    CallbackRequest,
+    CallEnd,
+    CallRecord,
+    Item,
+    StepRecord,
+    SurveyAnswer,
+)
+
+SCHEMA_VERSION = 1
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "calls": ("call_id", "flow", "flow_version", "did", "caller", "started_at", "instance"),
+    "steps": (
+        "call_id",
+        "seq",
+        "at",
+        "node",
+        "kind",
+        "why",
+        "input",
+        "sensitive",
+        "outcome",
+        "duration_ms",
+    ),
+    "call_ends": ("call_id", "ended_at", "outcome", "node", "detail"),
+    "survey_answers": ("call_id", "question", "flow", "value_int", "value_text", "at"),
+    "callback_requests": ("call_id", "number", "flow", "at"),
+}
+TABLES: tuple[str, ...] = tuple(COLUMNS)
+TABLE_OF: dict[type, str] = {
+    CallRecord: "calls",
+    StepRecord: "steps",
+    CallEnd: "call_ends",
+    SurveyAnswer: "survey_answers",
+    CallbackRequest: "callback_requests",
+}
+
+# One DDL text per dialect; `{ts}`, `{bool}`, `{json}`, `{int}` name the column types.
+_DDL = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER PRIMARY KEY,
+    applied_at  {ts} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS calls (
+    call_id       TEXT PRIMARY KEY,
+    flow          TEXT NOT NULL,
+    flow_version  TEXT NOT NULL,
+    did           TEXT NOT NULL,
+    caller        TEXT NOT NULL,
+    started_at    {ts} NOT NULL,
+    instance      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_flow_started ON calls (flow, started_at);
+CREATE INDEX IF NOT EXISTS calls_started ON calls (started_at);
+CREATE TABLE IF NOT EXISTS steps (
+    call_id      TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    at           {ts} NOT NULL,
+    node         TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    why          TEXT NOT NULL,
+    input        TEXT,
+    sensitive    {bool} NOT NULL,
+    outcome      TEXT,
+    duration_ms  {int},
+    PRIMARY KEY (call_id, seq)
+);
+CREATE INDEX IF NOT EXISTS steps_node ON steps (node, kind);
+CREATE TABLE IF NOT EXISTS call_ends (
+    call_id   TEXT PRIMARY KEY,
+    ended_at  {ts} NOT NULL,
+    outcome   TEXT NOT NULL,
+    node      TEXT,
+    detail    {json} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS call_ends_outcome_node ON call_ends (outcome, node);
+CREATE INDEX IF NOT EXISTS call_ends_ended ON call_ends (ended_at);
+CREATE TABLE IF NOT EXISTS survey_answers (
+    call_id     TEXT NOT NULL,
+    question    TEXT NOT NULL,
+    flow        TEXT NOT NULL,
+    value_int   {int},
+    value_text  TEXT NOT NULL,
+    at          {ts} NOT NULL,
+    PRIMARY KEY (call_id, question)
+);
+CREATE INDEX IF NOT EXISTS survey_flow_question ON survey_answers (flow, question, at);
+CREATE TABLE IF NOT EXISTS callback_requests (
+    call_id  TEXT NOT NULL,
+    number   TEXT NOT NULL,
+    flow     TEXT NOT NULL,
+    at       {ts} NOT NULL,
+    PRIMARY KEY (call_id, number)
+);
+CREATE INDEX IF NOT EXISTS callbacks_flow_at ON callback_requests (flow, at);
+"""
+
+SQLITE_DDL = _DDL.format(ts="TEXT", bool="INTEGER", json="TEXT", int="INTEGER")
+POSTGRES_DDL = _DDL.format(ts="TIMESTAMPTZ", bool="BOOLEAN", json="JSONB", int="BIGINT")
+
+
+class SchemaError(RuntimeError):
+    """The database holds a journal schema newer than this code understands."""
+
+
+def check_version(found: int | None) -> None:
+    if found is not None and found > SCHEMA_VERSION:
+        raise SchemaError(
+            f"journal schema version {found} is newer than this runtime's ({SCHEMA_VERSION});"
+            " upgrade the runtime"
+        )
+
+
+# ---- rows --------------------------------------------------------------------------------------
+
+
+def utc(value: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is taken to be UTC already."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime, got {type(value).__name__}")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def sqlite_ts(value: datetime) -> str:
+    return utc(value).isoformat(timespec="microseconds")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        raise TypeError("a required text field is None")
+    return str(value)
+
+
+def _opt_text(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _opt_int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
+def to_row(
+    item: Item, ts: Callable[[datetime], Any], boolean: Callable[[bool], Any]
+) -> tuple[Any, ...]:
+    """The row of `item` for its table (`TABLE_OF[type(item)]`), in `COLUMNS` order."""
+    if isinstance(item, StepRecord):
+        sensitive = bool(item.sensitive)
+        return (
+            _text(item.call_id),
+            int(item.seq),
+            ts(item.at),
+            _text(item.node),
+            _text(item.kind),
+            _text(item.why),
+            MASK if sensitive else _opt_text(item.input),
+            boolean(sensitive),
+            _opt_text(item.outcome),
+            _opt_int(item.duration_ms),
+        )
+    if isinstance(item, CallRecord):
+        return (
+            _text(item.call_id),
+            _text(item.flow),
+            _text(item.flow_version),
+            _text(item.did),
+            _text(item.caller),
+            ts(item.started_at),
+            _text(item.instance),
+        )
+    if isinstance(item, CallEnd):
+        detail = json.dumps(
+            dict(item.detail or {}), ensure_ascii=False, default=str, sort_keys=True
+        )
+        return (
+            _text(item.call_id),
+            ts(item.ended_at),
+            _text(item.outcome),
+            _opt_text(item.node),
+            detail,
+        )
+    if isinstance(item, SurveyAnswer):
+        value = item.value
+        number = int(value) if isinstance(value, int) else None
+        return (
+            _text(item.call_id),
+            _text(item.question),
+            _text(item.flow),
+            number,
+            str(number) if number is not None else _text(value),
+            ts(item.at),
+        )
+    if isinstance(item, CallbackRequest):
+        return (_text(item.call_id), _text(item.number), _text(item.flow), ts(item.at))
+    raise TypeError(f"not a journal record: {type(item).__name__}")
+
+
+def describe(item: object) -> str:
+    """A log-safe description of a record: its type and call id, never its content."""
+    call_id = getattr(item, "call_id", None)
+    return f"{type(item).__name__}(call_id={call_id!r})"
+
+
+def group_rows(
+    items: Iterable[Item],
+    ts: Callable[[datetime], Any],
+    boolean: Callable[[bool], Any],
+) -> tuple[dict[str, list[tuple[Any, ...]]], list[tuple[Item, Exception]]]:
+    """Rows by table, and the items that cannot be made into rows (with why)."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    bad: list[tuple[Item, Exception]] = []
+    for item in items:
+        try:
+            row = to_row(item, ts, boolean)
+        except Exception as exc:
+            bad.append((item, exc))
+            continue
+        rows.setdefault(TABLE_OF[type(item)], []).append(row)
+    return rows, bad
+
+
+def check_table(table: str) -> str:
+    if table not in COLUMNS:
+        raise ValueError(f"unknown journal table {table!r}; tables: {', '.join(TABLES)}")
+    return table
