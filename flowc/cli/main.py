@@ -247,4 +247,5 @@ def hours_explain(
 from flowc.cli import (
     format_cmds,  # noqa: F401  (registers fmt, convert)
     graph_cmds,  # noqa: F401
+    sim_cmds,  # noqa: F401
 )
