@@ -33,7 +33,7 @@ Host contract
   afterwards. With `speech` on, recognise speech as well (the keywords are the phrases a
   menu listens for) and answer `SpeechResult(text, confidence)` or `SpeechNoMatch(reason)`;
   a key press still answers `Digits`.
-* Menus are driven by the interpreter, one `Collect(min=1, max=1, tries=1)` per attempt (the
+* Menus and collects are driven by the interpreter, one `Collect(tries=1)` per attempt (the
   switch cannot escalate prompts or listen for speech by itself). Its regex accepts any key
   and there is no terminator, so `#` and `*` can be options; the interpreter decides.
 * `Fetch` -> `FetchResult(request_id, status, body)` (body = parsed JSON or None) or

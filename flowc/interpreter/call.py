@@ -129,6 +129,15 @@ class _Frame:
         self.call_node = call_node
 
 
+@dataclass(slots=True)
+class _Tally:
+    """Failures of one collect so far, by kind (for escalation prompts)."""
+
+    failures: int = 0
+    no_input: int = 0
+    no_match: int = 0
+
+
 class _MenuRun:
     __slots__ = ("failures", "no_input", "no_match", "node")
 
@@ -745,22 +754,27 @@ class Call:
     # ------------------------------------------------------------------ collect
 
     def _enter_collect(self, n: CollectN) -> str | None:
-        return self._collect_attempt(n, 0)
+        return self._collect_attempt(n, 0, _Tally(), None)
 
-    def _collect_attempt(self, n: CollectN, reentries: int) -> str | None:
+    def _collect_attempt(
+        self, n: CollectN, reentries: int, tally: _Tally, lead: CompiledPrompt | None
+    ) -> str | None:
+        # One play_and_get_digits try per attempt: the switch would replay a single invalid
+        # prompt after every failure, silence included, so the interpreter counts no-input
+        # and no-match itself and plays the n-th escalation prompt (VoiceXML style).
+        lead_items, lead_barge = self._render(lead)
         items, barge = self._render(n.prompt)
-        invalid, _ = self._render(n.invalid)
         secret = n.into in self._frame.sensitive
 
         def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
             return cmd.Collect(
                 min=n.min,
                 max=n.max,
-                tries=n.retries,
+                tries=1,
                 timeout_ms=n.timeout_ms,
                 terminators=n.terminator or "",
                 prompt=prompt,
-                invalid_prompt=invalid,
+                invalid_prompt=(),
                 var=n.into,
                 regex=n.regex,
                 digit_timeout_ms=n.inter_digit_timeout_ms,
@@ -771,23 +785,52 @@ class Call:
             )
 
         return self._ask(
-            items, barge, collect, lambda e: self._collect_input(n, reentries, e), secret=secret
+            lead_items + items,
+            lead_barge and barge,
+            collect,
+            lambda e: self._collect_input(n, reentries, tally, e),
+            secret=secret,
         )
 
-    def _collect_input(self, n: CollectN, reentries: int, e: ev.Event | None) -> str | None:
+    def _collect_input(
+        self, n: CollectN, reentries: int, tally: _Tally, e: ev.Event | None
+    ) -> str | None:
         self._secret_input = False
         value: str | None = None
+        failure = "no_input"
         if isinstance(e, ev.Digits):
             if e.result == "success" or (e.digits and e.result == "timeout"):
                 value = e.digits
                 if not self._valid_entry(n, value):
                     self._note("the entry does not fit min/max/pattern: treated as a failure")
                     value = None
+                    failure = "no_match"
+            elif e.digits or e.result == "failure":
+                failure = "no_match"
         elif isinstance(e, ev.SpeechResult):
             value = e.text.strip() or None
         if value is None:
-            why = e.result if isinstance(e, ev.Digits) else "no usable input"
-            self._decision(f"nothing valid collected ({why})", target=n.on_fail)
+            tally.failures += 1
+            if failure == "no_input":
+                tally.no_input += 1
+                prompts, count = n.no_input, tally.no_input
+            else:
+                tally.no_match += 1
+                prompts, count = n.no_match, tally.no_match
+            why = failure.replace("_", " ")
+            if tally.failures < n.retries:
+                self._decision(
+                    f"{why}: failure {tally.failures} of {n.retries}",
+                    failure=failure,
+                    failures=tally.failures,
+                    retries=n.retries,
+                )
+                lead = prompts[min(count, len(prompts)) - 1] if prompts else None
+                return self._collect_attempt(n, reentries, tally, lead)
+            self._decision(
+                f"nothing valid collected after {tally.failures} tries ({why})",
+                target=n.on_fail,
+            )
             return self._branch(n.on_fail, "a failed collect")
         self._assign(n.into, value)
         if n.confirm is None:
@@ -818,7 +861,7 @@ class Call:
                 return self._continue_or_finish(n.next, "collected")
             if key == "2" and reentries + 1 < n.retries:
                 self._decision("caller asked to re-enter (2)")
-                return self._collect_attempt(n, reentries + 1)
+                return self._collect_attempt(n, reentries + 1, _Tally(), None)
             self._decision("entry not confirmed", target=n.on_fail)
             return self._branch(n.on_fail, "an unconfirmed entry")
 
@@ -1216,7 +1259,11 @@ class Call:
         values: dict[str, Any] = {}
         tainted: set[str] = set()
         for name, t, roots in n.with_:
-            values[name] = self._value(t, f"with {name}")
+            value = self._value(t, f"with {name}")
+            # Parameters get the module's declared type, as `set` values get theirs: a
+            # template without holes is text, and "3" >= 3 would silently be false.
+            declared = module.params.get(name)
+            values[name] = value if declared is None else self._coerce(name, value, declared)
             if self._tainted(roots):
                 tainted.add(name)
         frame = self._frame_for(module, n, values)

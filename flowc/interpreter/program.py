@@ -97,7 +97,8 @@ class CollectN(NodeBase):
     timeout_ms: int
     inter_digit_timeout_ms: int
     retries: int
-    invalid: CompiledPrompt | None
+    no_input: tuple[CompiledPrompt, ...]
+    no_match: tuple[CompiledPrompt, ...]
     confirm: CompiledPrompt | None
     sensitive: bool
     speech: bool
@@ -513,7 +514,6 @@ def _collect(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, wher
         compiled = None  # the switch validates; the interpreter then trusts its verdict
     no_match = _prompt_list(prompts, c.get("no_match"), f"{where} no_match")
     no_input = _prompt_list(prompts, c.get("no_input"), f"{where} no_input")
-    invalid = (no_match or no_input or (None,))[0]
     terminator = c.get("terminator")
     return CollectN(
         node_id,
@@ -527,7 +527,8 @@ def _collect(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, wher
         int(c.get("timeout", 5000)),
         int(c.get("inter_digit_timeout", 3000)),
         max(1, int(c.get("retries", 3))),
-        invalid,
+        no_input,
+        no_match,
         _opt_prompt(prompts, c.get("confirm"), f"{where} confirm"),
         bool(c.get("sensitive", False)),
         bool(c.get("speech", False)),

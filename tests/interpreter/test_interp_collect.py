@@ -1,4 +1,5 @@
-"""collect: one play_and_get_digits, validation, sensitive values, confirmation."""
+"""collect: one play_and_get_digits try per attempt with escalating retry prompts,
+validation, sensitive values, confirmation."""
 
 from __future__ import annotations
 
@@ -42,9 +43,9 @@ nodes:
 def test_collect_maps_onto_play_and_get_digits() -> None:
     d = Driver(program(FLOW))
     c = only(d.answer(), cmd.Collect)
-    assert (c.min, c.max, c.tries, c.timeout_ms, c.terminators) == (6, 8, 2, 7000, "#")
+    assert (c.min, c.max, c.tries, c.timeout_ms, c.terminators) == (6, 8, 1, 7000, "#")
     assert [i.text for i in c.prompt] == ["Enter your account number, then hash."]
-    assert [i.text for i in c.invalid_prompt] == ["That number is not valid."]
+    assert c.invalid_prompt == ()
     assert (c.var, c.regex, c.digit_timeout_ms) == ("account", "^(?:[1-9][0-9]*)$", 2000)
     assert not c.sensitive and not c.speech
 
@@ -58,22 +59,36 @@ def test_success_stores_the_value_and_mirrors_it_on_the_channel() -> None:
     assert only(out, cmd.Collect).var == "pin"
 
 
-def test_entry_not_fitting_the_pattern_is_a_failure_even_if_the_switch_accepted_it() -> None:
+def test_entry_not_fitting_the_pattern_is_a_no_match_even_if_the_switch_accepted_it() -> None:
     d = Driver(program(FLOW))
     d.answer()
+    out = d.send(ev.Digits, digits="0123456")
+    retry = only(out, cmd.Collect)
+    assert [i.text for i in retry.prompt] == [
+        "That number is not valid.",
+        "Enter your account number, then hash.",
+    ]
     out = d.send(ev.Digits, digits="0123456")
     assert d.call.node == "failed"
     assert only(out, cmd.Hangup).cause == "CALL_REJECTED"
 
 
-def test_timeout_or_failure_goes_to_on_fail_else_hangs_up() -> None:
+def test_retries_escalate_then_on_fail_else_hang_up() -> None:
     d = Driver(program(FLOW))
     d.answer()
+    out = d.send(ev.Digits, digits="", result="timeout")
+    # No `no_input` prompt written: the attempt repeats the prompt alone.
+    assert [i.text for i in only(out, cmd.Collect).prompt] == [
+        "Enter your account number, then hash."
+    ]
     d.send(ev.Digits, digits="", result="timeout")
     assert d.call.node == "failed"
     d = Driver(program(FLOW))
     d.answer()
     d.send(ev.Digits, digits="1234567")
+    out = d.send(ev.Digits, digits="12", result="failure")
+    assert only(out, cmd.Collect).var == "pin"
+    d.send(ev.Digits, digits="12", result="failure")
     out = d.send(ev.Digits, digits="12", result="failure")
     assert kinds(out) == ["hangup", "end"]
     assert d.call.outcome is not None and d.call.outcome.detail["reason"] == "a failed collect"

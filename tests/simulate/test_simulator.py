@@ -247,10 +247,10 @@ nodes:
 def test_collect_tries_invalid_prompt_and_sensitive_masking() -> None:
     r = simulate(flow(COLLECT), scenario(inputs=["press 12#", "press 4321#"]))
     assert r.path == ["ask", "ok"]
+    # The retry prompt leads the re-prompt, in one play_and_get_digits try.
     assert r.heard == [
         "Enter your PIN, then hash.",
-        "That is not a PIN.",
-        "Enter your PIN, then hash.",
+        "That is not a PIN. Enter your PIN, then hash.",
         "Thank you.",
     ]
     assert r.variables == {"pin": "****"}
