@@ -34,8 +34,8 @@ Host contract
   menu listens for) and answer `SpeechResult(text, confidence)` or `SpeechNoMatch(reason)`;
   a key press still answers `Digits`.
 * Menus and collects are driven by the interpreter, one `Collect(tries=1)` per attempt (the
-  switch cannot escalate prompts or listen for speech by itself). Its regex accepts any key
-  and there is no terminator, so `#` and `*` can be options; the interpreter decides.
+  switch cannot escalate prompts or listen for speech by itself). A menu's regex accepts any
+  key and there is no terminator, so `#` and `*` can be options; the interpreter decides.
 * `Fetch` -> `FetchResult(request_id, status, body)` (body = parsed JSON or None) or
   `FetchFailed(request_id, "timeout"|"error", detail)` after `retries` more attempts of
   `timeout_ms` each. Substitute `${ENV}` in `url` and header values from the bound service

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from flowc.flowtest import build_scenario
 from flowc.simulate import compile_file, compile_text, simulate
 
