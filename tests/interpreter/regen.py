@@ -8,6 +8,7 @@ exact commands returned at each step and the outcome. Review the diff before com
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from tests.interpreter.flowkit import GOLDEN_DIR, dumps, golden_names, load_golden, run_golden
 
@@ -25,6 +26,12 @@ def main(argv: list[str]) -> int:
         target.write_text(text, encoding="utf-8")
         print(f"{'unchanged' if old == text else 'written  '} {target.name}")
     return 0
+
+
+def regen() -> list[Path]:
+    """Every golden case, for scripts/regen_golden.py."""
+    main([])
+    return [GOLDEN_DIR / f"{name}.expected.json" for name in golden_names()]
 
 
 if __name__ == "__main__":
