@@ -45,7 +45,7 @@ def main() -> None:
     os.chdir(ROOT)
     generators: list[tuple[str, Callable[[], list[Path]] | None]] = [
         ("compiled IR of the examples", regen_ir),
-        ("DSL forms of the examples", _optional("tests.dsl.golden", "regen")),
+        ("DSL forms of the examples", _optional("tests.golden.cases", "regen_dsl_forms")),
         ("interpreter event scripts", _optional("tests.interpreter.regen", "regen")),
     ]
     for label, gen in generators:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,7 @@ import typer
 
 from flowc.cli.main import _fail, _sources, app
 from flowc.diagnostics import FlowcError
-from flowc.pipeline import DSL_SUFFIXES, find_flow_files, load_source
+from flowc.pipeline import DSL_SUFFIXES, display_path, find_flow_files, load_source
 from flowc.render import render_text
 from flowc.source.document import SourceDoc
 
@@ -21,12 +22,15 @@ class Target(StrEnum):
     yaml = "yaml"
 
 
-def format_doc(doc: SourceDoc, target: Target) -> str:
-    """The canonical text of a loaded document in the target form, comments kept."""
+def format_doc(doc: SourceDoc, target: Target, includes: Sequence[str] = ()) -> str:
+    """The canonical text of a loaded document in the target form, comments kept.
+
+    `includes` (DSL only) are written back as `include` lines instead of inlining what the
+    included files define."""
     if target is Target.flow:
         from flowc.source.dsl.printer import to_dsl
 
-        return to_dsl(doc.data, doc.comments)
+        return to_dsl(doc.data, doc.comments, includes=includes)
     from flowc.source.emit_yaml import to_yaml
 
     return to_yaml(doc.data, doc.comments)
@@ -36,14 +40,22 @@ def _target_of(path: Path) -> Target:
     return Target.flow if path.suffix in DSL_SUFFIXES else Target.yaml
 
 
-def _load_or_exit(path: Path) -> SourceDoc:
+def _load_or_exit(path: Path, *, for_format: bool = False) -> tuple[SourceDoc, list[str]]:
+    """Load a flow; for formatting a .flow file, keep its includes as includes."""
     try:
-        return load_source(path)
+        if for_format and path.suffix in DSL_SUFFIXES:
+            from flowc.source.dsl.parser import list_includes, parse_dsl_text
+
+            text = path.read_text(encoding="utf-8")
+            name = display_path(path)
+            doc = parse_dsl_text(text, name, includes=False)
+            return doc, [p for p, _ in list_includes(text, name)]
+        return load_source(path), []
     except FlowcError as exc:
         typer.echo(render_text(exc.diagnostics, _sources([])), err=True)
         raise typer.Exit(1) from None
-    except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {path}: {exc}") from None
 
 
 @app.command()
@@ -58,10 +70,10 @@ def fmt(
     changed = 0
     files = list(find_flow_files(paths))
     for path in files:
-        doc = _load_or_exit(path)
+        doc, includes = _load_or_exit(path, for_format=True)
         if is_bindings_doc(doc.data):
             continue
-        new = format_doc(doc, _target_of(path))
+        new = format_doc(doc, _target_of(path), includes)
         if new == doc.text:
             continue
         changed += 1
@@ -95,7 +107,7 @@ def convert(
     ] = None,
 ) -> None:
     """Convert a flow between YAML and the DSL; both compile to byte-identical IR."""
-    doc = _load_or_exit(source)
+    doc, _ = _load_or_exit(source)
     text = format_doc(doc, to)
     if out is not None and str(out) == "-":
         typer.echo(text, nl=False)

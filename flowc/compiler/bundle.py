@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from flowc.compiler.ir import compile_flow, dumps, make_bundle, source_map
-from flowc.diagnostics import Severity
+from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.config import LintConfig, load_config
 from flowc.pipeline import Checked, check_paths
 from flowc.render import render_text
+from flowc.source.document import Span
+
+DUPLICATE_FLOW = "FL012"
 
 
 def module_names(checked: Checked) -> dict[str, str]:
@@ -29,12 +32,32 @@ def build_bundle(
     results = check_paths(paths, config)
     if not results or not all(r.ok for r in results):
         return None, results
-    flows, maps, bindings = [], [], {}
+    flows: list[dict[str, Any]] = []
+    maps: list[dict[str, Any]] = []
+    bindings: dict[str, Any] = {}
+    seen: dict[str, tuple[str, Checked]] = {}
     for r in results:
         if r.bindings is not None:
             bindings[r.bindings.environment] = r.bindings.model_dump(mode="json")
             continue
         ir, sm = compile_checked(r)
+        first = seen.get(ir["name"])
+        if first is not None:
+            # The same flow written in both forms (YAML and .flow) compiles to the same IR
+            # and is bundled once; two different flows may not share a name.
+            if first[0] != ir["hash"]:
+                r.diagnostics.append(
+                    Diagnostic(
+                        DUPLICATE_FLOW,
+                        Severity.ERROR,
+                        f"flow `{ir['name']}` is also defined, differently, in {first[1].file}",
+                        Span(r.file, 1, 1, 1, 1),
+                        "give one of them another `flow:` name",
+                    )
+                )
+                return None, results
+            continue
+        seen[ir["name"]] = (ir["hash"], r)
         flows.append(ir)
         maps.append(sm)
     return make_bundle(flows, maps, bindings), results

@@ -11,6 +11,7 @@ IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 DTMF_KEYS = frozenset("0123456789*#")
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+MAX_DURATION_MS = 86_400_000  # nothing in a call waits a day
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, None: 1000}
 
 
@@ -18,14 +19,19 @@ def parse_duration_ms(value: Any) -> int:
     """`1500ms`, `5s`, `10m`, `1h` or a bare number of seconds, as milliseconds."""
     if isinstance(value, bool):
         raise ValueError("expected a duration such as `5s`, `1500ms` or `10m`")
+    ms: float | None = None
     if isinstance(value, int | float):
         if value < 0:
             raise ValueError("a duration cannot be negative")
-        return int(value * 1000)
-    if isinstance(value, str):
+        ms = value * 1000
+    elif isinstance(value, str):
         m = _DURATION_RE.match(value)
         if m:
-            return int(float(m.group(1)) * _UNIT_MS[m.group(2)])
+            ms = float(m.group(1)) * _UNIT_MS[m.group(2)]
+    if ms is not None:
+        if not ms <= MAX_DURATION_MS:  # also refuses NaN and infinity
+            raise ValueError(f"`{value}` is too long; durations are at most 24h")
+        return int(ms)
     raise ValueError(f"`{value}` is not a duration; write `5s`, `1500ms`, `10m` or `1h`")
 
 

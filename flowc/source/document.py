@@ -39,6 +39,13 @@ class Span(NamedTuple):
         return Span(file, 1, 1, 1, 1)
 
 
+def comment_text(line: str) -> str:
+    """The text of a full-line comment as both printers write it back (`# ` + text):
+    the `#` and one space go, further indentation inside the comment stays."""
+    text = line.strip()[1:]
+    return (text[1:] if text.startswith(" ") else text).rstrip()
+
+
 @dataclass
 class SourceDoc:
     """One source file, loaded: its data and the span of every value and key in it."""

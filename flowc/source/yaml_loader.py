@@ -73,7 +73,7 @@ from yaml.resolver import Resolver
 
 from flowc.diagnostics import Diagnostic, FlowcError, Severity
 from flowc.gcpause import gc_paused
-from flowc.source.document import Path, SourceDoc, Span
+from flowc.source.document import Path, SourceDoc, Span, comment_text
 
 __all__ = [
     "DEFAULT_MAX_ALIAS_NODES",
@@ -828,6 +828,12 @@ class _Loader:
         for ms in self.multiline:
             for ln in range(ms.line + 1, min(ms.end_line, len(lines)) + 1):
                 inside[ln] = 1
+        # Where the YAML content of each line ends: text after it is an end-of-line comment.
+        ends: dict[int, int] = {}
+        for entries in (self.vlog, self.klog):
+            for _, span in entries:
+                if span.end_line not in ends or span.end_col > ends[span.end_line]:
+                    ends[span.end_line] = span.end_col
         blocks: list[tuple[int, list[str]]] = []  # (first content line after, comments)
         pending: list[str] = []
         for n, raw in enumerate(lines, 1):
@@ -837,8 +843,14 @@ class _Loader:
             if not s:
                 continue
             if s[0] == "#" and not inside[n]:
-                pending.append(s[1:].strip())
-            elif pending:
+                pending.append(comment_text(s))
+                continue
+            # An end-of-line comment goes with the item on its line, after the comments
+            # above it: the printers write it on the line before (both forms hold that).
+            tail = raw[ends[n] - 1 :].strip() if n in ends and not inside[n] else ""
+            if tail.startswith("#"):
+                pending.append(comment_text(tail))
+            if pending:
                 blocks.append((n, pending))
                 pending = []
         out: dict[Path, list[str]] = {}

@@ -31,3 +31,25 @@ def compiled_ir_text(example: Path) -> str:
     assert checked.ok, [f"{d.code} {d.span} {d.message}" for d in checked.diagnostics]
     ir, _ = compile_checked(checked)
     return dumps(ir)
+
+
+def dsl_form_path(example: Path) -> Path:
+    return example.with_suffix(".flow")
+
+
+def dsl_form_text(example: Path) -> str:
+    """The .flow form of a YAML example, exactly as `flowc convert --to flow` writes it."""
+    from flowc.source.dsl.printer import to_dsl
+    from flowc.source.yaml_loader import load_yaml_file
+
+    doc = load_yaml_file(example)
+    return to_dsl(doc.data, doc.comments)
+
+
+def regen_dsl_forms() -> list[Path]:
+    written = []
+    for example in example_files():
+        path = dsl_form_path(example)
+        path.write_text(dsl_form_text(example), encoding="utf-8")
+        written.append(path)
+    return written

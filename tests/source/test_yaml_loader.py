@@ -294,7 +294,7 @@ def test_comments_are_attached_to_the_following_item() -> None:
         "  main:\n"
         "    play: |\n"
         "      # not a comment: block scalar text\n"
-        "    next: x   # trailing comments are not kept\n"
+        "    next: x   # an end-of-line comment goes with its line's item\n"
         "  list:\n"
         "    # first item\n"
         "    - name: a\n"
@@ -307,8 +307,10 @@ def test_comments_are_attached_to_the_following_item() -> None:
         "# at the end: dropped\n"
     )
     assert doc.comments == {
-        ("flow",): ["Header line", "second"],
+        # The `#` and one space go; indentation inside a comment is kept for the printers.
+        ("flow",): ["Header line", "  second"],
         ("nodes", "main"): ["the main menu", "after a blank line"],
+        ("nodes", "main", "next"): ["an end-of-line comment goes with its line's item"],
         ("nodes", "list", 0): ["first item"],
         ("nodes", "list", 1): ["second item"],
         ("nodes", "flowlist", 0): ["inside brackets"],
@@ -689,5 +691,5 @@ def test_valid_fixture_loads() -> None:
     doc = load(VALID)
     assert doc.data["nodes"]["main"]["menu"]["timeout"] == "5s"
     assert doc.data["schedules"]["care"]["holidays"]["closed"][0] == "2026-12-31"
-    assert doc.comments == {("nodes", "main"): ["entry"]}
+    assert doc.comments == {("flow",): ["name"], ("nodes", "main"): ["entry"]}
     check_invariants(doc)

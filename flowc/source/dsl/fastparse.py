@@ -20,6 +20,7 @@ from typing import Any
 from lark import Lark
 from lark.parsers.lalr_analysis import Shift
 
+from flowc.source.document import comment_text
 from flowc.source.dsl.transform import Builder
 from flowc.source.dsl.values import Tok
 
@@ -283,4 +284,4 @@ def collect_comments(value: str, line: int, out: list[tuple[int, str, bool]]) ->
     for i, seg in enumerate(value.split("\n")):
         seg = seg.strip()
         if seg.startswith("#"):
-            out.append((line + i, seg[1:].strip(), i == 0))
+            out.append((line + i, comment_text(seg), i == 0))
