@@ -336,9 +336,7 @@ class TerminalCaller:
 
 
 def _read_line(sensitive: bool) -> str | None:
-    import click
-
-    stream = click.get_text_stream("stdin")
+    stream = sys.stdin
     if sensitive and stream.isatty():
         import getpass
 
