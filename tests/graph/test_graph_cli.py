@@ -88,9 +88,9 @@ def test_every_example_draws(example: Path, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     root = ET.fromstring(out.read_bytes())
     ids = {el.get("id") for el in root.iter("{http://www.w3.org/2000/svg}g")}
-    import yaml
+    from flowc.pipeline import load_source
 
-    names = yaml.safe_load(example.read_text(encoding="utf-8"))["nodes"]
+    names = load_source(example).data["nodes"]  # YAML or .flow: both forms draw
     assert {f"node-{n}" for n in names} <= ids
 
 
