@@ -31,6 +31,7 @@ from flowc.lint.context import LintContext
 CODE = "FL501"
 NAME = "unknown-variable"
 SEVERITY = Severity.ERROR
+LOCALE_VAR = "call.locale"
 
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -56,7 +57,9 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         if not isinstance(mapping, dict):
             continue
         for var in mapping:
-            if var in variables:
+            # `call.locale` is the one writable built-in: setting it switches the language
+            # of every prompt from here on (a language menu).
+            if var in variables or var == LOCALE_VAR:
                 continue
             if var in ctx.flow.header.params:
                 hint = "params are inputs: declare a variable and copy the param into it"
