@@ -276,13 +276,18 @@ class LintContext:
         return out
 
     @cached_property
-    def survey_ids(self) -> set[str]:
+    def survey_types(self) -> dict[str, Type]:
+        """Survey question id -> the type of its answer: yes/no answers are booleans."""
         return {
-            q.id
+            q.id: Type.BOOL if q.scale == "yes_no" else Type.INT
             for node in self.flow.nodes.values()
             if node.kind == "survey"
             for q in node.survey  # type: ignore[attr-defined]
         }
+
+    @property
+    def survey_ids(self) -> set[str]:
+        return set(self.survey_types)
 
     @cached_property
     def type_env(self) -> TypeEnv:
@@ -300,7 +305,7 @@ class LintContext:
             names[name] = Type.from_name(var.type)
         env = TypeEnv.standard(names, schedules=None, result=False)
         env.open_namespaces.pop("survey", None)
-        env.declare_closed("survey", dict.fromkeys(self.survey_ids, Type.INT))
+        env.declare_closed("survey", dict(self.survey_types))
         return env
 
     @cached_property

@@ -33,3 +33,28 @@ def test_setting_call_locale_is_not_an_unknown_variable() -> None:
 def test_prompts_switch_language_after_the_choice() -> None:
     result = simulate(compile_text(FLOW), build_scenario({"name": "en", "inputs": ["press 2"]}))
     assert result.heard[-1] == "Hello"
+
+
+SURVEY = """\
+flow: s
+queues: {ops: {}}
+nodes:
+  start: {queue: ops, after: ask}
+  ask:
+    survey:
+      - {id: solved, ask: "Was your problem solved? 1 yes, 2 no", scale: yes_no}
+      - {id: csat, ask: "Rate us 1 to 5", scale: 1-5}
+    next: route
+  route:
+    switch:
+      - {if: "not survey.solved and survey.csat <= 2", goto: sorry}
+    default: bye
+  sorry: {hangup: null, prompt: "We will call you back."}
+  bye: {hangup: null}
+"""
+
+
+def test_yes_no_survey_answers_are_booleans_to_the_checker() -> None:
+    assert [d.code for d in check_text(SURVEY, "s.yaml").diagnostics] == []
+    wrong = SURVEY.replace("not survey.solved", "survey.solved == 1")
+    assert "FL502" in [d.code for d in check_text(wrong, "s.yaml").diagnostics]
