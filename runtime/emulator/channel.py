@@ -1,0 +1,2336 @@
+"""Sans-IO model of one FreeSWITCH channel and its outbound event-socket session.
+
+``Channel`` plays FreeSWITCH's side of ``<action application="socket"
+data="127.0.0.1:8084 async full"/>``: it is fed the bytes the application
+writes (``receive_data``) and virtual time (``advance``), and produces the
+messages FreeSWITCH would write (``pop_output``), in FreeSWITCH's order and
+byte format.  No I/O, no clock, no sleeping: every delay is a timer in
+virtual seconds, ``next_deadline()`` says when the next one is due.
+
+What is modelled, and where the facts come from (``tests/fixtures/freeswitch``
+recordings of FreeSWITCH 1.10.12 and ``mod_event_socket.c`` /
+``switch_core_session.c`` / ``switch_ivr_play_say.c``):
+
+* the listener: ``read_packet`` framing (``wire.CommandReader``), the command
+  table of ``parse_command`` in its order and with its prefix matching, the
+  exact reply texts, ``full`` vs ``single-channel`` (``-ERR command not
+  found``), the first packet whose reply is never sent, the 25 s wait for it,
+  subscriptions (``myevents``, ``event``, ``nixevent``, ``noevents``, CUSTOM
+  subclasses, ``filter`` with its OR/veto semantics), plain/JSON
+  serialization, ``linger`` / ``nolinger`` / ``exit`` / ``resume`` /
+  ``divert_events`` / ``getvar``, the linger and disconnect notices;
+* the session: the ``socket`` app itself (its EXECUTE, ``socket_host``, the
+  park loop, CHANNEL_PARK/UNPARK, its EXECUTE_COMPLETE when control leaves),
+  ``sendmsg`` execute/hangup with ``Event-UUID``, ``loops``, multi-line
+  arguments, ``${var}`` expansion, the EXECUTE / EXECUTE_COMPLETE pair with
+  ``current_application*`` variables, channel variables in FreeSWITCH's order
+  (a re-set variable moves to the end), caller profiles (``Caller-*``,
+  ``Other-Leg-*``), states, hang-up and the CS_HANGUP / CS_REPORTING /
+  CHANNEL_HANGUP_COMPLETE tail with the CDR variables;
+* applications: answer, pre_answer, playback, speak, say, sleep, set, export,
+  unset, log, hangup, play_and_get_digits, read, detect_speech, callcenter,
+  bridge, transfer, record, voicemail (and a list of harmless no-ops); the
+  caller's behaviour comes from ``CallerScript``.
+
+Deliberate simplifications (documented where they matter): a ``sendmsg
+execute`` that arrives while an app runs waits for it (FreeSWITCH may run it
+nested unless ``event-lock``), a ``sendmsg hangup`` takes effect at once
+(also inside a running app, as ``switch_ivr_parse_all_events`` does); digits
+the caller presses after an input app has what it needs are dropped
+(FreeSWITCH flushes them); without ``linger`` the socket closes right after
+CHANNEL_HANGUP and the events of that instant; the race-dependent delivery of
+the events fired before ``myevents`` (CHANNEL_STATE, the socket's
+CHANNEL_EXECUTE, CHANNEL_PARK) is a setting (``ChannelConfig.early_events``);
+after control has left the socket (transfer, queue), queued ``sendmsg``
+commands are answered ``+OK`` but never run; XML event format is approximate
+(not recorded).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import time
+import uuid as uuid_mod
+from collections import deque
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from . import templates as tpl
+from .fsutil import atoi, expand_variables, regex_match, separate_string
+from .templates import CallerProfile, CallParams, Vars
+from .wire import (
+    Command,
+    CommandReader,
+    EventData,
+    Headers,
+    Part,
+    command_reply,
+    disconnect_notice,
+    frame_event,
+    linger_notice,
+)
+
+__all__ = [
+    "BridgeOutcome",
+    "CallSpec",
+    "CallerScript",
+    "Channel",
+    "ChannelConfig",
+    "DialplanApp",
+    "Outgoing",
+    "QueueOutcome",
+    "speech",
+]
+
+Wait = float | None
+"""What the session coroutine yields: seconds to sleep, or ``None`` to wait for a wake-up."""
+AppGen = Generator[Wait, str, None]
+
+EARLY_EVENT_NAMES: Final = ("CHANNEL_STATE", "CHANNEL_EXECUTE", "CHANNEL_PARK")
+
+
+def speech(text: str) -> str:
+    """A ``CallerScript`` input meaning "the caller says <text>"."""
+    return "speech:" + text
+
+
+# -- the caller's script ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueOutcome:
+    """What happens to the caller in ``callcenter <queue>``.
+
+    ``result``: ``answered`` (an agent answers after ``wait`` s, the member is
+    uuid_bridge'd to it and control leaves the socket; the agent ends the
+    conversation after ``talk_time`` s), ``timeout`` / ``no_agent``
+    (``cc_cause=cancel``, ``cc_cancel_reason`` TIMEOUT / NO_AGENT_TIMEOUT
+    after ``wait`` s, the caller stays), ``exit_key`` (the caller presses
+    ``exit_key`` after ``wait`` s: EXIT_WITH_KEY), ``hangup`` (the caller
+    hangs up while waiting: BREAK_OUT).
+    ``agent_hangup_cause``: NORMAL_CLEARING when the agent sends BYE,
+    ALLOTTED_TIMEOUT for a switch-side timer (``sched_hangup``).
+    ``agent_vars_first``: two recordings show two orders of the agent
+    variables at CHANNEL_UNBRIDGE (a race between mod_callcenter's threads);
+    True reproduces ``outbound_callcenter_dialplan_after_socket_json``.
+    """
+
+    result: Literal["answered", "timeout", "no_agent", "exit_key", "hangup"] = "answered"
+    wait: float = 0.08
+    talk_time: float = 2.0
+    agent: str = "1000@default"
+    agent_contact: str = "sofia/internal/agent@127.0.0.1:5080"
+    agent_number: str = "agent"
+    agent_hangup_cause: str = "NORMAL_CLEARING"
+    exit_key: str = "*"
+    agent_vars_first: bool = False
+
+
+@dataclass(frozen=True)
+class BridgeOutcome:
+    """What the far end of a ``bridge`` does.
+
+    ``answered``: rings ``ring_time`` s, answers, hangs up after ``talk_time``
+    s (cause ``far_end_hangup_cause``); ``busy``: 486 (USER_BUSY, DIALSTATUS
+    BUSY); ``fail``: nothing listens (503, NORMAL_TEMPORARY_FAILURE);
+    ``no_answer``: rings until the originate timeout (NO_ANSWER).
+    """
+
+    result: Literal["answered", "busy", "fail", "no_answer"] = "answered"
+    ring_time: float = 0.06
+    talk_time: float = 2.0
+    far_end_hangup_cause: str = "NORMAL_CLEARING"
+    fail_time: float = 0.02
+
+
+@dataclass(frozen=True)
+class DialplanApp:
+    """One ``<action application=... data=...>`` FreeSWITCH runs itself."""
+
+    app: str
+    data: str = ""
+
+
+DEFAULT_EXTENSION: Final = (
+    DialplanApp("answer"),
+    DialplanApp("playback", "tone_stream://%(300,100,660);loops=3"),
+    DialplanApp("hangup", "NORMAL_CLEARING"),
+)
+
+
+@dataclass(frozen=True)
+class CallerScript:
+    """The scripted caller (and the world around the call).
+
+    ``inputs`` are consumed in order, one per input-taking step: each try of
+    play_and_get_digits / read, each detect_speech.  An input is a digit
+    string (``"1"``, ``"1234#"``), ``"silence"`` (nothing), ``"hangup"``
+    (the caller hangs up during that step) or ``speech("text")``.  Missing
+    inputs mean silence.  ``hangup_after_apps``: the caller hangs up while
+    the N-th executed application runs (1-based), ``hangup_delay`` s into it
+    (or at its end if it is shorter).  Digits start ``digit_delay`` s after a
+    collection starts and are ``inter_digit`` s apart; DTMF events carry
+    ``dtmf_source`` / ``dtmf_duration``.
+
+    ``queues`` / ``default_queue``: callcenter outcomes by queue name (with or
+    without ``@domain``).  ``bridges``: outcomes consumed by successive
+    ``bridge`` apps, then ``default_bridge``.  ``extensions``: what a
+    transfer finds (extension -> apps); ``None`` means every extension exists
+    and runs ``default_extension``; a mapping without the extension gives
+    NO_ROUTE_DESTINATION.  ``after_socket``: the dialplan actions after the
+    ``socket`` action (run when control leaves the socket, e.g. after a
+    queue's agent hangs up); none -> the caller is hung up.
+    """
+
+    inputs: Sequence[str] = ()
+    hangup_after_apps: int | None = None
+    hangup_delay: float = 0.5
+    digit_delay: float = 0.4
+    inter_digit: float = 0.32
+    dtmf_source: str = "ENDPOINT"
+    dtmf_duration: int = 1280
+    queues: Mapping[str, QueueOutcome] = field(default_factory=dict)
+    default_queue: QueueOutcome = QueueOutcome()
+    bridges: Sequence[BridgeOutcome] = ()
+    default_bridge: BridgeOutcome = BridgeOutcome()
+    extensions: Mapping[str, Sequence[DialplanApp]] | None = None
+    default_extension: Sequence[DialplanApp] = DEFAULT_EXTENSION
+    after_socket: Sequence[DialplanApp] = ()
+    prompt_ms: int = 1000
+    tts_ms_per_char: int = 60
+    record_ms: int = 3000
+    speech_delay: float = 1.0
+    speech_confidence: int = 90
+    missing_files: frozenset[str] = frozenset()
+    answer_delay: float = 0.02
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """The switch: identity, the socket action, timing and recorded races.
+
+    ``socket_data`` is the ``socket`` action's data (``async`` / ``full`` are
+    read from it like ``socket_function`` does).  ``early_events``: which of
+    CHANNEL_STATE / CHANNEL_EXECUTE (of the socket app) / CHANNEL_PARK, all
+    fired before the application can subscribe, still reach it - FreeSWITCH's
+    event dispatch thread decides that by timing; they are delivered right
+    after the ``early_events_after_reply``-th reply following ``connect``
+    (if subscribed then).  ``unknown_app``: ``hangup`` is FreeSWITCH's
+    behaviour (``switch_core_session_execute_application_get_flags``: "Invalid
+    Application", hang-up with DESTINATION_OUT_OF_ORDER, no EXECUTE events);
+    ``complete`` answers with an EXECUTE/EXECUTE_COMPLETE pair (``_none_``).
+    """
+
+    socket_data: str = "127.0.0.1:8084 async full"
+    core_uuid: str = field(default_factory=lambda: str(uuid_mod.uuid4()))
+    hostname: str = "fs01"
+    ipv4: str = "192.0.2.2"
+    ipv6: str = "fd00::2"
+    context: str = "public"
+    caller_host: str = "127.0.0.1"
+    caller_port: int = 5070
+    switch_host: str = "127.0.0.1"
+    switch_sip_port: int = 5060
+    sip_subject: str | None = "ESL outbound test"
+    sip_to_display: str | None = None
+    early_events: tuple[str, ...] = ()
+    early_events_after_reply: int = 1
+    start_epoch: float | None = None
+    event_sequence: int = 480
+    connect_timeout: float = 25.0
+    unknown_app: Literal["hangup", "complete"] = "hangup"
+    cc_end_delay: float = 0.15
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """One call: who calls which number, the channel UUID and the caller's script."""
+
+    caller: str = "+8613800000000"
+    did: str = "5000"
+    uuid: str = field(default_factory=lambda: str(uuid_mod.uuid4()))
+    script: CallerScript = CallerScript()
+    caller_name: str | None = None
+    config: ChannelConfig = ChannelConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message FreeSWITCH writes: the bytes plus what it is (for bookkeeping)."""
+
+    data: bytes
+    kind: Literal["reply", "channel_data", "event", "notice"]
+    event_name: str | None = None
+    application: str | None = None
+    app_uuid: str | None = None
+
+
+# -- internals --------------------------------------------------------------------------------
+
+
+class _Timer:
+    __slots__ = ("callback", "cancelled", "seq", "when")
+
+    def __init__(self, when: float, seq: int, callback: Callable[[], None]) -> None:
+        self.when = when
+        self.seq = seq
+        self.callback = callback
+        self.cancelled = False
+
+    def __lt__(self, other: _Timer) -> bool:
+        return (self.when, self.seq) < (other.when, other.seq)
+
+
+_STATE_NUM: Final = {
+    "CS_NEW": 0,
+    "CS_INIT": 1,
+    "CS_ROUTING": 2,
+    "CS_SOFT_EXECUTE": 3,
+    "CS_EXECUTE": 4,
+    "CS_EXCHANGE_MEDIA": 5,
+    "CS_PARK": 6,
+    "CS_CONSUME_MEDIA": 7,
+    "CS_HIBERNATE": 8,
+    "CS_RESET": 9,
+    "CS_HANGUP": 10,
+    "CS_REPORTING": 11,
+    "CS_DESTROY": 12,
+}
+
+_CODEC_HEADERS: Final = (
+    ("Channel-Read-Codec-Name", "PCMU"),
+    ("Channel-Read-Codec-Rate", "8000"),
+    ("Channel-Read-Codec-Bit-Rate", "64000"),
+    ("Channel-Write-Codec-Name", "PCMU"),
+    ("Channel-Write-Codec-Rate", "8000"),
+    ("Channel-Write-Codec-Bit-Rate", "64000"),
+)
+
+# Apps that need media: executing one on an unanswered channel pre-answers it first.
+_NEEDS_MEDIA: Final = frozenset(
+    {"playback", "speak", "say", "play_and_get_digits", "read", "record", "detect_speech"}
+)
+
+# Known FreeSWITCH apps the emulator runs as instantaneous no-ops.
+_NOOP_APPS: Final = frozenset(
+    """info event set_global multiset push unshift sched_hangup sched_transfer
+    sched_broadcast sched_cancel ring_ready send_dtmf start_dtmf stop_dtmf start_dtmf_generate
+    stop_dtmf_generate record_session stop_record_session displace_session
+    stop_displace_session bind_meta_app unbind_meta_app hash db group limit respond
+    send_display privacy strftime eval system bgsystem set_user verbose_events
+    cng_plc set_audio_level set_mute flush_dtmf presence remove_bugs
+    set_zombie_exec socket_resume stop_tone_detect tone_detect fax_detect""".split()
+)
+
+_TONE_SEGMENT: Final = __import__("re").compile(r"%\(\s*(\d+)\s*,\s*(\d+)")
+_LOOPS: Final = __import__("re").compile(r"loops=(-?\d+)")
+
+_DIAL_STATUS: Final = {
+    "SUCCESS": "SUCCESS",
+    "USER_BUSY": "BUSY",
+    "NO_ANSWER": "NOANSWER",
+    "NO_USER_RESPONSE": "NOANSWER",
+    "ORIGINATOR_CANCEL": "CANCEL",
+}
+
+
+class Channel:
+    """One FreeSWITCH channel in an outbound socket session (sans-IO).
+
+    Feed it the application's bytes with ``receive_data(data, now)``
+    (``b""`` = the application closed the socket) and call ``advance(now)``
+    when ``next_deadline()`` is reached; collect what FreeSWITCH writes with
+    ``pop_output()``.  ``socket_closed`` turns True when FreeSWITCH would
+    close the socket (after the bytes already popped); from then on the
+    model does nothing.
+    """
+
+    def __init__(self, spec: CallSpec | None = None, now: float = 0.0) -> None:
+        spec = spec if spec is not None else CallSpec()
+        self.spec = spec
+        self.script = spec.script
+        self.config = cfg = spec.config
+        self.uuid = spec.uuid
+        self.now = now
+        self._epoch0 = (cfg.start_epoch if cfg.start_epoch is not None else time.time()) - now
+        self._rng = random.Random(cfg.seed if cfg.seed is not None else spec.uuid)
+        self._seq = cfg.event_sequence
+        # socket action
+        sargv = separate_string(cfg.socket_data, 80)
+        self._socket_host = (sargv[0].split("|")[0].rsplit(":", 1)[0]) if sargv else "127.0.0.1"
+        opts = {a.lower() for a in sargv[1:]}
+        self.full = "full" in opts
+        self.async_mode = "async" in opts
+        # call identity
+        caller = spec.caller
+        name = spec.caller_name or caller
+        created = self._us()
+        self.params = CallParams(
+            uuid=spec.uuid,
+            caller_number=caller,
+            caller_name=name,
+            destination=spec.did,
+            caller_host=cfg.caller_host,
+            caller_port=cfg.caller_port,
+            switch_host=cfg.switch_host,
+            switch_sip_port=cfg.switch_sip_port,
+            sip_subject=cfg.sip_subject,
+            sip_to_display=cfg.sip_to_display,
+            created_us=created,
+            call_id_seq=1,
+            tag_seed=self._rng.randrange(1000, 99999),
+        )
+        self.channel_name = self.params.channel_name
+        self.profile = CallerProfile(
+            caller_id_name=name,
+            caller_id_number=caller,
+            destination_number=spec.did,
+            uuid=spec.uuid,
+            channel_name=self.channel_name,
+            network_addr=cfg.caller_host,
+            username=caller,
+            context=cfg.context,
+            orig_caller_id_name=name,
+            orig_caller_id_number=caller,
+            ani=caller,
+            profile_created=created,
+            created=created,
+        )
+        self.other: CallerProfile | None = None
+        self.vars = Vars(tpl.initial_vars(self.params))
+        # channel state
+        self.state = "CS_EXECUTE"
+        self.state_num = 4
+        self.call_state = "RINGING"
+        self.answer_state = "ringing"
+        self.media = False
+        self.answered = False
+        self.hung_up = False
+        self.hangup_cause: str | None = None
+        self.digits_dialed = ""
+        self.app_log: list[tuple[str, str | None]] = []
+        self._app_count = 0
+        self._inputs = deque(self.script.inputs)
+        self._apps: dict[str, Callable[[str], AppGen]] | None = None
+        self._bridges = deque(self.script.bridges)
+        self._ack_pending = False
+        self._socket_uuid = self._new_uuid()
+        self._redirect: tuple[str, object] | None = None
+        # listener
+        self._reader = CommandReader()
+        self._out: list[Outgoing] = []
+        self.socket_closed = False
+        self._running = True  # LFLAG_RUNNING
+        self._first_packet = True
+        self._connected = False
+        self._events_on = False
+        self._myevents = False
+        self._event_list: set[str] = set()
+        self._all_events = False
+        self._custom: set[str] = set()
+        self._format = "plain"
+        self._filters: list[tuple[str, str]] = []
+        self._linger: int | None = None  # None: no linger; -1: forever; n: seconds
+        self._linger_sent = False
+        self._resume = False
+        self._divert = False
+        self._replies_after_connect = 0
+        self._early: list[tuple[str, str | None, EventData]] = []
+        self._early_released = False
+        self._session_queue: list[EventData] = []
+        # static mode: the listener itself runs the app; reply and events wait for it
+        self._static_busy = False
+        self._held: list[Outgoing] | None = None
+        self._held_input = bytearray()
+        # engine
+        self._timers: list[_Timer] = []
+        self._timer_seq = 0
+        self._gen: AppGen | None = None
+        self._gen_running = False
+        self._waiting: Literal["sleep", "wake", None] = None
+        self._sleep_timer: _Timer | None = None
+        self._sleep_interruptible = True
+        self._msgs: deque[Command] = deque()
+        self._pending_hangup_timer: _Timer | None = None
+        self._connect_timer: _Timer | None = None
+        if math.isfinite(cfg.connect_timeout):
+            self._connect_timer = self._schedule(
+                now + cfg.connect_timeout, self._on_connect_timeout
+            )
+        self._gen = self._session_main()
+        self._step("start")
+
+    # ------------------------------------------------------------------ public I/O ----------
+
+    def receive_data(self, data: bytes, now: float) -> list[Command]:
+        """Bytes from the application (``b""``: it closed the socket). Returns the commands read."""
+        self.advance(now)
+        done = self._feed(data)
+        self.advance(self.now)
+        return done
+
+    def _feed(self, data: bytes) -> list[Command]:
+        if self.socket_closed:
+            return []
+        if not data:
+            self._peer_closed()
+            return []
+        if self._static_busy:
+            self._held_input += data
+            return []
+        cmds = self._reader.feed(data)
+        done: list[Command] = []
+        for i, cmd in enumerate(cmds):
+            if self.socket_closed or not self._running:
+                break
+            done.append(cmd)
+            self._on_command(cmd)
+            if self._static_busy:
+                # the listener is busy running the app: keep the rest for later
+                self._held_input += b"".join(c.raw for c in cmds[i + 1 :])
+                break
+        return done
+
+    def advance(self, now: float) -> None:
+        """Run every timer due at or before ``now`` (virtual seconds)."""
+        timers = self._timers
+        while timers and timers[0].when <= now and not self.socket_closed:
+            t = heapq.heappop(timers)
+            if t.cancelled:
+                continue
+            if t.when > self.now:
+                self.now = t.when
+            t.callback()
+        if now > self.now:
+            self.now = now
+
+    def next_deadline(self) -> float | None:
+        if self.socket_closed:
+            return None
+        timers = self._timers
+        while timers and timers[0].cancelled:
+            heapq.heappop(timers)
+        return timers[0].when if timers else None
+
+    def pop_output(self) -> list[Outgoing]:
+        out = self._out
+        self._out = []
+        return out
+
+    @property
+    def finished(self) -> bool:
+        return self.socket_closed
+
+    # ------------------------------------------------------------------ engine --------------
+
+    def _schedule(self, when: float, callback: Callable[[], None]) -> _Timer:
+        self._timer_seq += 1
+        t = _Timer(when, self._timer_seq, callback)
+        heapq.heappush(self._timers, t)
+        return t
+
+    def _step(self, value: str) -> None:
+        gen = self._gen
+        if gen is None or self._gen_running:
+            return
+        self._gen_running = True
+        self._waiting = None
+        try:
+            while True:
+                try:
+                    wait = gen.send(value) if value != "start" else next(gen)
+                except StopIteration:
+                    self._gen = None
+                    return
+                if wait is None:
+                    if self._msgs and self._connected:
+                        value = "msg"
+                        continue
+                    self._waiting = "wake"
+                    return
+                self._waiting = "sleep"
+                self._sleep_timer = self._schedule(self.now + max(wait, 0.0), self._on_sleep_done)
+                return
+        finally:
+            self._gen_running = False
+
+    def _on_sleep_done(self) -> None:
+        self._sleep_timer = None
+        if self._waiting == "sleep":
+            self._step("ok")
+
+    def _wake(self, reason: str) -> None:
+        """Resume the session if it waits for a message/event (not a sleep)."""
+        if self._waiting == "wake" and not self._gen_running:
+            self._step(reason)
+
+    def _interrupt(self) -> None:
+        """The channel went down: cut an interruptible sleep or a wait short."""
+        if self._gen_running:
+            return
+        if self._waiting == "sleep" and self._sleep_interruptible:
+            if self._sleep_timer is not None:
+                self._sleep_timer.cancelled = True
+                self._sleep_timer = None
+            self._step("hangup")
+        elif self._waiting == "wake":
+            self._step("hangup")
+
+    def _sleep(self, seconds: float, interruptible: bool = True) -> Generator[Wait, str, str]:
+        if interruptible and self.hung_up:
+            return "hangup"
+        self._sleep_interruptible = interruptible
+        result = yield seconds
+        self._sleep_interruptible = True
+        return result
+
+    # ------------------------------------------------------------------ time & ids ----------
+
+    def _us(self) -> int:
+        return int((self._epoch0 + self.now) * 1_000_000)
+
+    def _epoch(self) -> int:
+        return int(self._epoch0 + self.now)
+
+    def _new_uuid(self) -> str:
+        return str(uuid_mod.UUID(int=self._rng.getrandbits(128), version=4))
+
+    # ------------------------------------------------------------------ events --------------
+
+    def _event(
+        self,
+        name: str,
+        *,
+        calling: str | None = None,
+        pre: Headers | None = None,
+        post: Headers | None = None,
+        with_vars: bool = True,
+        subclass: str | None = None,
+        channel: bool = True,
+        body: str | None = None,
+    ) -> EventData:
+        ts = self._epoch0 + self.now
+        gm = time.gmtime(ts)
+        cfile, cfunc, cline = tpl.CALLING[calling or name]
+        self._seq += 1
+        h: Headers = (
+            [("Event-Subclass", subclass), ("Event-Name", "CUSTOM")]
+            if subclass
+            else [("Event-Name", name)]
+        )
+        h += [
+            ("Core-UUID", self.config.core_uuid),
+            ("FreeSWITCH-Hostname", self.config.hostname),
+            ("FreeSWITCH-Switchname", self.config.hostname),
+            ("FreeSWITCH-IPv4", self.config.ipv4),
+            ("FreeSWITCH-IPv6", self.config.ipv6),
+            ("Event-Date-Local", time.strftime("%Y-%m-%d %H:%M:%S", gm)),
+            ("Event-Date-GMT", time.strftime("%a, %d %b %Y %H:%M:%S GMT", gm)),
+            ("Event-Date-Timestamp", str(int(ts * 1_000_000))),
+            ("Event-Calling-File", cfile),
+            ("Event-Calling-Function", cfunc),
+            ("Event-Calling-Line-Number", cline),
+            ("Event-Sequence", str(self._seq)),
+        ]
+        if pre:
+            h += pre
+        parts: list[Part] = [h]
+        if channel:
+            parts += self._channel_data()
+            if with_vars:
+                parts.append(self.vars.snapshot())
+        if post:
+            parts.append(post)
+        return EventData(parts, body)
+
+    def _channel_data(self) -> list[Part]:
+        """``switch_channel_event_set_basic_data`` + caller profile (+ other leg)."""
+        presence = self.vars.get("presence_id")
+        h: Headers = [
+            ("Channel-State", self.state),
+            ("Channel-Call-State", self.call_state),
+            ("Channel-State-Number", str(self.state_num)),
+            ("Channel-Name", self.channel_name),
+            ("Unique-ID", self.uuid),
+            ("Call-Direction", "inbound"),
+            ("Presence-Call-Direction", "inbound"),
+            ("Channel-HIT-Dialplan", "true"),
+        ]
+        if presence:
+            h.append(("Channel-Presence-ID", presence))
+        h.append(("Channel-Call-UUID", self.uuid))
+        h.append(("Answer-State", self.answer_state))
+        if self.hangup_cause is not None:
+            h.append(("Hangup-Cause", self.hangup_cause))
+        if self.media:
+            h += _CODEC_HEADERS
+        parts: list[Part] = [h, self.profile.block("Caller")]
+        if self.other is not None:
+            parts.append([("Other-Type", "originatee")])
+            parts.append(self.other.block("Other-Leg"))
+        return parts
+
+    def _fire(
+        self,
+        name: str,
+        event: EventData,
+        *,
+        subclass: str | None = None,
+        early: bool = False,
+    ) -> None:
+        if early and name in self.config.early_events and not self._early_released:
+            self._early.append((name, subclass, event))
+            return
+        self._dispatch(name, subclass, event)
+
+    def _subscribed(self, name: str, subclass: str | None, event: EventData) -> bool:
+        """``event_handler`` of mod_event_socket for this listener."""
+        if not self._running or not self._events_on or self.socket_closed:
+            return False
+        send = self._all_events or (
+            name in self._event_list
+            and (name != "CUSTOM" or subclass is None or subclass in self._custom)
+        )
+        if send and self._filters:
+            send = self._filter_pass(event)
+        if send and self._myevents:
+            uid = event.get("Unique-ID")
+            if uid is None or uid != self.uuid:
+                send = False
+        if self._myevents and name == "BACKGROUND_JOB" and event.get("Job-Owner-UUID") == self.uuid:
+            send = True
+        return send
+
+    def _filter_pass(self, event: EventData) -> bool:
+        send = False
+        for fname, fvalue in self._filters:
+            hval = event.get_ci(fname)
+            if hval is None:
+                continue
+            comp = fvalue
+            pos = True
+            i = 0
+            while i < len(comp):
+                c = comp[i]
+                if c == "+":
+                    pos = True
+                elif c == "-":
+                    pos = False
+                elif c != " ":
+                    break
+                i += 1
+            comp = comp[i:]
+            if send and pos:
+                continue
+            cmp = (
+                regex_match(hval, comp) if fvalue.startswith("/") else hval.lower() == comp.lower()
+            )
+            if cmp:
+                if pos:
+                    send = True
+                else:
+                    send = False
+                    break
+        return send
+
+    def _dispatch(self, name: str, subclass: str | None, event: EventData) -> None:
+        if not self._subscribed(name, subclass, event):
+            return
+        self._emit_event(name, event)
+
+    def _emit_event(self, name: str, event: EventData) -> None:
+        fmt = self._format
+        if fmt == "json":
+            data = frame_event(event.json(), "json")
+        elif fmt == "xml":
+            data = frame_event(_serialize_xml(event.pairs(), event.body), "xml")
+        else:
+            data = frame_event(event.plain(), "plain")
+        app = app_uuid = None
+        tail = event.parts[-1]
+        if isinstance(tail, list):
+            for key, value in tail:
+                if key == "Application" and app is None:
+                    app = value
+                elif key == "Application-UUID" and app_uuid is None:
+                    app_uuid = value
+        self._write(Outgoing(data, "event", name, app, app_uuid))
+
+    def _write(self, item: Outgoing) -> None:
+        if self.socket_closed:
+            return
+        if self._held is not None and item.kind == "event":
+            self._held.append(item)
+            return
+        self._out.append(item)
+
+    def _release_early(self) -> None:
+        self._early_released = True
+        early, self._early = self._early, []
+        for name, subclass, event in early:
+            self._dispatch(name, subclass, event)
+
+    # ------------------------------------------------------------------ the listener --------
+
+    def _reply(self, text: str) -> None:
+        self._write(Outgoing(command_reply(text), "reply"))
+
+    def _on_command(self, cmd: Command) -> None:
+        if self._connect_timer is not None:
+            self._connect_timer.cancelled = True
+            self._connect_timer = None
+        first = self._first_packet
+        self._first_packet = False
+        reply = self._parse_command(cmd)
+        if reply is not None and not self._static_busy and not first:
+            # (listener_run never sends the reply to the first packet)
+            self._reply(reply)
+            self._after_reply()
+        if not self._running:
+            self._close(notice=True)
+
+    def _after_reply(self) -> None:
+        if self._connected:
+            self._replies_after_connect += 1
+            if (
+                not self._early_released
+                and self._replies_after_connect >= self.config.early_events_after_reply
+            ):
+                self._release_early()
+
+    def _parse_command(self, cmd: Command) -> str | None:
+        """``parse_command``: returns the Reply-Text (``None``: nothing to send now)."""
+        line = cmd.line
+        low = line.lower()
+        if low.startswith("exit") or low.startswith("..."):
+            self._running = False
+            return "+OK bye"
+        if low.startswith("filter "):
+            return self._cmd_filter(line[7:])
+        if low.startswith("resume"):
+            self._resume = True
+            self.vars.set("socket_resume", "true")
+            return "+OK"
+        if low.startswith("connect"):
+            self._cmd_connect()
+            return None
+        if low.startswith("getvar"):
+            _, sep, arg = line.partition(" ")
+            value = (self.vars.get(arg) or "") if sep else ""
+            return value or "-ERR command not found"
+        if low.startswith("myevents"):
+            return self._cmd_myevents(line)
+        if low.startswith("divert_events"):
+            onoff = line[13:].strip(" ")
+            if not onoff:
+                return "-ERR missing value."
+            self._divert = onoff.lower() == "on"
+            if self._divert:
+                self._flush_session_queue()
+            return "+OK events diverted" if self._divert else "+OK events not diverted"
+        if low.startswith("sendmsg"):
+            return self._cmd_sendmsg(cmd)
+        if not self.full:
+            return "-ERR command not found"
+        if low.startswith("sendevent"):
+            return "+OK " + self._new_uuid()
+        if low.startswith("api "):
+            self._cmd_api(line[4:])
+            return None
+        if low.startswith("bgapi "):
+            return self._cmd_bgapi(cmd)
+        if low.startswith("log"):
+            level = line[3:].strip(" ").split(" ")[0] or "debug"
+            return f"+OK log level {level} [7]"
+        if low.startswith("linger"):
+            rest = line[6:]
+            if rest.startswith(" ") and rest[1:]:
+                self._linger = atoi(rest[1:])
+                return f"+OK will linger {self._linger} seconds"
+            self._linger = -1
+            return "+OK will linger"
+        if low.startswith("nolinger"):
+            self._linger = None
+            return "+OK will not linger"
+        if low.startswith("nolog"):
+            return "-ERR not loging"
+        if low.startswith("event"):
+            return self._cmd_event(line)
+        if low.startswith("nixevent"):
+            return self._cmd_nixevent(line)
+        if low.startswith("noevents"):
+            if self._events_on:
+                self._events_on = False
+                self._event_list.clear()
+                self._custom.clear()
+                self._all_events = False
+                return "+OK no longer listening for events"
+            return "-ERR not listening for events"
+        return "-ERR command not found"
+
+    def _cmd_filter(self, rest: str) -> str:
+        rest = rest.lstrip(" ")
+        name, sep, value = rest.partition(" ")
+        if name.lower() == "delete" and sep:
+            hname, sep2, hval = value.partition(" ")
+            if hname.lower() == "all":
+                self._filters.clear()
+            else:
+                self._filters = [
+                    (n, v)
+                    for n, v in self._filters
+                    if not (n.lower() == hname.lower() and (not sep2 or v == hval))
+                ]
+            return f"+OK filter deleted. [{hname}][{hval if sep2 else ''}]"
+        if sep:
+            if name.lower() == "add":
+                name, _, value = value.partition(" ")
+            self._filters.append((name, value))
+            return f"+OK filter added. [{name}]=[{value}]"
+        return "-ERR invalid syntax"
+
+    def _cmd_myevents(self, line: str) -> str:
+        if self._myevents:
+            return "-ERR aready enabled."
+        self._event_list |= tpl.MYEVENTS
+        self._myevents = True
+        self._events_on = True
+        if "xml" in line or "XML" in line:
+            self._format = "xml"
+        if "json" in line or "JSON" in line:
+            self._format = "json"
+        return "+OK Events Enabled"
+
+    def _cmd_event(self, line: str) -> str:
+        words = line.split(" ")[1:]
+        key_count = 0
+        custom = False
+        for i, word in enumerate(words):
+            if not word:
+                continue
+            if i == 0 and word.lower() in ("plain", "json", "xml"):
+                self._format = word.lower()
+                continue
+            if custom:
+                self._custom.add(word)
+                continue
+            up = word.upper()
+            if up in tpl.EVENT_NAMES:
+                key_count += 1
+                if up == "ALL":
+                    self._all_events = True
+                self._event_list.add(up)
+                if up == "CUSTOM":
+                    custom = True
+        if not key_count:
+            return "-ERR no keywords supplied"
+        self._events_on = True
+        return f"+OK event listener enabled {self._format}"
+
+    def _cmd_nixevent(self, line: str) -> str:
+        words = [w for w in line.split(" ")[1:] if w]
+        key_count = 0
+        custom = False
+        for word in words:
+            if custom:
+                self._custom.discard(word)
+                continue
+            up = word.upper()
+            if up not in tpl.EVENT_NAMES:
+                continue
+            key_count += 1
+            if up == "CUSTOM":
+                custom = True
+            elif up == "ALL":
+                self._all_events = False
+                self._event_list.clear()
+            else:
+                if self._all_events:
+                    self._all_events = False
+                    self._event_list |= tpl.EVENT_NAMES - {"ALL"}
+                self._event_list.discard(up)
+        if not key_count:
+            return "-ERR no keywords supplied"
+        self._events_on = True
+        return "+OK events nixed"
+
+    def _cmd_connect(self) -> None:
+        event = self._event("CHANNEL_DATA", channel=False)
+        event.parts.append(self.profile.block("Channel"))
+        event.parts += self._channel_data()
+        event.parts.append(self.vars.snapshot())
+        event.parts.append(
+            [
+                ("Content-Type", "command/reply"),
+                ("Reply-Text", "+OK\n"),
+                ("Socket-Mode", "async" if self.async_mode else "static"),
+                ("Control", "full" if self.full else "single-channel"),
+            ]
+        )
+        self._write(Outgoing(event.plain().encode(), "channel_data", "CHANNEL_DATA"))
+        if not self._connected:
+            self._connected = True
+            self._wake("connect")
+
+    def _cmd_api(self, text: str) -> None:
+        name = text.split(" ", 1)[0]
+        body = f"-ERR {name} Command not found!\n".encode()
+        head = f"Content-Type: api/response\nContent-Length: {len(body)}\n\n".encode()
+        self._write(Outgoing(head + body, "reply"))
+        self._after_reply()
+
+    def _cmd_bgapi(self, cmd: Command) -> str:
+        text = cmd.line[6:]
+        name, _, arg = text.partition(" ")
+        job = cmd.get("job-uuid") or self._new_uuid()
+        out: Headers = [
+            ("Job-UUID", job),
+            ("Job-Owner-UUID", self.uuid),
+            ("Job-Command", name),
+        ]
+        if arg:
+            out.append(("Job-Command-Arg", arg))
+        event = self._event(
+            "BACKGROUND_JOB", pre=out, channel=False, body=f"-ERR {name} Command not found!\n"
+        )
+
+        def fire() -> None:
+            self._dispatch("BACKGROUND_JOB", None, event)
+
+        self._schedule(self.now, fire)
+        return f"~Reply-Text: +OK Job-UUID: {job}\nJob-UUID: {job}\n\n"
+
+    def _cmd_sendmsg(self, cmd: Command) -> str | None:
+        target = cmd.line[7:].strip(" ") or cmd.get("session-id") or ""
+        if target and target != self.uuid:
+            return f"-ERR invalid session id [{target}]"
+        if (cmd.get("call-command") or "").strip() == "hangup":
+            # Processed at once, even inside a running app (switch_ivr_parse_all_events).
+            cause = tpl.cause_name(cmd.get("hangup-cause"))
+            self._schedule(self.now, lambda: self._hangup(cause))
+            return "+OK"
+        self._msgs.append(cmd)
+        if not self.async_mode and not _truthy(cmd.get("async")):
+            self._static_busy = True
+            self._held = []
+        self._schedule(self.now, lambda: self._wake("msg"))
+        if self._static_busy:
+            return None  # replied once the app is done
+        return "+OK"
+
+    def _static_done(self) -> None:
+        if not self._static_busy:
+            return
+        self._static_busy = False
+        held, self._held = self._held or [], None
+        self._reply("+OK")
+        self._after_reply()
+        for item in held:
+            self._write(item)
+        if self._held_input:
+            data = bytes(self._held_input)
+            self._held_input.clear()
+            self._schedule(self.now, lambda: self._feed_held(data))
+
+    def _feed_held(self, data: bytes) -> None:
+        # Commands that waited for a static-mode app are read before anything that came later.
+        later = bytes(self._held_input)
+        self._held_input.clear()
+        self._feed(data + later)
+
+    def _on_connect_timeout(self) -> None:
+        self._connect_timer = None
+        if self._first_packet:
+            self._close(notice=True)
+
+    def connect_timed_out(self) -> None:
+        """The wait for the first command expired (for drivers that time it themselves)."""
+        if self._first_packet and not self.socket_closed:
+            self._close(notice=True)
+
+    @property
+    def awaiting_first_command(self) -> bool:
+        return self._first_packet and not self.socket_closed
+
+    @property
+    def connected(self) -> bool:
+        """The application has sent ``connect``."""
+        return self._connected
+
+    def _peer_closed(self) -> None:
+        """The application closed the socket: the listener ends, control leaves."""
+        self.socket_closed = True
+        self._running = False
+        self._stop()
+
+    def _close(self, *, notice: bool) -> None:
+        if self.socket_closed:
+            return
+        if notice:
+            self._out.append(Outgoing(disconnect_notice(self.uuid), "notice"))
+        self.socket_closed = True
+        self._running = False
+        self._stop()
+
+    def _stop(self) -> None:
+        """Nothing observable happens after the socket is gone: drop the simulation."""
+        self._timers.clear()
+        gen, self._gen = self._gen, None
+        if gen is not None and not self._gen_running:
+            gen.close()
+
+    def _flush_session_queue(self) -> None:
+        if self._divert and self.state_num < 10 and self._events_on:
+            queued, self._session_queue = self._session_queue, []
+            for event in queued:
+                self._emit_event("DETECTED_SPEECH", event)
+
+    # ------------------------------------------------------------------ session ------------
+
+    def _session_main(self) -> AppGen:
+        # The channel entered CS_EXECUTE and the dialplan runs the socket app.
+        self._fire("CHANNEL_STATE", self._event("CHANNEL_STATE", with_vars=False), early=True)
+        self._exec_events_begin("socket", self.config.socket_data, self._socket_uuid, early=True)
+        self.vars.set("socket_host", self._socket_host)
+        while not self._connected:
+            if (yield None) == "hangup":
+                break
+        if self.async_mode and not self.hung_up:
+            self._fire("CHANNEL_PARK", self._event("CHANNEL_PARK"), early=True)
+        # The park loop: run what sendmsg queued until hang-up or control leaves.
+        while not self.hung_up and self._redirect is None:
+            reason = yield None
+            if reason == "hangup" or self.hung_up:
+                break
+            while self._msgs and not self.hung_up and self._redirect is None:
+                msg = self._msgs.popleft()
+                yield from self._private_event(msg)
+                if not self.async_mode:
+                    self._static_done()
+        yield from self._leave_socket()
+
+    def _leave_socket(self) -> AppGen:
+        """The park loop ended: UNPARK, the socket app completes, then whatever comes next."""
+        self.vars.delete("current_loop")
+        self.vars.delete("total_loops")
+        if self.async_mode:
+            self._fire("CHANNEL_UNPARK", self._event("CHANNEL_UNPARK"))
+        self._exec_complete_event("socket", self.config.socket_data, self._socket_uuid, None)
+        self._static_done()
+        redirect, self._redirect = self._redirect, None
+        if self.hung_up:
+            yield from self._hangup_tail()
+            return
+        if redirect is not None and redirect[0] == "transfer":
+            target = redirect[1]
+            assert isinstance(target, tuple)
+            yield from self._routing(str(target[0]))
+            return
+        if redirect is not None and redirect[0] == "uuid_bridge":
+            outcome = redirect[1]
+            assert isinstance(outcome, _AgentLeg)
+            yield from self._cc_bridge(outcome)
+            return
+        # Control left without a redirect (socket closed): resume runs the rest of the dialplan.
+        if self._resume:
+            yield from self._run_dialplan(self.script.after_socket)
+        else:
+            self._hangup("NORMAL_CLEARING")
+            yield from self._hangup_tail()
+
+    def _private_event(self, cmd: Command) -> AppGen:
+        """``switch_ivr_parse_event`` for one sendmsg."""
+        command = (cmd.get("call-command") or "").strip()
+        if command == "execute":
+            app = (cmd.get("execute-app-name") or "").strip()
+            if cmd.body is not None and (cmd.get("content-type") or "").lower() == "text/plain":
+                arg: str | None = cmd.body
+            else:
+                arg = cmd.get("execute-app-arg")
+            event_uuid = cmd.get("event-uuid") or self._new_uuid()
+            uuid_name = cmd.get("event-uuid-name")
+            loops = atoi(cmd.get("loops")) if cmd.get("loops") else 1
+            if app:
+                yield from self._execute(
+                    app, arg, event_uuid, uuid_name, from_socket=True, loops=loops
+                )
+        elif command == "hangup":
+            self._hangup(tpl.cause_name(cmd.get("hangup-cause")))
+
+    # ------------------------------------------------------------------ execution -----------
+
+    def _execute(
+        self,
+        app: str,
+        arg: str | None,
+        app_uuid: str,
+        uuid_name: str | None = None,
+        *,
+        from_socket: bool,
+        loops: int = 1,
+    ) -> AppGen:
+        app = app.lower()
+        x = 0
+        while x < loops or loops < 0:
+            if from_socket:
+                self.vars.set("current_loop", str(x + 1))
+                self.vars.set("total_loops", str(loops))
+            x += 1
+            if self.hung_up:
+                return  # "Channel is hungup, aborting execution of application"
+            impl = self._app_impl(app)
+            if impl is None:
+                if self.config.unknown_app == "hangup":
+                    self._hangup("DESTINATION_OUT_OF_ORDER")
+                    return
+                impl = self._app_noop
+            if app in _NEEDS_MEDIA and not self.media:
+                yield from self._pre_answer()
+            expanded = expand_variables(arg, self.vars.get) if arg else None
+            self._app_count += 1
+            count = self._app_count
+            self._exec_events_begin(app, expanded, app_uuid, uuid_name=uuid_name)
+            self.app_log.append((app, expanded))
+            if self.script.hangup_after_apps == count:
+                self._caller_hangup_at(self.now + self.script.hangup_delay)
+            start = self.now
+            yield from impl(expanded or "")
+            if self.script.hangup_after_apps == count:
+                self._caller_hangup_now()
+            self._exec_complete_event(app, expanded, app_uuid, uuid_name)
+            if self._ack_pending:
+                self._ack_pending = False
+                for name, value in tpl.ack_vars(self.params, self._to_tag()):
+                    self.vars.set(name, value)
+            if self.hung_up or self._redirect is not None or self.now - start < 0.5:
+                return
+
+    def _exec_events_begin(
+        self,
+        app: str,
+        expanded: str | None,
+        app_uuid: str,
+        *,
+        uuid_name: str | None = None,
+        early: bool = False,
+    ) -> None:
+        self.vars.set("current_application", app)
+        self.vars.set("current_application_data", expanded)
+        self.vars.delete("current_application_response")
+        post: Headers = [("Application", app)]
+        if expanded:
+            post.append(("Application-Data", expanded))
+        post.append(("Application-UUID", app_uuid))
+        if uuid_name:
+            post.append(("Application-UUID-Name", uuid_name))
+        self._fire("CHANNEL_EXECUTE", self._event("CHANNEL_EXECUTE", post=post), early=early)
+        self.vars.set("current_application", app)
+
+    def _exec_complete_event(
+        self, app: str, expanded: str | None, app_uuid: str, uuid_name: str | None
+    ) -> None:
+        post: Headers = [("Application", app)]
+        if expanded:
+            post.append(("Application-Data", expanded))
+        post.append(
+            ("Application-Response", self.vars.get("current_application_response") or "_none_")
+        )
+        post.append(("Application-UUID", app_uuid))
+        if uuid_name:
+            post.append(("Application-UUID-Name", uuid_name))
+        self._fire("CHANNEL_EXECUTE_COMPLETE", self._event("CHANNEL_EXECUTE_COMPLETE", post=post))
+
+    def _app_impl(self, app: str) -> Callable[[str], AppGen] | None:
+        table = self._apps
+        if table is None:
+            table = self._apps = self._app_table()
+        impl = table.get(app)
+        if impl is None and app in _NOOP_APPS:
+            return self._app_noop
+        return impl
+
+    def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
+        return {
+            "answer": self._app_answer,
+            "pre_answer": self._app_pre_answer,
+            "playback": self._app_playback,
+            "speak": self._app_speak,
+            "say": self._app_say,
+            "sleep": self._app_sleep,
+            "set": self._app_set,
+            "export": self._app_export,
+            "unset": self._app_unset,
+            "log": self._app_noop,
+            "hangup": self._app_hangup,
+            "play_and_get_digits": self._app_pagd,
+            "read": self._app_read,
+            "detect_speech": self._app_detect_speech,
+            "callcenter": self._app_callcenter,
+            "bridge": self._app_bridge,
+            "transfer": self._app_transfer,
+            "record": self._app_record,
+            "voicemail": self._app_voicemail,
+            "park": self._app_noop,
+        }
+
+    # ------------------------------------------------------------------ state changes -------
+
+    def _set_state(self, name: str, *, fire: bool = True) -> None:
+        self.state = name
+        self.state_num = _STATE_NUM[name]
+        if fire:
+            self._fire("CHANNEL_STATE", self._event("CHANNEL_STATE", with_vars=False))
+
+    def _pre_answer(self) -> AppGen:
+        if self.media or self.hung_up:
+            return
+        yield from self._sleep(self.script.answer_delay)
+        if self.hung_up:
+            return
+        for name, value in tpl.media_vars(self.params, self._rng):
+            self.vars.set(name, value)
+        self.media = True
+        self.answer_state = "early"
+        self.profile.progress_media = self._us()
+        self.profile.touch()
+        self._fire("CHANNEL_PROGRESS_MEDIA", self._event("CHANNEL_PROGRESS_MEDIA"))
+        self.call_state = "EARLY"
+
+    def _answer(self) -> AppGen:
+        if self.answered or self.hung_up:
+            return
+        yield from self._pre_answer()
+        if self.hung_up:
+            return
+        port = self.vars.get("local_media_port") or "20000"
+        self.vars.set("rtp_local_sdp_str", tpl.local_sdp(self.params, port, self._rng))
+        self.answered = True
+        self.answer_state = "answered"
+        self.profile.answered = self._us()
+        self.profile.touch()
+        self._fire("CHANNEL_ANSWER", self._event("CHANNEL_ANSWER"))
+        self.call_state = "ACTIVE"
+        self.vars.set("endpoint_disposition", "ANSWER")
+        self._ack_pending = True
+
+    def _to_tag(self) -> str:
+        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        return "".join(self._rng.choice(alphabet) for _ in range(13))
+
+    def _hangup(self, cause: str, *, by_caller: bool = False) -> None:
+        """``switch_channel_perform_hangup``: CHANNEL_HANGUP now, the rest follows."""
+        if self.hung_up:
+            return
+        self.hung_up = True
+        if by_caller:
+            if self.answered:
+                for name, value in (
+                    ("sip_term_status", "200"),
+                    ("proto_specific_hangup_cause", "sip:200"),
+                    ("sip_term_cause", str(tpl.cause_code(cause))),
+                ):
+                    self.vars.set(name, value)
+            else:
+                for name, value in (
+                    ("sip_term_status", "487"),
+                    ("proto_specific_hangup_cause", "sip:487"),
+                    ("sip_term_cause", str(tpl.cause_code(cause))),
+                ):
+                    self.vars.set(name, value)
+        self.hangup_cause = cause
+        self.state_num = 10
+        self.answer_state = "hangup"
+        self._fire("CHANNEL_HANGUP", self._event("CHANNEL_HANGUP"))
+        if by_caller:
+            self.vars.set("sip_hangup_disposition", "recv_bye" if self.answered else "recv_cancel")
+        if self._pending_hangup_timer is not None:
+            self._pending_hangup_timer.cancelled = True
+            self._pending_hangup_timer = None
+        if self._linger is None:
+            # Without linger the listener notices the channel is down and closes.
+            self._schedule(self.now, lambda: self._close(notice=True))
+        self._interrupt()
+
+    def _caller_hangup_at(self, when: float) -> None:
+        if self.hung_up or self._pending_hangup_timer is not None:
+            return
+
+        def fire() -> None:
+            self._pending_hangup_timer = None
+            self._hangup("NORMAL_CLEARING", by_caller=True)
+
+        self._pending_hangup_timer = self._schedule(when, fire)
+
+    def _caller_hangup_now(self) -> None:
+        if self._pending_hangup_timer is not None:
+            self._pending_hangup_timer.cancelled = True
+            self._pending_hangup_timer = None
+            self._hangup("NORMAL_CLEARING", by_caller=True)
+
+    def _hangup_tail(self) -> AppGen:
+        """CS_HANGUP, CS_REPORTING, CHANNEL_HANGUP_COMPLETE, then the linger notice."""
+        yield from self._sleep(0.0, interruptible=False)
+        self._set_state("CS_HANGUP")
+        self.state_num = 11
+        self.call_state = "HANGUP"
+        self.profile.hangup = self._us()
+        self.profile.touch()
+        self._set_state("CS_REPORTING")
+        for name, value in self._cdr_vars():
+            self.vars.set(name, value)
+        cause = self.hangup_cause or "NORMAL_CLEARING"
+        self._fire(
+            "CHANNEL_HANGUP_COMPLETE",
+            self._event("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", cause)]),
+        )
+        self.state_num = 12
+        if self._linger is not None and not self._linger_sent and not self.socket_closed:
+            self._linger_sent = True
+            self._out.append(
+                Outgoing(linger_notice(self.uuid, self.channel_name, self._linger), "notice")
+            )
+            if self._linger >= 0:
+                self._schedule(self.now + self._linger, lambda: self._close(notice=True))
+
+    def _cdr_vars(self) -> list[tuple[str, str]]:
+        p = self.profile
+        end = p.hangup or self._us()
+
+        def stamp(us: int) -> str:
+            return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(us / 1_000_000))
+
+        def sec(us: int) -> int:
+            return us // 1_000_000
+
+        created = p.created
+        out: list[tuple[str, str]] = [
+            ("hangup_cause", self.hangup_cause or "NORMAL_CLEARING"),
+            ("hangup_cause_q850", str(tpl.cause_code(self.hangup_cause or "NORMAL_CLEARING"))),
+            ("digits_dialed", self.digits_dialed or "none"),
+            ("start_stamp", stamp(created)),
+            ("profile_start_stamp", stamp(p.profile_created)),
+        ]
+        if p.answered:
+            out.append(("answer_stamp", stamp(p.answered)))
+        if p.bridged:
+            out.append(("bridge_stamp", stamp(p.bridged)))
+        if p.progress:
+            out.append(("progress_stamp", stamp(p.progress)))
+        if p.progress_media:
+            out.append(("progress_media_stamp", stamp(p.progress_media)))
+        out.append(("end_stamp", stamp(end)))
+        for label, us in (
+            ("start", created),
+            ("profile_start", p.profile_created),
+            ("answer", p.answered),
+            ("bridge", p.bridged),
+            ("last_hold", p.last_hold),
+        ):
+            out.append((f"{label}_epoch", str(sec(us))))
+            out.append((f"{label}_uepoch", str(us)))
+        out += [("hold_accum_seconds", "0"), ("hold_accum_usec", "0"), ("hold_accum_ms", "0")]
+        for label, us in (
+            ("resurrect", p.resurrect),
+            ("progress", p.progress),
+            ("progress_media", p.progress_media),
+            ("end", end),
+        ):
+            out.append((f"{label}_epoch", str(sec(us))))
+            out.append((f"{label}_uepoch", str(us)))
+        if self.app_log:
+            last_app, last_arg = self.app_log[-1]
+            out.append(("last_app", last_app))
+            if last_arg:
+                out.append(("last_arg", last_arg))
+        out.append(("caller_id", f'"{p.caller_id_name}" <{p.caller_id_number}>'))
+
+        def span(a: int, b: int, div: int) -> str:
+            return str(b // div - a // div) if a and b else "0"
+
+        for unit, div in (("sec", 1_000_000), ("msec", 1000), ("usec", 1)):
+            dur = "duration" if unit == "sec" else ("mduration" if unit == "msec" else "uduration")
+            out += [
+                (dur, span(created, end, div)),
+                (f"bill{unit}", span(p.answered, end, div)),
+                (f"progress{unit}", span(created, p.progress, div)),
+                (f"answer{unit}", span(created, p.answered, div)),
+                (f"wait{unit}", span(created, p.bridged, div)),
+                (f"progress_media{unit}", span(created, p.progress_media, div)),
+                (f"flow_bill{unit}", span(p.profile_created, end, div)),
+            ]
+        if "sip_hangup_disposition" not in self.vars:
+            out.append(("sip_hangup_disposition", "send_bye"))
+        if self.media:
+            packets = max(0, (end - (p.progress_media or end)) // 20_000)
+            stats = {
+                "rtp_audio_in_skip_packet_count": str(packets),
+                "rtp_audio_out_raw_bytes": str(packets * 172),
+                "rtp_audio_out_media_bytes": str(packets * 172),
+                "rtp_audio_out_packet_count": str(packets),
+                "rtp_audio_out_media_packet_count": str(packets),
+                "rtp_audio_in_quality_percentage": "100.00",
+                "rtp_audio_in_mos": "4.50",
+            }
+            for name in tpl.RTP_STAT_VARS:
+                default = (
+                    "0.00" if ("variance" in name or "rate" in name or "interval" in name) else "0"
+                )
+                out.append((name, stats.get(name, default)))
+        return out
+
+    # ------------------------------------------------------------------ after the socket ---
+
+    def _run_dialplan(self, apps: Sequence[DialplanApp]) -> AppGen:
+        for step in apps:
+            if self.hung_up:
+                break
+            yield from self._execute(
+                step.app, step.data or None, self._new_uuid(), from_socket=False
+            )
+        if not self.hung_up:
+            self._hangup("NORMAL_CLEARING")
+        yield from self._hangup_tail()
+
+    def _routing(self, extension: str) -> AppGen:
+        """After a transfer: CS_ROUTING, dialplan hunt, CS_EXECUTE or NO_ROUTE_DESTINATION."""
+        self.call_state = "RINGING"
+        self._set_state("CS_ROUTING")
+        self.vars.set("call_uuid", self.uuid)
+        exts = self.script.extensions
+        apps: Sequence[DialplanApp] | None
+        if exts is None:
+            apps = self.script.default_extension
+        else:
+            apps = exts.get(extension)
+        if apps is None:
+            self._hangup("NO_ROUTE_DESTINATION")
+            yield from self._hangup_tail()
+            return
+        if self.answered:
+            self.call_state = "ACTIVE"
+        self._set_state("CS_EXECUTE")
+        yield from self._run_dialplan(apps)
+
+    # ------------------------------------------------------------------ inputs -------------
+
+    def _next_input(self) -> str:
+        return self._inputs.popleft() if self._inputs else "silence"
+
+    def _dtmf(self, digit: str) -> None:
+        self.digits_dialed += digit
+        post: Headers = [
+            ("DTMF-Digit", digit),
+            ("DTMF-Duration", str(self.script.dtmf_duration)),
+            ("DTMF-Source", self.script.dtmf_source),
+        ]
+        self._fire("DTMF", self._event("DTMF", with_vars=False, post=post))
+
+    # ------------------------------------------------------------------ playing -----------
+
+    def _prompt_ms(self, path: str) -> int:
+        if path.startswith("silence_stream://"):
+            ms = atoi(path[len("silence_stream://") :])
+            return ms if ms > 0 else 3_600_000
+        if path.startswith("tone_stream://"):
+            total = sum(int(a) + int(b) for a, b in _TONE_SEGMENT.findall(path)) or 1000
+            m = _LOOPS.search(path)
+            loops = int(m.group(1)) if m else 1
+            return total * loops if loops > 0 else 3_600_000
+        if path.startswith("local_stream://"):
+            return 3_600_000
+        if path.startswith("say:"):
+            return max(200, len(path) * self.script.tts_ms_per_char)
+        return self.script.prompt_ms
+
+    def _playable(self, path: str) -> bool:
+        if not path or path in self.script.missing_files:
+            return False
+        if "://" in path or path.startswith("say:") or path.startswith("{"):
+            return True
+        base = path.rsplit("/", 1)[-1]
+        return "." in base
+
+    def _play(self, path: str, break_at: float | None = None) -> Generator[Wait, str, str]:
+        """``switch_ivr_play_file``: returns ok / break / notfound / hangup."""
+        if self.hung_up:
+            return "hangup"
+        if not self._playable(path):
+            return "notfound"
+        total = self._prompt_ms(path) / 1000.0
+        start = self.now
+        end = start + total
+        status = "ok"
+        if break_at is not None and break_at < end:
+            end = break_at
+            status = "break"
+        result = yield from self._sleep(end - start)
+        if result == "hangup":
+            status = "hangup"
+        if not path.startswith("say:"):
+            played = round((self.now - start) * 1000)
+            samples = played * 8
+            self.vars.set("playback_last_offset_pos", str(samples))
+            self.vars.set("playback_seconds", str(played // 1000))
+            self.vars.set("playback_ms", str(played))
+            self.vars.set("playback_samples", str(samples))
+        return status
+
+    # ------------------------------------------------------------------ applications --------
+
+    def _app_noop(self, arg: str) -> AppGen:
+        return
+        yield  # pragma: no cover
+
+    def _app_answer(self, arg: str) -> AppGen:
+        yield from self._answer()
+
+    def _app_pre_answer(self, arg: str) -> AppGen:
+        yield from self._pre_answer()
+
+    def _app_playback(self, arg: str) -> AppGen:
+        status = yield from self._play(arg)
+        if status in ("ok", "break"):
+            response = "FILE PLAYED"
+        elif status == "notfound":
+            response = "FILE NOT FOUND"
+        else:
+            response = "PLAYBACK ERROR"
+        self.vars.set("current_application_response", response)
+
+    def _app_speak(self, arg: str) -> AppGen:
+        parts = arg.split("|", 2)
+        text = parts[-1]
+        yield from self._sleep(max(0.2, len(text) * self.script.tts_ms_per_char / 1000.0))
+
+    def _app_say(self, arg: str) -> AppGen:
+        yield from self._play("say.wav")
+
+    def _app_sleep(self, arg: str) -> AppGen:
+        yield from self._sleep(max(0, atoi(arg)) / 1000.0)
+
+    def _app_set(self, arg: str) -> AppGen:
+        name, _, value = arg.partition("=")
+        if name:
+            self.vars.set(name.strip(), value or None)
+        return
+        yield  # pragma: no cover
+
+    def _app_export(self, arg: str) -> AppGen:
+        name, _, value = arg.partition("=")
+        local = not name.startswith("nolocal:")
+        name = name.removeprefix("nolocal:").strip()
+        if name:
+            if local:
+                self.vars.set(name, value or None)
+            current = self.vars.get("export_vars")
+            self.vars.set("export_vars", f"{current},{name}" if current else name)
+        return
+        yield  # pragma: no cover
+
+    def _app_unset(self, arg: str) -> AppGen:
+        if arg:
+            self.vars.delete(arg.strip())
+        return
+        yield  # pragma: no cover
+
+    def _app_hangup(self, arg: str) -> AppGen:
+        self._hangup(tpl.cause_name(arg))
+        return
+        yield  # pragma: no cover
+
+    # play_and_get_digits / read ----------------------------------------------------------
+
+    def _ivr_read(
+        self,
+        min_digits: int,
+        max_digits: int,
+        prompt: str | None,
+        var_name: str | None,
+        timeout_ms: int,
+        terminators: str | None,
+        digit_timeout_ms: int,
+    ) -> Generator[Wait, str, tuple[str, str]]:
+        """``switch_ivr_read`` for one try; returns (status, digits)."""
+        term_required = (
+            bool(terminators) and terminators is not None and terminators.startswith("=")
+        )
+        if not digit_timeout_ms:
+            digit_timeout_ms = timeout_ms
+        max_digits = max(max_digits, min_digits)
+        self.vars.delete("read_result")
+        if var_name:
+            self.vars.delete(var_name)
+        yield from self._pre_answer()
+        start = self.now
+        inp = self._next_input()
+        plan: deque[tuple[float, str]] = deque()
+        if inp == "hangup":
+            self._caller_hangup_at(start + self.script.hangup_delay)
+        elif inp not in ("silence", "") and not inp.startswith("speech:"):
+            t = start + self.script.digit_delay
+            for d in inp:
+                plan.append((t, d))
+                t += self.script.inter_digit
+        buffer = ""
+        terminator = ""
+        status = "success"
+        goto_end = False
+        if prompt and prompt.lower() != "silence":
+            first_at = plan[0][0] if plan else None
+            played = yield from self._play(prompt, break_at=first_at)
+            if played == "break":
+                _, d = plan.popleft()
+                self._dtmf(d)
+                buffer = d
+            elif played != "ok":
+                status = "failure"
+                goto_end = True
+        if not goto_end and ((min_digits and len(buffer) < min_digits) or len(buffer) < max_digits):
+            status, digits, terminator = yield from self._collect(
+                plan, max_digits, len(buffer), terminators or "", timeout_ms, digit_timeout_ms
+            )
+            buffer += digits
+        if not goto_end:
+            if terminator:
+                self.vars.set("read_terminator_used", terminator)
+                terms = terminators or ""
+                p = terms.find(terminator)
+                if p >= 1 and terms[p - 1] in "+x":
+                    buffer += terminator
+                    if terms[p - 1] == "x":
+                        status = "restart"
+            elif term_required:
+                status = "too_small"
+            if min_digits and len(buffer) < min_digits:
+                status = "too_small"
+            result = {"success": "success", "timeout": "timeout"}.get(status, "failure")
+            self.vars.set("read_result", result)
+        if (
+            status != "restart"
+            and max_digits == 1
+            and len(buffer) == 1
+            and terminators
+            and buffer in terminators
+        ):
+            buffer = ""
+        if var_name and buffer:
+            self.vars.set(var_name, buffer)
+        return status, buffer
+
+    def _collect(
+        self,
+        plan: deque[tuple[float, str]],
+        max_digits: int,
+        have: int,
+        terminators: str,
+        timeout_ms: int,
+        digit_timeout_ms: int,
+    ) -> Generator[Wait, str, tuple[str, str, str]]:
+        """``switch_ivr_collect_digits_count``: (status, digits, terminator)."""
+        digits = ""
+        timeout = (digit_timeout_ms if have else timeout_ms) / 1000.0
+        last = self.now
+        while True:
+            if self.hung_up:
+                return "failure", digits, ""
+            deadline = last + timeout
+            if plan and plan[0][0] <= deadline:
+                at, d = plan.popleft()
+                r = yield from self._sleep(max(0.0, at - self.now))
+                if r == "hangup":
+                    return "failure", digits, ""
+                self._dtmf(d)
+                last = self.now
+                timeout = digit_timeout_ms / 1000.0
+                if d in terminators:
+                    return "success", digits, d
+                digits += d
+                if have + len(digits) >= max_digits:
+                    return "success", digits, ""
+                continue
+            r = yield from self._sleep(max(0.0, deadline - self.now))
+            if r == "hangup":
+                return "failure", digits, ""
+            plan.clear()
+            return "timeout", digits, ""
+
+    def _app_pagd(self, arg: str) -> AppGen:
+        argv = separate_string(arg, 11) if arg else []
+        if not argv:
+            return
+
+        def at(i: int) -> str | None:
+            return argv[i] if len(argv) > i else None
+
+        min_digits = max(0, atoi(at(0)))
+        max_digits = atoi(at(1))
+        max_tries = max(1, atoi(at(2)))
+        timeout = atoi(at(3)) if at(3) is not None else 1000
+        timeout = max(timeout, 1000)
+        terminators = at(4) or "#"
+        prompt, bad_prompt, var_name, regex = at(5), at(6), at(7), at(8)
+        digit_timeout = atoi(at(9))
+        fail_ext = at(10)
+        max_digits = min(max(max_digits, min_digits), 127)
+        if regex and var_name:
+            self.vars.delete(var_name + "_invalid")
+        tries = max_tries
+        while not self.hung_up and tries:
+            status, buffer = yield from self._ivr_read(
+                min_digits, max_digits, prompt, var_name, timeout, terminators, digit_timeout
+            )
+            if status == "restart":
+                return
+            if status == "timeout" and len(buffer) >= min_digits:
+                status = "success"
+            if min_digits == 0 and not buffer and "read_terminator_used" in self.vars:
+                return
+            if status == "success" and buffer:
+                if not regex or regex_match(buffer, regex):
+                    return
+                if var_name:
+                    self.vars.delete(var_name)
+                    self.vars.set(var_name + "_invalid", buffer)
+            if self.hung_up:
+                break
+            if bad_prompt:
+                yield from self._play(bad_prompt)
+            tries -= 1
+        if fail_ext and not self.hung_up:
+            target = separate_string(fail_ext, 4)
+            if target:
+                ext = target[0]
+                dialplan = target[1] if len(target) > 1 else None
+                context = target[2] if len(target) > 2 else None
+                self._session_transfer(ext, dialplan, context)
+
+    def _app_read(self, arg: str) -> AppGen:
+        argv = separate_string(arg, 7) if arg else []
+
+        def at(i: int) -> str | None:
+            return argv[i] if len(argv) > i else None
+
+        min_digits = max(0, atoi(at(0)))
+        max_digits = atoi(at(1))
+        timeout = max(atoi(at(4)) or 1000, 1000)
+        terminators = at(5) or "#"
+        digit_timeout = atoi(at(6))
+        yield from self._ivr_read(
+            min_digits, max_digits, at(2), at(3), timeout, terminators, digit_timeout
+        )
+
+    # detect_speech -------------------------------------------------------------------------
+
+    def _app_detect_speech(self, arg: str) -> AppGen:
+        argv = arg.split()
+        if not argv or argv[0].lower() in (
+            "stop",
+            "pause",
+            "resume",
+            "grammar",
+            "nogrammar",
+            "grammaron",
+            "grammaroff",
+            "grammarsalloff",
+            "param",
+            "start-input-timers",
+            "init",
+        ):
+            return
+        grammar = argv[1] if len(argv) > 1 else "default"
+        inp = self._next_input()
+        start = self.now
+        if inp == "hangup":
+            self._caller_hangup_at(start + self.script.hangup_delay)
+        elif inp.startswith("speech:"):
+            text = inp[len("speech:") :]
+            self._schedule(
+                start + self.script.speech_delay / 2, lambda: self._speech("begin-speaking", None)
+            )
+            self._schedule(
+                start + self.script.speech_delay,
+                lambda: self._speech(
+                    "detected-speech", _nlsml(grammar, text, self.script.speech_confidence)
+                ),
+            )
+        return
+        yield  # pragma: no cover
+
+    def _speech(self, kind: str, body: str | None) -> None:
+        if self.hung_up:
+            return
+        fire_asr = (self.vars.get("fire_asr_events") or "").lower() in ("true", "yes", "on", "1")
+        pre: Headers = [("Speech-Type", kind)]
+        if fire_asr:
+            event = self._event("DETECTED_SPEECH", pre=pre, with_vars=False, body=body)
+            self._fire("DETECTED_SPEECH", event)
+        # The event is also queued to the session (divert_events delivers it as it is).
+        self._session_queue.append(
+            self._event("DETECTED_SPEECH", pre=pre, channel=False, body=body)
+        )
+        self._flush_session_queue()
+
+    # record / voicemail ---------------------------------------------------------------------
+
+    def _app_record(self, arg: str) -> AppGen:
+        argv = arg.split()
+        limit = atoi(argv[1]) * 1000 if len(argv) > 1 and atoi(argv[1]) > 0 else None
+        ms = self.script.record_ms if limit is None else min(limit, self.script.record_ms)
+        start = self.now
+        yield from self._sleep(ms / 1000.0)
+        done = round((self.now - start) * 1000)
+        self.vars.set("record_samples", str(done * 8))
+        self.vars.set("record_seconds", str(done // 1000))
+        self.vars.set("record_ms", str(done))
+        cause = "success-maxtime" if limit is not None and done >= limit else "success-silence"
+        self.vars.set("record_completion_cause", cause if not self.hung_up else "hangup")
+
+    def _app_voicemail(self, arg: str) -> AppGen:
+        if not self.answered:
+            yield from self._answer()
+        yield from self._app_record("")
+        self.vars.set("voicemail_message_len", str(int(self.vars.get("record_seconds") or 0)))
+
+    # transfer ---------------------------------------------------------------------------------
+
+    def _app_transfer(self, arg: str) -> AppGen:
+        argv = separate_string(arg, 4) if arg else []
+        if argv and argv[0] in ("-bleg", "-both"):
+            argv = argv[1:]
+        if not argv:
+            return
+        self._session_transfer(
+            argv[0], argv[1] if len(argv) > 1 else None, argv[2] if len(argv) > 2 else None
+        )
+        return
+        yield  # pragma: no cover
+
+    def _session_transfer(self, ext: str, dialplan: str | None, context: str | None) -> None:
+        """``switch_ivr_session_transfer``: new caller profile, CS_ROUTING, control leaves."""
+        dialplan = dialplan or "XML"
+        context = context or self.profile.context or self.config.context
+        forwards = atoi(self.vars.get("max_forwards")) or 70
+        self.vars.set("max_forwards", str(forwards - 1))
+        history = f"{self._epoch()}:{self._new_uuid()}:bl_xfer:{ext}/{context}/{dialplan}"
+        self.vars.set("transfer_history", history)
+        self.vars.set("transfer_source", history)
+        p = self.profile
+        index = int(p.profile_index or "1") + 1
+        new = CallerProfile(
+            caller_id_name=p.caller_id_name,
+            caller_id_number=p.caller_id_number,
+            destination_number=ext,
+            uuid=p.uuid,
+            channel_name=p.channel_name,
+            network_addr=p.network_addr,
+            username=p.username,
+            dialplan=dialplan,
+            context=context,
+            orig_caller_id_name=p.orig_caller_id_name,
+            orig_caller_id_number=p.orig_caller_id_number,
+            callee_id_name=p.callee_id_name,
+            callee_id_number=p.callee_id_number,
+            ani=p.ani,
+            source=p.source,
+            transfer_source=history,
+            rdnis=p.destination_number,
+            profile_index=str(index),
+            profile_created=self._us(),
+            created=p.created,
+            answered=p.answered,
+            progress=p.progress,
+            progress_media=p.progress_media,
+        )
+        self.profile = new
+        self.state_num = 2
+        self._redirect = ("transfer", (ext, dialplan, context))
+
+    # bridge ------------------------------------------------------------------------------------
+
+    def _other_leg(self, contact: str, number: str, *, originate: bool) -> CallerProfile:
+        p = self.profile
+        created = self._us()
+        return CallerProfile(
+            caller_id_name=p.caller_id_name,
+            caller_id_number=p.caller_id_number,
+            destination_number=number,
+            uuid=self._new_uuid(),
+            channel_name=contact,
+            network_addr=self.config.caller_host,
+            username=p.username if not originate else None,
+            dialplan="XML" if not originate else None,
+            context="public" if not originate else "default",
+            direction="outbound",
+            logical_direction="inbound",
+            orig_caller_id_name=p.caller_id_name,
+            orig_caller_id_number=p.caller_id_number,
+            callee_id_name="Outbound Call",
+            callee_id_number=number,
+            ani=p.caller_id_number,
+            source="mod_sofia" if not originate else "src/switch_ivr_originate.c",
+            profile_index=None,
+            profile_created=created,
+            created=created,
+            progress=created,
+        )
+
+    def _app_bridge(self, arg: str) -> AppGen:
+        outcome = self._bridges.popleft() if self._bridges else self.script.default_bridge
+        contact, number, fail_cause = _parse_dial_string(arg)
+        if not self.media:
+            yield from self._pre_answer()
+        if fail_cause is None and outcome.result == "answered":
+            yield from self._bridge_answered(outcome, contact, number)
+        else:
+            yield from self._bridge_failed(outcome, number, fail_cause, arg)
+
+    def _bridge_answered(self, outcome: BridgeOutcome, contact: str, number: str) -> AppGen:
+        r = yield from self._sleep(outcome.ring_time)
+        if r == "hangup":
+            return
+        leg = self._other_leg(contact, number, originate=False)
+        leg.answered = self._us()
+        b_uuid = leg.uuid
+        self.other = leg
+        self.profile.callee_id_name = "Outbound Call"
+        self.profile.callee_id_number = number
+        self.profile.progress = leg.progress
+        self.profile.bridged = self._us()
+        self.profile.touch()
+        for name, value in (
+            ("originated_legs", f"{b_uuid};Outbound Call;{number}"),
+            ("switch_m_sdp", self.vars.get("switch_r_sdp")),
+            ("video_media_flow", "inactive"),
+            ("text_media_flow", "inactive"),
+            ("audio_media_flow", "sendrecv"),
+            ("originate_disposition", "SUCCESS"),
+            ("DIALSTATUS", "SUCCESS"),
+            ("originate_causes", f"{b_uuid};NONE"),
+            ("signal_bond", b_uuid),
+        ):
+            self.vars.set(name, value)
+        ab: Headers = [("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", b_uuid)]
+        self._fire("CHANNEL_BRIDGE", self._event("CHANNEL_BRIDGE", pre=ab))
+        yield from self._sleep(outcome.talk_time)
+        cause = outcome.far_end_hangup_cause if not self.hung_up else "NORMAL_CLEARING"
+        for name, value in (
+            ("last_bridge_to", b_uuid),
+            ("bridge_channel", contact),
+            ("bridge_uuid", b_uuid),
+            ("signal_bond", b_uuid),
+            ("last_sent_callee_id_name", "Outbound Call"),
+            ("last_sent_callee_id_number", number),
+        ):
+            self.vars.set(name, value)
+        if not self.hung_up and cause == "NORMAL_CLEARING":
+            self.vars.set("sip_hangup_phrase", "OK")
+            self.vars.set("last_bridge_hangup_cause", cause)
+            self.vars.set("last_bridge_proto_specific_hangup_cause", "sip:200")
+        else:
+            self.vars.set("last_bridge_hangup_cause", cause)
+        self.vars.set("bridge_hangup_cause", cause)
+        self._fire("CHANNEL_UNBRIDGE", self._event("CHANNEL_UNBRIDGE", pre=ab))
+        if _truthy(self.vars.get("hangup_after_bridge")):
+            self._hangup(cause)
+
+    def _bridge_failed(
+        self, outcome: BridgeOutcome, number: str, fail_cause: str | None, arg: str
+    ) -> AppGen:
+        if fail_cause is not None:
+            cause, status, phrase = fail_cause, None, None
+            delay = 0.0
+        elif outcome.result == "busy":
+            cause, status, phrase = "USER_BUSY", "486", "Busy Here"
+            delay = outcome.fail_time
+        elif outcome.result == "no_answer":
+            cause, status, phrase = "NO_ANSWER", "487", "Request Terminated"
+            m = __import__("re").search(r"(?:originate_timeout|leg_timeout)=(\d+)", arg)
+            delay = float(m.group(1)) if m else 60.0
+        else:
+            cause, status, phrase = "NORMAL_TEMPORARY_FAILURE", "503", "Service Unavailable"
+            delay = outcome.fail_time
+        r = yield from self._sleep(delay)
+        if r == "hangup":
+            return
+        b_uuid = self._new_uuid()
+        items: list[tuple[str, str | None]] = [
+            ("originate_signal_bond", b_uuid),
+            ("originated_legs", f"{b_uuid};Outbound Call;{number}"),
+        ]
+        if status is not None:
+            items += [
+                ("sip_invite_failure_status", status),
+                ("sip_invite_failure_phrase", phrase),
+                ("sip_hangup_phrase", phrase),
+            ]
+        items.append(("last_bridge_hangup_cause", cause))
+        if status is not None:
+            items.append(("last_bridge_proto_specific_hangup_cause", f"sip:{status}"))
+        items += [
+            ("originate_disposition", cause),
+            ("DIALSTATUS", _DIAL_STATUS.get(cause, cause)),
+            ("originate_causes", f"{b_uuid};{cause}"),
+            ("originate_failed_cause", cause),
+        ]
+        for name, value in items:
+            self.vars.set(name, value)
+        if not _continue_on_fail(self.vars.get("continue_on_fail"), cause):
+            self._hangup(cause)
+
+    # callcenter -----------------------------------------------------------------------------
+
+    def _app_callcenter(self, arg: str) -> AppGen:
+        queue = arg.split(" ")[0] if arg else ""
+        q = self.script.queues
+        outcome = q.get(queue) or q.get(queue.split("@")[0]) or self.script.default_queue
+        if not self.answered:
+            yield from self._answer()
+        if self.hung_up:
+            return
+        member_uuid = self._new_uuid()
+        joined = self._epoch()
+        for name, value in (
+            ("cc_side", "member"),
+            ("cc_member_uuid", member_uuid),
+            ("cc_queue_joined_epoch", str(joined)),
+            ("cc_queue", queue),
+        ):
+            self.vars.set(name, value)
+        member: Headers = [
+            ("CC-Member-UUID", member_uuid),
+            ("CC-Member-Session-UUID", self.uuid),
+            ("CC-Member-CID-Name", self.profile.caller_id_name),
+            ("CC-Member-CID-Number", self.profile.caller_id_number),
+        ]
+        start_post: Headers = [("CC-Queue", queue), ("CC-Action", "member-queue-start"), *member]
+        self._fire(
+            "CUSTOM",
+            self._event("CUSTOM", calling="CC_START", subclass="callcenter::info", post=start_post),
+            subclass="callcenter::info",
+        )
+        moh_start = self.now
+        if outcome.result == "hangup":
+            self._caller_hangup_at(self.now + outcome.wait)
+        r = yield from self._sleep(outcome.wait)
+        self._moh_vars(moh_start)
+        if r == "hangup" or outcome.result in ("hangup", "timeout", "no_agent", "exit_key"):
+            if outcome.result == "exit_key" and r != "hangup":
+                self._dtmf(outcome.exit_key)
+                self.vars.set("cc_exit_key", outcome.exit_key)
+            reason = {
+                "timeout": "TIMEOUT",
+                "no_agent": "NO_AGENT_TIMEOUT",
+                "exit_key": "EXIT_WITH_KEY",
+            }.get(outcome.result, "BREAK_OUT")
+            if r == "hangup":
+                reason = "BREAK_OUT"
+            left = self._epoch()
+            end_post: Headers = [
+                ("CC-Queue", queue),
+                ("CC-Action", "member-queue-end"),
+                ("CC-Member-Leaving-Time", str(left)),
+                ("CC-Member-Joined-Time", str(joined)),
+                ("CC-Cause", "Cancel"),
+                ("CC-Cancel-Reason", reason),
+                *member,
+            ]
+            self._fire(
+                "CUSTOM",
+                self._event(
+                    "CUSTOM", calling="CC_CANCEL", subclass="callcenter::info", post=end_post
+                ),
+                subclass="callcenter::info",
+            )
+            self.vars.set("cc_queue_canceled_epoch", str(left))
+            self.vars.set("cc_cause", "cancel")
+            self.vars.set("cc_cancel_reason", reason)
+            return
+        # An agent answered: mod_callcenter uuid_bridges the member to it.
+        leg = self._other_leg(outcome.agent_contact, outcome.agent_number, originate=True)
+        leg.answered = leg.created
+        agent_uuid = leg.uuid
+        history = f"{self._epoch()}:{self._new_uuid()}:uuid_br:{agent_uuid}"
+        for name, value in (
+            ("cc_agent_uuid", agent_uuid),
+            ("uuid_bridge", agent_uuid),
+            ("bridge_channel", outcome.agent_contact),
+            ("bridge_uuid", agent_uuid),
+            ("signal_bond", agent_uuid),
+            ("original_destination_number", self.profile.destination_number),
+            ("original_caller_id_name", self.profile.caller_id_name),
+            ("original_caller_id_number", self.profile.caller_id_number),
+            ("transfer_history", history),
+            ("transfer_source", history),
+        ):
+            self.vars.set(name, value)
+        p = self.profile
+        p.callee_id_name = "Outbound Call"
+        p.callee_id_number = outcome.agent_number
+        p.transfer_source = history
+        p.profile_index = str(int(p.profile_index or "1") + 1)
+        p.profile_created = leg.profile_created
+        p.touch()
+        self.other = leg
+        self._moh_vars(moh_start)
+        self.vars.set("cc_cause", "answered")
+        self.state_num = 8
+        self._redirect = (
+            "uuid_bridge",
+            _AgentLeg(outcome, queue, member, joined, agent_uuid, leg.created),
+        )
+
+    def _moh_vars(self, start: float) -> None:
+        played = round((self.now - start) * 1000)
+        self.vars.set("playback_last_offset_pos", str(played * 8))
+        self.vars.set("playback_seconds", str(played // 1000))
+        self.vars.set("playback_ms", str(played))
+        self.vars.set("playback_samples", str(played * 8))
+
+    def _cc_bridge(self, leg: _AgentLeg) -> AppGen:
+        """After the callcenter app: the member is uuid_bridge'd to the agent, off the socket."""
+        outcome = leg.outcome
+        self._set_state("CS_HIBERNATE")
+        self._set_state("CS_RESET")
+        self._set_state("CS_SOFT_EXECUTE")
+        self.vars.delete("uuid_bridge")
+        post: Headers = [("Application", "uuid_bridge"), ("Application-Data", leg.agent_uuid)]
+        self._fire(
+            "CHANNEL_EXECUTE",
+            self._event("CHANNEL_EXECUTE", calling="UUID_BRIDGE_EXECUTE", post=post),
+        )
+        self.profile.bridged = self._us()
+        self.profile.touch()
+        ab: Headers = [("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", leg.agent_uuid)]
+        self._fire("CHANNEL_BRIDGE", self._event("CHANNEL_BRIDGE", pre=ab))
+        answered_at = self._epoch()
+        yield from self._sleep(outcome.talk_time)
+        cause = outcome.agent_hangup_cause
+        base = [
+            ("last_bridge_to", leg.agent_uuid),
+            ("bridge_channel", outcome.agent_contact),
+            ("bridge_uuid", leg.agent_uuid),
+            ("signal_bond", leg.agent_uuid),
+            ("cc_agent_bridged", "true"),
+        ]
+        callee = [
+            ("last_sent_callee_id_name", "Outbound Call"),
+            ("last_sent_callee_id_number", outcome.agent_number),
+        ]
+        agent = [("cc_agent", outcome.agent), ("cc_queue_answered_epoch", str(answered_at))]
+        ordered = base + (agent + callee if outcome.agent_vars_first else callee + agent)
+        for name, value in ordered:
+            self.vars.set(name, value)
+        if cause == "NORMAL_CLEARING":
+            self.vars.set("sip_hangup_phrase", "OK")
+            self.vars.set("last_bridge_hangup_cause", cause)
+            self.vars.set("last_bridge_proto_specific_hangup_cause", "sip:200")
+        else:
+            self.vars.set("last_bridge_hangup_cause", cause)
+        self.vars.set("bridge_hangup_cause", cause)
+        self._fire("CHANNEL_UNBRIDGE", self._event("CHANNEL_UNBRIDGE", pre=ab))
+        self._schedule(
+            self.now + self.config.cc_end_delay, lambda: self._cc_terminated(leg, answered_at)
+        )
+        if self.hung_up:
+            yield from self._hangup_tail()
+            return
+        self._set_state("CS_EXECUTE")
+        self.vars.set("call_uuid", self.uuid)
+        yield from self._run_dialplan(self.script.after_socket)
+
+    def _cc_terminated(self, leg: _AgentLeg, answered_at: int) -> None:
+        now = self._epoch()
+        self.vars.set("cc_queue_terminated_epoch", str(now))
+        post: Headers = [
+            ("CC-Queue", leg.queue),
+            ("CC-Action", "member-queue-end"),
+            ("CC-Hangup-Cause", "SUCCESS"),
+            ("CC-Cause", "Terminated"),
+            ("CC-Agent", leg.outcome.agent),
+            ("CC-Agent-System", "single_box"),
+            ("CC-Agent-UUID", leg.agent_uuid),
+            ("CC-Agent-Called-Time", str(leg.called_us // 1_000_000)),
+            ("CC-Agent-Answered-Time", str(answered_at)),
+            ("CC-Member-Leaving-Time", str(now)),
+            ("CC-Member-Joined-Time", str(leg.joined)),
+            *leg.member,
+        ]
+        event = self._event(
+            "CUSTOM", calling="CC_TERMINATED", subclass="callcenter::info", post=post
+        )
+        self._fire("CUSTOM", event, subclass="callcenter::info")
+
+
+@dataclass(frozen=True, slots=True)
+class _AgentLeg:
+    outcome: QueueOutcome
+    queue: str
+    member: Headers
+    joined: int
+    agent_uuid: str
+    called_us: int
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("true", "yes", "on", "1", "enabled", "active", "allow")
+
+
+def _continue_on_fail(value: str | None, cause: str) -> bool:
+    if not value:
+        return False
+    if _truthy(value):
+        return True
+    items = {v.strip().upper() for v in value.split(",")}
+    return cause in items or str(tpl.cause_code(cause)) in items
+
+
+def _parse_dial_string(arg: str) -> tuple[str, str, str | None]:
+    """(channel name, destination, immediate failure cause) of a bridge dial string."""
+    s = arg.strip()
+    while s.startswith("{") or s.startswith("<") or s.startswith("["):
+        close = {"{": "}", "<": ">", "[": "]"}[s[0]]
+        end = s.find(close)
+        if end < 0:
+            break
+        s = s[end + 1 :]
+    for sep in (",", "|", ":_:"):
+        s = s.split(sep)[0]
+    if s.startswith("error/"):
+        return s, "error", tpl.cause_name(s[6:], "NORMAL_TEMPORARY_FAILURE")
+    parts = s.split("/")
+    target = parts[-1] if parts else s
+    number = target.split("@")[0] or "unknown"
+    return s, number, None
+
+
+def _nlsml(grammar: str, text: str, confidence: int) -> str:
+    esc = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        '<?xml version="1.0"?>\n'
+        f'<result grammar="{grammar}">\n'
+        f'  <interpretation grammar="{grammar}" confidence="{confidence}">\n'
+        f'    <input mode="speech">{esc}</input>\n'
+        "  </interpretation>\n"
+        "</result>\n"
+    )
+
+
+def _serialize_xml(headers: Headers, body: str | None) -> str:
+    """Approximation of ``switch_event_xmlize`` + ``switch_xml_toxml`` (not recorded)."""
+
+    def esc(s: str) -> str:
+        return (
+            s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        )
+
+    parts = ["<event>\n  <headers>\n"]
+    parts += [f"    <{name}>{esc(value)}</{name}>\n" for name, value in headers]
+    parts.append("  </headers>\n")
+    if body:
+        parts.append(f"  <body>{esc(body)}</body>\n")
+    parts.append("</event>")
+    return "".join(parts)

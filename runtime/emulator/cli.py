@@ -1,0 +1,172 @@
+"""``flowc emulate``: dial the runtime with emulated FreeSWITCH calls.
+
+Registered on ``flowc.cli.main.app`` when that module imports this one.
+
+Example::
+
+    flowc emulate --target 127.0.0.1:8084 --did 5000 --caller +8613800000000 \\
+        --press 1 --press 2 --calls 100 --concurrency 20 --record out.jsonl
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .aio import CallRecord, LoadResult, is_loopback, run_load, summary_lines
+from .channel import BridgeOutcome, CallerScript, CallSpec, QueueOutcome
+
+__all__ = ["emulate_command", "parse_target"]
+
+# The flowc CLI application.  Looked up by name so that type-checking the emulator does not
+# pull in (and depend on the state of) every module the flowc CLI imports.
+app: typer.Typer = importlib.import_module("flowc.cli.main").app
+
+
+class QueueResult(StrEnum):
+    answered = "answered"
+    timeout = "timeout"
+    no_agent = "no_agent"
+    exit_key = "exit_key"
+    hangup = "hangup"
+
+
+class BridgeResult(StrEnum):
+    answered = "answered"
+    busy = "busy"
+    fail = "fail"
+    no_answer = "no_answer"
+
+
+def parse_target(target: str) -> tuple[str, int]:
+    """``host:port`` (``[v6]:port``); the port defaults to 8084 like the socket app."""
+    text = target.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.lstrip(":") or "8084"
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    else:
+        host, port = text, "8084"
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"bad target {target!r}: expected host:port")
+    return host, int(port)
+
+
+@app.command("emulate")
+def emulate_command(
+    target: Annotated[
+        str, typer.Option("--target", help="The runtime's outbound-socket listener, host:port.")
+    ] = "127.0.0.1:8084",
+    did: Annotated[str, typer.Option("--did", help="The dialled number.")] = "5000",
+    caller: Annotated[
+        str, typer.Option("--caller", help="The caller's number.")
+    ] = "+8613800000000",
+    press: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--press",
+            help="Caller input, one per input step, in order: digits (1234#), silence, "
+            "hangup, or speech:<text>. Repeat the option.",
+        ),
+    ] = None,
+    calls: Annotated[int, typer.Option("--calls", min=1, help="Number of calls.")] = 1,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="Calls at the same time.")
+    ] = 1,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            help="Write every message both ways as JSON lines (per call: a note line, then "
+            "the messages, like tests/fixtures/freeswitch).",
+        ),
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per call.")] = 60.0,
+    time_scale: Annotated[
+        float,
+        typer.Option(
+            "--time-scale",
+            help="Caller/switch time factor: 1 real time, 0.1 ten times faster, 0 no waiting.",
+        ),
+    ] = 1.0,
+    hangup_after_apps: Annotated[
+        int | None,
+        typer.Option("--hangup-after-apps", help="The caller hangs up during the N-th app."),
+    ] = None,
+    queue: Annotated[
+        QueueResult, typer.Option("--queue", help="What callcenter queues do.")
+    ] = QueueResult.answered,
+    bridge: Annotated[
+        BridgeResult, typer.Option("--bridge", help="What bridge far ends do.")
+    ] = BridgeResult.answered,
+    talk_time: Annotated[
+        float, typer.Option("--talk-time", help="Agent / far-end conversation, seconds.")
+    ] = 2.0,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Allow a non-loopback target.")
+    ] = False,
+) -> None:
+    """Emulate FreeSWITCH calls against the runtime (its outbound ESL socket)."""
+    try:
+        host, port = parse_target(target)
+    except ValueError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    if not allow_remote and not is_loopback(host):
+        typer.secho(
+            f"error: {host} is not a loopback address (use --allow-remote)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
+    script = CallerScript(
+        inputs=tuple(press or ()),
+        hangup_after_apps=hangup_after_apps,
+        default_queue=QueueOutcome(result=queue.value, talk_time=talk_time),
+        default_bridge=BridgeOutcome(result=bridge.value, talk_time=talk_time),
+    )
+
+    def make_spec(i: int) -> CallSpec:
+        return CallSpec(caller=caller, did=did, script=script)
+
+    sink = record.open("w", encoding="utf-8") if record is not None else None
+
+    def on_record(rec: CallRecord) -> None:
+        if sink is not None:
+            sink.write(rec.to_jsonl())
+            rec.messages = []  # written: do not keep them in memory
+
+    try:
+        result: LoadResult = asyncio.run(
+            run_load(
+                host,
+                port,
+                calls,
+                concurrency,
+                make_spec,
+                timeout=timeout,
+                time_scale=time_scale,
+                record=sink is not None,
+                allow_remote=allow_remote,
+                on_record=on_record,
+            )
+        )
+    finally:
+        if sink is not None:
+            sink.close()
+    for line in summary_lines(result):
+        typer.echo(line)
+    causes: dict[str, int] = {}
+    for rec in result.records:
+        key = rec.hangup_cause or "(not hung up)"
+        causes[key] = causes.get(key, 0) + 1
+    typer.echo("hangup causes: " + json.dumps(causes, sort_keys=True))
+    if result.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,103 @@
+"""``flowc emulate`` against a runtime.esl application served from a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from emu_support import AppLog, ivr_app
+from typer.testing import CliRunner
+
+from flowc.cli.main import app
+from runtime.emulator.cli import parse_target
+from runtime.esl import serve_outbound
+
+runner = CliRunner()
+
+
+@contextlib.contextmanager
+def app_in_thread(log: AppLog) -> Iterator[int]:
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    port: list[int] = []
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        server = loop.run_until_complete(serve_outbound(ivr_app(log), "127.0.0.1", 0))
+        port.append(server.sockets[0].getsockname()[1])
+        ready.set()
+        loop.run_forever()
+        server.close()
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    try:
+        yield port[0]
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+
+def test_emulate_runs_calls_and_records(tmp_path: Path) -> None:
+    log = AppLog()
+    out = tmp_path / "calls.jsonl"
+    with app_in_thread(log) as port:
+        result = runner.invoke(
+            app,
+            [
+                "emulate",
+                "--target", f"127.0.0.1:{port}",
+                "--did", "5000",
+                "--caller", "+8613800000000",
+                "--press", "12#",
+                "--press", "2",
+                "--calls", "4",
+                "--concurrency", "2",
+                "--time-scale", "0",
+                "--timeout", "10",
+                "--record", str(out),
+            ],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "completed 4, failed 0" in result.output
+    assert '"NORMAL_CLEARING": 4' in result.output
+    assert [r[1] for r in log.results] == ["12"] * 4
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    notes = [r for r in rows if "note" in r]
+    assert len(notes) == 4 and "+8613800000000 -> 5000" in notes[0]["note"]
+    assert rows[1] == {"dir": "to_switch", "data": "connect\n\n", "t": rows[1]["t"]}
+
+
+def test_emulate_rejects_bad_and_remote_targets() -> None:
+    bad = runner.invoke(app, ["emulate", "--target", "127.0.0.1:notaport"])
+    assert bad.exit_code == 2 and "bad target" in bad.output
+    remote = runner.invoke(app, ["emulate", "--target", "192.0.2.7:8084"])
+    assert remote.exit_code == 2 and "loopback" in remote.output
+
+
+def test_emulate_fails_when_nothing_listens() -> None:
+    result = runner.invoke(app, ["emulate", "--target", "127.0.0.1:1", "--timeout", "2"])
+    assert result.exit_code == 1 and "failed 1" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("127.0.0.1:8084", ("127.0.0.1", 8084)),
+        ("localhost", ("localhost", 8084)),
+        ("[::1]:9000", ("::1", 9000)),
+    ],
+)
+def test_parse_target(text: str, expected: tuple[str, int]) -> None:
+    assert parse_target(text) == expected
