@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from runtime.emulator.fsutil import separate_string
+
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "freeswitch"
 FIXTURES = sorted(p.name for p in FIXTURE_DIR.glob("*.jsonl"))
 OUTBOUND_FIXTURES = [f for f in FIXTURES if f.startswith("outbound_")]
@@ -107,77 +109,7 @@ def is_execute(data: bytes) -> bool:
 # -- port of FreeSWITCH switch_separate_string(buf, ' ', argv, n) -------------------------------
 
 
-def _unescape_char(c: str) -> str:
-    return {"n": "\n", "r": "\r", "t": "\t", "s": " "}.get(c, c)
-
-
-def _cleanup(buf: list[str], start: int, stop: int) -> str:
-    """cleanup_separated_string(str, 0) on buf[start:stop], writing in place like the C code."""
-    ptr = start
-    while ptr < stop and buf[ptr] == " ":
-        ptr += 1
-    first = dest = ptr
-    end: int | None = None
-    inside = False
-    while ptr < stop:
-        esc = False
-        if buf[ptr] == "\\":
-            nxt = buf[ptr + 1] if ptr + 1 < stop else "\0"
-            if nxt in ("'", '"') or _unescape_char(nxt) != nxt:
-                e = nxt if nxt in ("'", '"') else _unescape_char(nxt)
-                ptr += 1
-                buf[dest] = e
-                dest += 1
-                end = dest
-                esc = True
-        if not esc:
-            if buf[ptr] == "'":
-                inside = not inside
-            else:
-                buf[dest] = buf[ptr]
-                dest += 1
-                if buf[ptr] != " " or inside:
-                    end = dest
-        ptr += 1
-    if end is None:  # C writes no terminator: the (partly overwritten) original remains
-        return "".join(buf[first:stop])
-    return "".join(buf[first:end])
-
-
 def fs_separate_blank(text: str, arraylen: int) -> list[str]:
-    """separate_string_blank_delim + cleanup, as in FreeSWITCH's switch_utils.c."""
-    buf = list(text)
-    n = len(buf)
-    starts: list[int] = []
-    cuts: list[int] = []
-    state = "START"
-    inside = False
-    ptr = 0
-    while ptr < n and len(starts) < arraylen:
-        if state == "START":
-            starts.append(ptr)
-            state = "SKIP_INITIAL_SPACE"
-        elif state == "SKIP_INITIAL_SPACE":
-            if buf[ptr] == " ":
-                ptr += 1
-            else:
-                state = "FIND_DELIM"
-        elif state == "FIND_DELIM":
-            if buf[ptr] == "\\":
-                ptr += 1
-            elif buf[ptr] == "'":
-                inside = not inside
-            elif buf[ptr] == " " and not inside:
-                cuts.append(ptr)
-                state = "SKIP_ENDING_SPACE"
-            ptr += 1
-        else:  # SKIP_ENDING_SPACE
-            if buf[ptr] == " ":
-                ptr += 1
-            else:
-                state = "START"
-    out = []
-    for i, start in enumerate(starts):
-        stop = cuts[i] if i < len(cuts) else n
-        out.append(_cleanup(buf, start, stop))
-    return out
+    """FreeSWITCH's argument splitter (switch_separate_string on blanks): one port, shared
+    with the emulator, which needs it to run play_and_get_digits as the switch does."""
+    return separate_string(text, arraylen)
