@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from flowc.model.nodes import Node, PromptField
-from flowc.model.values import Duration, Ident, NodeRef, Text
+from flowc.model.values import DtmfKey, Duration, Ident, NodeRef, Text
 
 VarType = Literal["string", "int", "float", "bool", "any"]
 
@@ -33,16 +33,8 @@ def _variable(raw: Any) -> Any:
 
 
 class AgentKey(_Base):
-    key: Annotated[str, WithJsonSchema({"type": ["string", "integer"]})] = "0"
+    key: DtmfKey = "0"
     goto: NodeRef
-
-    @field_validator("key", mode="before")
-    @classmethod
-    def _key(cls, raw: Any) -> Any:
-        text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
-        if not isinstance(text, str) or text not in set("0123456789*#"):
-            raise ValueError(f"`{raw}` is not a phone key; use one of 0-9, * or #")
-        return text
 
 
 class Service(_Base):

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from flowc.model.prompts import Prompt, normalize_prompt
-from flowc.model.values import DTMF_KEYS, Duration, Ident, NodeRef, Text, as_text
+from flowc.model.values import DTMF_KEYS, DtmfKey, Duration, Ident, NodeRef, Text, as_text
 
 # A placeholder: pydantic resolves real $refs itself; flowc.schema swaps this for one.
 PROMPT_SCHEMA_REF = {"x-flowc-ref": "PromptInput"}
@@ -67,7 +67,7 @@ class MenuBody(_Base):
     no_input: Escalations = ()
     no_match: Escalations = ()
     on_fail: NodeRef | None = None
-    repeat_key: str | None = None
+    repeat_key: DtmfKey | None = None
     agent_key: bool = True
 
     @field_validator("options", mode="before")
@@ -78,16 +78,6 @@ class MenuBody(_Base):
                 if key not in DTMF_KEYS:
                     raise ValueError(f"`{key}` is not a phone key; menu options use 0-9, * or #")
         return raw
-
-    @field_validator("repeat_key", mode="before")
-    @classmethod
-    def _repeat(cls, raw: Any) -> Any:
-        if raw is None:
-            return None
-        text = as_text(raw)
-        if text not in DTMF_KEYS:
-            raise ValueError(f"`{raw}` is not a phone key; use one of 0-9, * or #")
-        return text
 
 
 class MenuNode(_NodeBase):
@@ -205,21 +195,11 @@ class QueueNode(_NodeBase):
     announce: Literal["none", "position", "wait_time", "both"] = "none"
     announce_every: Duration = 60_000
     max_wait: Duration | None = None
-    exit_key: str | None = None
+    exit_key: DtmfKey | None = None
     on_timeout: NodeRef | None = None
     on_no_agent: NodeRef | None = None
     on_exit: NodeRef | None = None
     after: NodeRef | None = None
-
-    @field_validator("exit_key", mode="before")
-    @classmethod
-    def _exit(cls, raw: Any) -> Any:
-        if raw is None:
-            return None
-        text = as_text(raw)
-        if text not in DTMF_KEYS:
-            raise ValueError(f"`{raw}` is not a phone key; use one of 0-9, * or #")
-        return text
 
 
 class TransferNode(_NodeBase):

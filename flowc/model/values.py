@@ -77,7 +77,17 @@ NodeRef = Annotated[
     str, BeforeValidator(_ident), WithJsonSchema({**_IDENT_SCHEMA, "description": "name of a node"})
 ]
 DtmfKey = Annotated[
-    str, BeforeValidator(_dtmf), WithJsonSchema({"type": "string", "enum": sorted(DTMF_KEYS)})
+    str,
+    BeforeValidator(_dtmf),
+    # `key: 0` is as natural in YAML as `key: "0"`.
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": sorted(DTMF_KEYS)},
+                {"type": "integer", "minimum": 0, "maximum": 9},
+            ]
+        }
+    ),
 ]
 
 
