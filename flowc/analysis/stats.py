@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -220,8 +220,12 @@ def shortest_route(
     return None
 
 
-def menu_depths(flow: Flow, g: nx.MultiDiGraph) -> tuple[dict[str, int], dict[str, str | None]]:
-    """Menus on the shortest path from the entry (0-1 BFS): depth and BFS parent."""
+def menu_depths(
+    flow: Flow, successors: Callable[[str], Iterable[str]]
+) -> tuple[dict[str, int], dict[str, str | None]]:
+    """Menus on the shortest path from the entry (0-1 BFS): depth and BFS parent of every
+    reachable node of the flow; a menu counts itself. `successors` gives a node's targets
+    (graph edges or the lint context's table); targets outside the flow are skipped."""
     entry = flow.entry
     nodes = flow.nodes
     if entry is None or entry not in nodes:
@@ -232,7 +236,7 @@ def menu_depths(flow: Flow, g: nx.MultiDiGraph) -> tuple[dict[str, int], dict[st
     todo: deque[str] = deque([entry])
     while todo:
         u = todo.popleft()
-        for v in g.successors(u):
+        for v in successors(u):
             if v not in nodes:
                 continue
             nd = depth[u] + weight[v]
@@ -503,7 +507,7 @@ def flow_stats(
     reach: set[str] = set()
     if flow.entry in nodes:
         reach = {n for n in nx.descendants(g, flow.entry) if n in nodes} | {flow.entry}
-    depth, _ = menu_depths(flow, g)
+    depth, _ = menu_depths(flow, g.successors)
     menus = [n for n in depth if nodes[n].kind == "menu"]
     deepest = max(menus, key=lambda n: depth[n], default=None)
     presses = presses_route(flow, g, mods)

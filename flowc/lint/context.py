@@ -8,7 +8,6 @@ same place in YAML and DSL sources.
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -402,30 +401,12 @@ class LintContext:
 
     @cached_property
     def menu_depths(self) -> tuple[dict[str, int], dict[str, str | None]]:
-        """Menus on the shortest path from the entry (0-1 BFS): depth and BFS parent of
-        every reachable node. A menu counts itself."""
-        nodes = self.flow.nodes
-        entry = self.flow.entry
-        if entry is None or entry not in nodes:
-            return {}, {}
-        weight = {n: 1 if node.kind == "menu" else 0 for n, node in nodes.items()}
-        depth: dict[str, int] = {entry: weight[entry]}
-        parent: dict[str, str | None] = {entry: None}
-        todo: deque[str] = deque([entry])
+        """Menus on the shortest path from the entry: depth and BFS parent (see
+        flowc.analysis.stats.menu_depths, which `flowc stats` reports from too)."""
+        from flowc.analysis.stats import menu_depths
+
         succ = self.succ
-        while todo:
-            u = todo.popleft()
-            du = depth[u]
-            for v in succ[u]:
-                nd = du + weight[v]
-                if v not in depth or nd < depth[v]:
-                    depth[v] = nd
-                    parent[v] = u
-                    if weight[v]:
-                        todo.append(v)
-                    else:
-                        todo.appendleft(v)
-        return depth, parent
+        return menu_depths(self.flow, lambda u: succ.get(u, ()))
 
     def prompts(self) -> Iterator[tuple[Path, Prompt, str | None]]:
         """Every prompt in the flow: (path, prompt, node name or None for header prompts)."""
