@@ -12,7 +12,6 @@ as the YAML loader does, and the pipeline reports it).
 from __future__ import annotations
 
 import bisect
-import gc
 import os
 import re
 import threading
@@ -29,6 +28,7 @@ from lark.exceptions import (
 from lark.lark import PostLex
 
 from flowc.diagnostics import Diagnostic, FlowcError, Severity, did_you_mean
+from flowc.gcpause import gc_paused
 from flowc.source.document import Path, SourceDoc, Span
 from flowc.source.dsl.fastparse import WORD_CHAR, Fallback, FastParser, collect_comments
 from flowc.source.dsl.fastparse import keyword_types as _keyword_types
@@ -343,15 +343,8 @@ def _prepare(text: str) -> str:
 
 
 def _parse_doc(text: str, file: str, base_dir: FsPath, includes: bool) -> SourceDoc:
-    # Building the document allocates many small objects and frees none: the cyclic garbage
-    # collector would only rescan them again and again (the YAML loader does the same).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():  # many small long-lived objects: see flowc.gcpause
         return _build_doc(text, file, base_dir, includes)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _build_doc(text: str, file: str, base_dir: FsPath, includes: bool) -> SourceDoc:
