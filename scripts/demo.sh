@@ -11,3 +11,33 @@ echo "== flowc check examples/ flows/"
 flowc check examples/ flows/
 echo "== flowc compile examples/ flows/ -o $out/build"
 flowc compile examples/ flows/ -o "$out/build"
+
+# ---- live calls: the runtime on 127.0.0.1, FreeSWITCH played by the project's ESL emulator ----
+echo "== flowc serve: example scenarios as live-like calls (emulated FreeSWITCH on loopback)"
+rt="$out/runtime"
+rm -rf "$rt" && mkdir -p "$rt"
+read -r esl_port mock_port metrics_port <<<"$(python -m runtime.demo ports 3)"
+# Demo bindings: one DID per flow, look-ups answered by a local mock of the CRM/billing APIs.
+python -m runtime.demo compile examples/ --out "$rt" --mock "http://127.0.0.1:$mock_port"
+# Secrets (API tokens) come from the runtime's environment, never from flows or bindings.
+env $(python -m runtime.demo env examples/) \
+  flowc serve --bundle "$rt/build" --env demo --listen "127.0.0.1:$esl_port" \
+  --journal "sqlite:///$rt/journal.db" --metrics "127.0.0.1:$metrics_port" \
+  --clock 2026-10-09T10:00:00+08:00 --drain-timeout 5 2>"$rt/runtime.log" &
+runtime_pid=$!
+trap 'kill "$runtime_pid" 2>/dev/null || true' EXIT
+echo "runtime pid $runtime_pid: ESL 127.0.0.1:$esl_port, metrics http://127.0.0.1:$metrics_port/metrics"
+python -m runtime.demo calls examples/ --bundle "$rt/build" --port "$esl_port" \
+  --mock-port "$mock_port" --per-example 3 --record "$rt/calls.json"
+python - "$metrics_port" <<'PY'
+import json, sys, urllib.request
+with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health", timeout=5) as r:
+    h = json.load(r)
+print(f"\nhealth: {h['status']}, bundle {h['bundle'][:19]}..., {h['calls_active']} call(s) active")
+PY
+kill -TERM "$runtime_pid"
+wait "$runtime_pid" || true
+trap - EXIT
+python -m runtime.demo journal "$rt/journal.db" --record "$rt/calls.json"
+echo "runtime log (JSON lines): $rt/runtime.log"
+echo "journal: $rt/journal.db (sqlite3 $rt/journal.db 'select * from call_ends')"

@@ -172,7 +172,7 @@ def rules(
     for rule in RULES:
         if code is None:
             first = rule.doc.splitlines()[0] if rule.doc else ""
-            typer.echo(f"{rule.code}  {rule.severity!s:7}  {first}")
+            typer.echo(f"{rule.code}  {rule.severity!s:7}  {first.removeprefix(rule.code).strip()}")
         elif rule.code.upper() == code.upper():
             typer.echo(rule.doc)
             return
@@ -249,4 +249,5 @@ from flowc.cli import (
     graph_cmds,  # noqa: F401
     sim_cmds,  # noqa: F401
 )
+from runtime import cli as _serve_cli  # noqa: F401
 from runtime.emulator import cli as _emulate_cli  # noqa: F401

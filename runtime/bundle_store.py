@@ -1,0 +1,269 @@
+"""The bundle being served, and its hot reload.
+
+A `LoadedBundle` is one `build/bundle.json` made ready to serve for one environment: every
+flow compiled to an interpreter `Program` (with its subflow modules), the environment's
+bindings, the DID -> flow map and the per-flow flags. It is never mutated: a reload builds a
+new one and swaps one reference (`BundleStore.current`), so a call that started on the old
+bundle keeps its `Program` to the end while new calls get the new one.
+
+`BundleStore.reload()` loads and compiles in a worker thread (the event loop keeps serving
+calls), then swaps. A bundle that cannot be read, is not a flowc bundle, lacks the
+environment, or has a flow the interpreter cannot run is rejected: the error is logged, the
+old bundle keeps serving, and `reload()` returns False. `watch()` polls `bundle.json`
+(mtime, size, inode) and reloads once the file has stopped changing; `flowc compile` writes
+the file in one go, and a half-written file fails to parse and is retried on the next
+change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flowc.interpreter import Program, ProgramError
+from runtime.logs import get_logger
+
+log = get_logger()
+
+
+class BundleError(Exception):
+    """The bundle cannot be served (the message says why)."""
+
+
+@dataclass(frozen=True)
+class LoadedBundle:
+    path: Path
+    hash: str
+    env: str
+    bindings: Mapping[str, Any]
+    programs: Mapping[str, Program]
+    versions: Mapping[str, str]  # flow -> IR hash (the journal's flow_version)
+    dids: Mapping[str, str]  # DID -> flow
+    flags: Mapping[str, Mapping[str, bool]]  # flow -> {flag: value}
+    loaded_at: float = 0.0
+    irs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+
+    def flow_for(self, flow_var: str | None, destination: str | None) -> str | None:
+        """The flow of a call: the `flowc_flow` channel variable wins, then the DID."""
+        if flow_var and flow_var in self.programs:
+            return flow_var
+        if destination is not None:
+            found = self.dids.get(destination)
+            if found is None and destination.startswith("+"):
+                found = self.dids.get(destination[1:])
+            if found is not None:
+                return found
+        return None
+
+    def _table(self, table: str) -> Mapping[str, Any]:
+        value = self.bindings.get(table)
+        return value if isinstance(value, Mapping) else {}
+
+    def queue(self, flow: str, name: str) -> str:
+        """The mod_callcenter queue bound to the flow's logical queue (else the name itself)."""
+        return str(self._table("queues").get(f"{flow}.{name}", name))
+
+    def number(self, flow: str, name: str) -> str | None:
+        value = self._table("numbers").get(f"{flow}.{name}")
+        return None if value is None else str(value)
+
+    def mailbox(self, flow: str, name: str) -> str:
+        return str(self._table("mailboxes").get(f"{flow}.{name}", name))
+
+    def service(self, flow: str, name: str) -> tuple[dict[str, str], str | None]:
+        """(environment for `${NAME}` substitution, URL override) of a logical service."""
+        spec = self._table("services").get(f"{flow}.{name}")
+        if not isinstance(spec, Mapping):
+            return {}, None
+        env = spec.get("env") or {}
+        url = spec.get("url")
+        return {str(k): str(v) for k, v in env.items()}, (str(url) if url else None)
+
+
+def _modules_for(flows: Mapping[str, Any], ir: Mapping[str, Any]) -> dict[str, Any]:
+    """Subflow path -> module IR, transitively (modules may call modules)."""
+    out: dict[str, Any] = {}
+    todo = [ir]
+    while todo:
+        current = todo.pop()
+        for path, name in (current.get("modules") or {}).items():
+            if path in out:
+                continue
+            module = flows.get(name)
+            if module is None:
+                raise BundleError(f"flow `{current.get('name')}` needs module `{name}` ({path})")
+            out[path] = module
+            todo.append(module)
+    return out
+
+
+def resolve_bundle_path(path: Path) -> Path:
+    """`build/` or `build/bundle.json` -> the bundle.json file."""
+    return path / "bundle.json" if path.is_dir() else path
+
+
+def load_bundle(path: Path, env: str | None) -> LoadedBundle:
+    """Read and compile a bundle for `env` (None: the only environment it binds)."""
+    file = resolve_bundle_path(path)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise BundleError(f"cannot read {file}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise BundleError(f"{file} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("ir") != "flowc-bundle":
+        raise BundleError(f"{file} is not a flowc bundle (no `ir: flowc-bundle`)")
+    flows = data.get("flows")
+    if not isinstance(flows, dict) or not flows:
+        raise BundleError(f"{file} has no flows")
+    all_bindings = data.get("bindings") or {}
+    if not isinstance(all_bindings, dict):
+        raise BundleError(f"{file}: `bindings` is not a mapping")
+    if env is None:
+        if len(all_bindings) > 1:
+            raise BundleError(
+                f"{file} binds several environments ({', '.join(sorted(all_bindings))}): "
+                "choose one with --env"
+            )
+        env = next(iter(all_bindings), "")
+    if env and env not in all_bindings:
+        raise BundleError(
+            f"{file} has no bindings for environment `{env}`"
+            f" (it has: {', '.join(sorted(all_bindings)) or 'none'})"
+        )
+    bindings: Mapping[str, Any] = all_bindings.get(env, {}) if env else {}
+    programs: dict[str, Program] = {}
+    versions: dict[str, str] = {}
+    for name, ir in flows.items():
+        if not isinstance(ir, dict):
+            raise BundleError(f"flow `{name}` is not an IR mapping")
+        try:
+            programs[name] = Program.from_ir(ir, _modules_for(flows, ir))
+        except ProgramError as exc:
+            raise BundleError(f"flow `{name}` cannot run: {exc}") from None
+        except BundleError:
+            raise
+        except Exception as exc:  # a defect in the IR the interpreter did not foresee
+            raise BundleError(f"flow `{name}` cannot run: {type(exc).__name__}: {exc}") from None
+        versions[name] = str(ir.get("hash") or data.get("hash") or "")
+    dids: dict[str, str] = {}
+    for flow, fb in (bindings.get("flows") or {}).items():
+        if flow not in programs:
+            raise BundleError(
+                f"bindings `{env}` route DIDs to `{flow}`, which is not in the bundle"
+            )
+        for did in (fb or {}).get("dids") or ():
+            dids[str(did)] = flow
+    flags: dict[str, dict[str, bool]] = {}
+    for key, value in (bindings.get("flags") or {}).items():
+        flow, _, flag = str(key).partition(".")
+        flags.setdefault(flow, {})[flag] = bool(value)
+    bundle_hash = data.get("hash")
+    if not isinstance(bundle_hash, str) or not bundle_hash:
+        raise BundleError(f"{file} has no content hash")
+    return LoadedBundle(
+        path=file,
+        hash=bundle_hash,
+        env=env,
+        bindings=bindings,
+        programs=programs,
+        versions=versions,
+        dids=dids,
+        flags=flags,
+        loaded_at=os.path.getmtime(file) if file.exists() else 0.0,
+        irs=flows,
+    )
+
+
+def _stat(file: Path) -> tuple[int, int, int] | None:
+    try:
+        st = file.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class BundleStore:
+    """Holds the current `LoadedBundle`; `reload()` swaps it atomically or keeps the old one."""
+
+    def __init__(
+        self,
+        path: Path,
+        env: str | None = None,
+        on_reload: Callable[[str, LoadedBundle | None, str], None] | None = None,
+    ) -> None:
+        self.path = resolve_bundle_path(path)
+        self.env = env
+        self._current: LoadedBundle | None = None
+        self._on_reload = on_reload
+        self._lock = asyncio.Lock()
+        self._seen = _stat(self.path)
+        self.last_error: str | None = None
+
+    @property
+    def current(self) -> LoadedBundle:
+        if self._current is None:
+            raise BundleError("no bundle loaded")
+        return self._current
+
+    def load_initial(self) -> LoadedBundle:
+        """Load synchronously at start-up; raises `BundleError` (nothing to keep serving)."""
+        self._seen = _stat(self.path)
+        bundle = load_bundle(self.path, self.env)
+        self.env = bundle.env
+        self._current = bundle
+        self._notify("loaded", bundle, "")
+        return bundle
+
+    async def reload(self, reason: str = "manual") -> bool:
+        """Load the file again; True when a new bundle now serves (or it was unchanged)."""
+        async with self._lock:
+            self._seen = _stat(self.path)
+            try:
+                bundle = await asyncio.to_thread(load_bundle, self.path, self.env)
+            except BundleError as exc:
+                self.last_error = str(exc)
+                log.error("bundle_rejected", reason=reason, error=str(exc), path=str(self.path))
+                self._notify("rejected", None, str(exc))
+                return False
+            old = self._current
+            if old is not None and old.hash == bundle.hash:
+                self.last_error = None
+                log.info("bundle_unchanged", reason=reason, hash=bundle.hash)
+                self._notify("unchanged", bundle, "")
+                return True
+            self._current = bundle
+            self.last_error = None
+            log.info(
+                "bundle_loaded",
+                reason=reason,
+                hash=bundle.hash,
+                previous=old.hash if old else None,
+                env=bundle.env,
+                flows=sorted(bundle.programs),
+            )
+            self._notify("loaded", bundle, "")
+            return True
+
+    def _notify(self, result: str, bundle: LoadedBundle | None, error: str) -> None:
+        if self._on_reload is not None:
+            self._on_reload(result, bundle, error)
+
+    async def watch(self, interval: float = 1.0) -> None:
+        """Reload whenever bundle.json changes (polling; runs until cancelled)."""
+        while True:
+            await asyncio.sleep(interval)
+            now = _stat(self.path)
+            if now is None or now == self._seen:
+                continue
+            await asyncio.sleep(min(interval, 0.2))  # let the writer finish
+            if _stat(self.path) != now:
+                continue  # still being written: look again next round
+            await self.reload("file_changed")

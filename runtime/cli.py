@@ -1,0 +1,146 @@
+"""`flowc serve`: run the runtime (registered on the `flowc` command line on import)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flowc.cli.main import app
+from runtime.bundle_store import BundleError
+from runtime.driver import Timeouts
+from runtime.logs import get_logger, setup_logging
+from runtime.server import Runtime, ServeConfig, parse_hostport
+from runtime.translate import MediaConfig
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def serve(
+    bundle: Annotated[
+        Path, typer.Option("--bundle", "-b", help="Bundle folder (or bundle.json) to serve.")
+    ] = Path("build"),
+    listen: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--listen", "-l", help="host:port for FreeSWITCH's outbound socket (repeatable)."
+        ),
+    ] = None,
+    env: Annotated[
+        str | None,
+        typer.Option("--env", "-e", help="Bindings environment (default: the only one)."),
+    ] = None,
+    journal: Annotated[
+        str,
+        typer.Option(help="Journal URL: sqlite:///journal.db, postgresql://..., or `none`."),
+    ] = "sqlite:///journal.db",
+    metrics: Annotated[
+        str,
+        typer.Option(help="host:port of /metrics and /health (loopback), or `none`."),
+    ] = "127.0.0.1:9464",
+    drain_timeout: Annotated[
+        float, typer.Option(help="Seconds calls may take to finish after SIGTERM.")
+    ] = 30.0,
+    reload_interval: Annotated[
+        float, typer.Option(help="Seconds between checks of bundle.json (0: only on SIGHUP).")
+    ] = 1.0,
+    instance: Annotated[
+        str | None, typer.Option(help="Instance name in the journal (default host:port).")
+    ] = None,
+    tts: Annotated[str, typer.Option(help="TTS engine and voice, engine:voice.")] = "flite:kal",
+    sounds: Annotated[
+        str, typer.Option(help="Prefix for relative audio paths (default: FreeSWITCH's).")
+    ] = "",
+    asr: Annotated[str, typer.Option(help="Speech recogniser module for detect_speech.")] = (
+        "unimrcp"
+    ),
+    transfer_context: Annotated[
+        str, typer.Option(help="Dialplan context for transfers to extensions.")
+    ] = "default",
+    log_level: Annotated[str, typer.Option(help="debug, info, warning, error.")] = "info",
+    clock: Annotated[
+        str | None,
+        typer.Option(
+            help="Pretend every call starts at this instant (ISO 8601 with offset; demos, "
+            "staging): business hours and now() read it.",
+        ),
+    ] = None,
+) -> None:
+    """Serve live calls: the outbound-socket server FreeSWITCH's dialplan connects to.
+
+    Maps each call to a flow (channel variable flowc_flow, else the DID through the bindings),
+    reloads the bundle on SIGHUP and when bundle.json changes, drains on SIGTERM, writes the
+    journal, logs JSON lines to stderr and serves Prometheus metrics and /health.
+    """
+    setup_logging(log_level)
+    log = get_logger()
+    try:
+        addresses = [parse_hostport(x, 8084) for x in (listen or ["127.0.0.1:8084"])]
+        metrics_at = (
+            None if metrics.lower() in ("none", "off", "") else parse_hostport(metrics, 9464)
+        )
+    except ValueError as exc:
+        typer.secho(f"error: bad address: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    if metrics_at is not None and not _loopback(metrics_at[0]):
+        typer.secho(
+            f"error: --metrics must be a loopback address, not {metrics_at[0]}",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
+    engine, _, voice = tts.partition(":")
+    start: datetime | None = None
+    if clock is not None:
+        try:
+            start = datetime.fromisoformat(clock)
+        except ValueError:
+            typer.secho(f"error: --clock {clock!r} is not an ISO 8601 time", err=True)
+            raise typer.Exit(2) from None
+        if start.tzinfo is None:
+            typer.secho("error: --clock needs a UTC offset, e.g. +08:00", err=True)
+            raise typer.Exit(2)
+    config = ServeConfig(
+        bundle=bundle,
+        listen=addresses,
+        env=env,
+        journal=None if journal.lower() in ("none", "off", "") else journal,
+        metrics=metrics_at,
+        drain_timeout=drain_timeout,
+        reload_interval=reload_interval,
+        instance=instance,
+        media=MediaConfig(
+            tts_engine=engine or "flite",
+            tts_voice=voice or "kal",
+            sounds=sounds,
+            asr_engine=asr,
+            transfer_context=transfer_context,
+        ),
+        timeouts=Timeouts(),
+        clock=start,
+    )
+    runtime = Runtime(config)
+    try:
+        asyncio.run(runtime.run())
+    except BundleError as exc:
+        log.error("bundle_rejected", reason="start", error=str(exc))
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        log.error("listen_failed", error=str(exc))
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None

@@ -1,0 +1,388 @@
+"""A small scripted FreeSWITCH for the runtime's own tests: one channel per `FakeCall`, JSON
+events, apps executed in order like a parked async session.
+
+It speaks the bytes of the recorded sessions (tests/fixtures/freeswitch): the URL-encoded
+connect reply, `command/reply` replies, `text/event-json` events, CHANNEL_EXECUTE /
+CHANNEL_EXECUTE_COMPLETE with Application-UUID, CHANNEL_HANGUP before a cut-off app's
+completion, the linger disconnect-notice and `exit`. Channel events go to every socket
+attached to the channel (the first, lingering one keeps seeing them while the dialplan's
+second socket serves a queue's `after`). The caller is a list of inputs consumed by
+input-taking apps (`press 12#`, `silence`, `hangup`, `say words`); queues, bridges and faults
+come from `Script`. Deliberately small: the project's full emulator is runtime/emulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import uuid as uuid_mod
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from tests.runtime.esl_support import fs_separate_blank
+
+
+@dataclass
+class Script:
+    inputs: list[str] = field(default_factory=list)
+    queue: list[str] = field(default_factory=lambda: ["answered"])  # one per callcenter
+    agent: str = "1000@default"
+    bridge_ok: bool = True
+    hangup_during: str | None = None  # the caller hangs up while this app runs
+    drop_during: str | None = None  # the switch drops the socket
+    garbage_during: str | None = None  # the switch sends garbage bytes
+    stall_during: str | None = None  # the switch never completes this app
+    agent_talk: float = 0.0
+    resume_host: tuple[str, int] | None = None  # where the dialplan's second socket goes
+    hangup_with_agent: bool = False  # the caller hangs up at the end of the conversation
+
+
+@dataclass
+class Record:
+    apps: list[tuple[str, str]] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    heard: list[str] = field(default_factory=list)
+    hangup_cause: str | None = None
+    exits: int = 0
+    closed_by_runtime: int = 0
+    resumed: bool = False
+    connections: int = 0
+    released: bool = False  # the runtime sent `resume`
+
+
+class _Session:
+    def __init__(self, call: FakeCall, writer: asyncio.StreamWriter) -> None:
+        self.call = call
+        self.writer = writer
+        self.apps: asyncio.Queue[tuple[str, str, str]] = asyncio.Queue()
+        self.lingering = False
+        self.subscribed = False
+        self.gone = False
+
+    def send(self, text: str) -> None:
+        if not self.gone and not self.writer.is_closing():
+            self.writer.write(text.encode())
+
+    def reply(self, text: str) -> None:
+        self.send(f"Content-Type: command/reply\nReply-Text: {text}\n\n")
+
+
+class FakeCall:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        dest: str = "8001",
+        caller: str = "+8613800000000",
+        variables: dict[str, str] | None = None,
+        script: Script | None = None,
+        call_uuid: str | None = None,
+        answered: bool = True,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.uuid = call_uuid or str(uuid_mod.uuid4())
+        self.dest = dest
+        self.caller = caller
+        self.vars: dict[str, str] = dict(variables or {})
+        self.script = script or Script()
+        self.inputs = list(self.script.inputs)
+        self.record = Record()
+        self.answered = answered
+        self.hung_up = False
+        self.sessions: list[_Session] = []
+        self._queue_i = 0
+        self._break = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ wire
+
+    def _headers(self) -> dict[str, str]:
+        h = {
+            "Event-Name": "CHANNEL_DATA",
+            "Unique-ID": self.uuid,
+            "Caller-Caller-ID-Number": self.caller,
+            "Caller-Caller-ID-Name": "Test",
+            "Caller-Destination-Number": self.dest,
+            "Caller-Context": "public",
+            "Answer-State": "answered" if self.answered else "ringing",
+            "Channel-State": "CS_EXECUTE",
+        }
+        for k, v in self.vars.items():
+            h[f"variable_{k}"] = v
+        return h
+
+    def event(self, name: str, **extra: str) -> None:
+        body = {**self._headers(), "Event-Name": name, **extra}
+        payload = json.dumps(body)
+        frame = (
+            f"Content-Length: {len(payload.encode())}\nContent-Type: text/event-json\n\n{payload}"
+        )
+        for s in self.sessions:
+            if s.subscribed:
+                s.send(frame)
+
+    def _connect_reply(self, s: _Session) -> None:
+        lines = [f"{k}: {quote(v, safe='')}" for k, v in self._headers().items()]
+        lines += [
+            "Content-Type: command/reply",
+            "Reply-Text: %2BOK%0A",
+            "Socket-Mode: async",
+            "Control: full",
+        ]
+        s.send("\n".join(lines) + "\n\n")
+
+    # ------------------------------------------------------------------ sessions
+
+    async def run(self, timeout: float = 10.0) -> Record:
+        """Place the call; return when every socket of it has ended."""
+        async with asyncio.timeout(timeout):
+            await self._session(self.host, self.port)
+            while self._tasks:
+                await self._tasks.pop(0)
+        return self.record
+
+    async def _session(self, host: str, port: int) -> None:
+        self.record.connections += 1
+        reader, writer = await asyncio.open_connection(host, port)
+        s = _Session(self, writer)
+        self.sessions.append(s)
+        worker = asyncio.create_task(self._worker(s))
+        try:
+            first = await _read_command(reader)
+            assert first is not None and first[0] == "connect", first
+            self._connect_reply(s)
+            while True:
+                msg = await _read_command(reader)
+                if msg is None:
+                    self.record.closed_by_runtime += 1
+                    break
+                line, headers, body = msg
+                self.record.commands.append(line)
+                if line.startswith("myevents"):
+                    s.subscribed = True
+                    s.reply("+OK Events Enabled")
+                elif line.startswith("linger"):
+                    s.lingering = True
+                    s.reply("+OK will linger")
+                elif line == "resume":
+                    self.record.released = True
+                    s.reply("+OK")
+                elif line == "exit":
+                    self.record.exits += 1
+                    s.reply("+OK bye")
+                    s.send(
+                        "Content-Type: text/disconnect-notice\nContent-Disposition: disconnect\n"
+                        "Content-Length: 23\n\nDisconnected, goodbye.\n"
+                    )
+                    break
+                elif line.startswith("api "):
+                    if "uuid_break" in line:
+                        self._break.set()
+                    s.send("Content-Type: api/response\nContent-Length: 4\n\n+OK\n")
+                elif line.startswith("sendmsg"):
+                    s.reply("+OK")
+                    if headers.get("call-command") == "hangup":
+                        self.record.apps.append(("hangup", headers.get("hangup-cause", "")))
+                        self.hangup(headers.get("hangup-cause") or "NORMAL_CLEARING")
+                    else:
+                        arg = body.decode() if body else headers.get("execute-app-arg", "")
+                        s.apps.put_nowait(
+                            (headers["execute-app-name"], arg, headers.get("event-uuid", ""))
+                        )
+                else:
+                    s.reply("-ERR command not found")
+        finally:
+            s.gone = True
+            worker.cancel()
+            with contextlib.suppress(BaseException):
+                await worker
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _worker(self, s: _Session) -> None:
+        while True:
+            app, arg, app_uuid = await s.apps.get()
+            if self.hung_up:
+                self._complete(app, arg, app_uuid, {})
+                continue
+            self.record.apps.append((app, arg))
+            self.event("CHANNEL_EXECUTE", Application=app, **{"Application-UUID": app_uuid})
+            script = self.script
+            if script.drop_during == app:
+                s.writer.transport.abort()
+                return
+            if script.garbage_during == app:
+                s.send("this is not ESL\n\x00\x01garbage: \n\n\n")
+                return
+            if script.stall_during == app:
+                await asyncio.sleep(3600)
+            if script.hangup_during == app:
+                self.hangup("NORMAL_CLEARING")
+                self._complete(app, arg, app_uuid, {}, response="PLAYBACK ERROR")
+                continue
+            extra = await self._run_app(app, arg)
+            self._complete(app, arg, app_uuid, extra)
+            if app == "callcenter" and extra.get("variable_cc_cause") == "answered":
+                await self._agent_conversation()
+                return  # control left the socket
+            if app == "bridge" and script.bridge_ok:
+                if self.vars.get("hangup_after_bridge") == "true":
+                    self.hangup("NORMAL_CLEARING")
+            if app == "transfer":
+                return  # control left the socket
+
+    def _complete(
+        self, app: str, arg: str, app_uuid: str, extra: dict[str, str], response: str = "_none_"
+    ) -> None:
+        self.event(
+            "CHANNEL_EXECUTE_COMPLETE",
+            Application=app,
+            **{"Application-Data": arg, "Application-Response": response},
+            **{"Application-UUID": app_uuid},
+            **extra,
+        )
+
+    def hangup(self, cause: str) -> None:
+        if self.hung_up:
+            return
+        self.hung_up = True
+        self.record.hangup_cause = cause
+        self.event("CHANNEL_HANGUP", **{"Hangup-Cause": cause})
+        self.event("CHANNEL_HANGUP_COMPLETE", **{"Hangup-Cause": cause})
+        for s in self.sessions:
+            if s.lingering:
+                s.send(
+                    "Content-Type: text/disconnect-notice\nContent-Disposition: linger\n"
+                    "Content-Length: 7\n\nlinger\n"
+                )
+            else:
+                s.writer.close()
+
+    def _next_input(self) -> str:
+        return self.inputs.pop(0) if self.inputs else "silence"
+
+    async def _agent_conversation(self) -> None:
+        self.event("CHANNEL_EXECUTE_COMPLETE", Application="socket")
+        self.event("CHANNEL_BRIDGE")
+        await asyncio.sleep(self.script.agent_talk)
+        self.event("CHANNEL_UNBRIDGE", variable_cc_agent=self.script.agent)
+        if self.script.hangup_with_agent:
+            self.hangup("NORMAL_CLEARING")
+            return
+        node = self.vars.get("flowc_resume")
+        if node and self.script.resume_host:
+            # The dialplan after the socket: transfer to flowc_after_<node>, socket again.
+            self.vars.pop("flowc_resume")
+            self.vars["flowc_resume_node"] = node
+            self.vars["cc_agent"] = self.script.agent
+            self.event("CHANNEL_EXECUTE", Application="transfer")
+            self.event("CHANNEL_EXECUTE", Application="socket")
+            self.record.resumed = True
+            host, port = self.script.resume_host
+            self._tasks.append(asyncio.create_task(self._session(host, port)))
+            return
+        self.hangup("NORMAL_CLEARING")  # nothing after the socket in the dialplan
+
+    async def _run_app(self, app: str, arg: str) -> dict[str, str]:
+        if app == "answer":
+            self.answered = True
+            self.event("CHANNEL_ANSWER")
+        elif app == "set":
+            name, _, value = arg.partition("=")
+            self.vars[name] = value
+        elif app == "multiset":
+            delim = arg[2]
+            for part in arg[3:].split(delim):
+                name, _, value = part.partition("=")
+                self.vars[name] = value
+        elif app == "unset":
+            self.vars.pop(arg, None)
+        elif app in ("playback", "speak", "say"):
+            self.record.heard.append(arg)
+        elif app == "hangup":
+            self.hangup(arg or "NORMAL_CLEARING")
+        elif app == "play_and_get_digits":
+            return self._pagd(arg)
+        elif app == "callcenter":
+            return await self._callcenter(arg)
+        elif app == "bridge":
+            if self.script.bridge_ok:
+                self.event("CHANNEL_BRIDGE")
+                self.event("CHANNEL_UNBRIDGE")
+                return {"variable_originate_disposition": "SUCCESS"}
+            if self.vars.get("continue_on_fail") != "true":
+                self.hangup("USER_BUSY")
+            return {"variable_originate_disposition": "USER_BUSY", "variable_DIALSTATUS": "BUSY"}
+        elif app in ("voicemail", "record"):
+            return {"variable_record_seconds": "3", "variable_voicemail_message_len": "3"}
+        return {}
+
+    async def _callcenter(self, queue: str) -> dict[str, str]:
+        outcome = self.script.queue[min(self._queue_i, len(self.script.queue) - 1)]
+        self._queue_i += 1
+        if outcome == "answered":
+            return {"variable_cc_cause": "answered", "variable_cc_queue": queue}
+        if outcome == "max_wait":  # waits until the runtime breaks it (uuid_break)
+            self._break.clear()
+            await self._break.wait()
+            return {"variable_cc_cause": "cancel", "variable_cc_cancel_reason": "BREAK_OUT"}
+        reason = {"timeout": "TIMEOUT", "no_agent": "NO_AGENT_TIMEOUT"}.get(
+            outcome, "EXIT_WITH_KEY"
+        )
+        return {"variable_cc_cause": "cancel", "variable_cc_cancel_reason": reason}
+
+    def _pagd(self, arg: str) -> dict[str, str]:
+        argv = fs_separate_blank(arg, 11)
+        assert len(argv) >= 10, argv
+        min_d, max_d = int(argv[0]), int(argv[1])
+        terms, prompt, var, regex = argv[4], argv[5], argv[7], argv[8]
+        self.record.heard.append(prompt)
+        got = self._next_input()
+        if got == "hangup":
+            self.hangup("NORMAL_CLEARING")
+            return {}
+        if got.startswith("say "):
+            body = (
+                '<result><interpretation confidence="90"><input mode="speech">'
+                f"{got[4:]}</input></interpretation></result>"
+            )
+            self.event("DETECTED_SPEECH", **{"Speech-Type": "detected-speech", "_body": body})
+            return {"variable_read_result": "failure"}
+        if got == "silence":
+            return {"variable_read_result": "failure"}
+        keys = got.removeprefix("press ").strip()
+        for k in keys:
+            self.event("DTMF", **{"DTMF-Digit": k})
+        digits, term = keys, ""
+        if terms != "none" and digits and digits[-1] in terms:
+            term, digits = digits[-1], digits[:-1]
+        if not min_d <= len(digits) <= max_d:
+            return {"variable_read_result": "failure", f"variable_{var}_invalid": digits}
+        if regex and not re.search(regex, digits):
+            return {"variable_read_result": "success", f"variable_{var}_invalid": digits}
+        return {
+            "variable_read_result": "success",
+            f"variable_{var}": digits,
+            "variable_read_terminator_used": term,
+        }
+
+
+async def _read_command(reader: asyncio.StreamReader) -> tuple[str, dict[str, str], bytes] | None:
+    try:
+        head = await reader.readuntil(b"\n\n")
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        return None
+    lines = head.decode().strip("\n").split("\n")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    body = b""
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    return lines[0], headers, body

@@ -1,0 +1,98 @@
+"""Loading bundles for an environment, routing calls to flows, and atomic reloads."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from serverkit import FLOWS, compile_bundle
+
+from runtime.bundle_store import BundleError, BundleStore, load_bundle
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return compile_bundle(tmp_path_factory.mktemp("b") / "build")
+
+
+def test_load_for_the_only_environment(build: Path) -> None:
+    b = load_bundle(build, None)
+    assert b.env == "test" and sorted(b.programs) == ["lab", "shop"]
+    assert b.versions["shop"].startswith("sha256:") and b.versions["shop"] != b.hash
+    assert b.queue("shop", "sales") == "test_sales@default"
+    assert b.queue("shop", "unbound") == "unbound"
+    assert b.number("shop", "desk") == "user/1901" and b.number("shop", "nope") is None
+    assert b.mailbox("shop", "general") == "default/1000"
+
+
+def test_flow_for_a_call(build: Path) -> None:
+    b = load_bundle(build / "bundle.json", "test")
+    assert b.flow_for(None, "8001") == "shop"
+    assert b.flow_for(None, "+8621000001") == "shop"
+    assert b.flow_for("lab", "8001") == "lab"  # the channel variable wins
+    assert b.flow_for("no_such_flow", "8001") == "shop"
+    assert b.flow_for(None, "12345") is None
+
+
+def test_environment_errors(build: Path, tmp_path: Path) -> None:
+    with pytest.raises(BundleError, match="no bindings for environment `prod`"):
+        load_bundle(build, "prod")
+    data = json.loads((build / "bundle.json").read_text())
+    data["bindings"]["other"] = data["bindings"]["test"]
+    (tmp_path / "bundle.json").write_text(json.dumps(data))
+    with pytest.raises(BundleError, match="choose one with --env"):
+        load_bundle(tmp_path, None)
+    assert load_bundle(tmp_path, "other").env == "other"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "not valid JSON"),
+        ("[]", "not a flowc bundle"),
+        ('{"ir": "flowc-bundle"}', "has no flows"),
+        ('{"ir": "flowc-bundle", "flows": {"x": {"ir": "flowc-ir", "version": 7}}}', "cannot run"),
+    ],
+)
+def test_broken_bundles_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "bundle.json").write_text(text)
+    with pytest.raises(BundleError, match=message):
+        load_bundle(tmp_path, None)
+    with pytest.raises(BundleError, match="cannot read"):
+        load_bundle(tmp_path / "missing", None)
+
+
+def test_reload_is_atomic_and_keeps_the_old_bundle_on_error(build: Path, tmp_path: Path) -> None:
+    work = tmp_path / "build"
+    shutil.copytree(build, work)
+    events: list[str] = []
+    store = BundleStore(work, "test", lambda result, b, err: events.append(result))
+    first = store.load_initial()
+
+    async def scenario() -> None:
+        assert await store.reload("same") is True
+        assert store.current is first  # unchanged: the very same object
+        (work / "bundle.json").write_text("{ broken")
+        assert await store.reload("broken") is False
+        assert store.current is first and store.last_error
+        src = tmp_path / "flows"
+        shutil.copytree(FLOWS, src)
+        shop = src / "shop.yaml"
+        shop.write_text(shop.read_text().replace("Goodbye.", "Bye now."))
+        compile_bundle(work, src)
+        watcher = asyncio.create_task(store.watch(0.02))
+        try:
+            async with asyncio.timeout(10):
+                while store.current is first:
+                    await asyncio.sleep(0.01)
+        finally:
+            watcher.cancel()
+        assert store.current.hash != first.hash and store.last_error is None
+        # the old bundle object is intact for the calls that still use it
+        assert first.programs["shop"] is not store.current.programs["shop"]
+
+    asyncio.run(scenario())
+    assert events[:3] == ["loaded", "unchanged", "rejected"] and events[-1] == "loaded"

@@ -1,0 +1,316 @@
+"""The command/event mapping of `runtime.translate`, against FreeSWITCH's own tokenizer and
+the recorded sessions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from flowc.interpreter import commands as cmd
+from runtime import translate as tr
+from runtime.esl.message import Event
+from tests.runtime.esl_support import FIXTURE_DIR, fs_separate_blank
+
+AT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+CFG = tr.MediaConfig()
+
+
+def _collect(**kw: Any) -> cmd.Collect:
+    base: dict[str, Any] = {
+        "min": 1,
+        "max": 1,
+        "tries": 1,
+        "timeout_ms": 5000,
+        "terminators": "",
+        "prompt": (cmd.PlayItem("tts", "For sales press 1, for support press 2."),),
+        "invalid_prompt": (),
+        "var": "flowc_menu",
+        "regex": "^[0-9*#]$",
+        "digit_timeout_ms": 2000,
+    }
+    base.update(kw)
+    return cmd.Collect(**base)
+
+
+def _event(**headers: str) -> Event:
+    return Event({"Event-Name": "CHANNEL_EXECUTE_COMPLETE", **headers})
+
+
+def _fixture_events(name: str) -> list[Event]:
+    rows = [json.loads(x) for x in (FIXTURE_DIR / name).read_text().splitlines()[1:]]
+    out = []
+    for row in rows:
+        data = row["data"]
+        if row["dir"] == "from_switch" and "Content-Type: text/event-json" in data:
+            out.append(Event.from_json(data.split("\n\n", 1)[1].encode()))
+    return out
+
+
+def _completion(name: str, app: str) -> Event:
+    for e in _fixture_events(name):
+        if e.name == "CHANNEL_EXECUTE_COMPLETE" and e.get("Application") == app:
+            return e
+    raise AssertionError(f"no {app} completion in {name}")
+
+
+# ------------------------------------------------------------------ play_and_get_digits
+
+
+def test_menu_collect_fills_every_position() -> None:
+    arg = tr.collect_arg(_collect(), CFG)
+    argv = fs_separate_blank(arg, 11)
+    assert argv == [
+        "1",
+        "1",
+        "1",
+        "5000",
+        "none",  # no terminator: never an empty (shifting) argument
+        "say:For sales press 1, for support press 2.",  # quoted: one argument despite spaces
+        "silence_stream://250",
+        "flowc_menu",
+        "^[0-9*#]$",
+        "2000",
+    ]
+
+
+def test_collect_with_quotes_several_items_and_say() -> None:
+    c = _collect(
+        min=4,
+        max=6,
+        tries=3,
+        terminators="#",
+        prompt=(
+            cmd.PlayItem("tts", "It's your PIN"),
+            cmd.PlayItem("audio", "sounds/beep.wav"),
+            cmd.PlayItem("say", "12.5", "money"),
+        ),
+        invalid_prompt=(cmd.PlayItem("tts", "Wrong!"),),
+        var="pin",
+        regex=r"^(?:\d+)$",
+        locale="zh-CN",
+    )
+    argv = fs_separate_blank(tr.collect_arg(c, CFG), 11)
+    assert len(argv) == 10
+    assert argv[:5] == ["4", "6", "3", "5000", "#"]
+    assert argv[5] == (
+        "file_string://say:It's your PIN!${sound_prefix}/sounds/beep.wav"
+        "!${say_string(zh.wav zh CURRENCY PRONOUNCED 12.5)}"
+    )
+    assert argv[6] == "say:Wrong!"
+    assert argv[7] == "flowc_in_pin"
+    assert argv[8] == r"^(?:\d+)$"
+
+
+def test_text_cannot_expand_variables_or_break_lines() -> None:
+    c = _collect(prompt=(cmd.PlayItem("tts", "Hi ${system rm}\nthere"),))
+    argv = fs_separate_blank(tr.collect_arg(c, CFG), 11)
+    assert "${" not in argv[5] and "\n" not in argv[5]
+    assert tr.fs_safe("a $${x} ${y}") == "a $$ {x} $ {y}"
+    assert "${" not in tr.set_arg("flowc_var_name", "${system(reboot)}")
+
+
+def test_unrepresentable_regex_falls_back_to_any() -> None:
+    c = _collect(regex=r"^\s*\d+$", min=1, max=4)
+    argv = fs_separate_blank(tr.collect_arg(c, CFG), 11)
+    assert argv[8] == ".*" and len(argv) == 10
+
+
+def test_digits_success_from_recorded_session() -> None:
+    done = _completion("outbound_json_pagd.jsonl", "play_and_get_digits")
+    # the recorded app used the variable ivr_digits; our name for it is flowc_in_ivr_digits
+    headers = dict(done.headers)
+    headers["variable_flowc_in_ivr_digits"] = headers["variable_ivr_digits"]
+    d = tr.digits_result(Event(headers), "ivr_digits", "123#", AT)
+    assert (d.digits, d.terminator, d.result) == ("123", "#", "success")
+
+
+@pytest.mark.parametrize(
+    ("headers", "keys", "expected"),
+    [
+        ({"variable_read_result": "success", "variable_flowc_menu": "1"}, "1", ("1", "success")),
+        # regex mismatch: read_result=success with the variable cleared
+        (
+            {"variable_read_result": "success", "variable_flowc_menu_invalid": "9"},
+            "9",
+            ("9", "failure"),
+        ),
+        # nothing entered: FreeSWITCH says failure (recorded outbound_no_dtmf), we say timeout
+        ({"variable_read_result": "failure"}, "", ("", "timeout")),
+        ({"variable_read_result": "timeout"}, "", ("", "timeout")),
+        # a partial entry on the last try
+        ({"variable_read_result": "failure", "variable_flowc_menu": "12"}, "12", ("12", "failure")),
+        # enough digits, then the caller stopped typing: FreeSWITCH accepts, says timeout
+        ({"variable_read_result": "timeout", "variable_flowc_menu": "9"}, "9", ("9", "success")),
+        # a too-short entry left in the variable when the last try timed out
+        ({"variable_read_result": "timeout", "variable_flowc_menu": "1"}, "1", ("1", "failure")),
+        # keys were pressed but nothing was kept (e.g. only the terminator)
+        ({"variable_read_result": "failure"}, "#", ("", "failure")),
+    ],
+)
+def test_digits_result_decisions(
+    headers: dict[str, str], keys: str, expected: tuple[str, str]
+) -> None:
+    min_digits = 2 if headers.get("variable_flowc_menu") == "1" else 1
+    d = tr.digits_result(
+        _event(**headers),
+        "flowc_menu",
+        keys,
+        AT,
+        min_digits=min_digits,
+        max_digits=2,
+        regex="^[0-9]+$",
+    )
+    assert (d.digits, d.result) == expected
+
+
+# ------------------------------------------------------------------ speech
+
+
+def test_speech_results() -> None:
+    body = (
+        '<?xml version="1.0"?><result><interpretation grammar="g" confidence="87">'
+        '<instance>bill</instance><input mode="speech">查话费</input></interpretation></result>'
+    )
+    e = Event({"Event-Name": "DETECTED_SPEECH", "Speech-Type": "detected-speech"}, body)
+    r = tr.speech_result(e, AT)
+    assert r is not None and r.type == "speech_result"
+    assert (r.text, r.confidence) == ("查话费", pytest.approx(0.87))  # type: ignore[union-attr]
+    nomatch = Event(
+        {"Speech-Type": "detected-speech"},
+        "<result><interpretation><input><nomatch/></input></interpretation></result>",
+    )
+    assert tr.speech_result(nomatch, AT) == tr.ev.SpeechNoMatch("no_match", at=AT)
+    assert tr.speech_result(Event({"Speech-Type": "begin-speaking"}), AT) is None
+    assert tr.speech_result(Event({"Speech-Type": "detected-speech"}), AT) == tr.ev.SpeechNoMatch(
+        "no_input", at=AT
+    )
+
+
+# ------------------------------------------------------------------ play
+
+
+def test_play_steps() -> None:
+    p = cmd.Play(
+        (
+            cmd.PlayItem("audio", "sounds/welcome.wav"),
+            cmd.PlayItem("tts", "Your balance is"),
+            cmd.PlayItem("say", "12.5", "money"),
+            cmd.PlayItem("say", "2026-10-20", "date"),
+            cmd.PlayItem("say", "+8613800000000", "digits"),
+        ),
+        True,
+        "en-US",
+    )
+    steps = tr.play_steps(p, tr.MediaConfig(sounds="/srv/sounds"))
+    assert steps[0] == ("playback", "/srv/sounds/sounds/welcome.wav")
+    assert steps[1] == ("speak", "flite|kal|Your balance is")
+    assert steps[2] == ("say", "en CURRENCY PRONOUNCED 12.5")
+    app, arg = steps[3]
+    assert app == "say" and arg.startswith("en CURRENT_DATE PRONOUNCED ")
+    stamp = int(arg.rsplit(" ", 1)[1])
+    assert datetime.fromtimestamp(stamp, UTC).date().isoformat() == "2026-10-20"
+    assert steps[4] == ("say", "en NUMBER ITERATED +8613800000000")
+    assert tr.terminators_var(True) == "any" and tr.terminators_var(False) == "none"
+
+
+# ------------------------------------------------------------------ queue
+
+
+def test_queue_results_from_recorded_sessions() -> None:
+    answered = _completion("outbound_callcenter_json.jsonl", "callcenter")
+    assert tr.queue_result(answered, False, AT).outcome == "answered"
+    timeout = _completion("outbound_callcenter_no_agent_json.jsonl", "callcenter")
+    assert tr.queue_result(timeout, False, AT).outcome == "timeout"
+    no_agent = _completion("outbound_callcenter_no_agent_timeout_json.jsonl", "callcenter")
+    assert tr.queue_result(no_agent, False, AT).outcome == "no_agent"
+
+
+@pytest.mark.parametrize(
+    ("reason", "broke", "outcome"),
+    [
+        ("EXIT_WITH_KEY", False, "exit_key"),
+        ("BREAK_OUT", False, "exit_key"),
+        ("BREAK_OUT", True, "timeout"),  # our own max-wait timer broke it
+        ("", False, "no_agent"),  # unknown queue: the app returns at once
+    ],
+)
+def test_queue_cancel_reasons(reason: str, broke: bool, outcome: str) -> None:
+    e = _event(variable_cc_cause="cancel", variable_cc_cancel_reason=reason)
+    assert tr.queue_result(e, broke, AT).outcome == outcome
+
+
+def test_enqueue_sets() -> None:
+    q = cmd.Enqueue("billing", 8, "wait_time", 480_000, "*", "survey", 45_000)
+    sets = tr.enqueue_sets(q)
+    assert sets[:2] == ["cc_base_score=8", "cc_exit_keys=*"]
+
+
+# ------------------------------------------------------------------ transfer
+
+
+def test_transfer_plans() -> None:
+    blind = tr.transfer_plan(cmd.Transfer("1234", "blind"), None, CFG)
+    assert (blind.app, blind.arg) == ("bridge", "loopback/1234/default")
+    warm = tr.transfer_plan(cmd.Transfer("1234", "warm"), None, CFG)
+    assert (warm.app, warm.arg) == ("bridge", "loopback/1234/default")
+    sip = tr.transfer_plan(cmd.Transfer("sip:desk@example.invalid", "blind"), None, CFG)
+    assert (sip.app, sip.arg) == ("bridge", "sofia/external/desk@example.invalid")
+    bound = tr.transfer_plan(cmd.Transfer("sip:x@y", "blind", "desk"), "user/1901", CFG)
+    assert (bound.app, bound.arg) == ("bridge", "user/1901")
+
+
+def test_bridge_results_from_recorded_sessions() -> None:
+    ok = _completion("outbound_bridge_json.jsonl", "bridge")
+    assert tr.bridge_result(ok, AT).ok
+    busy = _completion("outbound_bridge_busy_json.jsonl", "bridge")
+    r = tr.bridge_result(busy, AT)
+    assert (r.ok, r.cause) == (False, "USER_BUSY")
+    fail = _completion("outbound_bridge_fail_continue_json.jsonl", "bridge")
+    assert tr.bridge_result(fail, AT) == tr.ev.TransferResult(
+        False, "NORMAL_TEMPORARY_FAILURE", at=AT
+    )
+
+
+def test_hangup_cause_from_recorded_session() -> None:
+    events = _fixture_events("outbound_caller_hangup_midprompt_json.jsonl")
+    hangup = next(e for e in events if e.name == "CHANNEL_HANGUP")
+    assert tr.hangup_cause(hangup) == "NORMAL_CLEARING"
+
+
+# ------------------------------------------------------------------ the rest
+
+
+def test_voicemail_and_record() -> None:
+    assert tr.voicemail_arg("default/1000", CFG) == "default default 1000"
+    path = tr.record_path(CFG, "abc/../x", 2)
+    assert path.endswith("/abc____x_2.wav")
+    assert tr.record_arg(path, 60_000).endswith(" 60 200 3")
+    done = tr.record_done(_event(variable_record_seconds="7"), path, AT, voicemail=False)
+    assert (done.path, done.duration_ms) == (path, 7000)
+
+
+def test_state_round_trip() -> None:
+    state = {"flow": "bank", "seq": 7, "vars": {"tier": "gold", "name": "王先生 ${x}"}}
+    text = tr.encode_state(state)
+    assert "${" not in text and " " not in text
+    assert tr.decode_state(text) == state
+    assert tr.decode_state("not base64 !!") == {}
+    assert tr.decode_state(None) == {}
+
+
+def test_expand_env_bound_first_then_process() -> None:
+    text, missing = tr.expand_env(
+        "${CRM_URL}/x?t=${TOKEN}&u=${NOPE}", {"CRM_URL": "http://crm"}, {"TOKEN": "s3cret"}
+    )
+    assert text == "http://crm/x?t=s3cret&u="
+    assert missing == ["NOPE"]
+
+
+def test_mirror_names() -> None:
+    assert tr.mirror_name("tier") == "flowc_var_tier"
+    assert tr.mirror_name("bad name") is None
+    assert tr.input_var("flowc_menu") == "flowc_menu"
+    assert tr.input_var("pin") == "flowc_in_pin"
