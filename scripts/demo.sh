@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
 # Set up (if needed), then the main job on the bundled examples: check and compile every
-# flow, draw each one, and run simulated calls through them. Output goes to out/.
+# flow (IR bundle + FreeSWITCH artifacts), draw each one, prove them offline with their
+# scenarios, then serve emulated calls through the runtime. Output goes to out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 out=out
 mkdir -p "$out"
-echo "== flowc check examples/ flows/"
-flowc check examples/ flows/
-echo "== flowc compile examples/ flows/ -o $out/build"
-flowc compile examples/ flows/ -o "$out/build"
+echo "== flowc check examples/ flows/ bindings/"
+flowc check examples/ flows/ bindings/
+echo "== flowc compile examples/ flows/ bindings/ -o $out/build --target freeswitch"
+flowc compile examples/ flows/ bindings/ -o "$out/build" --target freeswitch
+echo "== flowc graph: one drawing per flow"
+mkdir -p "$out/graphs"
+for f in examples/*.yaml flows/*.yaml; do
+  case "$f" in *.test.yaml) continue ;; esac
+  name=$(basename "$f" .yaml)
+  flowc graph "$f" -o "$out/graphs/$name.svg"
+  flowc graph "$f" -o "$out/graphs/$name.html"
+done
+echo "== flowc test examples/ flows/ (simulated calls, offline)"
+flowc test examples/ flows/ --min-coverage 90 --junit "$out/flow-tests.xml" | tail -n 8
 
 # ---- live calls: the runtime on 127.0.0.1, FreeSWITCH played by the project's ESL emulator ----
 echo "== flowc serve: example scenarios as live-like calls (emulated FreeSWITCH on loopback)"

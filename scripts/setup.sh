@@ -22,7 +22,8 @@ fi
 stamp=.venv/.flowc-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing flowc and its test tools into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[test]'
+  # This machine's pip config names local mirrors that may be absent: drop those warnings.
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2> >(grep -v '^WARNING: Location' >&2)
+  .venv/bin/python -m pip install -q -e '.[test]' 2> >(grep -v '^WARNING: Location' >&2)
   touch "$stamp"
 fi
