@@ -330,7 +330,6 @@ def test_breaker_opens_fails_fast_half_opens_and_closes() -> None:
                     None,
                     0,
                 )
-                assert r.elapsed_ms < 50
             assert server.hits == 3
             clock.now += 9.9
             assert isinstance(await client.fetch(req(url)), LookupFailed)
