@@ -547,6 +547,45 @@ class Call:
         self._wait("playing", (ev.PromptDone,), cont)
         return None
 
+    def _digits(
+        self,
+        var: str,
+        regex: str,
+        *,
+        timeout_ms: int,
+        digit_timeout_ms: int,
+        min: int = 1,
+        max: int = 1,
+        tries: int = 1,
+        terminators: str = "",
+        speech: bool = False,
+        speech_keywords: tuple[str, ...] = (),
+        sensitive: bool = False,
+    ) -> Callable[[tuple[cmd.PlayItem, ...]], cmd.Collect]:
+        """The Collect every input node sends, given its prompt; the switch never plays a
+        retry prompt of its own (escalation is the interpreter's), so `invalid_prompt` is
+        always empty."""
+
+        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
+            return cmd.Collect(
+                min=min,
+                max=max,
+                tries=tries,
+                timeout_ms=timeout_ms,
+                terminators=terminators,
+                prompt=prompt,
+                invalid_prompt=(),
+                var=var,
+                regex=regex,
+                digit_timeout_ms=digit_timeout_ms,
+                speech=speech,
+                speech_keywords=speech_keywords,
+                locale=self.locale,
+                sensitive=sensitive,
+            )
+
+        return collect
+
     def _ask(
         self,
         items: tuple[cmd.PlayItem, ...],
@@ -649,22 +688,14 @@ class Call:
         items, barge = self._render(n.prompt)
         keywords = n.keywords
 
-        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
-            return cmd.Collect(
-                min=1,
-                max=1,
-                tries=1,
-                timeout_ms=n.timeout_ms,
-                terminators="",
-                prompt=prompt,
-                invalid_prompt=(),
-                var=MENU_VAR,
-                regex=ANY_KEY,
-                digit_timeout_ms=n.inter_digit_timeout_ms,
-                speech=bool(keywords),
-                speech_keywords=keywords,
-                locale=self.locale,
-            )
+        collect = self._digits(
+            MENU_VAR,
+            ANY_KEY,
+            timeout_ms=n.timeout_ms,
+            digit_timeout_ms=n.inter_digit_timeout_ms,
+            speech_keywords=keywords,
+            speech=bool(keywords),
+        )
 
         return self._ask(
             lead_items + items, lead_barge and barge, collect, lambda e: self._menu_input(run, e)
@@ -766,23 +797,17 @@ class Call:
         items, barge = self._render(n.prompt)
         secret = n.into in self._frame.sensitive
 
-        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
-            return cmd.Collect(
-                min=n.min,
-                max=n.max,
-                tries=1,
-                timeout_ms=n.timeout_ms,
-                terminators=n.terminator or "",
-                prompt=prompt,
-                invalid_prompt=(),
-                var=n.into,
-                regex=n.regex,
-                digit_timeout_ms=n.inter_digit_timeout_ms,
-                speech=n.speech,
-                speech_keywords=(),
-                locale=self.locale,
-                sensitive=secret,
-            )
+        collect = self._digits(
+            n.into,
+            n.regex,
+            min=n.min,
+            max=n.max,
+            timeout_ms=n.timeout_ms,
+            digit_timeout_ms=n.inter_digit_timeout_ms,
+            terminators=n.terminator or "",
+            speech=n.speech,
+            sensitive=secret,
+        )
 
         return self._ask(
             lead_items + items,
@@ -837,22 +862,13 @@ class Call:
             return self._continue_or_finish(n.next, "collected")
         items, barge = self._render(n.confirm)
 
-        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
-            return cmd.Collect(
-                min=1,
-                max=1,
-                tries=n.retries,
-                timeout_ms=n.timeout_ms,
-                terminators="",
-                prompt=prompt,
-                invalid_prompt=(),
-                var=CONFIRM_VAR,
-                regex=CONFIRM_REGEX,
-                digit_timeout_ms=n.inter_digit_timeout_ms,
-                speech=False,
-                speech_keywords=(),
-                locale=self.locale,
-            )
+        collect = self._digits(
+            CONFIRM_VAR,
+            CONFIRM_REGEX,
+            tries=n.retries,
+            timeout_ms=n.timeout_ms,
+            digit_timeout_ms=n.inter_digit_timeout_ms,
+        )
 
         def confirmed(c: ev.Event | None) -> str | None:
             key = c.digits if isinstance(c, ev.Digits) and c.result == "success" else ""
@@ -1149,20 +1165,15 @@ class Call:
                 return self._ask(
                     enter,
                     True,
-                    lambda p: cmd.Collect(
+                    self._digits(
+                        CALLBACK_VAR,
+                        CALLBACK_NUMBER_REGEX,
                         min=3,
                         max=20,
                         tries=3,
                         timeout_ms=SURVEY_TIMEOUT_MS,
-                        terminators="#",
-                        prompt=p,
-                        invalid_prompt=(),
-                        var=CALLBACK_VAR,
-                        regex=CALLBACK_NUMBER_REGEX,
                         digit_timeout_ms=SURVEY_DIGIT_TIMEOUT_MS * 2,
-                        speech=False,
-                        speech_keywords=(),
-                        locale=self.locale,
+                        terminators="#",
                     ),
                     entered,
                 )
@@ -1175,20 +1186,12 @@ class Call:
             return self._ask(
                 c_items,
                 c_barge,
-                lambda p: cmd.Collect(
-                    min=1,
-                    max=1,
+                self._digits(
+                    CONFIRM_VAR,
+                    CONFIRM_REGEX,
                     tries=3,
                     timeout_ms=SURVEY_TIMEOUT_MS,
-                    terminators="",
-                    prompt=p,
-                    invalid_prompt=(),
-                    var=CONFIRM_VAR,
-                    regex=CONFIRM_REGEX,
                     digit_timeout_ms=SURVEY_DIGIT_TIMEOUT_MS,
-                    speech=False,
-                    speech_keywords=(),
-                    locale=self.locale,
                 ),
                 answered,
             )
@@ -1210,22 +1213,16 @@ class Call:
         items, barge = self._render(q.ask)
         lo, hi, terms, regex = SCALES[q.scale]
 
-        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
-            return cmd.Collect(
-                min=lo,
-                max=hi,
-                tries=q.retries,
-                timeout_ms=SURVEY_TIMEOUT_MS,
-                terminators=terms,
-                prompt=prompt,
-                invalid_prompt=(),
-                var=SURVEY_VAR,
-                regex=regex,
-                digit_timeout_ms=SURVEY_DIGIT_TIMEOUT_MS,
-                speech=False,
-                speech_keywords=(),
-                locale=self.locale,
-            )
+        collect = self._digits(
+            SURVEY_VAR,
+            regex,
+            min=lo,
+            max=hi,
+            tries=q.retries,
+            timeout_ms=SURVEY_TIMEOUT_MS,
+            digit_timeout_ms=SURVEY_DIGIT_TIMEOUT_MS,
+            terminators=terms,
+        )
 
         def answered(e: ev.Event | None) -> str | None:
             answer = _survey_answer(q, e)
