@@ -281,11 +281,16 @@ class CallDriver:
         """Serve the second socket of a queue's `after` resume, without the original `Call`."""
         if state.get("flow") == self.flow:
             self._seq = int(state.get("seq") or 0)
-            restore_variables(self.call, state.get("vars") or {}, self.program)
+            saved = state.get("vars")
             queue = state.get("queue")
-            if isinstance(queue, Mapping):
-                agent = self.data.variable("cc_agent") or None
-                restore_outcome(self.call, "queued", {**queue, "agent": agent})
+            detail: dict[str, Any] | None = None
+            if isinstance(queue, Mapping):  # an agent answered: the call stays `queued`
+                detail = {**queue, "agent": self.data.variable("cc_agent") or None}
+            self.call.restore(
+                variables=saved if isinstance(saved, Mapping) else None,
+                outcome="queued" if detail is not None else None,
+                detail=detail,
+            )
         self._why = "resumed after the agent conversation"
         if node not in self.program.nodes:
             log.warning("resume_node_unknown", call_id=self.call_id, flow=self.flow, node=node)
@@ -475,9 +480,9 @@ class CallDriver:
         Both commands are written back to back and their replies awaited together (one
         round trip)."""
         try:
-            futures = [esl._send(esl_cmd.myevents("json"))]
+            futures = [esl.send_nowait(esl_cmd.myevents("json"))]
             if self.host.linger:
-                futures.append(esl._send(esl_cmd.linger()))
+                futures.append(esl.send_nowait(esl_cmd.linger()))
             async with asyncio.timeout(self.t.setup):
                 replies = [(await f).message for f in futures]
         except (TimeoutError, ESLError) as exc:
@@ -562,7 +567,7 @@ class CallDriver:
         if self.esl.closed:
             return
         try:
-            fut = self.esl._send(data)
+            fut = self.esl.send_nowait(data)
         except ESLError:
             return
         fut.add_done_callback(_consume)
@@ -1147,28 +1152,3 @@ def _parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def restore_variables(call: Call, values: Mapping[str, Any], program: Program) -> None:
-    """Put the flow variables saved in `flowc_state` back into a fresh `Call` (before start).
-
-    The interpreter has no public way to seed variables; the main frame's dict is the
-    documented place they live (`Call.variables` reads it). Unknown and sensitive names are
-    skipped."""
-    frames = getattr(call, "_frames", None)
-    if not frames:
-        return
-    target = getattr(frames[0], "variables", None)
-    if not isinstance(target, dict):
-        return
-    for name, value in values.items():
-        if name in program.variables and name not in program.sensitive and value != MASK:
-            target[name] = value
-
-
-def restore_outcome(call: Call, kind: str, detail: Mapping[str, Any]) -> None:
-    """Make a resumed `Call` remember that an agent answered (its outcome stays `queued`
-    however the survey ends), as the original call would have. Uses the interpreter's
-    sticky-outcome slot; without it the resumed call reports how the survey ended."""
-    if hasattr(call, "_sticky"):
-        call._sticky = (kind, dict(detail))  # type: ignore[assignment]

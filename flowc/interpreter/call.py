@@ -24,6 +24,11 @@ its variables and its namespaces; `return` pops back to the calling `subflow` no
 
 Identifiers of fetches and timers are `r<n>` / `t<n>` from one counter per call, so the same
 events always produce the same commands (golden fixtures rely on it).
+
+A call whose state was lost (the `after` node of a queue, served in a new socket session by
+another host) is rebuilt with `restore(variables=..., outcome=...)` and then
+`start(now, at_node=...)`: the saved variables follow the rules of `set`, and a restored
+sticky outcome (`queued`) survives however the resumed part ends.
 """
 
 from __future__ import annotations
@@ -67,6 +72,9 @@ from flowc.lang.expr import NOW_KEY, EvalError, evaluate, to_text, truthy
 from flowc.lang.template import Template, evaluate_template
 
 MAX_STEPS = 1000
+# Outcomes that survive the rest of the call once reached (see `Outcome`); only these can be
+# restored into a resumed call.
+STICKY_OUTCOMES: tuple[OutcomeKind, ...] = ("queued", "voicemail")
 MAX_DEPTH = 10
 ERROR_CAUSE = "NORMAL_TEMPORARY_FAILURE"
 FETCH_GUARD_MARGIN_MS = 1000
@@ -180,6 +188,7 @@ class Call:
         self._timer: str | None = None
         self._request: str | None = None
         self._sticky: tuple[OutcomeKind, dict[str, Any]] | None = None
+        self._restore: tuple[dict[str, Any], OutcomeKind | None, dict[str, Any]] | None = None
         self._frame: _Frame = self._frame_for(program, None, {})  # the top of `_frames`
         self._frames: list[_Frame] = [self._frame]
         if requested and requested != self.locale:
@@ -205,9 +214,69 @@ class Call:
     def survey(self) -> dict[str, Any]:
         return dict(self._survey)
 
+    def restore(
+        self,
+        *,
+        variables: Mapping[str, Any] | None = None,
+        outcome: OutcomeKind | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Give a call that resumes a conversation begun elsewhere the state saved there.
+
+        Call it before `start(now, at_node=...)`: e.g. the `after` node of a queue served in a
+        new socket session, with the variables the first session saved on the channel.
+
+        `variables`: the main flow's variables. They follow the rules of `set`: a name the flow
+        does not declare is ignored, so is a sensitive variable and a masked value (`MASK`: a
+        saved secret is never real data), and a value is converted to the declared type (one
+        that does not convert is kept as it came, with a note). No `SetVariable` is emitted:
+        the channel carries them already.
+
+        `outcome` / `detail`: a sticky outcome the call had reached (`queued`: an agent
+        answered; `voicemail`: a message was left). The resumed call keeps it however it ends
+        (`detail.ended` says how), as the original call would have.
+
+        The state is applied when `start` runs (and noted in the trace there); a second
+        `restore` before it replaces the first. Raises ValueError for an outcome that is not
+        sticky; after `start` it does nothing (noted), as a second `start` does.
+        """
+        if outcome is not None and outcome not in STICKY_OUTCOMES:
+            raise ValueError(
+                f"only a sticky outcome can be restored ({', '.join(STICKY_OUTCOMES)}), "
+                f"not {outcome!r}"
+            )
+        if self.state != "new":
+            self._note("restore() after start(): ignored")
+            return
+        # Applied by `start`, once `now` is known (the trace and any conversion note need it).
+        self._restore = (dict(variables or {}), outcome, dict(detail or {}))
+
+    def _apply_restore(
+        self, variables: dict[str, Any], outcome: OutcomeKind | None, detail: dict[str, Any]
+    ) -> None:
+        frame = self._frames[0]
+        declared = frame.program.variables
+        restored: list[str] = []
+        ignored: list[str] = []
+        for name, value in variables.items():
+            vdef = declared.get(name)
+            if vdef is None or name in frame.sensitive or value == MASK:
+                ignored.append(name)
+                continue
+            frame.variables[name] = self._coerce(name, value, vdef.type)
+            restored.append(name)
+        if outcome is not None:
+            self._sticky = (outcome, detail)
+        self._note(
+            f"resumed with {len(restored)} saved variable(s)"
+            + (f" and outcome `{outcome}`" if outcome is not None else ""),
+            {"restored": restored, "ignored": ignored, "outcome": outcome},
+        )
+
     def start(self, now: datetime, *, at_node: str | None = None) -> list[cmd.Command]:
         """Begin the call: answer it, then run from the entry (or `at_node`, to resume a call
-        whose state was lost, e.g. the `after` node of a queue in a new socket session)."""
+        whose state was lost, e.g. the `after` node of a queue in a new socket session; see
+        `restore` for its saved state)."""
         if self.state != "new":
             self._note("start() called twice: ignored")
             return []
@@ -227,6 +296,9 @@ class Call:
                 "did": self.info.did,
             },
         )
+        if self._restore is not None:
+            self._apply_restore(*self._restore)
+            self._restore = None
         self._emit(cmd.Answer())
         self._wait("answering", (ev.Answered,), lambda e: entry)
         return out

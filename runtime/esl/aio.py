@@ -50,15 +50,20 @@ from .connection import (
 from .errors import ChannelHangup, CommandError, ConnectionClosed, ProtocolError
 from .message import Event, Message
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncESL", "serve_outbound"]
+__all__ = ["DEFAULT_BACKLOG", "DEFAULT_TIMEOUT", "AsyncESL", "Reply", "serve_outbound"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT: Final = 30.0
+# Connections the kernel queues before they are accepted. asyncio's default (100) drops
+# calls when thousands of channels connect at once; Linux caps it at net.core.somaxconn.
+DEFAULT_BACKLOG: Final = 4096
 _READ_SIZE: Final = 64 * 1024
 _CLOSE_TIMEOUT: Final = 5.0
 
-_Reply = Connected | CommandReply | ApiResponse
+# The answer to one command: ``Connected`` (``connect``), ``ApiResponse`` (``api``) or
+# ``CommandReply`` (everything else); each has the raw ``message``.
+Reply = Connected | CommandReply | ApiResponse
 _T = TypeVar("_T")
 
 
@@ -89,7 +94,7 @@ class AsyncESL:
         self._max_events = max_queued_events
         self.dropped_events = 0
         self._events: asyncio.Queue[Event | None] = asyncio.Queue()
-        self._replies: dict[int, asyncio.Future[_Reply]] = {}
+        self._replies: dict[int, asyncio.Future[Reply]] = {}
         self._executes: dict[str, asyncio.Future[Event]] = {}
         self._jobs: dict[str, asyncio.Future[Event]] = {}
         loop = asyncio.get_running_loop()
@@ -119,17 +124,31 @@ class AsyncESL:
 
     # -- commands ---------------------------------------------------------------------------------
 
-    def _send(self, data: bytes) -> asyncio.Future[_Reply]:
+    def send_nowait(self, data: bytes) -> asyncio.Future[Reply]:
+        """Write one command (bytes from ``commands``) at once; return the future of its reply.
+
+        Nothing is awaited: not the reply, not the socket buffer (no ``drain``). For commands
+        written back to back and answered together (one round trip), and for fire-and-forget
+        ones such as the ``set`` executes queued before the next app. The bytes go out
+        synchronously, in call order, so replies keep matching their commands.
+
+        The future resolves to the reply (a ``-ERR`` reply is a result, not an error: check
+        ``reply.message.is_ok``), or fails with ``ConnectionClosed`` when the connection ends
+        first. Nothing bounds it: wrap the await in ``asyncio.timeout``. A future that is
+        cancelled or dropped keeps its place in the reply FIFO; its reply is dropped.
+
+        Raises ``ConnectionClosed`` when the connection is already closed.
+        """
         if self._closed.done():
             raise ConnectionClosed("connection is closed") from self._close_reason
         payload, token = self.conn.send(data)
-        fut: asyncio.Future[_Reply] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         self._replies[token] = fut
         self._writer.write(payload)
         return fut
 
-    async def _reply(self, data: bytes) -> _Reply:
-        fut = self._send(data)
+    async def _reply(self, data: bytes) -> Reply:
+        fut = self.send_nowait(data)
         try:
             await self._writer.drain()
             return await fut
@@ -360,7 +379,7 @@ class AsyncESL:
             return
         self._close_reason = reason
         self._closed.set_result(None)
-        waiters: list[asyncio.Future[_Reply] | asyncio.Future[Event] | asyncio.Future[Message]]
+        waiters: list[asyncio.Future[Reply] | asyncio.Future[Event] | asyncio.Future[Message]]
         waiters = [
             *self._replies.values(),
             *self._executes.values(),
@@ -384,11 +403,14 @@ async def serve_outbound(
     *,
     connect_timeout: float = 10.0,
     timeout: float = DEFAULT_TIMEOUT,
+    backlog: int = DEFAULT_BACKLOG,
 ) -> asyncio.Server:
     """Listen for FreeSWITCH outbound sockets; run ``handler`` per call after ``connect``.
 
     Loopback by default.  The connection is closed when the handler returns or
-    raises (exceptions are logged, not propagated).  Returns the started server
+    raises (exceptions are logged, not propagated).  ``backlog``: connections the
+    kernel queues until they are accepted (a burst of new calls; capped by the
+    system, e.g. net.core.somaxconn).  Returns the started server
     (``server.sockets[0].getsockname()`` gives the port when ``port=0``).
     """
 
@@ -407,4 +429,4 @@ async def serve_outbound(
         finally:
             await esl.close()
 
-    return await asyncio.start_server(on_client, host, port)
+    return await asyncio.start_server(on_client, host, port, backlog=backlog)

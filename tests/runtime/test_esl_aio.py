@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
+import struct
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +32,7 @@ from runtime.esl import (
     serve_outbound,
 )
 from runtime.esl import commands as cmd
+from runtime.esl.aio import DEFAULT_BACKLOG
 
 TEST_TIMEOUT = 20.0
 
@@ -527,5 +531,111 @@ def test_serve_outbound_connect_timeout() -> None:
         w.close()
         server.close()
         await server.wait_closed()
+
+    run(main())
+
+
+def _reply(text: bytes) -> bytes:
+    return b"Content-Type: command/reply\nReply-Text: " + text + b"\n\n"
+
+
+def test_send_nowait_writes_at_once_and_replies_match_in_order() -> None:
+    received: list[bytes] = []
+
+    async def script(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        # Every command arrives before the switch answers any: nothing waited for a reply.
+        for _ in range(3):
+            received.append(await read_command(r))
+        w.write(_reply(b"+OK events") + _reply(b"-ERR not allowed") + _reply(b"+OK lingering"))
+        await w.drain()
+        await r.read()  # until the client closes
+
+    async def main() -> None:
+        esl, task, server = await _outbound_pair(script)
+        setvar = cmd.sendmsg_execute("set", "a=1", "e-1")
+        futures = [
+            esl.send_nowait(cmd.myevents("json")),
+            esl.send_nowait(setvar),
+            esl.send_nowait(cmd.linger()),
+        ]
+        assert not any(f.done() for f in futures)
+        replies = [(await f).message for f in futures]
+        texts = [m.reply_text for m in replies]
+        assert texts == ["+OK events", "-ERR not allowed", "+OK lingering"]
+        assert [m.is_ok for m in replies] == [True, False, True]  # -ERR is a reply, not an error
+        assert [parse_command(c) for c in received] == [
+            parse_command(c) for c in (cmd.myevents("json"), setvar, cmd.linger())
+        ]
+        await esl.close()
+        await task
+        server.close()
+
+    run(main())
+
+
+def test_send_nowait_cancelled_future_keeps_its_place_in_the_fifo() -> None:
+    async def script(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        await read_command(r)
+        await read_command(r)
+        w.write(_reply(b"value-a") + _reply(b"value-b"))
+        await w.drain()
+        await r.read()
+
+    async def main() -> None:
+        esl, task, server = await _outbound_pair(script)
+        first = esl.send_nowait(cmd.getvar("a"))
+        second = esl.send_nowait(cmd.getvar("b"))
+        first.cancel()
+        assert (await second).message.reply_text == "value-b"  # not the cancelled one's reply
+        await esl.close()
+        await task
+        server.close()
+
+    run(main())
+
+
+def test_send_nowait_fails_when_the_connection_ends() -> None:
+    async def script(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        await read_command(r)  # never answered: the switch goes away
+
+    async def main() -> None:
+        esl, task, server = await _outbound_pair(script)
+        pending = esl.send_nowait(cmd.myevents("json"))
+        with pytest.raises(ConnectionClosed):
+            await pending
+        await esl.wait_closed()
+        with pytest.raises(ConnectionClosed):
+            esl.send_nowait(cmd.linger())
+        await esl.close()
+        await task
+        server.close()
+
+    run(main())
+
+
+def _listen_backlog(server: asyncio.Server) -> int:
+    """The accept-queue limit the kernel applies to a listening socket (Linux TCP_INFO:
+    for a listener `tcpi_sacked` holds sk_max_ack_backlog)."""
+    raw = server.sockets[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    return int(struct.unpack_from("=I", raw, 28)[0])
+
+
+def test_serve_outbound_listen_backlog() -> None:
+    async def handler(esl: AsyncESL) -> None:  # pragma: no cover - nobody connects
+        raise AssertionError("no call expected")
+
+    async def main() -> None:
+        somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+        small = await serve_outbound(handler, port=0, backlog=7)
+        default = await serve_outbound(handler, port=0)
+        try:
+            assert _listen_backlog(small) == 7
+            # Deeper than asyncio's 100 (as deep as the system allows).
+            assert _listen_backlog(default) == min(DEFAULT_BACKLOG, somaxconn)
+            assert DEFAULT_BACKLOG > 100
+        finally:
+            for server in (small, default):
+                server.close()
+                await server.wait_closed()
 
     run(main())
