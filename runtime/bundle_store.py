@@ -75,14 +75,13 @@ class LoadedBundle:
     def mailbox(self, flow: str, name: str) -> str:
         return str(self._table("mailboxes").get(f"{flow}.{name}", name))
 
-    def service(self, flow: str, name: str) -> tuple[dict[str, str], str | None]:
-        """(environment for `${NAME}` substitution, URL override) of a logical service."""
+    def service(self, flow: str, name: str) -> dict[str, str]:
+        """The bound environment of a logical service (for `${NAME}` in its URL and headers)."""
         spec = self._table("services").get(f"{flow}.{name}")
-        if not isinstance(spec, Mapping):
-            return {}, None
-        env = spec.get("env") or {}
-        url = spec.get("url")
-        return {str(k): str(v) for k, v in env.items()}, (str(url) if url else None)
+        env = spec.get("env") if isinstance(spec, Mapping) else None
+        if not isinstance(env, Mapping):
+            return {}
+        return {str(k): str(v) for k, v in env.items()}
 
 
 def _modules_for(flows: Mapping[str, Any], ir: Mapping[str, Any]) -> dict[str, Any]:

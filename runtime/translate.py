@@ -25,7 +25,9 @@ Commands (each row: the command, then the applications it becomes):
   as `sofia/<profile>/<uri>`, a plain number or extension as `loopback/<n>/<context>` (the
   dialplan routes it). A bridge, not the `transfer` app, because only a bridge tells the
   socket that the far end failed (`transfer` completes at once and the call leaves).
-* Voicemail: `voicemail <profile> <domain> <box>` (the mailbox binding is `domain/box`).
+* Voicemail: `voicemail <profile> <domain> <box>` (the mailbox binding is `domain/box`). The
+  node's `max_length` is not sent: mod_voicemail records up to its profile's `max-record-len`
+  (see `voicemail_record_ms`).
 * Record: (`playback tone_stream://%(500,0,800)` for the beep) `record <path> <secs> 200 3`.
 * Hangup: `sendmsg` with `call-command: hangup` and `hangup-cause: <cause>` (acts at once,
   even while an app runs).
@@ -452,6 +454,21 @@ def voicemail_arg(mailbox: str, cfg: MediaConfig) -> str:
     if not box:
         domain, box = "$${domain}", mailbox
     return fs_safe(f"{cfg.voicemail_profile} {domain} {box}")
+
+
+def voicemail_record_ms(
+    max_length_ms: int, flows: Mapping[str, Any], bindings: Mapping[str, Any]
+) -> int:
+    """How long mod_voicemail may record a message for a node of `max_length_ms`.
+
+    It is not told the node's limit: it has no per-call setting, its profile's
+    `max-record-len` decides, and `flowc compile --target freeswitch` sets that to the longest
+    voicemail of the environment (`flows`: the bundle's IRs, `bindings`: the environment's).
+    So the longer of the two."""
+    from flowc.compiler.freeswitch import max_record_len
+
+    profile_s = max_record_len(flows, bindings)
+    return max(max_length_ms, (profile_s or 0) * 1000)
 
 
 def record_path(cfg: MediaConfig, call_id: str, n: int) -> str:

@@ -20,6 +20,7 @@ Keys of the resource tables are `<flow>.<name>`. Binding files live in a `bindin
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -51,8 +52,10 @@ class FlowBinding(_Base):
 
 
 class ServiceBinding(_Base):
+    """What a service's `${NAME}` references are in this environment. The service's URL is
+    the flow's own (`url: "${CRM_URL}/customers"`): a per-environment base goes in `env`."""
+
     env: dict[str, str] = Field(default_factory=dict)
-    url: str | None = None
 
 
 class Bindings(_Base):
@@ -77,6 +80,37 @@ class Bindings(_Base):
         return {did: flow for flow, b in self.flows.items() for did in b.dids}
 
 
+# Tables whose values are models: an unknown field inside one entry (`services.<key>.x`) is
+# matched against that entry's fields.
+_ENTRY_MODELS: dict[str, type[BaseModel]] = {"flows": FlowBinding, "services": ServiceBinding}
+_SERVICE_URL_HINT = (
+    'did you mean `env`? The URL is the flow\'s (`url: "${CRM_URL}/customers"`); bind its '
+    'per-environment base here: `env: {CRM_URL: "https://crm.example.invalid"}`'
+)
+
+
+def _validation_errors(exc: ValidationError, doc: SourceDoc) -> list[Diagnostic]:
+    """The model's diagnostics, with the hints of unknown fields inside table entries."""
+    from flowc.model.build import UNKNOWN_FIELD, _errors
+
+    hints: dict[Any, str] = {}
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+        if err["type"] != "extra_forbidden" or len(loc) != 3 or loc[0] not in _ENTRY_MODELS:
+            continue
+        field = str(loc[2])
+        known = sorted(_ENTRY_MODELS[str(loc[0])].model_fields)
+        if loc[0] == "services" and field == "url":
+            hint = _SERVICE_URL_HINT
+        else:
+            hint = did_you_mean(field, known) or f"allowed here: {', '.join(known)}"
+        hints[doc.span_of((str(loc[0]), str(loc[1]), field), key=True)] = hint
+    return [
+        replace(d, hint=hints[d.span]) if d.code == UNKNOWN_FIELD and d.span in hints else d
+        for d in _errors(exc, doc, (), Bindings)
+    ]
+
+
 def is_bindings_doc(data: Any) -> bool:
     return isinstance(data, dict) and "environment" in data and "nodes" not in data
 
@@ -98,12 +132,10 @@ def check_bindings(
     doc: SourceDoc, flows: Iterable[Flow]
 ) -> tuple[Bindings | None, list[Diagnostic]]:
     """Validate a binding file and cross-check it against the flows it binds."""
-    from flowc.model.build import _errors
-
     try:
         b = Bindings.model_validate(doc.data)
     except ValidationError as exc:
-        return None, _errors(exc, doc, (), Bindings)
+        return None, _validation_errors(exc, doc)
     by_name = {f.name: f for f in flows}
     out: list[Diagnostic] = []
     for name in b.flows:

@@ -99,3 +99,95 @@ def test_bundle_is_deterministic(tmp_path: Path) -> None:
     )
     assert compile_tree_again.exit_code == 0
     assert (tmp_path / "build2" / "bundle.json").read_bytes() == first
+
+
+# ---------------------------------------------------------------------- voicemail limit
+
+VM_FLOW = """\
+flow: hotline
+mailboxes: {general: {}, urgent: {}}
+nodes:
+  start: {subflow: modules/after_hours.yaml, next: message}
+  message: {voicemail: general, max_length: 90s, next: long}
+  long: {voicemail: urgent, max_length: 150500ms}
+"""
+VM_MODULE = """\
+flow: after_hours
+params: {}
+returns: {}
+mailboxes: {night: {}}
+nodes:
+  start: {voicemail: night, max_length: %s, next: done}
+  done: {return: {}}
+"""
+VM_BINDINGS = """\
+environment: %s
+flows:
+  %s
+mailboxes:
+  hotline.general: "default/1000"
+  hotline.urgent: "default/1001"
+  after_hours.night: "default/1002"
+"""
+
+
+def compile_voicemail(tmp_path: Path, module_length: str = "60s") -> tuple[Path, str]:
+    flows = tmp_path / "flows"
+    (flows / "modules").mkdir(parents=True)
+    (flows / "hotline.yaml").write_text(VM_FLOW, encoding="utf-8")
+    (flows / "modules" / "after_hours.yaml").write_text(VM_MODULE % module_length, encoding="utf-8")
+    (tmp_path / "bindings").mkdir()
+    for env, routed in [("prod", 'hotline: {dids: ["5000"]}'), ("lab", "{}")]:
+        text = VM_BINDINGS % (env, routed)
+        (tmp_path / "bindings" / f"{env}.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "build"
+    args = ["compile", str(flows), str(tmp_path / "bindings"), "-o", str(out)]
+    r = CliRunner().invoke(app, [*args, "--target", "freeswitch"])
+    assert r.exit_code == 0, r.output
+    return out / "freeswitch", r.output
+
+
+def included(fragment: Path, profile_params: str) -> ET.Element:
+    """The profile as FreeSWITCH reads it with the fragment included: its pre-processor
+    (`preprocess` in switch_xml.c) skips every line that holds `<include>`, `</include>` or
+    `<?`, and pastes the rest where the X-PRE-PROCESS include stands."""
+    kept = [
+        line
+        for line in fragment.read_text(encoding="utf-8").splitlines()
+        if "<include>" not in line and "</include>" not in line and "<?" not in line
+    ]
+    return ET.fromstring(f'<profile name="default">{"".join(kept)}{profile_params}</profile>')
+
+
+def test_voicemail_profile_limit_is_the_longest_voicemail_the_environment_serves(
+    tmp_path: Path,
+) -> None:
+    base, output = compile_voicemail(tmp_path, module_length="200500ms")
+    fragment = base / "prod" / "flowc" / "voicemail_profile.xml"
+    root = ET.parse(fragment).getroot()
+    assert root.tag == "include"
+    # The subflow module's 200.5 s voicemail is the longest: rounded up to whole seconds.
+    assert [(p.get("name"), p.get("value")) for p in root.iter("param")] == [
+        ("max-record-len", "201")
+    ]
+    profile = included(fragment, '<param name="file-extension" value="wav"/>')
+    params = {p.get("name"): p.get("value") for p in profile.findall("param")}
+    assert params == {"max-record-len": "201", "file-extension": "wav"}
+    assert "prod: 2 voicemail node(s) have a shorter max_length" in output
+    assert "hotline.long, hotline.message" in output
+
+
+def test_no_voicemail_profile_for_an_environment_without_voicemail(tmp_path: Path) -> None:
+    base, _ = compile_voicemail(tmp_path)
+    assert (base / "prod" / "flowc" / "voicemail_profile.xml").exists()
+    # `lab` routes no flow to the runtime: it serves no voicemail node.
+    assert (base / "lab" / "dialplan" / "flowc.xml").exists()
+    assert not (base / "lab" / "flowc").exists()
+
+
+def test_voicemail_profile_limit_stays_in_mod_voicemail_range(tmp_path: Path) -> None:
+    base, output = compile_voicemail(tmp_path, module_length="20m")
+    root = ET.parse(base / "prod" / "flowc" / "voicemail_profile.xml").getroot()
+    # 1000 and more are refused by mod_voicemail, which then falls back to 300 s.
+    assert [p.get("value") for p in root.iter("param")] == ["999"]
+    assert "over mod_voicemail's limit of 999s: messages stop at 999s (after_hours.start)" in output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,23 @@ def test_load_for_the_only_environment(build: Path) -> None:
     assert b.queue("shop", "unbound") == "unbound"
     assert b.number("shop", "desk") == "user/1901" and b.number("shop", "nope") is None
     assert b.mailbox("shop", "general") == "default/1000"
+
+
+def test_service_environment_from_the_bindings(build: Path) -> None:
+    b = load_bundle(build, None)
+    bound = replace(
+        b,
+        bindings={
+            **b.bindings,
+            "services": {
+                "shop.crm": {"env": {"CRM_URL": "http://127.0.0.1:8900/crm", "N": 3}},
+                "shop.bare": None,
+            },
+        },
+    )
+    assert bound.service("shop", "crm") == {"CRM_URL": "http://127.0.0.1:8900/crm", "N": "3"}
+    assert bound.service("shop", "bare") == {}
+    assert bound.service("shop", "unbound") == {}
 
 
 def test_flow_for_a_call(build: Path) -> None:

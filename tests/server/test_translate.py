@@ -292,6 +292,23 @@ def test_voicemail_and_record() -> None:
     assert (done.path, done.duration_ms) == (path, 7000)
 
 
+def test_voicemail_recording_may_last_as_long_as_the_profile_allows() -> None:
+    def flow(*lengths: int, modules: dict[str, str] | None = None) -> dict[str, Any]:
+        nodes = {f"vm{i}": {"kind": "voicemail", "max_length": ms} for i, ms in enumerate(lengths)}
+        return {"nodes": nodes, "modules": modules or {}}
+
+    flows = {
+        "care": flow(60_000, modules={"modules/night.yaml": "night"}),
+        "night": flow(180_000),
+        "other": flow(600_000),  # not served in this environment
+    }
+    bindings = {"flows": {"care": {"dids": ["5000"]}}}
+    # mod_voicemail is not told the node's 60 s: its profile allows the environment's longest.
+    assert tr.voicemail_record_ms(60_000, flows, bindings) == 180_000
+    assert tr.voicemail_record_ms(240_000, flows, bindings) == 240_000
+    assert tr.voicemail_record_ms(60_000, flows, {}) == 60_000
+
+
 def test_state_round_trip() -> None:
     state = {"flow": "bank", "seq": 7, "vars": {"tier": "gold", "name": "王先生 ${x}"}}
     text = tr.encode_state(state)
