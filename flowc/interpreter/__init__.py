@@ -50,8 +50,10 @@ Host contract
   dialplan, not in the socket. When `resume_at` is set the generated dialplan has a second
   `socket` action after the first; when that session connects for the same channel, send
   `AgentDone` to the same `Call` (keep calls in `with_agent` state keyed by channel UUID) and
-  the flow continues at `resume_at` (the survey). If the call object is gone (restart), start
-  a new `Call` with `start(now, at_node=resume_at)`. Without `resume_at` the call `End`s at
+  the flow continues at `resume_at` (the survey). If the call object is gone (restart, or
+  another runtime instance took the second socket), build a new `Call`, give it the saved
+  variables and the `queued` outcome with `restore(variables=..., outcome="queued",
+  detail=...)`, then `start(now, at_node=resume_at)`. Without `resume_at` the call `End`s at
   `answered` with outcome `queued`: do not hang up, just let the dialplan continue.
 * `Transfer(target, mode, number)` -> `TransferResult(ok, cause)`. `number` is the logical
   number when the target came from the flow's `numbers` (re-bind it per environment).
