@@ -1,4 +1,5 @@
-"""`flowc serve`: run the runtime (registered on the `flowc` command line on import)."""
+"""`flowc serve`: run the runtime (registered on the `flowc` command line on import); importing
+this module also registers `flowc report` (runtime/report/cli.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flowc.cli.main import app
 from runtime.bundle_store import BundleError
 from runtime.driver import Timeouts
 from runtime.logs import get_logger, setup_logging
+from runtime.report import cli as _report_cli  # noqa: F401  (registers `flowc report`)
 from runtime.server import Runtime, ServeConfig, parse_hostport
 from runtime.translate import MediaConfig
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up (if needed), then the main job on the bundled examples: check and compile every
 # flow (IR bundle + FreeSWITCH artifacts), draw each one, prove them offline with their
-# scenarios, then serve emulated calls through the runtime. Output goes to out/.
+# scenarios, then serve emulated calls through the runtime and report on them from the
+# journal. Output goes to out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -50,5 +51,8 @@ kill -TERM "$runtime_pid"
 wait "$runtime_pid" || true
 trap - EXIT
 python -m runtime.demo journal "$rt/journal.db" --record "$rt/calls.json"
+echo
+echo "== flowc report --brief: the demo calls, from the journal (without --brief: every section)"
+flowc report --journal "sqlite:///$rt/journal.db" --brief --top 5
 echo "runtime log (JSON lines): $rt/runtime.log"
-echo "journal: $rt/journal.db (sqlite3 $rt/journal.db 'select * from call_ends')"
+echo "journal: $rt/journal.db (flowc report --journal sqlite:///$rt/journal.db [--format markdown|json])"
