@@ -16,9 +16,12 @@ Two passes per concurrency level: `throughput` (2 x level calls, at least 1,000,
 `level` at once, the caller never waits: calls/s is the server's capacity), and `held`:
 `level` calls arriving at `--rate` new calls per second (a real switch does not open
 thousands of calls in one instant), each caller thinking until every call is up (the
-ramp + 2 s, or `--hold`), so `level` calls really are live together while the latency of
+ramp + 2 s, or `--hold`; the collect waits up to 600 s, so nobody times out while thinking),
+so `level` calls really are live together while the latency of
 every event-to-command step is measured; memory per call is the peak RSS growth / peak
-calls in flight of that pass.
+calls in flight of that pass. CPU ms/call is the server process's user + system CPU time
+over the pass / completed calls: the cost of a call, unlike calls/s, barely moves when other
+work shares the machine.
 
 Targets (printed with the table): at 1,000 concurrent calls the runtime reaches >= 80 % of
 the baseline's calls/s and its p99 event-to-command latency is < 10 ms.
@@ -29,11 +32,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import multiprocessing as mp
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -63,7 +68,7 @@ nodes:
       max: 4
       terminator: "#"
       retries: 1
-      timeout: 4s
+      timeout: 600s
       inter_digit_timeout: 2s
       on_fail: bye
     next: bye
@@ -95,6 +100,39 @@ def _pin(pid: int, cpus: set[int]) -> None:
         os.sched_setaffinity(pid, cpus)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc), or NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class GcPauses:
+    """Time the cyclic garbage collector stops the process (gc.callbacks): a full collection
+    with many live calls is a pause every call waits out."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0.0
+        self.longest = 0.0
+        self._t0 = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+            return
+        took = time.perf_counter() - self._t0
+        self.count += 1
+        self.total += took
+        self.longest = max(self.longest, took)
+
+    def reset(self) -> None:
+        self.count, self.total, self.longest = 0, 0.0, 0.0
+
+
 def _pct(samples: list[float], q: float) -> float:
     if not samples:
         return float("nan")
@@ -107,6 +145,7 @@ def _serve_runtime(conn: Connection, bundle: str, journal: str) -> None:
     from runtime.server import Runtime, ServeConfig
 
     setup_logging("error")
+    pauses = GcPauses()
 
     async def main() -> None:
         config = ServeConfig(
@@ -117,6 +156,7 @@ def _serve_runtime(conn: Connection, bundle: str, journal: str) -> None:
             reload_interval=0,
             instance="bench",
             esl_timeout=120.0,
+            tune_process=True,  # as `flowc serve` runs
         )
         rt = Runtime(config)
         await rt.start()
@@ -135,10 +175,14 @@ def _serve_runtime(conn: Connection, bundle: str, journal: str) -> None:
                             "dropped": rt.journal.dropped,
                             "internal_p50_ms": _pct(samples, 50) * 1000,
                             "internal_p99_ms": _pct(samples, 99) * 1000,
+                            "gc_count": pauses.count,
+                            "gc_total_ms": pauses.total * 1000,
+                            "gc_longest_ms": pauses.longest * 1000,
                         }
                     )
                 elif msg == "reset":
                     rt.metrics.latency_samples.clear()
+                    pauses.reset()
                     conn.send("ok")
 
     asyncio.run(main())
@@ -190,6 +234,17 @@ def measure(
     )
 
 
+def quiet_instrument() -> None:
+    """The emulator is the measuring instrument: its own full garbage collections (thousands
+    of emulated channels) would be counted as the server's latency. Make them rare here; each
+    pass starts with a collection (`run_pass`), so what one pass leaves does not pause the
+    next."""
+    gc.collect()
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 1000)
+
+
 def run_pass(
     server: Callable[[], Any],
     calls: int,
@@ -197,21 +252,27 @@ def run_pass(
     hold: float,
     args: argparse.Namespace,
     cpus: set[int],
-) -> tuple[Measurement, dict[str, Any] | None]:
+) -> tuple[Measurement, dict[str, Any]]:
+    """One pass against a fresh server process: the load's measurement and the server's own
+    figures (CPU ms per completed call; for the runtime, journal counts and its in-process
+    latency)."""
     with server() as (port, pid, conn):
         _pin(pid, cpus)
         measure(port, pid, 50, 10, 0.0, args)  # warm-up (imports, caches)
+        gc.collect()
         if conn is not None:
             conn.send("reset")
             conn.poll(30)
             conn.recv()
+        cpu0 = cpu_seconds(pid)
         m = measure(port, pid, calls, concurrency, hold, args)
-        journal = None
+        cpu = cpu_seconds(pid) - cpu0
+        stats: dict[str, Any] = {"cpu_ms_per_call": cpu * 1000 / max(m.result.completed, 1)}
         if conn is not None:
             conn.send("flush")
             if conn.poll(120):
-                journal = conn.recv()
-    return m, journal
+                stats.update(conn.recv())
+    return m, stats
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--rate", type=float, default=100.0, help="new calls/s in the held pass")
     p.add_argument("--no-held", action="store_true", help="only the throughput pass")
+    p.add_argument("--held-only", action="store_true", help="only the held pass")
     p.add_argument("--ramp", type=float, default=None, help="seconds to open the call slots")
     p.add_argument("--timeout", type=float, default=120.0, help="per-call timeout, s")
     p.add_argument("--quick", action="store_true", help="levels 100 1000, hold 2 s")
@@ -239,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     ncpu = os.cpu_count() or 1
     server_cpus = {0}
     _pin(0, set(range(1, ncpu)) or {0})  # the emulator (this process) off the server's core
+    quiet_instrument()
 
     tmp = Path(tempfile.mkdtemp(prefix="flowc-bench-"))
     bundle = compile_bench_bundle(tmp)
@@ -253,15 +316,17 @@ def main(argv: list[str] | None = None) -> int:
         ("lat p50 ms", "latency_p50_ms", 11),
         ("lat p99 ms", "latency_p99_ms", 11),
         ("srv KiB/call", "server_kib_per_call", 13),
+        ("CPU ms/call", "cpu_ms_per_call", 12),
         ("vs base", "ratio", 8),
         ("in-rt p50/p99 ms", "internal", 17),
+        ("GC max ms", "gc_longest_ms", 10),
     ]
     if not args.json:
         print(f"one server core (cpu 0); emulator on cpus {sorted(set(range(1, ncpu)) or {0})}")
         print(" ".join(f"{title:>{width}}" for title, _, width in columns))
     results: dict[tuple[str, str, int], dict[str, Any]] = {}
     for conc in args.levels:
-        passes = [("throughput", args.calls or max(2 * conc, 1000), 0.0)]
+        passes = [] if args.held_only else [("throughput", args.calls or max(2 * conc, 1000), 0.0)]
         if not args.no_held:
             hold = args.hold if args.hold is not None else conc / args.rate + 2.0
             passes.append(("held", conc, hold))
@@ -277,11 +342,14 @@ def main(argv: list[str] | None = None) -> int:
                 data = base.row(mode, conc, m)
                 data["server"] = name
                 data["internal"] = ""
-                if jstats is not None:
+                data["gc_longest_ms"] = ""
+                data["cpu_ms_per_call"] = round(jstats.pop("cpu_ms_per_call"), 3)
+                if "internal_p50_ms" in jstats:
                     data["journal"] = jstats
                     data["internal"] = (
                         f"{jstats['internal_p50_ms']:.2f}/{jstats['internal_p99_ms']:.2f}"
                     )
+                    data["gc_longest_ms"] = f"{jstats['gc_longest_ms']:.1f}"
                 ref = results.get(("baseline", mode, conc))
                 data["ratio"] = (
                     f"{data['calls_per_s'] / ref['calls_per_s']:.0%}"  # type: ignore[operator]
