@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import uuid as uuid_mod
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -68,8 +69,23 @@ _T = TypeVar("_T")
 
 
 async def _wait(fut: asyncio.Future[_T]) -> _T:
-    """Await a future shared with the reader task without cancelling it on timeout."""
-    return await asyncio.shield(fut)
+    """Await a future shared with the reader task without cancelling it on timeout.
+
+    A failure is raised as a copy of the future's exception. Raising the stored exception
+    itself would put this frame (which holds the future, which holds the exception) and,
+    through it, every caller's frame into the exception's traceback: a reference cycle that
+    keeps the whole call alive until a full garbage collection."""
+    await asyncio.wait((fut,))
+    exc = fut.exception()
+    if exc is None:
+        return fut.result()
+    raise _copy_exception(exc)
+
+
+def _copy_exception(exc: BaseException) -> BaseException:
+    new = copy.copy(exc)  # same type, arguments and attributes; no traceback
+    new.__cause__ = exc.__cause__
+    return new
 
 
 class AsyncESL:
@@ -94,6 +110,7 @@ class AsyncESL:
         self._max_events = max_queued_events
         self.dropped_events = 0
         self._events: asyncio.Queue[Event | None] = asyncio.Queue()
+        self._listener: Callable[[Event | None], None] | None = None
         self._replies: dict[int, asyncio.Future[Reply]] = {}
         self._executes: dict[str, asyncio.Future[Event]] = {}
         self._jobs: dict[str, asyncio.Future[Event]] = {}
@@ -151,7 +168,7 @@ class AsyncESL:
         fut = self.send_nowait(data)
         try:
             await self._writer.drain()
-            return await fut
+            return await _wait(fut)
         except (ConnectionError, OSError) as exc:
             raise ConnectionClosed(f"write failed: {exc}") from exc
         finally:
@@ -261,6 +278,33 @@ class AsyncESL:
                 return
             yield item
 
+    def listen(self, listener: Callable[[Event | None], None] | None) -> None:
+        """Hand every event to ``listener`` as soon as it is read, instead of queueing it for
+        ``events()`` / ``next_event()``; ``None`` goes back to queueing.
+
+        Events already queued are handed over first, in order; ``listener(None)`` marks the
+        end of the connection (at once if it has already ended). The listener runs inside the
+        reader, before the waiters it resolves resume: it must be quick and must not raise
+        (an exception is logged and the listener dropped). No task and no queue per event,
+        which is what a long-lived per-call consumer wants."""
+        self._listener = listener
+        if listener is None:
+            return
+        while self._listener is listener and not self._events.empty():
+            item = self._events.get_nowait()
+            self._deliver(listener, item)
+            if item is None:
+                self._events.put_nowait(None)  # keep the end marker for other readers
+                return
+
+    def _deliver(self, listener: Callable[[Event | None], None], item: Event | None) -> None:
+        try:
+            listener(item)
+        except Exception:  # a consumer's defect must not stop the reader
+            log.exception("ESL event listener failed")
+            if self._listener is listener:
+                self._listener = None
+
     async def wait_disconnect_notice(self, timeout: float | None = None) -> Message:
         """Wait for ``text/disconnect-notice`` (linger or final)."""
         async with asyncio.timeout(self._t(timeout)):
@@ -319,15 +363,15 @@ class AsyncESL:
         except ProtocolError as exc:
             log.warning("ESL protocol error: %s", exc)
             reason = ConnectionClosed(f"protocol error: {exc}")
-            reason.__cause__ = exc
+            reason.__cause__ = exc.with_traceback(None)  # see _wait: no cycle
             self._writer.close()
         except (ConnectionError, OSError) as exc:
             reason = ConnectionClosed(f"connection lost: {exc}")
-            reason.__cause__ = exc
+            reason.__cause__ = exc.with_traceback(None)  # see _wait: no cycle
         except Exception as exc:  # a bug: do not leave waiters hanging
             log.exception("ESL reader failed")
             reason = ConnectionClosed(f"reader failed: {exc!r}")
-            reason.__cause__ = exc
+            reason.__cause__ = exc.with_traceback(None)  # see _wait: no cycle
             self._writer.close()
         finally:
             self._finish(reason)
@@ -368,6 +412,10 @@ class AsyncESL:
             fut.set_result(event)
 
     def _enqueue(self, event: Event) -> None:
+        listener = self._listener
+        if listener is not None:
+            self._deliver(listener, event)
+            return
         if self._events.qsize() >= self._max_events:
             self._events.get_nowait()
             self.dropped_events += 1
@@ -393,6 +441,10 @@ class AsyncESL:
                 # Nobody may be awaiting it (e.g. the disconnect future): mark retrieved.
                 fut.exception()
         self._replies.clear()
+        listener = self._listener
+        if listener is not None:
+            self._listener = None
+            self._deliver(listener, None)
         self._events.put_nowait(None)
 
 
