@@ -132,6 +132,7 @@ def serve(
         ),
         timeouts=Timeouts(),
         clock=start,
+        tune_process=True,
     )
     runtime = Runtime(config)
     try:

@@ -63,7 +63,7 @@ import contextlib
 import logging
 import time as time_mod
 import uuid as uuid_mod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -228,7 +228,6 @@ class CallDriver:
         self._op_name = ""
         self._fetches: set[asyncio.Task[None]] = set()
         self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._pump_task: asyncio.Task[None] | None = None
         self._gen = 0
         self._listener: Callable[[Event], None] | None = None
         self._keys: list[str] = []
@@ -261,15 +260,6 @@ class CallDriver:
         self._observer = host.observer
         self.apps_sent = 0  # executes written (the emulator's caller counts apps too)
         self.sets_pending: list[str] = []  # variable sets not yet written (see _execute)
-        self._ops: dict[type[cmd.Command], Callable[[Any], Any]] = {
-            cmd.Answer: self._op_answer,
-            cmd.Play: self._op_play,
-            cmd.Collect: self._op_collect,
-            cmd.Enqueue: self._op_enqueue,
-            cmd.Transfer: self._op_transfer,
-            cmd.Voicemail: self._op_voicemail,
-            cmd.Record: self._op_record,
-        }
 
     # ------------------------------------------------------------------ entry points
 
@@ -371,6 +361,7 @@ class CallDriver:
                 del self.host.agents[self.call_id]
             self.metrics.calls_active.dec()
             self.finished.set()
+            self._drop_tasks()
 
     async def _loop(self, commands: list[cmd.Command]) -> None:
         while True:
@@ -493,63 +484,77 @@ class CallDriver:
 
     def _start_pump(self) -> None:
         self._gen += 1
-        self._pump_task = asyncio.create_task(self._pump(self.esl, self._gen), name="call-pump")
+        gen = self._gen
+        self.esl.listen(lambda e: self._on_event(e, gen))
 
-    async def _pump(self, esl: AsyncESL, gen: int) -> None:
-        uuid = self.call_id
+    def _stop_pump(self, esl: AsyncESL) -> None:
+        self._gen += 1  # anything still delivered for the old generation is ignored
+        esl.listen(None)
+
+    def _on_event(self, e: Event | None, gen: int) -> None:
+        """One event of the channel, straight from the ESL reader (`AsyncESL.listen`);
+        `None`: the connection ended."""
+        if gen != self._gen:
+            return
+        if e is None:
+            self._pump_ended(gen)
+            return
         try:
-            async for e in esl.events():
-                if gen != self._gen:
-                    return
-                name = e.name
-                if name == "CHANNEL_HANGUP" or name == "CHANNEL_HANGUP_COMPLETE":
-                    if e.uuid in (None, uuid) and not self._hangup_queued:
-                        self._hangup_queued = True
-                        self._hung_up.set()
-                        self._mark()
-                        hangup = ev.Hangup(tr.hangup_cause(e), at=self.now())
-                        op = self._op
-                        if self._op_completed and op is not None and not op.done():
-                            # The running app completed before the hang-up: its answer
-                            # (e.g. an agent answered) comes first, then the hang-up.
-                            self._deferred = hangup
-                        else:
-                            self._inbox.put_nowait(hangup)
-                    continue
-                if name == "CHANNEL_EXECUTE_COMPLETE" and e.app_uuid == self._op_app_uuid:
-                    self._op_completed = True
-                    if self._expect_resume and e.variable("cc_cause") == "answered":
-                        self._agent_answered = True
-                if name == "DTMF":
-                    self._keys.append(e.get("DTMF-Digit", ""))
-                elif (
-                    name == "CHANNEL_EXECUTE"
-                    and e.get("Application") == "socket"
-                    and (self.with_agent or self._agent_answered)
-                    and not self._resume_pending
-                ):
-                    # The dialplan connects its second socket (the queue's `after`): this
-                    # instance or another one continues the call; if it is not adopted here
-                    # soon, leave it to the other one.
-                    self._resume_pending = True
-                    loop = asyncio.get_running_loop()
-                    self._resume_timer = loop.call_later(
-                        self.t.resume_grace,
-                        self._inbox.put_nowait,
-                        _Abort("resumed_elsewhere"),
-                    )
-                listener = self._listener
-                if listener is not None:
-                    listener(e)
-        except asyncio.CancelledError:
-            raise
+            self._pump_event(e)
         except Exception:  # a defect in a listener must not leave the call waiting forever
             log.exception("pump_failed", call_id=self.call_id)
+            self.esl.listen(None)
+            self._pump_ended(gen)
+
+    def _pump_ended(self, gen: int) -> None:
         self._hung_up.set()
         if gen == self._gen and not self._hangup_queued:
             self._hangup_queued = True
             self._socket_lost = True
             self._inbox.put_nowait(ev.Hangup(SOCKET_CLOSED, at=self.now()))
+
+    def _pump_event(self, e: Event) -> None:
+        uuid = self.call_id
+        name = e.name
+        if name == "CHANNEL_HANGUP" or name == "CHANNEL_HANGUP_COMPLETE":
+            if e.uuid in (None, uuid) and not self._hangup_queued:
+                self._hangup_queued = True
+                self._hung_up.set()
+                self._mark()
+                hangup = ev.Hangup(tr.hangup_cause(e), at=self.now())
+                op = self._op
+                if self._op_completed and op is not None and not op.done():
+                    # The running app completed before the hang-up: its answer
+                    # (e.g. an agent answered) comes first, then the hang-up.
+                    self._deferred = hangup
+                else:
+                    self._inbox.put_nowait(hangup)
+            return
+        if name == "CHANNEL_EXECUTE_COMPLETE" and e.app_uuid == self._op_app_uuid:
+            self._op_completed = True
+            if self._expect_resume and e.variable("cc_cause") == "answered":
+                self._agent_answered = True
+        if name == "DTMF":
+            self._keys.append(e.get("DTMF-Digit", ""))
+        elif (
+            name == "CHANNEL_EXECUTE"
+            and e.get("Application") == "socket"
+            and (self.with_agent or self._agent_answered)
+            and not self._resume_pending
+        ):
+            # The dialplan connects its second socket (the queue's `after`): this
+            # instance or another one continues the call; if it is not adopted here
+            # soon, leave it to the other one.
+            self._resume_pending = True
+            loop = asyncio.get_running_loop()
+            self._resume_timer = loop.call_later(
+                self.t.resume_grace,
+                self._inbox.put_nowait,
+                _Abort("resumed_elsewhere"),
+            )
+        listener = self._listener
+        if listener is not None:
+            listener(e)
 
     def _mark(self) -> None:
         """An answer from the switch arrived: start the event-to-command clock."""
@@ -616,13 +621,13 @@ class CallDriver:
             task.add_done_callback(self._fetches.discard)
             return
         self._cancel_op()
-        op = self._ops.get(type(c))
+        op = _OPS.get(type(c))
         if op is None:
             log.error("unknown_command", call_id=self.call_id, command=c.to_json())
             self._inbox.put_nowait(_Fault("unknown_command"))
             return
         self._op_name = c.type
-        self._op = asyncio.create_task(self._guard(op(c)), name=f"call-{c.type}")
+        self._op = asyncio.create_task(self._guard(op(self, c)), name=f"call-{c.type}")
 
     async def _guard(self, coro: Any) -> None:
         try:
@@ -929,9 +934,7 @@ class CallDriver:
         if self._resume_timer is not None:
             self._resume_timer.cancel()
             self._resume_timer = None
-        self._gen += 1  # the old pump's end is not a hang-up
-        if self._pump_task is not None:
-            self._pump_task.cancel()
+        self._stop_pump(old)  # the old connection's end is not a hang-up
         with contextlib.suppress(Exception):
             await (old.exit(timeout=self.t.exit) if self._lingering else old.close())
         self.esl = item.esl
@@ -999,9 +1002,7 @@ class CallDriver:
         await self._close_socket()
 
     async def _close_socket(self) -> None:
-        self._gen += 1
-        if self._pump_task is not None and not self._pump_task.done():
-            self._pump_task.cancel()
+        self._stop_pump(self.esl)
         with contextlib.suppress(Exception):
             if self._lingering and not self.esl.closed:
                 await self.esl.exit(timeout=self.t.exit)
@@ -1043,6 +1044,14 @@ class CallDriver:
         op = self._op
         if op is not None and not op.done() and not (keep_bridge and op is self._bridging):
             op.cancel()
+        self._listener = None
+
+    def _drop_tasks(self) -> None:
+        """Forget the call's finished tasks. A cancelled task keeps its exception, whose
+        traceback holds the task's frames and so this driver: a reference cycle that only a
+        full garbage collection would free, with everything the call still refers to."""
+        self._op = self._bridging = None
+        self._fetches.clear()
         self._listener = None
 
     # ------------------------------------------------------------------ journal and metrics
@@ -1139,6 +1148,20 @@ class CallDriver:
 
 
 # ------------------------------------------------------------------ helpers
+
+
+# The operation behind each command that runs an application. A table of plain functions,
+# not of bound methods on each driver: those would make every driver a reference cycle that
+# only a full garbage collection can free (see `runtime.server.tune_process`).
+_OPS: dict[type[cmd.Command], Callable[[CallDriver, Any], Coroutine[Any, Any, None]]] = {
+    cmd.Answer: CallDriver._op_answer,
+    cmd.Play: CallDriver._op_play,
+    cmd.Collect: CallDriver._op_collect,
+    cmd.Enqueue: CallDriver._op_enqueue,
+    cmd.Transfer: CallDriver._op_transfer,
+    cmd.Voicemail: CallDriver._op_voicemail,
+    cmd.Record: CallDriver._op_record,
+}
 
 
 def _consume(fut: asyncio.Future[Any]) -> None:

@@ -34,6 +34,7 @@ sticky outcome (`queued`) survives however the resumed part ends.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -365,7 +366,7 @@ class Call:
             flags=self.flags,
             survey=self._survey,
             now=self._now,
-            in_hours=self._in_hours,
+            in_hours=_weak_in_hours(self),
         )
         return _Frame(program, variables, ns, call_node)
 
@@ -1425,3 +1426,16 @@ _ENTER: dict[type[Any], Callable[[Call, Any], str | None]] = {
     HangupN: Call._enter_hangup,
     GotoN: Call._enter_goto,
 }
+
+
+def _weak_in_hours(call: Call) -> Callable[[str], bool]:
+    """`in_hours()` for expressions without a strong reference back to the call: a bound
+    method in the call's own namespaces would make every call a reference cycle, which only
+    a full (slow) garbage collection frees."""
+    ref = weakref.ref(call)
+
+    def in_hours(name: str) -> bool:
+        target = ref()
+        return target._in_hours(name) if target is not None else False
+
+    return in_hours
