@@ -8,9 +8,13 @@ end-to-end tests).
 * `plan`: which input the emulator hands to which application. The plan comes from a
   simulator run of the same scenario: each collect takes one input per try, and a collect
   with speech on runs `detect_speech` before `play_and_get_digits`, so it gets the speech
-  (or silence) first and the keys second. Queue answers go by use (`PerUse`), bridge
-  outcomes in the order the transfers happen.
-* `caller_script`: the emulator's `CallerScript` for one leg of a plan.
+  (or silence) first and the keys second. Queue answers go by use (one outcome per
+  `callcenter` on the queue, as often as the simulated call queued there), bridge outcomes
+  in the order the transfers happen.
+* `caller_script`: the emulator's `CallerScript` for a plan, with the generated dialplan's
+  actions after the socket (`flowc.compiler.freeswitch`): after an agent conversation the
+  emulated switch transfers to `flowc_after_${flowc_resume}`, whose extension connects the
+  socket again for the queue's `after` node.
 * `MockHTTP`: the scenario's look-up answers over loopback HTTP, one per use.
 """
 
@@ -33,7 +37,7 @@ from flowc.flowtest.scenario import CallerInput, MockResponse
 from flowc.interpreter import TraceStep
 from flowc.interpreter import commands as cmd
 from flowc.simulate import CompiledFlow, Simulator, compile_file, start_time
-from flowc.simulate.engine import Ask, ScriptedInputs
+from flowc.simulate.engine import DEFAULT_AGENT, QUEUE_WAIT_MS, TALK_MS, Ask, ScriptedInputs
 from runtime import translate as tr
 from runtime.emulator import BridgeOutcome, CallerScript, QueueOutcome, speech
 from runtime.emulator.channel import DialplanApp
@@ -143,13 +147,14 @@ class Plan:
     scenario: Scenario
     flow: CompiledFlow
     start: datetime
-    legs: list[list[str]]  # emulator inputs of the first call and of the resume socket
+    legs: list[list[str]]  # emulator inputs of the first socket and of the resume socket
     resume_node: str | None
     bridges: list[BridgeOutcome]
     sim_outcome: dict[str, Any]
     agent: str = "1001"
     hangup_after_apps: int | None = None  # the caller hangs up during this application
     call_id: str = ""  # the channel UUID of the scenario's call (not of a dry run)
+    queue_uses: dict[str, int] = field(default_factory=dict)  # logical queue -> callcenters
 
 
 def _emulator_input(inp: CallerInput | None, for_speech: bool) -> str:
@@ -218,6 +223,10 @@ def plan(sf: ScenarioFile, scenario: Scenario) -> Plan:
         ),
         "1001",
     )
+    uses: dict[str, int] = {}
+    for command in sim.commands:
+        if isinstance(command, cmd.Enqueue):
+            uses[command.queue] = uses.get(command.queue, 0) + 1
     return Plan(
         sf,
         scenario,
@@ -228,6 +237,7 @@ def plan(sf: ScenarioFile, scenario: Scenario) -> Plan:
         bridges,
         dict(result.outcome),
         agent,
+        queue_uses=uses,
     )
 
 
@@ -240,38 +250,18 @@ def _transfers(
             yield c, next(results, None)
 
 
-class PerUse(Mapping[str, QueueOutcome]):
-    """Queue outcomes by real queue name, one per use (the last repeats), like a scenario."""
-
-    def __init__(self, answers: Mapping[str, list[QueueOutcome]]) -> None:
-        self._answers = answers
-        self._uses: dict[str, int] = {}
-
-    def __getitem__(self, key: str) -> QueueOutcome:
-        answers = self._answers[key]
-        used = self._uses.get(key, 0)
-        self._uses[key] = used + 1
-        return answers[min(used, len(answers) - 1)]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self[key] if key in self._answers else default
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._answers)
-
-    def __len__(self) -> int:
-        return len(self._answers)
-
-
 def caller_script(
-    p: Plan, leg: int, *, env: str = "e2e", socket_data: str = "127.0.0.1:8084 async full"
+    p: Plan, leg: int = 0, *, env: str = "e2e", socket_data: str = "127.0.0.1:8084 async full"
 ) -> CallerScript:
-    """The emulated caller of leg `leg` (0: the call, 1: the dialplan's resume socket)."""
+    """The emulated caller of a plan. `leg` 0: the whole call (the dialplan's resume socket
+    is part of it: its inputs follow the first socket's); 1: only what follows the agent
+    conversation. `socket_data`: the generated dialplan's socket action (the runtime's
+    address)."""
     s = p.scenario
     queues: dict[str, list[QueueOutcome]] = {}
     for logical, answers in s.queues.items():
         real = f"{p.flow.name}__{logical}@{env}"
-        queues[real] = [
+        outcomes = [
             QueueOutcome(
                 result=a.outcome,
                 wait=(a.wait_ms if a.wait_ms is not None else 20_000) / 1000,
@@ -280,14 +270,50 @@ def caller_script(
             )
             for a in answers
         ]
+        # a scenario's answers go by use, the last one repeating (like the simulator's)
+        uses = max(p.queue_uses.get(logical, 0), len(outcomes))
+        queues[real] = [outcomes[min(i, len(outcomes) - 1)] for i in range(uses)]
+    if leg == 0:
+        inputs = [x for each in p.legs for x in each]
+    else:
+        inputs = p.legs[leg] if leg < len(p.legs) else []
+    after, extensions = generated_after_socket(p.resume_node, socket_data)
     return CallerScript(
-        inputs=p.legs[leg] if leg < len(p.legs) else [],
+        inputs=inputs,
         hangup_after_apps=p.hangup_after_apps if leg == 0 else None,
-        queues=PerUse(queues),
+        queues=queues,
+        # a queue the scenario does not script: what the simulator assumes
+        default_queue=QueueOutcome(
+            wait=QUEUE_WAIT_MS / 1000, talk_time=TALK_MS / 1000, agent=DEFAULT_AGENT
+        ),
         bridges=p.bridges if leg == 0 else [],
-        # after an agent conversation the generated dialplan connects the socket again
-        after_socket=(DialplanApp("socket", socket_data),),
+        after_socket=after,
+        extensions=extensions,
     )
+
+
+def generated_after_socket(
+    resume_node: str | None, socket_data: str
+) -> tuple[tuple[DialplanApp, ...], dict[str, tuple[DialplanApp, ...]]]:
+    """What `flowc.compiler.freeswitch.dialplan` puts after the socket action, as emulator
+    dialplan apps: the transfer to `flowc_after_${flowc_resume}` and the extensions it can
+    reach in the `flowc` context (the resume extension for `resume_node`, and the fallback
+    extension `flowc_after_` with the binding's default fallback)."""
+    after = (DialplanApp("transfer", f"flowc_after_${{{tr.RESUME_VAR}}} XML flowc"),)
+    extensions: dict[str, tuple[DialplanApp, ...]] = {
+        "flowc_after_": (
+            DialplanApp("log", "WARNING flowc runtime unreachable: falling back"),
+            DialplanApp("hangup", "NORMAL_TEMPORARY_FAILURE"),
+        )
+    }
+    if resume_node:
+        extensions[f"flowc_after_{resume_node}"] = (
+            DialplanApp("set", f"{tr.RESUME_NODE_VAR}={resume_node}"),
+            DialplanApp("unset", tr.RESUME_VAR),
+            DialplanApp("socket", socket_data),
+            DialplanApp("hangup", "NORMAL_CLEARING"),
+        )
+    return after, extensions
 
 
 # ------------------------------------------------------------------ look-ups

@@ -7,15 +7,22 @@ with the sessions recorded from FreeSWITCH 1.10.12 in
 every outbound recording against the model).
 
 ``channel.Channel``  (sans-IO)
-    One channel + its outbound session: bytes from the application and
+    One channel + its outbound sessions: bytes from the application and
     virtual time in, FreeSWITCH's messages out.  ``CallerScript`` scripts the
     caller (digits, silence, speech, hang-ups) and the world (queue, bridge,
-    transfer outcomes); ``ChannelConfig`` the switch (identity, ``socket``
-    action data, recorded races); ``CallSpec`` one call.
-``aio.dial`` / ``aio.run_load``
-    The asyncio driver: connect to the runtime like FreeSWITCH does, run the
-    model, record every message (fixture JSONL shape), bounded by a timeout;
-    many calls with bounded concurrency.  Loopback targets only by default.
+    transfer outcomes, the dialplan after the socket action, where a further
+    ``socket`` action opens a new connection); ``ChannelConfig`` the switch
+    (identity, ``socket`` action data, recorded races); ``CallSpec`` one call.
+``switch.Switch``  (sans-IO)
+    What the channels of one emulated FreeSWITCH share: the ``api`` command
+    table (``uuid_break``, ``uuid_setvar``, ``uuid_getvar``,
+    ``uuid_broadcast``, ``callcenter_config queue list members``) and
+    mod_callcenter's members table.
+``aio.dial`` / ``aio.place_call`` / ``aio.run_load``
+    The asyncio driver: connect to the runtime like FreeSWITCH does (every
+    socket action of the call), run the model, record every message (fixture
+    JSONL shape), bounded by a timeout; many calls with bounded concurrency,
+    on one shared switch.  Loopback targets only by default.
 ``metrics``
     Event-to-command latency bookkeeping and percentiles, shared with the
     runtime benchmarks.
@@ -25,7 +32,7 @@ every outbound recording against the model).
 
 from __future__ import annotations
 
-from .aio import CallRecord, LoadResult, dial, is_loopback, run_load
+from .aio import CallRecord, LoadResult, SocketAttempt, dial, is_loopback, place_call, run_load
 from .channel import (
     BridgeOutcome,
     CallerScript,
@@ -35,9 +42,12 @@ from .channel import (
     DialplanApp,
     Outgoing,
     QueueOutcome,
+    SocketRequest,
+    socket_target,
     speech,
 )
 from .metrics import LatencyRecorder, Summary, percentile, rss_bytes, summarize
+from .switch import QueueMember, Switch
 
 __all__ = [
     "BridgeOutcome",
@@ -50,13 +60,19 @@ __all__ = [
     "LatencyRecorder",
     "LoadResult",
     "Outgoing",
+    "QueueMember",
     "QueueOutcome",
+    "SocketAttempt",
+    "SocketRequest",
     "Summary",
+    "Switch",
     "dial",
     "is_loopback",
     "percentile",
+    "place_call",
     "rss_bytes",
     "run_load",
+    "socket_target",
     "speech",
     "summarize",
 ]

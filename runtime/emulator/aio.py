@@ -1,10 +1,14 @@
 """asyncio driver: dial the runtime like FreeSWITCH's ``socket`` application does.
 
-``dial`` opens one TCP connection to an outbound-ESL application (the
+``dial`` opens a TCP connection to an outbound-ESL application (the
 runtime), runs a ``Channel`` model on it and returns a ``CallRecord`` with
-every message both ways (the fixtures' JSON-lines shape) when the socket
-closes.  It never hangs: ``timeout`` bounds the whole call (the connection is
-aborted), and every failure is reported in the record, not raised.
+every message both ways (the fixtures' JSON-lines shape) when the call is
+over.  A ``socket`` action later in the call's dialplan (the second socket
+of a queue's ``after``, a fallback to another instance) opens a further
+connection for the same channel, as FreeSWITCH does; ``place_call`` also
+takes the first socket's address from the call's ``socket_data``.  It never
+hangs: ``timeout`` bounds the whole call (the connections are aborted), and
+every failure is reported in the record, not raised.
 
 ``run_load`` runs many calls with bounded concurrency and returns a
 ``LoadResult`` (counts, per-call durations, errors, event-to-command
@@ -36,16 +40,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .channel import CallSpec, Channel
+from .channel import CallSpec, Channel, SocketRequest
 from .metrics import LatencyRecorder, PeakRss, Summary, peak_concurrency, summarize
+from .switch import Switch
 
 __all__ = [
     "CallRecord",
     "LoadResult",
     "Measurement",
+    "SocketAttempt",
     "dial",
     "is_loopback",
     "measure_load",
+    "place_call",
     "run_load",
     "summary_lines",
 ]
@@ -54,16 +61,35 @@ ClosedBy = Literal["switch", "app", "timeout", "error"]
 
 
 @dataclass
+class SocketAttempt:
+    """One ``socket`` action's connection: where it went and how it ended.
+
+    ``outcome``: ``connected`` (the TCP connection was made), ``refused`` (it could not
+    be made: nothing listening, timeout, a non-loopback target without ``allow_remote``),
+    ``unresolved`` (the host does not resolve, e.g. an ``a:p|b:p`` list: FreeSWITCH's
+    "Socket Error!" before any connection).
+    """
+
+    host: str
+    port: int
+    outcome: Literal["connected", "refused", "unresolved"]
+    error: str | None = None
+
+
+@dataclass
 class CallRecord:
     """One emulated call.
 
     ``messages``: ``{"dir": "from_switch"|"to_switch", "data": text, "t": s}``
-    in order (``t``: seconds since the TCP connection was made; empty when
-    recording was off).  ``closed_by``: ``switch`` (FreeSWITCH's side closed
+    in order (``t``: seconds since the call started; empty when recording was
+    off); a message on a later socket also carries ``"socket": n`` (1, 2...).
+    ``sockets``: every socket action's connection (``SocketAttempt``).
+    ``closed_by`` (of the last socket): ``switch`` (FreeSWITCH's side closed
     after exit / hang-up), ``app`` (the application closed first),
-    ``timeout`` (aborted after ``timeout``), ``error`` (could not connect,
-    connection reset...; see ``error``).  ``ok``: closed normally after the
-    application sent ``connect``.
+    ``timeout`` (aborted after ``timeout``), ``error`` (no socket could be
+    opened, connection reset...; see ``error``).  ``ok``: closed normally
+    after the application sent ``connect``.  ``apps``: the applications the
+    channel ran (the socket's and the dialplan's), with their arguments.
     """
 
     spec: CallSpec
@@ -77,6 +103,8 @@ class CallRecord:
     connected: bool = False
     commands: int = 0
     executes: int = 0
+    sockets: list[SocketAttempt] = field(default_factory=list)
+    apps: list[tuple[str, str | None]] = field(default_factory=list)
 
     @property
     def duration(self) -> float:
@@ -110,8 +138,34 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class _SwitchProtocol(asyncio.Protocol):
-    """FreeSWITCH's end of one outbound socket, driving a ``Channel``."""
+class _Conn(asyncio.Protocol):
+    """FreeSWITCH's end of one outbound socket of a call."""
+
+    def __init__(self, call: _CallRun, index: int) -> None:
+        self.call = call
+        self.index = index
+        self.transport: asyncio.Transport | None = None
+        self.closed_by: ClosedBy | None = None
+        self.error: str | None = None
+        self.guard: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.call.on_data(self, data)
+
+    def eof_received(self) -> bool | None:
+        self.call.on_eof(self)
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.call.on_lost(self, exc)
+
+
+class _CallRun:
+    """One emulated call: the ``Channel`` and its socket connections, driven on the loop."""
 
     def __init__(
         self,
@@ -120,21 +174,38 @@ class _SwitchProtocol(asyncio.Protocol):
         time_scale: float,
         recording: bool,
         latency: LatencyRecorder | None,
-        done: asyncio.Future[None],
+        allow_remote: bool,
+        switch: Switch | None,
+        first_target: tuple[str, int] | None,
+        deadline: float,
     ) -> None:
         self.loop = asyncio.get_running_loop()
+        self.record_deadline = deadline
         self.record = record
         self.scale = time_scale
         self.recording = recording
         self.latency = latency
-        self.done = done
-        self.transport: asyncio.Transport | None = None
-        self.channel: Channel | None = None
-        self._t0 = 0.0
+        self.allow_remote = allow_remote
+        self.done: asyncio.Future[None] = self.loop.create_future()
+        self.conns: dict[int, _Conn] = {}
+        self.errors: dict[int, str] = {}  # socket -> why it could not be opened
+        self.tasks: set[asyncio.Task[None]] = set()
+        self._t0 = self.loop.time()
         self._vclock = 0.0
         self._timer: asyncio.Handle | None = None
-        self._connect_guard: asyncio.TimerHandle | None = None
         self._key = object()
+        spec = record.spec
+        self.connect_timeout = spec.config.connect_timeout
+        # FreeSWITCH's wait for the first command is the application's pace, not the
+        # caller's: it is timed here in real seconds, not by the (scaled) channel clock.
+        spec = dataclasses.replace(
+            spec, config=dataclasses.replace(spec.config, connect_timeout=math.inf)
+        )
+        self.channel = Channel(
+            spec, now=0.0, switch=switch, connect_first=False, first_target=first_target
+        )
+        self.channel.on_external = self._arm_soon
+        record.started = time.time()
 
     # -- clock ------------------------------------------------------------------------------
 
@@ -146,40 +217,53 @@ class _SwitchProtocol(asyncio.Protocol):
     def _t(self) -> float:
         return round(self.loop.time() - self._t0, 6)
 
-    # -- protocol callbacks -----------------------------------------------------------------
+    # -- sockets ----------------------------------------------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self._t0 = self.loop.time()
-        self.record.started = time.time()
-        spec = self.record.spec
-        cfg = spec.config
-        # FreeSWITCH's wait for the first command is the application's pace, not the
-        # caller's: it is timed here in real seconds, not by the (scaled) channel clock.
-        spec = dataclasses.replace(spec, config=dataclasses.replace(cfg, connect_timeout=math.inf))
-        try:
-            self.channel = Channel(spec, now=0.0)
-        except Exception as exc:  # a bad CallSpec: report, do not crash the loop
-            self._finish("error", f"channel model failed: {exc!r}")
-            return
-        if math.isfinite(cfg.connect_timeout):
-            self._connect_guard = self.loop.call_later(cfg.connect_timeout, self._on_connect_guard)
+    async def open_sockets(self) -> None:
+        """Connect what the channel asked for (the first socket is awaited here)."""
+        for req in self.channel.socket_requests():
+            if req.socket == 0:
+                await self._connect(req)
+            else:
+                task = self.loop.create_task(self._connect(req))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
         self._pump()
 
-    def _on_connect_guard(self) -> None:
-        self._connect_guard = None
-        ch = self.channel
-        if ch is not None and ch.awaiting_first_command and not self.done.done():
-            ch.connect_timed_out()
+    async def _connect(self, req: SocketRequest) -> None:
+        if not self.allow_remote and not is_loopback(req.host):
+            self.errors[req.socket] = f"refusing to connect to non-loopback host {req.host!r}"
+            self.channel.socket_failed(req.socket, self._vnow())
+            self._pump()
+            return
+        conn = _Conn(self, req.socket)
+        try:
+            async with asyncio.timeout(max(0.0, self.record_deadline - self.loop.time())):
+                await self.loop.create_connection(lambda: conn, req.host, req.port)
+        except (OSError, TimeoutError) as exc:
+            self.errors[req.socket] = f"connect failed: {exc!r}"
+            self.channel.socket_failed(req.socket, self._vnow())
+            self._pump()
+            return
+        self.conns[req.socket] = conn
+        self.channel.socket_connected(req.socket, self._vnow())
+        if math.isfinite(self.connect_timeout):
+            conn.guard = self.loop.call_later(self.connect_timeout, self._on_guard, conn)
+        self._pump()
+
+    def _on_guard(self, conn: _Conn) -> None:
+        conn.guard = None
+        if self.channel.awaiting_command(conn.index) and not self.done.done():
+            self.channel.connect_timed_out(conn.index)
             self._pump()
 
-    def data_received(self, data: bytes) -> None:
-        ch = self.channel
-        if ch is None or self.done.done():
+    # -- connection callbacks ----------------------------------------------------------------
+
+    def on_data(self, conn: _Conn, data: bytes) -> None:
+        if self.done.done():
             return
         try:
-            cmds = ch.receive_data(data, self._vnow())
+            cmds = self.channel.receive_data(data, self._vnow(), socket=conn.index)
         except Exception as exc:  # pragma: no cover - the model never raises on input
             self._finish("error", f"channel model failed: {exc!r}")
             return
@@ -194,59 +278,84 @@ class _SwitchProtocol(asyncio.Protocol):
                     self.latency.command_received(self._key)
                 if self.recording:
                     text = cmd.raw.decode("utf-8", "replace")
-                    self.record.messages.append({"dir": "to_switch", "data": text, "t": t})
+                    self._note("to_switch", text, t, conn.index)
         self._pump()
 
-    def eof_received(self) -> bool | None:
-        ch = self.channel
-        if ch is not None and not ch.socket_closed:
-            ch.receive_data(b"", self._vnow())
-        self._finish("app")
-        return None
+    def on_eof(self, conn: _Conn) -> None:
+        if conn.closed_by is None:
+            conn.closed_by = "app"
+        if not self.channel.socket_is_closed(conn.index):
+            self.channel.receive_data(b"", self._vnow(), socket=conn.index)
+        self._pump()
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        if exc is not None:
-            self._finish("error", f"connection lost: {exc!r}")
-        else:
-            ch = self.channel
-            self._finish("switch" if ch is not None and ch.socket_closed else "app")
+    def on_lost(self, conn: _Conn, exc: Exception | None) -> None:
+        if conn.guard is not None:
+            conn.guard.cancel()
+            conn.guard = None
+        if exc is not None and conn.closed_by is None:
+            conn.closed_by = "error"
+            conn.error = f"connection lost: {exc!r}"
+        elif conn.closed_by is None:
+            conn.closed_by = "switch" if self.channel.socket_is_closed(conn.index) else "app"
+        if not self.channel.socket_is_closed(conn.index):
+            self.channel.receive_data(b"", self._vnow(), socket=conn.index)
+        conn.transport = None
+        self._pump()
+
+    def _note(self, direction: str, text: str, t: float, index: int) -> None:
+        item: dict[str, object] = {"dir": direction, "data": text, "t": t}
+        if index:
+            item["socket"] = index
+        self.record.messages.append(item)
 
     # -- driving ----------------------------------------------------------------------------
 
     def _pump(self) -> None:
-        """Write what the channel produced; re-arm the timer; close when it is done."""
-        ch = self.channel
-        transport = self.transport
-        if ch is None or transport is None or self.done.done():
+        """Write what the channel produced; open and close sockets; re-arm the timer."""
+        if self.done.done():
             return
-        out = ch.pop_output()
-        if out:
-            t = self._t()
-            transport.write(b"".join([item.data for item in out]))
-            for item in out:
-                if self.recording:
-                    text = item.data.decode("utf-8", "replace")
-                    self.record.messages.append({"dir": "from_switch", "data": text, "t": t})
-                if (
-                    self.latency is not None
-                    and item.event_name == "CHANNEL_EXECUTE_COMPLETE"
-                    and item.application != "socket"
-                ):
-                    self.latency.completion_sent(self._key)
-        if ch.socket_closed:
-            transport.close()
-            self._finish("switch")
+        ch = self.channel
+        for index, conn in list(self.conns.items()):
+            out = ch.pop_output(index)
+            transport = conn.transport
+            if out and transport is not None:
+                t = self._t()
+                transport.write(b"".join([item.data for item in out]))
+                for item in out:
+                    if self.recording:
+                        self._note("from_switch", item.data.decode("utf-8", "replace"), t, index)
+                    if (
+                        self.latency is not None
+                        and item.event_name == "CHANNEL_EXECUTE_COMPLETE"
+                        and item.application != "socket"
+                    ):
+                        self.latency.completion_sent(self._key)
+            if ch.socket_is_closed(index) and transport is not None and not transport.is_closing():
+                if conn.closed_by is None:
+                    conn.closed_by = "switch"
+                transport.close()
+        if ch.socket_requests_pending:
+            task = self.loop.create_task(self.open_sockets())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        if ch.finished and not self.tasks_pending():
+            self._finish_from_conns()
             return
         self._arm()
 
+    def tasks_pending(self) -> bool:
+        return any(not t.done() for t in self.tasks if t is not asyncio.current_task())
+
+    def _arm_soon(self) -> None:
+        # Something outside this call changed the channel (an api command on another socket).
+        if not self.done.done():
+            self.loop.call_soon(self._pump)
+
     def _arm(self) -> None:
-        ch = self.channel
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if ch is None:
-            return
-        deadline = ch.next_deadline()
+        deadline = self.channel.next_deadline()
         if deadline is None:
             return
         if self.scale > 0:
@@ -258,15 +367,25 @@ class _SwitchProtocol(asyncio.Protocol):
 
     def _on_timer(self, deadline: float) -> None:
         self._timer = None
-        ch = self.channel
-        if ch is None or self.done.done():
+        if self.done.done():
             return
         if self.scale <= 0:
             self._vclock = max(self._vclock, deadline)
-            ch.advance(self._vclock)
+            self.channel.advance(self._vclock)
         else:
-            ch.advance(max(deadline, self._vnow()))
+            self.channel.advance(max(deadline, self._vnow()))
         self._pump()
+
+    def _finish_from_conns(self) -> None:
+        conns = [self.conns[i] for i in sorted(self.conns)]
+        failed = next((c for c in conns if c.closed_by == "error"), None)
+        if failed is not None:
+            self._finish("error", failed.error)
+        elif not conns:
+            errors = [self.errors[i] for i in sorted(self.errors)]
+            self._finish("error", errors[0] if errors else "no socket could be opened")
+        else:
+            self._finish(conns[-1].closed_by or "switch")
 
     def _finish(self, closed_by: ClosedBy, error: str | None = None) -> None:
         if self.done.done():
@@ -274,28 +393,79 @@ class _SwitchProtocol(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._connect_guard is not None:
-            self._connect_guard.cancel()
-            self._connect_guard = None
+        for conn in self.conns.values():
+            if conn.guard is not None:
+                conn.guard.cancel()
+                conn.guard = None
+        for task in list(self.tasks):
+            if task is not asyncio.current_task():
+                task.cancel()
         rec = self.record
         rec.ended = time.time()
         rec.closed_by = closed_by
         rec.error = error
         ch = self.channel
-        if ch is not None:
-            rec.hangup_cause = ch.hangup_cause
-            rec.answered = ch.answered
-            rec.connected = ch.connected
-            if not ch.connected and rec.error is None:
-                rec.error = "the application never sent connect"
+        rec.hangup_cause = ch.hangup_cause
+        rec.answered = ch.answered
+        rec.connected = ch.any_connected
+        rec.apps = list(ch.app_log)
+        for index, (host, port, state, requested) in enumerate(ch.socket_states()):
+            if state in ("open", "closed"):
+                rec.sockets.append(SocketAttempt(host, port, "connected"))
+            elif requested:
+                rec.sockets.append(SocketAttempt(host, port, "refused", self.errors.get(index)))
+            else:
+                rec.sockets.append(SocketAttempt(host, port, "unresolved", "Socket Error!"))
+        if not ch.any_connected and rec.error is None:
+            rec.error = "the application never sent connect"
         if self.latency is not None:
             self.latency.call_ended(self._key)
         self.done.set_result(None)
 
     def abort(self, closed_by: ClosedBy, error: str) -> None:
-        if self.transport is not None:
-            self.transport.abort()
+        for conn in self.conns.values():
+            if conn.transport is not None:
+                conn.transport.abort()
         self._finish(closed_by, error)
+
+
+async def _run_call(
+    rec: CallRecord,
+    *,
+    timeout: float,
+    time_scale: float,
+    record: bool,
+    latency: LatencyRecorder | None,
+    allow_remote: bool,
+    switch: Switch | None,
+    first_target: tuple[str, int] | None,
+) -> CallRecord:
+    loop = asyncio.get_running_loop()
+    try:
+        run = _CallRun(
+            rec,
+            time_scale=time_scale,
+            recording=record,
+            latency=latency,
+            allow_remote=allow_remote,
+            switch=switch,
+            first_target=first_target,
+            deadline=loop.time() + timeout,
+        )
+    except Exception as exc:  # a bad CallSpec: report, do not crash the loop
+        rec.started = rec.ended = time.time()
+        rec.error = f"channel model failed: {exc!r}"
+        return rec
+    try:
+        async with asyncio.timeout(timeout):
+            await run.open_sockets()
+            await asyncio.shield(run.done)
+    except TimeoutError:
+        run.abort("timeout", f"call did not end within {timeout} s")
+    except asyncio.CancelledError:
+        run.abort("error", "cancelled")
+        raise
+    return rec
 
 
 async def dial(
@@ -308,43 +478,64 @@ async def dial(
     record: bool = True,
     latency: LatencyRecorder | None = None,
     allow_remote: bool = False,
+    switch: Switch | None = None,
 ) -> CallRecord:
     """Connect to an outbound-ESL application and play one FreeSWITCH call on it.
 
-    Returns when the socket is closed (by either side) or after ``timeout``
-    seconds (then the connection is aborted and ``closed_by == "timeout"``).
-    Never raises for network trouble; raises ``ValueError`` for a non-loopback
-    ``host`` unless ``allow_remote``.
+    The first ``socket`` action connects to ``host:port`` (whatever address the call's
+    ``socket_data`` names; its options still apply); ``socket`` actions later in the
+    dialplan connect where their data says.  Returns when the call is over (every socket
+    closed by either side) or after ``timeout`` seconds (then the connections are aborted
+    and ``closed_by == "timeout"``).  Never raises for network trouble; raises
+    ``ValueError`` for a non-loopback ``host`` unless ``allow_remote``.  ``switch``: the
+    emulated switch the call is part of (shared by calls that should see each other, e.g.
+    in one queue); a new one by default.
     """
     if not allow_remote and not is_loopback(host):
         raise ValueError(f"refusing to dial non-loopback host {host!r} (allow_remote=False)")
     if time_scale < 0:
         raise ValueError("time_scale must be >= 0")
-    spec = call if call is not None else CallSpec()
-    rec = CallRecord(spec=spec)
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-    protocol = _SwitchProtocol(
-        rec, time_scale=time_scale, recording=record, latency=latency, done=done
+    rec = CallRecord(spec=call if call is not None else CallSpec())
+    return await _run_call(
+        rec,
+        timeout=timeout,
+        time_scale=time_scale,
+        record=record,
+        latency=latency,
+        allow_remote=allow_remote,
+        switch=switch,
+        first_target=(host, port),
     )
-    deadline = loop.time() + timeout
-    try:
-        async with asyncio.timeout(timeout):
-            await loop.create_connection(lambda: protocol, host, port)
-    except (OSError, TimeoutError) as exc:
-        rec.started = rec.ended = time.time()
-        rec.closed_by = "timeout" if isinstance(exc, TimeoutError) else "error"
-        rec.error = f"connect failed: {exc!r}"
-        return rec
-    try:
-        async with asyncio.timeout(max(0.0, deadline - loop.time())):
-            await asyncio.shield(done)
-    except TimeoutError:
-        protocol.abort("timeout", f"call did not end within {timeout} s")
-    except asyncio.CancelledError:
-        protocol.abort("error", "cancelled")
-        raise
-    return rec
+
+
+async def place_call(
+    call: CallSpec,
+    *,
+    timeout: float = 30.0,
+    time_scale: float = 1.0,
+    record: bool = True,
+    latency: LatencyRecorder | None = None,
+    allow_remote: bool = False,
+    switch: Switch | None = None,
+) -> CallRecord:
+    """Play one call whose first socket goes where ``call.config.socket_data`` says, read the
+    way ``socket_function`` reads it (``socket_target``): one ``host[:port]``; a host that
+    does not resolve (an ``a:p|b:p`` list) or a refused connection sends the call on to the
+    dialplan after the socket action (``CallerScript.after_socket``), where a further
+    ``socket`` action is the way to reach another instance.  Otherwise like ``dial``."""
+    if time_scale < 0:
+        raise ValueError("time_scale must be >= 0")
+    rec = CallRecord(spec=call)
+    return await _run_call(
+        rec,
+        timeout=timeout,
+        time_scale=time_scale,
+        record=record,
+        latency=latency,
+        allow_remote=allow_remote,
+        switch=switch,
+        first_target=None,
+    )
 
 
 @dataclass
@@ -402,6 +593,7 @@ async def run_load(
     allow_remote: bool = False,
     on_record: Callable[[CallRecord], None] | None = None,
     ramp: float = 0.0,
+    switch: Switch | None = None,
 ) -> LoadResult:
     """``calls`` calls, at most ``concurrency`` at once; ``make_spec(i)`` builds call ``i``.
 
@@ -409,12 +601,15 @@ async def run_load(
     ``record``); ``on_record`` is called as each call ends.  ``ramp``: the
     ``concurrency`` call slots open evenly over that many seconds instead of
     all at once (a real switch does not send thousands of SYNs in one burst).
+    The calls share one emulated switch (``switch``, a new one by default): they
+    see each other in mod_callcenter's queues.
     """
     if calls < 0 or concurrency < 1:
         raise ValueError("need calls >= 0 and concurrency >= 1")
     if not allow_remote and not is_loopback(host):
         raise ValueError(f"refusing to dial non-loopback host {host!r} (allow_remote=False)")
     recorder = latency if latency is not None else LatencyRecorder()
+    shared = switch if switch is not None else Switch()
     records: list[CallRecord] = []
     next_index = 0
 
@@ -436,6 +631,7 @@ async def run_load(
                 record=record,
                 latency=recorder,
                 allow_remote=allow_remote,
+                switch=shared,
             )
             records.append(rec)
             if on_record is not None:

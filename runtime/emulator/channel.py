@@ -1,4 +1,4 @@
-"""Sans-IO model of one FreeSWITCH channel and its outbound event-socket session.
+"""Sans-IO model of one FreeSWITCH channel and its outbound event-socket sessions.
 
 ``Channel`` plays FreeSWITCH's side of ``<action application="socket"
 data="127.0.0.1:8084 async full"/>``: it is fed the bytes the application
@@ -19,18 +19,42 @@ recordings of FreeSWITCH 1.10.12 and ``mod_event_socket.c`` /
   subclasses, ``filter`` with its OR/veto semantics), plain/JSON
   serialization, ``linger`` / ``nolinger`` / ``exit`` / ``resume`` /
   ``divert_events`` / ``getvar``, the linger and disconnect notices;
-* the session: the ``socket`` app itself (its EXECUTE, ``socket_host``, the
-  park loop, CHANNEL_PARK/UNPARK, its EXECUTE_COMPLETE when control leaves),
-  ``sendmsg`` execute/hangup with ``Event-UUID``, ``loops``, multi-line
-  arguments, ``${var}`` expansion, the EXECUTE / EXECUTE_COMPLETE pair with
-  ``current_application*`` variables, channel variables in FreeSWITCH's order
-  (a re-set variable moves to the end), caller profiles (``Caller-*``,
-  ``Other-Leg-*``), states, hang-up and the CS_HANGUP / CS_REPORTING /
-  CHANNEL_HANGUP_COMPLETE tail with the CDR variables;
-* applications: answer, pre_answer, playback, speak, say, sleep, set, export,
-  unset, log, hangup, play_and_get_digits, read, detect_speech, callcenter,
-  bridge, transfer, record, voicemail (and a list of harmless no-ops); the
-  caller's behaviour comes from ``CallerScript``.
+  ``api`` / ``bgapi`` through the emulated switch's command table
+  (``switch.Switch``: ``uuid_break``, ``uuid_setvar``, ``uuid_broadcast``,
+  ``callcenter_config queue list members``; anything else is ``-ERR <cmd>
+  Command not found!``);
+* the session: the ``socket`` app itself (its EXECUTE, ``socket_host`` /
+  ``socket_path``, the connection, the park loop, CHANNEL_PARK/UNPARK, its
+  EXECUTE_COMPLETE when control leaves), ``sendmsg`` execute/hangup with
+  ``Event-UUID``, ``loops``, multi-line arguments, ``${var}`` expansion, the
+  EXECUTE / EXECUTE_COMPLETE pair with ``current_application*`` variables,
+  channel variables in FreeSWITCH's order (a re-set variable moves to the
+  end), caller profiles (``Caller-*``, ``Other-Leg-*``), states, hang-up and
+  the CS_HANGUP / CS_REPORTING / CHANNEL_HANGUP_COMPLETE tail with the CDR
+  variables;
+* several sockets: a ``socket`` action in the dialplan (after the first
+  socket, after a transfer) opens a new connection for the same channel
+  (``socket_requests``; the driver connects it and reports back with
+  ``socket_connected`` / ``socket_failed``).  Every open connection is a
+  listener of its own with its own subscriptions; each gets the channel's
+  events.  ``socket_function`` takes ONE ``host[:port][/path]``: the text up
+  to the last ``:`` is the host, so ``a:p|b:p`` names the host ``a:p|b``,
+  which does not resolve ("Socket Error!"), exactly like a refused
+  connection: the app returns at once and the dialplan continues after it;
+* applications: answer, pre_answer, playback, speak, say, sleep, set,
+  multiset, export, unset, log, hangup, play_and_get_digits, read,
+  detect_speech, callcenter, bridge, transfer, record, voicemail, socket (and
+  a list of harmless no-ops); the caller's behaviour comes from
+  ``CallerScript``;
+* ``uuid_break`` (CF_BREAK): cuts the media the running application plays
+  (playback, speak, say, sleep, a prompt; the caller's digit collection goes
+  on), ``all`` also drops the queued private events (queued ``sendmsg``s and
+  broadcasts); in ``callcenter`` it breaks the hold music, which ends the
+  wait with ``cc_cancel_reason=BREAK_OUT`` (``ChannelConfig.callcenter_break``);
+* ``uuid_broadcast``: the application runs as a private event, nested inside
+  ``callcenter``'s hold music (the caller hears it while waiting; its
+  EXECUTE / EXECUTE_COMPLETE pair reaches the listeners), in the park loop
+  like a ``sendmsg``, or after the running application otherwise.
 
 Deliberate simplifications (documented where they matter): a ``sendmsg
 execute`` that arrives while an app runs waits for it (FreeSWITCH may run it
@@ -42,13 +66,16 @@ CHANNEL_HANGUP and the events of that instant; the race-dependent delivery of
 the events fired before ``myevents`` (CHANNEL_STATE, the socket's
 CHANNEL_EXECUTE, CHANNEL_PARK) is a setting (``ChannelConfig.early_events``);
 after control has left the socket (transfer, queue), queued ``sendmsg``
-commands are answered ``+OK`` but never run; XML event format is approximate
-(not recorded).
+commands are answered ``+OK`` but never run; a ``uuid_break`` that finds no
+application running is dropped (FreeSWITCH leaves CF_BREAK set for the next
+media application); host names other than ``localhost`` do not resolve (only
+IP literals); XML event format is approximate (not recorded).
 """
 
 from __future__ import annotations
 
 import heapq
+import ipaddress
 import math
 import random
 import time
@@ -56,10 +83,12 @@ import uuid as uuid_mod
 from collections import deque
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Final, Literal
 
 from . import templates as tpl
-from .fsutil import atoi, expand_variables, regex_match, separate_string
+from .fsutil import atoi, expand_variables, regex_match, separate_string, separate_string_char
+from .switch import QueueMember, Switch
 from .templates import CallerProfile, CallParams, Vars
 from .wire import (
     Command,
@@ -82,6 +111,8 @@ __all__ = [
     "DialplanApp",
     "Outgoing",
     "QueueOutcome",
+    "SocketRequest",
+    "socket_target",
     "speech",
 ]
 
@@ -160,6 +191,9 @@ DEFAULT_EXTENSION: Final = (
     DialplanApp("hangup", "NORMAL_CLEARING"),
 )
 
+QueueOutcomes = QueueOutcome | Sequence[QueueOutcome]
+"""One outcome for every ``callcenter`` on a queue, or one per use, in order."""
+
 
 @dataclass(frozen=True)
 class CallerScript:
@@ -170,19 +204,23 @@ class CallerScript:
     string (``"1"``, ``"1234#"``), ``"silence"`` (nothing), ``"hangup"``
     (the caller hangs up during that step) or ``speech("text")``.  Missing
     inputs mean silence.  ``hangup_after_apps``: the caller hangs up while
-    the N-th executed application runs (1-based), ``hangup_delay`` s into it
-    (or at its end if it is shorter).  Digits start ``digit_delay`` s after a
-    collection starts and are ``inter_digit`` s apart; DTMF events carry
-    ``dtmf_source`` / ``dtmf_duration``.
+    the N-th executed application runs (1-based; broadcasts are not counted),
+    ``hangup_delay`` s into it (or at its end if it is shorter).  Digits start
+    ``digit_delay`` s after a collection starts and are ``inter_digit`` s
+    apart; DTMF events carry ``dtmf_source`` / ``dtmf_duration``.
 
     ``queues`` / ``default_queue``: callcenter outcomes by queue name (with or
-    without ``@domain``).  ``bridges``: outcomes consumed by successive
+    without ``@domain``): one outcome for every use of the queue, or a
+    sequence consumed by successive ``callcenter`` apps on that queue, then
+    ``default_queue``.  ``bridges``: outcomes consumed by successive
     ``bridge`` apps, then ``default_bridge``.  ``extensions``: what a
     transfer finds (extension -> apps); ``None`` means every extension exists
     and runs ``default_extension``; a mapping without the extension gives
     NO_ROUTE_DESTINATION.  ``after_socket``: the dialplan actions after the
-    ``socket`` action (run when control leaves the socket, e.g. after a
-    queue's agent hangs up); none -> the caller is hung up.
+    first ``socket`` action (run when control leaves the socket, e.g. after a
+    queue's agent hangs up, or when the socket cannot be opened); none -> the
+    caller is hung up.  A ``socket`` action among them (or in an extension)
+    opens a new connection for the channel.
     """
 
     inputs: Sequence[str] = ()
@@ -192,7 +230,7 @@ class CallerScript:
     inter_digit: float = 0.32
     dtmf_source: str = "ENDPOINT"
     dtmf_duration: int = 1280
-    queues: Mapping[str, QueueOutcome] = field(default_factory=dict)
+    queues: Mapping[str, QueueOutcomes] = field(default_factory=dict)
     default_queue: QueueOutcome = QueueOutcome()
     bridges: Sequence[BridgeOutcome] = ()
     default_bridge: BridgeOutcome = BridgeOutcome()
@@ -222,6 +260,15 @@ class ChannelConfig:
     behaviour (``switch_core_session_execute_application_get_flags``: "Invalid
     Application", hang-up with DESTINATION_OUT_OF_ORDER, no EXECUTE events);
     ``complete`` answers with an EXECUTE/EXECUTE_COMPLETE pair (``_none_``).
+
+    ``callcenter_break``: what a break of the hold music (``uuid_break``) does
+    to a waiting member.  ``break_out``: the wait ends, ``cc_cancel_reason``
+    BREAK_OUT (mod_callcenter releases whose ``callcenter_function`` leaves
+    its loop on any SWITCH_STATUS_BREAK of ``switch_ivr_play_file``);
+    ``ignore``: the hold music restarts and the member stays (releases that
+    only leave for a real exit key, the ``exiting_with_key`` check).
+    ``cc_time_base_score``: the queue's ``time-base-score`` (``system`` adds the
+    seconds since the answer to the member's base score).
     """
 
     socket_data: str = "127.0.0.1:8084 async full"
@@ -243,6 +290,8 @@ class ChannelConfig:
     connect_timeout: float = 25.0
     unknown_app: Literal["hangup", "complete"] = "hangup"
     cc_end_delay: float = 0.15
+    callcenter_break: Literal["break_out", "ignore"] = "break_out"
+    cc_time_base_score: Literal["queue", "system"] = "queue"
     seed: int | None = None
 
 
@@ -269,6 +318,49 @@ class Outgoing:
     app_uuid: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SocketRequest:
+    """A connection the channel's ``socket`` app asks the driver to open (``socket``: its index)."""
+
+    socket: int
+    host: str
+    port: int
+    data: str
+
+
+def socket_target(data: str) -> tuple[str, int, str | None, bool]:
+    """(host, port, path, resolvable) of a ``socket`` action's data, as ``socket_function``
+    cuts it: the first blank-separated word; the port after the LAST ``:`` (default 8084,
+    C ``atoi``); a ``/path`` after the port.  Resolvable: an IP literal or ``localhost``."""
+    argv = separate_string(data, 80) if data else []
+    host = argv[0] if argv else ""
+    port = 8084
+    path: str | None = None
+    head, sep, port_name = host.rpartition(":")
+    if sep:
+        host = head
+        port = atoi(port_name)
+        rest = port_name
+    else:
+        rest = host
+    if "/" in rest:
+        cut = rest.index("/")
+        path = rest[cut + 1 :]
+        if not sep:
+            host = rest[:cut]
+    return host, port, path, _resolvable(host)
+
+
+def _resolvable(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 # -- internals --------------------------------------------------------------------------------
 
 
@@ -283,6 +375,54 @@ class _Timer:
 
     def __lt__(self, other: _Timer) -> bool:
         return (self.when, self.seq) < (other.when, other.seq)
+
+
+class _Listener:
+    """One outbound connection of the channel (mod_event_socket's ``listener_t``)."""
+
+    def __init__(self, index: int, data: str, app_uuid: str) -> None:
+        self.index = index
+        self.data = data
+        self.app_uuid = app_uuid
+        argv = separate_string(data, 80) if data else []
+        self.host, self.port, self.path, self.resolvable = socket_target(data)
+        opts = {a.lower() for a in argv[1:]}
+        self.full = "full" in opts
+        self.async_mode = "async" in opts
+        self.state: Literal["pending", "open", "failed", "closed"] = "pending"
+        self.requested = False
+        self.reader = CommandReader()
+        self.out: list[Outgoing] = []
+        self.running = True  # LFLAG_RUNNING
+        self.first_packet = True
+        self.connected = False  # the application sent `connect`
+        self.events_on = False
+        self.myevents = False
+        self.event_list: set[str] = set()
+        self.all_events = False
+        self.custom: set[str] = set()
+        self.format = "plain"
+        self.filters: list[tuple[str, str]] = []
+        self.linger: int | None = None  # None: no linger; -1: forever; n: seconds
+        self.linger_sent = False
+        self.resume = False
+        self.divert = False
+        self.replies_after_connect = 0
+        self.early: list[tuple[str, str | None, EventData]] = []
+        self.early_released = False
+        # static mode: the listener itself runs the app; reply and events wait for it
+        self.static_busy = False
+        self.held: list[Outgoing] | None = None
+        self.held_input = bytearray()
+        self.connect_timer: _Timer | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.state in ("closed", "failed")
+
+    @property
+    def live(self) -> bool:
+        return self.state == "open"
 
 
 _STATE_NUM: Final = {
@@ -317,7 +457,7 @@ _NEEDS_MEDIA: Final = frozenset(
 
 # Known FreeSWITCH apps the emulator runs as instantaneous no-ops.
 _NOOP_APPS: Final = frozenset(
-    """info event set_global multiset push unshift sched_hangup sched_transfer
+    """info event set_global push unshift sched_hangup sched_transfer
     sched_broadcast sched_cancel ring_ready send_dtmf start_dtmf stop_dtmf start_dtmf_generate
     stop_dtmf_generate record_session stop_record_session displace_session
     stop_displace_session bind_meta_app unbind_meta_app hash db group limit respond
@@ -337,19 +477,32 @@ _DIAL_STATUS: Final = {
     "ORIGINATOR_CANCEL": "CANCEL",
 }
 
+SleepKind = Literal["plain", "media", "moh"]
+
 
 class Channel:
-    """One FreeSWITCH channel in an outbound socket session (sans-IO).
+    """One FreeSWITCH channel with its outbound socket connections (sans-IO).
 
-    Feed it the application's bytes with ``receive_data(data, now)``
-    (``b""`` = the application closed the socket) and call ``advance(now)``
-    when ``next_deadline()`` is reached; collect what FreeSWITCH writes with
-    ``pop_output()``.  ``socket_closed`` turns True when FreeSWITCH would
-    close the socket (after the bytes already popped); from then on the
-    model does nothing.
+    Feed the application's bytes with ``receive_data(data, now, socket=n)``
+    (``b""`` = the application closed that socket) and call ``advance(now)``
+    when ``next_deadline()`` is reached; collect what FreeSWITCH writes on a
+    socket with ``pop_output(socket=n)``.  Socket 0 is the first ``socket``
+    action's connection: open from the start, unless ``connect_first`` is
+    False (then it is requested through ``socket_requests`` like every later
+    one).  ``socket_closed`` turns True when FreeSWITCH would close socket 0
+    (after the bytes already popped); ``finished`` when nothing more can
+    happen on any socket - from then on the model does nothing.
     """
 
-    def __init__(self, spec: CallSpec | None = None, now: float = 0.0) -> None:
+    def __init__(
+        self,
+        spec: CallSpec | None = None,
+        now: float = 0.0,
+        *,
+        switch: Switch | None = None,
+        connect_first: bool = True,
+        first_target: tuple[str, int] | None = None,
+    ) -> None:
         spec = spec if spec is not None else CallSpec()
         self.spec = spec
         self.script = spec.script
@@ -359,12 +512,6 @@ class Channel:
         self._epoch0 = (cfg.start_epoch if cfg.start_epoch is not None else time.time()) - now
         self._rng = random.Random(cfg.seed if cfg.seed is not None else spec.uuid)
         self._seq = cfg.event_sequence
-        # socket action
-        sargv = separate_string(cfg.socket_data, 80)
-        self._socket_host = (sargv[0].split("|")[0].rsplit(":", 1)[0]) if sargv else "127.0.0.1"
-        opts = {a.lower() for a in sargv[1:]}
-        self.full = "full" in opts
-        self.async_mode = "async" in opts
         # call identity
         caller = spec.caller
         name = spec.caller_name or caller
@@ -417,35 +564,39 @@ class Channel:
         self._inputs = deque(self.script.inputs)
         self._apps: dict[str, Callable[[str], AppGen]] | None = None
         self._bridges = deque(self.script.bridges)
+        self._queue_uses: dict[str, int] = {}
         self._ack_pending = False
-        self._socket_uuid = self._new_uuid()
         self._redirect: tuple[str, object] | None = None
-        # listener
-        self._reader = CommandReader()
-        self._out: list[Outgoing] = []
-        self.socket_closed = False
-        self._running = True  # LFLAG_RUNNING
-        self._first_packet = True
-        self._connected = False
-        self._events_on = False
-        self._myevents = False
-        self._event_list: set[str] = set()
-        self._all_events = False
-        self._custom: set[str] = set()
-        self._format = "plain"
-        self._filters: list[tuple[str, str]] = []
-        self._linger: int | None = None  # None: no linger; -1: forever; n: seconds
-        self._linger_sent = False
-        self._resume = False
-        self._divert = False
-        self._replies_after_connect = 0
-        self._early: list[tuple[str, str | None, EventData]] = []
-        self._early_released = False
         self._session_queue: list[EventData] = []
-        # static mode: the listener itself runs the app; reply and events wait for it
-        self._static_busy = False
-        self._held: list[Outgoing] | None = None
-        self._held_input = bytearray()
+        # the switch around the channel (api commands, mod_callcenter's members table)
+        self.switch = switch if switch is not None else Switch()
+        self.switch.register(self)
+        self.member: QueueMember | None = None
+        # Called when something outside the channel's own input changed it (an api command
+        # sent on another channel's socket): the driver pumps the channel's output then.
+        self.on_external: Callable[[], None] | None = None
+        # sockets
+        self._listeners: list[_Listener] = []
+        self._requests: list[SocketRequest] = []
+        self._ctl: _Listener | None = None  # the socket whose park loop controls the channel
+        self._parked = False
+        self._socket_exit = ""
+        self._may_reconnect = any(
+            a.app.lower() == "socket"
+            for apps in (
+                self.script.after_socket,
+                self.script.default_extension,
+                *(self.script.extensions or {}).values(),
+            )
+            for a in apps
+        )
+        self._done = False
+        # CF_BREAK and broadcasts
+        self._running_app: str | None = None
+        self._cf_break = False
+        self._broadcast_depth = 0
+        self._stop_broadcast = False
+        self._media_deadline: float | None = None
         # engine
         self._timers: list[_Timer] = []
         self._timer_seq = 0
@@ -454,51 +605,57 @@ class Channel:
         self._waiting: Literal["sleep", "wake", None] = None
         self._sleep_timer: _Timer | None = None
         self._sleep_interruptible = True
-        self._msgs: deque[Command] = deque()
+        self._sleep_kind: SleepKind = "plain"
+        self._msgs: deque[tuple[_Listener | None, Command]] = deque()
         self._pending_hangup_timer: _Timer | None = None
-        self._connect_timer: _Timer | None = None
-        if math.isfinite(cfg.connect_timeout):
-            self._connect_timer = self._schedule(
-                now + cfg.connect_timeout, self._on_connect_timeout
-            )
+        self._current_app_uuid = ""
+        first = self._new_listener(cfg.socket_data, self._new_uuid())
+        if first_target is not None:
+            first.host, first.port = first_target
+            first.resolvable = True
+        if connect_first:
+            self._open(first)
         self._gen = self._session_main()
         self._step("start")
 
     # ------------------------------------------------------------------ public I/O ----------
 
-    def receive_data(self, data: bytes, now: float) -> list[Command]:
-        """Bytes from the application (``b""``: it closed the socket). Returns the commands read."""
+    def receive_data(self, data: bytes, now: float, socket: int = 0) -> list[Command]:
+        """Bytes from the application on ``socket`` (``b""``: it closed the socket).
+
+        Returns the commands read."""
         self.advance(now)
-        done = self._feed(data)
+        lst = self._listener(socket)
+        done = self._feed(lst, data) if lst is not None else []
         self.advance(self.now)
         return done
 
-    def _feed(self, data: bytes) -> list[Command]:
-        if self.socket_closed:
+    def _feed(self, lst: _Listener, data: bytes) -> list[Command]:
+        if self._done or not lst.live:
             return []
         if not data:
-            self._peer_closed()
+            self._peer_closed(lst)
             return []
-        if self._static_busy:
-            self._held_input += data
+        if lst.static_busy:
+            lst.held_input += data
             return []
-        cmds = self._reader.feed(data)
+        cmds = lst.reader.feed(data)
         done: list[Command] = []
         for i, cmd in enumerate(cmds):
-            if self.socket_closed or not self._running:
+            if not lst.live or not lst.running or self._done:
                 break
             done.append(cmd)
-            self._on_command(cmd)
-            if self._static_busy:
+            self._on_command(lst, cmd)
+            if lst.static_busy:
                 # the listener is busy running the app: keep the rest for later
-                self._held_input += b"".join(c.raw for c in cmds[i + 1 :])
+                lst.held_input += b"".join(c.raw for c in cmds[i + 1 :])
                 break
         return done
 
     def advance(self, now: float) -> None:
         """Run every timer due at or before ``now`` (virtual seconds)."""
         timers = self._timers
-        while timers and timers[0].when <= now and not self.socket_closed:
+        while timers and timers[0].when <= now and not self._done:
             t = heapq.heappop(timers)
             if t.cancelled:
                 continue
@@ -509,21 +666,97 @@ class Channel:
             self.now = now
 
     def next_deadline(self) -> float | None:
-        if self.socket_closed:
+        if self._done:
             return None
         timers = self._timers
         while timers and timers[0].cancelled:
             heapq.heappop(timers)
         return timers[0].when if timers else None
 
-    def pop_output(self) -> list[Outgoing]:
-        out = self._out
-        self._out = []
+    def pop_output(self, socket: int = 0) -> list[Outgoing]:
+        lst = self._listener(socket)
+        if lst is None:
+            return []
+        out = lst.out
+        lst.out = []
         return out
+
+    def socket_requests(self) -> list[SocketRequest]:
+        """Connections the channel's ``socket`` apps want opened since the last call."""
+        out = self._requests
+        self._requests = []
+        return out
+
+    def socket_connected(self, socket: int, now: float) -> None:
+        """The driver opened the requested connection ``socket``."""
+        self.advance(now)
+        lst = self._listener(socket)
+        if lst is not None and lst.state == "pending" and not self._done:
+            self._open(lst)
+            self._wake("socket")
+        self.advance(self.now)
+
+    def socket_failed(self, socket: int, now: float) -> None:
+        """The requested connection ``socket`` could not be opened ("Socket Error!")."""
+        self.advance(now)
+        lst = self._listener(socket)
+        if lst is not None and lst.state == "pending":
+            lst.state = "failed"
+            self._wake("socket")
+            self._check_done()
+        self.advance(self.now)
+
+    def socket_is_closed(self, socket: int) -> bool:
+        lst = self._listener(socket)
+        return lst is None or lst.closed or self._done
+
+    @property
+    def socket_requests_pending(self) -> bool:
+        return bool(self._requests)
+
+    def socket_states(self) -> list[tuple[str, int, str, bool]]:
+        """Every socket action so far: (host, port, pending|open|failed|closed, requested -
+        False when its host did not resolve)."""
+        return [(lst.host, lst.port, lst.state, lst.requested) for lst in self._listeners]
+
+    @property
+    def socket_closed(self) -> bool:
+        """Socket 0 is closed (or could not be opened), or the model stopped."""
+        return self._done or self._listeners[0].closed
 
     @property
     def finished(self) -> bool:
-        return self.socket_closed
+        return self._done
+
+    @property
+    def locatable(self) -> bool:
+        """``switch_core_session_locate`` finds the channel (until its session is destroyed)."""
+        return not self._done and self.state_num < 12
+
+    def connect_timed_out(self, socket: int = 0) -> None:
+        """The wait for the first command expired (for drivers that time it themselves)."""
+        lst = self._listener(socket)
+        if lst is not None and lst.first_packet and lst.live:
+            self._close(lst, notice=True)
+
+    @property
+    def awaiting_first_command(self) -> bool:
+        lst = self._listeners[0]
+        return lst.first_packet and lst.live
+
+    def awaiting_command(self, socket: int) -> bool:
+        lst = self._listener(socket)
+        return lst is not None and lst.first_packet and lst.live
+
+    @property
+    def connected(self) -> bool:
+        """The application sent ``connect`` on socket 0."""
+        return self._listeners[0].connected
+
+    @property
+    def any_connected(self) -> bool:
+        """The application sent ``connect`` on some socket."""
+        return any(lst.connected for lst in self._listeners)
 
     # ------------------------------------------------------------------ engine --------------
 
@@ -545,9 +778,10 @@ class Channel:
                     wait = gen.send(value) if value != "start" else next(gen)
                 except StopIteration:
                     self._gen = None
+                    self._check_done()
                     return
                 if wait is None:
-                    if self._msgs and self._connected:
+                    if self._msgs and self._parked:
                         value = "msg"
                         continue
                     self._waiting = "wake"
@@ -568,6 +802,16 @@ class Channel:
         if self._waiting == "wake" and not self._gen_running:
             self._step(reason)
 
+    def _cut_sleep(self, reason: str, kinds: tuple[SleepKind, ...]) -> bool:
+        """End the session's current sleep now if it is of one of ``kinds``."""
+        if self._gen_running or self._waiting != "sleep" or self._sleep_kind not in kinds:
+            return False
+        if self._sleep_timer is not None:
+            self._sleep_timer.cancelled = True
+            self._sleep_timer = None
+        self._step(reason)
+        return True
+
     def _interrupt(self) -> None:
         """The channel went down: cut an interruptible sleep or a wait short."""
         if self._gen_running:
@@ -580,12 +824,31 @@ class Channel:
         elif self._waiting == "wake":
             self._step("hangup")
 
-    def _sleep(self, seconds: float, interruptible: bool = True) -> Generator[Wait, str, str]:
+    def _sleep(
+        self, seconds: float, interruptible: bool = True, kind: SleepKind = "plain"
+    ) -> Generator[Wait, str, str]:
         if interruptible and self.hung_up:
             return "hangup"
         self._sleep_interruptible = interruptible
+        self._sleep_kind = kind
         result = yield seconds
         self._sleep_interruptible = True
+        self._sleep_kind = "plain"
+        return result
+
+    def _media_sleep(self, seconds: float) -> Generator[Wait, str, str]:
+        """Media playing for ``seconds``: "ok", "break" (CF_BREAK, or the end of a nested
+        broadcast's time) or "hangup"."""
+        if self._cf_break:
+            self._cf_break = False
+            return "break"
+        end = self.now + max(seconds, 0.0)
+        cut = self._media_deadline is not None and self._media_deadline < end
+        if cut and self._media_deadline is not None:
+            end = self._media_deadline
+        result = yield from self._sleep(end - self.now, kind="media")
+        if result == "ok" and cut:
+            return "break"
         return result
 
     # ------------------------------------------------------------------ time & ids ----------
@@ -595,6 +858,10 @@ class Channel:
 
     def _epoch(self) -> int:
         return int(self._epoch0 + self.now)
+
+    def epoch(self) -> int:
+        """The channel's clock in epoch seconds (``local_epoch_time_now``)."""
+        return self._epoch()
 
     def _new_uuid(self) -> str:
         return str(uuid_mod.UUID(int=self._rng.getrandbits(128), version=4))
@@ -682,32 +949,42 @@ class Channel:
         subclass: str | None = None,
         early: bool = False,
     ) -> None:
-        if early and name in self.config.early_events and not self._early_released:
-            self._early.append((name, subclass, event))
-            return
-        self._dispatch(name, subclass, event)
+        for lst in self._listeners:
+            if lst.closed:
+                continue
+            if (
+                early
+                and lst.index == 0
+                and name in self.config.early_events
+                and not lst.early_released
+            ):
+                lst.early.append((name, subclass, event))
+                continue
+            self._dispatch(lst, name, subclass, event)
 
-    def _subscribed(self, name: str, subclass: str | None, event: EventData) -> bool:
+    def _subscribed(
+        self, lst: _Listener, name: str, subclass: str | None, event: EventData
+    ) -> bool:
         """``event_handler`` of mod_event_socket for this listener."""
-        if not self._running or not self._events_on or self.socket_closed:
+        if not lst.running or not lst.events_on or not lst.live:
             return False
-        send = self._all_events or (
-            name in self._event_list
-            and (name != "CUSTOM" or subclass is None or subclass in self._custom)
+        send = lst.all_events or (
+            name in lst.event_list
+            and (name != "CUSTOM" or subclass is None or subclass in lst.custom)
         )
-        if send and self._filters:
-            send = self._filter_pass(event)
-        if send and self._myevents:
+        if send and lst.filters:
+            send = self._filter_pass(lst, event)
+        if send and lst.myevents:
             uid = event.get("Unique-ID")
             if uid is None or uid != self.uuid:
                 send = False
-        if self._myevents and name == "BACKGROUND_JOB" and event.get("Job-Owner-UUID") == self.uuid:
+        if lst.myevents and name == "BACKGROUND_JOB" and event.get("Job-Owner-UUID") == self.uuid:
             send = True
         return send
 
-    def _filter_pass(self, event: EventData) -> bool:
+    def _filter_pass(self, lst: _Listener, event: EventData) -> bool:
         send = False
-        for fname, fvalue in self._filters:
+        for fname, fvalue in lst.filters:
             hval = event.get_ci(fname)
             if hval is None:
                 continue
@@ -737,13 +1014,13 @@ class Channel:
                     break
         return send
 
-    def _dispatch(self, name: str, subclass: str | None, event: EventData) -> None:
-        if not self._subscribed(name, subclass, event):
+    def _dispatch(self, lst: _Listener, name: str, subclass: str | None, event: EventData) -> None:
+        if not self._subscribed(lst, name, subclass, event):
             return
-        self._emit_event(name, event)
+        self._emit_event(lst, name, event)
 
-    def _emit_event(self, name: str, event: EventData) -> None:
-        fmt = self._format
+    def _emit_event(self, lst: _Listener, name: str, event: EventData) -> None:
+        fmt = lst.format
         if fmt == "json":
             data = frame_event(event.json(), "json")
         elif fmt == "xml":
@@ -758,154 +1035,173 @@ class Channel:
                     app = value
                 elif key == "Application-UUID" and app_uuid is None:
                     app_uuid = value
-        self._write(Outgoing(data, "event", name, app, app_uuid))
+        self._write(lst, Outgoing(data, "event", name, app, app_uuid))
 
-    def _write(self, item: Outgoing) -> None:
-        if self.socket_closed:
+    def _write(self, lst: _Listener, item: Outgoing) -> None:
+        if not lst.live:
             return
-        if self._held is not None and item.kind == "event":
-            self._held.append(item)
+        if lst.held is not None and item.kind == "event":
+            lst.held.append(item)
             return
-        self._out.append(item)
+        lst.out.append(item)
 
-    def _release_early(self) -> None:
-        self._early_released = True
-        early, self._early = self._early, []
+    def _release_early(self, lst: _Listener) -> None:
+        lst.early_released = True
+        early, lst.early = lst.early, []
         for name, subclass, event in early:
-            self._dispatch(name, subclass, event)
+            self._dispatch(lst, name, subclass, event)
 
-    # ------------------------------------------------------------------ the listener --------
+    def _external(self) -> None:
+        if self.on_external is not None:
+            self.on_external()
 
-    def _reply(self, text: str) -> None:
-        self._write(Outgoing(command_reply(text), "reply"))
+    # ------------------------------------------------------------------ the listeners -------
 
-    def _on_command(self, cmd: Command) -> None:
-        if self._connect_timer is not None:
-            self._connect_timer.cancelled = True
-            self._connect_timer = None
-        first = self._first_packet
-        self._first_packet = False
-        reply = self._parse_command(cmd)
-        if reply is not None and not self._static_busy and not first:
+    def _listener(self, socket: int) -> _Listener | None:
+        return self._listeners[socket] if 0 <= socket < len(self._listeners) else None
+
+    def _new_listener(self, data: str, app_uuid: str) -> _Listener:
+        lst = _Listener(len(self._listeners), data, app_uuid)
+        self._listeners.append(lst)
+        return lst
+
+    def _open(self, lst: _Listener) -> None:
+        lst.state = "open"
+        if math.isfinite(self.config.connect_timeout):
+            lst.connect_timer = self._schedule(
+                self.now + self.config.connect_timeout, lambda: self._on_connect_timeout(lst)
+            )
+
+    def _reply(self, lst: _Listener, text: str) -> None:
+        self._write(lst, Outgoing(command_reply(text), "reply"))
+
+    def _on_command(self, lst: _Listener, cmd: Command) -> None:
+        if lst.connect_timer is not None:
+            lst.connect_timer.cancelled = True
+            lst.connect_timer = None
+        first = lst.first_packet
+        lst.first_packet = False
+        reply = self._parse_command(lst, cmd)
+        if reply is not None and not lst.static_busy and not first:
             # (listener_run never sends the reply to the first packet)
-            self._reply(reply)
-            self._after_reply()
-        if not self._running:
-            self._close(notice=True)
+            self._reply(lst, reply)
+            self._after_reply(lst)
+        if not lst.running:
+            self._close(lst, notice=True)
 
-    def _after_reply(self) -> None:
-        if self._connected:
-            self._replies_after_connect += 1
+    def _after_reply(self, lst: _Listener) -> None:
+        if lst.connected:
+            lst.replies_after_connect += 1
             if (
-                not self._early_released
-                and self._replies_after_connect >= self.config.early_events_after_reply
+                not lst.early_released
+                and lst.replies_after_connect >= self.config.early_events_after_reply
             ):
-                self._release_early()
+                self._release_early(lst)
 
-    def _parse_command(self, cmd: Command) -> str | None:
+    def _parse_command(self, lst: _Listener, cmd: Command) -> str | None:
         """``parse_command``: returns the Reply-Text (``None``: nothing to send now)."""
         line = cmd.line
         low = line.lower()
         if low.startswith("exit") or low.startswith("..."):
-            self._running = False
+            lst.running = False
             return "+OK bye"
         if low.startswith("filter "):
-            return self._cmd_filter(line[7:])
+            return self._cmd_filter(lst, line[7:])
         if low.startswith("resume"):
-            self._resume = True
+            lst.resume = True
             self.vars.set("socket_resume", "true")
             return "+OK"
         if low.startswith("connect"):
-            self._cmd_connect()
+            self._cmd_connect(lst)
             return None
         if low.startswith("getvar"):
             _, sep, arg = line.partition(" ")
             value = (self.vars.get(arg) or "") if sep else ""
             return value or "-ERR command not found"
         if low.startswith("myevents"):
-            return self._cmd_myevents(line)
+            return self._cmd_myevents(lst, line)
         if low.startswith("divert_events"):
             onoff = line[13:].strip(" ")
             if not onoff:
                 return "-ERR missing value."
-            self._divert = onoff.lower() == "on"
-            if self._divert:
+            lst.divert = onoff.lower() == "on"
+            if lst.divert:
                 self._flush_session_queue()
-            return "+OK events diverted" if self._divert else "+OK events not diverted"
+            return "+OK events diverted" if lst.divert else "+OK events not diverted"
         if low.startswith("sendmsg"):
-            return self._cmd_sendmsg(cmd)
-        if not self.full:
+            return self._cmd_sendmsg(lst, cmd)
+        if not lst.full:
             return "-ERR command not found"
         if low.startswith("sendevent"):
             return "+OK " + self._new_uuid()
         if low.startswith("api "):
-            self._cmd_api(line[4:])
+            self._cmd_api(lst, line[4:])
             return None
         if low.startswith("bgapi "):
-            return self._cmd_bgapi(cmd)
+            return self._cmd_bgapi(lst, cmd)
         if low.startswith("log"):
             level = line[3:].strip(" ").split(" ")[0] or "debug"
             return f"+OK log level {level} [7]"
         if low.startswith("linger"):
             rest = line[6:]
             if rest.startswith(" ") and rest[1:]:
-                self._linger = atoi(rest[1:])
-                return f"+OK will linger {self._linger} seconds"
-            self._linger = -1
+                lst.linger = atoi(rest[1:])
+                return f"+OK will linger {lst.linger} seconds"
+            lst.linger = -1
             return "+OK will linger"
         if low.startswith("nolinger"):
-            self._linger = None
+            lst.linger = None
             return "+OK will not linger"
         if low.startswith("nolog"):
             return "-ERR not loging"
         if low.startswith("event"):
-            return self._cmd_event(line)
+            return self._cmd_event(lst, line)
         if low.startswith("nixevent"):
-            return self._cmd_nixevent(line)
+            return self._cmd_nixevent(lst, line)
         if low.startswith("noevents"):
-            if self._events_on:
-                self._events_on = False
-                self._event_list.clear()
-                self._custom.clear()
-                self._all_events = False
+            if lst.events_on:
+                lst.events_on = False
+                lst.event_list.clear()
+                lst.custom.clear()
+                lst.all_events = False
                 return "+OK no longer listening for events"
             return "-ERR not listening for events"
         return "-ERR command not found"
 
-    def _cmd_filter(self, rest: str) -> str:
+    def _cmd_filter(self, lst: _Listener, rest: str) -> str:
         rest = rest.lstrip(" ")
         name, sep, value = rest.partition(" ")
         if name.lower() == "delete" and sep:
             hname, sep2, hval = value.partition(" ")
             if hname.lower() == "all":
-                self._filters.clear()
+                lst.filters.clear()
             else:
-                self._filters = [
+                lst.filters = [
                     (n, v)
-                    for n, v in self._filters
+                    for n, v in lst.filters
                     if not (n.lower() == hname.lower() and (not sep2 or v == hval))
                 ]
             return f"+OK filter deleted. [{hname}][{hval if sep2 else ''}]"
         if sep:
             if name.lower() == "add":
                 name, _, value = value.partition(" ")
-            self._filters.append((name, value))
+            lst.filters.append((name, value))
             return f"+OK filter added. [{name}]=[{value}]"
         return "-ERR invalid syntax"
 
-    def _cmd_myevents(self, line: str) -> str:
-        if self._myevents:
+    def _cmd_myevents(self, lst: _Listener, line: str) -> str:
+        if lst.myevents:
             return "-ERR aready enabled."
-        self._event_list |= tpl.MYEVENTS
-        self._myevents = True
-        self._events_on = True
+        lst.event_list |= tpl.MYEVENTS
+        lst.myevents = True
+        lst.events_on = True
         if "xml" in line or "XML" in line:
-            self._format = "xml"
+            lst.format = "xml"
         if "json" in line or "JSON" in line:
-            self._format = "json"
+            lst.format = "json"
         return "+OK Events Enabled"
 
-    def _cmd_event(self, line: str) -> str:
+    def _cmd_event(self, lst: _Listener, line: str) -> str:
         words = line.split(" ")[1:]
         key_count = 0
         custom = False
@@ -913,31 +1209,31 @@ class Channel:
             if not word:
                 continue
             if i == 0 and word.lower() in ("plain", "json", "xml"):
-                self._format = word.lower()
+                lst.format = word.lower()
                 continue
             if custom:
-                self._custom.add(word)
+                lst.custom.add(word)
                 continue
             up = word.upper()
             if up in tpl.EVENT_NAMES:
                 key_count += 1
                 if up == "ALL":
-                    self._all_events = True
-                self._event_list.add(up)
+                    lst.all_events = True
+                lst.event_list.add(up)
                 if up == "CUSTOM":
                     custom = True
         if not key_count:
             return "-ERR no keywords supplied"
-        self._events_on = True
-        return f"+OK event listener enabled {self._format}"
+        lst.events_on = True
+        return f"+OK event listener enabled {lst.format}"
 
-    def _cmd_nixevent(self, line: str) -> str:
+    def _cmd_nixevent(self, lst: _Listener, line: str) -> str:
         words = [w for w in line.split(" ")[1:] if w]
         key_count = 0
         custom = False
         for word in words:
             if custom:
-                self._custom.discard(word)
+                lst.custom.discard(word)
                 continue
             up = word.upper()
             if up not in tpl.EVENT_NAMES:
@@ -946,19 +1242,19 @@ class Channel:
             if up == "CUSTOM":
                 custom = True
             elif up == "ALL":
-                self._all_events = False
-                self._event_list.clear()
+                lst.all_events = False
+                lst.event_list.clear()
             else:
-                if self._all_events:
-                    self._all_events = False
-                    self._event_list |= tpl.EVENT_NAMES - {"ALL"}
-                self._event_list.discard(up)
+                if lst.all_events:
+                    lst.all_events = False
+                    lst.event_list |= tpl.EVENT_NAMES - {"ALL"}
+                lst.event_list.discard(up)
         if not key_count:
             return "-ERR no keywords supplied"
-        self._events_on = True
+        lst.events_on = True
         return "+OK events nixed"
 
-    def _cmd_connect(self) -> None:
+    def _cmd_connect(self, lst: _Listener) -> None:
         event = self._event("CHANNEL_DATA", channel=False)
         event.parts.append(self.profile.block("Channel"))
         event.parts += self._channel_data()
@@ -967,44 +1263,45 @@ class Channel:
             [
                 ("Content-Type", "command/reply"),
                 ("Reply-Text", "+OK\n"),
-                ("Socket-Mode", "async" if self.async_mode else "static"),
-                ("Control", "full" if self.full else "single-channel"),
+                ("Socket-Mode", "async" if lst.async_mode else "static"),
+                ("Control", "full" if lst.full else "single-channel"),
             ]
         )
-        self._write(Outgoing(event.plain().encode(), "channel_data", "CHANNEL_DATA"))
-        if not self._connected:
-            self._connected = True
+        self._write(lst, Outgoing(event.plain().encode(), "channel_data", "CHANNEL_DATA"))
+        if not lst.connected:
+            lst.connected = True
             self._wake("connect")
 
-    def _cmd_api(self, text: str) -> None:
-        name = text.split(" ", 1)[0]
-        body = f"-ERR {name} Command not found!\n".encode()
+    def _cmd_api(self, lst: _Listener, text: str) -> None:
+        # api_exec runs the command in the listener's thread: the reply comes at once.
+        body = self.switch.api(self, text).encode()
         head = f"Content-Type: api/response\nContent-Length: {len(body)}\n\n".encode()
-        self._write(Outgoing(head + body, "reply"))
-        self._after_reply()
+        self._write(lst, Outgoing(head + body, "reply"))
+        self._after_reply(lst)
 
-    def _cmd_bgapi(self, cmd: Command) -> str:
+    def _cmd_bgapi(self, lst: _Listener, cmd: Command) -> str:
         text = cmd.line[6:]
         name, _, arg = text.partition(" ")
         job = cmd.get("job-uuid") or self._new_uuid()
-        out: Headers = [
-            ("Job-UUID", job),
-            ("Job-Owner-UUID", self.uuid),
-            ("Job-Command", name),
-        ]
-        if arg:
-            out.append(("Job-Command-Arg", arg))
-        event = self._event(
-            "BACKGROUND_JOB", pre=out, channel=False, body=f"-ERR {name} Command not found!\n"
-        )
 
         def fire() -> None:
-            self._dispatch("BACKGROUND_JOB", None, event)
+            body = self.switch.api(self, text, background=True)
+            out: Headers = [
+                ("Job-UUID", job),
+                ("Job-Owner-UUID", self.uuid),
+                ("Job-Command", name),
+            ]
+            if arg:
+                out.append(("Job-Command-Arg", arg))
+            event = self._event("BACKGROUND_JOB", pre=out, channel=False, body=body)
+            for each in self._listeners:
+                if each.live:
+                    self._dispatch(each, "BACKGROUND_JOB", None, event)
 
         self._schedule(self.now, fire)
         return f"~Reply-Text: +OK Job-UUID: {job}\nJob-UUID: {job}\n\n"
 
-    def _cmd_sendmsg(self, cmd: Command) -> str | None:
+    def _cmd_sendmsg(self, lst: _Listener, cmd: Command) -> str | None:
         target = cmd.line[7:].strip(" ") or cmd.get("session-id") or ""
         if target and target != self.uuid:
             return f"-ERR invalid session id [{target}]"
@@ -1013,137 +1310,238 @@ class Channel:
             cause = tpl.cause_name(cmd.get("hangup-cause"))
             self._schedule(self.now, lambda: self._hangup(cause))
             return "+OK"
-        self._msgs.append(cmd)
-        if not self.async_mode and not _truthy(cmd.get("async")):
-            self._static_busy = True
-            self._held = []
+        self._msgs.append((lst, cmd))
+        if not lst.async_mode and not _truthy(cmd.get("async")):
+            lst.static_busy = True
+            lst.held = []
         self._schedule(self.now, lambda: self._wake("msg"))
-        if self._static_busy:
+        if lst.static_busy:
             return None  # replied once the app is done
         return "+OK"
 
-    def _static_done(self) -> None:
-        if not self._static_busy:
+    def _static_done(self, lst: _Listener | None) -> None:
+        if lst is None or not lst.static_busy:
             return
-        self._static_busy = False
-        held, self._held = self._held or [], None
-        self._reply("+OK")
-        self._after_reply()
+        lst.static_busy = False
+        held, lst.held = lst.held or [], None
+        self._reply(lst, "+OK")
+        self._after_reply(lst)
         for item in held:
-            self._write(item)
-        if self._held_input:
-            data = bytes(self._held_input)
-            self._held_input.clear()
-            self._schedule(self.now, lambda: self._feed_held(data))
+            self._write(lst, item)
+        if lst.held_input:
+            data = bytes(lst.held_input)
+            lst.held_input.clear()
+            self._schedule(self.now, lambda: self._feed_held(lst, data))
 
-    def _feed_held(self, data: bytes) -> None:
+    def _feed_held(self, lst: _Listener, data: bytes) -> None:
         # Commands that waited for a static-mode app are read before anything that came later.
-        later = bytes(self._held_input)
-        self._held_input.clear()
-        self._feed(data + later)
+        later = bytes(lst.held_input)
+        lst.held_input.clear()
+        self._feed(lst, data + later)
 
-    def _on_connect_timeout(self) -> None:
-        self._connect_timer = None
-        if self._first_packet:
-            self._close(notice=True)
+    def _on_connect_timeout(self, lst: _Listener) -> None:
+        lst.connect_timer = None
+        if lst.first_packet:
+            self._close(lst, notice=True)
 
-    def connect_timed_out(self) -> None:
-        """The wait for the first command expired (for drivers that time it themselves)."""
-        if self._first_packet and not self.socket_closed:
-            self._close(notice=True)
-
-    @property
-    def awaiting_first_command(self) -> bool:
-        return self._first_packet and not self.socket_closed
-
-    @property
-    def connected(self) -> bool:
-        """The application has sent ``connect``."""
-        return self._connected
-
-    def _peer_closed(self) -> None:
+    def _peer_closed(self, lst: _Listener) -> None:
         """The application closed the socket: the listener ends, control leaves."""
-        self.socket_closed = True
-        self._running = False
-        self._stop()
+        lst.state = "closed"
+        lst.running = False
+        self._listener_gone(lst)
 
-    def _close(self, *, notice: bool) -> None:
-        if self.socket_closed:
+    def _close(self, lst: _Listener, *, notice: bool) -> None:
+        if not lst.live:
             return
         if notice:
-            self._out.append(Outgoing(disconnect_notice(self.uuid), "notice"))
-        self.socket_closed = True
-        self._running = False
-        self._stop()
+            lst.out.append(Outgoing(disconnect_notice(self.uuid), "notice"))
+        lst.state = "closed"
+        lst.running = False
+        self._listener_gone(lst)
+
+    def _listener_gone(self, lst: _Listener) -> None:
+        if lst.connect_timer is not None:
+            lst.connect_timer.cancelled = True
+            lst.connect_timer = None
+        others = any(each.state in ("pending", "open") for each in self._listeners)
+        if not others and not self._may_reconnect:
+            # Nothing observable happens after the socket is gone: drop the simulation.
+            self._stop()
+            return
+        if self._ctl is lst and self._parked:
+            self._wake("closed")
+        self._check_done()
+
+    def _check_done(self) -> None:
+        if self._done:
+            return
+        if any(each.state in ("pending", "open") for each in self._listeners):
+            return
+        if self._gen is None:
+            self._stop()
 
     def _stop(self) -> None:
-        """Nothing observable happens after the socket is gone: drop the simulation."""
+        """Nothing observable happens any more: drop the simulation."""
+        self._done = True
         self._timers.clear()
+        self.switch.unregister(self)
         gen, self._gen = self._gen, None
         if gen is not None and not self._gen_running:
             gen.close()
 
     def _flush_session_queue(self) -> None:
-        if self._divert and self.state_num < 10 and self._events_on:
+        diverting = [lst for lst in self._listeners if lst.divert and lst.live and lst.events_on]
+        if diverting and self.state_num < 10:
             queued, self._session_queue = self._session_queue, []
             for event in queued:
-                self._emit_event("DETECTED_SPEECH", event)
+                for lst in diverting:
+                    self._emit_event(lst, "DETECTED_SPEECH", event)
+
+    # ------------------------------------------------------------------ the switch's api -----
+
+    def api_break(self, flush_all: bool) -> None:
+        """``uuid_break`` on this channel: CF_BREAK (and, with ``all``, the private events
+        flushed; queued sendmsgs of a static socket stay: they are its own replies)."""
+        if flush_all:
+            self._flush_private_events()
+        # The api reply goes out first; the session thread sees the flag afterwards.
+        self._schedule(self.now, self._apply_break)
+
+    def _flush_private_events(self) -> None:
+        """``switch_core_session_flush_private_events`` (a static socket's own queued
+        sendmsg stays: it is the listener's inline execution, not a private event)."""
+        kept = [(src, cmd) for src, cmd in self._msgs if src is not None and src.static_busy]
+        self._msgs = deque(kept)
+
+    def _apply_break(self) -> None:
+        if self._broadcast_depth:
+            # switch_channel_stop_broadcast: the broadcast stops, then CF_BREAK again
+            self._stop_broadcast = True
+        if not self._cut_sleep("break", ("media", "moh")) and self._running_app is not None:
+            self._cf_break = True
+
+    def queue_broadcast(self, app: str, arg: str) -> None:
+        """``switch_ivr_broadcast`` for this channel's A-leg: a private event that runs
+        ``app arg`` (event-lock, lead-frames 5)."""
+        cmd = Command(
+            "sendmsg",
+            [
+                ("call-command", "execute"),
+                ("execute-app-name", app),
+                ("execute-app-arg", arg),
+                ("event-lock", "true"),
+                ("lead-frames", "5"),
+            ],
+        )
+        self._msgs.append((None, cmd))
+        self._schedule(self.now, self._deliver_broadcast)
+
+    def _deliver_broadcast(self) -> None:
+        if not self._cut_sleep("broadcast", ("moh",)):
+            self._wake("msg")
+
+    def set_variable(self, name: str, value: str | None) -> None:
+        """``switch_channel_add_variable_var_check(..., SWITCH_STACK_BOTTOM)`` (None: unset)."""
+        self.vars.set(name, value)
 
     # ------------------------------------------------------------------ session ------------
 
     def _session_main(self) -> AppGen:
         # The channel entered CS_EXECUTE and the dialplan runs the socket app.
+        lst = self._listeners[0]
         self._fire("CHANNEL_STATE", self._event("CHANNEL_STATE", with_vars=False), early=True)
-        self._exec_events_begin("socket", self.config.socket_data, self._socket_uuid, early=True)
-        self.vars.set("socket_host", self._socket_host)
-        while not self._connected:
-            if (yield None) == "hangup":
-                break
-        if self.async_mode and not self.hung_up:
-            self._fire("CHANNEL_PARK", self._event("CHANNEL_PARK"), early=True)
-        # The park loop: run what sendmsg queued until hang-up or control leaves.
-        while not self.hung_up and self._redirect is None:
-            reason = yield None
-            if reason == "hangup" or self.hung_up:
-                break
-            while self._msgs and not self.hung_up and self._redirect is None:
-                msg = self._msgs.popleft()
-                yield from self._private_event(msg)
-                if not self.async_mode:
-                    self._static_done()
-        yield from self._leave_socket()
-
-    def _leave_socket(self) -> AppGen:
-        """The park loop ended: UNPARK, the socket app completes, then whatever comes next."""
-        self.vars.delete("current_loop")
-        self.vars.delete("total_loops")
-        if self.async_mode:
-            self._fire("CHANNEL_UNPARK", self._event("CHANNEL_UNPARK"))
-        self._exec_complete_event("socket", self.config.socket_data, self._socket_uuid, None)
-        self._static_done()
+        self._exec_events_begin("socket", self.config.socket_data, lst.app_uuid, early=True)
+        yield from self._socket(lst, first=True)
+        self._exec_complete_event("socket", self.config.socket_data, lst.app_uuid, None)
+        self._static_done(lst)
         redirect, self._redirect = self._redirect, None
         if self.hung_up:
             yield from self._hangup_tail()
             return
-        if redirect is not None and redirect[0] == "transfer":
-            target = redirect[1]
-            assert isinstance(target, tuple)
-            yield from self._routing(str(target[0]))
+        if redirect is not None:
+            yield from self._follow(redirect, self.script.after_socket)
             return
-        if redirect is not None and redirect[0] == "uuid_bridge":
-            outcome = redirect[1]
-            assert isinstance(outcome, _AgentLeg)
-            yield from self._cc_bridge(outcome)
-            return
-        # Control left without a redirect (socket closed): resume runs the rest of the dialplan.
-        if self._resume:
+        if self._socket_exit in ("failed", "resume"):
+            # Control left without a redirect: on resume, or when the socket could not be
+            # opened, the dialplan continues after the socket action.
             yield from self._run_dialplan(self.script.after_socket)
         else:
             self._hangup("NORMAL_CLEARING")
             yield from self._hangup_tail()
 
-    def _private_event(self, cmd: Command) -> AppGen:
-        """``switch_ivr_parse_event`` for one sendmsg."""
+    def _socket(self, lst: _Listener, *, first: bool) -> AppGen:
+        """``socket_function``: socket_path/socket_host, the connection, the wait for
+        ``connect``, the park loop running what sendmsg queued; UNPARK when control leaves.
+        ``self._socket_exit`` says how it ended."""
+        if lst.path is not None:
+            self.vars.set("socket_path", lst.path)
+        self.vars.set("socket_host", lst.host)
+        if lst.state == "pending":
+            if lst.resolvable:
+                lst.requested = True
+                self._requests.append(SocketRequest(lst.index, lst.host, lst.port, lst.data))
+                while lst.state == "pending":
+                    if (yield None) == "hangup" or self.hung_up:
+                        break
+            else:
+                lst.state = "failed"  # "Socket Error!": the host does not resolve
+        if lst.state != "open" or self.hung_up:
+            if lst.state == "pending":
+                lst.state = "failed"
+            self._socket_exit = "failed" if lst.state == "failed" else "hangup"
+            self._check_done()
+            return
+        self._ctl = lst
+        while not lst.connected and lst.live:
+            if (yield None) == "hangup":
+                break
+        if lst.async_mode and not self.hung_up and lst.live:
+            self._fire("CHANNEL_PARK", self._event("CHANNEL_PARK"), early=first)
+        # The park loop: run what sendmsg queued until hang-up or control leaves.
+        while not self.hung_up and self._redirect is None and lst.live:
+            self._parked = True
+            reason = yield None
+            self._parked = False
+            if reason == "hangup" or self.hung_up or not lst.live:
+                break
+            while self._msgs and not self.hung_up and self._redirect is None:
+                src, msg = self._msgs.popleft()
+                yield from self._private_event(msg, broadcast=src is None)
+                if not lst.async_mode:
+                    self._static_done(src)
+        self._parked = False
+        self._ctl = None
+        if self.hung_up:
+            self._socket_exit = "hangup"
+        elif self._redirect is not None:
+            self._socket_exit = "redirect"
+        elif lst.resume or _truthy(self.vars.get("socket_resume")):
+            self._socket_exit = "resume"
+        else:
+            self._socket_exit = "closed"
+        self.vars.delete("current_loop")
+        self.vars.delete("total_loops")
+        if lst.async_mode:
+            self._fire("CHANNEL_UNPARK", self._event("CHANNEL_UNPARK"))
+
+    def _app_socket(self, arg: str) -> AppGen:
+        """The ``socket`` action in the dialplan: a new connection for the same channel."""
+        lst = self._new_listener(arg, self._current_app_uuid)
+        yield from self._socket(lst, first=False)
+
+    def _follow(self, redirect: tuple[str, object], rest: Sequence[DialplanApp]) -> AppGen:
+        """Control left for a transfer (new extension) or mod_callcenter's uuid_bridge (the
+        dialplan continues with ``rest`` after the agent conversation)."""
+        kind, target = redirect
+        if kind == "transfer":
+            assert isinstance(target, tuple)
+            yield from self._routing(str(target[0]))
+        else:
+            assert isinstance(target, _AgentLeg)
+            yield from self._cc_bridge(target, rest)
+
+    def _private_event(self, cmd: Command, *, broadcast: bool = False) -> AppGen:
+        """``switch_ivr_parse_event`` for one sendmsg (or broadcast)."""
         command = (cmd.get("call-command") or "").strip()
         if command == "execute":
             app = (cmd.get("execute-app-name") or "").strip()
@@ -1156,7 +1554,13 @@ class Channel:
             loops = atoi(cmd.get("loops")) if cmd.get("loops") else 1
             if app:
                 yield from self._execute(
-                    app, arg, event_uuid, uuid_name, from_socket=True, loops=loops
+                    app,
+                    arg,
+                    event_uuid,
+                    uuid_name,
+                    from_socket=True,
+                    loops=loops,
+                    broadcast=broadcast,
                 )
         elif command == "hangup":
             self._hangup(tpl.cause_name(cmd.get("hangup-cause")))
@@ -1172,6 +1576,7 @@ class Channel:
         *,
         from_socket: bool,
         loops: int = 1,
+        broadcast: bool = False,
     ) -> AppGen:
         app = app.lower()
         x = 0
@@ -1191,15 +1596,27 @@ class Channel:
             if app in _NEEDS_MEDIA and not self.media:
                 yield from self._pre_answer()
             expanded = expand_variables(arg, self.vars.get) if arg else None
-            self._app_count += 1
-            count = self._app_count
+            count = 0
+            if not broadcast:
+                self._app_count += 1
+                count = self._app_count
             self._exec_events_begin(app, expanded, app_uuid, uuid_name=uuid_name)
             self.app_log.append((app, expanded))
-            if self.script.hangup_after_apps == count:
+            if count and self.script.hangup_after_apps == count:
                 self._caller_hangup_at(self.now + self.script.hangup_delay)
             start = self.now
-            yield from impl(expanded or "")
-            if self.script.hangup_after_apps == count:
+            outer, self._running_app = self._running_app, app
+            if broadcast:
+                self._broadcast_depth += 1
+            try:
+                yield from impl(expanded or "")
+            finally:
+                self._running_app = outer
+                if broadcast:
+                    self._broadcast_depth -= 1
+                # A CF_BREAK nobody consumed goes with the app (see the module docstring).
+                self._cf_break = False
+            if count and self.script.hangup_after_apps == count:
                 self._caller_hangup_now()
             self._exec_complete_event(app, expanded, app_uuid, uuid_name)
             if self._ack_pending:
@@ -1229,6 +1646,7 @@ class Channel:
             post.append(("Application-UUID-Name", uuid_name))
         self._fire("CHANNEL_EXECUTE", self._event("CHANNEL_EXECUTE", post=post), early=early)
         self.vars.set("current_application", app)
+        self._current_app_uuid = app_uuid
 
     def _exec_complete_event(
         self, app: str, expanded: str | None, app_uuid: str, uuid_name: str | None
@@ -1262,6 +1680,7 @@ class Channel:
             "say": self._app_say,
             "sleep": self._app_sleep,
             "set": self._app_set,
+            "multiset": self._app_multiset,
             "export": self._app_export,
             "unset": self._app_unset,
             "log": self._app_noop,
@@ -1274,6 +1693,7 @@ class Channel:
             "transfer": self._app_transfer,
             "record": self._app_record,
             "voicemail": self._app_voicemail,
+            "socket": self._app_socket,
             "park": self._app_noop,
         }
 
@@ -1350,9 +1770,10 @@ class Channel:
         if self._pending_hangup_timer is not None:
             self._pending_hangup_timer.cancelled = True
             self._pending_hangup_timer = None
-        if self._linger is None:
-            # Without linger the listener notices the channel is down and closes.
-            self._schedule(self.now, lambda: self._close(notice=True))
+        for lst in self._listeners:
+            if lst.live and lst.linger is None:
+                # Without linger the listener notices the channel is down and closes.
+                self._schedule(self.now, partial(self._close, lst, notice=True))
         self._interrupt()
 
     def _caller_hangup_at(self, when: float) -> None:
@@ -1388,13 +1809,18 @@ class Channel:
             self._event("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", cause)]),
         )
         self.state_num = 12
-        if self._linger is not None and not self._linger_sent and not self.socket_closed:
-            self._linger_sent = True
-            self._out.append(
-                Outgoing(linger_notice(self.uuid, self.channel_name, self._linger), "notice")
-            )
-            if self._linger >= 0:
-                self._schedule(self.now + self._linger, lambda: self._close(notice=True))
+        self.switch.unregister(self)
+        for lst in self._listeners:
+            if lst.linger is not None and not lst.linger_sent and lst.live:
+                lst.linger_sent = True
+                lst.out.append(
+                    Outgoing(linger_notice(self.uuid, self.channel_name, lst.linger), "notice")
+                )
+                if lst.linger >= 0:
+                    self._schedule(
+                        self.now + lst.linger,
+                        partial(self._close, lst, notice=True),
+                    )
 
     def _cdr_vars(self) -> list[tuple[str, str]]:
         p = self.profile
@@ -1485,12 +1911,24 @@ class Channel:
     # ------------------------------------------------------------------ after the socket ---
 
     def _run_dialplan(self, apps: Sequence[DialplanApp]) -> AppGen:
-        for step in apps:
+        """Run dialplan actions in order until one hands the channel elsewhere; after the
+        last one the channel is hung up."""
+        steps = list(apps)
+        for i, step in enumerate(steps):
             if self.hung_up:
                 break
+            self._socket_exit = ""
             yield from self._execute(
                 step.app, step.data or None, self._new_uuid(), from_socket=False
             )
+            redirect, self._redirect = self._redirect, None
+            if redirect is not None and not self.hung_up:
+                yield from self._follow(redirect, steps[i + 1 :])
+                return
+            if self._socket_exit == "closed" and not self.hung_up:
+                # The application closed this socket without `resume`: the listener ends
+                # the call (it continues after the action only on resume or a failure).
+                self._hangup("NORMAL_CLEARING")
         if not self.hung_up:
             self._hangup("NORMAL_CLEARING")
         yield from self._hangup_tail()
@@ -1555,7 +1993,8 @@ class Channel:
         return "." in base
 
     def _play(self, path: str, break_at: float | None = None) -> Generator[Wait, str, str]:
-        """``switch_ivr_play_file``: returns ok / break / notfound / hangup."""
+        """``switch_ivr_play_file``: returns ok / break (a key at ``break_at``) / stopped
+        (CF_BREAK) / notfound / hangup."""
         if self.hung_up:
             return "hangup"
         if not self._playable(path):
@@ -1567,9 +2006,11 @@ class Channel:
         if break_at is not None and break_at < end:
             end = break_at
             status = "break"
-        result = yield from self._sleep(end - start)
+        result = yield from self._media_sleep(end - start)
         if result == "hangup":
             status = "hangup"
+        elif result == "break":
+            status = "stopped"
         if not path.startswith("say:"):
             played = round((self.now - start) * 1000)
             samples = played * 8
@@ -1593,7 +2034,7 @@ class Channel:
 
     def _app_playback(self, arg: str) -> AppGen:
         status = yield from self._play(arg)
-        if status in ("ok", "break"):
+        if status in ("ok", "break", "stopped"):
             response = "FILE PLAYED"
         elif status == "notfound":
             response = "FILE NOT FOUND"
@@ -1604,18 +2045,40 @@ class Channel:
     def _app_speak(self, arg: str) -> AppGen:
         parts = arg.split("|", 2)
         text = parts[-1]
-        yield from self._sleep(max(0.2, len(text) * self.script.tts_ms_per_char / 1000.0))
+        yield from self._media_sleep(max(0.2, len(text) * self.script.tts_ms_per_char / 1000.0))
 
     def _app_say(self, arg: str) -> AppGen:
         yield from self._play("say.wav")
 
     def _app_sleep(self, arg: str) -> AppGen:
-        yield from self._sleep(max(0, atoi(arg)) / 1000.0)
+        yield from self._media_sleep(max(0, atoi(arg)) / 1000.0)
+
+    def _base_set(self, data: str) -> None:
+        """mod_dptools ``base_set``: ``name=value`` (or ``name,value``); an empty value
+        unsets; the value is expanded once more."""
+        if not data:
+            return  # "No variable name specified."
+        name, sep, value = data.partition("=")
+        if not sep:
+            name, _, value = data.partition(",")
+        self.vars.set(name, expand_variables(value, self.vars.get) if value else None)
 
     def _app_set(self, arg: str) -> AppGen:
         name, _, value = arg.partition("=")
         if name:
             self.vars.set(name.strip(), value or None)
+        return
+        yield  # pragma: no cover
+
+    def _app_multiset(self, arg: str) -> AppGen:
+        """``multiset var=value var2=value2``, or ``^^<d>var=value<d>var2=value2``."""
+        delim = " "
+        if arg.startswith("^^"):
+            delim = arg[2:3]
+            arg = arg[3:]
+        if delim:
+            for item in separate_string_char(arg, delim, 256):
+                self._base_set(item)
         return
         yield  # pragma: no cover
 
@@ -1686,7 +2149,7 @@ class Channel:
                 _, d = plan.popleft()
                 self._dtmf(d)
                 buffer = d
-            elif played != "ok":
+            elif played not in ("ok", "stopped"):  # a stopped prompt: digits are collected
                 status = "failure"
                 goto_end = True
         if not goto_end and ((min_digits and len(buffer) < min_digits) or len(buffer) < max_digits):
@@ -2083,10 +2546,21 @@ class Channel:
 
     # callcenter -----------------------------------------------------------------------------
 
+    def _queue_outcome(self, queue: str) -> QueueOutcome:
+        q = self.script.queues
+        key = queue if queue in q else queue.split("@")[0]
+        found = q.get(key)
+        if found is None:
+            return self.script.default_queue
+        if isinstance(found, QueueOutcome):
+            return found
+        used = self._queue_uses.get(key, 0)
+        self._queue_uses[key] = used + 1
+        return found[used] if used < len(found) else self.script.default_queue
+
     def _app_callcenter(self, arg: str) -> AppGen:
         queue = arg.split(" ")[0] if arg else ""
-        q = self.script.queues
-        outcome = q.get(queue) or q.get(queue.split("@")[0]) or self.script.default_queue
+        outcome = self._queue_outcome(queue)
         if not self.answered:
             yield from self._answer()
         if self.hung_up:
@@ -2100,6 +2574,7 @@ class Channel:
             ("cc_queue", queue),
         ):
             self.vars.set(name, value)
+        self._join_members_table(queue, member_uuid, joined)
         member: Headers = [
             ("CC-Member-UUID", member_uuid),
             ("CC-Member-Session-UUID", self.uuid),
@@ -2113,12 +2588,36 @@ class Channel:
             subclass="callcenter::info",
         )
         moh_start = self.now
+        deadline = self.now + outcome.wait
         if outcome.result == "hangup":
-            self._caller_hangup_at(self.now + outcome.wait)
-        r = yield from self._sleep(outcome.wait)
+            self._caller_hangup_at(deadline)
+        # The hold music plays until the outcome's time; a broadcast runs nested inside it,
+        # a break (uuid_break) ends the wait or restarts the music (ChannelConfig).
+        broke = False
+        flush = True
+        while True:
+            if flush:
+                # callcenter_function flushes the private events before each play of the
+                # hold music; what arrives while it plays runs (switch_ivr_play_file).
+                self._flush_private_events()
+                flush = False
+            if self._cf_break:
+                self._cf_break = False
+                r = "break"
+            else:
+                r = yield from self._sleep(max(0.0, deadline - self.now), kind="moh")
+            if r == "broadcast":
+                yield from self._nested_broadcasts(deadline)
+                continue
+            if r == "break" and self.config.callcenter_break == "ignore":
+                flush = True
+                continue
+            broke = r == "break"
+            break
         self._moh_vars(moh_start)
-        if r == "hangup" or outcome.result in ("hangup", "timeout", "no_agent", "exit_key"):
-            if outcome.result == "exit_key" and r != "hangup":
+        cancelled = outcome.result in ("hangup", "timeout", "no_agent", "exit_key")
+        if r == "hangup" or broke or cancelled:
+            if outcome.result == "exit_key" and r != "hangup" and not broke:
                 self._dtmf(outcome.exit_key)
                 self.vars.set("cc_exit_key", outcome.exit_key)
             reason = {
@@ -2126,9 +2625,13 @@ class Channel:
                 "no_agent": "NO_AGENT_TIMEOUT",
                 "exit_key": "EXIT_WITH_KEY",
             }.get(outcome.result, "BREAK_OUT")
-            if r == "hangup":
+            if r == "hangup" or broke:
                 reason = "BREAK_OUT"
             left = self._epoch()
+            if self.member is not None:
+                self.member.state = "Abandoned"
+                self.member.session_uuid = ""
+                self.member.abandoned_epoch = left
             end_post: Headers = [
                 ("CC-Queue", queue),
                 ("CC-Action", "member-queue-end"),
@@ -2153,6 +2656,13 @@ class Channel:
         leg = self._other_leg(outcome.agent_contact, outcome.agent_number, originate=True)
         leg.answered = leg.created
         agent_uuid = leg.uuid
+        if self.member is not None:
+            # agents_callback mapped the agent to the member (serving_agent) before offering
+            # the call; the member thread marks it Answered when the wait ends.
+            self.member.serving_agent = outcome.agent
+            self.member.serving_system = "single_box"
+            self.member.state = "Answered"
+            self.member.bridge_epoch = self._epoch()
         history = f"{self._epoch()}:{self._new_uuid()}:uuid_br:{agent_uuid}"
         for name, value in (
             ("cc_agent_uuid", agent_uuid),
@@ -2183,6 +2693,43 @@ class Channel:
             _AgentLeg(outcome, queue, member, joined, agent_uuid, leg.created),
         )
 
+    def _join_members_table(self, queue: str, member_uuid: str, joined: int) -> None:
+        """The ``INSERT INTO members`` of ``callcenter_function`` (state Waiting)."""
+        answered = (self.profile.answered or self._us()) // 1_000_000
+        base = atoi(self.vars.get("cc_base_score"))
+        if self.config.cc_time_base_score == "system":
+            base += joined - answered
+        self.member = QueueMember(
+            queue=queue,
+            uuid=member_uuid,
+            session_uuid=self.uuid,
+            cid_number=self.profile.caller_id_number,
+            cid_name=self.profile.caller_id_name,
+            system_epoch=answered,
+            joined_epoch=joined,
+            base_score=base,
+        )
+        self.switch.members.append(self.member)
+
+    def _nested_broadcasts(self, deadline: float) -> AppGen:
+        """The broadcasts queued to the channel run inside the hold music (switch_ivr_play_file
+        parses the private events); the wait's end cuts them."""
+        saved, self._media_deadline = self._media_deadline, deadline
+        try:
+            while not self.hung_up and self.now < deadline:
+                item = next(((s, c) for s, c in self._msgs if s is None), None)
+                if item is None:
+                    break
+                self._msgs.remove(item)
+                yield from self._private_event(item[1], broadcast=True)
+                if self._stop_broadcast:
+                    # uuid_break during a broadcast: it stops, and CF_BREAK is set again
+                    self._stop_broadcast = False
+                    self._cf_break = True
+                    break
+        finally:
+            self._media_deadline = saved
+
     def _moh_vars(self, start: float) -> None:
         played = round((self.now - start) * 1000)
         self.vars.set("playback_last_offset_pos", str(played * 8))
@@ -2190,8 +2737,10 @@ class Channel:
         self.vars.set("playback_ms", str(played))
         self.vars.set("playback_samples", str(played * 8))
 
-    def _cc_bridge(self, leg: _AgentLeg) -> AppGen:
-        """After the callcenter app: the member is uuid_bridge'd to the agent, off the socket."""
+    def _cc_bridge(self, leg: _AgentLeg, rest: Sequence[DialplanApp]) -> AppGen:
+        """After the callcenter app: the member is uuid_bridge'd to the agent, off the socket;
+        after the conversation the dialplan goes on with ``rest`` (the actions after the
+        socket action)."""
         outcome = leg.outcome
         self._set_state("CS_HIBERNATE")
         self._set_state("CS_RESET")
@@ -2240,10 +2789,12 @@ class Channel:
             return
         self._set_state("CS_EXECUTE")
         self.vars.set("call_uuid", self.uuid)
-        yield from self._run_dialplan(self.script.after_socket)
+        yield from self._run_dialplan(rest)
 
     def _cc_terminated(self, leg: _AgentLeg, answered_at: int) -> None:
         now = self._epoch()
+        if self.member is not None and self.member in self.switch.members:
+            self.switch.members.remove(self.member)
         self.vars.set("cc_queue_terminated_epoch", str(now))
         post: Headers = [
             ("CC-Queue", leg.queue),

@@ -6,6 +6,11 @@ Example::
 
     flowc emulate --target 127.0.0.1:8084 --did 5000 --caller +8613800000000 \\
         --press 1 --press 2 --calls 100 --concurrency 20 --record out.jsonl
+
+Several ``--target``: the emulated dialplan has one ``socket`` action per target, in order;
+a target that refuses the connection lets the call go on to the next action, which is how a
+FreeSWITCH dialplan fails over (its ``socket`` application takes one ``host:port``: an
+``a:p|b:p`` list does not resolve, and is refused here).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Annotated
 import typer
 
 from .aio import CallRecord, LoadResult, is_loopback, run_load, summary_lines
-from .channel import BridgeOutcome, CallerScript, CallSpec, QueueOutcome
+from .channel import BridgeOutcome, CallerScript, CallSpec, DialplanApp, QueueOutcome
 
 __all__ = ["emulate_command", "parse_target"]
 
@@ -47,6 +52,12 @@ class BridgeResult(StrEnum):
 def parse_target(target: str) -> tuple[str, int]:
     """``host:port`` (``[v6]:port``); the port defaults to 8084 like the socket app."""
     text = target.strip()
+    if "|" in text:
+        raise ValueError(
+            f"bad target {target!r}: FreeSWITCH's socket application takes one host:port "
+            "(mod_event_socket socket_function); give --target once per instance for a "
+            "dialplan that tries them in order"
+        )
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
         port = rest.lstrip(":") or "8084"
@@ -62,8 +73,14 @@ def parse_target(target: str) -> tuple[str, int]:
 @app.command("emulate")
 def emulate_command(
     target: Annotated[
-        str, typer.Option("--target", help="The runtime's outbound-socket listener, host:port.")
-    ] = "127.0.0.1:8084",
+        list[str] | None,
+        typer.Option(
+            "--target",
+            help="The runtime's outbound-socket listener, host:port (default "
+            "127.0.0.1:8084). Repeat it for a dialplan that tries the next one when a "
+            "target refuses the connection.",
+        ),
+    ] = None,
     did: Annotated[str, typer.Option("--did", help="The dialled number.")] = "5000",
     caller: Annotated[
         str, typer.Option("--caller", help="The caller's number.")
@@ -115,22 +132,26 @@ def emulate_command(
 ) -> None:
     """Emulate FreeSWITCH calls against the runtime (its outbound ESL socket)."""
     try:
-        host, port = parse_target(target)
+        targets = [parse_target(t) for t in (target or ["127.0.0.1:8084"])]
     except ValueError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
-    if not allow_remote and not is_loopback(host):
-        typer.secho(
-            f"error: {host} is not a loopback address (use --allow-remote)",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(2)
+    for host, _ in targets:
+        if not allow_remote and not is_loopback(host):
+            typer.secho(
+                f"error: {host} is not a loopback address (use --allow-remote)",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(2)
+    host, port = targets[0]
     script = CallerScript(
         inputs=tuple(press or ()),
         hangup_after_apps=hangup_after_apps,
         default_queue=QueueOutcome(result=queue.value, talk_time=talk_time),
         default_bridge=BridgeOutcome(result=bridge.value, talk_time=talk_time),
+        # the next instances: further socket actions after the first one
+        after_socket=tuple(DialplanApp("socket", f"{h}:{p} async full") for h, p in targets[1:]),
     )
 
     def make_spec(i: int) -> CallSpec:

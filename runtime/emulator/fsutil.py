@@ -6,6 +6,11 @@
   last of ``n`` arguments takes the rest of the string.  An empty argument
   therefore vanishes and shifts every later one (see
   ``outbound_pagd_unquoted_prompt_json``).
+* ``separate_string_char``: ``switch_separate_string`` with any other
+  delimiter (``separate_string_char_delim`` + ``cleanup_separated_string``):
+  no collapsing, a single quote only groups when another one follows, ``\\``
+  escapes the delimiter too; leading blanks and trailing blanks outside
+  quotes are dropped.
 * ``atoi``: C ``atoi``.
 * ``regex_match``: ``switch_regex_match`` (PCRE, unanchored; an invalid
   pattern never matches).
@@ -19,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["atoi", "expand_variables", "regex_match", "separate_string"]
+__all__ = ["atoi", "expand_variables", "regex_match", "separate_string", "separate_string_char"]
 
 
 def atoi(text: str | None) -> int:
@@ -101,6 +106,74 @@ def separate_string(text: str, arraylen: int) -> list[str]:
     for i, start in enumerate(starts):
         stop = cuts[i] if i < len(cuts) else n
         out.append(_cleanup(buf, start, stop))
+    return out
+
+
+def _cleanup_delim(text: str, delim: str) -> str:
+    """``cleanup_separated_string(str, delim)`` of switch_utils.c (the newer form)."""
+    out: list[str] = []
+    end: int | None = None
+    inside = False
+    i = 0
+    n = len(text)
+    while i < n and text[i] == " ":
+        i += 1
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            nxt = text[i + 1]
+            if nxt in ("'", '"', "\\", delim) or _unescape(nxt) != nxt:
+                out.append(nxt if nxt in ("'", '"', "\\", delim) else _unescape(nxt))
+                end = len(out)
+                i += 2
+                continue
+        if c == "'" and (inside or "'" in text[i + 1 :]):
+            inside = not inside
+            if inside:
+                end = len(out)
+        else:
+            out.append(c)
+            if c != " " or inside:
+                end = len(out)
+        i += 1
+    return "".join(out if end is None else out[:end])
+
+
+def separate_string_char(text: str, delim: str, arraylen: int) -> list[str]:
+    """``switch_separate_string(text, delim, argv, arraylen)`` for a delimiter other than blank.
+
+    A ``^^<d>`` prefix replaces the delimiter by ``d`` (as switch_separate_string does
+    itself); a blank delimiter goes to ``separate_string``.
+    """
+    if text.startswith("^^") and len(text) > 3:
+        delim = text[2]
+        text = text[3:]
+    if delim == " ":
+        return separate_string(text, arraylen)
+    starts: list[int] = []
+    cuts: list[int] = []
+    inside = False
+    ptr = 0
+    n = len(text)
+    state_start = True
+    while ptr < n and len(starts) < arraylen:
+        if state_start:
+            starts.append(ptr)
+            state_start = False
+            continue
+        c = text[ptr]
+        if c == "\\":
+            ptr += 1
+        elif c == "'" and (inside or "'" in text[ptr + 1 :]):
+            inside = not inside
+        elif c == delim and not inside:
+            cuts.append(ptr)
+            state_start = True
+        ptr += 1
+    out = []
+    for i, start in enumerate(starts):
+        stop = cuts[i] if i < len(cuts) else n
+        out.append(_cleanup_delim(text[start:stop], delim))
     return out
 
 

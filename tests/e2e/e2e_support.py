@@ -13,15 +13,17 @@ How a scenario becomes a live-like call:
   planned from a simulator run of the same scenario (`plan`): each collect of the call takes
   one input per try, and a collect with speech on runs `detect_speech` before
   `play_and_get_digits`, so it gets the speech (or silence) first and the keys second;
-* queues, transfers, look-ups: queue answers by use (`PerUse`), bridge outcomes in the order
-  the transfers happen, HTTP answers by use from `MockHTTP`;
+* queues, transfers, look-ups: queue answers by use (a sequence per queue, consumed by the
+  emulator's successive `callcenter` apps), bridge outcomes in the order the transfers
+  happen, HTTP answers by use from `MockHTTP`;
 * the switch facts the emulator does not carry are put on the channel data by `E2ERuntime`
   (as the generated dialplan would: `flowc_flow`, `flowc_did`, the caller's locale), the
   scenario's flags and time go in through the runtime's per-call hooks;
-* the queue's `after` (the survey): the emulator runs the dialplan after the socket (a
-  `socket` action, answered as an app) and hangs the first channel up; the harness then
-  connects the dialplan's second socket as FreeSWITCH would, same channel UUID, with
-  `flowc_resume_node`, `flowc_state` and `cc_agent` from the first leg;
+* the queue's `after` (the survey): after the agent conversation the emulated switch runs
+  the generated dialplan after the socket action (`scenario_calls.generated_after_socket`):
+  the transfer to `flowc_after_<node>`, whose extension sets `flowc_resume_node` and runs a
+  second `socket` action, a new connection to the runtime for the same channel carrying
+  `flowc_state` and `cc_agent`; the runtime continues the call there;
 * the result: path, variables, outcome and survey from the journal (what the runtime
   recorded), heard from the prompts the runtime played (`CallHost.observer`).
 """
@@ -43,7 +45,6 @@ from flowc.interpreter import commands as cmd
 from flowc.interpreter import events as ev
 from flowc.simulate.voice import items_text
 from runtime import scenario_calls as sc
-from runtime import translate as tr
 from runtime.bundle_store import LoadedBundle
 from runtime.driver import Timeouts
 from runtime.emulator import CallSpec, dial
@@ -208,22 +209,6 @@ async def e2e_runtime(bundle: Path, tmp: Path) -> Any:
 # ------------------------------------------------------------------ one scenario
 
 
-def _state_from(record: Any) -> dict[str, str]:
-    """Variables the runtime set on the channel in the first leg (`set name=value`)."""
-    found: dict[str, str] = {}
-    for m in record.messages:
-        if m.get("dir") != "to_switch":
-            continue
-        data = str(m.get("data"))
-        if "execute-app-name: set\n" not in data:
-            continue
-        for line in data.split("\n"):
-            if line.startswith("execute-app-arg: "):
-                name, _, value = line[len("execute-app-arg: ") :].partition("=")
-                found[name] = value
-    return found
-
-
 async def run_scenario(rt: E2ERuntime, http: MockHTTP, p: Plan) -> tuple[dict[str, Any], Any]:
     s = p.scenario
     if s.hangup_at and p.hangup_after_apps is None:
@@ -248,7 +233,7 @@ async def run_scenario(rt: E2ERuntime, http: MockHTTP, p: Plan) -> tuple[dict[st
     spec = CallSpec(
         caller=s.caller,
         did=s.did or "9999",
-        script=caller_script(p, 0),
+        script=caller_script(p, 0, socket_data=f"127.0.0.1:{rt.port} async full"),
         caller_name=s.caller_name or None,
         config=ChannelConfig(unknown_app="complete"),
     )
@@ -260,26 +245,6 @@ async def run_scenario(rt: E2ERuntime, http: MockHTTP, p: Plan) -> tuple[dict[st
     first = await dial("127.0.0.1", rt.port, call=spec, timeout=60, time_scale=0.0)
     records = [first]
     await _settle(rt)
-    if p.resume_node is not None:
-        sets = _state_from(first)
-        variables = {
-            **variables,
-            tr.RESUME_NODE_VAR: p.resume_node,
-            tr.STATE_VAR: sets.get(tr.STATE_VAR, ""),
-            "cc_agent": p.agent,
-        }
-        rt.setups[spec.uuid] = CallSetup(
-            p.flow.name, p.start + timedelta(minutes=5), variables, dict(s.flags)
-        )
-        second = CallSpec(
-            caller=s.caller,
-            did=s.did or "9999",
-            uuid=spec.uuid,
-            script=caller_script(p, 1),
-            caller_name=s.caller_name or None,
-        )
-        records.append(await dial("127.0.0.1", rt.port, call=second, timeout=60, time_scale=0.0))
-        await _settle(rt)
     assert rt.journal is not None
     await rt.journal.flush()
     result = await neutral_result(rt, spec.uuid)

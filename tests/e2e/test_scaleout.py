@@ -1,7 +1,9 @@
 """Scale-out: two runtime instances (`flowc serve` processes) behind one DID, one PostgreSQL
-journal. The emulated switch tries `a:p|b:p` in order, as FreeSWITCH's socket failover
-does. One instance is stopped mid-load: new calls go to the other, and the journal holds
-every call exactly once.
+journal. The emulated switch's dialplan has a socket action for A and, after it, one for B:
+FreeSWITCH's `socket` application takes one address and, when the connection is refused,
+returns and lets the dialplan go on (mod_event_socket `socket_function`), so B gets the
+calls A cannot take. One instance is stopped mid-load: new calls go to the other, and the
+journal holds every call exactly once.
 
 * SIGTERM: the instance stops accepting at once, finishes its calls (drain) and flushes its
   journal: every call is complete, whichever instance served it.
@@ -25,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from runtime.emulator import CallerScript, CallSpec, dial
+from runtime.emulator import CallerScript, CallSpec, DialplanApp, dial
 from runtime.journal import open_journal
 from runtime.journal.pgserver import PgNotFoundError, PgServer
 
@@ -104,22 +106,26 @@ async def _wait_listening(port: int) -> None:
                 await asyncio.sleep(0.05)
 
 
-def _spec(i: int) -> CallSpec:
+def _spec(i: int, fallback: tuple[str, int]) -> CallSpec:
     # a short call: the menu (nothing pressed: 9 is no option) twice, then goodbye
     script = CallerScript(
-        inputs=["9", "9"], prompt_ms=60, tts_ms_per_char=1, digit_delay=0.05, inter_digit=0.02
+        inputs=["9", "9"],
+        prompt_ms=60,
+        tts_ms_per_char=1,
+        digit_delay=0.05,
+        inter_digit=0.02,
+        after_socket=[DialplanApp("socket", f"{fallback[0]}:{fallback[1]} async full")],
     )
     return CallSpec(caller=f"+86139{i:08d}", did="8001", script=script)
 
 
 async def dial_failover(targets: list[tuple[str, int]], spec: CallSpec) -> tuple[Any, int]:
-    """Connect to the first target that accepts, like `socket a:p|b:p` does."""
-    for i, (host, port) in enumerate(targets):
-        rec = await dial(host, port, call=spec, timeout=60, time_scale=1.0)
-        if rec.closed_by == "error" and (rec.error or "").startswith("connect failed"):
-            continue
-        return rec, i
-    return rec, -1
+    """The call's first socket goes to the first target, the dialplan's second socket action
+    (`_spec`) to the next; returns the record and which target took the call (-1: none)."""
+    host, port = targets[0]
+    rec = await dial(host, port, call=spec, timeout=60, time_scale=1.0)
+    taken = [i for i, s in enumerate(rec.sockets) if s.outcome == "connected"]
+    return rec, taken[0] if taken else -1
 
 
 async def _load(
@@ -132,7 +138,7 @@ async def _load(
 
     async def one(i: int) -> None:
         async with sem:
-            spec = _spec(i)
+            spec = _spec(i, targets[1])
             t = time.monotonic()
             rec, target = await dial_failover(targets, spec)
             results.append((spec, rec, target, t))

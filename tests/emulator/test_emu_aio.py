@@ -18,9 +18,11 @@ from runtime.emulator import (
     CallerScript,
     CallSpec,
     ChannelConfig,
+    DialplanApp,
     LatencyRecorder,
     QueueOutcome,
     dial,
+    place_call,
     run_load,
 )
 from runtime.esl import ESLParser, serve_outbound
@@ -226,3 +228,66 @@ def test_time_scale_compresses_the_callers_time() -> None:
 
     rec, took = run(with_app(queue_app, body))
     assert rec.ok and rec.hangup_cause == "NORMAL_CLEARING" and took < 3.0
+
+
+# -- several socket actions for one call ------------------------------------------------------
+
+
+async def _dead_port() -> int:
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port: int = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()
+    return port
+
+
+def test_a_socket_list_does_not_resolve_and_the_call_takes_the_fallback() -> None:
+    log = AppLog()
+
+    async def body(port: int) -> Any:
+        script = CallerScript(
+            after_socket=[
+                DialplanApp("playback", "/tmp/sorry.wav"),
+                DialplanApp("hangup", "NORMAL_TEMPORARY_FAILURE"),
+            ]
+        )
+        data = f"127.0.0.1:{port}|127.0.0.1:{port} async full"
+        spec = CallSpec(script=script, config=ChannelConfig(socket_data=data))
+        return await place_call(spec, timeout=10, time_scale=0)
+
+    rec = run(with_app(ivr_app(log), body))
+    (attempt,) = rec.sockets
+    assert (attempt.host, attempt.outcome) == (
+        f"127.0.0.1:{rec.sockets[0].port}|127.0.0.1",
+        "unresolved",
+    )
+    assert log.results == []  # the application never got the call
+    assert rec.apps[-2:] == [("playback", "/tmp/sorry.wav"), ("hangup", "NORMAL_TEMPORARY_FAILURE")]
+    assert rec.hangup_cause == "NORMAL_TEMPORARY_FAILURE" and not rec.connected
+
+
+def test_a_refused_socket_goes_on_to_the_next_socket_action() -> None:
+    log = AppLog()
+
+    async def body(port: int) -> Any:
+        dead = await _dead_port()
+        script = CallerScript(
+            inputs=["42#"],
+            after_socket=[
+                DialplanApp("socket", f"127.0.0.1:{port} async full"),
+                DialplanApp("hangup", "NORMAL_TEMPORARY_FAILURE"),
+            ],
+        )
+        return dead, await dial(
+            "127.0.0.1", dead, call=CallSpec(script=script), timeout=10, time_scale=0
+        )
+
+    dead, rec = run(with_app(ivr_app(log), body))
+    assert [(s.port, s.outcome) for s in rec.sockets] == [
+        (dead, "refused"),
+        (rec.sockets[1].port, "connected"),
+    ]
+    assert log.results == [("success", "42", False)]
+    assert rec.ok and rec.connected and rec.hangup_cause == "NORMAL_CLEARING"
+    assert rec.messages and all(m.get("socket") == 1 for m in rec.messages)
+    assert ("hangup", "NORMAL_TEMPORARY_FAILURE") not in rec.apps  # the app hung up first

@@ -101,3 +101,34 @@ def test_emulate_fails_when_nothing_listens() -> None:
 )
 def test_parse_target(text: str, expected: tuple[str, int]) -> None:
     assert parse_target(text) == expected
+
+
+def test_a_target_list_is_refused_with_the_reason() -> None:
+    result = runner.invoke(app, ["emulate", "--target", "127.0.0.1:8084|127.0.0.1:8085"])
+    assert result.exit_code == 2 and "one host:port" in result.output
+    with pytest.raises(ValueError, match="socket_function"):
+        parse_target("127.0.0.1:8084|127.0.0.1:8085")
+
+
+def test_several_targets_are_tried_in_order_by_the_dialplan(tmp_path: Path) -> None:
+    log = AppLog()
+    out = tmp_path / "calls.jsonl"
+    with app_in_thread(log) as port:
+        result = runner.invoke(
+            app,
+            [
+                "emulate",
+                "--target", "127.0.0.1:1",  # nothing listens: refused
+                "--target", f"127.0.0.1:{port}",
+                "--press", "5#",
+                "--calls", "2",
+                "--time-scale", "0",
+                "--timeout", "10",
+                "--record", str(out),
+            ],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "completed 2, failed 0" in result.output
+    assert [r[1] for r in log.results] == ["5"] * 2
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {r.get("socket") for r in rows if "dir" in r} == {1}  # all on the second socket
