@@ -830,6 +830,8 @@ class CallDriver:
         return self.flow
 
     async def _op_enqueue(self, c: cmd.Enqueue) -> None:
+        from runtime import queue_announce as qa
+
         sets = tr.enqueue_sets(c)
         if c.resume_at:
             state = self._state()
@@ -841,11 +843,23 @@ class CallDriver:
         self._expect_resume = c.resume_at is not None
         broke = False
         handle: asyncio.TimerHandle | None = None
+        announcer = qa.QueueAnnouncer.for_queue(
+            self.esl.api,
+            self.call_id,
+            queue,
+            c.announce,
+            c.announce_every_ms,
+            self.call.locale,
+            self.media.tts_engine,
+            self.media.tts_voice,
+        )
         if c.max_wait_ms:
 
             def max_wait() -> None:
                 nonlocal broke
                 broke = True
+                if announcer is not None:
+                    announcer.stop()
                 self._fire(esl_cmd.api(f"uuid_break {self.call_id} all"))
 
             handle = asyncio.get_running_loop().call_later(c.max_wait_ms / 1000, max_wait)
@@ -857,11 +871,19 @@ class CallDriver:
         finally:
             if handle is not None:
                 handle.cancel()
+            if announcer is not None:
+                announcer.stop()
         result = tr.queue_result(complete, broke, self.now())
         if result.outcome == "answered" and c.resume_at:
             self._agent_answered = True  # the pump may see the resume socket before the loop
         if result.outcome != "answered" and c.resume_at:
             self._fire_app("unset", tr.RESUME_VAR)
+        if result.outcome == "answered":
+            if announcer is not None:
+                announcer.answered()
+            if result.agent is None:  # FreeSWITCH sets cc_agent only after the conversation
+                agent = await qa.agent_name(self.esl.api, queue, self.call_id)
+                result = ev.QueueResult("answered", agent, at=result.at) if agent else result
         self._answer(result)
 
     async def _op_transfer(self, c: cmd.Transfer) -> None:

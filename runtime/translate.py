@@ -20,6 +20,9 @@ Commands (each row: the command, then the applications it becomes):
 * Enqueue: `set cc_base_score=<priority>`, `cc_exit_keys=<key>`, `flowc_announce...`; with
   `resume_at` also `flowc_resume=<node>` and `flowc_state=<base64 JSON>`; then
   `callcenter <bound queue>`. The max wait is the runtime's own timer (`api uuid_break`).
+  Announcements (`announce`) are played by `runtime.queue_announce` while the application
+  runs (`api uuid_setvar` + `api uuid_broadcast speak::...`); the `flowc_announce*`
+  variables only record the setting on the channel (CDRs, the dialplan).
 * Transfer (blind or warm): `set continue_on_fail=true`, `set hangup_after_bridge=true`, then
   `bridge <dial string>`: a bound number (`user/..`, `sofia/gateway/..`) as is, a `sip:` URI
   as `sofia/<profile>/<uri>`, a plain number or extension as `loopback/<n>/<context>` (the
@@ -381,7 +384,8 @@ def decode_state(text: str | None) -> dict[str, Any]:
 
 
 def enqueue_sets(q: cmd.Enqueue) -> list[str]:
-    """`set` arguments before `callcenter` (the resume variables are added by the driver)."""
+    """`set` arguments before `callcenter` (the resume variables are added by the driver).
+    `flowc_announce*` record the announcement setting; `runtime.queue_announce` plays it."""
     out = [f"cc_base_score={int(q.priority)}"]
     if q.exit_key:
         out.append(f"cc_exit_keys={fs_safe(q.exit_key)}")
