@@ -466,18 +466,26 @@ class CallDriver:
     # ------------------------------------------------------------------ ESL plumbing
 
     async def _setup(self, esl: AsyncESL) -> None:
-        """Subscribe to the channel's events (JSON) and ask the socket to linger.
+        """Subscribe to the channel's events (JSON), ask the socket to linger and mark the
+        call taken (`flowc_served`).
 
-        Both commands are written back to back and their replies awaited together (one
+        The commands are written back to back and their replies awaited together (one
         round trip)."""
+        # The generated dialplan (flowc.compiler.freeswitch) reads `flowc_served` when the
+        # socket returns: unset, the call goes to the next instance; set, it never does.
+        served = f"uuid_setvar {self.call_id} flowc_served {self.host.instance or 1}"
         try:
             futures = [esl.send_nowait(esl_cmd.myevents("json"))]
             if self.host.linger:
                 futures.append(esl.send_nowait(esl_cmd.linger()))
+            futures.append(esl.send_nowait(esl_cmd.api(served)))
             async with asyncio.timeout(self.t.setup):
                 replies = [(await f).message for f in futures]
         except (TimeoutError, ESLError) as exc:
             raise ConnectionClosed(f"setup failed: {exc}") from exc
+        marked = replies.pop()
+        if not marked.body_text.startswith("+OK"):
+            log.warning("served_mark_refused", call_id=self.call_id, reply=marked.body_text)
         if not replies[0].is_ok:
             log.warning("myevents_refused", call_id=self.call_id, reply=replies[0].reply_text)
         self._lingering = len(replies) > 1 and replies[1].is_ok

@@ -11,10 +11,13 @@ end-to-end tests).
   (or silence) first and the keys second. Queue answers go by use (one outcome per
   `callcenter` on the queue, as often as the simulated call queued there), bridge outcomes
   in the order the transfers happen.
-* `caller_script`: the emulator's `CallerScript` for a plan, with the generated dialplan's
-  actions after the socket (`flowc.compiler.freeswitch`): after an agent conversation the
-  emulated switch transfers to `flowc_after_${flowc_resume}`, whose extension connects the
-  socket again for the queue's `after` node.
+* `caller_script`: the emulator's `CallerScript` for a plan. Given the dialplan
+  `flowc compile --target freeswitch` writes (`generated_dialplan`: the environment's
+  bindings with the runtime's real address), the call starts in it and runs it all: the
+  DID's extension, the socket action, and after an agent conversation `flowc_next`, whose
+  resume connects the socket again for the queue's `after` node. Without one, the call is
+  dialled straight to the runtime (`runtime.emulator.dial`) and only the resume is
+  emulated after the socket (`generated_after_socket`).
 * `MockHTTP`: the scenario's look-up answers over loopback HTTP, one per use.
 """
 
@@ -39,7 +42,7 @@ from flowc.interpreter import commands as cmd
 from flowc.simulate import CompiledFlow, Simulator, compile_file, start_time
 from flowc.simulate.engine import DEFAULT_AGENT, QUEUE_WAIT_MS, TALK_MS, Ask, ScriptedInputs
 from runtime import translate as tr
-from runtime.emulator import BridgeOutcome, CallerScript, QueueOutcome, speech
+from runtime.emulator import BridgeOutcome, CallerScript, Dialplan, QueueOutcome, speech
 from runtime.emulator.channel import DialplanApp
 
 MUMBLE = "嗯……那个"  # speech in which no keyword is found
@@ -251,12 +254,18 @@ def _transfers(
 
 
 def caller_script(
-    p: Plan, leg: int = 0, *, env: str = "e2e", socket_data: str = "127.0.0.1:8084 async full"
+    p: Plan,
+    leg: int = 0,
+    *,
+    env: str = "e2e",
+    socket_data: str = "127.0.0.1:8084 async full",
+    dialplan: Dialplan | None = None,
 ) -> CallerScript:
     """The emulated caller of a plan. `leg` 0: the whole call (the dialplan's resume socket
     is part of it: its inputs follow the first socket's); 1: only what follows the agent
-    conversation. `socket_data`: the generated dialplan's socket action (the runtime's
-    address)."""
+    conversation. `dialplan`: the generated dialplan the call runs from its start (then
+    `hangup_after_apps` counts what the runtime runs, not the dialplan's own actions);
+    without it `socket_data` is the resume socket's action (the runtime's address)."""
     s = p.scenario
     queues: dict[str, list[QueueOutcome]] = {}
     for logical, answers in s.queues.items():
@@ -277,7 +286,10 @@ def caller_script(
         inputs = [x for each in p.legs for x in each]
     else:
         inputs = p.legs[leg] if leg < len(p.legs) else []
-    after, extensions = generated_after_socket(p.resume_node, socket_data)
+    after: tuple[DialplanApp, ...] = ()
+    extensions: dict[str, tuple[DialplanApp, ...]] | None = None
+    if dialplan is None:
+        after, extensions = generated_after_socket(p.resume_node, socket_data)
     return CallerScript(
         inputs=inputs,
         hangup_after_apps=p.hangup_after_apps if leg == 0 else None,
@@ -289,16 +301,43 @@ def caller_script(
         bridges=p.bridges if leg == 0 else [],
         after_socket=after,
         extensions=extensions,
+        dialplan=dialplan,
+        count_dialplan_apps=dialplan is None,
     )
+
+
+def generated_dialplan(bundle: Path, env: str, runtime: Sequence[str]) -> Dialplan:
+    """The dialplan `flowc compile --target freeswitch` writes for environment `env` of a
+    compiled bundle, with the runtime instances at `runtime` (`host:port`, in order): the
+    bundle's bindings name the addresses of the real deployment, a test knows its own only
+    once the runtime listens."""
+    import xml.etree.ElementTree as ET
+
+    from flowc.compiler.freeswitch import dialplan
+
+    data = json.loads((bundle / "bundle.json").read_text(encoding="utf-8"))
+    bindings = {**data["bindings"][env], "runtime": list(runtime)}
+    return Dialplan.parse(ET.tostring(dialplan(bindings), encoding="unicode"), f"{env} dialplan")
+
+
+def flow_did(bundle: Path, env: str, flow: str) -> str:
+    """The first DID environment `env` of a compiled bundle routes to `flow`."""
+    data = json.loads((bundle / "bundle.json").read_text(encoding="utf-8"))
+    dids = ((data["bindings"][env].get("flows") or {}).get(flow) or {}).get("dids") or []
+    if not dids:
+        raise LookupError(f"no DID routes to {flow} in {env}")
+    return str(dids[0])
 
 
 def generated_after_socket(
     resume_node: str | None, socket_data: str
 ) -> tuple[tuple[DialplanApp, ...], dict[str, tuple[DialplanApp, ...]]]:
-    """What `flowc.compiler.freeswitch.dialplan` puts after the socket action, as emulator
-    dialplan apps: the transfer to `flowc_after_${flowc_resume}` and the extensions it can
-    reach in the `flowc` context (the resume extension for `resume_node`, and the fallback
-    extension `flowc_after_` with the binding's default fallback)."""
+    """For a call dialled straight to one runtime (no dialplan file): after the socket, the
+    part of the generated dialplan such a call needs, as emulator dialplan apps - the resume
+    of a queue's `after` node (`flowc_resume_node`, a second socket action to `socket_data`)
+    when `flowc_resume` is set, a hang-up (NORMAL_TEMPORARY_FAILURE) otherwise.
+    `generated_dialplan` is the whole
+    dialplan, with the instance failover and the fallback."""
     after = (DialplanApp("transfer", f"flowc_after_${{{tr.RESUME_VAR}}} XML flowc"),)
     extensions: dict[str, tuple[DialplanApp, ...]] = {
         "flowc_after_": (

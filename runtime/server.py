@@ -6,8 +6,9 @@
 What it does with a connection (after `connect`, in `_handle`):
 
 1. picks the flow: the channel variable `flowc_flow` wins when it names a flow of the bundle,
-   else `Caller-Destination-Number` through the environment's `flows[].dids`; no flow -> the
-   socket is released with `resume` (the dialplan continues to its fallback action);
+   else the DID (`flowc_did`, set by the generated dialplan, else `Caller-Destination-Number`)
+   through the environment's `flows[].dids`; no flow -> the socket is released with `resume`
+   and the dialplan tries the next instance, then its fallback;
 2. a connection with `flowc_resume_node` set is the second socket of a queue's `after`: the
    call's driver, if this instance still holds it (waiting with the agent), adopts the new
    socket and continues; otherwise a new call starts at that node with the variables saved in
@@ -18,10 +19,11 @@ What it does with a connection (after `connect`, in `_handle`):
 Reload (`reload()`): on SIGHUP and when bundle.json changes (`BundleStore.watch`); a broken
 bundle is rejected with a log line and the old one keeps serving.
 
-Drain (`drain()`, on SIGTERM/SIGINT): stop accepting (FreeSWITCH's `a:p|b:p` failover then
-tries the next instance), let calls finish until the deadline, then hang the rest up cleanly
-(each call's journal is finished: `CallEnd` with `detail.runtime = "drain"`; calls talking to
-an agent are detached, not hung up), flush and close the journal, stop the metrics endpoint.
+Drain (`drain()`, on SIGTERM/SIGINT): stop accepting (the generated dialplan's next
+`flowc_try_<N>` socket action then tries the next instance), let calls finish until the
+deadline, then hang the rest up cleanly (each call's journal is finished: `CallEnd` with
+`detail.runtime = "drain"`; calls talking to an agent are detached, not hung up), flush and
+close the journal, stop the metrics endpoint.
 """
 
 from __future__ import annotations
@@ -372,7 +374,10 @@ class Runtime:
             return
         bundle = self.store.current
         uuid = data.uuid or ""
-        flow = bundle.flow_for(data.variable("flowc_flow"), data.get("Caller-Destination-Number"))
+        # After the dialplan's `transfer flowc_try_<N>` the destination number is that
+        # extension's name: the DID the caller dialled is in `flowc_did`.
+        did = data.variable("flowc_did") or data.get("Caller-Destination-Number")
+        flow = bundle.flow_for(data.variable("flowc_flow"), did)
         resume_node = data.variable(tr.RESUME_NODE_VAR)
         if resume_node:
             parked = self.host.agents.pop(uuid, None)
@@ -389,7 +394,7 @@ class Runtime:
                 "call_refused",
                 call_id=uuid,
                 reason="no flow for this call" if flow is None else "draining",
-                did=data.get("Caller-Destination-Number"),
+                did=did,
                 flowc_flow=data.variable("flowc_flow"),
             )
             await _release(esl)

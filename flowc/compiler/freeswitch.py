@@ -2,16 +2,37 @@
 
 Per environment (binding file) two files are written under `freeswitch/<env>/`:
 
-* `dialplan/flowc.xml` — one extension per bound flow, matching its DIDs, that hands the call
-  to the runtime with `socket <a:p|b:p> async full` (the host list is FreeSWITCH's own
-  failover). What follows the socket action matters, because FreeSWITCH continues the dialplan
-  when the socket application returns:
-    - the runtime is down or refused the call: `flowc_resume` is unset, and the call is
-      transferred to `flowc_fallback`, which sends it to a person (the binding's `fallback`);
-    - the runtime handed the call to a queue whose `after` node must run once the agent hangs
-      up (the post-call survey): after an agent conversation mod_callcenter returns the caller
-      to the dialplan, never to the socket, so the runtime sets `flowc_resume=<node>` before
-      queueing and the dialplan connects the socket again with that variable set.
+* `dialplan/flowc.xml` — one extension per bound flow, matching its DIDs, that sets the call's
+  `flowc_*` variables, answers and transfers to context `flowc`, which hands the call to the
+  runtime instances one after the other. mod_event_socket's `socket` application takes ONE
+  `host[:port]` (`socket_function` cuts the port after the last `:`, so `a:p|b:p` names the
+  host `a:p|b`, which does not resolve: "Socket Error!"), and it returns whenever it cannot
+  connect, or when the application lets the channel go with `resume`: the dialplan then goes
+  on after the socket action. After the transfer the channel's destination number is
+  `flowc_try_<N>`: the DID travels in `flowc_did` (the runtime reads it there). So:
+    - `flowc_try_<N>` (one per `runtime` instance, in order): `set flowc_try=<N>`,
+      `socket <instance N> async full`, `transfer flowc_next`;
+    - `flowc_next` decides, from channel variables, where a call goes once a socket session is
+      over (the runtime sets `flowc_served` on every call it takes; it refuses a call by
+      `resume` without setting it):
+        (a) `flowc_resume` set: the runtime queued the caller for a node with `after` (the
+            post-call survey) and an agent talked to them; mod_callcenter returns the caller
+            to the dialplan after an agent conversation, never to the socket. Remember the
+            node in `flowc_resume_node` and start over at `flowc_try_1` (the resume fails
+            over like a new call; the instance that still holds the call adopts it);
+        (b) `flowc_served` and `cc_queue_answered_epoch` set: the caller talked to an agent
+            and the flow has nothing after the queue: hang up;
+        (c) `flowc_served` set otherwise: a runtime took the call and lost it mid-flow: the
+            fallback (a person);
+        (d) `flowc_try` below the number of instances: the next instance;
+        (e) every instance refused or was unreachable: hang up when the caller already talked
+            to an agent (`flowc_resume_node`), else the fallback.
+  The fallback is the binding's `fallback` (`app:data`), or a hang-up with
+  NORMAL_TEMPORARY_FAILURE when there is none. A condition on `${var}` is evaluated when the
+  extension is hunted, i.e. right after the `transfer` (mod_dialplan_xml `parse_exten`), and
+  the first extension whose conditions all pass wins; every extension therefore first
+  matches its `destination_number`, and carries its actions on its last condition only
+  (actions of a passing condition are kept even when a later one fails).
 * `autoload_configs/callcenter.conf.xml` — the queues named in the bindings.
 
 and, when the flows the environment serves have voicemail nodes, a third:
@@ -58,12 +79,58 @@ def _action(parent: ET.Element, app: str, data: str | None = None) -> None:
     ET.SubElement(parent, "action", attrs)
 
 
+RUNTIME_DEFAULT = "127.0.0.1:8084"
+NO_FALLBACK = "hangup:NORMAL_TEMPORARY_FAILURE"
+# The channel variables the dialplan and the runtime share.
+TRY_VAR = "flowc_try"  # the instance being tried, 1-based
+SERVED_VAR = "flowc_served"  # set by the runtime (uuid_setvar) on every call it takes
+RESUME_VAR = "flowc_resume"  # set by the runtime before a queue whose node has `after`
+RESUME_NODE_VAR = "flowc_resume_node"  # the `after` node, for the resume socket
+AGENT_VAR = "cc_queue_answered_epoch"  # set by mod_callcenter when an agent answers
+NEXT = "flowc_next"
+
+
+def runtime_instances(bindings: Mapping[str, Any]) -> list[str]:
+    """The binding's runtime instances (`host:port`), in the order the dialplan tries them."""
+    instances = [str(r).strip() for r in (bindings.get("runtime") or [RUNTIME_DEFAULT])]
+    for each in instances:
+        if not each or "|" in each or any(c.isspace() for c in each):
+            raise ValueError(
+                f"runtime instance {each!r}: one host:port per entry (FreeSWITCH's socket "
+                "application takes one address; list the instances instead)"
+            )
+    return instances
+
+
+def _extension(
+    ctx: ET.Element, name: str, destination: str, *variables: tuple[str, str]
+) -> ET.Element:
+    """An extension matching `destination` and every `(${var}, regex)`; returns the condition
+    that carries the actions (the last one)."""
+    ext = ET.SubElement(ctx, "extension", {"name": name})
+    cond = ET.SubElement(
+        ext, "condition", {"field": "destination_number", "expression": destination}
+    )
+    for field, expression in variables:
+        cond = ET.SubElement(ext, "condition", {"field": field, "expression": expression})
+    return cond
+
+
+def _transfer(cond: ET.Element, extension: str) -> None:
+    _action(cond, "transfer", f"{extension} XML {CONTEXT}")
+
+
+def _fallback(cond: ET.Element, fallback: str | None, why: str) -> None:
+    _action(cond, "log", f"WARNING flowc: {why}: falling back")
+    app, _, data = (fallback or NO_FALLBACK).partition(":")
+    _action(cond, app, data or None)
+
+
 def dialplan(bindings: dict[str, Any], public_context: str = "public") -> ET.Element:
-    """The dialplan include for one environment."""
+    """The dialplan include for one environment (see the module docstring)."""
     root = ET.Element("include")
-    runtime = "|".join(bindings.get("runtime") or ["127.0.0.1:8084"])
-    socket_data = f"{runtime} async full"
-    fallback = bindings.get("fallback") or "hangup:NORMAL_TEMPORARY_FAILURE"
+    instances = runtime_instances(bindings)
+    fallback = bindings.get("fallback") or None
     ctx = ET.SubElement(root, "context", {"name": public_context})
     for flow, fb in sorted(bindings.get("flows", {}).items()):
         dids = list(fb.get("dids") or [])
@@ -77,25 +144,45 @@ def dialplan(bindings: dict[str, Any], public_context: str = "public") -> ET.Ele
         _action(cond, "set", "flowc_did=${destination_number}")
         _action(cond, "set", f"flowc_env={bindings.get('environment', '')}")
         _action(cond, "answer")
-        _action(cond, "socket", socket_data)
-        # Reached only when the socket returns: runtime down, or a queue `after` resume.
-        _action(cond, "transfer", f"flowc_after_${{flowc_resume}} XML {CONTEXT}")
+        _transfer(cond, "flowc_try_1")
     inner = ET.SubElement(root, "context", {"name": CONTEXT})
-    resume = ET.SubElement(inner, "extension", {"name": "flowc_resume"})
-    cond = ET.SubElement(
-        resume, "condition", {"field": "destination_number", "expression": r"^flowc_after_(\w+)$"}
+    for n, address in enumerate(instances, start=1):
+        inner.append(ET.Comment(f" runtime instance {n} of {len(instances)} "))
+        cond = _extension(inner, f"flowc_try_{n}", f"^flowc_try_{n}$")
+        _action(cond, "set", f"{TRY_VAR}={n}")
+        _action(cond, "socket", f"{address} async full")
+        # Reached when the socket returns: refused, unreachable, or control came back.
+        _transfer(cond, NEXT)
+    here = f"^{NEXT}$"
+    inner.append(ET.Comment(" after an agent: the queue's `after` node, on any instance "))
+    cond = _extension(inner, "flowc_resume", here, (f"${{{RESUME_VAR}}}", "^(.+)$"))
+    _action(cond, "set", f"{RESUME_NODE_VAR}=$1")
+    _action(cond, "unset", RESUME_VAR)
+    _action(cond, "unset", SERVED_VAR)
+    _transfer(cond, "flowc_try_1")
+    inner.append(ET.Comment(" after an agent, nothing more in the flow "))
+    cond = _extension(
+        inner,
+        "flowc_agent_done",
+        here,
+        (f"${{{SERVED_VAR}}}", "^.+$"),
+        (f"${{{AGENT_VAR}}}", "^.+$"),
     )
-    _action(cond, "set", "flowc_resume_node=$1")
-    _action(cond, "unset", "flowc_resume")
-    _action(cond, "socket", socket_data)
     _action(cond, "hangup", "NORMAL_CLEARING")
-    fall = ET.SubElement(inner, "extension", {"name": "flowc_fallback"})
-    cond = ET.SubElement(
-        fall, "condition", {"field": "destination_number", "expression": "^flowc_after_$"}
-    )
-    _action(cond, "log", "WARNING flowc runtime unreachable: falling back")
-    app, _, data = fallback.partition(":")
-    _action(cond, app, data or None)
+    inner.append(ET.Comment(" a runtime took the call and lost it "))
+    cond = _extension(inner, "flowc_lost", here, (f"${{{SERVED_VAR}}}", "^.+$"))
+    _fallback(cond, fallback, f"runtime ${{{SERVED_VAR}}} lost the call")
+    for n in range(1, len(instances)):
+        inner.append(ET.Comment(f" instance {n} refused or unreachable: try {n + 1} "))
+        cond = _extension(inner, f"flowc_next_{n + 1}", here, (f"${{{TRY_VAR}}}", f"^{n}$"))
+        _transfer(cond, f"flowc_try_{n + 1}")
+    inner.append(ET.Comment(" no runtime: the caller already talked to an agent "))
+    cond = _extension(inner, "flowc_resume_lost", here, (f"${{{RESUME_NODE_VAR}}}", "^.+$"))
+    _action(cond, "log", "WARNING flowc: no runtime for the call after the agent: hanging up")
+    _action(cond, "hangup", "NORMAL_CLEARING")
+    inner.append(ET.Comment(" no runtime took the call "))
+    cond = _extension(inner, "flowc_fallback", here)
+    _fallback(cond, fallback, "no runtime took the call")
     return root
 
 

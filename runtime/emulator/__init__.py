@@ -18,11 +18,17 @@ every outbound recording against the model).
     table (``uuid_break``, ``uuid_setvar``, ``uuid_getvar``,
     ``uuid_broadcast``, ``callcenter_config queue list members``) and
     mod_callcenter's members table.
-``aio.dial`` / ``aio.place_call`` / ``aio.run_load``
+``dialplan.Dialplan``
+    An XML dialplan (the file ``flowc compile --target freeswitch`` writes)
+    hunted as mod_dialplan_xml does; a ``CallerScript.dialplan`` makes a call
+    start there, every transfer hunt it, and its ``socket`` actions open the
+    call's connections.
+``aio.dial`` / ``aio.place_call`` / ``aio.call_through_dialplan`` / ``aio.run_load``
     The asyncio driver: connect to the runtime like FreeSWITCH does (every
     socket action of the call), run the model, record every message (fixture
-    JSONL shape), bounded by a timeout; many calls with bounded concurrency,
-    on one shared switch.  Loopback targets only by default.
+    JSONL shape), bounded by a timeout; one call through a dialplan file; many
+    calls with bounded concurrency, on one shared switch.  Loopback targets
+    only by default.
 ``metrics``
     Event-to-command latency bookkeeping and percentiles, shared with the
     runtime benchmarks.
@@ -32,7 +38,16 @@ every outbound recording against the model).
 
 from __future__ import annotations
 
-from .aio import CallRecord, LoadResult, SocketAttempt, dial, is_loopback, place_call, run_load
+from .aio import (
+    CallRecord,
+    LoadResult,
+    SocketAttempt,
+    call_through_dialplan,
+    dial,
+    is_loopback,
+    place_call,
+    run_load,
+)
 from .channel import (
     BridgeOutcome,
     CallerScript,
@@ -46,6 +61,7 @@ from .channel import (
     socket_target,
     speech,
 )
+from .dialplan import Dialplan, DialplanError
 from .metrics import LatencyRecorder, Summary, percentile, rss_bytes, summarize
 from .switch import QueueMember, Switch
 
@@ -56,7 +72,9 @@ __all__ = [
     "CallerScript",
     "Channel",
     "ChannelConfig",
+    "Dialplan",
     "DialplanApp",
+    "DialplanError",
     "LatencyRecorder",
     "LoadResult",
     "Outgoing",
@@ -66,6 +84,7 @@ __all__ = [
     "SocketRequest",
     "Summary",
     "Switch",
+    "call_through_dialplan",
     "dial",
     "is_loopback",
     "percentile",

@@ -6,9 +6,12 @@ every message both ways (the fixtures' JSON-lines shape) when the call is
 over.  A ``socket`` action later in the call's dialplan (the second socket
 of a queue's ``after``, a fallback to another instance) opens a further
 connection for the same channel, as FreeSWITCH does; ``place_call`` also
-takes the first socket's address from the call's ``socket_data``.  It never
-hangs: ``timeout`` bounds the whole call (the connections are aborted), and
-every failure is reported in the record, not raised.
+takes the first socket's address from the call's ``socket_data``, or plays a
+call whose ``CallerScript.dialplan`` is a real XML dialplan from its first
+action (``call_through_dialplan`` loads the file): every ``socket`` action of
+it connects where its data says.  It never hangs: ``timeout`` bounds the
+whole call (the connections are aborted), and every failure is reported in
+the record, not raised.
 
 ``run_load`` runs many calls with bounded concurrency and returns a
 ``LoadResult`` (counts, per-call durations, errors, event-to-command
@@ -41,6 +44,7 @@ from pathlib import Path
 from typing import Literal
 
 from .channel import CallSpec, Channel, SocketRequest
+from .dialplan import Dialplan
 from .metrics import LatencyRecorder, PeakRss, Summary, peak_concurrency, summarize
 from .switch import Switch
 
@@ -49,6 +53,7 @@ __all__ = [
     "LoadResult",
     "Measurement",
     "SocketAttempt",
+    "call_through_dialplan",
     "dial",
     "is_loopback",
     "measure_load",
@@ -88,8 +93,12 @@ class CallRecord:
     after exit / hang-up), ``app`` (the application closed first),
     ``timeout`` (aborted after ``timeout``), ``error`` (no socket could be
     opened, connection reset...; see ``error``).  ``ok``: closed normally
-    after the application sent ``connect``.  ``apps``: the applications the
-    channel ran (the socket's and the dialplan's), with their arguments.
+    after the application sent ``connect`` (a call that runs a
+    ``CallerScript.dialplan`` is also ``ok`` when the dialplan ended it
+    without any socket connecting: ``closed_by`` ``switch``).  ``apps``: the
+    applications the channel ran (the socket's and the dialplan's), with
+    their arguments.  ``routes``: every dialplan hunt of such a call,
+    ``(context, destination, extension)`` (``None``: no route).
     """
 
     spec: CallSpec
@@ -105,6 +114,7 @@ class CallRecord:
     executes: int = 0
     sockets: list[SocketAttempt] = field(default_factory=list)
     apps: list[tuple[str, str | None]] = field(default_factory=list)
+    routes: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     @property
     def duration(self) -> float:
@@ -381,6 +391,8 @@ class _CallRun:
         failed = next((c for c in conns if c.closed_by == "error"), None)
         if failed is not None:
             self._finish("error", failed.error)
+        elif not conns and self.channel.starts_in_dialplan and self.channel.finished:
+            self._finish("switch")  # the dialplan ended the call (its fallback, a hang-up)
         elif not conns:
             errors = [self.errors[i] for i in sorted(self.errors)]
             self._finish("error", errors[0] if errors else "no socket could be opened")
@@ -409,6 +421,7 @@ class _CallRun:
         rec.answered = ch.answered
         rec.connected = ch.any_connected
         rec.apps = list(ch.app_log)
+        rec.routes = [(h.context, h.destination, h.extension) for h in ch.routes]
         for index, (host, port, state, requested) in enumerate(ch.socket_states()):
             if state in ("open", "closed"):
                 rec.sockets.append(SocketAttempt(host, port, "connected"))
@@ -416,7 +429,9 @@ class _CallRun:
                 rec.sockets.append(SocketAttempt(host, port, "refused", self.errors.get(index)))
             else:
                 rec.sockets.append(SocketAttempt(host, port, "unresolved", "Socket Error!"))
-        if not ch.any_connected and rec.error is None:
+        # A call that runs a dialplan may end there without any socket connecting (its
+        # fallback); a connection made and never used is an application's fault either way.
+        if not ch.any_connected and rec.error is None and (self.conns or not ch.starts_in_dialplan):
             rec.error = "the application never sent connect"
         if self.latency is not None:
             self.latency.call_ended(self._key)
@@ -495,6 +510,10 @@ async def dial(
         raise ValueError(f"refusing to dial non-loopback host {host!r} (allow_remote=False)")
     if time_scale < 0:
         raise ValueError("time_scale must be >= 0")
+    if call is not None and call.script.dialplan is not None:
+        raise ValueError(
+            "a call with a dialplan connects where its socket actions say: use place_call"
+        )
     rec = CallRecord(spec=call if call is not None else CallSpec())
     return await _run_call(
         rec,
@@ -522,7 +541,9 @@ async def place_call(
     way ``socket_function`` reads it (``socket_target``): one ``host[:port]``; a host that
     does not resolve (an ``a:p|b:p`` list) or a refused connection sends the call on to the
     dialplan after the socket action (``CallerScript.after_socket``), where a further
-    ``socket`` action is the way to reach another instance.  Otherwise like ``dial``."""
+    ``socket`` action is the way to reach another instance.  A call with a
+    ``CallerScript.dialplan`` starts in that dialplan instead, and its ``socket`` actions
+    connect where they say.  Otherwise like ``dial``."""
     if time_scale < 0:
         raise ValueError("time_scale must be >= 0")
     rec = CallRecord(spec=call)
@@ -535,6 +556,40 @@ async def place_call(
         allow_remote=allow_remote,
         switch=switch,
         first_target=None,
+    )
+
+
+async def call_through_dialplan(
+    dialplan: str | Path | Dialplan,
+    did: str,
+    *,
+    call: CallSpec | None = None,
+    context: str = "public",
+    timeout: float = 30.0,
+    time_scale: float = 1.0,
+    record: bool = True,
+    allow_remote: bool = False,
+    switch: Switch | None = None,
+) -> CallRecord:
+    """Play one call to ``did`` through an XML dialplan file (or a loaded ``Dialplan``): the
+    call is hunted in ``context`` and runs what it finds, ``socket`` actions included.
+    ``call``: the caller and the world (its ``did``, ``dialplan`` and ``context`` are
+    replaced)."""
+    plan = dialplan if isinstance(dialplan, Dialplan) else Dialplan.load(dialplan)
+    base = call if call is not None else CallSpec()
+    spec = dataclasses.replace(
+        base,
+        did=did,
+        script=dataclasses.replace(base.script, dialplan=plan),
+        config=dataclasses.replace(base.config, context=context),
+    )
+    return await place_call(
+        spec,
+        timeout=timeout,
+        time_scale=time_scale,
+        record=record,
+        allow_remote=allow_remote,
+        switch=switch,
     )
 
 
@@ -595,7 +650,8 @@ async def run_load(
     ramp: float = 0.0,
     switch: Switch | None = None,
 ) -> LoadResult:
-    """``calls`` calls, at most ``concurrency`` at once; ``make_spec(i)`` builds call ``i``.
+    """``calls`` calls, at most ``concurrency`` at once; ``make_spec(i)`` builds call ``i``
+    (one with a ``CallerScript.dialplan`` goes where its dialplan says, not to ``host``).
 
     ``timeout`` bounds each call.  Records are kept (without messages unless
     ``record``); ``on_record`` is called as each call ends.  ``ramp``: the
@@ -622,17 +678,30 @@ async def run_load(
         while next_index < calls:
             i = next_index
             next_index += 1
-            rec = await dial(
-                host,
-                port,
-                call=make_spec(i),
-                timeout=timeout,
-                time_scale=time_scale,
-                record=record,
-                latency=recorder,
-                allow_remote=allow_remote,
-                switch=shared,
-            )
+            spec = make_spec(i)
+            if spec.script.dialplan is not None:
+                # the call's dialplan says where its sockets go, not host:port
+                rec = await place_call(
+                    spec,
+                    timeout=timeout,
+                    time_scale=time_scale,
+                    record=record,
+                    latency=recorder,
+                    allow_remote=allow_remote,
+                    switch=shared,
+                )
+            else:
+                rec = await dial(
+                    host,
+                    port,
+                    call=spec,
+                    timeout=timeout,
+                    time_scale=time_scale,
+                    record=record,
+                    latency=recorder,
+                    allow_remote=allow_remote,
+                    switch=shared,
+                )
             records.append(rec)
             if on_record is not None:
                 on_record(rec)

@@ -41,6 +41,13 @@ recordings of FreeSWITCH 1.10.12 and ``mod_event_socket.c`` /
   to the last ``:`` is the host, so ``a:p|b:p`` names the host ``a:p|b``,
   which does not resolve ("Socket Error!"), exactly like a refused
   connection: the app returns at once and the dialplan continues after it;
+* a real XML dialplan (``CallerScript.dialplan``, ``dialplan.Dialplan``):
+  the call starts in CS_ROUTING and runs what the hunt of its DID finds,
+  every transfer hunts again, and its socket actions are all the call's
+  connections; a variable the application sets (``uuid_setvar``) is what the
+  next hunt reads, and an unset variable expands to the caller-profile field
+  of that name (``${destination_number}``), as ``switch_channel_get_variable``
+  does;
 * applications: answer, pre_answer, playback, speak, say, sleep, set,
   multiset, export, unset, log, hangup, play_and_get_digits, read,
   detect_speech, callcenter, bridge, transfer, record, voicemail, socket (and
@@ -69,7 +76,9 @@ after control has left the socket (transfer, queue), queued ``sendmsg``
 commands are answered ``+OK`` but never run; a ``uuid_break`` that finds no
 application running is dropped (FreeSWITCH leaves CF_BREAK set for the next
 media application); host names other than ``localhost`` do not resolve (only
-IP literals); XML event format is approximate (not recorded).
+IP literals); XML event format is approximate (not recorded); a transfer once
+``max_forwards`` (70) is used up hangs up with EXCHANGE_ROUTING_ERROR (a bound
+on a dialplan that transfers in a loop).
 """
 
 from __future__ import annotations
@@ -87,6 +96,7 @@ from functools import partial
 from typing import Final, Literal
 
 from . import templates as tpl
+from .dialplan import Dialplan, DialplanError, Hunt
 from .fsutil import atoi, expand_variables, regex_match, separate_string, separate_string_char
 from .switch import QueueMember, Switch
 from .templates import CallerProfile, CallParams, Vars
@@ -112,6 +122,7 @@ __all__ = [
     "Outgoing",
     "QueueOutcome",
     "SocketRequest",
+    "check_dialplan",
     "socket_target",
     "speech",
 ]
@@ -204,10 +215,12 @@ class CallerScript:
     string (``"1"``, ``"1234#"``), ``"silence"`` (nothing), ``"hangup"``
     (the caller hangs up during that step) or ``speech("text")``.  Missing
     inputs mean silence.  ``hangup_after_apps``: the caller hangs up while
-    the N-th executed application runs (1-based; broadcasts are not counted),
-    ``hangup_delay`` s into it (or at its end if it is shorter).  Digits start
-    ``digit_delay`` s after a collection starts and are ``inter_digit`` s
-    apart; DTMF events carry ``dtmf_source`` / ``dtmf_duration``.
+    the N-th executed application runs (1-based; broadcasts are not counted,
+    nor, with ``count_dialplan_apps`` False, the dialplan's own actions: only
+    what the socket's application runs), ``hangup_delay`` s into it (or at its
+    end if it is shorter).  Digits start ``digit_delay`` s after a collection
+    starts and are ``inter_digit`` s apart; DTMF events carry ``dtmf_source`` /
+    ``dtmf_duration``.
 
     ``queues`` / ``default_queue``: callcenter outcomes by queue name (with or
     without ``@domain``): one outcome for every use of the queue, or a
@@ -221,6 +234,15 @@ class CallerScript:
     queue's agent hangs up, or when the socket cannot be opened); none -> the
     caller is hung up.  A ``socket`` action among them (or in an extension)
     opens a new connection for the channel.
+
+    ``dialplan``: a real XML dialplan (``dialplan.Dialplan``, e.g. the one ``flowc
+    compile --target freeswitch`` writes) instead of ``after_socket`` /
+    ``extensions`` / ``default_extension`` (which must then stay unset): the call
+    starts in CS_ROUTING with ``CallSpec.did`` hunted in ``ChannelConfig.context``,
+    every ``transfer`` hunts it again, and its ``socket`` actions are the call's
+    connections (none is open at the start; ``ChannelConfig.socket_data`` is
+    unused).  An application the emulator does not run is a ``DialplanError``
+    when the channel is created.
     """
 
     inputs: Sequence[str] = ()
@@ -244,6 +266,8 @@ class CallerScript:
     speech_confidence: int = 90
     missing_files: frozenset[str] = frozenset()
     answer_delay: float = 0.02
+    dialplan: Dialplan | None = None
+    count_dialplan_apps: bool = True
 
 
 @dataclass(frozen=True)
@@ -326,6 +350,15 @@ class SocketRequest:
     host: str
     port: int
     data: str
+
+
+def check_dialplan(plan: Dialplan) -> None:
+    """``DialplanError`` when ``plan`` names an application the model does not run."""
+    unknown = sorted(a for a in plan.applications() if a not in _APP_METHODS.keys() | _NOOP_APPS)
+    if unknown:
+        raise DialplanError(
+            f"{plan.source}: application(s) the emulator does not run: " + ", ".join(unknown)
+        )
 
 
 def socket_target(data: str) -> tuple[str, int, str | None, bool]:
@@ -479,6 +512,54 @@ _DIAL_STATUS: Final = {
 
 SleepKind = Literal["plain", "media", "moh"]
 
+# The applications the model runs (name -> Channel method); `_NOOP_APPS` complete them.
+_APP_METHODS: Final = {
+    "answer": "_app_answer",
+    "pre_answer": "_app_pre_answer",
+    "playback": "_app_playback",
+    "speak": "_app_speak",
+    "say": "_app_say",
+    "sleep": "_app_sleep",
+    "set": "_app_set",
+    "multiset": "_app_multiset",
+    "export": "_app_export",
+    "unset": "_app_unset",
+    "log": "_app_noop",
+    "hangup": "_app_hangup",
+    "play_and_get_digits": "_app_pagd",
+    "read": "_app_read",
+    "detect_speech": "_app_detect_speech",
+    "callcenter": "_app_callcenter",
+    "bridge": "_app_bridge",
+    "transfer": "_app_transfer",
+    "record": "_app_record",
+    "voicemail": "_app_voicemail",
+    "socket": "_app_socket",
+    "park": "_app_noop",
+}
+
+# `switch_caller_get_field_by_name`: caller-profile fields by name (case-insensitive).
+_PROFILE_FIELDS: Final = {
+    "dialplan": "dialplan",
+    "username": "username",
+    "caller_id_name": "caller_id_name",
+    "caller_id_number": "caller_id_number",
+    "orig_caller_id_name": "orig_caller_id_name",
+    "orig_caller_id_number": "orig_caller_id_number",
+    "callee_id_name": "callee_id_name",
+    "callee_id_number": "callee_id_number",
+    "ani": "ani",
+    "network_addr": "network_addr",
+    "rdnis": "rdnis",
+    "destination_number": "destination_number",
+    "uuid": "uuid",
+    "source": "source",
+    "transfer_source": "transfer_source",
+    "context": "context",
+    "chan_name": "channel_name",
+    "profile_index": "profile_index",
+}
+
 
 class Channel:
     """One FreeSWITCH channel with its outbound socket connections (sans-IO).
@@ -560,6 +641,7 @@ class Channel:
         self.hangup_cause: str | None = None
         self.digits_dialed = ""
         self.app_log: list[tuple[str, str | None]] = []
+        self.routes: list[Hunt] = []  # every dialplan hunt (``CallerScript.dialplan``)
         self._app_count = 0
         self._inputs = deque(self.script.inputs)
         self._apps: dict[str, Callable[[str], AppGen]] | None = None
@@ -581,7 +663,14 @@ class Channel:
         self._ctl: _Listener | None = None  # the socket whose park loop controls the channel
         self._parked = False
         self._socket_exit = ""
-        self._may_reconnect = any(
+        self._dialplan = self.script.dialplan
+        if self._dialplan is not None:
+            if self.script.after_socket or self.script.extensions is not None:
+                raise ValueError("a CallerScript with a dialplan takes no after_socket/extensions")
+            if first_target is not None:
+                raise ValueError("a call that starts in the dialplan connects where it says")
+            check_dialplan(self._dialplan)
+        self._may_reconnect = self._dialplan is not None or any(
             a.app.lower() == "socket"
             for apps in (
                 self.script.after_socket,
@@ -609,13 +698,16 @@ class Channel:
         self._msgs: deque[tuple[_Listener | None, Command]] = deque()
         self._pending_hangup_timer: _Timer | None = None
         self._current_app_uuid = ""
-        first = self._new_listener(cfg.socket_data, self._new_uuid())
-        if first_target is not None:
-            first.host, first.port = first_target
-            first.resolvable = True
-        if connect_first:
-            self._open(first)
-        self._gen = self._session_main()
+        if self._dialplan is not None:
+            self._gen = self._routing(spec.did)
+        else:
+            first = self._new_listener(cfg.socket_data, self._new_uuid())
+            if first_target is not None:
+                first.host, first.port = first_target
+                first.resolvable = True
+            if connect_first:
+                self._open(first)
+            self._gen = self._session_main()
         self._step("start")
 
     # ------------------------------------------------------------------ public I/O ----------
@@ -721,8 +813,14 @@ class Channel:
 
     @property
     def socket_closed(self) -> bool:
-        """Socket 0 is closed (or could not be opened), or the model stopped."""
-        return self._done or self._listeners[0].closed
+        """Socket 0 is closed (or could not be opened, or there is none), or the model
+        stopped."""
+        return self._done or not self._listeners or self._listeners[0].closed
+
+    @property
+    def starts_in_dialplan(self) -> bool:
+        """The call runs a ``CallerScript.dialplan``: its sockets are dialplan actions."""
+        return self._dialplan is not None
 
     @property
     def finished(self) -> bool:
@@ -741,8 +839,8 @@ class Channel:
 
     @property
     def awaiting_first_command(self) -> bool:
-        lst = self._listeners[0]
-        return lst.first_packet and lst.live
+        lst = self._listener(0)
+        return lst is not None and lst.first_packet and lst.live
 
     def awaiting_command(self, socket: int) -> bool:
         lst = self._listener(socket)
@@ -751,7 +849,8 @@ class Channel:
     @property
     def connected(self) -> bool:
         """The application sent ``connect`` on socket 0."""
-        return self._listeners[0].connected
+        lst = self._listener(0)
+        return lst is not None and lst.connected
 
     @property
     def any_connected(self) -> bool:
@@ -1368,7 +1467,8 @@ class Channel:
             # Nothing observable happens after the socket is gone: drop the simulation.
             self._stop()
             return
-        if self._ctl is lst and self._parked:
+        if self._ctl is lst and (self._parked or not lst.connected):
+            # the session waits in this socket's park loop, or for its `connect`
             self._wake("closed")
         self._check_done()
 
@@ -1443,6 +1543,18 @@ class Channel:
     def set_variable(self, name: str, value: str | None) -> None:
         """``switch_channel_add_variable_var_check(..., SWITCH_STACK_BOTTOM)`` (None: unset)."""
         self.vars.set(name, value)
+
+    def variable(self, name: str) -> str | None:
+        """``switch_channel_get_variable``: the channel variable, else the caller-profile
+        field of that name."""
+        value = self.vars.get(name)
+        return value if value is not None else self.profile_field(name)
+
+    def profile_field(self, name: str) -> str | None:
+        """``switch_caller_get_field_by_name`` on the current caller profile."""
+        attr = _PROFILE_FIELDS.get(name.lower())
+        value = getattr(self.profile, attr, None) if attr is not None else None
+        return value if isinstance(value, str) and value else None
 
     # ------------------------------------------------------------------ session ------------
 
@@ -1595,9 +1707,9 @@ class Channel:
                 impl = self._app_noop
             if app in _NEEDS_MEDIA and not self.media:
                 yield from self._pre_answer()
-            expanded = expand_variables(arg, self.vars.get) if arg else None
+            expanded = expand_variables(arg, self.variable) if arg else None
             count = 0
-            if not broadcast:
+            if not broadcast and (from_socket or self.script.count_dialplan_apps):
                 self._app_count += 1
                 count = self._app_count
             self._exec_events_begin(app, expanded, app_uuid, uuid_name=uuid_name)
@@ -1672,30 +1784,7 @@ class Channel:
         return impl
 
     def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
-        return {
-            "answer": self._app_answer,
-            "pre_answer": self._app_pre_answer,
-            "playback": self._app_playback,
-            "speak": self._app_speak,
-            "say": self._app_say,
-            "sleep": self._app_sleep,
-            "set": self._app_set,
-            "multiset": self._app_multiset,
-            "export": self._app_export,
-            "unset": self._app_unset,
-            "log": self._app_noop,
-            "hangup": self._app_hangup,
-            "play_and_get_digits": self._app_pagd,
-            "read": self._app_read,
-            "detect_speech": self._app_detect_speech,
-            "callcenter": self._app_callcenter,
-            "bridge": self._app_bridge,
-            "transfer": self._app_transfer,
-            "record": self._app_record,
-            "voicemail": self._app_voicemail,
-            "socket": self._app_socket,
-            "park": self._app_noop,
-        }
+        return {name: getattr(self, method) for name, method in _APP_METHODS.items()}
 
     # ------------------------------------------------------------------ state changes -------
 
@@ -1934,13 +2023,19 @@ class Channel:
         yield from self._hangup_tail()
 
     def _routing(self, extension: str) -> AppGen:
-        """After a transfer: CS_ROUTING, dialplan hunt, CS_EXECUTE or NO_ROUTE_DESTINATION."""
+        """After a transfer (or at the start, with a ``CallerScript.dialplan``): CS_ROUTING,
+        dialplan hunt, CS_EXECUTE or NO_ROUTE_DESTINATION."""
         self.call_state = "RINGING"
         self._set_state("CS_ROUTING")
         self.vars.set("call_uuid", self.uuid)
         exts = self.script.extensions
         apps: Sequence[DialplanApp] | None
-        if exts is None:
+        if self._dialplan is not None:
+            context = self.profile.context or self.config.context
+            hunt = self._dialplan.hunt(context, extension, self.profile_field, self.variable)
+            self.routes.append(hunt)
+            apps = [DialplanApp(a.app, a.data) for a in hunt.actions] or None
+        elif exts is None:
             apps = self.script.default_extension
         else:
             apps = exts.get(extension)
@@ -2377,6 +2472,10 @@ class Channel:
         dialplan = dialplan or "XML"
         context = context or self.profile.context or self.config.context
         forwards = atoi(self.vars.get("max_forwards")) or 70
+        if forwards <= 1:
+            # The emulator's bound on a dialplan that transfers in a loop.
+            self._hangup("EXCHANGE_ROUTING_ERROR")
+            return
         self.vars.set("max_forwards", str(forwards - 1))
         history = f"{self._epoch()}:{self._new_uuid()}:bl_xfer:{ext}/{context}/{dialplan}"
         self.vars.set("transfer_history", history)

@@ -11,6 +11,12 @@ Several ``--target``: the emulated dialplan has one ``socket`` action per target
 a target that refuses the connection lets the call go on to the next action, which is how a
 FreeSWITCH dialplan fails over (its ``socket`` application takes one ``host:port``: an
 ``a:p|b:p`` list does not resolve, and is refused here).
+
+``--dialplan FILE``: the calls run a real XML dialplan instead (the ``dialplan/flowc.xml``
+that ``flowc compile --target freeswitch`` writes): the DID is hunted in ``--context``
+(``public``), and the file's ``socket`` actions say where the calls connect::
+
+    flowc emulate --dialplan build/freeswitch/dev/dialplan/flowc.xml --did 8001 --press 1
 """
 
 from __future__ import annotations
@@ -25,7 +31,17 @@ from typing import Annotated
 import typer
 
 from .aio import CallRecord, LoadResult, is_loopback, run_load, summary_lines
-from .channel import BridgeOutcome, CallerScript, CallSpec, DialplanApp, QueueOutcome
+from .channel import (
+    BridgeOutcome,
+    CallerScript,
+    CallSpec,
+    ChannelConfig,
+    DialplanApp,
+    QueueOutcome,
+    check_dialplan,
+    socket_target,
+)
+from .dialplan import Dialplan, DialplanError
 
 __all__ = ["emulate_command", "parse_target"]
 
@@ -68,6 +84,23 @@ def parse_target(target: str) -> tuple[str, int]:
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"bad target {target!r}: expected host:port")
     return host, int(port)
+
+
+def _check_sockets(plan: Dialplan, allow_remote: bool) -> None:
+    """Every socket action of the dialplan connects to a loopback address, unless
+    ``allow_remote``."""
+    for exts in plan.contexts.values():
+        for ext in exts:
+            for cond in ext.conditions:
+                for action in (*cond.actions, *cond.anti_actions):
+                    if action.app.lower() != "socket":
+                        continue
+                    host, _, _, _ = socket_target(action.data)
+                    if not allow_remote and not is_loopback(host):
+                        raise ValueError(
+                            f"{plan.source}: socket {action.data!r}: {host} is not a loopback "
+                            "address (use --allow-remote)"
+                        )
 
 
 @app.command("emulate")
@@ -129,11 +162,30 @@ def emulate_command(
     allow_remote: Annotated[
         bool, typer.Option("--allow-remote", help="Allow a non-loopback target.")
     ] = False,
+    dialplan: Annotated[
+        Path | None,
+        typer.Option(
+            "--dialplan",
+            help="Run the calls through this XML dialplan (e.g. the generated "
+            "build/freeswitch/<env>/dialplan/flowc.xml): its socket actions say where the "
+            "calls connect; --target is not used.",
+        ),
+    ] = None,
+    context: Annotated[
+        str, typer.Option("--context", help="With --dialplan: the context the DID is hunted in.")
+    ] = "public",
 ) -> None:
     """Emulate FreeSWITCH calls against the runtime (its outbound ESL socket)."""
+    plan: Dialplan | None = None
     try:
+        if dialplan is not None:
+            if target:
+                raise ValueError("--dialplan and --target: the dialplan says where calls go")
+            plan = Dialplan.load(dialplan)
+            check_dialplan(plan)
+            _check_sockets(plan, allow_remote)
         targets = [parse_target(t) for t in (target or ["127.0.0.1:8084"])]
-    except ValueError as exc:
+    except (ValueError, DialplanError) as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
     for host, _ in targets:
@@ -151,11 +203,15 @@ def emulate_command(
         default_queue=QueueOutcome(result=queue.value, talk_time=talk_time),
         default_bridge=BridgeOutcome(result=bridge.value, talk_time=talk_time),
         # the next instances: further socket actions after the first one
-        after_socket=tuple(DialplanApp("socket", f"{h}:{p} async full") for h, p in targets[1:]),
+        after_socket=tuple(DialplanApp("socket", f"{h}:{p} async full") for h, p in targets[1:])
+        if plan is None
+        else (),
+        dialplan=plan,
     )
+    config = ChannelConfig(context=context)
 
     def make_spec(i: int) -> CallSpec:
-        return CallSpec(caller=caller, did=did, script=script)
+        return CallSpec(caller=caller, did=did, script=script, config=config)
 
     sink = record.open("w", encoding="utf-8") if record is not None else None
 
@@ -184,6 +240,12 @@ def emulate_command(
             sink.close()
     for line in summary_lines(result):
         typer.echo(line)
+    if plan is not None and result.records:
+        routes = result.records[0].routes
+        typer.echo(
+            "dialplan (first call): "
+            + " -> ".join(f"{c}/{d}: {e or 'no route'}" for c, d, e in routes)
+        )
     causes: dict[str, int] = {}
     for rec in result.records:
         key = rec.hangup_cause or "(not hung up)"

@@ -13,7 +13,8 @@
   quotes are dropped.
 * ``atoi``: C ``atoi``.
 * ``regex_match``: ``switch_regex_match`` (PCRE, unanchored; an invalid
-  pattern never matches).
+  pattern never matches); ``regex_search``: the same with the match (its groups), ASCII
+  classes as PCRE without UTF mode (``switch_regex_perform``).
 * ``expand_variables``: ``${name}`` from the channel variables (unknown names
   expand to nothing), which is what ``switch_channel_expand_variables`` does
   for plain variable references.
@@ -24,7 +25,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["atoi", "expand_variables", "regex_match", "separate_string", "separate_string_char"]
+__all__ = [
+    "atoi",
+    "expand_variables",
+    "regex_match",
+    "regex_search",
+    "separate_string",
+    "separate_string_char",
+]
 
 
 def atoi(text: str | None) -> int:
@@ -177,8 +185,7 @@ def separate_string_char(text: str, delim: str, arraylen: int) -> list[str]:
     return out
 
 
-def _compile(pattern: str) -> re.Pattern[str] | None:
-    flags = 0
+def _compile(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
     if pattern.startswith("/"):
         body = pattern[1:]
         slash = body.rfind("/")
@@ -197,6 +204,11 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
 def regex_match(text: str, pattern: str) -> bool:
     compiled = _compile(pattern)
     return compiled is not None and compiled.search(text) is not None
+
+
+def regex_search(text: str, pattern: str) -> re.Match[str] | None:
+    compiled = _compile(pattern, re.ASCII)
+    return compiled.search(text) if compiled is not None else None
 
 
 _VAR_REF = re.compile(r"\$\{([A-Za-z0-9_.\-]+)\}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from flowc.cli.main import app
@@ -27,11 +28,11 @@ queues:
 """
 
 
-def compile_tree(tmp_path: Path) -> Path:
-    (tmp_path / "flows").mkdir()
+def compile_tree(tmp_path: Path, bindings: str = BINDINGS) -> Path:
+    (tmp_path / "flows").mkdir(exist_ok=True)
     (tmp_path / "flows" / "care.yaml").write_text(FLOW, encoding="utf-8")
-    (tmp_path / "bindings").mkdir()
-    (tmp_path / "bindings" / "prod.yaml").write_text(BINDINGS, encoding="utf-8")
+    (tmp_path / "bindings").mkdir(exist_ok=True)
+    (tmp_path / "bindings" / "prod.yaml").write_text(bindings, encoding="utf-8")
     out = tmp_path / "build"
     r = CliRunner().invoke(
         app,
@@ -49,30 +50,145 @@ def compile_tree(tmp_path: Path) -> Path:
     return out / "freeswitch" / "prod"
 
 
-def test_dialplan_routes_dids_to_runtime_with_failover_and_fallback(tmp_path: Path) -> None:
+Actions = list[tuple[str | None, str | None]]
+
+
+def actions(cond: ET.Element) -> Actions:
+    return [(a.get("application"), a.get("data")) for a in cond.findall("action")]
+
+
+def extensions(root: ET.Element, context: str) -> list[tuple[str, list[tuple[str, str]], Actions]]:
+    """Every extension of a context in order: (name, [(field, expression)], the actions).
+    Only the last condition may carry actions: FreeSWITCH keeps the actions of a passing
+    condition even when a later condition of the extension fails."""
+    ctx = root.find(f"./context[@name='{context}']")
+    assert ctx is not None, context
+    out = []
+    for ext in ctx.findall("extension"):
+        conds = ext.findall("condition")
+        assert conds and all(not c.findall("action") for c in conds[:-1]), ext.get("name")
+        assert not ext.findall(".//anti-action") and ext.get("continue") is None
+        fields = [(str(c.get("field")), str(c.get("expression"))) for c in conds]
+        out.append((str(ext.get("name")), fields, actions(conds[-1])))
+    return out
+
+
+def test_public_extension_sets_the_call_and_goes_to_the_first_instance(tmp_path: Path) -> None:
     base = compile_tree(tmp_path)
     root = ET.parse(base / "dialplan" / "flowc.xml").getroot()
-    ext = root.find("./context[@name='public']/extension[@name='flowc_care']")
-    assert ext is not None
-    cond = ext.find("condition")
-    assert cond is not None
-    assert cond.get("expression") == r"^(\+862150000000|5000)$"
-    actions = [(a.get("application"), a.get("data")) for a in cond.findall("action")]
-    assert ("set", "flowc_flow=care") in actions
-    socket = [d for a, d in actions if a == "socket"]
-    assert socket == ["127.0.0.2:8084|127.0.0.3:8084 async full"]
-    # Something must follow the socket, or a caller is dropped when the runtime is down.
-    apps = [a for a, _ in actions]
-    assert apps.index("socket") < len(apps) - 1
-    assert actions[-1] == ("transfer", "flowc_after_${flowc_resume} XML flowc")
-    fallback = root.find("./context[@name='flowc']/extension[@name='flowc_fallback']/condition")
-    assert fallback is not None
-    assert ("bridge", "user/1000") in [
-        (a.get("application"), a.get("data")) for a in fallback.findall("action")
+    [(name, fields, acts)] = extensions(root, "public")
+    assert name == "flowc_care"
+    assert fields == [("destination_number", r"^(\+862150000000|5000)$")]
+    assert acts == [
+        ("set", "flowc_flow=care"),
+        ("set", "flowc_did=${destination_number}"),
+        ("set", "flowc_env=prod"),
+        ("answer", None),
+        ("transfer", "flowc_try_1 XML flowc"),
     ]
-    resume = root.find("./context[@name='flowc']/extension[@name='flowc_resume']/condition")
-    assert resume is not None
-    assert [a.get("application") for a in resume.findall("action")].count("socket") == 1
+
+
+NEXT = ("destination_number", "^flowc_next$")
+
+
+def flowc_next_rules(fallback: Actions) -> list[tuple[str, list[tuple[str, str]], Actions]]:
+    """What every environment's `flowc_next` decides, in order, apart from the per-instance
+    steps (d)."""
+    return [
+        (
+            "flowc_resume",
+            [NEXT, ("${flowc_resume}", "^(.+)$")],
+            [
+                ("set", "flowc_resume_node=$1"),
+                ("unset", "flowc_resume"),
+                ("unset", "flowc_served"),
+                ("transfer", "flowc_try_1 XML flowc"),
+            ],
+        ),
+        (
+            "flowc_agent_done",
+            [NEXT, ("${flowc_served}", "^.+$"), ("${cc_queue_answered_epoch}", "^.+$")],
+            [("hangup", "NORMAL_CLEARING")],
+        ),
+        (
+            "flowc_lost",
+            [NEXT, ("${flowc_served}", "^.+$")],
+            [
+                ("log", "WARNING flowc: runtime ${flowc_served} lost the call: falling back"),
+                *fallback,
+            ],
+        ),
+    ]
+
+
+def tail_rules(fallback: Actions) -> list[tuple[str, list[tuple[str, str]], Actions]]:
+    return [
+        (
+            "flowc_resume_lost",
+            [NEXT, ("${flowc_resume_node}", "^.+$")],
+            [
+                ("log", "WARNING flowc: no runtime for the call after the agent: hanging up"),
+                ("hangup", "NORMAL_CLEARING"),
+            ],
+        ),
+        (
+            "flowc_fallback",
+            [NEXT],
+            [("log", "WARNING flowc: no runtime took the call: falling back"), *fallback],
+        ),
+    ]
+
+
+def try_rule(n: int, address: str) -> tuple[str, list[tuple[str, str]], Actions]:
+    return (
+        f"flowc_try_{n}",
+        [("destination_number", f"^flowc_try_{n}$")],
+        [
+            ("set", f"flowc_try={n}"),
+            ("socket", f"{address} async full"),
+            ("transfer", "flowc_next XML flowc"),
+        ],
+    )
+
+
+def test_two_instances_one_socket_action_each_tried_in_order(tmp_path: Path) -> None:
+    base = compile_tree(tmp_path)
+    root = ET.parse(base / "dialplan" / "flowc.xml").getroot()
+    fallback: Actions = [("bridge", "user/1000")]
+    assert extensions(root, "flowc") == [
+        try_rule(1, "127.0.0.2:8084"),
+        try_rule(2, "127.0.0.3:8084"),
+        *flowc_next_rules(fallback),
+        ("flowc_next_2", [NEXT, ("${flowc_try}", "^1$")], [("transfer", "flowc_try_2 XML flowc")]),
+        *tail_rules(fallback),
+    ]
+    # socket_function takes one host:port: no action may carry a list
+    sockets = [a.get("data") for a in root.iter("action") if a.get("application") == "socket"]
+    assert sockets == ["127.0.0.2:8084 async full", "127.0.0.3:8084 async full"]
+
+
+def test_one_instance_and_no_fallback(tmp_path: Path) -> None:
+    one = BINDINGS.replace(
+        'runtime: ["127.0.0.2:8084", "127.0.0.3:8084"]', 'runtime: ["127.0.0.2:9000"]'
+    )
+    one = one.replace('fallback: "bridge:user/1000"\n', "")
+    assert "fallback" not in one and "127.0.0.3" not in one
+    base = compile_tree(tmp_path, one)
+    root = ET.parse(base / "dialplan" / "flowc.xml").getroot()
+    # without a fallback a caller no runtime takes is hung up with a temporary failure
+    hangup: Actions = [("hangup", "NORMAL_TEMPORARY_FAILURE")]
+    assert extensions(root, "flowc") == [
+        try_rule(1, "127.0.0.2:9000"),
+        *flowc_next_rules(hangup),
+        *tail_rules(hangup),
+    ]
+
+
+def test_a_runtime_list_in_one_entry_is_refused() -> None:
+    from flowc.compiler.freeswitch import dialplan
+
+    with pytest.raises(ValueError, match="one host:port per entry"):
+        dialplan({"environment": "prod", "runtime": ["10.0.0.9:8084|10.0.0.10:8084"]})
 
 
 def test_callcenter_queues_from_bindings(tmp_path: Path) -> None:

@@ -16,13 +16,15 @@ How a scenario becomes a live-like call:
 * queues, transfers, look-ups: queue answers by use (a sequence per queue, consumed by the
   emulator's successive `callcenter` apps), bridge outcomes in the order the transfers
   happen, HTTP answers by use from `MockHTTP`;
-* the switch facts the emulator does not carry are put on the channel data by `E2ERuntime`
-  (as the generated dialplan would: `flowc_flow`, `flowc_did`, the caller's locale), the
-  scenario's flags and time go in through the runtime's per-call hooks;
-* the queue's `after` (the survey): after the agent conversation the emulated switch runs
-  the generated dialplan after the socket action (`scenario_calls.generated_after_socket`):
-  the transfer to `flowc_after_<node>`, whose extension sets `flowc_resume_node` and runs a
-  second `socket` action, a new connection to the runtime for the same channel carrying
+* the switch: the emulated call runs the dialplan `flowc compile --target freeswitch`
+  writes for the `e2e` bindings, with the test runtime's address
+  (`scenario_calls.generated_dialplan`): the flow's DID extension sets `flowc_flow`,
+  `flowc_did`, answers and goes to the socket action; the facts a scenario adds (its own
+  DID, the caller's locale) are put on the channel data by `E2ERuntime`, the scenario's
+  flags and time go in through the runtime's per-call hooks;
+* the queue's `after` (the survey): after the agent conversation the emulated switch goes
+  on in that dialplan: `flowc_next` sees `flowc_resume`, sets `flowc_resume_node` and
+  connects the socket again, a new connection to the runtime for the same channel carrying
   `flowc_state` and `cc_agent`; the runtime continues the call there;
 * the result: path, variables, outcome and survey from the journal (what the runtime
   recorded), heard from the prompts the runtime played (`CallHost.observer`).
@@ -47,7 +49,7 @@ from flowc.simulate.voice import items_text
 from runtime import scenario_calls as sc
 from runtime.bundle_store import LoadedBundle
 from runtime.driver import Timeouts
-from runtime.emulator import CallSpec, dial
+from runtime.emulator import CallSpec, Dialplan, place_call
 from runtime.emulator.channel import ChannelConfig
 from runtime.esl.aio import AsyncESL
 from runtime.esl.message import Event
@@ -175,8 +177,13 @@ class E2ERuntime(Runtime):
             setup = self.setups.get(data.uuid or "")
             if setup is not None:
                 for k, v in setup.variables.items():
-                    data.headers[f"variable_{k}"] = v
+                    if v is not None:
+                        data.headers[f"variable_{k}"] = v
         await super()._serve_connection(esl)
+
+    def dialplan(self) -> Dialplan:
+        """The generated dialplan of the `e2e` bindings, its socket action to this runtime."""
+        return sc.generated_dialplan(self.config.bundle, "e2e", [f"127.0.0.1:{self.port}"])
 
     def bundle_for_call(self, bundle: LoadedBundle, data: Event, flow: str) -> LoadedBundle:
         setup = self.setups.get(data.uuid or "")
@@ -211,13 +218,15 @@ async def e2e_runtime(bundle: Path, tmp: Path) -> Any:
 
 async def run_scenario(rt: E2ERuntime, http: MockHTTP, p: Plan) -> tuple[dict[str, Any], Any]:
     s = p.scenario
+    dialplan = rt.dialplan()
+    did = sc.flow_did(rt.config.bundle, "e2e", p.flow.name)
     if s.hangup_at and p.hangup_after_apps is None:
         # A dry run finds which application the node starts with; the caller of the real
         # run hangs up during that application (`hangup_after_apps`).
         dry = CallSpec(
             caller=s.caller,
-            did=s.did or "9999",
-            script=caller_script(p, 0),
+            did=did,
+            script=caller_script(p, 0, dialplan=dialplan),
             config=ChannelConfig(unknown_app="complete"),
         )
         variables = {"flowc_flow": p.flow.name, "flowc_did": s.did}
@@ -226,14 +235,14 @@ async def run_scenario(rt: E2ERuntime, http: MockHTTP, p: Plan) -> tuple[dict[st
         rt.setups[dry.uuid] = CallSetup(p.flow.name, p.start, variables, dict(s.flags))
         rt.hangup_watch[dry.uuid] = s.hangup_at
         http.reset(s.mocks)
-        await dial("127.0.0.1", rt.port, call=dry, timeout=60, time_scale=0.0)
+        await place_call(dry, timeout=60, time_scale=0.0)
         await _settle(rt)
         p.hangup_after_apps = rt.hangup_points.get(dry.uuid)
     http.reset(s.mocks)
     spec = CallSpec(
         caller=s.caller,
-        did=s.did or "9999",
-        script=caller_script(p, 0, socket_data=f"127.0.0.1:{rt.port} async full"),
+        did=did,
+        script=caller_script(p, 0, dialplan=dialplan),
         caller_name=s.caller_name or None,
         config=ChannelConfig(unknown_app="complete"),
     )
@@ -242,7 +251,7 @@ async def run_scenario(rt: E2ERuntime, http: MockHTTP, p: Plan) -> tuple[dict[st
         variables["flowc_locale"] = s.locale
     p.call_id = spec.uuid
     rt.setups[spec.uuid] = CallSetup(p.flow.name, p.start, variables, dict(s.flags))
-    first = await dial("127.0.0.1", rt.port, call=spec, timeout=60, time_scale=0.0)
+    first = await place_call(spec, timeout=60, time_scale=0.0)
     records = [first]
     await _settle(rt)
     assert rt.journal is not None

@@ -3,7 +3,8 @@
 A caller joins a queue with two callers ahead of them (members of the emulated switch's
 mod_callcenter table that joined earlier). The runtime asks the switch for the queue's
 members every `announce_every`, and the caller hears "number 3", then, once one of the two
-callers ahead has been taken by an agent, "number 2"; then an agent answers.
+callers ahead has been taken by an agent, "number 2"; then an agent answers, and the
+generated dialplan the call runs ends it (a queue without `after`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import e2e_support as E
 
 from runtime import queue_announce as qa
-from runtime.emulator import CallerScript, CallSpec, QueueMember, QueueOutcome, Switch, dial
+from runtime.emulator import CallerScript, CallSpec, QueueMember, QueueOutcome, Switch, place_call
 from runtime.emulator.channel import ChannelConfig
 from runtime.scenario_calls import compile_with_bindings
 
@@ -82,20 +83,19 @@ def test_a_waiting_caller_hears_their_position_twice_then_an_agent_answers(tmp_p
             QueueMember(queue=QUEUE, uuid="m-2", session_uuid="s-2", joined_epoch=now - 30),
         ]
         switch.members.extend(ahead)
-        script = CallerScript(
-            queues={
-                "hold__support": QueueOutcome("answered", wait=2.2, talk_time=0.2, agent=AGENT)
-            },
-            tts_ms_per_char=2,
-        )
-        spec = CallSpec(did="9000", script=script, config=ChannelConfig(unknown_app="complete"))
         async with E.e2e_runtime(bundle, tmp_path) as rt:
+            script = CallerScript(
+                queues={
+                    "hold__support": QueueOutcome("answered", wait=2.2, talk_time=0.2, agent=AGENT)
+                },
+                tts_ms_per_char=2,
+                dialplan=rt.dialplan(),
+            )
+            spec = CallSpec(did="9000", script=script, config=ChannelConfig(unknown_app="complete"))
             rt.setups[spec.uuid] = E.CallSetup(
                 "hold", datetime.now().astimezone(), {"flowc_flow": "hold"}, {}
             )
-            call = asyncio.create_task(
-                dial("127.0.0.1", rt.port, call=spec, timeout=30, time_scale=1.0, switch=switch)
-            )
+            call = asyncio.create_task(place_call(spec, timeout=30, time_scale=1.0, switch=switch))
             # once the caller has heard the first announcement, the longest waiting caller
             # ahead is taken by an agent: it no longer waits
             heard_first: list[int] = []
@@ -115,6 +115,7 @@ def test_a_waiting_caller_hears_their_position_twice_then_an_agent_answers(tmp_p
 
     rec, result = asyncio.run(scenario())
     assert rec.ok, rec.error
+    assert rec.routes[-1][2] == "flowc_agent_done" and rec.hangup_cause == "NORMAL_CLEARING"
     heard = _announced(rec.apps)
     # the first announcement: two callers ahead; then one
     assert heard[0] == 3

@@ -1,9 +1,10 @@
 """Scale-out: two runtime instances (`flowc serve` processes) behind one DID, one PostgreSQL
-journal. The emulated switch's dialplan has a socket action for A and, after it, one for B:
-FreeSWITCH's `socket` application takes one address and, when the connection is refused,
-returns and lets the dialplan go on (mod_event_socket `socket_function`), so B gets the
-calls A cannot take. One instance is stopped mid-load: new calls go to the other, and the
-journal holds every call exactly once.
+journal. The emulated switch runs the dialplan `flowc compile --target freeswitch` writes for
+the two (`runtime.scenario_calls.generated_dialplan`): a socket action for A and, when it
+returns, one for B: FreeSWITCH's `socket` application takes one address and, when the
+connection is refused, returns and lets the dialplan go on (mod_event_socket
+`socket_function`), so B gets the calls A cannot take. One instance is stopped mid-load:
+new calls go to the other, and the journal holds every call exactly once.
 
 * SIGTERM: the instance stops accepting at once, finishes its calls (drain) and flushes its
   journal: every call is complete, whichever instance served it.
@@ -27,9 +28,10 @@ from typing import Any
 
 import pytest
 
-from runtime.emulator import CallerScript, CallSpec, DialplanApp, dial
+from runtime.emulator import CallerScript, CallSpec, Dialplan, place_call
 from runtime.journal import open_journal
 from runtime.journal.pgserver import PgNotFoundError, PgServer
+from runtime.scenario_calls import generated_dialplan
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "tests" / "server" / "flows"
@@ -106,7 +108,7 @@ async def _wait_listening(port: int) -> None:
                 await asyncio.sleep(0.05)
 
 
-def _spec(i: int, fallback: tuple[str, int]) -> CallSpec:
+def _spec(i: int, dialplan: Dialplan) -> CallSpec:
     # a short call: the menu (nothing pressed: 9 is no option) twice, then goodbye
     script = CallerScript(
         inputs=["9", "9"],
@@ -114,22 +116,23 @@ def _spec(i: int, fallback: tuple[str, int]) -> CallSpec:
         tts_ms_per_char=1,
         digit_delay=0.05,
         inter_digit=0.02,
-        after_socket=[DialplanApp("socket", f"{fallback[0]}:{fallback[1]} async full")],
+        dialplan=dialplan,
     )
     return CallSpec(caller=f"+86139{i:08d}", did="8001", script=script)
 
 
 async def dial_failover(targets: list[tuple[str, int]], spec: CallSpec) -> tuple[Any, int]:
-    """The call's first socket goes to the first target, the dialplan's second socket action
-    (`_spec`) to the next; returns the record and which target took the call (-1: none)."""
-    host, port = targets[0]
-    rec = await dial(host, port, call=spec, timeout=60, time_scale=1.0)
-    taken = [i for i, s in enumerate(rec.sockets) if s.outcome == "connected"]
+    """The call runs the generated dialplan: its socket action for the first target, then,
+    if that one returns, for the next; returns the record and which target took the call
+    (-1: none)."""
+    rec = await place_call(spec, timeout=60, time_scale=1.0)
+    ports = [port for _, port in targets]
+    taken = [ports.index(s.port) for s in rec.sockets if s.outcome == "connected"]
     return rec, taken[0] if taken else -1
 
 
 async def _load(
-    targets: list[tuple[str, int]], stop: Any
+    targets: list[tuple[str, int]], dialplan: Dialplan, stop: Any
 ) -> tuple[list[tuple[CallSpec, Any, int, float]], float]:
     results: list[tuple[CallSpec, Any, int, float]] = []
     started = 0
@@ -138,7 +141,7 @@ async def _load(
 
     async def one(i: int) -> None:
         async with sem:
-            spec = _spec(i, targets[1])
+            spec = _spec(i, dialplan)
             t = time.monotonic()
             rec, target = await dial_failover(targets, spec)
             results.append((spec, rec, target, t))
@@ -162,6 +165,7 @@ def _scale_out(pg: PgServer, sig: int) -> dict[str, Any]:
     bundle = _compile(tmp / "build")
     url = pg.create_database()
     pa, pb = _port(), _port()
+    dialplan = generated_dialplan(bundle, "test", [f"127.0.0.1:{pa}", f"127.0.0.1:{pb}"])
     a = _serve(bundle, pa, url, "A", tmp / "a.log")
     b = _serve(bundle, pb, url, "B", tmp / "b.log")
     out: dict[str, Any] = {}
@@ -171,7 +175,7 @@ def _scale_out(pg: PgServer, sig: int) -> dict[str, Any]:
             await _wait_listening(pa)
             await _wait_listening(pb)
             results, stopped_at = await _load(
-                [("127.0.0.1", pa), ("127.0.0.1", pb)], lambda: a.send_signal(sig)
+                [("127.0.0.1", pa), ("127.0.0.1", pb)], dialplan, lambda: a.send_signal(sig)
             )
             out["results"] = results
             out["stopped_at"] = stopped_at
@@ -232,8 +236,8 @@ def test_sigterm_one_instance_mid_load(pg: PgServer) -> None:
     for spec, rec, target, started in results:
         row = out["rows"][spec.uuid]
         if not rec.ok and _raced(rec, started, out["stopped_at"]):
-            # connected in the instant A closed its port: FreeSWITCH continues in the
-            # dialplan (its fallback action); the runtime never had the call
+            # connected in the instant A closed its port: A closed the socket without
+            # serving the call; the runtime never had it
             fell_back += 1
             assert row is None
             continue

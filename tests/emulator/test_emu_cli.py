@@ -132,3 +132,58 @@ def test_several_targets_are_tried_in_order_by_the_dialplan(tmp_path: Path) -> N
     assert [r[1] for r in log.results] == ["5"] * 2
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert {r.get("socket") for r in rows if "dir" in r} == {1}  # all on the second socket
+
+
+def write_dialplan(tmp_path: Path, runtime: list[str], fallback: str | None = None) -> Path:
+    """The dialplan `flowc compile --target freeswitch` writes for these instances."""
+    import xml.etree.ElementTree as ET
+
+    from flowc.compiler.freeswitch import dialplan
+
+    bindings = {
+        "environment": "dev",
+        "runtime": runtime,
+        "fallback": fallback,
+        "flows": {"care": {"dids": ["8001"]}},
+    }
+    path = tmp_path / "flowc.xml"
+    path.write_text(ET.tostring(dialplan(bindings), encoding="unicode"), encoding="utf-8")
+    return path
+
+
+def test_emulate_plays_calls_through_a_dialplan_file(tmp_path: Path) -> None:
+    log = AppLog()
+    with app_in_thread(log) as port:
+        path = write_dialplan(tmp_path, ["127.0.0.1:1", f"127.0.0.1:{port}"])
+        result = runner.invoke(
+            app,
+            [
+                "emulate",
+                "--dialplan", str(path),
+                "--did", "8001",
+                "--press", "7#",
+                "--calls", "2",
+                "--time-scale", "0",
+                "--timeout", "10",
+            ],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "completed 2, failed 0" in result.output
+    assert [r[1] for r in log.results] == ["7"] * 2  # instance 1 refused: instance 2 served
+    assert (
+        "dialplan (first call): public/8001: flowc_care -> flowc/flowc_try_1: flowc_try_1 -> "
+        "flowc/flowc_next: flowc_next_2 -> flowc/flowc_try_2: flowc_try_2"
+    ) in result.output
+
+
+def test_emulate_dialplan_errors(tmp_path: Path) -> None:
+    remote = write_dialplan(tmp_path, ["192.0.2.7:8084"])
+    result = runner.invoke(app, ["emulate", "--dialplan", str(remote)])
+    assert result.exit_code == 2 and "192.0.2.7 is not a loopback address" in result.output
+    both = runner.invoke(app, ["emulate", "--dialplan", str(remote), "--target", "127.0.0.1:1"])
+    assert both.exit_code == 2 and "--dialplan and --target" in both.output
+    lua = write_dialplan(tmp_path, ["127.0.0.1:1"], fallback="lua:operators.lua")
+    result = runner.invoke(app, ["emulate", "--dialplan", str(lua)])
+    assert result.exit_code == 2 and "the emulator does not run: lua" in result.output
+    missing = runner.invoke(app, ["emulate", "--dialplan", str(tmp_path / "nope.xml")])
+    assert missing.exit_code == 2 and "nope.xml" in missing.output
