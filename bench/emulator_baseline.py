@@ -3,8 +3,8 @@
     python bench/emulator_baseline.py [--levels 100 1000 5000] [--hold 5] [--json]
 
 A minimal outbound handler written directly on ``runtime.esl.aio`` (connect,
-myevents json, linger, answer, play_and_get_digits, set, hangup, exit: what the runtime
-sends for the benchmark flow) is served on 127.0.0.1 in its own process;
+myevents json, linger, uuid_setvar, answer, play_and_get_digits, set, hangup, exit: what the
+runtime sends for the benchmark flow) is served on 127.0.0.1 in its own process;
 ``runtime.emulator.aio.measure_load`` drives it with emulated FreeSWITCH calls (the
 caller presses one digit and ``#``).  Two passes per concurrency level:
 
@@ -58,7 +58,11 @@ PAGD = cmd.pagd_args(
 async def handler(esl: AsyncESL) -> None:
     """The bare protocol: the runtime's exchanges for the benchmark flow (a collect, then a
     hang-up), byte for byte in kind and order, with no runtime logic at all."""
-    setup = [esl.send_nowait(cmd.myevents("json")), esl.send_nowait(cmd.linger())]
+    setup = [
+        esl.send_nowait(cmd.myevents("json")),
+        esl.send_nowait(cmd.linger()),
+        esl.send_nowait(cmd.api(f"uuid_setvar {esl.channel_uuid} flowc_served 1")),
+    ]
     await asyncio.gather(*setup)  # written back to back, as the runtime does
     await esl.execute("answer")
     done = await esl.execute("play_and_get_digits", PAGD)
