@@ -55,6 +55,7 @@ from runtime.logs import get_logger
 
 __all__ = [
     "DEFAULT_SECONDS_PER_POSITION",
+    "MEMBER_COLUMNS",
     "TEXT_VAR",
     "Member",
     "QueueAnnouncer",
@@ -80,8 +81,9 @@ _NOT_AGENTS: Final = ("", "ring-all", "ring-progressively")  # serving_agent bef
 _MAX_SAMPLES: Final = 50
 _SAMPLE_TTL: Final = 3600.0
 _API_TIMEOUT: Final = 5.0
-# mod_callcenter's members table (`members_sql`) and the listing's computed score.
-_COLUMNS: Final = (
+# mod_callcenter's members table (`members_sql`) and the listing's computed score: the columns
+# of `callcenter_config queue list members`, in order.
+MEMBER_COLUMNS: Final = (
     "queue",
     "instance_id",
     "uuid",
@@ -140,7 +142,7 @@ def parse_members(body: str) -> list[Member]:
     out: list[Member] = []
     for line in lines[1:]:
         values = line.split("|")
-        if len(values) > len(header) and tuple(header) == _COLUMNS:
+        if len(values) > len(header) and tuple(header) == MEMBER_COLUMNS:
             # a caller name holding "|": the columns around it are fixed
             right = len(header) - 6
             values = [*values[:5], "|".join(values[5:-right]), *values[-right:]]

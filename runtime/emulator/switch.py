@@ -38,6 +38,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from runtime.queue_announce import MEMBER_COLUMNS  # the same table FreeSWITCH lists
+
 from .fsutil import separate_string
 
 if TYPE_CHECKING:
@@ -45,26 +47,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MEMBER_COLUMNS", "QueueMember", "Switch"]
 
-MEMBER_COLUMNS: Final = (
-    "queue",
-    "instance_id",
-    "uuid",
-    "session_uuid",
-    "cid_number",
-    "cid_name",
-    "system_epoch",
-    "joined_epoch",
-    "rejoined_epoch",
-    "bridge_epoch",
-    "abandoned_epoch",
-    "base_score",
-    "skill_score",
-    "serving_agent",
-    "serving_system",
-    "state",
-    "score",
-)
-"""mod_callcenter's ``members`` table (``members_sql``) plus the computed ``score``."""
 
 DISCARD_ABANDONED_AFTER: Final = 60
 """The queue's ``discard-abandoned-after`` (FreeSWITCH's default, and flowc's): abandoned
