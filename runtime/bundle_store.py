@@ -49,9 +49,12 @@ class LoadedBundle:
     irs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
 
     def flow_for(self, flow_var: str | None, destination: str | None) -> str | None:
-        """The flow of a call: the `flowc_flow` channel variable wins, then the DID."""
-        if flow_var and flow_var in self.programs:
-            return flow_var
+        """The flow of a call: the `flowc_flow` channel variable when the dialplan set it, else
+        the DID. A `flowc_flow` this bundle does not have (an instance that has not received
+        a new flow yet) is no flow at all: the call is let go, and the dialplan's next
+        instance serves it, rather than whatever this older bundle binds to the DID."""
+        if flow_var:
+            return flow_var if flow_var in self.programs else None
         if destination is not None:
             found = self.dids.get(destination)
             if found is None and destination.startswith("+"):

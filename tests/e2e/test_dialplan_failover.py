@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import e2e_support as E
 
 from flowc.compiler.bundle import compile_paths
+from runtime.demo import free_ports
 from runtime.emulator import (
     CallerScript,
     CallRecord,
@@ -90,19 +90,6 @@ def run(coro: Awaitable[Any], limit: float = 90.0) -> Any:
             return await coro
 
     return asyncio.run(bounded())
-
-
-def _free_ports(n: int) -> list[int]:
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [int(s.getsockname()[1]) for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def _compile(root: Path, flow: str, ports: dict[str, int], *, target: str = "freeswitch") -> Path:
@@ -177,7 +164,7 @@ class Site:
 async def site(tmp: Path, up: Iterable[str], stale: Iterable[str] = ()) -> AsyncIterator[Site]:
     """Instances `up` listen on their ports (the others' ports stay closed); an instance in
     `stale` serves a bundle without the `desk` flow."""
-    ports = dict(zip("AB", _free_ports(2), strict=True))
+    ports = dict(zip("AB", free_ports(2), strict=True))
     build = _compile(tmp / "site", FLOW, ports)
     stale_build = _compile(tmp / "stale", STALE_FLOW, ports, target="ir")
     s = Site(tmp, ports, build / "freeswitch" / "e2e" / "dialplan" / "flowc.xml")
