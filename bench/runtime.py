@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from bench import emulator_baseline as base  # noqa: E402
 from runtime.emulator import LatencyRecorder  # noqa: E402
 from runtime.emulator.aio import Measurement, measure_load  # noqa: E402
+from runtime.server import rare_full_collections  # noqa: E402
 
 FLOW = """\
 flowc: 1
@@ -239,10 +240,7 @@ def quiet_instrument() -> None:
     of emulated channels) would be counted as the server's latency. Make them rare here; each
     pass starts with a collection (`run_pass`), so what one pass leaves does not pause the
     next."""
-    gc.collect()
-    gc.freeze()
-    young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, 1000)
+    rare_full_collections()
 
 
 def run_pass(

@@ -440,6 +440,12 @@ def tune_process() -> None:
     programs) leave the collector's view (`gc.freeze`). Larger young thresholds were
     measured to make the tail worse: fewer but longer pauses."""
     sys.setswitchinterval(SWITCH_INTERVAL)
+    rare_full_collections()
+
+
+def rare_full_collections() -> None:
+    """Collect, freeze what is alive now, and run full collections only every
+    `FULL_GC_EVERY` middle-generation ones (the young generations stay automatic)."""
     gc.collect()
     gc.freeze()
     young, middle, _ = gc.get_threshold()
