@@ -22,6 +22,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,14 @@ class LoadedBundle:
     flags: Mapping[str, Mapping[str, bool]]  # flow -> {flag: value}
     loaded_at: float = 0.0
     irs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def voicemail_record_s(self) -> int | None:
+        """The `max-record-len` that `flowc compile --target freeswitch` gives this
+        environment's voicemail profile (None: no voicemail), computed once per bundle."""
+        from flowc.compiler.freeswitch import max_record_len
+
+        return max_record_len(self.irs, self.bindings)
 
     def flow_for(self, flow_var: str | None, destination: str | None) -> str | None:
         """The flow of a call: the `flowc_flow` channel variable when the dialplan set it, else

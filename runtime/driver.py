@@ -919,7 +919,7 @@ class CallDriver:
     async def _op_voicemail(self, c: cmd.Voicemail) -> None:
         mailbox = self.bundle.mailbox(self.flow, c.mailbox)
         # mod_voicemail records up to its profile's limit, which may exceed this node's.
-        record_ms = tr.voicemail_record_ms(c.max_length_ms, self.bundle.irs, self.bundle.bindings)
+        record_ms = tr.voicemail_record_ms(c.max_length_ms, self.bundle.voicemail_record_s)
         limit = record_ms / 1000 + self.t.record_margin
         complete = await self._exec("voicemail", tr.voicemail_arg(mailbox, self.media), limit)
         self._answer(tr.record_done(complete, "", self.now(), voicemail=True))

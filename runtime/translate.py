@@ -460,18 +460,13 @@ def voicemail_arg(mailbox: str, cfg: MediaConfig) -> str:
     return fs_safe(f"{cfg.voicemail_profile} {domain} {box}")
 
 
-def voicemail_record_ms(
-    max_length_ms: int, flows: Mapping[str, Any], bindings: Mapping[str, Any]
-) -> int:
+def voicemail_record_ms(max_length_ms: int, profile_s: int | None) -> int:
     """How long mod_voicemail may record a message for a node of `max_length_ms`.
 
     It is not told the node's limit: it has no per-call setting, its profile's
-    `max-record-len` decides, and `flowc compile --target freeswitch` sets that to the longest
-    voicemail of the environment (`flows`: the bundle's IRs, `bindings`: the environment's).
-    So the longer of the two."""
-    from flowc.compiler.freeswitch import max_record_len
-
-    profile_s = max_record_len(flows, bindings)
+    `max-record-len` (`profile_s`, see `LoadedBundle.voicemail_record_s`) decides, and
+    `flowc compile --target freeswitch` sets that to the longest voicemail of the
+    environment. So the longer of the two."""
     return max(max_length_ms, (profile_s or 0) * 1000)
 
 

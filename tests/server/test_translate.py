@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from flowc.compiler.freeswitch import max_record_len
 from flowc.interpreter import commands as cmd
 from runtime import translate as tr
 from runtime.esl.message import Event
@@ -304,9 +305,9 @@ def test_voicemail_recording_may_last_as_long_as_the_profile_allows() -> None:
     }
     bindings = {"flows": {"care": {"dids": ["5000"]}}}
     # mod_voicemail is not told the node's 60 s: its profile allows the environment's longest.
-    assert tr.voicemail_record_ms(60_000, flows, bindings) == 180_000
-    assert tr.voicemail_record_ms(240_000, flows, bindings) == 240_000
-    assert tr.voicemail_record_ms(60_000, flows, {}) == 60_000
+    assert tr.voicemail_record_ms(60_000, max_record_len(flows, bindings)) == 180_000
+    assert tr.voicemail_record_ms(240_000, max_record_len(flows, bindings)) == 240_000
+    assert tr.voicemail_record_ms(60_000, max_record_len(flows, {})) == 60_000
 
 
 def test_state_round_trip() -> None:
