@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Install everything flowc needs on a fresh Debian machine: system packages, a virtualenv
-# with the project and its test tools. Safe to run again: it skips what is already there.
+# Install everything flowc needs on a fresh Debian machine: system packages, and a virtualenv
+# holding exactly the versions in requirements.lock (hash-checked) plus flowc itself. Safe to run
+# again: it skips what is already there and reinstalls when the lock or pyproject.toml changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Another apt/dpkg run (unattended upgrades, a second set-up) holds the package manager's lock:
+# wait for it, bounded, instead of failing at once.
+APT_LOCK_WAIT=${FLOWC_APT_LOCK_WAIT:-600}
+apt_get() {
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o "DPkg::Lock::Timeout=$APT_LOCK_WAIT" "$@"
+}
 
 need_apt=()
 command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)  # zh prompts in drawings
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need_apt+=(postgresql); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "setup: installing ${need_apt[*]} (Debian packages)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  echo "setup: installing ${need_apt[*]} (Debian packages; waits up to ${APT_LOCK_WAIT}s" \
+    "if another apt run holds the lock)"
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then
@@ -20,10 +29,15 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 stamp=.venv/.flowc-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: installing flowc and its test tools into .venv"
+if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing requirements.lock (hash-checked) and flowc into .venv"
   # This machine's pip config names local mirrors that may be absent: drop those warnings.
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2> >(grep -v '^WARNING: Location' >&2)
-  .venv/bin/python -m pip install -q -e '.[test]' 2> >(grep -v '^WARNING: Location' >&2)
+  .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements.lock \
+    2> >(grep -v '^WARNING: Location' >&2)
+  # flowc itself: editable, built with the locked setuptools, no dependency resolution.
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . \
+    2> >(grep -v '^WARNING: Location' >&2)
   touch "$stamp"
 fi
+# The venv must hold exactly the lock's versions (a stale venv or a hand-installed upgrade fails).
+.venv/bin/python scripts/check_lock.py
