@@ -335,6 +335,7 @@ class _Loader:
         self.root_span: Span | None = None
         self.root_empty = False
         self._lines: list[str] | None = None
+        self.stack: list[_Frame] = []  # the open collections, shared with `document`
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -446,6 +447,7 @@ class _Loader:
         sequence_kind = _SEQUENCE
         root = _Frame(_ROOT, (), None, None, False)
         stack: list[_Frame] = [root]
+        self.stack = stack
         top = root
         limit = self.max_nodes - self.extra
         path: Path
@@ -800,6 +802,42 @@ class _Loader:
 
     # -- results ----------------------------------------------------------------------
 
+    def libyaml_depth_error(self, exc: yaml.MarkedYAMLError) -> NoReturn:
+        """FL005 where our own limit is crossed, after libyaml stopped at its own.
+
+        libyaml 0.2.6 and later stop at 1,000 levels, and its scanner reads up to 1,024
+        characters ahead of the events we have seen (to find simple keys), so in a run of flow
+        brackets it fails before our loop sees level `max_depth + 1`. The open collections are
+        on `self.stack`; the brackets between the innermost one and libyaml's stop are counted
+        here, skipping quoted scalars and comments, to name the same position the event loop
+        (and the pure-Python parser) would.
+        """
+        text = self.text
+        stack = self.stack
+        depth = max(len(stack) - 1, 0)
+        start = 0
+        if depth:
+            top = stack[-1]
+            start = top.start.index
+            if top.flow:  # begin after its own bracket (an anchor or tag may come first)
+                m = _FLOW_OPEN.search(text, start)
+                start = m.end() if m else start
+        stop = exc.problem_mark.index + 1 if exc.problem_mark is not None else len(text)
+        at = _flow_depth_crossing(text, start, stop, depth, self.max_depth)
+        span = (
+            Span(self.file, *_line_col(text, at), *_next_col(text, at))
+            if at is not None
+            else self.point(exc.problem_mark)
+            if exc.problem_mark is not None
+            else Span.whole_file(self.file)
+        )
+        self.fail(
+            "FL005",
+            f"nesting is too deep (more than {self.max_depth} levels)",
+            span,
+            "flow files need only a few levels of nesting; check for unbalanced brackets",
+        )
+
     def syntax_error(self, exc: yaml.MarkedYAMLError) -> NoReturn:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -878,6 +916,72 @@ class _Loader:
         key_spans: dict[Path, Span] = dict(self.klog)
         comments = self.comments() if "#" in self.text else {}
         return SourceDoc(self.file, self.text, self.root, spans, key_spans, comments)
+
+
+_LIBYAML_TOO_DEEP: Final = "exceeded maximum nesting depth"
+_FLOW_OPEN = re.compile(r"[\[{]")
+_FLOW_TOKEN = re.compile(r"[\[\]{}#\"']")
+
+
+def _next_col(text: str, pos: int) -> tuple[int, int]:
+    line, col = _line_col(text, pos)
+    return line, col + 1
+
+
+def _flow_depth_crossing(
+    text: str, start: int, stop: int, depth: int, max_depth: int
+) -> int | None:
+    """The index of the first flow bracket in `text[start:stop]` that opens level `max_depth + 1`,
+    counting from `depth` open levels; None if there is none. Quoted scalars and comments are
+    skipped; a quote only opens a scalar where a scalar can start (YAML lets `don't` be plain)."""
+    pos = start
+    while True:
+        m = _FLOW_TOKEN.search(text, pos, stop)
+        if m is None:
+            return None
+        i = m.start()
+        ch = text[i]
+        pos = i + 1
+        if ch in "[{":
+            depth += 1
+            if depth > max_depth:
+                return i
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "#":
+            if i == 0 or text[i - 1] in " \t\n":
+                nl = text.find("\n", pos, stop)
+                pos = stop if nl < 0 else nl + 1
+        else:
+            k = i - 1
+            while k >= 0 and text[k] in " \t":
+                k -= 1
+            if k >= 0 and text[k] not in "[{,:\n-?":
+                continue  # a quote inside a plain scalar
+            if ch == '"':
+                j = pos
+                while True:
+                    j = text.find('"', j, stop)
+                    if j < 0:
+                        return None
+                    k = j
+                    while k > pos and text[k - 1] == "\\":
+                        k -= 1
+                    if (j - k) % 2 == 0:
+                        break
+                    j += 1
+                pos = j + 1
+            else:
+                j = pos
+                while True:
+                    j = text.find("'", j, stop)
+                    if j < 0:
+                        return None
+                    if j + 1 < stop and text[j + 1] == "'":
+                        j += 2
+                        continue
+                    break
+                pos = j + 1
 
 
 def _diag(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
@@ -967,6 +1071,8 @@ def _load(text: str, file: str, max_depth: int, max_nodes: int, max_alias_nodes:
         try:
             loader.run(parser)
         except yaml.MarkedYAMLError as exc:
+            if exc.problem == _LIBYAML_TOO_DEEP:
+                loader.libyaml_depth_error(exc)
             loader.syntax_error(exc)
         except yaml.YAMLError as exc:  # pragma: no cover - reader errors are caught before
             loader.fail("FL001", f"YAML error: {exc}", Span.whole_file(file))

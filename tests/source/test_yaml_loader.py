@@ -455,6 +455,25 @@ def test_fl005_ten_megabytes_of_brackets() -> None:
     assert one_error("a: " + "{b: " * 100_000).code == "FL005"
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "col"),
+    [
+        # libyaml (0.2.6+) stops by itself at 1,000 levels while reading ahead of the events;
+        # the diagnostic is still FL005 at flowc's own limit, as with the pure-Python parser.
+        ("a: " + "{b: " * 2_000, 1, 256),
+        ('é: ["x[[[", ' + "[" * 2_000, 1, 75),  # brackets inside quotes do not count
+        ("a:\n  b: &x ['it''s [', " + "[" * 3_000, 2, 82),
+        ("a: # [[[[\n  - " + "[" * 1_500, 2, 67),  # nor do brackets in comments
+        ("x: [\n [\n" + "[" * 1_200, 3, 62),  # levels opened on earlier lines count
+        ("x: [don't, " + "[" * 1_200, 1, 74),  # a quote inside a plain scalar opens nothing
+    ],
+)
+def test_fl005_same_position_whichever_parser_stops_first(text: str, line: int, col: int) -> None:
+    d = one_error(text)
+    assert at(d) == ("FL005", line, col)
+    assert d.message == "nesting is too deep (more than 64 levels)"
+
+
 def test_fl005_deep_block_mapping() -> None:
     text = "".join("  " * i + f"k{i}:\n" for i in range(2000))  # 4 MB
     d = one_error(text)
