@@ -4,6 +4,7 @@ GitHub workflow commands)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +22,62 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+# A code frame shows at most this many cells of a source line: a minified or hostile file can
+# have one line of megabytes, and the frame must stay readable (and not echo the file).
+FRAME_WIDTH = 120
+_ELLIPSIS = "…"
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks, as spans count them
+
+
+def _source_line(text: str, line: int) -> str | None:
+    """Line `line` (1-based) of `text`, found without splitting the whole file."""
+    start = 0
+    n = 1
+    breaks = _LINE_BREAK.finditer(text)
+    while n < line:
+        m = next(breaks, None)
+        if m is None:
+            return None
+        start = m.end()
+        n += 1
+    m = next(breaks, None)
+    if start == len(text) and line > 1:
+        return None
+    return text[start : m.start() if m else len(text)]
+
+
+def _cut(line: str, col: int, width: int) -> tuple[str, int, int]:
+    """A window of `line` at most FRAME_WIDTH cells wide that shows column `col` (1-based) and as
+    much of `width` characters from it as fits. Returns the text, and the caret's start and
+    length in cells."""
+    lead_chars = max(col - 1, 0)
+    full = _display_width(line)
+    if full <= FRAME_WIDTH:
+        lead = _display_width(line[:lead_chars])
+        marked = _display_width(line[lead_chars : lead_chars + width]) or 1
+        return line, lead, min(marked, FRAME_WIDTH)
+    # Keep about a third of the window before the caret for context.
+    begin = max(0, lead_chars - FRAME_WIDTH // 3)
+    prefix = _ELLIPSIS if begin > 0 else ""
+    budget = FRAME_WIDTH - len(prefix) - 1  # room for a trailing ellipsis
+    out: list[str] = []
+    used = 0
+    i = begin
+    while i < len(line):
+        w = _display_width(line[i])
+        if used + w > budget:
+            break
+        out.append(line[i])
+        used += w
+        i += 1
+    text = prefix + "".join(out) + (_ELLIPSIS if i < len(line) else "")
+    lead = len(prefix) + _display_width(line[begin:lead_chars])
+    marked = _display_width(line[lead_chars : min(lead_chars + width, i)]) or 1
+    return text, lead, max(1, min(marked, FRAME_WIDTH - lead))
+
+
 def render_text(
     diags: Sequence[Diagnostic], sources: dict[str, str], *, colour: bool = False
 ) -> str:
@@ -29,18 +86,17 @@ def render_text(
         c = _COLOURS[d.severity] if colour else ""
         r = _RESET if colour else ""
         out.append(f"{c}{d.code}{r} {d.span} {c}{d.severity}{r}: {d.message}")
-        lines = sources.get(d.span.file, "").splitlines()
-        if 1 <= d.span.line <= len(lines):
-            line = lines[d.span.line - 1].replace("\t", " ")
-            gutter = str(d.span.line)
-            pad = " " * len(gutter)
+        raw = _source_line(sources.get(d.span.file, ""), d.span.line) if d.span.line >= 1 else None
+        if raw is not None:
             width = 1
             if d.span.end_line == d.span.line and d.span.end_col > d.span.col:
-                width = _display_width(line[d.span.col - 1 : d.span.end_col - 1]) or 1
-            lead = _display_width(line[: max(d.span.col - 1, 0)])
+                width = d.span.end_col - d.span.col
+            line, lead, marked = _cut(raw.replace("\t", " "), d.span.col, width)
+            gutter = str(d.span.line)
+            pad = " " * len(gutter)
             out.append(f"{pad} |")
             out.append(f"{gutter} | {line}")
-            out.append(f"{pad} | {' ' * lead}{c}{'^' * min(width, 80)}{r}")
+            out.append(f"{pad} | {' ' * lead}{c}{'^' * marked}{r}")
         if d.hint:
             out.append(f"  = help: {d.hint}")
         for label, span in d.related:
