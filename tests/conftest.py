@@ -11,3 +11,30 @@ ROOT = Path(__file__).resolve().parent.parent
 def _in_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     # Display paths and the [tool.flowc] lookup are relative to the working directory.
     monkeypatch.chdir(ROOT)
+
+
+# Test tiers. `scripts/test.sh` runs everything; `scripts/test.sh -m fast` (or
+# `pytest -m "not e2e and not load and not sweep"`) is the quick loop for development.
+_LOAD_TESTS = {
+    "test_10000_calls_from_100_tasks",
+    "test_sigterm_drain_with_500_calls_in_progress",
+    "test_200_concurrent_lookups_bounded_by_the_semaphore",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
+        name = getattr(item, "originalname", item.name)
+        slow = False
+        if parts[0] == "e2e":
+            item.add_marker(pytest.mark.e2e)
+            slow = True
+        if "sweep" in name:
+            item.add_marker(pytest.mark.sweep)
+            slow = True
+        if name in _LOAD_TESTS or parts[-1] == "test_scaleout.py":
+            item.add_marker(pytest.mark.load)
+            slow = True
+        if not slow:
+            item.add_marker(pytest.mark.fast)
