@@ -62,9 +62,17 @@ def _load_or_exit(path: Path, *, for_format: bool = False) -> tuple[SourceDoc, l
 def fmt(
     paths: Annotated[list[Path], typer.Argument(help="Flow files or folders.")],
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if a file would change.")] = False,
-    diff: Annotated[bool, typer.Option("--diff", help="Show what would change.")] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff", help="Print what would change as a unified diff; write nothing; exit 1 if any."
+        ),
+    ] = False,
 ) -> None:
-    """Rewrite flow files (YAML and .flow) in canonical form."""
+    """Rewrite flow files (YAML and .flow) in canonical form.
+
+    With --check or --diff nothing is written: both exit 1 when a file would change.
+    """
     from flowc.model.bindings import is_bindings_doc
 
     changed = 0
@@ -88,11 +96,12 @@ def fmt(
                     )
                 )
             )
-        if not check:
+        if not (check or diff):
             path.write_text(new, encoding="utf-8")
-    verb = "would be reformatted" if check else "reformatted"
+    dry = check or diff
+    verb = "would be reformatted" if dry else "reformatted"
     typer.echo(f"{changed} file(s) {verb}, {len(files) - changed} unchanged")
-    raise typer.Exit(1 if check and changed else 0)
+    raise typer.Exit(1 if dry and changed else 0)
 
 
 @app.command()

@@ -1,0 +1,42 @@
+"""Each command does what its help says (issue: the authoring and review tools)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from flowc.cli.main import app
+
+runner = CliRunner()
+UNFORMATTED = "flow:   x\nnodes: {start: {hangup: null}}\n"
+
+
+def test_fmt_diff_prints_the_change_and_writes_nothing(tmp_path: Path) -> None:
+    p = tmp_path / "f.yaml"
+    p.write_text(UNFORMATTED, encoding="utf-8")
+    r = runner.invoke(app, ["fmt", "--diff", str(p)])
+    assert r.exit_code == 1
+    assert "-flow:   x" in r.output and "+flow: x" in r.output
+    assert "1 file(s) would be reformatted" in r.output
+    assert p.read_text(encoding="utf-8") == UNFORMATTED
+    runner.invoke(app, ["fmt", str(p)])
+    r = runner.invoke(app, ["fmt", "--diff", str(p)])
+    assert r.exit_code == 0 and "0 file(s) would be reformatted" in r.output
+
+
+QUEUE_FLOW = """flow: q
+nodes:
+  start: {queue: tech, max_wait: %s, on_timeout: bye}
+  bye: {hangup: null}
+"""
+
+
+def test_diff_shows_durations_as_written(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(QUEUE_FLOW % "10m", encoding="utf-8")
+    new.write_text(QUEUE_FLOW % "15m", encoding="utf-8")
+    for fmt, arrow in (("text", "10m -> 15m"), ("markdown", "| `10m` | `15m` |")):
+        r = runner.invoke(app, ["diff", str(old), str(new), "--format", fmt])
+        assert arrow in r.output, r.output
+        assert "600000" not in r.output
