@@ -13,6 +13,8 @@ import networkx as nx
 
 from flowc.analysis.graph import build_graph
 from flowc.diff.core import AttrChange, FlowDiff
+from flowc.model.durations import duration_field_names
+from flowc.model.values import format_duration_ms
 from flowc.render_graph.dot import DrawOptions, flow_dot, neighbourhood
 from flowc.source.document import SourceDoc
 
@@ -24,6 +26,18 @@ _REACH_ICON = {
     "reachable": "ℹ",
     "agent_gained": "ℹ",
 }
+
+
+def _field(path: str) -> str:
+    """The field name at the end of a diff path: `menu.timeout` and `rules[0].timeout` -> timeout."""
+    return path.rsplit(".", 1)[-1].split("[", 1)[0]
+
+
+def _shown(path: str, v: Any) -> Any:
+    """A value as authors write it: durations (milliseconds in the IR) as `10m`, `5s`, `1500ms`."""
+    if type(v) is int and _field(path) in duration_field_names():
+        return format_duration_ms(v)
+    return v
 
 
 def _value(v: Any, limit: int = 200) -> str:
@@ -79,7 +93,7 @@ def _where(d: FlowDiff) -> str:
 def _change_rows(changes: Sequence[AttrChange]) -> list[str]:
     rows = ["| attribute | before | after |", "|---|---|---|"]
     for a in changes:
-        rows.append(f"| `{a.path}` | {_md(a.old)} | {_md(a.new)} |")
+        rows.append(f"| `{a.path}` | {_md(_shown(a.path, a.old))} | {_md(_shown(a.path, a.new))} |")
     return rows
 
 
@@ -157,7 +171,8 @@ def to_text(d: FlowDiff) -> str:
         kind = f"{c.old_kind} -> {c.kind}" if c.old_kind else c.kind
         out.append(f"  ~ {c.node} ({kind})")
         for ch in c.changes:
-            out.append(f"      {ch.path}: {_value(ch.old, 100)} -> {_value(ch.new, 100)}")
+            old, new = _shown(ch.path, ch.old), _shown(ch.path, ch.new)
+            out.append(f"      {ch.path}: {_value(old, 100)} -> {_value(new, 100)}")
     for e in d.rewired():
         sign = {"added": "+", "removed": "-", "retargeted": "~"}[e.status]
         target = e.new_target if e.new_target is not None else e.old_target
