@@ -65,7 +65,7 @@ def fmt(
     diff: Annotated[
         bool,
         typer.Option(
-            "--diff", help="Print what would change as a unified diff; write nothing; exit 1 if any."
+            "--diff", help="Print what would change (unified diff); write nothing; exit 1 if any."
         ),
     ] = False,
 ) -> None:

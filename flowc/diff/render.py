@@ -29,7 +29,7 @@ _REACH_ICON = {
 
 
 def _field(path: str) -> str:
-    """The field name at the end of a diff path: `menu.timeout` and `rules[0].timeout` -> timeout."""
+    """The field at the end of a diff path: `menu.timeout`, `rules[0].timeout` -> timeout."""
     return path.rsplit(".", 1)[-1].split("[", 1)[0]
 
 
