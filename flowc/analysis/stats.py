@@ -85,6 +85,8 @@ class FlowStats:
     self_service_ends: list[str] = field(default_factory=list)
     cycles: list[Cycle] = field(default_factory=list)
     estimated_audio: list[str] = field(default_factory=list)
+    # the same flow in its other form (`bank.flow` beside `bank.yaml`), listed once
+    also_files: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)

@@ -126,6 +126,7 @@ def stats(
     the length of WAV recordings; "worst" counts every retry of each menu on the way."""
     from flowc.analysis.load import FlowLoadError, load_flow
     from flowc.analysis.stats import flow_stats
+    from flowc.compiler.ir import compile_flow, content_hash
     from flowc.lint.config import ConfigError, load_config
     from flowc.model.bindings import is_bindings_doc
     from flowc.pipeline import find_flow_files
@@ -138,6 +139,7 @@ def stats(
     if missing:
         raise _fail(f"no such file or folder: {', '.join(map(str, missing))}")
     results: list[FlowStats] = []
+    seen: dict[tuple[Path, str, str], FlowStats] = {}
     failed = False
     for f in find_flow_files(files):
         try:
@@ -152,7 +154,13 @@ def stats(
                 fg=typer.colors.RED,
             )
             continue
-        results.append(flow_stats(loaded.flow, loaded.modules, sound_dirs=config.sounds))
+        # A flow kept in both forms (bank.yaml and bank.flow, same folder, same IR) is one flow.
+        key = (f.parent, f.stem, content_hash(compile_flow(loaded.flow)))
+        if key in seen:
+            seen[key].also_files.append(loaded.doc.file)
+            continue
+        seen[key] = flow_stats(loaded.flow, loaded.modules, sound_dirs=config.sounds)
+        results.append(seen[key])
     if fmt is StatsFormat.json:
         typer.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
     else:
@@ -183,7 +191,7 @@ def _print_stats(stats: list[FlowStats]) -> None:
         best = " / ".join(f"{_secs(r.seconds_to_agent[loc])}" for loc in r.locales)
         worst = " / ".join(f"{_secs(r.worst_seconds_to_agent[loc])}" for loc in r.locales)
         table.add_row(
-            f"{escape(r.flow)}\n[dim]{escape(r.file)}[/dim]",
+            f"{escape(r.flow)}\n[dim]{escape(', '.join([r.file, *r.also_files]))}[/dim]",
             f"{r.nodes}"
             + (f" ({r.nodes - r.reachable} unreachable)" if r.reachable < r.nodes else ""),
             str(r.max_menu_depth),

@@ -40,3 +40,30 @@ def test_diff_shows_durations_as_written(tmp_path: Path) -> None:
         r = runner.invoke(app, ["diff", str(old), str(new), "--format", fmt])
         assert arrow in r.output, r.output
         assert "600000" not in r.output
+
+
+def test_stats_lists_a_flow_kept_in_both_forms_once() -> None:
+    import json
+
+    r = runner.invoke(app, ["stats", "examples/", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)
+    names = [row["flow"] for row in rows]
+    assert len(names) == len(set(names)), names
+    bank = next(row for row in rows if row["flow"] == "bank")
+    assert {bank["file"], *bank["also_files"]} == {"examples/bank.yaml", "examples/bank.flow"}
+
+
+def test_stats_lists_two_different_flows_of_one_name_twice(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "a.yaml").write_text("flow: a\nnodes:\n  start: {hangup: null}\n", "utf-8")
+    two = tmp_path / "two" / "a.yaml"
+    two.parent.mkdir()
+    two.write_text("flow: a\nnodes:\n  start: {goto: end}\n  end: {hangup: null}\n", "utf-8")
+    runner.invoke(app, ["convert", str(two), "--to", "flow", "-o", str(tmp_path / "a.flow")])
+    r = runner.invoke(
+        app, ["stats", str(tmp_path / "a.yaml"), str(tmp_path / "a.flow"), "-f", "json"]
+    )
+    rows = json.loads(r.output)
+    assert sorted(row["nodes"] for row in rows) == [1, 2], r.output
