@@ -409,6 +409,7 @@ def simulate(
 ) -> None:
     """Simulate one call through a flow and print it as a transcript."""
     from flowc.diagnostics import FlowcError
+    from flowc.flowtest.runner import flow_problems
     from flowc.flowtest.scenario import ScenarioError
     from flowc.render import render_text
     from flowc.simulate import FlowLoadError, Simulator, compile_file
@@ -448,6 +449,12 @@ def simulate(
     except FlowLoadError as exc:
         typer.echo(render_text(exc.diagnostics, exc.sources), err=True)
         raise _fail(str(exc), 1) from None
+
+    problems = flow_problems(sc, compiled)
+    if problems:
+        for p in problems:
+            typer.secho(f"error: {p.message}", fg=typer.colors.RED, err=True)
+        raise _fail("the call cannot be set up from these options")
 
     console = _console()
     if fmt is SimFormat.json:

@@ -162,7 +162,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
 # ------------------------------------------------------------------------------ running
 
 
-def _flow_problems(sc: Scenario, flow: CompiledFlow) -> list[Failure]:
+def flow_problems(sc: Scenario, flow: CompiledFlow) -> list[Failure]:
     """Names in the scenario that the flow does not have (typos), as failures."""
     out: list[Failure] = []
     nodes = flow.edges.nodes
@@ -214,7 +214,7 @@ def run_scenario(flow: CompiledFlow, sc: Scenario, file: str = "") -> ScenarioRe
     if sc.skip is not None:
         return out
     t0 = time.perf_counter()
-    problems = _flow_problems(sc, flow)
+    problems = flow_problems(sc, flow)
     if problems:
         out.failures = problems
         out.elapsed = time.perf_counter() - t0

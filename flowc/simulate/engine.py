@@ -584,9 +584,11 @@ class Simulator:
     def _fetch(self, c: cmd.Fetch) -> None:
         resp: MockResponse | None = self._answer(self.scenario.mocks, "mock", c.service)
         if resp is None:
+            # Shown without --trace: a missing mock is the usual cause of a surprising branch.
             self._line(
-                "note",
-                f"no mock for look-up `{c.service}`: answering as a connection error",
+                "system",
+                f"look-up {c.service}: no mock given (--mock {c.service}=...), "
+                "answering as a connection error",
                 node=self._node(),
             )
             resp = MockResponse("error")

@@ -67,3 +67,19 @@ def test_stats_lists_two_different_flows_of_one_name_twice(tmp_path: Path) -> No
     )
     rows = json.loads(r.output)
     assert sorted(row["nodes"] for row in rows) == [1, 2], r.output
+
+
+def test_simulate_refuses_names_the_flow_does_not_have() -> None:
+    for option, said in (
+        (["--hangup-at", "nosuch_node"], "has no node `nosuch_node`"),
+        (["--queue", "nosuchq=timeout"], "has no queue `nosuchq`"),
+        (["--mock", "customr=error"], "has no service `customr`; did you mean `customer`?"),
+    ):
+        r = runner.invoke(app, ["simulate", "examples/bank.yaml", *option, "--press", "1"])
+        assert r.exit_code == 2, (option, r.output)
+        assert said in r.output, r.output
+
+
+def test_simulate_says_when_a_look_up_has_no_mock() -> None:
+    r = runner.invoke(app, ["simulate", "examples/bank.yaml", "--at", "2026-10-09 10:00"])
+    assert "look-up customer: no mock given (--mock customer=...)" in r.output, r.output

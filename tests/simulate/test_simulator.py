@@ -155,7 +155,8 @@ def test_lookup_failures_take_their_branch(mock: object, reason: str) -> None:
 
 def test_a_lookup_without_mock_is_a_connection_error() -> None:
     r = simulate(flow(), scenario(inputs=["press 1"]))
-    assert ("note", "no mock for look-up `billing`: answering as a connection error") in lines(r)
+    said = "look-up billing: no mock given (--mock billing=...), answering as a connection error"
+    assert ("system", said) in lines(r)
     assert r.path[:3] == ["menu", "lookup", "agent"]
 
 
