@@ -285,16 +285,31 @@ def outcome_panel(result: SimResult) -> Any:
             body.append(f"\n{result.error}")
     body.append(f"\npath       {' > '.join(result.path)}")
     if result.survey:
-        body.append("\nsurvey     " + ", ".join(f"{k}={v}" for k, v in result.survey.items()))
+        body.append(
+            "\nsurvey     " + ", ".join(f"{k}={_survey_shown(v)}" for k, v in result.survey.items())
+        )
     shown = {k: v for k, v in result.variables.items() if v not in (None, "", 0, False)}
     if shown:
-        body.append("\nvariables  " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+        body.append("\nvariables  " + ", ".join(f"{k}={_shown(v)}" for k, v in shown.items()))
     secs = int(result.duration.total_seconds())
     body.append(f"\nduration   {secs // 60}m{secs % 60:02d}s, {result.events} events")
     if result.unused_inputs:
         left = ", ".join(str(i) for i in result.unused_inputs)
         body.append(f"\nunused     {left}", style="yellow")
     return Panel(body, title="outcome", title_align="left", expand=False)
+
+
+def _shown(v: Any) -> str:
+    """A value as the flow language writes it (`true`, not Python's `True`)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "—" if v is None else str(v)
+
+
+def _survey_shown(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return "no answer" if v is None else str(v)
 
 
 class TerminalCaller:

@@ -1300,7 +1300,9 @@ class Call:
         def answered(e: ev.Event | None) -> str | None:
             answer = _survey_answer(q, e)
             self._survey[q.id] = answer
-            self._decision(f"survey `{q.id}`: {answer!r}", question=q.id, answer=answer)
+            self._decision(
+                f"survey `{q.id}`: {_answer_text(q, e, answer)}", question=q.id, answer=answer
+            )
             self._emit(
                 cmd.Journal(
                     "survey",
@@ -1394,6 +1396,17 @@ def _match_speech(n: MenuN, text: str) -> tuple[str, str] | None:
         if norm and norm in said and (best is None or len(norm) > len(best[0])):
             best = (norm, word, target)
     return (best[1], best[2]) if best is not None else None
+
+
+def _answer_text(q: Question, e: ev.Event | None, answer: int | bool | None) -> str:
+    """A survey answer as people read it (no Python `None`/`True`)."""
+    if isinstance(answer, bool):
+        return "yes" if answer else "no"
+    if answer is not None:
+        return str(answer)
+    if isinstance(e, ev.Digits) and e.digits:
+        return f"no valid answer ({e.digits} is not on the {q.scale} scale)"
+    return "no answer"
 
 
 def _survey_answer(q: Question, e: ev.Event | None) -> int | bool | None:

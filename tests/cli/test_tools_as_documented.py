@@ -83,3 +83,24 @@ def test_simulate_refuses_names_the_flow_does_not_have() -> None:
 def test_simulate_says_when_a_look_up_has_no_mock() -> None:
     r = runner.invoke(app, ["simulate", "examples/bank.yaml", "--at", "2026-10-09 10:00"])
     assert "look-up customer: no mock given (--mock customer=...)" in r.output, r.output
+
+
+SURVEY = """flow: sv
+nodes:
+  start:
+    survey:
+      - {id: csat, ask: "Rate us 1 to 5", scale: 1-5, retries: 1}
+      - {id: ok, ask: "Resolved? 1 yes 2 no", scale: yes_no}
+    next: bye
+  bye: {hangup: null}
+"""
+
+
+def test_survey_answers_read_as_people_say_them(tmp_path: Path) -> None:
+    p = tmp_path / "sv.yaml"
+    p.write_text(SURVEY, encoding="utf-8")
+    r = runner.invoke(app, ["simulate", str(p), "--press", "9", "--press", "1"])
+    assert "survey `csat`: no valid answer (9 is not on the 1-5 scale)" in r.output, r.output
+    assert "survey `ok`: yes" in r.output
+    assert "csat=no answer, ok=yes" in r.output
+    assert "None" not in r.output and "True" not in r.output
