@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from flowc.analysis.stats import FlowStats
     from flowc.diff.core import FlowDiff
     from flowc.model.flow import Flow
+    from flowc.pipeline import Checked
     from flowc.source.document import SourceDoc
 
 Version = tuple["Flow", "SourceDoc"] | None
@@ -90,6 +91,7 @@ def graph(
     dot = flow_dot(g, opts)
     if out is None:
         typer.echo(dot.source, nl=False)
+        _exit_on_errors(loaded.checked)
         return
     try:
         fmt = format_of(out)
@@ -99,6 +101,20 @@ def graph(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     typer.echo(f"wrote {out} ({fmt}, {len(visible_nodes(g, opts))} of {len(g)} nodes)")
+    _exit_on_errors(loaded.checked)
+
+
+def _exit_on_errors(checked: Checked) -> None:
+    """A flow with errors (a dangling reference, ...) is still drawn, to help fix it, but the
+    command says so and fails, like `flowc check` would."""
+    from flowc.cli.main import _sources
+    from flowc.diagnostics import Severity
+    from flowc.render import render_text
+
+    errors = [d for d in checked.diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        typer.echo(render_text(errors, _sources([checked])), err=True)
+        raise _fail(f"{checked.file} has {len(errors)} error(s); the drawing shows it as it is", 1)
 
 
 # --------------------------------------------------------------------------- stats

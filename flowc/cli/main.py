@@ -92,7 +92,7 @@ def check(
 
     Exit 1 when a diagnostic reaches --fail-on, 2 on usage errors."""
     from flowc.lint.config import ConfigError, load_config
-    from flowc.pipeline import check_paths, find_flow_files
+    from flowc.pipeline import SCENARIO_SUFFIXES, check_paths, find_flow_files
     from flowc.render import RENDERERS, render_text
 
     try:
@@ -106,7 +106,13 @@ def check(
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise _fail(f"no such file or folder: {', '.join(map(str, missing))}")
+    scenarios = [p for p in paths if p.is_file() and p.name.endswith(SCENARIO_SUFFIXES)]
+    if scenarios:
+        names = " ".join(map(str, scenarios))
+        raise _fail(f"{names}: flow tests (scenarios), not a flow; run: flowc test {names}")
     files = list(find_flow_files(paths))
+    if not files:
+        raise _fail(f"no flow files found in {', '.join(map(str, paths))}")
     if sys.stderr.isatty() and len(files) > 50:
         from rich.progress import Progress
 

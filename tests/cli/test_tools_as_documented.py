@@ -104,3 +104,28 @@ def test_survey_answers_read_as_people_say_them(tmp_path: Path) -> None:
     assert "survey `ok`: yes" in r.output
     assert "csat=no answer, ok=yes" in r.output
     assert "None" not in r.output and "True" not in r.output
+
+
+def test_check_and_compile_agree_on_a_folder_without_flows(tmp_path: Path) -> None:
+    for command in (["check"], ["compile", "-o", str(tmp_path / "build")]):
+        r = runner.invoke(app, [*command, str(tmp_path)])
+        assert r.exit_code == 2, (command, r.output)
+        assert "no flow files found" in r.output
+
+
+def test_check_of_a_scenario_file_says_what_it_is() -> None:
+    r = runner.invoke(app, ["check", "examples/bank.test.yaml"])
+    assert r.exit_code == 2
+    assert "flow tests (scenarios), not a flow; run: flowc test examples/bank.test.yaml" in r.output
+    assert "FL1" not in r.output
+
+
+def test_graph_draws_a_flow_with_errors_but_fails(tmp_path: Path) -> None:
+    p = tmp_path / "d.yaml"
+    p.write_text("flow: d\nnodes:\n  start: {goto: nowhere}\n", encoding="utf-8")
+    out = tmp_path / "d.svg"
+    r = runner.invoke(app, ["graph", str(p), "-o", str(out)])
+    assert r.exit_code == 1
+    assert out.read_bytes().startswith(b"<?xml") and "FL201" in r.output
+    r = runner.invoke(app, ["graph", str(p)])
+    assert r.exit_code == 1 and "digraph" in r.output
