@@ -394,16 +394,16 @@ def simulate(
     mock: Annotated[
         list[str] | None,
         typer.Option(
-            help="Look-up answer: SERVICE=error|timeout|hang|STATUS|file.json|'{json}'; "
-            "repeat for later look-ups of the same service."
+            help="Look-up answer, SERVICE=ANSWER, where ANSWER is error, timeout, hang, an "
+            "HTTP status, a .json file or inline JSON; repeat for later look-ups of the service."
         ),
     ] = None,
     queue: Annotated[
         list[str] | None,
-        typer.Option(help="Queue outcome: QUEUE=answered|timeout|no_agent|exit_key."),
+        typer.Option(help="Queue outcome, QUEUE=OUTCOME: answered, timeout, no_agent or exit_key."),
     ] = None,
     transfer: Annotated[
-        list[str] | None, typer.Option(help="Transfer outcome: NUMBER=ok|fail.")
+        list[str] | None, typer.Option(help="Transfer outcome, NUMBER=ok or NUMBER=fail.")
     ] = None,
     flag: Annotated[list[str] | None, typer.Option(help="Set a flag, e.g. --flag storm.")] = None,
     hangup_at: Annotated[

@@ -135,7 +135,7 @@ def emulate_command(
         typer.Option(
             "--record",
             help="Write every message both ways as JSON lines (per call: a note line, then "
-            "the messages, like tests/fixtures/freeswitch).",
+            "the messages), in the format of the recordings in the tests' fixtures.",
         ),
     ] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per call.")] = 60.0,
@@ -166,9 +166,9 @@ def emulate_command(
         Path | None,
         typer.Option(
             "--dialplan",
-            help="Run the calls through this XML dialplan (e.g. the generated "
-            "build/freeswitch/<env>/dialplan/flowc.xml): its socket actions say where the "
-            "calls connect; --target is not used.",
+            help="Run the calls through this XML dialplan (e.g. the flowc.xml that "
+            "`flowc compile --target freeswitch` writes): its socket actions say where "
+            "the calls connect; --target is not used.",
         ),
     ] = None,
     context: Annotated[

@@ -129,3 +129,15 @@ def test_graph_draws_a_flow_with_errors_but_fails(tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"<?xml") and "FL201" in r.output
     r = runner.invoke(app, ["graph", str(p)])
     assert r.exit_code == 1 and "digraph" in r.output
+
+
+def test_help_text_is_never_cut_at_80_columns() -> None:
+    from flowc.cli.main import app as full_app
+
+    commands = [c.name or c.callback.__name__ for c in full_app.registered_commands if c.callback]
+    assert "simulate" in commands and "check" in commands
+    for name in commands:
+        r = runner.invoke(full_app, [name, "--help"], env={"COLUMNS": "80", "TERMINAL_WIDTH": "80"})
+        assert r.exit_code == 0, (name, r.output)
+        assert max(len(line) for line in r.output.splitlines()) <= 80, name
+        assert "…" not in r.output, (name, [ln for ln in r.output.splitlines() if "…" in ln])
