@@ -572,8 +572,15 @@ class Call:
             kind = sticky_kind
         if hangup is not None:
             self._emit(cmd.Hangup(hangup))
+        # The end names its node as the path and the journal steps do: `module.node` inside a
+        # subflow module, so a scenario's `outcome: {node: ...}` and reports agree.
+        program = self._frame.program.name if self._frames else None
+        main = self._frames[0].program.name if self._frames else None
+        node = self.node
+        if node is not None and program is not None and program != main:
+            node = f"{program}.{node}"
         self.outcome = Outcome(
-            kind, self.node, detail, dict(self._survey), self._masked_vars(self._frames[0])
+            kind, node, detail, dict(self._survey), self._masked_vars(self._frames[0])
         )
         self.state = "ended"
         self._accept = ()

@@ -141,3 +141,26 @@ def test_help_text_is_never_cut_at_80_columns() -> None:
         assert r.exit_code == 0, (name, r.output)
         assert max(len(line) for line in r.output.splitlines()) <= 80, name
         assert "…" not in r.output, (name, [ln for ln in r.output.splitlines() if "…" in ln])
+
+
+def test_a_call_that_ends_inside_a_subflow_module_names_module_dot_node(tmp_path: Path) -> None:
+    (tmp_path / "mods").mkdir()
+    (tmp_path / "main.yaml").write_text(
+        "flow: main\nnodes:\n  start: {subflow: mods/bye.yaml, next: after}\n"
+        "  after: {hangup: null}\n",
+        "utf-8",
+    )
+    (tmp_path / "mods" / "bye.yaml").write_text(
+        "flow: bye_mod\nreturns: {ok: bool}\nnodes:\n"
+        '  start: {play: "Goodbye", next: end}\n  end: {hangup: null}\n',
+        "utf-8",
+    )
+    (tmp_path / "main.test.yaml").write_text(
+        "flow: main.yaml\nscenarios:\n  - name: ends inside the module\n    expect:\n"
+        "      outcome: {kind: hangup, node: bye_mod.end}\n"
+        "      path: [start, bye_mod.start, bye_mod.end]\n",
+        "utf-8",
+    )
+    r = runner.invoke(app, ["test", str(tmp_path / "main.test.yaml")])
+    assert r.exit_code == 0, r.output
+    assert "1 passed, 0 failed" in r.output
