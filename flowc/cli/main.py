@@ -6,12 +6,15 @@ import sys
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from flowc import __version__
 from flowc.diagnostics import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 app = typer.Typer(
     name="flowc",
@@ -235,19 +238,50 @@ def hours_explain(
         except ValueError:
             raise _fail(f"cannot read time `{at}`; write e.g. '2026-10-01 09:30'") from None
         if when.tzinfo is None:
+            naive = when
             when = when.replace(tzinfo=sched.tz)
+            when = _read_local(naive, when, sched.timezone)
     flags = {f: True for f in flag or []}
     decision = evaluate(sched, when, flags)
     local = decision.local_time
+    # The offset tells the two 01:30s of a fall-back night apart.
     typer.echo(
-        f"{schedule} at {local:%Y-%m-%d %H:%M} {sched.timezone} ({local:%A}): "
-        f"{decision.outcome.upper()}"
+        f"{schedule} at {local:%Y-%m-%d %H:%M} {sched.timezone} "
+        f"({local:%Z}, UTC{local:%z}, {local:%A}): {decision.outcome.upper()}"
     )
     typer.echo(f"  because {decision.rule}")
     change = next_change(sched, when, flags)
     if change is not None:
         nxt = evaluate(sched, change, flags)
         typer.echo(f"  next change: {change.astimezone(sched.tz):%Y-%m-%d %H:%M} -> {nxt.outcome}")
+
+
+def _read_local(naive: datetime, when: datetime, zone: str) -> datetime:
+    """A local time given without offset, with a note when it is ambiguous (read as the
+    first) or does not exist (read as the moment the clocks show after the jump)."""
+    from datetime import UTC
+
+    first, second = (
+        naive.replace(tzinfo=when.tzinfo, fold=0),
+        naive.replace(tzinfo=when.tzinfo, fold=1),
+    )
+    if first.utcoffset() == second.utcoffset():
+        return when
+    real = first.astimezone(UTC).astimezone(when.tzinfo)
+    if real.replace(tzinfo=None) != naive:
+        typer.echo(
+            f"note: {naive:%Y-%m-%d %H:%M} does not exist in {zone} (the clocks jump forward "
+            f"then); read as {real:%H:%M %Z}",
+            err=True,
+        )
+        return real
+    typer.echo(
+        f"note: {naive:%Y-%m-%d %H:%M} happens twice in {zone} (the clocks go back); read as "
+        f"the first ({first:%Z}, UTC{first:%z}); give an offset for the second, e.g. "
+        f"'{second.isoformat(timespec='minutes')}'",
+        err=True,
+    )
+    return first
 
 
 from flowc.cli import (

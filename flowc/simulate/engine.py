@@ -29,6 +29,7 @@ variables, the outcome, the survey answers and the interpreter's trace.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
@@ -256,7 +257,10 @@ class Simulator:
         self.on_line = on_line
         self.keep_transcript = keep_transcript
         self.started_at = start_time(sc, flow)
-        self.now = self.started_at
+        # The clock runs in UTC: adding seconds to a local time is wall-clock arithmetic in
+        # Python, wrong across a DST change. The call and the transcript see local times.
+        self._tz = self.started_at.tzinfo or UTC
+        self.now = self.started_at.astimezone(UTC)
         info = CallInfo(sc.caller, sc.caller_name, sc.did, sc.locale, sc.call_id or "sim-call-1")
         self.call = Call(flow.program, info, flags=sc.flags)
         self.tracker = EdgeTracker(flow.edges)
@@ -273,7 +277,7 @@ class Simulator:
         self._agent_scheduled = False
         self._hangup_due: datetime | None = None
         if sc.hangup_after_ms is not None:
-            self._hangup_due = self.started_at + timedelta(milliseconds=sc.hangup_after_ms)
+            self._hangup_due = self.now + timedelta(milliseconds=sc.hangup_after_ms)
         self._hangup_checked = 0
         self._caller_gone = False
         self._stopped = False
@@ -291,7 +295,7 @@ class Simulator:
         if self._started:
             return
         self._started = True
-        self._after(self.call.start(self.now))
+        self._after(self.call.start(self.now.astimezone(self._tz)))
 
     def step(self) -> bool:
         """Deliver the next event; False once the call is over (nothing was delivered)."""
@@ -339,7 +343,7 @@ class Simulator:
         if isinstance(event, ev.Hangup):
             self._caller_gone = True
         self.events += 1
-        self._after(self.call.handle(event))
+        self._after(self.call.handle(dataclasses.replace(event, at=event.at.astimezone(self._tz))))
         return not self.done
 
     def run(self) -> SimResult:
@@ -361,7 +365,7 @@ class Simulator:
             scenario=self.scenario.name,
             locale=call.locale,
             started_at=self.started_at,
-            ended_at=self.now,
+            ended_at=self.now.astimezone(self._tz),
             transcript=list(self.transcript),
             heard=list(self.heard),
             actions=list(self.actions),
@@ -387,7 +391,8 @@ class Simulator:
     def _line(self, kind: LineKind, text: str, *, at: datetime | None = None, **kw: Any) -> None:
         if not self.keep_transcript and self.on_line is None:
             return
-        line = TranscriptLine(at or self.now, kind, text, kw.get("node"), kw.get("locale"))
+        when = (at or self.now).astimezone(self._tz)
+        line = TranscriptLine(when, kind, text, kw.get("node"), kw.get("locale"))
         if self.keep_transcript:
             self.transcript.append(line)
         if self.on_line is not None:

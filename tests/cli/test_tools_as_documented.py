@@ -164,3 +164,51 @@ def test_a_call_that_ends_inside_a_subflow_module_names_module_dot_node(tmp_path
     r = runner.invoke(app, ["test", str(tmp_path / "main.test.yaml")])
     assert r.exit_code == 0, r.output
     assert "1 passed, 0 failed" in r.output
+
+
+DST_FLOW = """flow: dst
+schedules:
+  late:
+    timezone: America/New_York
+    weekly: {mon-sun: "01:00-02:00"}
+nodes:
+  start: {play: "This message takes about ten seconds to say, so it ends after the change.",
+          next: check}
+  check: {hours: late, open: inside, closed: outside}
+  inside: {hangup: null}
+  outside: {hangup: null}
+"""
+
+
+def test_the_simulated_clock_runs_through_a_dst_change(tmp_path: Path) -> None:
+    import json
+
+    p = tmp_path / "dst.yaml"
+    p.write_text(DST_FLOW, encoding="utf-8")
+    # 01:59:55 EDT + ~6 s of prompt = 01:00:01 EST on the night the clocks go back: still open.
+    r = runner.invoke(app, ["simulate", str(p), "--at", "2026-11-01 01:59:55", "-f", "json"])
+    out = json.loads(r.output)
+    assert out["path"] == ["start", "check", "inside"], out["path"]
+    assert out["ended_at"].startswith("2026-11-01T01:00:") and out["ended_at"].endswith("-05:00")
+    # 01:59:55 EST on the night the clocks jump: the prompt ends at 03:00:0x EDT, never 02:00.
+    r = runner.invoke(app, ["simulate", str(p), "--at", "2026-03-08 01:59:55", "-f", "json"])
+    out = json.loads(r.output)
+    assert out["path"] == ["start", "check", "outside"], out["path"]
+    assert out["ended_at"].startswith("2026-03-08T03:00:") and out["ended_at"].endswith("-04:00")
+
+
+def test_hours_explain_tells_the_two_0130s_apart_and_a_time_that_does_not_exist(
+    tmp_path: Path,
+) -> None:
+    p = tmp_path / "dst.yaml"
+    p.write_text(DST_FLOW, encoding="utf-8")
+    first = runner.invoke(app, ["hours", "explain", str(p), "late", "--at", "2026-11-01 01:30"])
+    assert "(EDT, UTC-0400, Sunday): OPEN" in first.output
+    assert "happens twice in America/New_York" in first.output
+    second = runner.invoke(
+        app, ["hours", "explain", str(p), "late", "--at", "2026-11-01T01:30-05:00"]
+    )
+    assert "(EST, UTC-0500, Sunday): OPEN" in second.output
+    gap = runner.invoke(app, ["hours", "explain", str(p), "late", "--at", "2026-03-08 02:30"])
+    assert "2026-03-08 02:30 does not exist in America/New_York" in gap.output
+    assert "at 2026-03-08 03:30 America/New_York (EDT" in gap.output
