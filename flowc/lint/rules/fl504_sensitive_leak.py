@@ -3,7 +3,9 @@
 Why: prompts end up in TTS requests and logs, service URLs and headers in proxy and access
 logs, service bodies in the service's own logs, transfer targets in signalling and call
 records, and a copy in an ordinary variable in traces and debug dumps. Sensitive values
-are for comparing, and for `fetch` params (which the runtime redacts), nothing else.
+are for comparing, and for `fetch` params of a POST/PUT/PATCH service (they go in the
+request body, which the runtime redacts), nothing else. Params of a GET or DELETE service
+go in the URL's query string, where access logs keep them: that is a leak too.
 
 Sensitive: variables declared with `sensitive: true`, and the `into` variable of a
 `collect` with `sensitive: true`. Only reads whose value ends up in the text or value are
@@ -15,9 +17,10 @@ Example::
     nodes:
       confirm: {play: "You entered {pin}.", next: verify}     # read out and logged
       keep: {set: {note: "{pin}"}, next: verify}              # copied out of the vault
+      check: {fetch: lookup, params: {pin: "{pin}"}, next: ok}  # lookup is GET: in the URL
 
 Fix: do not read the value back (say "Thank you" instead), pass it only as a `fetch`
-param, and mark any variable that must hold a copy `sensitive: true` too.
+param of a POST service, and mark any variable that must hold a copy `sensitive: true` too.
 """
 
 from __future__ import annotations
@@ -32,11 +35,14 @@ CODE = "FL504"
 NAME = "sensitive-leak"
 SEVERITY = Severity.ERROR
 
+_AS_PARAM = "pass it as a `fetch` param of a POST service (params go in the request body)"
+_QUERY_METHODS = frozenset({"GET", "DELETE", "HEAD"})
+
 _WHERE = {
     "prompt": ("is read out in a prompt (and sent to TTS and its logs)", "do not read it back"),
-    "url": ("is put in a service URL (URLs end up in access logs)", "pass it as a fetch param"),
-    "header": ("is put in a service header (headers end up in logs)", "pass it as a fetch param"),
-    "body": ("is put in a service body", "pass it as a fetch param"),
+    "url": ("is put in a service URL (URLs end up in access logs)", _AS_PARAM),
+    "header": ("is put in a service header (headers end up in logs)", _AS_PARAM),
+    "body": ("is put in a service body", _AS_PARAM),
     "transfer": (
         "is part of a transfer target (signalled to the far end, kept in call records)",
         "transfer to a fixed number",
@@ -86,7 +92,7 @@ def _leaked(checked: SiteCheck, sensitive: set[str]) -> Iterator[tuple[str, int,
                 yield name.name, offset + name.start, offset + name.end
 
 
-def _leak(checked: SiteCheck, sensitive: set[str]) -> tuple[str, str] | None:
+def _leak(ctx: LintContext, checked: SiteCheck, sensitive: set[str]) -> tuple[str, str] | None:
     site = checked.site
     if site.role == "set":
         if site.target in sensitive:
@@ -95,7 +101,23 @@ def _leak(checked: SiteCheck, sensitive: set[str]) -> tuple[str, str] | None:
             f"is copied into `{site.target}`, which is not sensitive",
             f"mark `{site.target}` `sensitive: true`, or do not copy the value",
         )
+    if site.role == "params":
+        return _query_leak(ctx, site.node)
     return _WHERE.get(site.role)
+
+
+def _query_leak(ctx: LintContext, node_id: str | None) -> tuple[str, str] | None:
+    """Fetch params are safe in a request body, not in the query string of a GET."""
+    node = ctx.flow.nodes.get(node_id or "")
+    service_name = getattr(node, "fetch", None)
+    service = ctx.flow.header.services.get(service_name or "")
+    if service is None or service.method not in _QUERY_METHODS:
+        return None
+    return (
+        f"is a param of `{service_name}`, a {service.method} service, so it goes in the URL's "
+        "query string (URLs end up in access logs)",
+        f"make `{service_name}` a POST service (params go in the request body)",
+    )
 
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -105,7 +127,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     for checked in ctx.checked_sites:
         if checked.site.usage == "expr":
             continue  # conditions only decide where the call goes
-        leak = _leak(checked, sensitive)
+        leak = _leak(ctx, checked, sensitive)
         if leak is None:
             continue
         what, fix = leak
