@@ -25,11 +25,37 @@ def compile_checked(checked: Checked) -> tuple[dict[str, Any], dict[str, Any]]:
     return compile_flow(checked.flow, module_names(checked)), source_map(checked.flow, checked.doc)
 
 
+def _with_modules(paths: list[Path], config: LintConfig | None) -> list[Checked]:
+    """check_paths, plus the module files the checked flows call, until none is missing."""
+    from flowc.pipeline import find_flow_files
+
+    results = check_paths(paths, config)
+    for _ in range(_MAX_MODULE_DEPTH):
+        have = {f.resolve() for f in find_flow_files(paths)}
+        missing: list[Path] = []
+        for r in results:
+            for ref, mod in r.modules.items():
+                target = (Path(r.file).parent / ref).resolve()
+                if mod is not None and target.is_file() and target not in have:
+                    have.add(target)
+                    missing.append(target)
+        if not missing:
+            break
+        paths = paths + missing
+        results = check_paths(paths, config)
+    return results
+
+
+_MAX_MODULE_DEPTH = 32  # modules calling modules; a cycle is an error of its own
+
+
 def build_bundle(
     paths: Sequence[Path], config: LintConfig | None = None
 ) -> tuple[dict[str, Any] | None, list[Checked]]:
-    """Check and compile; the bundle is None when any file has an error."""
-    results = check_paths(paths, config)
+    """Check and compile; the bundle is None when any file has an error. Subflow modules the
+    given flows call (transitively) are compiled too, named or not: a bundle without them
+    would be refused by `flowc serve`."""
+    results = _with_modules(list(paths), config)
     if not results or not all(r.ok for r in results):
         return None, results
     flows: list[dict[str, Any]] = []

@@ -89,6 +89,11 @@ _SERVICE_URL_HINT = (
 )
 
 
+def _singular(table: str) -> str:
+    """`queues` -> queue, `mailboxes` -> mailbox (a table name in a message)."""
+    return table[:-2] if table.endswith("xes") else table[:-1]
+
+
 def _validation_errors(exc: ValidationError, doc: SourceDoc) -> list[Diagnostic]:
     """The model's diagnostics, with the hints of unknown fields inside table entries."""
     from flowc.model.build import UNKNOWN_FIELD, _errors
@@ -173,9 +178,9 @@ def check_bindings(
                     Diagnostic(
                         UNKNOWN_RESOURCE,
                         Severity.ERROR,
-                        f"`{key}` does not name a {table[:-1]} of a known flow",
+                        f"`{key}` does not name a {_singular(table)} of a known flow",
                         doc.span_of((table, key), key=True),
-                        f"write `<flow>.<{table[:-1]}>`"
+                        f"write `<flow>.<{_singular(table)}>`"
                         + (
                             f"; {did_you_mean(flow_name, by_name)}"
                             if flow is None and did_you_mean(flow_name, by_name)
@@ -190,7 +195,7 @@ def check_bindings(
                     Diagnostic(
                         UNKNOWN_RESOURCE,
                         Severity.ERROR,
-                        f"flow `{flow_name}` has no {table[:-1]} `{res}`",
+                        f"flow `{flow_name}` has no {_singular(table)} `{res}`",
                         doc.span_of((table, key), key=True),
                         did_you_mean(res, names),
                     )
@@ -205,7 +210,7 @@ def check_bindings(
                         Diagnostic(
                             UNBOUND_RESOURCE,
                             Severity.WARNING,
-                            f"{table[:-1]} `{flow_name}.{res}` is not bound in environment "
+                            f"{_singular(table)} `{flow_name}.{res}` is not bound in environment "
                             f"`{b.environment}`",
                             doc.span_of((table,), key=True)
                             if table in doc.data

@@ -212,3 +212,19 @@ def test_hours_explain_tells_the_two_0130s_apart_and_a_time_that_does_not_exist(
     gap = runner.invoke(app, ["hours", "explain", str(p), "late", "--at", "2026-03-08 02:30"])
     assert "2026-03-08 02:30 does not exist in America/New_York" in gap.output
     assert "at 2026-03-08 03:30 America/New_York (EDT" in gap.output
+
+
+def test_compile_of_one_flow_bundles_the_modules_it_calls(tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "build"
+    r = runner.invoke(app, ["compile", "examples/bank.yaml", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    bundle = json.loads((out / "bundle.json").read_text(encoding="utf-8"))
+    assert sorted(bundle["flows"]) == ["bank", "verify_pin"]
+    assert "compiled 2 flow(s)" in r.output
+
+
+def test_binding_messages_name_tables_in_the_singular(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["check", "examples/bank.yaml", "bindings/dev.yaml"])
+    assert "a mailbox of a known flow" in r.output and "mailboxe" not in r.output
