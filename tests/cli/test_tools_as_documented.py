@@ -228,3 +228,28 @@ def test_compile_of_one_flow_bundles_the_modules_it_calls(tmp_path: Path) -> Non
 def test_binding_messages_name_tables_in_the_singular(tmp_path: Path) -> None:
     r = runner.invoke(app, ["check", "examples/bank.yaml", "bindings/dev.yaml"])
     assert "a mailbox of a known flow" in r.output and "mailboxe" not in r.output
+
+
+ONE_TRY = """flow: lang
+nodes:
+  start:
+    menu:
+      prompt: "For English press 1"
+      options: {1: en}
+      retries: 1
+      timeout: 2s
+      %s
+      on_fail: zh
+  en: {hangup: null}
+  zh: {hangup: null}
+"""
+
+
+def test_fl305_does_not_ask_for_prompts_a_one_try_menu_never_plays(tmp_path: Path) -> None:
+    p = tmp_path / "lang.yaml"
+    p.write_text(ONE_TRY % "", encoding="utf-8")
+    r = runner.invoke(app, ["check", str(p), "--select", "FL305"])
+    assert "FL305" not in r.output, r.output
+    p.write_text(ONE_TRY % 'no_match: "Sorry"', encoding="utf-8")
+    r = runner.invoke(app, ["check", str(p), "--select", "FL305"])
+    assert "its `no_match` prompt never plays" in r.output, r.output

@@ -13,6 +13,10 @@ Example::
 
 Fix: add `no_input: "Sorry, I did not hear anything."`, `no_match: "Sorry, that is not a
 valid choice."` and `on_fail: agent` (or another fallback node).
+
+With `retries: 1` there is no second try, so `no_input`/`no_match` prompts never play: the
+rule does not ask for them, and says so when they are written (remove them, or raise
+`retries`).
 """
 
 from __future__ import annotations
@@ -41,7 +45,20 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         if node.kind not in ("menu", "collect"):
             continue
         body = getattr(node, node.kind)
+        one_try = body.retries == 1
         for fname, (what, fix) in _MISSING.items():
+            if one_try and fname in ("no_input", "no_match"):
+                if getattr(body, fname):
+                    yield ctx.diag(
+                        CODE,
+                        SEVERITY,
+                        f"{node.kind} `{node_id}` has `retries: 1`: its `{fname}` prompt "
+                        "never plays (there is no second try)",
+                        ("nodes", node_id, node.kind, fname),
+                        key=True,
+                        hint=f"remove `{fname}`, or raise `retries`",
+                    )
+                continue
             if not getattr(body, fname):
                 yield ctx.diag(
                     CODE,
