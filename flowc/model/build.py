@@ -7,6 +7,7 @@ validated separately so that one mistake does not hide the others.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -91,13 +92,53 @@ def _errors(
                 )
             )
         else:
-            msg = str(err["msg"])
-            msg = msg.removeprefix("Value error, ")
+            if kind == "too_short" and any(
+                len(e["loc"]) > len(err["loc"]) and tuple(e["loc"])[: len(err["loc"])] == err["loc"]
+                for e in exc.errors()
+            ):
+                continue  # the list is short only because an item inside it was refused
             shown = ".".join(str(p) for p in loc) or "value"
+            msg, hint = _plain(err)
             out.append(
-                Diagnostic(BAD_VALUE, Severity.ERROR, f"{shown}: {msg}", doc.span_of(path), None)
+                Diagnostic(BAD_VALUE, Severity.ERROR, f"{shown}: {msg}", doc.span_of(path), hint)
             )
     return out
+
+
+def _is_block(raw: object, key: object) -> bool:
+    return isinstance(raw, dict) and isinstance(raw.get(key), dict | list)
+
+
+def _shown_input(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    text = text.replace("\n", " ")
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _plain(err: Any) -> tuple[str, str | None]:
+    """pydantic's error as a flow author reads it: what was written, what is wanted."""
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    got = f"`{_shown_input(err.get('input'))}`"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{got} is not a whole number", "write digits, e.g. `3`"
+    if kind in ("float_parsing", "float_type"):
+        return f"{got} is not a number", "write digits, e.g. `2.5`"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{got} is not true or false", "write `true` or `false`"
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", "")).replace("'", "`")
+        choices = re.findall(r"`([^`]*)`", expected)
+        hint = did_you_mean(str(err.get("input")), choices) if choices else None
+        return f"{got} is not one of {expected}", hint
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{got} is too small (at least {ctx.get('ge', ctx.get('gt'))})", None
+    if kind in ("less_than_equal", "less_than"):
+        return f"{got} is too large (at most {ctx.get('le', ctx.get('lt'))})", None
+    if kind in ("string_type",):
+        return f"{got} is not text", "put the text in quotes"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return msg, None
 
 
 def _field_names(model: type[BaseModel]) -> set[str]:
@@ -238,7 +279,9 @@ def build_flow(doc: SourceDoc) -> tuple[Flow | None, list[Diagnostic]]:
                     issue.code,
                     sev,
                     issue.message,
-                    doc.span_of(p, key=len(issue.path) == 1),
+                    # a top-level entry that is a scalar (`timezone: Mars/Olympus`): the
+                    # caret goes under the value that is wrong; a block: under its key
+                    doc.span_of(p, key=len(issue.path) == 1 and _is_block(raw, issue.path[0])),
                     issue.hint,
                 )
             )

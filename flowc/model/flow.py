@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from flowc.model.nodes import Node, PromptField
-from flowc.model.values import DtmfKey, Duration, Ident, NodeRef, Text
+from flowc.model.values import DtmfKey, Duration, FlowName, Ident, NodeRef, Text
 
 VarType = Literal["string", "int", "float", "bool", "any"]
 
@@ -67,7 +67,7 @@ class FlowHeader(_Base):
     """Everything but `nodes` and `schedules` (schedules are parsed by flowc.hours)."""
 
     flowc: Literal[1] = 1
-    flow: Ident
+    flow: FlowName
     description: str | None = None
     entry: NodeRef | None = None
     locale: str | None = None

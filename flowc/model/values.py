@@ -73,6 +73,30 @@ Duration = Annotated[
     ),
 ]
 Ident = Annotated[str, BeforeValidator(_ident), WithJsonSchema(_IDENT_SCHEMA)]
+FLOW_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _flow_name(value: Any) -> str:
+    if not isinstance(value, str) or not FLOW_NAME_RE.match(value):
+        hint = (
+            f" (e.g. `{value.lower()}`)"
+            if isinstance(value, str) and value.lower() != value
+            else ""
+        )
+        raise ValueError(
+            f"`{value}` is not a valid flow name: lower-case letters, digits and _, not "
+            f"starting with a digit{hint}; it names the flow in bindings, the dialplan and "
+            "the journal"
+        )
+    return value
+
+
+# Flow names end up in FreeSWITCH extension names, binding keys and journal rows: lower case.
+FlowName = Annotated[
+    str,
+    BeforeValidator(_flow_name),
+    WithJsonSchema({"type": "string", "pattern": FLOW_NAME_RE.pattern}),
+]
 NodeRef = Annotated[
     str, BeforeValidator(_ident), WithJsonSchema({**_IDENT_SCHEMA, "description": "name of a node"})
 ]

@@ -253,3 +253,50 @@ def test_fl305_does_not_ask_for_prompts_a_one_try_menu_never_plays(tmp_path: Pat
     p.write_text(ONE_TRY % 'no_match: "Sorry"', encoding="utf-8")
     r = runner.invoke(app, ["check", str(p), "--select", "FL305"])
     assert "its `no_match` prompt never plays" in r.output, r.output
+
+
+def _check(tmp_path: Path, name: str, text: str) -> str:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return runner.invoke(app, ["check", str(p)]).output
+
+
+def test_hints_say_what_to_write(tmp_path: Path) -> None:
+    out = _check(
+        tmp_path,
+        "r.flow",
+        'flow r\n\nstart: menu\n  say "x"\n  1 -> b\n  retries three\n  on fail -> b\nb: hangup\n',
+    )
+    assert "`three` is not a value" in out and "write a number (e.g. `3`)" in out
+    assert "`true`" not in out
+    out = _check(
+        tmp_path,
+        "q.flow",
+        "flow q\n\nstart: queue tech\n  max_wait 5m\n  on timeout -> b\nb: hangup\n",
+    )
+    assert "the text form writes it with spaces: `max wait`" in out
+    out = _check(
+        tmp_path,
+        "r.yaml",
+        "flow: r\nnodes:\n  start: {menu: {prompt: x, options: "
+        "{1: b}, retries: three, on_fail: b}}\n  b: {hangup: null}\n",
+    )
+    assert "menu.retries: `three` is not a whole number" in out and "Input should" not in out
+    out = _check(
+        tmp_path,
+        "s.yaml",
+        "flow: s\nnodes:\n  start:\n    survey:\n"
+        '      - {id: q, ask: "Rate", scale: 1-10}\n    next: b\n  b: {hangup: null}\n',
+    )
+    assert "`1-10` is not one of `1-5`, `0-10` or `yes_no`" in out
+    assert "Tuple" not in out and out.count("FL103") == 1
+    out = _check(
+        tmp_path,
+        "h.yaml",
+        "flow: h\nschedules:\n  s:\n    timezone: Mars/Olympus\n"
+        '    weekly: {mon-fri: "09:00-17:00"}\nnodes:\n'
+        "  start: {hours: s, open: b, closed: b}\n  b: {hangup: null}\n",
+    )
+    assert "h.yaml:4:15 error: unknown timezone `Mars/Olympus`" in out
+    out = _check(tmp_path, "n.yaml", "flow: Badname\nnodes:\n  start: {hangup: null}\n")
+    assert "`Badname` is not a valid flow name" in out and "`badname`" in out

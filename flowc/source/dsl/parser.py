@@ -144,12 +144,14 @@ class FlowIndenter(PostLex):
                 end = tok.end_pos or 0
                 if WORD_CHAR.match(self.text, end):
                     word = _word_at(self.text, tok.start_pos or 0)
+                    parts = word.split("_")
+                    if len(parts) > 1 and all(p in self.all_words for p in parts):
+                        # YAML's `max_wait` is `max wait` in the text form
+                        hint = f"the text form writes it with spaces: `{' '.join(parts)}`"
+                    else:
+                        hint = did_you_mean(word, self.all_words) or "check the spelling"
                     raise IndentProblem(
-                        tok.line or 1,
-                        tok.column or 1,
-                        f"unknown word `{word}`",
-                        did_you_mean(word, self.all_words) or "check the spelling",
-                        len(word),
+                        tok.line or 1, tok.column or 1, f"unknown word `{word}`", hint, len(word)
                     )
             if last == "" and tok.column != 1:
                 raise IndentProblem(
@@ -802,6 +804,16 @@ def _syntax_diag(exc: UnexpectedInput, text: str, file: str, opened: list[Token]
         )
     # A misspelt keyword: suggest the closest keyword allowed here.
     words = [w for w in (_keyword(parser, t) for t in expected) if w]
+    if word and "_" in word and words and word.split("_", 1)[0] in words:
+        # YAML's field names (`max_wait`, `on_fail`) are words with spaces in the text form.
+        spaced = word.replace("_", " ")
+        hint = f"the text form writes it with spaces: `{spaced}`"
+        return _diag(file, line, col, f"unknown word `{word}`", hint, len(word))
+    value_only = set(words) <= {"true", "false", "null"}
+    if word and value_only and "INT" in expected and re.fullmatch(r"[A-Za-z]\w*", word):
+        # A bare word where a value goes: `retries three`. Nearest keyword would be `true`.
+        hint = "write a number (e.g. `3`), a quoted text or true/false"
+        return _diag(file, line, col, f"`{word}` is not a value", hint, len(word))
     if word and re.fullmatch(r"[A-Za-z_][\w\-]*", word) and words:
         close = did_you_mean(word, words)
         if close:
