@@ -10,7 +10,8 @@ the runtime instances listen::
       telecom_care: {dids: ["+862150000000", "5000"]}
     queues:   {telecom_care.billing: billing@default}
     numbers:  {bank.fraud_desk: "sofia/gateway/pstn/+861012345678"}
-    mailboxes: {telecom_care.general: "default/1000"}
+    mailboxes: {telecom_care.general: "10.0.0.5/1000"}   # mod_voicemail domain/box
+    hold_music: "local_stream://moh"   # the queues' moh-sound
     services: {telecom_care.crm: {env: {CRM_URL: "https://crm.example.invalid"}}}
     flags:    {public_hotline_zh.typhoon_closure: false}
 
@@ -62,6 +63,9 @@ class Bindings(_Base):
     environment: str
     runtime: tuple[str, ...] = ("127.0.0.1:8084",)
     fallback: str | None = None  # dialplan action data when no runtime answers
+    # mod_callcenter's `moh-sound` for every queue of the environment (a flow's queue `moh`
+    # wins); None: flowc.compiler.freeswitch.DEFAULT_HOLD_MUSIC, a mod_tone_stream tone.
+    hold_music: str | None = None
     flows: dict[str, FlowBinding] = Field(default_factory=dict)
     queues: dict[str, str] = Field(default_factory=dict)
     numbers: dict[str, str] = Field(default_factory=dict)
@@ -133,6 +137,28 @@ def _flow_resources(flow: Flow, table: str) -> Iterable[str]:
     return names.keys()
 
 
+def _mailbox_shapes(b: Bindings, doc: SourceDoc) -> list[Diagnostic]:
+    """A mailbox is `<domain>/<box>`: mod_voicemail looks the box up as a user of that
+    directory domain (`voicemail <profile> <domain> <box>`); a stock switch has one domain,
+    named after its IP address (`$${domain}` = `$${local_ip_v4}` in vanilla vars.xml)."""
+    out: list[Diagnostic] = []
+    for key, value in b.mailboxes.items():
+        domain, slash, box = value.partition("/")
+        if slash and domain.strip() and box.strip() and not any(c.isspace() for c in value):
+            continue
+        out.append(
+            Diagnostic(
+                BAD_BINDING,
+                Severity.ERROR,
+                f"mailbox `{key}` is {value!r}: write `<domain>/<box>`",
+                doc.span_of(("mailboxes", key)),
+                "the domain is the switch's directory domain (on a stock switch its IP "
+                "address, `$${domain}`), the box a user in it, e.g. `192.0.2.10/1000`",
+            )
+        )
+    return out
+
+
 def check_bindings(
     doc: SourceDoc, flows: Iterable[Flow]
 ) -> tuple[Bindings | None, list[Diagnostic]]:
@@ -168,6 +194,7 @@ def check_bindings(
                     )
                 )
             seen[did] = name
+    out.extend(_mailbox_shapes(b, doc))
     for table in _TABLES:
         bound = getattr(b, table)
         for key in bound:
