@@ -243,7 +243,7 @@ DEFAULT_HOLD_MUSIC = "tone_stream://%(400,2600,440);loops=-1"
 # mod_callcenter's own wait limit is a backstop: the runtime ends a node's `max_wait` itself;
 # the queue ends the wait this much later, for a caller whose runtime is gone.
 MAX_WAIT_BACKSTOP_S = 30
-# A caller leaves a queue with on_no_agent once it has had no agent logged in for this long.
+# A caller leaves a queue once it has had no agent logged in for this long (`no_agent`).
 NO_AGENT_S = 5
 
 
@@ -297,8 +297,9 @@ def queue_timers(uses: list[QueueUse]) -> tuple[dict[str, str], list[str]]:
     * `max-wait-time-with-no-agent` (l. 2887-2904): once the queue has had no agent logged in
       (status Available, On Break or Available (On Demand), with a tier in the queue: the
       agent query, l. 2693, sets `last_agent_exist`, l. 2731-2733) for that many seconds, a
-      waiting caller leaves with NO_AGENT_TIMEOUT, the flow's `on_no_agent`; 0 = never. Set
-      when a node of the queue has `on_no_agent`, else 0: without it the flow would hang up.
+      waiting caller leaves with NO_AGENT_TIMEOUT, the flow's `no_agent` outcome
+      (`on_no_agent`, else the hang-up `flowc simulate` predicts); 0 = never, for a queue no
+      node uses (e.g. only the dialplan's fallback).
     * `max-wait-time-with-no-agent-time-reached` (l. 2892-2898): when above 0, a caller must
       also have waited that many seconds more before leaving; 0, so a caller who joins a
       queue nobody is logged in to leaves at once, as `flowc simulate` predicts.
@@ -310,14 +311,13 @@ def queue_timers(uses: list[QueueUse]) -> tuple[dict[str, str], list[str]]:
     else:
         max_wait = math.ceil(max(w for w in waits if w is not None) / 1000) + MAX_WAIT_BACKSTOP_S
     max_wait = min(max_wait, 86_400)  # config_int_0_86400 (l. 578)
-    with_handler = [u for u in uses if u.on_no_agent]
-    no_agent = NO_AGENT_S if with_handler else 0
+    no_agent = NO_AGENT_S if uses else 0
     without = sorted(u.node for u in uses if not u.on_no_agent)
-    if with_handler and without:
+    if without:
         notes.append(
-            f"{len(without)} queue node(s) have no on_no_agent, but mod_callcenter's no-agent "
-            f"limit is per queue: their callers leave too when nobody is logged in, and hang "
-            f"up ({', '.join(without)})"
+            f"{len(without)} queue node(s) have no on_no_agent: when nobody is logged in to "
+            f"the queue their callers are hung up, as `flowc simulate` predicts for no_agent "
+            f"({', '.join(without)})"
         )
     params = {
         "max-wait-time": str(max_wait),

@@ -254,19 +254,22 @@ def test_queue_wait_limits_follow_the_queue_nodes(tmp_path: Path) -> None:
         for name, q in queues(build).items()
     }  # fmt: skip
     assert limits == {
-        # start (2m, on_no_agent) and again (3m): the longest wait plus the backstop margin;
-        # a caller leaves once nobody has been logged in for 5 s
+        # start (2m) and again (3m): the longest wait plus the backstop margin; a caller
+        # leaves once nobody has been logged in for 5 s (at once if nobody is as they join)
         "billing@default": ("210", "5", "0"),
-        # 150.5 s rounded up, no node handles no agent: keep waiting
-        "vip@default": ("181", "0", "0"),
+        # 150.5 s rounded up
+        "vip@default": ("181", "5", "0"),
         # a node without max_wait: mod_callcenter never times the caller out
-        "quiet@default": ("0", "0", "0"),
+        "quiet@default": ("0", "5", "0"),
     }
+    # the nodes whose no_agent outcome is the flow's default hang-up
     assert (
-        "note: dev: queue billing@default: 1 queue node(s) have no on_no_agent, but "
-        "mod_callcenter's no-agent limit is per queue: their callers leave too when nobody "
-        "is logged in, and hang up (care.again)"
+        "note: dev: queue billing@default: 1 queue node(s) have no on_no_agent: when nobody "
+        "is logged in to the queue their callers are hung up, as `flowc simulate` predicts "
+        "for no_agent (care.again)"
     ) in output
+    assert "queue vip@default: 1 queue node(s) have no on_no_agent" in output
+    assert "queue quiet@default: 1 queue node(s) have no on_no_agent" in output
 
 
 def test_queue_timers_without_nodes_keep_callers_waiting() -> None:
