@@ -329,8 +329,13 @@ def queue_timers(uses: list[QueueUse]) -> tuple[dict[str, str], list[str]]:
 
 def hold_music(bindings: Mapping[str, Any], queue_moh: str | None = None) -> str:
     """What a queue plays to waiting callers: the flow's queue `moh`, else the binding's
-    `hold_music`, else `DEFAULT_HOLD_MUSIC`."""
-    return str(queue_moh or bindings.get("hold_music") or DEFAULT_HOLD_MUSIC)
+    `hold_music`, else `DEFAULT_HOLD_MUSIC`. mod_callcenter expands channel variables in it
+    for every caller (`switch_channel_expand_variables`, mod_callcenter.c:3186), so a value
+    with `${` (an API call, `${system(...)}`) is refused, as is one spanning lines."""
+    music = str(queue_moh or bindings.get("hold_music") or DEFAULT_HOLD_MUSIC)
+    if "${" in music or "\n" in music or "\r" in music or not music.strip():
+        raise ValueError(f"hold music {music!r}: name the file or stream itself, no variables")
+    return music
 
 
 def callcenter_notes(bindings: Mapping[str, Any], bundle: Mapping[str, Any]) -> list[str]:
@@ -492,6 +497,8 @@ def write_freeswitch(bundle: dict[str, Any], out: Path) -> Iterator[str]:
         yield "no binding files given: no FreeSWITCH artifacts (add bindings/<env>.yaml)"
         return
     for env, b in sorted(envs.items()):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", env):
+            raise ValueError(f"environment {env!r}: letters, digits, _ and - only")
         base = out / "freeswitch" / env
         _write(public_extensions(b), base / PUBLIC_FILE)
         _write(flowc_dialplan(b), base / DIALPLAN_FILE)

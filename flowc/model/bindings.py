@@ -20,6 +20,7 @@ Keys of the resource tables are `<flow>.<name>`. Binding files live in a `bindin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -60,7 +61,8 @@ class ServiceBinding(_Base):
 
 
 class Bindings(_Base):
-    environment: str
+    # also a folder name of the build (`freeswitch/<env>/`) and a dialplan `set` value
+    environment: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     runtime: tuple[str, ...] = ("127.0.0.1:8084",)
     fallback: str | None = None  # dialplan action data when no runtime answers
     # mod_callcenter's `moh-sound` for every queue of the environment (a flow's queue `moh`
@@ -159,6 +161,42 @@ def _mailbox_shapes(b: Bindings, doc: SourceDoc) -> list[Diagnostic]:
     return out
 
 
+def _switch_values(b: Bindings, doc: SourceDoc) -> list[Diagnostic]:
+    """Values the compiler writes into FreeSWITCH's XML: the runtime addresses (one socket
+    action each), the DIDs (a dialplan regex) and the hold music, which mod_callcenter
+    expands per caller (`switch_channel_expand_variables`, so `${...}` would run there)."""
+    out: list[Diagnostic] = []
+
+    def bad(path: tuple[Any, ...], message: str, hint: str) -> None:
+        out.append(Diagnostic(BAD_BINDING, Severity.ERROR, message, doc.span_of(path), hint))
+
+    for i, address in enumerate(b.runtime):
+        if not re.fullmatch(r"[^\s|]+:[0-9]{1,5}", address):
+            bad(
+                ("runtime", i),
+                f"runtime instance {address!r} is not one host:port",
+                "one host:port per entry, in the order the dialplan tries them",
+            )
+    for flow, fb in b.flows.items():
+        for i, did in enumerate(fb.dids):
+            if not re.fullmatch(r"[A-Za-z0-9+*#._-]+", did):
+                bad(
+                    ("flows", flow, "dids", i),
+                    f"DID {did!r} of `{flow}` is not a destination number",
+                    "digits, letters and + * # . _ - only",
+                )
+    if b.hold_music is not None and (
+        not b.hold_music.strip() or "${" in b.hold_music or any(c in b.hold_music for c in "\r\n")
+    ):
+        bad(
+            ("hold_music",),
+            f"hold_music {b.hold_music!r} is not a file or stream name",
+            "name the file or stream itself (e.g. `tone_stream://%(400,2600,440);loops=-1`), "
+            "without variables: mod_callcenter expands them for every caller",
+        )
+    return out
+
+
 def check_bindings(
     doc: SourceDoc, flows: Iterable[Flow]
 ) -> tuple[Bindings | None, list[Diagnostic]]:
@@ -195,6 +233,7 @@ def check_bindings(
                 )
             seen[did] = name
     out.extend(_mailbox_shapes(b, doc))
+    out.extend(_switch_values(b, doc))
     for table in _TABLES:
         bound = getattr(b, table)
         for key in bound:

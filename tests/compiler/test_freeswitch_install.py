@@ -283,3 +283,22 @@ def test_queue_timers_without_nodes_keep_callers_waiting() -> None:
     # mod_callcenter reads these with config_int_0_86400 (mod_callcenter.c:578-580)
     params, _ = fs.queue_timers([fs.QueueUse("f.n", 100_000_000, True)])
     assert params["max-wait-time"] == "86400"
+
+
+def test_hold_music_with_variables_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    """mod_callcenter expands `${...}` in moh-sound for every caller (mod_callcenter.c:3186):
+    a flow's queue `moh` with one does not reach the XML (bindings are checked as FL605)."""
+    (tmp_path / "flows").mkdir()
+    flow = FLOW.replace('moh: "local_stream://vip"', 'moh: "${system(touch /tmp/x)}"')
+    (tmp_path / "flows" / "care.yaml").write_text(flow, encoding="utf-8")
+    (tmp_path / "bindings").mkdir()
+    (tmp_path / "bindings" / "dev.yaml").write_text(BINDINGS % "", encoding="utf-8")
+    out = tmp_path / "build"
+    args = ["compile", str(tmp_path / "flows"), str(tmp_path / "bindings"), "-o", str(out)]
+    r = CliRunner().invoke(app, [*args, "--target", "freeswitch"])
+    assert r.exit_code == 1
+    assert "error: hold music '${system(touch /tmp/x)}': name the file or stream itself" in (
+        r.output
+    )
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    assert not (out / "freeswitch" / "dev" / "autoload_configs" / "callcenter.conf.xml").exists()

@@ -130,3 +130,30 @@ def test_the_projects_binding_files_check_clean() -> None:
     assert dev["fallback"] == "bridge:user/1000"
     assert all(m.startswith("127.0.0.1/10") for m in dev["mailboxes"].values())
     assert dev["hold_music"].startswith("tone_stream://")
+
+
+def test_values_written_into_freeswitch_xml_are_checked() -> None:
+    b, out = check("""
+        environment: dev
+        runtime: ["127.0.0.1:8084|127.0.0.1:8085", "[::1]:8084", "10.0.0.9"]
+        hold_music: "${system(touch /tmp/x)}"
+        flows: {care: {dids: ["+862150000000", "5000 ${x}"]}}
+    """)
+    assert b is not None
+    bad = sorted((d.span.line, d.message) for d in out if d.code == "FL605")
+    assert bad == [
+        (2, "runtime instance '10.0.0.9' is not one host:port"),
+        (2, "runtime instance '127.0.0.1:8084|127.0.0.1:8085' is not one host:port"),
+        (3, "hold_music '${system(touch /tmp/x)}' is not a file or stream name"),
+        (4, "DID '5000 ${x}' of `care` is not a destination number"),
+    ]
+
+
+def test_an_environment_is_a_plain_name() -> None:
+    """It names the build's folder `freeswitch/<env>/` and is set on every call."""
+    b, out = check("""
+        environment: ../../etc
+    """)
+    assert b is None
+    assert [(d.code, d.span.line) for d in out] == [("FL103", 1)]
+    assert "should match pattern" in out[0].message
