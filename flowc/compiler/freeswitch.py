@@ -277,7 +277,7 @@ def queue_uses(
                 uses.append(
                     QueueUse(
                         f"{flow_name}.{node_id}",
-                        int(wait) if wait is not None else None,
+                        int(wait) if isinstance(wait, int | float) else None,
                         node.get("on_no_agent") is not None,
                     )
                 )
