@@ -2,7 +2,8 @@
 
     python scripts/regen_golden.py
 
-Golden pairs: example flows -> compiled IR (tests/golden/ir/), and each producer module
+Golden pairs: example flows -> compiled IR (tests/golden/ir/), examples + bindings -> the
+FreeSWITCH files (tests/golden/freeswitch/), and each producer module
 registered in GENERATORS below (interpreter event scripts -> commands, DSL forms of the
 examples). Each generator is the same code the tests compare against.
 """
@@ -47,6 +48,7 @@ def main() -> None:
         ("compiled IR of the examples", regen_ir),
         ("DSL forms of the examples", _optional("tests.golden.cases", "regen_dsl_forms")),
         ("interpreter event scripts", _optional("tests.interpreter.regen", "regen")),
+        ("FreeSWITCH files of the examples", _optional("tests.golden.cases", "regen_freeswitch")),
     ]
     for label, gen in generators:
         if gen is None:

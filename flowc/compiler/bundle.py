@@ -117,6 +117,10 @@ def compile_paths(
     if target == "freeswitch":
         from flowc.compiler.freeswitch import write_freeswitch
 
-        for line in write_freeswitch(bundle, out):
-            echo(line)
+        try:
+            for line in write_freeswitch(bundle, out):
+                echo(line)
+        except ValueError as exc:  # a binding value FreeSWITCH cannot be given
+            echo(f"error: {exc}")
+            return 1
     return 0

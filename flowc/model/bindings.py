@@ -10,7 +10,8 @@ the runtime instances listen::
       telecom_care: {dids: ["+862150000000", "5000"]}
     queues:   {telecom_care.billing: billing@default}
     numbers:  {bank.fraud_desk: "sofia/gateway/pstn/+861012345678"}
-    mailboxes: {telecom_care.general: "default/1000"}
+    mailboxes: {telecom_care.general: "10.0.0.5/1000"}   # mod_voicemail domain/box
+    hold_music: "local_stream://moh"   # the queues' moh-sound
     services: {telecom_care.crm: {env: {CRM_URL: "https://crm.example.invalid"}}}
     flags:    {public_hotline_zh.typhoon_closure: false}
 
@@ -19,6 +20,7 @@ Keys of the resource tables are `<flow>.<name>`. Binding files live in a `bindin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -59,9 +61,13 @@ class ServiceBinding(_Base):
 
 
 class Bindings(_Base):
-    environment: str
+    # also a folder name of the build (`freeswitch/<env>/`) and a dialplan `set` value
+    environment: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     runtime: tuple[str, ...] = ("127.0.0.1:8084",)
     fallback: str | None = None  # dialplan action data when no runtime answers
+    # mod_callcenter's `moh-sound` for every queue of the environment (a flow's queue `moh`
+    # wins); None: flowc.compiler.freeswitch.DEFAULT_HOLD_MUSIC, a mod_tone_stream tone.
+    hold_music: str | None = None
     flows: dict[str, FlowBinding] = Field(default_factory=dict)
     queues: dict[str, str] = Field(default_factory=dict)
     numbers: dict[str, str] = Field(default_factory=dict)
@@ -133,6 +139,64 @@ def _flow_resources(flow: Flow, table: str) -> Iterable[str]:
     return names.keys()
 
 
+def _mailbox_shapes(b: Bindings, doc: SourceDoc) -> list[Diagnostic]:
+    """A mailbox is `<domain>/<box>`: mod_voicemail looks the box up as a user of that
+    directory domain (`voicemail <profile> <domain> <box>`); a stock switch has one domain,
+    named after its IP address (`$${domain}` = `$${local_ip_v4}` in vanilla vars.xml)."""
+    out: list[Diagnostic] = []
+    for key, value in b.mailboxes.items():
+        domain, slash, box = value.partition("/")
+        if slash and domain.strip() and box.strip() and not any(c.isspace() for c in value):
+            continue
+        out.append(
+            Diagnostic(
+                BAD_BINDING,
+                Severity.ERROR,
+                f"mailbox `{key}` is {value!r}: write `<domain>/<box>`",
+                doc.span_of(("mailboxes", key)),
+                "the domain is the switch's directory domain (on a stock switch its IP "
+                "address, `$${domain}`), the box a user in it, e.g. `192.0.2.10/1000`",
+            )
+        )
+    return out
+
+
+def _switch_values(b: Bindings, doc: SourceDoc) -> list[Diagnostic]:
+    """Values the compiler writes into FreeSWITCH's XML: the runtime addresses (one socket
+    action each), the DIDs (a dialplan regex) and the hold music, which mod_callcenter
+    expands per caller (`switch_channel_expand_variables`, so `${...}` would run there)."""
+    out: list[Diagnostic] = []
+
+    def bad(path: tuple[Any, ...], message: str, hint: str) -> None:
+        out.append(Diagnostic(BAD_BINDING, Severity.ERROR, message, doc.span_of(path), hint))
+
+    for i, address in enumerate(b.runtime):
+        if not re.fullmatch(r"[^\s|]+:[0-9]{1,5}", address):
+            bad(
+                ("runtime", i),
+                f"runtime instance {address!r} is not one host:port",
+                "one host:port per entry, in the order the dialplan tries them",
+            )
+    for flow, fb in b.flows.items():
+        for i, did in enumerate(fb.dids):
+            if not re.fullmatch(r"[A-Za-z0-9+*#._-]+", did):
+                bad(
+                    ("flows", flow, "dids", i),
+                    f"DID {did!r} of `{flow}` is not a destination number",
+                    "digits, letters and + * # . _ - only",
+                )
+    if b.hold_music is not None and (
+        not b.hold_music.strip() or "${" in b.hold_music or any(c in b.hold_music for c in "\r\n")
+    ):
+        bad(
+            ("hold_music",),
+            f"hold_music {b.hold_music!r} is not a file or stream name",
+            "name the file or stream itself (e.g. `tone_stream://%(400,2600,440);loops=-1`), "
+            "without variables: mod_callcenter expands them for every caller",
+        )
+    return out
+
+
 def check_bindings(
     doc: SourceDoc, flows: Iterable[Flow]
 ) -> tuple[Bindings | None, list[Diagnostic]]:
@@ -168,6 +232,8 @@ def check_bindings(
                     )
                 )
             seen[did] = name
+    out.extend(_mailbox_shapes(b, doc))
+    out.extend(_switch_values(b, doc))
     for table in _TABLES:
         bound = getattr(b, table)
         for key in bound:

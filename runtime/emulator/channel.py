@@ -37,10 +37,13 @@ recordings of FreeSWITCH 1.10.12 and ``mod_event_socket.c`` /
   (``socket_requests``; the driver connects it and reports back with
   ``socket_connected`` / ``socket_failed``).  Every open connection is a
   listener of its own with its own subscriptions; each gets the channel's
-  events.  ``socket_function`` takes ONE ``host[:port][/path]``: the text up
-  to the last ``:`` is the host, so ``a:p|b:p`` names the host ``a:p|b``,
-  which does not resolve ("Socket Error!"), exactly like a refused
-  connection: the app returns at once and the dialplan continues after it;
+  events.  ``socket_function`` (1.10.12) splits its first argument on ``|``
+  and tries each ``host[:port][/path]`` in turn until one connects
+  (mod_event_socket.c:442; live capture Qc2_socket_pipe_host_list.jsonl);
+  this emulator does not model the list: it takes the text up to the last
+  ``:`` as the host, so ``a:p|b:p`` names the host ``a:p|b``, which does not
+  resolve ("Socket Error!"), like a refused connection: the app returns at
+  once and the dialplan continues after it;
 * a real XML dialplan (``CallerScript.dialplan``, ``dialplan.Dialplan``):
   the call starts in CS_ROUTING and runs what the hunt of its DID finds,
   every transfer hunts again, and its socket actions are all the call's

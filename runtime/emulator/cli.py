@@ -8,15 +8,16 @@ Example::
         --press 1 --press 2 --calls 100 --concurrency 20 --record out.jsonl
 
 Several ``--target``: the emulated dialplan has one ``socket`` action per target, in order;
-a target that refuses the connection lets the call go on to the next action, which is how a
-FreeSWITCH dialplan fails over (its ``socket`` application takes one ``host:port``: an
-``a:p|b:p`` list does not resolve, and is refused here).
+a target that refuses the connection lets the call go on to the next action, which is how the
+generated FreeSWITCH dialplan fails over (FreeSWITCH 1.10.12 also takes an ``a:p|b:p`` list
+in one ``socket`` action, mod_event_socket.c:442; the emulator does not model it and refuses
+it).
 
-``--dialplan FILE``: the calls run a real XML dialplan instead (the ``dialplan/flowc.xml``
-that ``flowc compile --target freeswitch`` writes): the DID is hunted in ``--context``
-(``public``), and the file's ``socket`` actions say where the calls connect::
+``--dialplan PATH``: the calls run a real XML dialplan instead (a file, or the
+``dialplan/`` folder that ``flowc compile --target freeswitch`` writes): the DID is hunted in
+``--context`` (``public``), and the ``socket`` actions say where the calls connect::
 
-    flowc emulate --dialplan build/freeswitch/dev/dialplan/flowc.xml --did 8001 --press 1
+    flowc emulate --dialplan build/freeswitch/dev/dialplan --did 8001 --press 1
 """
 
 from __future__ import annotations
@@ -166,9 +167,9 @@ def emulate_command(
         Path | None,
         typer.Option(
             "--dialplan",
-            help="Run the calls through this XML dialplan (e.g. the flowc.xml that "
-            "`flowc compile --target freeswitch` writes): its socket actions say where "
-            "the calls connect; --target is not used.",
+            help="Run the calls through this XML dialplan file or folder (e.g. the "
+            "dialplan folder that `flowc compile --target freeswitch` writes): its socket "
+            "actions say where the calls connect; --target is not used.",
         ),
     ] = None,
     context: Annotated[

@@ -1,7 +1,11 @@
 """The XML dialplan as mod_dialplan_xml hunts it, for emulated calls.
 
-``Dialplan.load(path)`` reads a dialplan file (an ``<include>`` of ``<context>`` elements, as
-``flowc compile --target freeswitch`` writes it, or anything holding ``<context>`` elements);
+``Dialplan.load(path)`` reads a dialplan file (an ``<include>`` of ``<context>`` elements, or
+anything holding ``<context>`` elements), or a dialplan folder as ``flowc compile --target
+freeswitch`` writes it (``freeswitch/<env>/dialplan/``): its ``*.xml`` files hold contexts
+(freeswitch.xml includes ``dialplan/*.xml``), and a sub-folder's ``*.xml`` files hold
+extensions that join the context named like the sub-folder (the stock ``public.xml`` includes
+``public/*.xml`` inside its context; its own extensions are not there);
 ``Dialplan.hunt`` finds what a channel runs for its caller profile, the way ``dialplan_hunt``
 and ``parse_exten`` (src/mod/dialplans/mod_dialplan_xml/mod_dialplan_xml.c) do:
 
@@ -104,14 +108,8 @@ class Dialplan:
 
     @classmethod
     def parse(cls, text: str, source: str = "<dialplan>") -> Dialplan:
-        try:
-            root = ET.fromstring(text)
-        except ET.ParseError as exc:
-            raise DialplanError(f"{source}: not XML: {exc}") from exc
+        root = _xml(text, source)
         contexts: dict[str, tuple[Extension, ...]] = {}
-        for element in root.iter():
-            if element.tag == "X-PRE-PROCESS":
-                raise DialplanError(f"{source}: pre-processor instructions are not modelled")
         found = [root] if root.tag == "context" else list(root.iter("context"))
         if not found:
             raise DialplanError(f"{source}: no <context> element")
@@ -128,11 +126,29 @@ class Dialplan:
     @classmethod
     def load(cls, path: str | Path) -> Dialplan:
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DialplanError(f"{p}: {exc.strerror or exc}") from exc
-        return cls.parse(text, str(p))
+        if p.is_dir():
+            return cls._load_folder(p)
+        return cls.parse(_read(p), str(p))
+
+    @classmethod
+    def _load_folder(cls, folder: Path) -> Dialplan:
+        contexts: dict[str, tuple[Extension, ...]] = {}
+        apps: set[str] = set()
+        for file in sorted(folder.glob("*.xml")):  # glob() in preprocess_glob sorts too
+            plan = cls.parse(_read(file), str(file))
+            for name, exts in plan.contexts.items():
+                contexts.setdefault(name, exts)
+            apps |= plan.applications()
+        for sub in sorted(d for d in folder.iterdir() if d.is_dir()):
+            for file in sorted(sub.glob("*.xml")):
+                root = _xml(_read(file), str(file))
+                if root.tag != "include":
+                    raise DialplanError(f"{file}: an included file is an <include>")
+                added = tuple(_extension(x, str(file), apps) for x in root)
+                contexts[sub.name] = contexts.get(sub.name, ()) + added
+        if not contexts:
+            raise DialplanError(f"{folder}: no <context> element")
+        return cls(contexts, str(folder), frozenset(apps))
 
     def applications(self) -> frozenset[str]:
         """Every application the dialplan's actions and anti-actions name (lower case)."""
@@ -153,6 +169,24 @@ class Dialplan:
             if proceed and not ext.continue_on_match:
                 break
         return Hunt(context, destination, name, tuple(found))
+
+
+def _read(p: Path) -> str:
+    try:
+        return p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DialplanError(f"{p}: {getattr(exc, 'strerror', None) or exc}") from exc
+
+
+def _xml(text: str, source: str) -> ET.Element:
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise DialplanError(f"{source}: not XML: {exc}") from exc
+    for element in root.iter():
+        if element.tag == "X-PRE-PROCESS":
+            raise DialplanError(f"{source}: pre-processor instructions are not modelled")
+    return root
 
 
 def _extension(element: ET.Element, source: str, apps: set[str]) -> Extension:

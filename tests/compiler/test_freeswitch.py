@@ -75,8 +75,12 @@ def extensions(root: ET.Element, context: str) -> list[tuple[str, list[tuple[str
 
 def test_public_extension_sets_the_call_and_goes_to_the_first_instance(tmp_path: Path) -> None:
     base = compile_tree(tmp_path)
-    root = ET.parse(base / "dialplan" / "flowc.xml").getroot()
-    [(name, fields, acts)] = extensions(root, "public")
+    root = ET.parse(base / "dialplan" / "public" / "flowc.xml").getroot()
+    # extensions only: the stock public context includes this file (public/*.xml)
+    assert root.tag == "include" and [e.tag for e in root] == ["extension"]
+    wrapped = ET.Element("include")
+    ET.SubElement(wrapped, "context", {"name": "public"}).extend(root)
+    [(name, fields, acts)] = extensions(wrapped, "public")
     assert name == "flowc_care"
     assert fields == [("destination_number", r"^(\+862150000000|5000)$")]
     assert acts == [
@@ -154,6 +158,8 @@ def try_rule(n: int, address: str) -> tuple[str, list[tuple[str, str]], Actions]
 def test_two_instances_one_socket_action_each_tried_in_order(tmp_path: Path) -> None:
     base = compile_tree(tmp_path)
     root = ET.parse(base / "dialplan" / "flowc.xml").getroot()
+    # no public context of its own: that would shadow the switch's (live capture X2)
+    assert [c.get("name") for c in root.iter("context")] == ["flowc"]
     fallback: Actions = [("bridge", "user/1000")]
     assert extensions(root, "flowc") == [
         try_rule(1, "127.0.0.2:8084"),
@@ -279,7 +285,7 @@ def test_voicemail_profile_limit_is_the_longest_voicemail_the_environment_serves
     tmp_path: Path,
 ) -> None:
     base, output = compile_voicemail(tmp_path, module_length="200500ms")
-    fragment = base / "prod" / "flowc" / "voicemail_profile.xml"
+    fragment = base / "prod" / "autoload_configs" / "flowc" / "voicemail_profile.xml"
     root = ET.parse(fragment).getroot()
     assert root.tag == "include"
     # The subflow module's 200.5 s voicemail is the longest: rounded up to whole seconds.
@@ -295,15 +301,16 @@ def test_voicemail_profile_limit_is_the_longest_voicemail_the_environment_serves
 
 def test_no_voicemail_profile_for_an_environment_without_voicemail(tmp_path: Path) -> None:
     base, _ = compile_voicemail(tmp_path)
-    assert (base / "prod" / "flowc" / "voicemail_profile.xml").exists()
+    assert (base / "prod" / "autoload_configs" / "flowc" / "voicemail_profile.xml").exists()
     # `lab` routes no flow to the runtime: it serves no voicemail node.
     assert (base / "lab" / "dialplan" / "flowc.xml").exists()
-    assert not (base / "lab" / "flowc").exists()
+    assert not (base / "lab" / "autoload_configs" / "flowc").exists()
 
 
 def test_voicemail_profile_limit_stays_in_mod_voicemail_range(tmp_path: Path) -> None:
     base, output = compile_voicemail(tmp_path, module_length="20m")
-    root = ET.parse(base / "prod" / "flowc" / "voicemail_profile.xml").getroot()
+    fragment = base / "prod" / "autoload_configs" / "flowc" / "voicemail_profile.xml"
+    root = ET.parse(fragment).getroot()
     # 1000 and more are refused by mod_voicemail, which then falls back to 300 s.
     assert [p.get("value") for p in root.iter("param")] == ["999"]
     assert "over mod_voicemail's limit of 999s: messages stop at 999s (after_hours.start)" in output

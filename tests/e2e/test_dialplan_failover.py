@@ -1,6 +1,6 @@
 """The generated dialplan, played for real: two runtime instances (A, B) on loopback ports in
 the bindings' `runtime` list, `flowc compile --target freeswitch`, and emulated calls that
-start in the `dialplan/flowc.xml` it writes (`runtime.emulator.call_through_dialplan`): its
+start in the `dialplan/` files it writes (`runtime.emulator.call_through_dialplan`): its
 `socket` action per instance, the `flowc_next` decisions, the runtime's `flowc_served` mark
 (`uuid_setvar`) and the fallback.
 
@@ -167,7 +167,7 @@ async def site(tmp: Path, up: Iterable[str], stale: Iterable[str] = ()) -> Async
     ports = dict(zip("AB", free_ports(2), strict=True))
     build = _compile(tmp / "site", FLOW, ports)
     stale_build = _compile(tmp / "stale", STALE_FLOW, ports, target="ir")
-    s = Site(tmp, ports, build / "freeswitch" / "e2e" / "dialplan" / "flowc.xml")
+    s = Site(tmp, ports, build / "freeswitch" / "e2e" / "dialplan")
     try:
         for name in up:
             config = ServeConfig(

@@ -8,6 +8,7 @@ import asyncio
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -201,6 +202,32 @@ def test_substitute(data: str, expected: str) -> None:
 def test_what_is_not_modelled_is_refused(xml: str, message: str) -> None:
     with pytest.raises(DialplanError, match=re.escape(message)):
         Dialplan.parse(xml)
+
+
+def test_a_dialplan_folder_joins_included_extensions_to_their_context(tmp_path: Path) -> None:
+    """The generated layout: `*.xml` hold contexts (freeswitch.xml includes
+    `dialplan/*.xml`), `public/*.xml` extensions the stock public context includes."""
+    (tmp_path / "public").mkdir()
+    (tmp_path / "flowc.xml").write_text(
+        '<include><context name="flowc"><extension name="t"><condition field="destination_number"'
+        ' expression="^t$"><action application="hangup"/></condition></extension>'
+        "</context></include>",
+        encoding="utf-8",
+    )
+    for name, did in [("b.xml", "5001"), ("a.xml", "5000")]:
+        (tmp_path / "public" / name).write_text(
+            f'<include><extension name="{name}"><condition field="destination_number" '
+            f'expression="^{did}$"><action application="answer"/></condition></extension>'
+            "</include>",
+            encoding="utf-8",
+        )
+    dp = Dialplan.load(tmp_path)
+    assert [e.name for e in dp.contexts["public"]] == ["a.xml", "b.xml"]  # glob order
+    assert hunt(dp, "5001", context="public") == ("b.xml", [("answer", "")])
+    assert dp.applications() == {"hangup", "answer"}
+    (tmp_path / "public" / "c.xml").write_text('<context name="public"/>', encoding="utf-8")
+    with pytest.raises(DialplanError, match=re.escape("c.xml: an included file is an <include>")):
+        Dialplan.load(tmp_path)
 
 
 def test_an_application_the_emulator_does_not_run_is_refused_before_the_call() -> None:

@@ -53,3 +53,44 @@ def regen_dsl_forms() -> list[Path]:
         path.write_text(dsl_form_text(example), encoding="utf-8")
         written.append(path)
     return written
+
+
+# ------------------------------------------------------------------ FreeSWITCH backends
+
+GOLDEN_FS = ROOT / "tests" / "golden" / "freeswitch"
+FS_SOURCES = ("examples", "flows", "bindings")
+
+
+def freeswitch_texts() -> dict[str, str]:
+    """What `flowc compile examples/ flows/ bindings/ --target freeswitch` writes under
+    `freeswitch/`: relative path -> text."""
+    import tempfile
+
+    from flowc.compiler.bundle import compile_paths
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "build"
+        lines: list[str] = []
+        code = compile_paths(
+            [ROOT / d for d in FS_SOURCES], out, target="freeswitch", echo=lines.append
+        )
+        assert code == 0, lines
+        base = out / "freeswitch"
+        return {
+            p.relative_to(base).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(base.rglob("*"))
+            if p.is_file()
+        }
+
+
+def regen_freeswitch() -> list[Path]:
+    import shutil
+
+    shutil.rmtree(GOLDEN_FS, ignore_errors=True)
+    written = []
+    for rel, text in freeswitch_texts().items():
+        path = GOLDEN_FS / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
