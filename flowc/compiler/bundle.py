@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from flowc.codes import code
 from flowc.compiler.ir import compile_flow, dumps, make_bundle, source_map
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.config import LintConfig, load_config
@@ -13,7 +14,7 @@ from flowc.pipeline import Checked, check_paths
 from flowc.render import render_text
 from flowc.source.document import Span
 
-DUPLICATE_FLOW = "FL012"
+DUPLICATE_FLOW = code("FL012")
 
 
 def module_names(checked: Checked) -> dict[str, str]:
