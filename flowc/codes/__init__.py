@@ -17,7 +17,6 @@ from collections.abc import Iterable
 
 from flowc.codes import bindings, lint, loading, scenarios, schedules, shape
 from flowc.codes.entry import Entry, Family
-from flowc.diagnostics import did_you_mean
 
 __all__ = [
     "CATALOGUE",
@@ -25,22 +24,24 @@ __all__ = [
     "Entry",
     "Family",
     "UnknownCode",
+    "closest",
     "code",
     "entry",
     "families_text",
     "family_of",
     "matching",
+    "pattern",
 ]
 
 FAMILIES: tuple[Family, ...] = (
     Family("loading", "FL0", "Loading: reading YAML and .flow files"),
     Family("shape", "FL1", "Shape: fields, types and node kinds"),
-    Family("references", "FL2", "References and call-graph shape (lint)"),
-    Family("menus", "FL3", "Menus and prompts (lint)"),
+    Family("references", "FL2", "References and call-graph shape"),
+    Family("menus", "FL3", "Menus and prompts"),
     Family("schedules", "FL4", "Business-hours schedules"),
-    Family("expressions", "FL5", "Expressions and data (lint)"),
+    Family("expressions", "FL5", "Expressions and data"),
     Family("bindings", "FL6", "Binding files"),
-    Family("scenario files", "FT", "Scenario files (flowc test)"),
+    Family("scenario files", "FT", "Scenario files of flowc test"),
 )
 
 CATALOGUE: tuple[Entry, ...] = tuple(
@@ -65,8 +66,10 @@ class UnknownCode(LookupError):
 
     def __init__(self, wanted: str) -> None:
         self.wanted = wanted
-        hint = did_you_mean(wanted.upper(), _BY_CODE)
-        super().__init__(f"no diagnostic code {wanted}" + (f"; {hint}" if hint else ""))
+        close = closest(wanted)
+        super().__init__(
+            f"no diagnostic code {wanted}" + (f"; did you mean `{close}`?" if close else "")
+        )
 
 
 def entry(wanted: str) -> Entry:
@@ -85,6 +88,18 @@ def code(wanted: str) -> str:
     return wanted
 
 
+def closest(wanted: str) -> str | None:
+    """The catalogue code one or two characters away from `wanted` (a typo), or None."""
+    wanted = wanted.strip().upper()
+    best: tuple[int, str] | None = None
+    for known in _BY_CODE:
+        if len(known) == len(wanted):
+            distance = sum(a != b for a, b in zip(known, wanted, strict=True))
+            if distance <= 2 and (best is None or distance < best[0]):
+                best = (distance, known)
+    return best[1] if best else None
+
+
 def family_of(item: Entry) -> Family:
     for fam in FAMILIES:
         if item.code.startswith(fam.prefix):
@@ -101,4 +116,9 @@ def matching(pattern: str) -> list[Entry]:
 
 def families_text(families: Iterable[Family] = FAMILIES) -> str:
     """`FL0xx loading, FL1xx shape, ...`: the known families, for messages."""
-    return ", ".join(f"{f.prefix}{'x' * (5 - len(f.prefix))} {f.key}" for f in families)
+    return ", ".join(f"{pattern(f)} {f.key}" for f in families)
+
+
+def pattern(family: Family) -> str:
+    """`FL2xx`, `FTxxx`: how the codes of a family are written in prose."""
+    return family.prefix + "x" * (5 - len(family.prefix))
