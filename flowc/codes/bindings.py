@@ -14,8 +14,8 @@ ENTRIES: tuple[Entry, ...] = (
         "FL601",
         "unknown-flow",
         Severity.ERROR,
-        "A binding file routes numbers to a flow that is not among the flows checked with it.",
-        why="calls to those numbers would find no flow to run.",
+        "A binding file's `flows:` names a flow that is not among the flows checked with it.",
+        why="calls to the numbers bound to it would find no flow to run.",
         example_form="bindings",
         example="""\
 environment: prod

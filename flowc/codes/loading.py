@@ -150,8 +150,7 @@ flow: pharmacy""",
         "FL009",
         "unreadable-file",
         E,
-        "A flow or binding file cannot be read (it vanished, it is a folder, or permission "
-        "is denied).",
+        "A flow, binding or scenario file cannot be read: it is missing, or permission is denied.",
         why="nothing can be checked in a file that cannot be opened; the message carries the "
         "operating system's reason.",
         example="""\

@@ -17,7 +17,9 @@ ENTRIES: tuple[Entry, ...] = (
         "FT101",
         "scenario-unknown-key",
         E,
-        "A scenario file, a scenario or its `defaults` has a key that scenarios do not define.",
+        "A key in a scenario file is not one scenarios define at that place.",
+        what="Keys are checked at every level: the file, each scenario and `defaults`, "
+        "`expect` and its `outcome`, queue and transfer answers, and a mock's `responses`.",
         why="a misspelt key (`expcet:`) would be ignored and the scenario would check less "
         "than its author thinks.",
         example_form="scenario",
@@ -82,7 +84,7 @@ scenarios:
         "scenario-flow-missing",
         E,
         "The flow file a scenario file names does not exist.",
-        what="The path is relative to the scenario file.",
+        what="The path is relative to the scenario file's folder.",
         why="there is no flow to run the scenarios against.",
         example_form="scenario",
         example="""\
@@ -104,7 +106,7 @@ flow: clinic.yaml
 scenarios:
   - name: caller hears the greeting
     mocks: {patients: {file: mocks/patient.json}}""",
-        fix="correct the path (relative to the scenario file) or the JSON in the file.",
+        fix="correct the path (relative to the scenario file's folder) or the JSON in the file.",
     ),
     Entry(
         "FT301",

@@ -33,8 +33,8 @@ nodes:
         "Something in a schedule is impossible or malformed.",
         what="Reported for an unknown key, day name or holiday calendar, a time that is not "
         "00:00-24:00 or not a time at all, an end before its start, an impossible date or a "
-        "backwards date range, `closed` mixed with opening hours, and a schedule that is "
-        "not a mapping.",
+        "backwards date range, `closed` mixed with opening hours, and a `weekly`, "
+        "`holidays` or `special` that is not a mapping.",
         why="the schedule decides whether callers reach people; a part that cannot be read "
         "must not be guessed at.",
         example_form="yaml",

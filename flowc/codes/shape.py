@@ -50,9 +50,10 @@ nodes:
         "bad-value",
         E,
         "A value has the wrong type or is not allowed where it is written.",
-        what="Examples: `retries: three` where a number is needed, a node name that is not "
-        "`[a-z_][a-z0-9_]*`, `schedules` or `nodes` that is not a mapping, a duration "
-        "without a unit. The message names the field and what it accepts.",
+        what="Examples: `retries: three` where a number is needed, a node name with "
+        "characters other than letters, digits and `_` (or starting with a digit), "
+        "`schedules` or `nodes` that is not a mapping. The message names the field and what "
+        "it accepts.",
         why="a value of the wrong kind cannot mean what the author intended, and guessing "
         "would make the call behave differently from the file.",
         example_form="yaml",
