@@ -8,6 +8,10 @@ max_menu_depth = 3          # call-centre practice: callers lose their way past 
 max_menu_options = 5        # ... and cannot hold more than about 5 choices in mind
 sounds = ["sounds"]         # folders searched for audio files, relative to the flow file
 ```
+
+Patterns are checked against the catalogue (`flowc.codes`): an unknown code or prefix, or one
+that names only codes outside the lint rules (which are always checked), is a `ConfigError`
+naming the known families, and so is a `severity` key that is not one rule's code.
 """
 
 from __future__ import annotations
