@@ -1,8 +1,10 @@
 """Diagnostics are values: a code, a severity, a message, a span and a hint.
 
 Every stage reports problems by returning `Diagnostic`s, never by raising at the user.
-Codes are permanent: FL0xx syntax and loading, FL1xx schema and types, FL2xx references
-and graph shape, FL3xx menus and prompts, FL4xx schedules, FL5xx expressions and data.
+Codes are permanent and listed in one catalogue, `flowc.codes` (`flowc rules` shows it):
+FL0xx syntax and loading, FL1xx schema and types, FL2xx references and graph shape, FL3xx
+menus and prompts, FL4xx schedules, FL5xx expressions and data, FL6xx binding files, FTxxx
+scenario files.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity
 from flowc.gcpause import gc_paused
 from flowc.lint.config import LintConfig
@@ -26,7 +27,7 @@ from flowc.source.document import SourceDoc, Span
 YAML_SUFFIXES = (".yaml", ".yml")
 DSL_SUFFIXES = (".flow",)
 FLOW_SUFFIXES = YAML_SUFFIXES + DSL_SUFFIXES
-IO_ERROR = "FL009"
+IO_ERROR = code("FL009")
 
 
 @dataclass

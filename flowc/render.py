@@ -142,17 +142,18 @@ def render_github(diags: Sequence[Diagnostic], sources: dict[str, str]) -> str:
 
 
 def render_sarif(diags: Sequence[Diagnostic], sources: dict[str, str]) -> str:
-    from flowc.lint.registry import RULES
+    from flowc.codes import CATALOGUE
+    from flowc.lint.registry import explain
 
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
     rules = [
         {
-            "id": r.code,
-            "name": r.name,
-            "shortDescription": {"text": r.doc.splitlines()[0] if r.doc else r.name},
-            "fullDescription": {"text": r.doc},
+            "id": e.code,
+            "name": e.name,
+            "shortDescription": {"text": e.summary},
+            "fullDescription": {"text": explain(e)},
         }
-        for r in RULES
+        for e in CATALOGUE
     ]
     results = []
     for d in diags:

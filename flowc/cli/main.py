@@ -87,25 +87,27 @@ def check(
     fail_on: Annotated[
         FailOn, typer.Option(help="Lowest severity that fails the run.")
     ] = FailOn.error,
-    select: Annotated[str | None, typer.Option(help="Comma-separated rule codes/prefixes.")] = None,
-    ignore: Annotated[str | None, typer.Option(help="Comma-separated rule codes to skip.")] = None,
+    select: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated lint rule codes or prefixes, e.g. FL2,FL301."),
+    ] = None,
+    ignore: Annotated[
+        str | None, typer.Option(help="Comma-separated lint rule codes or prefixes to skip.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary.")] = False,
 ) -> None:
     """Validate and lint flow files.
 
     Exit 1 when a diagnostic reaches --fail-on, 2 on usage errors."""
-    from flowc.lint.config import ConfigError, load_config
+    from flowc.lint.config import ConfigError, apply_options, load_config
     from flowc.pipeline import SCENARIO_SUFFIXES, check_paths, find_flow_files
     from flowc.render import RENDERERS, render_text
 
     try:
         config = load_config()
+        apply_options(config, select, ignore)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    if select:
-        config.select = [s.strip() for s in select.split(",") if s.strip()]
-    if ignore:
-        config.ignore += [s.strip() for s in ignore.split(",") if s.strip()]
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise _fail(f"no such file or folder: {', '.join(map(str, missing))}")
@@ -173,20 +175,40 @@ def schema(
 
 @app.command()
 def rules(
-    code: Annotated[str | None, typer.Argument(help="Show one rule's documentation.")] = None,
+    code: Annotated[
+        str | None,
+        typer.Argument(help="A code to explain (FL010), or a prefix to list (FL3, FT)."),
+    ] = None,
 ) -> None:
-    """List the lint rules, or explain one."""
-    from flowc.lint.registry import RULES
+    """List every diagnostic code flowc can emit, by family, or explain one."""
+    from flowc import codes
+    from flowc.lint.registry import explain
 
-    for rule in RULES:
-        if code is None:
-            first = rule.doc.splitlines()[0] if rule.doc else ""
-            typer.echo(f"{rule.code}  {rule.severity!s:7}  {first.removeprefix(rule.code).strip()}")
-        elif rule.code.upper() == code.upper():
-            typer.echo(rule.doc)
+    wanted = (code or "").strip().upper()
+    if wanted:
+        try:
+            typer.echo(explain(codes.entry(wanted)))
             return
-    if code is not None:
-        raise _fail(f"no rule {code}; `flowc rules` lists them")
+        except codes.UnknownCode:
+            pass
+    shown = codes.matching(wanted) if wanted else list(codes.CATALOGUE)
+    if not shown:
+        close = codes.closest(wanted)
+        raise _fail(
+            f"no code {code}" + (f"; did you mean `{close}`?" if close else "") + "\n"
+            f"known families: {codes.families_text()}; `flowc rules` lists every code"
+        )
+    width = max(len(e.name) for e in shown)
+    for family in codes.FAMILIES:
+        members = [e for e in shown if codes.family_of(e) is family]
+        if not members:
+            continue
+        lint = " - lint rules: --select/--ignore" if any(e.rule for e in members) else ""
+        typer.echo(f"{family.title} ({codes.pattern(family)}){lint}")
+        for e in members:
+            typer.echo(f"  {e.code}  {e.severity!s:7}  {e.name:{width}}  {e.summary}")
+        typer.echo("")
+    typer.echo("`flowc rules CODE` explains one: what it means, why, an example and the fix.")
 
 
 def run() -> None:

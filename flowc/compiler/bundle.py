@@ -6,14 +6,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from flowc.codes import code
 from flowc.compiler.ir import compile_flow, dumps, make_bundle, source_map
 from flowc.diagnostics import Diagnostic, Severity
-from flowc.lint.config import LintConfig, load_config
+from flowc.lint.config import ConfigError, LintConfig, load_config
 from flowc.pipeline import Checked, check_paths
 from flowc.render import render_text
 from flowc.source.document import Span
 
-DUPLICATE_FLOW = "FL012"
+DUPLICATE_FLOW = code("FL012")
 
 
 def module_names(checked: Checked) -> dict[str, str]:
@@ -95,7 +96,12 @@ def compile_paths(
     if target not in ("ir", "freeswitch"):
         echo(f"error: unknown target `{target}` (ir or freeswitch)")
         return 2
-    bundle, results = build_bundle(paths, load_config())
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        echo(f"error: {exc}")
+        return 2
+    bundle, results = build_bundle(paths, config)
     diags = [d for r in results for d in r.diagnostics if d.severity is Severity.ERROR]
     if bundle is None:
         if not results:

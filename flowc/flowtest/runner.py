@@ -19,12 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, did_you_mean
 from flowc.flowtest.coverage import FlowCoverage, coverage_table
 from flowc.flowtest.expect import Failure, check_expectations
 from flowc.flowtest.scenario import SCENARIO_SUFFIXES, Scenario, ScenarioFile, load_scenario_file
 from flowc.pipeline import FLOW_SUFFIXES, display_path
 from flowc.simulate import CompiledFlow, FlowLoadError, SimResult, Simulator, compile_file
+
+FT301 = code("FT301")
+FT302 = code("FT302")
+FT303 = code("FT303")
+FT304 = code("FT304")
+FT305 = code("FT305")
 
 SKIP_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
 TRACE_TAIL = 12
@@ -188,16 +195,16 @@ def flow_problems(sc: Scenario, flow: CompiledFlow) -> list[Failure]:
     for key in ("path", "path_exact", "not_visited"):
         names = getattr(e, key)
         for i, n in enumerate(names or ()):
-            check(n, set(nodes), "node", "FT301", "expect", key, i)
+            check(n, set(nodes), "node", FT301, "expect", key, i)
     if sc.hangup_at is not None and sc.hangup_at not in bare and sc.hangup_at not in nodes:
-        check(sc.hangup_at, set(nodes), "node", "FT301", "hangup_at")
+        check(sc.hangup_at, set(nodes), "node", FT301, "hangup_at")
     for name in sc.mocks:
-        check(name, flow.services, "service", "FT302", "mocks", name)
+        check(name, flow.services, "service", FT302, "mocks", name)
     for name in sc.queues:
-        check(name, flow.queues, "queue", "FT303", "queues", name)
+        check(name, flow.queues, "queue", FT303, "queues", name)
     variables = set((flow.ir.get("variables") or {}).keys())
     for name in e.variables:
-        check(name, variables, "variable", "FT304", "expect", "variables", name)
+        check(name, variables, "variable", FT304, "expect", "variables", name)
     questions = {
         str(q.get("id"))
         for n in (flow.ir.get("nodes") or {}).values()
@@ -205,7 +212,7 @@ def flow_problems(sc: Scenario, flow: CompiledFlow) -> list[Failure]:
         for q in n.get("survey") or ()
     }
     for qid in e.survey:
-        check(qid, questions, "survey question", "FT305", "expect", "survey", qid)
+        check(qid, questions, "survey question", FT305, "expect", "survey", qid)
     return out
 
 

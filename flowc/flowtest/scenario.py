@@ -33,9 +33,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity, did_you_mean
 from flowc.model.values import parse_duration_ms
 from flowc.source.document import SourceDoc, Span
+
+FT101 = code("FT101")
+FT102 = code("FT102")
+FT103 = code("FT103")
+FT104 = code("FT104")
+FT201 = code("FT201")
+FT202 = code("FT202")
 
 DEFAULT_CALLER = "+8613800000000"
 DEFAULT_MAX_EVENTS = 10_000
@@ -331,14 +339,14 @@ class _Reader:
         for key in data:
             if key not in allowed:
                 hint = did_you_mean(str(key), allowed) or f"known keys: {', '.join(allowed)}"
-                self.error("FT101", f"unknown key `{key}`", (*path, key), hint, key=True)
+                self.error(FT101, f"unknown key `{key}`", (*path, key), hint, key=True)
 
     def text(self, value: Any, path: tuple[str | int, ...], what: str) -> str | None:
         if isinstance(value, str):
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return self.raw_text(path) or str(value)
-        self.error("FT102", f"{what} must be text, not {_type(value)}", path)
+        self.error(FT102, f"{what} must be text, not {_type(value)}", path)
         return None
 
     def mapping(self, value: Any, path: tuple[str | int, ...], what: str) -> dict[str, Any]:
@@ -346,7 +354,7 @@ class _Reader:
             return {}
         if isinstance(value, Mapping):
             return dict(value)
-        self.error("FT102", f"{what} must be a mapping, not {_type(value)}", path)
+        self.error(FT102, f"{what} must be a mapping, not {_type(value)}", path)
         return {}
 
     def text_list(self, value: Any, path: tuple[str | int, ...], what: str) -> list[str]:
@@ -356,7 +364,7 @@ class _Reader:
             t = self.text(value, path, what)
             return [t] if t is not None else []
         if not isinstance(value, list):
-            self.error("FT102", f"{what} must be a list, not {_type(value)}", path)
+            self.error(FT102, f"{what} must be a list, not {_type(value)}", path)
             return []
         out = []
         for i, item in enumerate(value):
@@ -369,7 +377,7 @@ class _Reader:
         try:
             return parse_duration_ms(value)
         except ValueError as exc:
-            self.error("FT102", str(exc), path)
+            self.error(FT102, str(exc), path)
             return None
 
 
@@ -412,7 +420,7 @@ def _mock(r: _Reader, value: Any, path: tuple[str | int, ...]) -> list[MockRespo
         r.keys(value, path, ("responses",))
         items = value["responses"]
         if not isinstance(items, list) or not items:
-            r.error("FT102", "`responses` is a non-empty list of answers", (*path, "responses"))
+            r.error(FT102, "`responses` is a non-empty list of answers", (*path, "responses"))
             return []
         out: list[MockResponse] = []
         for i, item in enumerate(items):
@@ -436,7 +444,7 @@ def _one_mock(r: _Reader, value: Any, path: tuple[str | int, ...]) -> list[MockR
     assert isinstance(value, Mapping)
     status = value.get("status", 200)
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        r.error("FT102", "`status` is an HTTP status code (100-599)", (*path, "status"))
+        r.error(FT102, "`status` is an HTTP status code (100-599)", (*path, "status"))
         status = 200
     delay = r.duration(value["delay"], (*path, "delay")) if "delay" in value else None
     body = value.get("body")
@@ -449,7 +457,7 @@ def _one_mock(r: _Reader, value: Any, path: tuple[str | int, ...]) -> list[MockR
             body = json.loads(target.read_text(encoding="utf-8"))
         except OSError as exc:
             r.error(
-                "FT202",
+                FT202,
                 f"cannot read mock file `{name}`: {exc.strerror or exc}",
                 (*path, "file"),
                 "the path is relative to the current folder"
@@ -459,7 +467,7 @@ def _one_mock(r: _Reader, value: Any, path: tuple[str | int, ...]) -> list[MockR
             return []
         except json.JSONDecodeError as exc:
             r.error(
-                "FT202",
+                FT202,
                 f"mock file `{name}` is not JSON: {exc.msg} at line {exc.lineno}",
                 (*path, "file"),
             )
@@ -474,7 +482,7 @@ def _queue(r: _Reader, value: Any, path: tuple[str | int, ...]) -> list[QueueAns
         if isinstance(item, str):
             if item not in QUEUE_OUTCOMES:
                 hint = did_you_mean(item, QUEUE_OUTCOMES) or f"one of {', '.join(QUEUE_OUTCOMES)}"
-                r.error("FT102", f"`{item}` is not a queue outcome", p, hint)
+                r.error(FT102, f"`{item}` is not a queue outcome", p, hint)
                 continue
             out.append(QueueAnswer(cast(QueueOutcome, item)))
         elif isinstance(item, Mapping):
@@ -482,7 +490,7 @@ def _queue(r: _Reader, value: Any, path: tuple[str | int, ...]) -> list[QueueAns
             outcome = item.get("outcome", "answered")
             if outcome not in QUEUE_OUTCOMES:
                 guess = did_you_mean(str(outcome), QUEUE_OUTCOMES)
-                r.error("FT102", f"`{outcome}` is not a queue outcome", (*p, "outcome"), guess)
+                r.error(FT102, f"`{outcome}` is not a queue outcome", (*p, "outcome"), guess)
                 continue
             agent = item.get("agent")
             out.append(
@@ -494,7 +502,7 @@ def _queue(r: _Reader, value: Any, path: tuple[str | int, ...]) -> list[QueueAns
                 )
             )
         else:
-            r.error("FT102", "a queue answer is an outcome or a mapping", p)
+            r.error(FT102, "a queue answer is an outcome or a mapping", p)
     return out
 
 
@@ -510,13 +518,13 @@ def _transfer(r: _Reader, value: Any, path: tuple[str | int, ...]) -> list[Trans
             r.keys(item, p, TRANSFER_KEYS)
             ok = item.get("ok", False)
             if not isinstance(ok, bool):
-                r.error("FT102", "`ok` is true or false", (*p, "ok"))
+                r.error(FT102, "`ok` is true or false", (*p, "ok"))
                 continue
             cause = item.get("cause", "" if ok else "NO_ANSWER")
             out.append(TransferAnswer(ok, str(cause)))
         else:
             hint = did_you_mean(str(item), ("ok", "fail")) or "write `ok` or `fail`"
-            r.error("FT102", f"`{item}` is not a transfer outcome", p, hint)
+            r.error(FT102, f"`{item}` is not a transfer outcome", p, hint)
     return out
 
 
@@ -550,7 +558,7 @@ def _expect(r: _Reader, value: Any, path: tuple[str | int, ...]) -> Expectations
         if isinstance(raw, str):
             if raw not in OUTCOME_KINDS:
                 hint = did_you_mean(raw, OUTCOME_KINDS) or f"one of {', '.join(OUTCOME_KINDS)}"
-                r.error("FT102", f"`{raw}` is not an outcome", p, hint)
+                r.error(FT102, f"`{raw}` is not an outcome", p, hint)
             else:
                 e.outcome = raw
         elif isinstance(raw, Mapping):
@@ -558,10 +566,10 @@ def _expect(r: _Reader, value: Any, path: tuple[str | int, ...]) -> Expectations
             kind = raw.get("kind")
             if kind is not None and kind not in OUTCOME_KINDS:
                 guess = did_you_mean(str(kind), OUTCOME_KINDS)
-                r.error("FT102", f"`{kind}` is not an outcome", (*p, "kind"), guess)
+                r.error(FT102, f"`{kind}` is not an outcome", (*p, "kind"), guess)
             e.outcome = {str(k): v for k, v in raw.items()}
         else:
-            r.error("FT102", "`outcome` is an outcome name or a mapping", p)
+            r.error(FT102, "`outcome` is an outcome name or a mapping", p)
     return e
 
 
@@ -576,11 +584,11 @@ def _flags(r: _Reader, value: Any, path: tuple[str | int, ...]) -> dict[str, boo
         out = {}
         for k, v in value.items():
             if not isinstance(v, bool):
-                r.error("FT102", f"flag `{k}` is true or false", (*path, k))
+                r.error(FT102, f"flag `{k}` is true or false", (*path, k))
             else:
                 out[str(k)] = v
         return out
-    r.error("FT102", "`flags` is a list of flag names or a mapping of name: true/false", path)
+    r.error(FT102, "`flags` is a list of flag names or a mapping of name: true/false", path)
     return {}
 
 
@@ -634,7 +642,7 @@ def _build(
     sc = Scenario(flow=flow, file=r.file)
     sc.line = r.span(path).line if r.doc is not None else None
     if name is None:
-        r.error("FT103", "a scenario needs a `name`", path, "add `name: what this call checks`")
+        r.error(FT103, "a scenario needs a `name`", path, "add `name: what this call checks`")
     else:
         sc.name = r.text(name, (*path, "name"), "`name`") or "?"
     for key in ("caller", "caller_name", "did", "call_id", "locale", "timezone", "hangup_at"):
@@ -651,7 +659,7 @@ def _build(
         try:
             zoneinfo.ZoneInfo(sc.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            r.error("FT102", f"unknown timezone `{sc.timezone}`", where("timezone"))
+            r.error(FT102, f"unknown timezone `{sc.timezone}`", where("timezone"))
             sc.timezone = None
     if merged.get("at") is not None:
         at = r.text(merged["at"], where("at"), "`at`")
@@ -659,7 +667,7 @@ def _build(
             try:
                 sc.at = parse_time(at)
             except ValueError as exc:
-                r.error("FT102", str(exc), where("at"))
+                r.error(FT102, str(exc), where("at"))
     sc.flags = _flags(r, merged.get("flags"), where("flags"))
     raw_inputs = merged.get("inputs")
     if raw_inputs is not None:
@@ -672,7 +680,7 @@ def _build(
             try:
                 sc.inputs.append(parse_input(item))
             except ValueError as exc:
-                r.error("FT102", str(exc), ip)
+                r.error(FT102, str(exc), ip)
     sc.mocks = _answers(r, merged.get("mocks"), where("mocks"), "`mocks`", _mock)
     sc.queues = _answers(r, merged.get("queues"), where("queues"), "`queues`", _queue)
     sc.transfers = _answers(
@@ -683,7 +691,7 @@ def _build(
     if merged.get("max_events") is not None:
         me = merged["max_events"]
         if not isinstance(me, int) or isinstance(me, bool) or me < 1:
-            r.error("FT102", "`max_events` is a positive whole number", where("max_events"))
+            r.error(FT102, "`max_events` is a positive whole number", where("max_events"))
         else:
             sc.max_events = me
     sc.expect = _expect(r, data.get("expect"), (*path, "expect"))
@@ -714,7 +722,7 @@ def load_scenario_file(path: Path, display: str | None = None) -> ScenarioFile:
     flow_path = path
     flow_span = None
     if "flow" not in data:
-        r.error("FT103", "a scenario file needs `flow:` (the flow file, relative to it)", ())
+        r.error(FT103, "a scenario file needs `flow:` (the flow file, relative to it)", ())
     else:
         flow_text = r.text(data["flow"], ("flow",), "`flow`")
         flow_span = r.span(("flow",))
@@ -723,7 +731,7 @@ def load_scenario_file(path: Path, display: str | None = None) -> ScenarioFile:
             if not flow_path.is_file():
                 siblings = [p.name for p in path.parent.glob("*.y*ml")]
                 hint = did_you_mean(flow_text, siblings) or "the path is relative to this file"
-                r.error("FT201", f"no flow file `{flow_text}`", ("flow",), hint)
+                r.error(FT201, f"no flow file `{flow_text}`", ("flow",), hint)
     defaults = r.mapping(data.get("defaults"), ("defaults",), "`defaults`")
     if defaults:
         allowed = [k for k in SCENARIO_KEYS if k not in ("name", "expect", "skip")]
@@ -732,18 +740,18 @@ def load_scenario_file(path: Path, display: str | None = None) -> ScenarioFile:
     scenarios: list[Scenario] = []
     raw = data.get("scenarios")
     if not isinstance(raw, list) or not raw:
-        r.error("FT103", "`scenarios` is a non-empty list of scenarios", ("scenarios",))
+        r.error(FT103, "`scenarios` is a non-empty list of scenarios", ("scenarios",))
         raw = []
     names: dict[str, int] = {}
     for i, item in enumerate(raw):
         p: tuple[str | int, ...] = ("scenarios", i)
         if not isinstance(item, Mapping):
-            r.error("FT102", "a scenario is a mapping with `name`, inputs and `expect`", p)
+            r.error(FT102, "a scenario is a mapping with `name`, inputs and `expect`", p)
             continue
         sc = _build(r, item, p, defaults, ("defaults",), flow_path)
         if sc.name in names:
             r.error(
-                "FT104",
+                FT104,
                 f"two scenarios are named `{sc.name}`",
                 (*p, "name"),
                 f"the first one is at line {names[sc.name]}",

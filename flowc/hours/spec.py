@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Literal
 
 import holidays as _holidays
 
+from flowc.codes import code
 from flowc.diagnostics import Diagnostic, Severity, did_you_mean
 
 if TYPE_CHECKING:
@@ -63,10 +64,10 @@ Ranges = tuple[TimeRange, ...]
 DayKey = int | date
 """A weekday (0 = Monday .. 6 = Sunday) under `weekly`, or a date under `special`."""
 
-FL401 = "FL401"  # timezone missing or unknown
-FL402 = "FL402"  # impossible or malformed hours, days, dates, calendars
-FL403 = "FL403"  # overlapping hours / day listed twice (warning)
-FL404 = "FL404"  # schedule is never open (warning)
+FL401 = code("FL401")  # timezone missing or unknown
+FL402 = code("FL402")  # impossible or malformed hours, days, dates, calendars
+FL403 = code("FL403")  # overlapping hours / day listed twice (warning)
+FL404 = code("FL404")  # schedule is never open (warning)
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_FULL_NAMES: tuple[str, ...] = (

@@ -27,15 +27,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flowc.codes import code
 from flowc.diagnostics import Diagnostic, Severity, did_you_mean
 from flowc.model.flow import Flow
 from flowc.source.document import SourceDoc
 
-UNKNOWN_FLOW = "FL601"
-UNKNOWN_RESOURCE = "FL602"
-UNBOUND_RESOURCE = "FL603"
-DUPLICATE_DID = "FL604"
-BAD_BINDING = "FL605"
+UNKNOWN_FLOW = code("FL601")
+UNKNOWN_RESOURCE = code("FL602")
+UNBOUND_RESOURCE = code("FL603")
+DUPLICATE_DID = code("FL604")
 
 
 class _Base(BaseModel):

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from flowc.codes import code
 from flowc.diagnostics import Diagnostic, Severity, did_you_mean
 from flowc.hours import parse_schedule
 from flowc.model.flow import HEADER_KEYS, Flow, FlowHeader
@@ -20,10 +21,10 @@ from flowc.model.values import IDENT_RE
 from flowc.source.document import Path, SourceDoc
 
 # Permanent codes of the schema stage.
-UNKNOWN_FIELD = "FL101"
-MISSING_FIELD = "FL102"
-BAD_VALUE = "FL103"
-NODE_KIND = "FL104"
+UNKNOWN_FIELD = code("FL101")
+MISSING_FIELD = code("FL102")
+BAD_VALUE = code("FL103")
+NODE_KIND = code("FL104")
 
 
 def _model_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

@@ -71,9 +71,20 @@ from yaml.events import (
 )
 from yaml.resolver import Resolver
 
+from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity
 from flowc.gcpause import gc_paused
 from flowc.source.document import Path, SourceDoc, Span, comment_text
+
+FL001 = code("FL001")
+FL002 = code("FL002")
+FL003 = code("FL003")
+FL004 = code("FL004")
+FL005 = code("FL005")
+FL006 = code("FL006")
+FL007 = code("FL007")
+FL008 = code("FL008")
+FL009 = code("FL009")
 
 __all__ = [
     "DEFAULT_MAX_ALIAS_NODES",
@@ -397,13 +408,13 @@ class _Loader:
             hint = f"`{shown}` is not used in flow files: remove the tag"
         else:
             hint = "custom tags are not supported: write the value without the tag"
-        self.error("FL003", f"tag `{shown}` is not allowed", self.point(mark), hint)
+        self.error(FL003, f"tag `{shown}` is not allowed", self.point(mark), hint)
 
     def check_budget(self, mark: Any, alias: str | None = None) -> None:
         if len(self.vlog) + self.extra > self.max_nodes:
             what = f" (expanding alias `*{alias}`)" if alias else ""
             self.fail(
-                "FL004",
+                FL004,
                 f"the document is too large: more than {self.max_nodes:,} values{what}",
                 self.point(mark),
                 "split the flow into subflow modules",
@@ -417,7 +428,7 @@ class _Loader:
         ev = get()
         if isinstance(ev, StreamEndEvent):
             self.fail(
-                "FL007",
+                FL007,
                 "the file is empty",
                 Span.whole_file(self.file),
                 "a flow file holds one YAML mapping, starting e.g. with `flow: my_flow`",
@@ -427,7 +438,7 @@ class _Loader:
         ev = get()
         if isinstance(ev, DocumentStartEvent):
             self.fail(
-                "FL007",
+                FL007,
                 "a flow file holds one YAML document, found a second one",
                 self.point(ev.start_mark),
                 "remove the `---` separator, or split the documents into separate files",
@@ -535,7 +546,7 @@ class _Loader:
                 if top.kind == mapping_kind:
                     if top.key is None:
                         self.fail(
-                            "FL001",
+                            FL001,
                             f"a {'mapping' if mapping else 'list'} cannot be a mapping key",
                             self.point(sm),
                             "mapping keys must be plain values such as names or numbers",
@@ -548,7 +559,7 @@ class _Loader:
                     path = ()
                 if len(stack) > max_depth:
                     self.fail(
-                        "FL005",
+                        FL005,
                         f"nesting is too deep (more than {max_depth} levels)",
                         self.point(sm),
                         "flow files need only a few levels of nesting; "
@@ -624,7 +635,7 @@ class _Loader:
                 kspans[key] = span
         if first is not None:
             self.error(
-                "FL002",
+                FL002,
                 f"duplicate key `{key}`",
                 span,
                 "each key may appear once in a mapping; keys are compared as written "
@@ -641,7 +652,7 @@ class _Loader:
         except (ValueError, KeyError):
             shown = _show_tag(tag)
             self.error(
-                "FL003",
+                FL003,
                 f"`{value}` is not a valid {shown}",
                 self.point(mark),
                 f"remove the `{shown}` tag, or write a valid value",
@@ -673,13 +684,13 @@ class _Loader:
         if anchor is None:
             if name in self.open_anchors:
                 self.fail(
-                    "FL004",
+                    FL004,
                     f"alias `*{name}` is used inside the value it refers to",
                     span,
                     "recursive aliases are not allowed",
                 )
             self.error(
-                "FL001",
+                FL001,
                 f"YAML syntax error: found undefined alias `*{name}`",
                 span,
                 f"define the anchor `&{name}` before using `*{name}`",
@@ -688,7 +699,7 @@ class _Loader:
         if is_key:
             if anchor.key_text is None:
                 self.fail(
-                    "FL001",
+                    FL001,
                     f"alias `*{name}` is a collection and cannot be a mapping key",
                     span,
                     "mapping keys must be plain values such as names or numbers",
@@ -703,7 +714,7 @@ class _Loader:
             return
         if depth + anchor.height > self.max_depth:
             self.fail(
-                "FL005",
+                FL005,
                 f"nesting is too deep (more than {self.max_depth} levels) "
                 f"once alias `*{name}` is expanded",
                 span,
@@ -712,7 +723,7 @@ class _Loader:
         self.alias_nodes += anchor.size
         if self.alias_nodes > self.max_alias_nodes:
             self.fail(
-                "FL004",
+                FL004,
                 f"aliases expand to more than {self.max_alias_nodes:,} values (at alias `*{name}`)",
                 span,
                 "aliases are for small reuse; a file whose aliases expand to huge "
@@ -778,7 +789,7 @@ class _Loader:
             top.merges.extend(zip(value, groups, strict=True))
         else:
             self.error(
-                "FL001",
+                FL001,
                 "a `<<` merge key needs a mapping or a list of mappings",
                 span,
                 "write `<<: *defaults`, with `defaults: &defaults {...}` defined earlier",
@@ -832,7 +843,7 @@ class _Loader:
             else Span.whole_file(self.file)
         )
         self.fail(
-            "FL005",
+            FL005,
             f"nesting is too deep (more than {self.max_depth} levels)",
             span,
             "flow files need only a few levels of nesting; check for unbalanced brackets",
@@ -857,7 +868,7 @@ class _Loader:
         if exc.context and cmark is not None and mark is not None:
             if (cmark.line, cmark.column) != (mark.line, mark.column):
                 related = ((exc.context, self.point(cmark)),)
-        self.fail("FL001", f"YAML syntax error: {problem}", span, hint, related)
+        self.fail(FL001, f"YAML syntax error: {problem}", span, hint, related)
 
     def comments(self) -> dict[Path, list[str]]:
         """Full-line comments, keyed by the path of the key or list item that follows."""
@@ -1004,14 +1015,14 @@ def _decode(data: bytes, file: str) -> str:
             hint = "save the file as UTF-8 (the encoding of every flow file)"
         message = f"the file is not valid UTF-8 (byte 0x{data[bad]:02x})"
         span = Span(file, line, col, line, col + 1)
-        raise FlowcError([_diag("FL006", message, span, hint)]) from None
+        raise FlowcError([_diag(FL006, message, span, hint)]) from None
 
 
 def _too_large(file: str, size: int, max_bytes: int) -> FlowcError:
     return FlowcError(
         [
             _diag(
-                "FL004",
+                FL004,
                 f"the file is too large ({size:,} bytes; the limit is {max_bytes:,})",
                 Span.whole_file(file),
                 "split the flow into subflow modules",
@@ -1058,7 +1069,7 @@ def load_yaml_text(
             'double-quoted string, e.g. "\\t"'
         )
         message = f"the file contains a character YAML does not allow (U+{ch:04X})"
-        raise FlowcError([_diag("FL006", message, Span(file, line, col, line, col + 1), hint)])
+        raise FlowcError([_diag(FL006, message, Span(file, line, col, line, col + 1), hint)])
 
     with gc_paused():
         return _load(text, file, max_depth, max_nodes, max_alias_nodes)
@@ -1075,9 +1086,9 @@ def _load(text: str, file: str, max_depth: int, max_nodes: int, max_alias_nodes:
                 loader.libyaml_depth_error(exc)
             loader.syntax_error(exc)
         except yaml.YAMLError as exc:  # pragma: no cover - reader errors are caught before
-            loader.fail("FL001", f"YAML error: {exc}", Span.whole_file(file))
+            loader.fail(FL001, f"YAML error: {exc}", Span.whole_file(file))
         except RecursionError:  # pragma: no cover - nothing here recurses deeply
-            loader.fail("FL005", "nesting is too deep", Span.whole_file(file))
+            loader.fail(FL005, "nesting is too deep", Span.whole_file(file))
     except _Abort:
         pass
     finally:
@@ -1088,11 +1099,11 @@ def _load(text: str, file: str, max_depth: int, max_nodes: int, max_alias_nodes:
         span = loader.root_span or Span.whole_file(file)
         if loader.root_empty:
             message, hint = "the document is empty", "a flow file holds one YAML mapping"
-            loader.diags.append(_diag("FL007", message, span, hint))
+            loader.diags.append(_diag(FL007, message, span, hint))
         elif type(root) is not dict:
             message = "a flow file must be a mapping at the top level"
             hint = "write `key: value` pairs at the top level, e.g. `flow: my_flow` and `nodes:`"
-            loader.diags.append(_diag("FL008", message, span, hint))
+            loader.diags.append(_diag(FL008, message, span, hint))
     if loader.diags:
         raise FlowcError(sorted(loader.diags, key=Diagnostic.sort_key))
     return loader.result()
@@ -1115,7 +1126,7 @@ def load_yaml_file(
     except OSError as exc:
         message = f"cannot read the file: {exc.strerror or exc}"
         hint = "check the path and the file's permissions"
-        raise FlowcError([_diag("FL009", message, Span.whole_file(name), hint)]) from None
+        raise FlowcError([_diag(FL009, message, Span.whole_file(name), hint)]) from None
     if len(data) > max_bytes:
         raise _too_large(name, len(data), max_bytes)
     return load_yaml_text(

@@ -1,4 +1,4 @@
-"""FL203 dead-end: a node from which the call can never end, or that needs a way on and has none.
+"""FL203 dead-end: from a node the call can never end, or a node that needs a way on has none.
 
 Why: a caller who gets there is stuck: either the flow loops among menus and plays forever
 with no path to a hangup, transfer, queue or mailbox, or the node finishes (a `collect`

@@ -1,4 +1,4 @@
-"""FL204 busy-loop: a loop in the flow in which nothing waits for the caller.
+"""FL204 busy-loop: a loop in the flow has nothing in it that waits for the caller.
 
 Why: the call runs round the loop as fast as the server can go: it replays the same prompt
 over and over, hammers a web service with retries, or burns CPU with `goto`s, until the

@@ -1,4 +1,4 @@
-"""FL301 menu-key-conflict: two meanings for one key (or one spoken word) in a menu or collect.
+"""FL301 menu-key-conflict: one key (or one spoken word) has two meanings in a menu or collect.
 
 Why: only one of them can win when the caller presses the key. An option on the repeat key
 never runs (or the menu never repeats); an option on the global agent key sends callers

@@ -1,4 +1,4 @@
-"""FL302 menu-without-agent: a menu from which the caller cannot ask for a person.
+"""FL302 menu-without-agent: a menu offers the caller no way to ask for a person.
 
 Why: callers whose need is not on the menu (or who cannot use a keypad) are stuck with no
 way to an agent; they hang up angry or press keys at random. Offering a person from every

@@ -1,4 +1,4 @@
-"""FL303 menu-too-deep: menus nested deeper than callers can follow.
+"""FL303 menu-too-deep: menus are nested deeper than callers can follow.
 
 Why: every menu level costs the caller half a minute of listening; past three levels
 (`max_menu_depth` in `[tool.flowc]`) callers lose their way, guess, and end up at an agent

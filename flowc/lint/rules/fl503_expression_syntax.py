@@ -1,4 +1,4 @@
-"""FL503 expression-syntax: an expression or template that does not parse.
+"""FL503 expression-syntax: an expression or template does not parse.
 
 Why: the flow cannot be compiled into anything that runs: the condition, prompt or value
 is meaningless to the runtime. The message says what is wrong (`=` for `==`, an unclosed

@@ -27,6 +27,7 @@ from lark.exceptions import (
 )
 from lark.lark import PostLex
 
+from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity, did_you_mean
 from flowc.gcpause import gc_paused
 from flowc.source.document import Path, SourceDoc, Span
@@ -36,9 +37,9 @@ from flowc.source.dsl.printer import NODE_KINDS
 from flowc.source.dsl.transform import COLLECTION_NOUNS, Builder, Problem, duplicate
 from flowc.source.dsl.values import MAP, SpanT, V, extend, materialize
 
-SYNTAX = "FL010"
-DUPLICATE = "FL002"
-INCLUDE = "FL011"
+SYNTAX = code("FL010")
+DUPLICATE = code("FL002")
+INCLUDE = code("FL011")
 
 GRAMMAR_FILE = FsPath(__file__).with_name("grammar.lark")
 HEADER_WORDS = (

@@ -18,7 +18,11 @@ from typing import Any
 
 from lark import Token, Transformer
 
+from flowc.codes import code
 from flowc.source.dsl.values import LIST, MAP, SCALAR, SpanT, Tok, V, extend, join, unquote
+
+FL002 = code("FL002")
+FL010 = code("FL010")
 
 TOKENS = (Token, Tok)
 # (path, key span, value) relative to the document root.
@@ -69,7 +73,7 @@ class Problem:
 def duplicate(key: str, span: SpanT, first: SpanT, where: str) -> Problem:
     at = f"line {first[1]}" if first[0] == span[0] else f"{first[0]}:{first[1]}"
     return Problem(
-        "FL002",
+        FL002,
         f"`{key}` is given twice in {where}",
         span,
         f"remove one of them; the first is on {at}",
@@ -290,7 +294,7 @@ class Builder(Transformer[Token, Any]):
         elif body.kind != MAP:
             self.errors.append(
                 Problem(
-                    "FL010",
+                    FL010,
                     "`barge-in` applies to one prompt, not to a list of parts",
                     kspan,
                     'put it after one part, in parentheses: `(audio "a.wav" barge-in off)`,'

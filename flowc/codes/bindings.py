@@ -1,0 +1,76 @@
+"""FL6xx: binding files (`bindings/<env>.yaml`), cross-checked against the flows they bind.
+
+The examples bind a flow `clinic` that defines a queue `front_desk`. A binding file's own
+shape is checked with the FL1xx codes.
+"""
+
+from __future__ import annotations
+
+from flowc.codes.entry import Entry
+from flowc.diagnostics import Severity
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry(
+        "FL601",
+        "unknown-flow",
+        Severity.ERROR,
+        "A binding file's `flows:` names a flow that is not among the flows checked with it.",
+        why="calls to the numbers bound to it would find no flow to run.",
+        example_form="bindings",
+        example="""\
+environment: prod
+flows:
+  clinc: {dids: ["+442070000000"]}
+queues: {clinic.front_desk: front_desk@default}""",
+        fix="correct the flow's name (the hint suggests the closest), or check the flow "
+        "together with the binding file: `flowc check flows/ bindings/`.",
+    ),
+    Entry(
+        "FL602",
+        "unknown-resource",
+        Severity.ERROR,
+        "A binding file binds a queue, number, mailbox, service or flag that its flow does "
+        "not define, or a key that is not `<flow>.<name>`.",
+        why="a binding nothing uses is usually a misspelling of one that is needed; the "
+        "needed one then stays unbound.",
+        example_form="bindings",
+        example="""\
+environment: prod
+flows:
+  clinic: {dids: ["+442070000000"]}
+queues: {clinic.frontdesk: front_desk@default}""",
+        fix="write the key as `<flow>.<name>` with a name the flow defines (here "
+        "`clinic.front_desk`).",
+    ),
+    Entry(
+        "FL603",
+        "unbound-resource",
+        Severity.WARNING,
+        "A queue, number or mailbox of a flow that the binding file routes calls to has no "
+        "binding in that environment.",
+        why="the flow would reach the resource on a live call and find nothing there: the "
+        "caller is not queued, transferred or recorded.",
+        example_form="bindings",
+        example="""\
+environment: prod
+flows:
+  clinic: {dids: ["+442070000000"]}""",
+        fix="add the binding the hint shows, e.g. `queues: {clinic.front_desk: "
+        "front_desk@default}`.",
+    ),
+    Entry(
+        "FL604",
+        "duplicate-did",
+        Severity.ERROR,
+        "One number (DID) is bound to two flows, or twice, in a binding file.",
+        why="a number reaches exactly one flow; which one would answer is otherwise a "
+        "matter of chance.",
+        example_form="bindings",
+        example="""\
+environment: prod
+flows:
+  clinic: {dids: ["+442070000000", "+442070000000"]}
+queues: {clinic.front_desk: front_desk@default}""",
+        fix="keep the number under one flow, once.",
+    ),
+)
