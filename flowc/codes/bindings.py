@@ -73,4 +73,26 @@ flows:
 queues: {clinic.front_desk: front_desk@default}""",
         fix="keep the number under one flow, once.",
     ),
+    Entry(
+        "FL605",
+        "bad-binding-value",
+        Severity.ERROR,
+        "A binding value that goes into FreeSWITCH's configuration has a form the switch "
+        "cannot use.",
+        why="the compiler writes these values into the generated XML: a mailbox must be "
+        "`<domain>/<box>` (mod_voicemail looks the box up in that directory domain), each "
+        "runtime instance one `host:port` (one socket action each), a DID a plain number "
+        "(it becomes a dialplan expression), and hold music a file or stream name without "
+        "variables (mod_callcenter expands variables for every caller).",
+        example_form="bindings",
+        example="""\
+environment: prod
+flows:
+  clinic: {dids: ["+442070000000"]}
+queues: {clinic.front_desk: front_desk@default}
+mailboxes: {clinic.front_desk: "1000"}""",
+        fix="write the mailbox as `<domain>/<box>` (on a stock switch the domain is its IP "
+        "address: `fs_cli -x 'global_getvar domain'`), one `host:port` per runtime entry, "
+        "digits and + * # for DIDs, and a plain file or `tone_stream://` name for hold music.",
+    ),
 )

@@ -36,6 +36,7 @@ UNKNOWN_FLOW = code("FL601")
 UNKNOWN_RESOURCE = code("FL602")
 UNBOUND_RESOURCE = code("FL603")
 DUPLICATE_DID = code("FL604")
+BAD_BINDING = code("FL605")
 
 
 class _Base(BaseModel):
