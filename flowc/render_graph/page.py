@@ -2,10 +2,11 @@
 details panel for the clicked node and, for diffs, a summary panel beside the drawing. The
 panels sit next to the drawing, never over it; script and style are inline (no network).
 
-Opened with `#selftest` in the address (`#selftest&find=TEXT&pick=NODE&summary=hide`), the
-page does what the parameters say through its own controls and writes the geometry it ends up
-with (drawing, panels, node boxes, rendered text sizes) as JSON into `<pre id="selftest">`, so
-a headless browser's `--dump-dom` can check what a person would see.
+Opened with `#selftest` in the address (`#selftest&find=TEXT&pick=NODE&summary=hide`, also
+`focus=NODE&keys=Enter,Escape`), the page does what they say through its own controls and
+keys, then writes the geometry it ends up with (drawing, panels, node boxes, rendered text
+sizes) as JSON into `<pre id="selftest">`, so a headless browser's `--dump-dom` can check what
+a person would see.
 """
 
 from __future__ import annotations

@@ -389,8 +389,9 @@ SCRIPT = r"""
   lastW = W(); lastH = H();
   opening();
 
-  // #selftest[&find=TEXT[&next=N]][&pick=NODE][&summary=hide]: act through the page's own
-  // controls, then write what a person would see as JSON into the selftest element.
+  // #selftest[&find=TEXT[&next=N]][&pick=NODE][&focus=NODE][&keys=K1,K2][&summary=hide]: act
+  // through the page's own controls and keys, then write what a person would see as JSON into
+  // the selftest element.
   if (!location.hash.startsWith("#selftest")) return;
   const params = new URLSearchParams(location.hash.slice(1));
   if (params.get("summary") === "hide" && toggle) toggle.click();
@@ -403,6 +404,11 @@ SCRIPT = r"""
   }
   if (params.has("pick") && nodes.has(params.get("pick"))) {
     nodes.get(params.get("pick")).dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  }
+  if (nodes.has(params.get("focus"))) nodes.get(params.get("focus")).focus();
+  for (const key of (params.get("keys") || "").split(",").filter(Boolean)) {
+    const to = document.activeElement || document.body;
+    to.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true }));
   }
   const rect = (e) => {
     if (!e || e.hidden) return null;
@@ -438,6 +444,8 @@ SCRIPT = r"""
     },
     panelText: panel.hidden ? null : panel.innerText,
     active: document.activeElement ? document.activeElement.id : null,
+    keyboardNodes: [...nodes.values()].filter((g) => g.tabIndex === 0
+      && g.getAttribute("role") === "button" && g.getAttribute("aria-label")).length,
   };
   $("selftest").textContent = JSON.stringify(out);
 })();

@@ -161,3 +161,14 @@ def test_screenshot_of_the_graph_page_is_a_picture_of_the_flow(tmp_path: Path) -
     # Mostly white paper, with a good deal of dark ink (text, outlines), not a blank page.
     assert 0.5 * width * height < light < 0.99 * width * height
     assert dark > 3000
+
+
+def test_the_keyboard_reaches_every_node_and_its_details(tmp_path: Path) -> None:
+    page = graph_page(tmp_path, TELECOM)
+    welcome = load_flow(Path(TELECOM)).graph().nodes["greet"]["prompts"]["en-US"]
+    geo = page_geometry(page, "focus=greet&keys=Enter")
+    assert geo["keyboardNodes"] == len(geo["nodes"]) == 44
+    assert geo["active"] == "panel" and welcome in geo["panelText"]
+    # Escape closes the details and gives the focus back to the node.
+    geo = page_geometry(page, "focus=greet&keys=Enter,Escape")
+    assert geo["panel"] is None and geo["active"] == "node-greet"
