@@ -104,7 +104,7 @@ SCRIPT = r"""
     const changed = [...nodes.values()].filter((g) =>
       /\bdiff-(added|removed|changed|renamed)\b/.test(g.getAttribute("class") || ""));
     if (changed.length) {
-      const bs = changed.map(box);
+      const bs = changed.slice(0, 300).map(box);
       const all = union(bs);
       if (all.w * s > W() || all.h * s > H()) s = Math.max(readable, fitScale(all.w, all.h) * 0.95);
       if (all.w * s <= W() && all.h * s <= H()) {
@@ -131,11 +131,15 @@ SCRIPT = r"""
     const b = box(start);
     place(b.x + b.w / 2, b.y + b.h / 2);
     if (natW * s <= W()) return;
-    // Slide sideways (the entry still in view) to where the most whole nodes show.
-    const boxes = [...nodes.values()].map(box);
+    // Slide sideways (the entry still in view) to where the most whole nodes show. Only the
+    // nodes in the band the view covers count (a few hundred at most, even in huge flows).
+    const boxes = [...nodes.values()].map(box).filter((n) => {
+      const t = y + n.y * s;
+      return t >= 0 && t + n.h * s <= H();
+    }).slice(0, 400);
     const count = (nx) => boxes.filter((n) => {
-      const l = nx + n.x * s, t = y + n.y * s;
-      return l >= 0 && l + n.w * s <= W() && t >= 0 && t + n.h * s <= H();
+      const l = nx + n.x * s;
+      return l >= 0 && l + n.w * s <= W();
     }).length;
     const keepsEntry = (nx) => nx + b.x * s >= 0 && nx + (b.x + b.w) * s <= W();
     let best = x, most = count(x);
