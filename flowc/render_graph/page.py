@@ -45,8 +45,8 @@ button[aria-expanded="true"] { background: #e0e7ff; border-color: #818cf8; }
 #view > svg { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
 #view:focus-visible { outline-offset: -3px; }
 #summary, #panel { flex: none; overflow: auto; padding: 8px 14px; background: #f8fafc; }
-#summary { width: min(44ch, 34vw); border-right: 1px solid #e2e8f0; }
-#panel { width: min(48ch, 36vw); border-left: 1px solid #e2e8f0; background: #fff; }
+#summary { width: min(40ch, 30vw); border-right: 1px solid #e2e8f0; }
+#panel { width: min(44ch, 32vw); border-left: 1px solid #e2e8f0; background: #fff; }
 #summary[hidden], #panel[hidden] { display: none; }
 #summary h2, #panel h2 { font-size: 15px; margin: 4px 0 8px; }
 #summary pre { white-space: pre-wrap; font: 12px ui-monospace, monospace; margin: 8px 0; }
@@ -71,7 +71,7 @@ rect.halo.focused { fill: none; stroke: #2563eb; stroke-width: 3; stroke-dasharr
 
 _HINT = (
     "wheel or + −: zoom · drag or arrow keys: pan · Tab: next node · click or Enter: details"
-    " · /: find (Enter: next match) · 0: whole drawing · 1: readable size"
+    " · /: find (Enter: next match) · 0: whole drawing · 1: readable size · Home: the start"
 )
 
 

@@ -155,6 +155,15 @@ SCRIPT = r"""
     apply();
   };
 
+  // Panels opening and closing change the view's size without a window resize: note the new
+  // size (and with `keep`, keep what was in the middle there).
+  const relayout = (change, keep) => {
+    const w0 = W(), h0 = H();
+    change();
+    if (keep) { x += (W() - w0) / 2; y += (H() - h0) / 2; apply(); }
+    lastW = W(); lastH = H();
+  };
+
   // Halos: a rectangle drawn under a node (search matches, the picked node, keyboard focus).
   const halo = (id, cls, on) => {
     const g = nodes.get(id);
@@ -241,16 +250,15 @@ SCRIPT = r"""
       }
       panel.append(ul);
     }
-    const opened = panel.hidden;
-    panel.hidden = false;
-    if (opened) show(id, false);
+    relayout(() => { panel.hidden = false; }, false);
+    show(id, false);
     panel.focus({ preventScroll: true });
   };
   const unpick = () => {
     if (picked) halo(picked, "picked", false);
     const back = picked;
     picked = null;
-    panel.hidden = true;
+    relayout(() => { panel.hidden = true; }, false);
     if (back) nodes.get(back).focus({ preventScroll: true });
   };
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") unpick(); });
@@ -334,18 +342,11 @@ SCRIPT = r"""
 
   // The diff summary: a list of the changed nodes to jump to, and a button to hide it all.
   const toggle = $("summary-toggle");
-  const keepCenter = (change) => {
-    const before = W();
-    change();
-    x += (W() - before) / 2;
-    lastW = W();
-    apply();
-  };
   if (summary && toggle) {
-    toggle.addEventListener("click", () => keepCenter(() => {
+    toggle.addEventListener("click", () => relayout(() => {
       summary.hidden = !summary.hidden;
       toggle.setAttribute("aria-expanded", String(!summary.hidden));
-    }));
+    }, true));
     const list = $("changes");
     const sign = { added: "+", removed: "−", changed: "~", renamed: "R" };
     for (const id of nodes.keys()) {
@@ -369,6 +370,7 @@ SCRIPT = r"""
     else if (e.key === "+" || e.key === "=") zoomAt(1.25, W() / 2, H() / 2);
     else if (e.key === "-" || e.key === "_") zoomAt(0.8, W() / 2, H() / 2);
     else if (e.key === "0") whole();
+    else if (e.key === "Home") opening();
     else if (e.key === "1") atReadable();
     else if (e.key === "Escape" && !panel.hidden) unpick();
     else if (moves[e.key] && onDrawing) {

@@ -141,6 +141,11 @@ def test_diff_page_summary_sits_beside_the_drawing_and_the_changes_are_in_view(
     for n, rect in changes.items():
         assert inside(rect, view) and not overlap(rect, summary), n
     assert min(geo["textPx"]) >= SMALLEST_PX
+    # A changed node's details open on the other side: three columns, none over another.
+    geo = page_geometry(out, "pick=crm_down")
+    summary, view, panel = geo["summary"], geo["view"], geo["panel"]
+    assert not overlap(summary, view) and not overlap(view, panel) and not overlap(summary, panel)
+    assert "crm_down" in whole_nodes(geo) and "系统正在维护" in geo["panelText"]
     # Collapsed, the summary gives its room to the drawing; the changes stay in view.
     geo = page_geometry(out, "summary=hide")
     assert geo["summary"] is None and geo["view"]["w"] == WIDTH
