@@ -65,8 +65,9 @@ def graph(
 ) -> None:
     """Draw a flow: menus with their keys, people (queues, transfers) in green, hang-ups grey.
 
-    SVG and HTML nodes link to their source line; the HTML page pans, zooms and shows where a
-    clicked node is defined."""
+    SVG and HTML nodes link to their source line. The HTML page pans and zooms,
+    finds nodes by name or prompt text, and shows a clicked node's whole prompt
+    and where it is defined."""
     from flowc.analysis.load import FlowLoadError, load_flow
     from flowc.render_graph import DrawOptions, RenderError, flow_dot, render
     from flowc.render_graph.dot import visible_nodes

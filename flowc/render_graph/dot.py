@@ -44,6 +44,7 @@ START = "__start__"
 MORE = "__more__"
 TO = "__to__"
 HUB_MIN = 12
+BODY_PT = 9  # the smallest text a reader needs: prompt lines, edge labels, names when large
 
 Detail = Literal["auto", "full", "medium", "names"]
 _PORT_NAMES = {"*": "star", "#": "hash"}
@@ -68,6 +69,15 @@ class DrawOptions:
     node_notes: Mapping[str, str] = field(default_factory=dict)
     edge_status: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
     more_label: str = "more"
+
+
+class FlowDrawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no types
+    """A DOT drawing that also carries, per drawn flow node, what the HTML page shows about it
+    when clicked or searched: the whole prompt text (the drawing shows a few lines), where
+    the node is defined and where it leads. Keys are the DOT node ids."""
+
+    node_info: dict[str, dict[str, Any]]
+    body_pt: float = BODY_PT
 
 
 def neighbourhood(g: nx.MultiDiGraph, focus: str, depth: int) -> set[str]:
@@ -313,7 +323,7 @@ def visible_nodes(g: nx.MultiDiGraph, opts: DrawOptions) -> set[str]:
     return set(g.nodes)
 
 
-def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> graphviz.Digraph:
+def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> FlowDrawing:
     """The DOT drawing of a call graph (from flowc.analysis.graph.build_graph)."""
     opts = opts or DrawOptions()
     shown = visible_nodes(g, opts)
@@ -322,7 +332,8 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> graphviz.Di
     locale = opts.locale or g.graph.get("default_locale")
     large = level == "names"
     rankdir = choose_rankdir(g, order, level)
-    dot = graphviz.Digraph(name=str(g.graph.get("name") or "flow"))
+    dot = FlowDrawing(name=str(g.graph.get("name") or "flow"))
+    dot.node_info = {}
     title = opts.title
     if title is None:
         title = f"{g.graph.get('name', '')}  ·  {g.graph.get('file', '')}"
@@ -405,6 +416,7 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> graphviz.Di
                 attrs["tooltip"] = f"{data.get('file')}:{data.get('line')}"
                 attrs["target"] = "_top"
         target.node(n, **attrs)
+        dot.node_info[n] = _node_info(g, n, locale, status, opts.node_notes.get(n))
 
     for module, members in clusters.items():
         if module is None:
@@ -523,6 +535,35 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> graphviz.Di
         )
         dot.edge(n, stub, style="dotted", color=MUTED, arrowhead="none")
     return dot
+
+
+def _node_info(
+    g: nx.MultiDiGraph, n: str, locale: str | None, status: str | None, note: str | None
+) -> dict[str, Any]:
+    """What the HTML page says about a node: nothing cut short, the drawn locale first."""
+    data = g.nodes[n]
+    prompts: Mapping[str, str] = data.get("prompts") or {}
+    ordered = sorted(prompts.items(), key=lambda kv: kv[0] != locale)
+    file, line = data.get("file"), data.get("line")
+    leads: list[list[str]] = []
+    for _, v, edge in g.out_edges(n, data=True):
+        leads.append([str(edge.get("label", "")), str(v)])
+    info: dict[str, Any] = {
+        "name": str(data.get("name") or n),
+        "kind": str(data.get("kind", "missing")),
+        "detail": str(data.get("detail") or ""),
+        "prompts": [[loc, text] for loc, text in ordered if text],
+        "where": f"{file}:{line}" if file and line else str(file or ""),
+        "link": source_link(file, line) or "",
+        "leads": leads,
+    }
+    if data.get("module"):
+        info["module"] = str(data["module"])
+    if status:
+        info["status"] = status
+    if note:
+        info["note"] = note
+    return info
 
 
 def module_shown(g: nx.MultiDiGraph, caller: str, shown: Iterable[str]) -> bool:

@@ -3,6 +3,7 @@ colours per kind, focus, large-flow layout; PNG and the self-contained HTML page
 
 from __future__ import annotations
 
+import json
 import struct
 import sys
 import xml.etree.ElementTree as ET
@@ -199,6 +200,22 @@ def test_html_page_is_self_contained() -> None:
     body = page[page.index("<svg") : page.index("</svg>") + 6]
     ET.fromstring(body)  # the inline SVG is well-formed
     assert "<title>care</title>" in html_page("<svg></svg>", "care")
+
+
+def test_html_page_carries_each_node_whole_and_safely() -> None:
+    long = "Press 1 for news, 2 for hours. " * 4 + "</script><script>alert(1)</script> & more"
+    g = graph(FLOW.replace("Press 1 for news, 2 for hours.", long.replace('"', "")))
+    dot = flow_dot(g)
+    info = dot.node_info["main_menu"]
+    assert info["prompts"][0] == ["en-US", long]  # the whole text, the drawn locale first
+    assert info["where"] == "care.yaml:11" and info["link"].endswith("care.yaml:11")
+    assert ["key 1", "news"] in info["leads"] and ["on_fail", "agents"] in info["leads"]
+    page = render(dot, "html").decode("utf-8")
+    # The prompt text cannot close the script element it travels in.
+    assert page.count("</script>") == 2 and "alert(1)</script>" not in page
+    data = page.split('id="flow-nodes">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(data)["main_menu"]["prompts"][0][1] == long
+    assert 'data-body-pt="9"' in page
 
 
 def test_formats_come_from_the_file_name() -> None:
