@@ -238,6 +238,7 @@ class CallDriver:
         self._lingering = False
         self._answered = tr.is_answered(channel_data)
         self._terminators: str | None = None
+        self._tts_sets: tuple[str, ...] = ()
         self._asr_events = False
         self._t_event = 0.0
         self._trace_pos = 0
@@ -683,7 +684,26 @@ class CallDriver:
             self._terminators = wanted
             self._fire_app("set", f"playback_terminators={wanted}")
 
+    def _ensure_tts(self, sets: tuple[str, ...]) -> None:
+        """`tts_engine`/`tts_voice` on the channel, which a `say:` prompt needs."""
+        if sets and sets != self._tts_sets:
+            self._tts_sets = sets
+            for arg in sets:
+                self._fire_app("set", arg)
+
+    def _refused(self, items: tuple[cmd.PlayItem, ...]) -> None:
+        for r in tr.refused_items(items):
+            log.warning(
+                "say_value_refused",
+                call_id=self.call_id,
+                flow=self.flow,
+                node=self.call.node,
+                say_as=r.say_as,
+                length=r.length,
+            )
+
     async def _op_play(self, c: cmd.Play) -> None:
+        self._refused(c.items)
         steps = tr.play_steps(c, self.media)
         self._ensure_terminators(c.barge_in)
         keys = len(self._keys)
@@ -694,11 +714,21 @@ class CallDriver:
         self._answer(ev.PromptDone(at=self.now()))
 
     async def _op_collect(self, c: cmd.Collect) -> None:
-        arg = tr.collect_arg(c, self.media)
+        self._refused(c.prompt)
+        plan = tr.collect_plan(c, self.media)
+        arg = plan.arg
         var = tr.input_var(c.var)
+        self._ensure_tts(plan.sets)
+        if plan.lead:  # parts of a mixed prompt before its last run (see CollectPlan)
+            self._ensure_terminators(True)
+            keys = len(self._keys)
+            for app, lead_arg in plan.lead:
+                if len(self._keys) > keys:
+                    break
+                await self._exec(app, lead_arg, self.t.app)
         keys = len(self._keys)
         limit = (
-            c.tries * (c.timeout_ms + c.max * max(c.digit_timeout_ms, 1000)) / 1000
+            c.tries * (c.timeout_ms + plan.max_digits * max(c.digit_timeout_ms, 1000)) / 1000
             + self.t.collect_margin
         )
         if not c.speech:

@@ -61,11 +61,12 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from flowc.interpreter import commands as cmd
 from flowc.interpreter import events as ev
+from runtime import fsarg
 from runtime.esl import commands as esl_cmd
 from runtime.esl.message import Event
 
@@ -96,35 +97,51 @@ class MediaConfig:
     voicemail_profile: str = "default"
     transfer_context: str = "default"
     sip_profile: str = "external"
+    # (locale prefix, engine, voice) per language, e.g. ("zh", "unimrcp", "xiaoyan"); a
+    # locale none of them matches uses tts_engine/tts_voice.
+    voices: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ text safety
 
 
 def fs_safe(text: str) -> str:
-    """One line, with variable/API expansion (`${`, `$${`) made impossible."""
-    if "\n" in text or "\r" in text:
-        text = " ".join(text.split())
-    while "${" in text:
-        text = text.replace("${", "$ {")
-    return text
-
-
-def _tts_text(text: str, in_file_string: bool) -> str:
-    text = fs_safe(text).replace("\\", " ")
-    if in_file_string:
-        text = text.replace("!", ".")  # `!` separates the files of a file_string
-    return text.strip() or " "
+    """One line, nothing FreeSWITCH would expand (`${`, `$${`): `runtime.fsarg.app_arg`."""
+    return fsarg.app_arg(text)
 
 
 # ------------------------------------------------------------------ prompts
 
 
 def audio_path(path: str, cfg: MediaConfig) -> str:
-    path = fs_safe(path).strip()
+    path = fsarg.file_item(path)
     if not cfg.sounds or "://" in path or path.startswith(("/", "$")):
         return path
     return f"{cfg.sounds.rstrip('/')}/{path}"
+
+
+def tts_voice(locale: str, cfg: MediaConfig) -> tuple[str, str]:
+    """(engine, voice) for `locale`: the first `cfg.voices` entry whose locale is a prefix of
+    it (`zh` matches `zh-CN`), else the default engine and voice."""
+    loc = locale.lower()
+    for prefix, engine, voice in cfg.voices:
+        if loc == prefix.lower() or loc.startswith(prefix.lower() + "-"):
+            return fsarg.channel_value(engine), fsarg.channel_value(voice)
+    return fsarg.channel_value(cfg.tts_engine), fsarg.channel_value(cfg.tts_voice)
+
+
+def tts_sets(locale: str, cfg: MediaConfig) -> list[str]:
+    """`set` arguments a `say:<text>` prompt needs on the channel: without `tts_engine` the
+    switch refuses it (`switch_ivr_play_say.c:1407 Invalid Args`, live T01a); with
+    `set tts_engine=flite` + `set tts_voice=kal` it plays (outbound_speak_flite_json lines
+    15-34, live T01 line 25)."""
+    engine, voice = tts_voice(locale, cfg)
+    return [f"tts_engine={engine}", f"tts_voice={voice}"]
+
+
+def _speak_arg(text: str, locale: str, cfg: MediaConfig) -> str:
+    engine, voice = tts_voice(locale, cfg)
+    return f"{engine}|{voice}|{text}"
 
 
 _SAY: Final[dict[str, tuple[str, str]]] = {
@@ -138,65 +155,127 @@ _SAY: Final[dict[str, tuple[str, str]]] = {
 
 
 def say_lang(locale: str) -> str:
-    return (locale.split("-")[0] or "en").lower()
+    lang = (locale.split("-")[0] or "en").lower()
+    return lang if lang.isascii() and lang.isalpha() else "en"
 
 
-def _say_value(say_as: str, value: str) -> str:
-    """FreeSWITCH's date/time say types read epoch seconds; numbers pass through."""
-    value = fs_safe(value).strip()
-    if say_as in ("date", "time"):
-        try:
-            if say_as == "date":
-                d = date.fromisoformat(value[:10])
-                return str(int(datetime(d.year, d.month, d.day, 12, tzinfo=UTC).timestamp()))
-            t = time.fromisoformat(value)
-            return str(
-                int(datetime(1970, 1, 2, t.hour, t.minute, t.second, tzinfo=UTC).timestamp())
-            )
-        except ValueError:
-            return value
-    return value.replace(" ", "")
-
-
-def say_arg(item: cmd.PlayItem, locale: str) -> str:
-    kind, method = _SAY.get(item.say_as or "number", ("NUMBER", "PRONOUNCED"))
-    value = _say_value(item.say_as or "number", item.text) or "0"
+def say_arg(item: cmd.PlayItem, locale: str) -> str | None:
+    """`<lang> <TYPE> <METHOD> <value>` for the `say` app; None when the value is not of its
+    say type (money not a number, digits not digits ...): such a value is never sent."""
+    say_as = item.say_as or "number"
+    kind, method = _SAY.get(say_as, ("NUMBER", "PRONOUNCED"))
+    value = fsarg.say_app_value(say_as, item.text)
+    if value is None:
+        return None
     return f"{say_lang(locale)} {kind} {method} {value}"
 
 
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A prompt item that was not sent: its value is not of its say type."""
+
+    say_as: str
+    length: int  # of the refused value (the value itself may be sensitive or hostile)
+
+
 def play_steps(play: cmd.Play, cfg: MediaConfig) -> list[App]:
-    """One app per prompt item, in order."""
+    """One app per prompt item, in order (a say value not of its type is left out:
+    `refused_items` lists it)."""
     out: list[App] = []
     for item in play.items:
         if item.kind == "audio":
             out.append(("playback", audio_path(item.text, cfg)))
         elif item.kind == "tts":
-            out.append(("speak", f"{cfg.tts_engine}|{cfg.tts_voice}|{_tts_text(item.text, False)}"))
+            text = fsarg.tts_text(item.text)
+            if text:
+                out.append(("speak", _speak_arg(text, play.locale, cfg)))
         else:
-            out.append(("say", say_arg(item, play.locale)))
+            arg = say_arg(item, play.locale)
+            if arg is not None:
+                out.append(("say", arg))
     return out
 
 
-def _prompt_part(item: cmd.PlayItem, locale: str, cfg: MediaConfig, many: bool) -> str:
-    if item.kind == "audio":
-        path = audio_path(item.text, cfg)
-        if many and "://" not in path and not path.startswith(("/", "$")):
-            path = "${sound_prefix}/" + path  # file_string:// does no sound-path expansion
-        return path
-    if item.kind == "tts":
-        return "say:" + _tts_text(item.text, many)
-    lang = say_lang(locale)
-    return "${say_string(" + f"{lang}.wav {say_arg(item, locale)}" + ")}"
+def refused_items(items: tuple[cmd.PlayItem, ...]) -> list[Refused]:
+    """The say items of a prompt whose value is not of their say type (not sent)."""
+    return [
+        Refused(i.say_as or "number", len(i.text))
+        for i in items
+        if i.kind == "say" and fsarg.say_value(i.say_as or "number", i.text) is None
+    ]
 
 
-def prompt_file(items: tuple[cmd.PlayItem, ...], locale: str, cfg: MediaConfig) -> str:
-    """All items as ONE file argument (play_and_get_digits has one prompt position)."""
-    if not items:
-        return ""
-    parts = [_prompt_part(i, locale, cfg, len(items) > 1) for i in items]
-    if len(parts) == 1:
-        return parts[0]
-    return "file_string://" + "!".join(parts)
+def _parts(items: tuple[cmd.PlayItem, ...], locale: str, cfg: MediaConfig) -> list[App]:
+    """A collect prompt as ("audio", path) / ("tts", text) runs: adjacent text (tts, and say
+    values written out as text for the TTS engine: FreeSWITCH's `${say_string(...)}` pastes
+    `-ERR Usage: ...` into the prompt on a switch without that language's say module, live
+    T06 line 304) is joined into one text."""
+    out: list[App] = []
+    for item in items:
+        if item.kind == "audio":
+            out.append(("audio", audio_path(item.text, cfg)))
+            continue
+        if item.kind == "tts":
+            text = fsarg.tts_text(item.text)
+        else:
+            text = fsarg.tts_text(fsarg.say_text(item.say_as or "number", item.text, locale) or "")
+        if not text:
+            continue
+        if out and out[-1][0] == "tts":
+            out[-1] = ("tts", f"{out[-1][1]} {text}")
+        else:
+            out.append(("tts", text))
+    return out
+
+
+def _one_file(part: App) -> str:
+    kind, text = part
+    return "say:" + text if kind == "tts" else text
+
+
+@dataclass(frozen=True, slots=True)
+class CollectPlan:
+    """What a Collect becomes: `sets` (channel variables the prompt needs), `lead` (apps
+    played before play_and_get_digits, interruptible), then play_and_get_digits `arg`.
+
+    play_and_get_digits has one prompt position, and the only multi-item form,
+    `file_string://`, opens `say:` items as file names (live T01 lines 283-284): the collect
+    returns at once without listening. So the prompt is ONE item: all-text prompts become one
+    `say:<text>`; a prompt that mixes sound files and text keeps its last run (text or one
+    file) in play_and_get_digits and plays the parts before it as `playback`/`speak` first.
+    Barge-in consequence: a key pressed during those lead parts stops them (playback
+    terminators `any`) but is consumed by that app, so it is not part of the entry: the
+    caller keys again during the last part (its prompt listens from its first word)."""
+
+    sets: tuple[str, ...]
+    lead: tuple[App, ...]
+    arg: str
+    max_digits: int  # what play_and_get_digits was asked for (max + 1 with a terminator)
+
+
+def _prompt_argument(items: tuple[cmd.PlayItem, ...], locale: str, cfg: MediaConfig) -> str:
+    """An invalid prompt (no lead possible): its text joined, or its single file."""
+    parts = _parts(items, locale, cfg)
+    texts = [t for k, t in parts if k == "tts"]
+    if texts:
+        return "say:" + " ".join(texts)
+    return parts[-1][1] if parts else ""
+
+
+def collect_plan(c: cmd.Collect, cfg: MediaConfig) -> CollectPlan:
+    parts = _parts(c.prompt, c.locale, cfg)
+    lead: list[App] = []
+    for kind, text in parts[:-1]:
+        if kind == "audio":
+            lead.append(("playback", text))
+        else:
+            lead.append(("speak", _speak_arg(text, c.locale, cfg)))
+    prompt = _one_file(parts[-1]) if parts else ""
+    invalid = _prompt_argument(c.invalid_prompt, c.locale, cfg)
+    uses_tts = prompt.startswith("say:") or invalid.startswith("say:")
+    arg, max_digits = _pagd(c, prompt, invalid)
+    sets = tuple(tts_sets(c.locale, cfg)) if uses_tts else ()
+    return CollectPlan(sets, tuple(lead), arg, max_digits)
 
 
 def terminators_var(barge_in: bool) -> str:
@@ -212,43 +291,49 @@ def input_var(var: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def collect_arg(c: cmd.Collect, cfg: MediaConfig) -> str:
-    """The play_and_get_digits argument string: every position filled and quoted."""
-    prompt = prompt_file(c.prompt, c.locale, cfg) or NO_PROMPT
-    invalid = prompt_file(c.invalid_prompt, c.locale, cfg) or NO_PROMPT
-    var = input_var(c.var)
+def asked_max(c: cmd.Collect) -> int:
+    """The max_digits play_and_get_digits is asked for. With a terminator it is one more than
+    the entry's max: FreeSWITCH ends a read as soon as max_digits arrive, so `6 6 ... #` ends
+    at the 6th digit and the `#` the prompt asks for is read by the next collect (live T07
+    lines 284, 299, 327). With max + 1 the terminator ends a full-length entry (`1 4 ... #`
+    + 1,2,3,# -> ivr_digits=123, read_terminator_used=#: outbound_json_pagd lines 17-24), a
+    full-length entry without it ends at the inter-digit timeout (the read times out with
+    enough digits: read_result=timeout, accepted), and an extra digit makes an invalid entry
+    (longer than `max`: `digits_result`). The offline simulator models the same rule
+    (`flowc.simulate.engine._split_keys`)."""
     max_digits = max(1, min(c.max, 128))
+    if c.terminators and max_digits < 128:
+        return max_digits + 1
+    return max_digits
+
+
+def _pagd(c: cmd.Collect, prompt: str, invalid: str) -> tuple[str, int]:
+    var = input_var(c.var)
+    max_digits = asked_max(c)
     min_digits = max(0, min(c.min, max_digits))
-    terminators = c.terminators if c.terminators and " " not in c.terminators else ""
+    terminators = "".join(ch for ch in c.terminators if ch in "0123456789*#ABCD")
     regex = c.regex or ".*"
+    args = (
+        min_digits,
+        max_digits,
+        max(1, c.tries),
+        max(0, c.timeout_ms),
+        terminators,
+        prompt or NO_PROMPT,
+        invalid or NO_PROMPT,
+        var,
+    )
     try:
-        return esl_cmd.pagd_args(
-            min_digits,
-            max_digits,
-            max(1, c.tries),
-            max(0, c.timeout_ms),
-            terminators,
-            prompt,
-            invalid,
-            var,
-            regex,
-            max(0, c.digit_timeout_ms),
-        )
+        return esl_cmd.pagd_args(*args, regex, max(0, c.digit_timeout_ms)), max_digits
     except ValueError:
         # A regex FreeSWITCH's tokenizer would rewrite (\s, \t ...): let any entry through;
         # the interpreter checks min/max/pattern itself and refuses what does not fit.
-        return esl_cmd.pagd_args(
-            min_digits,
-            max_digits,
-            max(1, c.tries),
-            max(0, c.timeout_ms),
-            terminators,
-            prompt,
-            invalid,
-            var,
-            ".*",
-            max(0, c.digit_timeout_ms),
-        )
+        return esl_cmd.pagd_args(*args, ".*", max(0, c.digit_timeout_ms)), max_digits
+
+
+def collect_arg(c: cmd.Collect, cfg: MediaConfig) -> str:
+    """The play_and_get_digits argument string: every position filled and quoted."""
+    return collect_plan(c, cfg).arg
 
 
 def digits_result(
@@ -275,6 +360,8 @@ def digits_result(
     value = complete.variable(name) or ""
     invalid = complete.variable(name + "_invalid") or ""
     term = complete.variable("read_terminator_used") or None
+    if len(value) > max_digits:  # asked for max + 1 (see asked_max): a digit too many
+        return ev.Digits(value, term, "failure", at=at)
     if value and (
         read_result == "success"
         or (read_result == "timeout" and _accepted(value, min_digits, max_digits, regex))
