@@ -65,9 +65,13 @@ def serve(
     sounds: Annotated[
         str, typer.Option(help="Prefix for relative audio paths (default: FreeSWITCH's).")
     ] = "",
-    asr: Annotated[str, typer.Option(help="Speech recogniser module for detect_speech.")] = (
-        "unimrcp"
-    ),
+    asr: Annotated[
+        str,
+        typer.Option(
+            help="Speech recogniser module for detect_speech (e.g. unimrcp). Unset: the switch "
+            "has none and speech menus take keys only (predict it with `flowc test --no-asr`)."
+        ),
+    ] = "",
     transfer_context: Annotated[
         str, typer.Option(help="Dialplan context for transfers to extensions.")
     ] = "default",

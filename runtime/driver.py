@@ -731,7 +731,7 @@ class CallDriver:
             c.tries * (c.timeout_ms + plan.max_digits * max(c.digit_timeout_ms, 1000)) / 1000
             + self.t.collect_margin
         )
-        if not c.speech:
+        if not tr.uses_asr(c, self.media):  # no recogniser bound: a keys-only collect
             complete = await self._exec("play_and_get_digits", arg, limit)
             result: ev.Event = self._digits(c, complete, keys)
         else:

@@ -91,7 +91,11 @@ class MediaConfig:
     tts_engine: str = "flite"
     tts_voice: str = "kal"
     sounds: str = ""  # prefix for relative audio paths ("" = FreeSWITCH's sound_prefix)
-    asr_engine: str = "unimrcp"
+    # The speech recogniser module for `detect_speech`; "" (the default): the switch has none,
+    # and a menu with `speech:` is a keys-only menu (`detect_speech unimrcp` on a switch
+    # without mod_unimrcp logs `Invalid ASR module [unimrcp]!`). `flowc test --no-asr`
+    # predicts such a switch.
+    asr_engine: str = ""
     asr_grammar: str = "flowc"
     recordings: str = "$${recordings_dir}/flowc"
     voicemail_profile: str = "default"
@@ -386,8 +390,14 @@ def _accepted(value: str, min_digits: int, max_digits: int, regex: str) -> bool:
         return True  # the switch matched it with its own (PCRE) engine
 
 
+def uses_asr(c: cmd.Collect, cfg: MediaConfig) -> bool:
+    """Whether this collect starts the recogniser: a speech collect on a switch that has one."""
+    return c.speech and bool(cfg.asr_engine.strip())
+
+
 def detect_speech_arg(c: cmd.Collect, cfg: MediaConfig) -> str:
-    return f"{cfg.asr_engine} {cfg.asr_grammar} flowc"
+    engine, grammar = fsarg.app_arg(cfg.asr_engine), fsarg.app_arg(cfg.asr_grammar)
+    return f"{engine} {grammar} flowc"
 
 
 def speech_keywords_value(c: cmd.Collect) -> str:

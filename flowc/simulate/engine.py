@@ -248,8 +248,12 @@ class Simulator:
         inputs: InputSource | None = None,
         on_line: Callable[[TranscriptLine], None] | None = None,
         keep_transcript: bool = True,
+        asr: bool = True,
     ) -> None:
         self.flow = flow
+        # False: the switch has no speech recogniser (`flowc serve` without `--asr`): speech
+        # collects take keys only and what the caller says is heard as silence.
+        self.asr = asr
         self.scenario = sc = scenario or Scenario()
         self._script = ScriptedInputs(sc.inputs) if inputs is None else None
         self.inputs: InputSource = inputs if inputs is not None else self._script  # type: ignore[assignment]
@@ -530,7 +534,7 @@ class Simulator:
                 self._caller_gone = True
                 self._pending = _Pending(t, ev.Hangup(at=t))
                 return
-            if inp.kind in ("say", "mumble") and c.speech:
+            if inp.kind in ("say", "mumble") and c.speech and self.asr:
                 if inp.kind == "say":
                     said = MASK if c.sensitive else inp.value
                     self._line("caller", f'says "{said}"', at=t)
@@ -547,7 +551,11 @@ class Simulator:
                 self._line(
                     "caller",
                     f"{'says ' + repr(inp.value) if inp.value else 'mumbles'} "
-                    "(only keys are read here: heard as silence)",
+                    + (
+                        "(only keys are read here: heard as silence)"
+                        if self.asr or not c.speech
+                        else "(no speech recogniser: heard as silence)"
+                    ),
                     at=t,
                 )
                 self.actions.append(str(inp))
