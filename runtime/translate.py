@@ -298,13 +298,15 @@ def input_var(var: str) -> str:
 def asked_max(c: cmd.Collect) -> int:
     """The max_digits play_and_get_digits is asked for. With a terminator it is one more than
     the entry's max: FreeSWITCH ends a read as soon as max_digits arrive, so `6 6 ... #` ends
-    at the 6th digit and the `#` the prompt asks for is read by the next collect (live T07
-    lines 284, 299, 327). With max + 1 the terminator ends a full-length entry (`1 4 ... #`
-    + 1,2,3,# -> ivr_digits=123, read_terminator_used=#: outbound_json_pagd lines 17-24), a
-    full-length entry without it ends at the inter-digit timeout (the read times out with
-    enough digits: read_result=timeout, accepted), and an extra digit makes an invalid entry
-    (longer than `max`: `digits_result`). The offline simulator models the same rule
-    (`flowc.simulate.engine._split_keys`)."""
+    at the 6th digit and the `#` the prompt asks for is read by the next menu (live T07 lines
+    284, 299, 327). With max + 1:
+    * the terminator ends a full-length entry (`1 4 2 4000 #` + 1,2,3,# -> ivr_digits=123,
+      read_terminator_used=#: outbound_pagd_info_dtmf lines 23-30, outbound_json_pagd 17-24);
+    * a full-length entry without it ends at the inter-digit timeout, accepted with
+      read_result=timeout (`1 2 2 5000 #` + 7 -> flowc_survey=7, read_result=timeout: live
+      D1_diag_survey_old_socket_kept line 91);
+    * one digit more than max is an invalid entry (`digits_result`).
+    The offline simulator models the same rule (`flowc.simulate.engine.read_limit`)."""
     max_digits = max(1, min(c.max, 128))
     if c.terminators and max_digits < 128:
         return max_digits + 1

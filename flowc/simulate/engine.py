@@ -223,14 +223,25 @@ def start_time(scenario: Scenario, flow: CompiledFlow) -> datetime:
     return at
 
 
+def read_limit(terminators: str, max_digits: int) -> int:
+    """How many digits end a read, the runtime's rule (`runtime.translate.asked_max`): with a
+    terminator, max + 1, so the terminator typed after a full-length entry ends that entry
+    instead of being left for the next menu (a real switch ends `6 6 ... #` at the 6th digit:
+    live capture T07), and one digit more than max is an invalid entry; without one, max."""
+    return max_digits + 1 if terminators and max_digits < 128 else max_digits
+
+
 def _split_keys(keys: str, terminators: str, max_digits: int) -> tuple[str, str | None, int]:
-    """(digits accepted, terminator pressed, keys used) as play_and_get_digits reads them."""
+    """(digits read, terminator pressed, keys used) as play_and_get_digits reads them: the
+    read ends at a terminator, at `read_limit` digits, or (keys running out) at the
+    inter-digit timeout. Keys after the end are not read by this collect."""
+    limit = read_limit(terminators, max_digits)
     digits = ""
     for i, ch in enumerate(keys):
         if ch in terminators:
             return digits, ch, i + 1
         digits += ch
-        if len(digits) >= max_digits:
+        if len(digits) >= limit:
             return digits, None, i + 1
     return digits, None, len(keys)
 
@@ -572,7 +583,7 @@ class Simulator:
             self._line("caller", f"presses {shown}", at=t)
             self.actions.append(f"press {shown}")
             t += timedelta(milliseconds=KEY_MS * max(1, used))
-            if term is None and len(digits) < c.max:
+            if term is None and len(digits) < read_limit(c.terminators, c.max):
                 t += timedelta(milliseconds=c.digit_timeout_ms)  # waits for more keys
             if self._valid(c, digits):
                 self._pending = _Pending(t, ev.Digits(digits, term, "success", at=t))

@@ -242,6 +242,60 @@ def test_text_cannot_expand_variables_or_break_lines() -> None:
     assert tr.set_arg("flowc_var_name", "${system(reboot)}") == "flowc_var_name={system(reboot)}"
 
 
+def test_terminator_after_a_full_length_entry_ends_that_entry() -> None:
+    # live T07: `6 6 1 8000 # ...` ended at the 6th digit; the `#` went to the next menu.
+    sent = _live_app_args("T07_pin_sensitive_balance.jsonl", "play_and_get_digits")
+    pin = fs_separate_blank(next(a for a in sent if a.startswith("6 6 ")), 11)
+    c = _collect(
+        min=6,
+        max=6,
+        terminators=pin[4],
+        timeout_ms=int(pin[3]),
+        var="pin",
+        regex=pin[8],
+        digit_timeout_ms=int(pin[9]),
+        prompt=(cmd.PlayItem("tts", pin[5].removeprefix("say:")),),
+        locale="zh-CN",
+    )
+    argv = fs_separate_blank(tr.collect_arg(c, CFG), 11)
+    assert argv[:5] == ["6", "7", "1", "8000", "#"]
+    assert argv[5:] == pin[5:]
+    # without a terminator the max is the entry's (a menu key ends the read at once)
+    assert fs_separate_blank(tr.collect_arg(_collect(), CFG), 11)[:2] == ["1", "1"]
+    assert tr.asked_max(_collect(max=128, terminators="#")) == 128
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        # 123456# with max + 1 asked: the terminator ended it
+        (
+            {
+                "variable_read_result": "success",
+                "variable_flowc_in_pin": "123456",
+                "variable_read_terminator_used": "#",
+            },
+            ("123456", "#", "success"),
+        ),
+        # 123456 then silence: the inter-digit timeout ended it (as live D1 line 91)
+        (
+            {"variable_read_result": "timeout", "variable_flowc_in_pin": "123456"},
+            ("123456", None, "success"),
+        ),
+        # a 7th digit: play_and_get_digits accepts 7 of 7, the entry is one too long
+        (
+            {"variable_read_result": "success", "variable_flowc_in_pin": "1234567"},
+            ("1234567", None, "failure"),
+        ),
+    ],
+)
+def test_pin_results_with_one_more_digit_asked(
+    headers: dict[str, str], expected: tuple[str, str | None, str]
+) -> None:
+    d = tr.digits_result(_event(**headers), "pin", "", AT, min_digits=6, max_digits=6)
+    assert (d.digits, d.terminator, d.result) == expected
+
+
 def test_unrepresentable_regex_falls_back_to_any() -> None:
     c = _collect(regex=r"^\s*\d+$", min=1, max=4)
     argv = fs_separate_blank(tr.collect_arg(c, CFG), 11)
