@@ -927,6 +927,12 @@ class CallDriver:
     async def _op_transfer(self, c: cmd.Transfer) -> None:
         bound = self.bundle.number(self.flow, c.number) if c.number else None
         plan = tr.transfer_plan(c, bound, self.media)
+        if plan.refused:  # nothing safe to dial: fail the transfer, say why
+            log.warning(
+                "transfer_refused", call_id=self.call_id, flow=self.flow, node=self.call.node
+            )
+            self._answer(ev.TransferResult(False, plan.refused, at=self.now()))
+            return
         if plan.app == "transfer":
             await self._exec("transfer", plan.arg, self.t.answer)
             self._answer(ev.TransferResult(True, "", at=self.now()))

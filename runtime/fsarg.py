@@ -63,6 +63,23 @@ def file_item(path: str) -> str:
     return _clean(path).replace("!", "").replace("\\", "/").strip()
 
 
+_NOT_NAME: Final = re.compile(r"[^A-Za-z0-9_.@-]+")
+
+
+def name_word(text: str) -> str:
+    """A name that goes as one blank-separated argument (a mailbox, domain, profile): only
+    letters, digits and `_ . @ -` are kept."""
+    return _NOT_NAME.sub("", _clean(text))
+
+
+DTMF_KEYS: Final = frozenset("0123456789*#ABCD")
+
+
+def dtmf_keys(text: str) -> str:
+    """Only the phone keys of `text` (exit keys, terminators)."""
+    return "".join(ch for ch in text if ch in DTMF_KEYS)
+
+
 # ------------------------------------------------------------------ say values
 
 _NUMBER: Final = re.compile(r"[+-]?\d{1,15}(?:\.\d{1,6})?")
@@ -172,7 +189,7 @@ _NUMBER_TARGET: Final = re.compile(r"\+?[0-9*#]{1,32}")
 # A bound target: endpoint/args of letters, digits and the few separators dial strings use;
 # no variable block, no list separator, no expansion, no spaces.
 _BOUND_TARGET: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+*#@:/=%-]{0,254}")
-_SIP_URI: Final = re.compile(r"[A-Za-z0-9_.+*#%!~-]{1,64}@[A-Za-z0-9.-]{1,253}(?::\d{1,5})?")
+_SIP_URI: Final = re.compile(r"[A-Za-z0-9_.+*#~-]{1,64}@[A-Za-z0-9.-]{1,253}(?::\d{1,5})?")
 
 
 def dial_number(value: str) -> str | None:

@@ -319,6 +319,10 @@ def _pagd(c: cmd.Collect, prompt: str, invalid: str) -> tuple[str, int]:
     min_digits = max(0, min(c.min, max_digits))
     terminators = "".join(ch for ch in c.terminators if ch in "0123456789*#ABCD")
     regex = c.regex or ".*"
+    if regex != fsarg.app_arg(regex):
+        # the switch would expand `${` in it or cut the line: let any entry through, the
+        # interpreter checks the pattern itself (as for the tokenizer fallback below)
+        regex = ".*"
     args = (
         min_digits,
         max_digits,
@@ -403,7 +407,7 @@ def detect_speech_arg(c: cmd.Collect, cfg: MediaConfig) -> str:
 
 
 def speech_keywords_value(c: cmd.Collect) -> str:
-    return fs_safe(json.dumps(list(c.speech_keywords), ensure_ascii=False))
+    return fsarg.channel_value(json.dumps(list(c.speech_keywords), ensure_ascii=False))
 
 
 def speech_result(event: Event, at: datetime) -> ev.SpeechResult | ev.SpeechNoMatch | None:
@@ -453,7 +457,7 @@ def set_arg(name: str, value: Any) -> str:
         text = str(value)
     else:
         text = json.dumps(value, ensure_ascii=False, default=str)
-    return f"{name}={fs_safe(text)}"
+    return f"{name}={fsarg.channel_value(text)}"
 
 
 def mirror_name(name: str) -> str | None:
@@ -486,10 +490,11 @@ def enqueue_sets(q: cmd.Enqueue) -> list[str]:
     """`set` arguments before `callcenter` (the resume variables are added by the driver).
     `flowc_announce*` record the announcement setting; `runtime.queue_announce` plays it."""
     out = [f"cc_base_score={int(q.priority)}"]
-    if q.exit_key:
-        out.append(f"cc_exit_keys={fs_safe(q.exit_key)}")
+    exit_keys = fsarg.dtmf_keys(q.exit_key or "")
+    if exit_keys:
+        out.append(f"cc_exit_keys={exit_keys}")
     if q.announce and q.announce != "none":
-        out.append(f"flowc_announce={fs_safe(q.announce)}")
+        out.append(f"flowc_announce={fsarg.channel_value(q.announce)}")
         out.append(f"flowc_announce_every_ms={int(q.announce_every_ms)}")
     return out
 
@@ -516,24 +521,42 @@ def queue_result(complete: Event, broke_for_max_wait: bool, at: datetime) -> ev.
 # ------------------------------------------------------------------ transfer
 
 
+REFUSED_TARGET: Final = "refused_target (not a bound dial string, a number or a sip: URI)"
+
+
 @dataclass(frozen=True, slots=True)
 class TransferPlan:
-    app: str  # "transfer" or "bridge"
+    app: str  # "bridge"; "" when the target is refused (nothing is sent)
     arg: str
     target: str  # what it resolves to, for logs and the journal
+    refused: str = ""  # why nothing was sent: the TransferResult cause
 
 
 def transfer_plan(t: cmd.Transfer, bound: str | None, cfg: MediaConfig) -> TransferPlan:
-    target = fs_safe((bound or t.target).strip())
-    if target.lower().startswith(("sip:", "sips:")):
-        uri = target.split(":", 1)[1]
-        return TransferPlan("bridge", f"sofia/{cfg.sip_profile}/{uri}", target)
-    if "/" in target or "@" in target:
-        return TransferPlan("bridge", target, target)
-    # A number or extension goes through the dialplan on a loopback leg: unlike the
-    # `transfer` app (which completes at once, whatever becomes of the call), a bridge
-    # reports a failure back to the socket, so the flow's `on_fail` works.
-    return TransferPlan("bridge", f"loopback/{target}/{cfg.transfer_context}", target)
+    """The bridge for a transfer. Dial strings are built only from a bound target (a binding's
+    `numbers:` entry: `user/1901`, `sofia/gateway/pstn/+86...`, `loopback/8001/default`, checked
+    by `fsarg.dial_target`) or from a validated number/extension (`fsarg.dial_number`) or a
+    strict `sip:user@host` URI. Anything else - a templated target holding
+    `{execute_on_answer=...}user/1000` or `1000,sofia/gateway/...` - is refused: no bridge,
+    the transfer fails with `REFUSED_TARGET` (its on_fail branch, journaled with that cause)."""
+    raw = bound if bound is not None else t.target
+    shown = fsarg.app_arg(raw)
+    profile = fsarg.dial_target(cfg.sip_profile) or "external"
+    context = fsarg.dial_target(cfg.transfer_context) or "default"
+    uri = fsarg.sip_uri(raw)
+    if uri is not None:
+        return TransferPlan("bridge", f"sofia/{profile}/{uri}", shown)
+    number = fsarg.dial_number(raw)
+    if number is not None:
+        # A number or extension goes through the dialplan on a loopback leg: unlike the
+        # `transfer` app (which completes at once, whatever becomes of the call), a bridge
+        # reports a failure back to the socket, so the flow's `on_fail` works.
+        return TransferPlan("bridge", f"loopback/{number}/{context}", shown)
+    if bound is not None:
+        dial = fsarg.dial_target(bound)
+        if dial is not None and "/" in dial:
+            return TransferPlan("bridge", dial, shown)
+    return TransferPlan("", "", shown, REFUSED_TARGET)
 
 
 def bridge_result(complete: Event, at: datetime) -> ev.TransferResult:
@@ -553,10 +576,15 @@ def bridge_result(complete: Event, at: datetime) -> ev.TransferResult:
 
 
 def voicemail_arg(mailbox: str, cfg: MediaConfig) -> str:
+    """`<profile> <domain> <box>` (the mailbox binding is `domain/box`; a bare box is in the
+    switch's own domain). Each part keeps only the characters of a name (letters, digits,
+    `_ . @ -`): the app splits on blanks, and a binding is data like any other."""
     domain, _, box = mailbox.partition("/")
     if not box:
-        domain, box = "$${domain}", mailbox
-    return fs_safe(f"{cfg.voicemail_profile} {domain} {box}")
+        domain, box = "", mailbox
+    profile = fsarg.name_word(cfg.voicemail_profile) or "default"
+    domain = fsarg.name_word(domain) or "$${domain}"  # ours: the switch's domain variable
+    return f"{profile} {domain} {fsarg.name_word(box) or 'none'}"
 
 
 def voicemail_record_ms(max_length_ms: int, profile_s: int | None) -> int:

@@ -446,6 +446,38 @@ def test_transfer_plans() -> None:
     assert (bound.app, bound.arg) == ("bridge", "user/1901")
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "{execute_on_answer=system id}user/1000",  # issue 12: a look-up value as `{ext}`
+        "1000,sofia/gateway/carrier/+19005550100",
+        "1000|sofia/gateway/carrier/+19005550100",
+        "user/1000",  # a dial string not from the bindings
+        "1000 XML default",
+        "${system(id)}",
+        "sip:a@b;transport=tcp,sofia/gateway/x/1",
+        "",
+    ],
+)
+def test_templated_transfer_targets_must_be_numbers(target: str) -> None:
+    plan = tr.transfer_plan(cmd.Transfer(target, "blind"), None, CFG)
+    assert (plan.app, plan.arg, plan.refused) == ("", "", tr.REFUSED_TARGET)
+
+
+def test_transfer_numbers_and_bound_targets() -> None:
+    assert tr.transfer_plan(cmd.Transfer("+8613800000000", "warm"), None, CFG).arg == (
+        "loopback/+8613800000000/default"
+    )
+    assert tr.transfer_plan(cmd.Transfer(" 8001 ", "blind"), None, CFG).arg == (
+        "loopback/8001/default"
+    )
+    bound = "sofia/gateway/pstn/+861012345678"  # bindings/prod.yaml
+    assert tr.transfer_plan(cmd.Transfer("x", "blind", "fraud"), bound, CFG).arg == bound
+    for bad in ("{a=b}user/1901", "user/1901,user/1902", "user/1901|x", "[x=1]user/1"):
+        plan = tr.transfer_plan(cmd.Transfer("x", "blind", "fraud"), bad, CFG)
+        assert plan.refused == tr.REFUSED_TARGET
+
+
 def test_bridge_results_from_recorded_sessions() -> None:
     ok = _completion("outbound_bridge_json.jsonl", "bridge")
     assert tr.bridge_result(ok, AT).ok
