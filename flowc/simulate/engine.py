@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from flowc.flowtest.scenario import (
     CallerInput,
@@ -221,6 +221,18 @@ def start_time(scenario: Scenario, flow: CompiledFlow) -> datetime:
     if scenario.timezone or flow.timezone:
         return at.astimezone(tz)
     return at
+
+
+REFUSED_TARGET: Final = "refused_target (not a bound dial string, a number or a sip: URI)"
+_DIALABLE: Final = re.compile(
+    r"\+?[0-9*#]{1,32}|(?i:sips?):[A-Za-z0-9_.+*#~-]{1,64}@[A-Za-z0-9.-]{1,253}(?::\d{1,5})?"
+)
+
+
+def dialable(target: str) -> bool:
+    """A target the runtime dials without a binding: a number/extension or a sip: URI
+    (`runtime.fsarg.dial_number` / `sip_uri`; flowc does not import the runtime)."""
+    return _DIALABLE.fullmatch(target.strip()) is not None
 
 
 def read_limit(terminators: str, max_digits: int) -> int:
@@ -669,12 +681,20 @@ class Simulator:
         self._pending = _Pending(due, ev.QueueResult(ans.outcome, agent, at=due), lines)
 
     def _transfer(self, c: cmd.Transfer) -> None:
+        logical = f" ({c.number})" if c.number else ""
+        self._line("system", f"{c.mode} transfer to {c.target}{logical}")
+        if c.number is None and not dialable(c.target):
+            # the runtime dials only bound numbers, plain numbers/extensions and sip: URIs
+            # (`runtime.translate.transfer_plan`): a templated target holding anything else
+            # is refused, never sent to the switch
+            due = self.now + timedelta(milliseconds=ERROR_MS)
+            event = ev.TransferResult(False, REFUSED_TARGET, at=due)
+            self._pending = _Pending(due, event, [("system", "the transfer is refused")])
+            return
         ans: TransferAnswer = (
             self._answer(self.scenario.transfers, "transfer", c.number, c.target)
             or TransferAnswer()
         )
-        logical = f" ({c.number})" if c.number else ""
-        self._line("system", f"{c.mode} transfer to {c.target}{logical}")
         ms = TRANSFER_OK_MS if ans.ok else TRANSFER_FAIL_MS
         due = self.now + timedelta(milliseconds=ms)
         text = "the transfer is answered" if ans.ok else f"the transfer failed ({ans.cause})"
