@@ -239,6 +239,7 @@ class CallDriver:
         self._answered = tr.is_answered(channel_data)
         self._terminators: str | None = None
         self._tts_sets: tuple[str, ...] = ()
+        self._refused_says: list[dict[str, Any]] = []  # journaled with the call's end
         self._asr_events = False
         self._t_event = 0.0
         self._trace_pos = 0
@@ -693,6 +694,10 @@ class CallDriver:
 
     def _refused(self, items: tuple[cmd.PlayItem, ...]) -> None:
         for r in tr.refused_items(items):
+            if len(self._refused_says) < 20:
+                self._refused_says.append(
+                    {"node": self.call.node, "say_as": r.say_as, "length": r.length}
+                )
             log.warning(
                 "say_value_refused",
                 call_id=self.call_id,
@@ -1037,6 +1042,8 @@ class CallDriver:
         detail: dict[str, Any] = dict(outcome.detail)
         detail["survey"] = dict(outcome.survey)
         detail["variables"] = dict(outcome.variables)
+        if self._refused_says:  # say values not of their type: left out of the prompts
+            detail["refused_say_values"] = list(self._refused_says)
         if kind != outcome.kind:
             detail["interpreter_outcome"] = outcome.kind
         if self._runtime_reason:

@@ -9,11 +9,16 @@ Commands (each row: the command, then the applications it becomes):
 * Play: one app per item: audio -> `playback <file>`; tts -> `speak <engine>|<voice>|<text>`;
   say -> `say <lang> <TYPE> <METHOD> <value>`; `playback_terminators` is set to `any`
   (barge-in) or `none` when it changes.
-* Collect: `play_and_get_digits <min> <max> <tries> <timeout> <terminators> <prompt>
-  <invalid> <var> <regex> <digit_timeout>` with every position filled (`none`,
-  `silence_stream://250`) and quoted; a prompt of several items is one `file_string://`
-  (tts as `say:<text>`, say as `${say_string(...)}`); `<var>` is `flowc_in_<var>`. With
-  speech: `set fire_asr_events=true` (once), `detect_speech <engine> <grammar> flowc` before,
+* Collect (`collect_plan`): `set tts_engine=..`, `set tts_voice=..` when the prompt is
+  `say:` and they changed; the leading parts of a prompt that mixes files and text as
+  `playback`/`speak`; then `play_and_get_digits <min> <max> <tries> <timeout> <terminators>
+  <prompt> <invalid> <var> <regex> <digit_timeout>` with every position filled (`none`,
+  `silence_stream://250`) and quoted. The prompt is ONE item: text (tts, and say values
+  written out for the TTS engine) joined into one `say:<text>`, or one file; never
+  `file_string://` (it opens `say:` items as files) nor `${say_string(...)}`. `<max>` is one
+  more than the entry's when there is a terminator (`asked_max`); `<var>` is
+  `flowc_in_<var>`. With speech, when an ASR engine is configured (`uses_asr`):
+  `set fire_asr_events=true` (once), `detect_speech <engine> <grammar> flowc` before,
   `detect_speech stop` after.
 * SetVariable: `set flowc_var_<name>=<value>`, written without waiting for the completion;
   sensitive values are not mirrored.
@@ -26,8 +31,9 @@ Commands (each row: the command, then the applications it becomes):
 * Transfer (blind or warm): `set continue_on_fail=true`, `set hangup_after_bridge=true`, then
   `bridge <dial string>`: a bound number (`user/..`, `sofia/gateway/..`) as is, a `sip:` URI
   as `sofia/<profile>/<uri>`, a plain number or extension as `loopback/<n>/<context>` (the
-  dialplan routes it). A bridge, not the `transfer` app, because only a bridge tells the
-  socket that the far end failed (`transfer` completes at once and the call leaves).
+  dialplan routes it); any other target is refused (`REFUSED_TARGET`, nothing sent). A
+  bridge, not the `transfer` app, because only a bridge tells the socket that the far end
+  failed (`transfer` completes at once and the call leaves).
 * Voicemail: `voicemail <profile> <domain> <box>` (the mailbox binding is `domain/box`). The
   node's `max_length` is not sent: mod_voicemail records up to its profile's `max-record-len`
   (see `voicemail_record_ms`).
@@ -47,7 +53,9 @@ Commands (each row: the command, then the applications it becomes):
 | completion of `voicemail` / `record`         | RecordDone(path, duration_ms)                   |
 | CHANNEL_HANGUP (any time), socket closed     | Hangup(cause)                                   |
 
-Every text that goes into an app argument passes `fs_safe`: one line, and no `${` / `$${`
+Every string that goes to FreeSWITCH passes `runtime.fsarg`, by destination (app argument,
+channel variable, TTS text, file, say value, dial string): one line, no `${` / `$${`, no
+`^^`; say values only of their type; dial strings only from bindings or validated numbers
 (FreeSWITCH expands variables and API calls in app arguments: a CRM answer or a caller's
 entry must never run `${system ...}`).
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
+from typing import Any
 
 from flowc.flowtest.scenario import Scenario, parse_input
 from flowc.simulate import Simulator, compile_file
@@ -55,10 +56,12 @@ def _flow_dir(tmp: Path) -> Path:
     return src
 
 
-def _call(tmp: Path, inputs: list[str]) -> tuple[Record, list[str], list[dict[str, object]]]:
+def _call(
+    tmp: Path, inputs: list[str]
+) -> tuple[Record, list[str], list[dict[str, object]], dict[str, Any]]:
     bundle = compile_bundle(tmp / "build", _flow_dir(tmp))
 
-    async def scenario() -> tuple[Record, list[str], list[dict[str, object]]]:
+    async def scenario() -> tuple[Record, list[str], list[dict[str, object]], dict[str, Any]]:
         async with running(bundle, tmp, env=None) as rt:
             call = FakeCall(
                 "127.0.0.1",
@@ -71,9 +74,10 @@ def _call(tmp: Path, inputs: list[str]) -> tuple[Record, list[str], list[dict[st
             assert rt.journal is not None
             await rt.journal.flush()
             steps = await rt.journal.fetch_steps(call.uuid)
-            return record, nodes(steps), steps
+            row = await rt.journal.fetch_call(call.uuid)
+            return record, nodes(steps), steps, row
 
-    async def bounded() -> tuple[Record, list[str], list[dict[str, object]]]:
+    async def bounded() -> tuple[Record, list[str], list[dict[str, object]], dict[str, Any]]:
         async with asyncio.timeout(30):
             return await scenario()
 
@@ -87,7 +91,7 @@ def _predicted(tmp: Path, inputs: list[str]) -> list[str]:
 
 
 def test_prompt_and_transfer_commands_of_a_whole_call(tmp_path: Path) -> None:
-    record, path, steps = _call(tmp_path, ["press 1234#"])
+    record, path, steps, row = _call(tmp_path, ["press 1234#"])
     apps = record.apps
     pagd = [i for i, (app, _) in enumerate(apps) if app == "play_and_get_digits"]
     assert len(pagd) == 1
@@ -105,3 +109,7 @@ def test_prompt_and_transfer_commands_of_a_whole_call(tmp_path: Path) -> None:
     assert "bridge" not in [app for app, _ in apps]
     assert path == ["start", "xfer", "bye"] == _predicted(tmp_path, ["press 1234#"])
     assert str(steps[2]["why"]).endswith(f"failed ({tr.REFUSED_TARGET})")
+    # the refused money value is journaled with the call's end (its length, not the value)
+    assert row["detail"]["refused_say_values"] == [
+        {"node": "start", "say_as": "money", "length": len("${system(id)}")}
+    ]
