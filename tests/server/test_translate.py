@@ -96,25 +96,41 @@ def _live_app_args(name: str, app: str) -> list[str]:
     return out
 
 
-def test_several_tts_items_become_one_say_prompt_never_file_string() -> None:
-    # live T01 line 41: the escalating re-prompt was `file_string://say:a!say:b`, which the
-    # switch opened as file names (lines 283-284) and the collect returned in 0.26 s.
-    sent = _live_app_args("T01_noinput3_to_agent.jsonl", "play_and_get_digits")
-    broken = next(a for a in sent if "file_string://say:" in a)
-    first, second = broken.split(" ")[5].removeprefix("file_string://say:").split("!say:")
-    c = _collect(
-        prompt=(cmd.PlayItem("tts", first), cmd.PlayItem("tts", second)),
-        locale="zh-CN",
-        regex="^[0-9*#]$",
-        timeout_ms=6000,
-    )
-    plan = tr.collect_plan(c, CFG)
-    argv = fs_separate_blank(plan.arg, 11)
-    assert len(argv) == 10
-    assert argv[5] == f"say:{first} {second}"
-    assert "file_string" not in plan.arg and plan.lead == ()
-    # `say:` needs the engine and voice on the channel (T01a line 255: Invalid Args without)
-    assert plan.sets == ("tts_engine=flite", "tts_voice=kal")
+@pytest.mark.parametrize(
+    "capture",
+    [
+        "T01_noinput3_to_agent.jsonl",  # escalating re-prompts
+        "T09a_language_menu_never_collects_media_timeout.jsonl",  # the language menu
+        "T10a_language_menu_never_collects.jsonl",
+        "T12_nomatch3_to_operator.jsonl",  # no-match re-prompts
+    ],
+)
+def test_several_tts_items_become_one_say_prompt_never_file_string(capture: str) -> None:
+    # e.g. live T01 line 41: the re-prompt was `file_string://say:a!say:b`, which the switch
+    # opened as file names (lines 283-284) and the collect returned in 0.26 s.
+    sent = _live_app_args(capture, "play_and_get_digits")
+    broken = [a for a in sent if "file_string://say:" in a]
+    assert broken
+    for arg in broken:
+        recorded = fs_separate_blank(arg, 11)
+        texts = recorded[5].removeprefix("file_string://say:").split("!say:")
+        assert len(texts) >= 2
+        c = _collect(
+            min=int(recorded[0]),
+            max=int(recorded[1]),
+            timeout_ms=int(recorded[3]),
+            prompt=tuple(cmd.PlayItem("tts", t) for t in texts),
+            var=recorded[7],
+            regex=recorded[8],
+            locale="zh-CN",
+        )
+        plan = tr.collect_plan(c, CFG)
+        argv = fs_separate_blank(plan.arg, 11)
+        assert argv[5] == "say:" + " ".join(texts)
+        assert argv[:5] == recorded[:5] and argv[6:] == recorded[6:]
+        assert "file_string" not in plan.arg and plan.lead == ()
+        # `say:` needs the engine and voice on the channel (T01a line 255: Invalid Args)
+        assert plan.sets == ("tts_engine=flite", "tts_voice=kal")
 
 
 def test_tts_engine_and_voice_follow_the_locale() -> None:
