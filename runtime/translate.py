@@ -142,6 +142,22 @@ def tts_voice(locale: str, cfg: MediaConfig) -> tuple[str, str]:
     return fsarg.channel_value(cfg.tts_engine), fsarg.channel_value(cfg.tts_voice)
 
 
+_VOICE_SPEC: Final = re.compile(
+    r"([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)=([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)"
+)
+
+
+def parse_voices(specs: list[str]) -> tuple[tuple[str, str, str], ...]:
+    """`flowc serve --voice zh=unimrcp:xiaoyan` (repeatable) -> `MediaConfig.voices`."""
+    out = []
+    for spec in specs:
+        m = _VOICE_SPEC.fullmatch(spec.strip())
+        if m is None:
+            raise ValueError(f"--voice {spec!r}: expected LOCALE=ENGINE:VOICE, e.g. zh=flite:kal")
+        out.append((m.group(1), m.group(2), m.group(3)))
+    return tuple(out)
+
+
 def tts_sets(locale: str, cfg: MediaConfig) -> list[str]:
     """`set` arguments a `say:<text>` prompt needs on the channel: without `tts_engine` the
     switch refuses it (`switch_ivr_play_say.c:1407 Invalid Args`, live T01a); with

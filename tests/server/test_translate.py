@@ -151,6 +151,16 @@ def test_tts_engine_and_voice_follow_the_locale() -> None:
     assert plan.sets == () and fs_separate_blank(plan.arg, 11)[5] == "/srv/menu.wav"
 
 
+def test_parse_voices() -> None:
+    assert tr.parse_voices(["zh=unimrcp:xiaoyan", "en-GB=flite:slt"]) == (
+        ("zh", "unimrcp", "xiaoyan"),
+        ("en-GB", "flite", "slt"),
+    )
+    for bad in ("zh", "zh=flite", "zh=fl|ite:kal", "zh=flite:${x}", "=flite:kal"):
+        with pytest.raises(ValueError, match="LOCALE=ENGINE:VOICE"):
+            tr.parse_voices([bad])
+
+
 def test_mixed_prompt_plays_its_leading_parts_first() -> None:
     c = _collect(
         min=4,
