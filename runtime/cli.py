@@ -17,7 +17,7 @@ from runtime.driver import Timeouts
 from runtime.logs import get_logger, setup_logging
 from runtime.report import cli as _report_cli  # noqa: F401  (registers `flowc report`)
 from runtime.server import Runtime, ServeConfig, parse_hostport
-from runtime.translate import MediaConfig
+from runtime.translate import MediaConfig, parse_voices
 
 
 def _loopback(host: str) -> bool:
@@ -62,12 +62,23 @@ def serve(
         str | None, typer.Option(help="Instance name in the journal (default host:port).")
     ] = None,
     tts: Annotated[str, typer.Option(help="TTS engine and voice, engine:voice.")] = "flite:kal",
+    voice: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="TTS engine and voice for one language, LOCALE=ENGINE:VOICE (repeatable, "
+            "e.g. zh=unimrcp:xiaoyan); other languages use --tts."
+        ),
+    ] = None,
     sounds: Annotated[
         str, typer.Option(help="Prefix for relative audio paths (default: FreeSWITCH's).")
     ] = "",
-    asr: Annotated[str, typer.Option(help="Speech recogniser module for detect_speech.")] = (
-        "unimrcp"
-    ),
+    asr: Annotated[
+        str,
+        typer.Option(
+            help="Speech recogniser module for detect_speech (e.g. unimrcp). Unset: the switch "
+            "has none and speech menus take keys only (predict it with `flowc test --no-asr`)."
+        ),
+    ] = "",
     transfer_context: Annotated[
         str, typer.Option(help="Dialplan context for transfers to extensions.")
     ] = "default",
@@ -103,7 +114,12 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
-    engine, _, voice = tts.partition(":")
+    engine, _, tts_voice = tts.partition(":")
+    try:
+        voices = parse_voices(voice or [])
+    except ValueError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
     start: datetime | None = None
     if clock is not None:
         try:
@@ -125,7 +141,8 @@ def serve(
         instance=instance,
         media=MediaConfig(
             tts_engine=engine or "flite",
-            tts_voice=voice or "kal",
+            tts_voice=tts_voice or "kal",
+            voices=voices,
             sounds=sounds,
             asr_engine=asr,
             transfer_context=transfer_context,

@@ -238,6 +238,8 @@ class CallDriver:
         self._lingering = False
         self._answered = tr.is_answered(channel_data)
         self._terminators: str | None = None
+        self._tts_sets: tuple[str, ...] = ()
+        self._refused_says: list[dict[str, Any]] = []  # journaled with the call's end
         self._asr_events = False
         self._t_event = 0.0
         self._trace_pos = 0
@@ -683,7 +685,30 @@ class CallDriver:
             self._terminators = wanted
             self._fire_app("set", f"playback_terminators={wanted}")
 
+    def _ensure_tts(self, sets: tuple[str, ...]) -> None:
+        """`tts_engine`/`tts_voice` on the channel, which a `say:` prompt needs."""
+        if sets and sets != self._tts_sets:
+            self._tts_sets = sets
+            for arg in sets:
+                self._fire_app("set", arg)
+
+    def _refused(self, items: tuple[cmd.PlayItem, ...]) -> None:
+        for r in tr.refused_items(items):
+            if len(self._refused_says) < 20:
+                self._refused_says.append(
+                    {"node": self.call.node, "say_as": r.say_as, "length": r.length}
+                )
+            log.warning(
+                "say_value_refused",
+                call_id=self.call_id,
+                flow=self.flow,
+                node=self.call.node,
+                say_as=r.say_as,
+                length=r.length,
+            )
+
     async def _op_play(self, c: cmd.Play) -> None:
+        self._refused(c.items)
         steps = tr.play_steps(c, self.media)
         self._ensure_terminators(c.barge_in)
         keys = len(self._keys)
@@ -694,14 +719,24 @@ class CallDriver:
         self._answer(ev.PromptDone(at=self.now()))
 
     async def _op_collect(self, c: cmd.Collect) -> None:
-        arg = tr.collect_arg(c, self.media)
+        self._refused(c.prompt)
+        plan = tr.collect_plan(c, self.media)
+        arg = plan.arg
         var = tr.input_var(c.var)
+        self._ensure_tts(plan.sets)
+        if plan.lead:  # parts of a mixed prompt before its last run (see CollectPlan)
+            self._ensure_terminators(True)
+            keys = len(self._keys)
+            for app, lead_arg in plan.lead:
+                if len(self._keys) > keys:
+                    break
+                await self._exec(app, lead_arg, self.t.app)
         keys = len(self._keys)
         limit = (
-            c.tries * (c.timeout_ms + c.max * max(c.digit_timeout_ms, 1000)) / 1000
+            c.tries * (c.timeout_ms + plan.max_digits * max(c.digit_timeout_ms, 1000)) / 1000
             + self.t.collect_margin
         )
-        if not c.speech:
+        if not tr.uses_asr(c, self.media):  # no recogniser bound: a keys-only collect
             complete = await self._exec("play_and_get_digits", arg, limit)
             result: ev.Event = self._digits(c, complete, keys)
         else:
@@ -897,6 +932,12 @@ class CallDriver:
     async def _op_transfer(self, c: cmd.Transfer) -> None:
         bound = self.bundle.number(self.flow, c.number) if c.number else None
         plan = tr.transfer_plan(c, bound, self.media)
+        if plan.refused:  # nothing safe to dial: fail the transfer, say why
+            log.warning(
+                "transfer_refused", call_id=self.call_id, flow=self.flow, node=self.call.node
+            )
+            self._answer(ev.TransferResult(False, plan.refused, at=self.now()))
+            return
         if plan.app == "transfer":
             await self._exec("transfer", plan.arg, self.t.answer)
             self._answer(ev.TransferResult(True, "", at=self.now()))
@@ -1001,6 +1042,8 @@ class CallDriver:
         detail: dict[str, Any] = dict(outcome.detail)
         detail["survey"] = dict(outcome.survey)
         detail["variables"] = dict(outcome.variables)
+        if self._refused_says:  # say values not of their type: left out of the prompts
+            detail["refused_say_values"] = list(self._refused_says)
         if kind != outcome.kind:
             detail["interpreter_outcome"] = outcome.kind
         if self._runtime_reason:

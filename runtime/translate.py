@@ -9,11 +9,16 @@ Commands (each row: the command, then the applications it becomes):
 * Play: one app per item: audio -> `playback <file>`; tts -> `speak <engine>|<voice>|<text>`;
   say -> `say <lang> <TYPE> <METHOD> <value>`; `playback_terminators` is set to `any`
   (barge-in) or `none` when it changes.
-* Collect: `play_and_get_digits <min> <max> <tries> <timeout> <terminators> <prompt>
-  <invalid> <var> <regex> <digit_timeout>` with every position filled (`none`,
-  `silence_stream://250`) and quoted; a prompt of several items is one `file_string://`
-  (tts as `say:<text>`, say as `${say_string(...)}`); `<var>` is `flowc_in_<var>`. With
-  speech: `set fire_asr_events=true` (once), `detect_speech <engine> <grammar> flowc` before,
+* Collect (`collect_plan`): `set tts_engine=..`, `set tts_voice=..` when the prompt is
+  `say:` and they changed; the leading parts of a prompt that mixes files and text as
+  `playback`/`speak`; then `play_and_get_digits <min> <max> <tries> <timeout> <terminators>
+  <prompt> <invalid> <var> <regex> <digit_timeout>` with every position filled (`none`,
+  `silence_stream://250`) and quoted. The prompt is ONE item: text (tts, and say values
+  written out for the TTS engine) joined into one `say:<text>`, or one file; never
+  `file_string://` (it opens `say:` items as files) nor `${say_string(...)}`. `<max>` is one
+  more than the entry's when there is a terminator (`asked_max`); `<var>` is
+  `flowc_in_<var>`. With speech, when an ASR engine is configured (`uses_asr`):
+  `set fire_asr_events=true` (once), `detect_speech <engine> <grammar> flowc` before,
   `detect_speech stop` after.
 * SetVariable: `set flowc_var_<name>=<value>`, written without waiting for the completion;
   sensitive values are not mirrored.
@@ -26,8 +31,9 @@ Commands (each row: the command, then the applications it becomes):
 * Transfer (blind or warm): `set continue_on_fail=true`, `set hangup_after_bridge=true`, then
   `bridge <dial string>`: a bound number (`user/..`, `sofia/gateway/..`) as is, a `sip:` URI
   as `sofia/<profile>/<uri>`, a plain number or extension as `loopback/<n>/<context>` (the
-  dialplan routes it). A bridge, not the `transfer` app, because only a bridge tells the
-  socket that the far end failed (`transfer` completes at once and the call leaves).
+  dialplan routes it); any other target is refused (`REFUSED_TARGET`, nothing sent). A
+  bridge, not the `transfer` app, because only a bridge tells the socket that the far end
+  failed (`transfer` completes at once and the call leaves).
 * Voicemail: `voicemail <profile> <domain> <box>` (the mailbox binding is `domain/box`). The
   node's `max_length` is not sent: mod_voicemail records up to its profile's `max-record-len`
   (see `voicemail_record_ms`).
@@ -47,7 +53,9 @@ Commands (each row: the command, then the applications it becomes):
 | completion of `voicemail` / `record`         | RecordDone(path, duration_ms)                   |
 | CHANNEL_HANGUP (any time), socket closed     | Hangup(cause)                                   |
 
-Every text that goes into an app argument passes `fs_safe`: one line, and no `${` / `$${`
+Every string that goes to FreeSWITCH passes `runtime.fsarg`, by destination (app argument,
+channel variable, TTS text, file, say value, dial string): one line, no `${` / `$${`, no
+`^^`; say values only of their type; dial strings only from bindings or validated numbers
 (FreeSWITCH expands variables and API calls in app arguments: a CRM answer or a caller's
 entry must never run `${system ...}`).
 """
@@ -61,11 +69,12 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from flowc.interpreter import commands as cmd
 from flowc.interpreter import events as ev
+from runtime import fsarg
 from runtime.esl import commands as esl_cmd
 from runtime.esl.message import Event
 
@@ -90,41 +99,77 @@ class MediaConfig:
     tts_engine: str = "flite"
     tts_voice: str = "kal"
     sounds: str = ""  # prefix for relative audio paths ("" = FreeSWITCH's sound_prefix)
-    asr_engine: str = "unimrcp"
+    # The speech recogniser module for `detect_speech`; "" (the default): the switch has none,
+    # and a menu with `speech:` is a keys-only menu (`detect_speech unimrcp` on a switch
+    # without mod_unimrcp logs `Invalid ASR module [unimrcp]!`). `flowc test --no-asr`
+    # predicts such a switch.
+    asr_engine: str = ""
     asr_grammar: str = "flowc"
     recordings: str = "$${recordings_dir}/flowc"
     voicemail_profile: str = "default"
     transfer_context: str = "default"
     sip_profile: str = "external"
+    # (locale prefix, engine, voice) per language, e.g. ("zh", "unimrcp", "xiaoyan"); a
+    # locale none of them matches uses tts_engine/tts_voice.
+    voices: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ text safety
 
 
 def fs_safe(text: str) -> str:
-    """One line, with variable/API expansion (`${`, `$${`) made impossible."""
-    if "\n" in text or "\r" in text:
-        text = " ".join(text.split())
-    while "${" in text:
-        text = text.replace("${", "$ {")
-    return text
-
-
-def _tts_text(text: str, in_file_string: bool) -> str:
-    text = fs_safe(text).replace("\\", " ")
-    if in_file_string:
-        text = text.replace("!", ".")  # `!` separates the files of a file_string
-    return text.strip() or " "
+    """One line, nothing FreeSWITCH would expand (`${`, `$${`): `runtime.fsarg.app_arg`."""
+    return fsarg.app_arg(text)
 
 
 # ------------------------------------------------------------------ prompts
 
 
 def audio_path(path: str, cfg: MediaConfig) -> str:
-    path = fs_safe(path).strip()
+    path = fsarg.file_item(path)
     if not cfg.sounds or "://" in path or path.startswith(("/", "$")):
         return path
     return f"{cfg.sounds.rstrip('/')}/{path}"
+
+
+def tts_voice(locale: str, cfg: MediaConfig) -> tuple[str, str]:
+    """(engine, voice) for `locale`: the first `cfg.voices` entry whose locale is a prefix of
+    it (`zh` matches `zh-CN`), else the default engine and voice."""
+    loc = locale.lower()
+    for prefix, engine, voice in cfg.voices:
+        if loc == prefix.lower() or loc.startswith(prefix.lower() + "-"):
+            return fsarg.channel_value(engine), fsarg.channel_value(voice)
+    return fsarg.channel_value(cfg.tts_engine), fsarg.channel_value(cfg.tts_voice)
+
+
+_VOICE_SPEC: Final = re.compile(
+    r"([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)=([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)"
+)
+
+
+def parse_voices(specs: list[str]) -> tuple[tuple[str, str, str], ...]:
+    """`flowc serve --voice zh=unimrcp:xiaoyan` (repeatable) -> `MediaConfig.voices`."""
+    out = []
+    for spec in specs:
+        m = _VOICE_SPEC.fullmatch(spec.strip())
+        if m is None:
+            raise ValueError(f"--voice {spec!r}: expected LOCALE=ENGINE:VOICE, e.g. zh=flite:kal")
+        out.append((m.group(1), m.group(2), m.group(3)))
+    return tuple(out)
+
+
+def tts_sets(locale: str, cfg: MediaConfig) -> list[str]:
+    """`set` arguments a `say:<text>` prompt needs on the channel: without `tts_engine` the
+    switch refuses it (`switch_ivr_play_say.c:1407 Invalid Args`, live T01a); with
+    `set tts_engine=flite` + `set tts_voice=kal` it plays (outbound_speak_flite_json lines
+    15-34, live T01 line 25)."""
+    engine, voice = tts_voice(locale, cfg)
+    return [f"tts_engine={engine}", f"tts_voice={voice}"]
+
+
+def _speak_arg(text: str, locale: str, cfg: MediaConfig) -> str:
+    engine, voice = tts_voice(locale, cfg)
+    return f"{engine}|{voice}|{text}"
 
 
 _SAY: Final[dict[str, tuple[str, str]]] = {
@@ -138,65 +183,127 @@ _SAY: Final[dict[str, tuple[str, str]]] = {
 
 
 def say_lang(locale: str) -> str:
-    return (locale.split("-")[0] or "en").lower()
+    lang = (locale.split("-")[0] or "en").lower()
+    return lang if lang.isascii() and lang.isalpha() else "en"
 
 
-def _say_value(say_as: str, value: str) -> str:
-    """FreeSWITCH's date/time say types read epoch seconds; numbers pass through."""
-    value = fs_safe(value).strip()
-    if say_as in ("date", "time"):
-        try:
-            if say_as == "date":
-                d = date.fromisoformat(value[:10])
-                return str(int(datetime(d.year, d.month, d.day, 12, tzinfo=UTC).timestamp()))
-            t = time.fromisoformat(value)
-            return str(
-                int(datetime(1970, 1, 2, t.hour, t.minute, t.second, tzinfo=UTC).timestamp())
-            )
-        except ValueError:
-            return value
-    return value.replace(" ", "")
-
-
-def say_arg(item: cmd.PlayItem, locale: str) -> str:
-    kind, method = _SAY.get(item.say_as or "number", ("NUMBER", "PRONOUNCED"))
-    value = _say_value(item.say_as or "number", item.text) or "0"
+def say_arg(item: cmd.PlayItem, locale: str) -> str | None:
+    """`<lang> <TYPE> <METHOD> <value>` for the `say` app; None when the value is not of its
+    say type (money not a number, digits not digits ...): such a value is never sent."""
+    say_as = item.say_as or "number"
+    kind, method = _SAY.get(say_as, ("NUMBER", "PRONOUNCED"))
+    value = fsarg.say_app_value(say_as, item.text)
+    if value is None:
+        return None
     return f"{say_lang(locale)} {kind} {method} {value}"
 
 
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A prompt item that was not sent: its value is not of its say type."""
+
+    say_as: str
+    length: int  # of the refused value (the value itself may be sensitive or hostile)
+
+
 def play_steps(play: cmd.Play, cfg: MediaConfig) -> list[App]:
-    """One app per prompt item, in order."""
+    """One app per prompt item, in order (a say value not of its type is left out:
+    `refused_items` lists it)."""
     out: list[App] = []
     for item in play.items:
         if item.kind == "audio":
             out.append(("playback", audio_path(item.text, cfg)))
         elif item.kind == "tts":
-            out.append(("speak", f"{cfg.tts_engine}|{cfg.tts_voice}|{_tts_text(item.text, False)}"))
+            text = fsarg.tts_text(item.text)
+            if text:
+                out.append(("speak", _speak_arg(text, play.locale, cfg)))
         else:
-            out.append(("say", say_arg(item, play.locale)))
+            arg = say_arg(item, play.locale)
+            if arg is not None:
+                out.append(("say", arg))
     return out
 
 
-def _prompt_part(item: cmd.PlayItem, locale: str, cfg: MediaConfig, many: bool) -> str:
-    if item.kind == "audio":
-        path = audio_path(item.text, cfg)
-        if many and "://" not in path and not path.startswith(("/", "$")):
-            path = "${sound_prefix}/" + path  # file_string:// does no sound-path expansion
-        return path
-    if item.kind == "tts":
-        return "say:" + _tts_text(item.text, many)
-    lang = say_lang(locale)
-    return "${say_string(" + f"{lang}.wav {say_arg(item, locale)}" + ")}"
+def refused_items(items: tuple[cmd.PlayItem, ...]) -> list[Refused]:
+    """The say items of a prompt whose value is not of their say type (not sent)."""
+    return [
+        Refused(i.say_as or "number", len(i.text))
+        for i in items
+        if i.kind == "say" and fsarg.say_value(i.say_as or "number", i.text) is None
+    ]
 
 
-def prompt_file(items: tuple[cmd.PlayItem, ...], locale: str, cfg: MediaConfig) -> str:
-    """All items as ONE file argument (play_and_get_digits has one prompt position)."""
-    if not items:
-        return ""
-    parts = [_prompt_part(i, locale, cfg, len(items) > 1) for i in items]
-    if len(parts) == 1:
-        return parts[0]
-    return "file_string://" + "!".join(parts)
+def _parts(items: tuple[cmd.PlayItem, ...], locale: str, cfg: MediaConfig) -> list[App]:
+    """A collect prompt as ("audio", path) / ("tts", text) runs: adjacent text (tts, and say
+    values written out as text for the TTS engine: FreeSWITCH's `${say_string(...)}` pastes
+    `-ERR Usage: ...` into the prompt on a switch without that language's say module, live
+    T06 line 304) is joined into one text."""
+    out: list[App] = []
+    for item in items:
+        if item.kind == "audio":
+            out.append(("audio", audio_path(item.text, cfg)))
+            continue
+        if item.kind == "tts":
+            text = fsarg.tts_text(item.text)
+        else:
+            text = fsarg.tts_text(fsarg.say_text(item.say_as or "number", item.text, locale) or "")
+        if not text:
+            continue
+        if out and out[-1][0] == "tts":
+            out[-1] = ("tts", f"{out[-1][1]} {text}")
+        else:
+            out.append(("tts", text))
+    return out
+
+
+def _one_file(part: App) -> str:
+    kind, text = part
+    return "say:" + text if kind == "tts" else text
+
+
+@dataclass(frozen=True, slots=True)
+class CollectPlan:
+    """What a Collect becomes: `sets` (channel variables the prompt needs), `lead` (apps
+    played before play_and_get_digits, interruptible), then play_and_get_digits `arg`.
+
+    play_and_get_digits has one prompt position, and the only multi-item form,
+    `file_string://`, opens `say:` items as file names (live T01 lines 283-284): the collect
+    returns at once without listening. So the prompt is ONE item: all-text prompts become one
+    `say:<text>`; a prompt that mixes sound files and text keeps its last run (text or one
+    file) in play_and_get_digits and plays the parts before it as `playback`/`speak` first.
+    Barge-in consequence: a key pressed during those lead parts stops them (playback
+    terminators `any`) but is consumed by that app, so it is not part of the entry: the
+    caller keys again during the last part (its prompt listens from its first word)."""
+
+    sets: tuple[str, ...]
+    lead: tuple[App, ...]
+    arg: str
+    max_digits: int  # what play_and_get_digits was asked for (max + 1 with a terminator)
+
+
+def _prompt_argument(items: tuple[cmd.PlayItem, ...], locale: str, cfg: MediaConfig) -> str:
+    """An invalid prompt (no lead possible): its text joined, or its single file."""
+    parts = _parts(items, locale, cfg)
+    texts = [t for k, t in parts if k == "tts"]
+    if texts:
+        return "say:" + " ".join(texts)
+    return parts[-1][1] if parts else ""
+
+
+def collect_plan(c: cmd.Collect, cfg: MediaConfig) -> CollectPlan:
+    parts = _parts(c.prompt, c.locale, cfg)
+    lead: list[App] = []
+    for kind, text in parts[:-1]:
+        if kind == "audio":
+            lead.append(("playback", text))
+        else:
+            lead.append(("speak", _speak_arg(text, c.locale, cfg)))
+    prompt = _one_file(parts[-1]) if parts else ""
+    invalid = _prompt_argument(c.invalid_prompt, c.locale, cfg)
+    uses_tts = prompt.startswith("say:") or invalid.startswith("say:")
+    arg, max_digits = _pagd(c, prompt, invalid)
+    sets = tuple(tts_sets(c.locale, cfg)) if uses_tts else ()
+    return CollectPlan(sets, tuple(lead), arg, max_digits)
 
 
 def terminators_var(barge_in: bool) -> str:
@@ -212,43 +319,55 @@ def input_var(var: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def collect_arg(c: cmd.Collect, cfg: MediaConfig) -> str:
-    """The play_and_get_digits argument string: every position filled and quoted."""
-    prompt = prompt_file(c.prompt, c.locale, cfg) or NO_PROMPT
-    invalid = prompt_file(c.invalid_prompt, c.locale, cfg) or NO_PROMPT
-    var = input_var(c.var)
+def asked_max(c: cmd.Collect) -> int:
+    """The max_digits play_and_get_digits is asked for. With a terminator it is one more than
+    the entry's max: FreeSWITCH ends a read as soon as max_digits arrive, so `6 6 ... #` ends
+    at the 6th digit and the `#` the prompt asks for is read by the next menu (live T07 lines
+    284, 299, 327). With max + 1:
+    * the terminator ends a full-length entry (`1 4 2 4000 #` + 1,2,3,# -> ivr_digits=123,
+      read_terminator_used=#: outbound_pagd_info_dtmf lines 23-30, outbound_json_pagd 17-24);
+    * a full-length entry without it ends at the inter-digit timeout, accepted with
+      read_result=timeout (`1 2 2 5000 #` + 7 -> flowc_survey=7, read_result=timeout: live
+      D1_diag_survey_old_socket_kept line 91);
+    * one digit more than max is an invalid entry (`digits_result`).
+    The offline simulator models the same rule (`flowc.simulate.engine.read_limit`)."""
     max_digits = max(1, min(c.max, 128))
+    if c.terminators and max_digits < 128:
+        return max_digits + 1
+    return max_digits
+
+
+def _pagd(c: cmd.Collect, prompt: str, invalid: str) -> tuple[str, int]:
+    var = input_var(c.var)
+    max_digits = asked_max(c)
     min_digits = max(0, min(c.min, max_digits))
-    terminators = c.terminators if c.terminators and " " not in c.terminators else ""
+    terminators = "".join(ch for ch in c.terminators if ch in "0123456789*#ABCD")
     regex = c.regex or ".*"
+    if regex != fsarg.app_arg(regex):
+        # the switch would expand `${` in it or cut the line: let any entry through, the
+        # interpreter checks the pattern itself (as for the tokenizer fallback below)
+        regex = ".*"
+    args = (
+        min_digits,
+        max_digits,
+        max(1, c.tries),
+        max(0, c.timeout_ms),
+        terminators,
+        prompt or NO_PROMPT,
+        invalid or NO_PROMPT,
+        var,
+    )
     try:
-        return esl_cmd.pagd_args(
-            min_digits,
-            max_digits,
-            max(1, c.tries),
-            max(0, c.timeout_ms),
-            terminators,
-            prompt,
-            invalid,
-            var,
-            regex,
-            max(0, c.digit_timeout_ms),
-        )
+        return esl_cmd.pagd_args(*args, regex, max(0, c.digit_timeout_ms)), max_digits
     except ValueError:
         # A regex FreeSWITCH's tokenizer would rewrite (\s, \t ...): let any entry through;
         # the interpreter checks min/max/pattern itself and refuses what does not fit.
-        return esl_cmd.pagd_args(
-            min_digits,
-            max_digits,
-            max(1, c.tries),
-            max(0, c.timeout_ms),
-            terminators,
-            prompt,
-            invalid,
-            var,
-            ".*",
-            max(0, c.digit_timeout_ms),
-        )
+        return esl_cmd.pagd_args(*args, ".*", max(0, c.digit_timeout_ms)), max_digits
+
+
+def collect_arg(c: cmd.Collect, cfg: MediaConfig) -> str:
+    """The play_and_get_digits argument string: every position filled and quoted."""
+    return collect_plan(c, cfg).arg
 
 
 def digits_result(
@@ -275,6 +394,8 @@ def digits_result(
     value = complete.variable(name) or ""
     invalid = complete.variable(name + "_invalid") or ""
     term = complete.variable("read_terminator_used") or None
+    if len(value) > max_digits:  # asked for max + 1 (see asked_max): a digit too many
+        return ev.Digits(value, term, "failure", at=at)
     if value and (
         read_result == "success"
         or (read_result == "timeout" and _accepted(value, min_digits, max_digits, regex))
@@ -299,12 +420,18 @@ def _accepted(value: str, min_digits: int, max_digits: int, regex: str) -> bool:
         return True  # the switch matched it with its own (PCRE) engine
 
 
+def uses_asr(c: cmd.Collect, cfg: MediaConfig) -> bool:
+    """Whether this collect starts the recogniser: a speech collect on a switch that has one."""
+    return c.speech and bool(cfg.asr_engine.strip())
+
+
 def detect_speech_arg(c: cmd.Collect, cfg: MediaConfig) -> str:
-    return f"{cfg.asr_engine} {cfg.asr_grammar} flowc"
+    engine, grammar = fsarg.app_arg(cfg.asr_engine), fsarg.app_arg(cfg.asr_grammar)
+    return f"{engine} {grammar} flowc"
 
 
 def speech_keywords_value(c: cmd.Collect) -> str:
-    return fs_safe(json.dumps(list(c.speech_keywords), ensure_ascii=False))
+    return fsarg.channel_value(json.dumps(list(c.speech_keywords), ensure_ascii=False))
 
 
 def speech_result(event: Event, at: datetime) -> ev.SpeechResult | ev.SpeechNoMatch | None:
@@ -354,7 +481,7 @@ def set_arg(name: str, value: Any) -> str:
         text = str(value)
     else:
         text = json.dumps(value, ensure_ascii=False, default=str)
-    return f"{name}={fs_safe(text)}"
+    return f"{name}={fsarg.channel_value(text)}"
 
 
 def mirror_name(name: str) -> str | None:
@@ -387,10 +514,11 @@ def enqueue_sets(q: cmd.Enqueue) -> list[str]:
     """`set` arguments before `callcenter` (the resume variables are added by the driver).
     `flowc_announce*` record the announcement setting; `runtime.queue_announce` plays it."""
     out = [f"cc_base_score={int(q.priority)}"]
-    if q.exit_key:
-        out.append(f"cc_exit_keys={fs_safe(q.exit_key)}")
+    exit_keys = fsarg.dtmf_keys(q.exit_key or "")
+    if exit_keys:
+        out.append(f"cc_exit_keys={exit_keys}")
     if q.announce and q.announce != "none":
-        out.append(f"flowc_announce={fs_safe(q.announce)}")
+        out.append(f"flowc_announce={fsarg.channel_value(q.announce)}")
         out.append(f"flowc_announce_every_ms={int(q.announce_every_ms)}")
     return out
 
@@ -417,24 +545,42 @@ def queue_result(complete: Event, broke_for_max_wait: bool, at: datetime) -> ev.
 # ------------------------------------------------------------------ transfer
 
 
+REFUSED_TARGET: Final = "refused_target (not a bound dial string, a number or a sip: URI)"
+
+
 @dataclass(frozen=True, slots=True)
 class TransferPlan:
-    app: str  # "transfer" or "bridge"
+    app: str  # "bridge"; "" when the target is refused (nothing is sent)
     arg: str
     target: str  # what it resolves to, for logs and the journal
+    refused: str = ""  # why nothing was sent: the TransferResult cause
 
 
 def transfer_plan(t: cmd.Transfer, bound: str | None, cfg: MediaConfig) -> TransferPlan:
-    target = fs_safe((bound or t.target).strip())
-    if target.lower().startswith(("sip:", "sips:")):
-        uri = target.split(":", 1)[1]
-        return TransferPlan("bridge", f"sofia/{cfg.sip_profile}/{uri}", target)
-    if "/" in target or "@" in target:
-        return TransferPlan("bridge", target, target)
-    # A number or extension goes through the dialplan on a loopback leg: unlike the
-    # `transfer` app (which completes at once, whatever becomes of the call), a bridge
-    # reports a failure back to the socket, so the flow's `on_fail` works.
-    return TransferPlan("bridge", f"loopback/{target}/{cfg.transfer_context}", target)
+    """The bridge for a transfer. Dial strings are built only from a bound target (a binding's
+    `numbers:` entry: `user/1901`, `sofia/gateway/pstn/+86...`, `loopback/8001/default`, checked
+    by `fsarg.dial_target`) or from a validated number/extension (`fsarg.dial_number`) or a
+    strict `sip:user@host` URI. Anything else - a templated target holding
+    `{execute_on_answer=...}user/1000` or `1000,sofia/gateway/...` - is refused: no bridge,
+    the transfer fails with `REFUSED_TARGET` (its on_fail branch, journaled with that cause)."""
+    raw = bound if bound is not None else t.target
+    shown = fsarg.app_arg(raw)
+    profile = fsarg.dial_target(cfg.sip_profile) or "external"
+    context = fsarg.dial_target(cfg.transfer_context) or "default"
+    uri = fsarg.sip_uri(raw)
+    if uri is not None:
+        return TransferPlan("bridge", f"sofia/{profile}/{uri}", shown)
+    number = fsarg.dial_number(raw)
+    if number is not None:
+        # A number or extension goes through the dialplan on a loopback leg: unlike the
+        # `transfer` app (which completes at once, whatever becomes of the call), a bridge
+        # reports a failure back to the socket, so the flow's `on_fail` works.
+        return TransferPlan("bridge", f"loopback/{number}/{context}", shown)
+    if bound is not None:
+        dial = fsarg.dial_target(bound)
+        if dial is not None and "/" in dial:
+            return TransferPlan("bridge", dial, shown)
+    return TransferPlan("", "", shown, REFUSED_TARGET)
 
 
 def bridge_result(complete: Event, at: datetime) -> ev.TransferResult:
@@ -454,10 +600,15 @@ def bridge_result(complete: Event, at: datetime) -> ev.TransferResult:
 
 
 def voicemail_arg(mailbox: str, cfg: MediaConfig) -> str:
+    """`<profile> <domain> <box>` (the mailbox binding is `domain/box`; a bare box is in the
+    switch's own domain). Each part keeps only the characters of a name (letters, digits,
+    `_ . @ -`): the app splits on blanks, and a binding is data like any other."""
     domain, _, box = mailbox.partition("/")
     if not box:
-        domain, box = "$${domain}", mailbox
-    return fs_safe(f"{cfg.voicemail_profile} {domain} {box}")
+        domain, box = "", mailbox
+    profile = fsarg.name_word(cfg.voicemail_profile) or "default"
+    domain = fsarg.name_word(domain) or "$${domain}"  # ours: the switch's domain variable
+    return f"{profile} {domain} {fsarg.name_word(box) or 'none'}"
 
 
 def voicemail_record_ms(max_length_ms: int, profile_s: int | None) -> int:

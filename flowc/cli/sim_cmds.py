@@ -546,6 +546,14 @@ def test_cmd(
     coverage: Annotated[
         bool, typer.Option("--coverage/--no-coverage", help="Print the coverage table.")
     ] = True,
+    asr: Annotated[
+        bool,
+        typer.Option(
+            "--asr/--no-asr",
+            help="Whether the switch has a speech recogniser (`flowc serve --asr`); without "
+            "one, speech menus take keys only and spoken inputs are heard as silence.",
+        ),
+    ] = True,
 ) -> None:
     """Run flow test scenarios; print failures, coverage and `N passed, M failed`."""
     from flowc.flowtest.runner import Reporter, render_json, render_text, run_tests, write_junit
@@ -559,7 +567,7 @@ def test_cmd(
             return kw in sc.name.lower()
 
     reporter: Reporter | _Dots = Reporter() if fmt is SimFormat.json else _Dots(sys.stdout.isatty())
-    run = run_tests(targets, min_coverage=min_coverage, reporter=reporter, select=select)  # type: ignore[arg-type]
+    run = run_tests(targets, min_coverage=min_coverage, reporter=reporter, select=select, asr=asr)  # type: ignore[arg-type]
     if not run.files and not run.problems:
         raise _fail(f"no scenario files (*.test.yaml) under {', '.join(map(str, targets))}")
     if junit is not None:

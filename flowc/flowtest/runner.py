@@ -216,7 +216,10 @@ def flow_problems(sc: Scenario, flow: CompiledFlow) -> list[Failure]:
     return out
 
 
-def run_scenario(flow: CompiledFlow, sc: Scenario, file: str = "") -> ScenarioResult:
+def run_scenario(
+    flow: CompiledFlow, sc: Scenario, file: str = "", *, asr: bool = True
+) -> ScenarioResult:
+    """`asr=False` predicts a switch without a speech recogniser (speech menus take keys)."""
     out = ScenarioResult(file or (sc.file or ""), sc)
     if sc.skip is not None:
         return out
@@ -226,7 +229,7 @@ def run_scenario(flow: CompiledFlow, sc: Scenario, file: str = "") -> ScenarioRe
         out.failures = problems
         out.elapsed = time.perf_counter() - t0
         return out
-    result = Simulator(flow, sc).run()
+    result = Simulator(flow, sc, asr=asr).run()
     out.result = result
     failures: list[Failure] = []
     if result.error is not None:
@@ -254,6 +257,7 @@ def run_tests(
     min_coverage: float | None = None,
     reporter: Reporter | None = None,
     select: Callable[[Scenario], bool] | None = None,
+    asr: bool = True,
 ) -> TestRun:
     rep = reporter or Reporter()
     files, problems = discover(paths)
@@ -295,7 +299,7 @@ def run_tests(
         for sc in sf.scenarios:
             if select is not None and not select(sc):
                 continue
-            res = run_scenario(compiled, sc, name)
+            res = run_scenario(compiled, sc, name, asr=asr)
             fr.results.append(res)
             if res.result is not None:
                 cov.add(res.result.path, res.result.edges)

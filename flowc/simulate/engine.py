@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from flowc.flowtest.scenario import (
     CallerInput,
@@ -224,14 +224,37 @@ def start_time(scenario: Scenario, flow: CompiledFlow) -> datetime:
     return at
 
 
+REFUSED_TARGET: Final = "refused_target (not a bound dial string, a number or a sip: URI)"
+_DIALABLE: Final = re.compile(
+    r"\+?[0-9*#]{1,32}|(?i:sips?):[A-Za-z0-9_.+*#~-]{1,64}@[A-Za-z0-9.-]{1,253}(?::\d{1,5})?"
+)
+
+
+def dialable(target: str) -> bool:
+    """A target the runtime dials without a binding: a number/extension or a sip: URI
+    (`runtime.fsarg.dial_number` / `sip_uri`; flowc does not import the runtime)."""
+    return _DIALABLE.fullmatch(target.strip()) is not None
+
+
+def read_limit(terminators: str, max_digits: int) -> int:
+    """How many digits end a read, the runtime's rule (`runtime.translate.asked_max`): with a
+    terminator, max + 1, so the terminator typed after a full-length entry ends that entry
+    instead of being left for the next menu (a real switch ends `6 6 ... #` at the 6th digit:
+    live capture T07), and one digit more than max is an invalid entry; without one, max."""
+    return max_digits + 1 if terminators and max_digits < 128 else max_digits
+
+
 def _split_keys(keys: str, terminators: str, max_digits: int) -> tuple[str, str | None, int]:
-    """(digits accepted, terminator pressed, keys used) as play_and_get_digits reads them."""
+    """(digits read, terminator pressed, keys used) as play_and_get_digits reads them: the
+    read ends at a terminator, at `read_limit` digits, or (keys running out) at the
+    inter-digit timeout. Keys after the end are not read by this collect."""
+    limit = read_limit(terminators, max_digits)
     digits = ""
     for i, ch in enumerate(keys):
         if ch in terminators:
             return digits, ch, i + 1
         digits += ch
-        if len(digits) >= max_digits:
+        if len(digits) >= limit:
             return digits, None, i + 1
     return digits, None, len(keys)
 
@@ -249,8 +272,12 @@ class Simulator:
         inputs: InputSource | None = None,
         on_line: Callable[[TranscriptLine], None] | None = None,
         keep_transcript: bool = True,
+        asr: bool = True,
     ) -> None:
         self.flow = flow
+        # False: the switch has no speech recogniser (`flowc serve` without `--asr`): speech
+        # collects take keys only and what the caller says is heard as silence.
+        self.asr = asr
         self.scenario = sc = scenario or Scenario()
         self._script = ScriptedInputs(sc.inputs) if inputs is None else None
         self.inputs: InputSource = inputs if inputs is not None else self._script  # type: ignore[assignment]
@@ -535,7 +562,7 @@ class Simulator:
                 self._caller_gone = True
                 self._pending = _Pending(t, ev.Hangup(at=t))
                 return
-            if inp.kind in ("say", "mumble") and c.speech:
+            if inp.kind in ("say", "mumble") and c.speech and self.asr:
                 if inp.kind == "say":
                     said = MASK if c.sensitive else inp.value
                     self._line("caller", f'says "{said}"', at=t)
@@ -552,7 +579,11 @@ class Simulator:
                 self._line(
                     "caller",
                     f"{'says ' + repr(inp.value) if inp.value else 'mumbles'} "
-                    "(only keys are read here: heard as silence)",
+                    + (
+                        "(only keys are read here: heard as silence)"
+                        if self.asr or not c.speech
+                        else "(no speech recogniser: heard as silence)"
+                    ),
                     at=t,
                 )
                 self.actions.append(str(inp))
@@ -569,7 +600,7 @@ class Simulator:
             self._line("caller", f"presses {shown}", at=t)
             self.actions.append(f"press {shown}")
             t += timedelta(milliseconds=KEY_MS * max(1, used))
-            if term is None and len(digits) < c.max:
+            if term is None and len(digits) < read_limit(c.terminators, c.max):
                 t += timedelta(milliseconds=c.digit_timeout_ms)  # waits for more keys
             if self._valid(c, digits):
                 self._pending = _Pending(t, ev.Digits(digits, term, "success", at=t))
@@ -657,12 +688,20 @@ class Simulator:
         self._pending = _Pending(due, ev.QueueResult(ans.outcome, agent, at=due), lines)
 
     def _transfer(self, c: cmd.Transfer) -> None:
+        logical = f" ({c.number})" if c.number else ""
+        self._line("system", f"{c.mode} transfer to {c.target}{logical}")
+        if c.number is None and not dialable(c.target):
+            # the runtime dials only bound numbers, plain numbers/extensions and sip: URIs
+            # (`runtime.translate.transfer_plan`): a templated target holding anything else
+            # is refused, never sent to the switch
+            due = self.now + timedelta(milliseconds=ERROR_MS)
+            event = ev.TransferResult(False, REFUSED_TARGET, at=due)
+            self._pending = _Pending(due, event, [("system", "the transfer is refused")])
+            return
         ans: TransferAnswer = (
             self._answer(self.scenario.transfers, "transfer", c.number, c.target)
             or TransferAnswer()
         )
-        logical = f" ({c.number})" if c.number else ""
-        self._line("system", f"{c.mode} transfer to {c.target}{logical}")
         ms = TRANSFER_OK_MS if ans.ok else TRANSFER_FAIL_MS
         due = self.now + timedelta(milliseconds=ms)
         text = "the transfer is answered" if ans.ok else f"the transfer failed ({ans.cause})"

@@ -62,6 +62,7 @@ from runtime.scenario_calls import (
     service_timeouts,
 )
 from runtime.server import Runtime, ServeConfig
+from runtime.translate import MediaConfig
 
 __all__ = ["MockHTTP", "Plan", "caller_script", "plan", "service_timeouts"]
 
@@ -204,6 +205,7 @@ async def e2e_runtime(bundle: Path, tmp: Path) -> Any:
         instance="e2e",
         timeouts=E2E_TIMEOUTS,
         journal_options={"flush_interval": 0.01},
+        media=MediaConfig(asr_engine="unimrcp"),  # the examples' speech scenarios need ASR
     )
     rt = E2ERuntime(config, lookup_env=lookup_env(), lookup_options={"max_deadline_ms": 300})
     await rt.start()

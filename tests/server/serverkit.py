@@ -20,6 +20,7 @@ from flowc.compiler.bundle import compile_paths
 from runtime.driver import Timeouts
 from runtime.esl.message import Event
 from runtime.server import Runtime, ServeConfig
+from runtime.translate import MediaConfig
 
 HERE = Path(__file__).resolve().parent
 FLOWS = HERE / "flows"
@@ -81,6 +82,7 @@ async def running(
     drain_timeout: float = 5.0,
     instance: str | None = None,
     linger: bool = True,
+    asr: str = "unimrcp",
 ) -> AsyncIterator[Runtime]:
     url = f"sqlite:///{tmp / 'journal.db'}" if journal == "default" else journal
     config = ServeConfig(
@@ -95,6 +97,7 @@ async def running(
         timeouts=timeouts,
         linger=linger,
         journal_options={"flush_interval": 0.01},
+        media=MediaConfig(asr_engine=asr),  # the fake switch recognises `say ...` inputs
     )
     rt = Runtime(config, clock_factory=fixed_clock(), lookup_env=lookup_env or {})
     await rt.start()

@@ -11,6 +11,7 @@ import pytest
 
 from flowc.compiler.freeswitch import max_record_len
 from flowc.interpreter import commands as cmd
+from runtime import fsarg
 from runtime import translate as tr
 from runtime.esl.message import Event
 from tests.runtime.esl_support import FIXTURE_DIR, fs_separate_blank
@@ -77,7 +78,90 @@ def test_menu_collect_fills_every_position() -> None:
     ]
 
 
-def test_collect_with_quotes_several_items_and_say() -> None:
+LIVE = FIXTURE_DIR / "live"
+
+
+def _live_rows(name: str) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in (LIVE / name).read_text(encoding="utf-8").splitlines()]
+
+
+def _live_app_args(name: str, app: str) -> list[str]:
+    """The execute-app-arg of every `app` the runtime sent in a live capture, in order."""
+    out = []
+    for row in _live_rows(name)[1:]:
+        if row.get("kind") == "esl" and row["dir"] == "rt->fs":
+            for msg in row["text"].split("\n\n"):
+                if f"execute-app-name: {app}\n" in msg + "\n":
+                    out += [x[17:] for x in msg.split("\n") if x.startswith("execute-app-arg: ")]
+    return out
+
+
+@pytest.mark.parametrize(
+    "capture",
+    [
+        "T01_noinput3_to_agent.jsonl",  # escalating re-prompts
+        "T09a_language_menu_never_collects_media_timeout.jsonl",  # the language menu
+        "T10a_language_menu_never_collects.jsonl",
+        "T12_nomatch3_to_operator.jsonl",  # no-match re-prompts
+    ],
+)
+def test_several_tts_items_become_one_say_prompt_never_file_string(capture: str) -> None:
+    # e.g. live T01 line 41: the re-prompt was `file_string://say:a!say:b`, which the switch
+    # opened as file names (lines 283-284) and the collect returned in 0.26 s.
+    sent = _live_app_args(capture, "play_and_get_digits")
+    broken = [a for a in sent if "file_string://say:" in a]
+    assert broken
+    for arg in broken:
+        recorded = fs_separate_blank(arg, 11)
+        texts = recorded[5].removeprefix("file_string://say:").split("!say:")
+        assert len(texts) >= 2
+        c = _collect(
+            min=int(recorded[0]),
+            max=int(recorded[1]),
+            timeout_ms=int(recorded[3]),
+            prompt=tuple(cmd.PlayItem("tts", t) for t in texts),
+            var=recorded[7],
+            regex=recorded[8],
+            locale="zh-CN",
+        )
+        plan = tr.collect_plan(c, CFG)
+        argv = fs_separate_blank(plan.arg, 11)
+        assert argv[5] == "say:" + " ".join(texts)
+        assert argv[:5] == recorded[:5] and argv[6:] == recorded[6:]
+        assert "file_string" not in plan.arg and plan.lead == ()
+        # `say:` needs the engine and voice on the channel (T01a line 255: Invalid Args)
+        assert plan.sets == ("tts_engine=flite", "tts_voice=kal")
+
+
+def test_tts_engine_and_voice_follow_the_locale() -> None:
+    cfg = tr.MediaConfig(voices=(("zh", "unimrcp", "xiaoyan"),))
+    assert tr.collect_plan(_collect(locale="zh-CN"), cfg).sets == (
+        "tts_engine=unimrcp",
+        "tts_voice=xiaoyan",
+    )
+    assert tr.collect_plan(_collect(locale="en-US"), cfg).sets == (
+        "tts_engine=flite",
+        "tts_voice=kal",
+    )
+    p = cmd.Play((cmd.PlayItem("tts", "您好"),), True, "zh-CN")
+    assert tr.play_steps(p, cfg) == [("speak", "unimrcp|xiaoyan|您好")]
+    # a prompt of one sound file needs no TTS variables
+    audio = _collect(prompt=(cmd.PlayItem("audio", "/srv/menu.wav"),))
+    plan = tr.collect_plan(audio, CFG)
+    assert plan.sets == () and fs_separate_blank(plan.arg, 11)[5] == "/srv/menu.wav"
+
+
+def test_parse_voices() -> None:
+    assert tr.parse_voices(["zh=unimrcp:xiaoyan", "en-GB=flite:slt"]) == (
+        ("zh", "unimrcp", "xiaoyan"),
+        ("en-GB", "flite", "slt"),
+    )
+    for bad in ("zh", "zh=flite", "zh=fl|ite:kal", "zh=flite:${x}", "=flite:kal"):
+        with pytest.raises(ValueError, match="LOCALE=ENGINE:VOICE"):
+            tr.parse_voices([bad])
+
+
+def test_mixed_prompt_plays_its_leading_parts_first() -> None:
     c = _collect(
         min=4,
         max=6,
@@ -87,30 +171,155 @@ def test_collect_with_quotes_several_items_and_say() -> None:
             cmd.PlayItem("tts", "It's your PIN"),
             cmd.PlayItem("audio", "sounds/beep.wav"),
             cmd.PlayItem("say", "12.5", "money"),
+            cmd.PlayItem("tts", "then press pound"),
         ),
         invalid_prompt=(cmd.PlayItem("tts", "Wrong!"),),
         var="pin",
         regex=r"^(?:\d+)$",
+        locale="en-US",
+    )
+    plan = tr.collect_plan(c, tr.MediaConfig(sounds="/srv/sounds"))
+    assert plan.lead == (
+        ("speak", "flite|kal|It's your PIN"),
+        ("playback", "/srv/sounds/sounds/beep.wav"),
+    )
+    argv = fs_separate_blank(plan.arg, 11)
+    assert len(argv) == 10
+    assert argv[:5] == ["4", "7", "3", "5000", "#"]  # max + 1 with a terminator (T07)
+    assert argv[5] == "say:12 dollars and 50 cents then press pound"
+    assert argv[6] == "say:Wrong!"
+    assert (argv[7], argv[8]) == ("flowc_in_pin", r"^(?:\d+)$")
+
+
+def test_say_values_in_a_collect_prompt_are_tts_text_not_say_string() -> None:
+    # live T06 line 53: `${say_string(zh.wav zh NUMBER ITERATED ...)}` expanded to
+    # `-ERR Usage: ...` on a switch without a Chinese say module (line 304).
+    sent = _live_app_args("T06_queue_exit_key_callback_confirm.jsonl", "play_and_get_digits")
+    assert any("${say_string(" in a for a in sent)
+    c = _collect(
+        prompt=(
+            cmd.PlayItem("tts", "回电号码是"),
+            cmd.PlayItem("say", "+8613800000000", "digits"),
+            cmd.PlayItem("tts", "，确认请按1，更换号码请按2。"),
+        ),
         locale="zh-CN",
+        var="flowc_confirm",
+        regex="^[12]$",
     )
     argv = fs_separate_blank(tr.collect_arg(c, CFG), 11)
-    assert len(argv) == 10
-    assert argv[:5] == ["4", "6", "3", "5000", "#"]
     assert argv[5] == (
-        "file_string://say:It's your PIN!${sound_prefix}/sounds/beep.wav"
-        "!${say_string(zh.wav zh CURRENCY PRONOUNCED 12.5)}"
+        "say:回电号码是 加 八 六 一 三 八 零 零 零 零 零 零 零 零 ，确认请按1，更换号码请按2。"
     )
-    assert argv[6] == "say:Wrong!"
-    assert argv[7] == "flowc_in_pin"
-    assert argv[8] == r"^(?:\d+)$"
+    assert "say_string" not in tr.collect_arg(c, CFG)
+
+
+@pytest.mark.parametrize(
+    ("say_as", "value", "locale", "text"),
+    [
+        ("money", "12.5", "zh-CN", "12.50元"),
+        ("money", "-3", "zh-CN", "负3.00元"),
+        ("money", "12.5", "en-US", "12 dollars and 50 cents"),
+        ("money", "1", "en-US", "1 dollar and 00 cents"),
+        ("number", "42", "zh-CN", "42"),
+        ("digits", "1380", "en-US", "1 3 8 0"),
+        ("digits", "12#", "zh-CN", "一 二 #"),
+        ("date", "2026-10-20", "zh-CN", "2026年10月20日"),
+        ("date", "2026-10-20T08:00:00", "en-US", "October 20, 2026"),
+        ("time", "08:30", "zh-CN", "8点30分"),
+        ("time", "17:00", "zh-CN", "17点整"),
+        ("time", "08:30", "en-US", "8:30"),
+        ("ordinal", "3", "en-US", "3rd"),
+        ("ordinal", "12", "en-US", "12th"),
+        ("ordinal", "3", "zh-CN", "第3"),
+        # not of their type: refused
+        ("money", "${system(id)}", "en-US", None),
+        ("money", "12 .5", "zh-CN", None),
+        ("digits", "12a", "en-US", None),
+        ("date", "tomorrow", "en-US", None),
+        ("time", "25:00", "en-US", None),
+        ("ordinal", "-1", "en-US", None),
+        ("nonsense", "1", "en-US", None),
+    ],
+)
+def test_say_text_per_locale(say_as: str, value: str, locale: str, text: str | None) -> None:
+    assert fsarg.say_text(say_as, value, locale) == text
+
+
+def test_say_app_refuses_values_not_of_their_type() -> None:
+    # issue 12: `fs_safe` made `${` into `$ {`, `_say_value` removed the space again and
+    # `say en CURRENCY PRONOUNCED ${system(id)}` was sent.
+    hostile = cmd.PlayItem("say", "${system(id)}", "money")
+    p = cmd.Play((cmd.PlayItem("tts", "You owe"), hostile), True, "en-US")
+    steps = tr.play_steps(p, CFG)
+    assert steps == [("speak", "flite|kal|You owe")]
+    assert tr.say_arg(hostile, "en-US") is None
+    assert tr.refused_items(p.items) == [tr.Refused("money", len("${system(id)}"))]
+    c = _collect(prompt=(cmd.PlayItem("tts", "You owe"), hostile))
+    assert fs_separate_blank(tr.collect_arg(c, CFG), 11)[5] == "say:You owe"
 
 
 def test_text_cannot_expand_variables_or_break_lines() -> None:
-    c = _collect(prompt=(cmd.PlayItem("tts", "Hi ${system rm}\nthere"),))
+    c = _collect(prompt=(cmd.PlayItem("tts", "Hi ${system rm}\nthere $${x} ^^:a\x00b\r"),))
+    arg = tr.collect_arg(c, CFG)
+    argv = fs_separate_blank(arg, 11)
+    assert argv[5] == "say:Hi {system rm} there {x} ^:ab"
+    assert "${" not in arg and "\n" not in arg and "\x00" not in arg
+    assert tr.fs_safe("a $${x} ${y}") == "a {x} {y}"
+    assert tr.set_arg("flowc_var_name", "${system(reboot)}") == "flowc_var_name={system(reboot)}"
+
+
+def test_terminator_after_a_full_length_entry_ends_that_entry() -> None:
+    # live T07: `6 6 1 8000 # ...` ended at the 6th digit; the `#` went to the next menu.
+    sent = _live_app_args("T07_pin_sensitive_balance.jsonl", "play_and_get_digits")
+    pin = fs_separate_blank(next(a for a in sent if a.startswith("6 6 ")), 11)
+    c = _collect(
+        min=6,
+        max=6,
+        terminators=pin[4],
+        timeout_ms=int(pin[3]),
+        var="pin",
+        regex=pin[8],
+        digit_timeout_ms=int(pin[9]),
+        prompt=(cmd.PlayItem("tts", pin[5].removeprefix("say:")),),
+        locale="zh-CN",
+    )
     argv = fs_separate_blank(tr.collect_arg(c, CFG), 11)
-    assert "${" not in argv[5] and "\n" not in argv[5]
-    assert tr.fs_safe("a $${x} ${y}") == "a $$ {x} $ {y}"
-    assert "${" not in tr.set_arg("flowc_var_name", "${system(reboot)}")
+    assert argv[:5] == ["6", "7", "1", "8000", "#"]
+    assert argv[5:] == pin[5:]
+    # without a terminator the max is the entry's (a menu key ends the read at once)
+    assert fs_separate_blank(tr.collect_arg(_collect(), CFG), 11)[:2] == ["1", "1"]
+    assert tr.asked_max(_collect(max=128, terminators="#")) == 128
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        # 123456# with max + 1 asked: the terminator ended it
+        (
+            {
+                "variable_read_result": "success",
+                "variable_flowc_in_pin": "123456",
+                "variable_read_terminator_used": "#",
+            },
+            ("123456", "#", "success"),
+        ),
+        # 123456 then silence: the inter-digit timeout ended it (as live D1 line 91)
+        (
+            {"variable_read_result": "timeout", "variable_flowc_in_pin": "123456"},
+            ("123456", None, "success"),
+        ),
+        # a 7th digit: play_and_get_digits accepts 7 of 7, the entry is one too long
+        (
+            {"variable_read_result": "success", "variable_flowc_in_pin": "1234567"},
+            ("1234567", None, "failure"),
+        ),
+    ],
+)
+def test_pin_results_with_one_more_digit_asked(
+    headers: dict[str, str], expected: tuple[str, str | None, str]
+) -> None:
+    d = tr.digits_result(_event(**headers), "pin", "", AT, min_digits=6, max_digits=6)
+    assert (d.digits, d.terminator, d.result) == expected
 
 
 def test_unrepresentable_regex_falls_back_to_any() -> None:
@@ -261,6 +470,38 @@ def test_transfer_plans() -> None:
     assert (sip.app, sip.arg) == ("bridge", "sofia/external/desk@example.invalid")
     bound = tr.transfer_plan(cmd.Transfer("sip:x@y", "blind", "desk"), "user/1901", CFG)
     assert (bound.app, bound.arg) == ("bridge", "user/1901")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "{execute_on_answer=system id}user/1000",  # issue 12: a look-up value as `{ext}`
+        "1000,sofia/gateway/carrier/+19005550100",
+        "1000|sofia/gateway/carrier/+19005550100",
+        "user/1000",  # a dial string not from the bindings
+        "1000 XML default",
+        "${system(id)}",
+        "sip:a@b;transport=tcp,sofia/gateway/x/1",
+        "",
+    ],
+)
+def test_templated_transfer_targets_must_be_numbers(target: str) -> None:
+    plan = tr.transfer_plan(cmd.Transfer(target, "blind"), None, CFG)
+    assert (plan.app, plan.arg, plan.refused) == ("", "", tr.REFUSED_TARGET)
+
+
+def test_transfer_numbers_and_bound_targets() -> None:
+    assert tr.transfer_plan(cmd.Transfer("+8613800000000", "warm"), None, CFG).arg == (
+        "loopback/+8613800000000/default"
+    )
+    assert tr.transfer_plan(cmd.Transfer(" 8001 ", "blind"), None, CFG).arg == (
+        "loopback/8001/default"
+    )
+    bound = "sofia/gateway/pstn/+861012345678"  # bindings/prod.yaml
+    assert tr.transfer_plan(cmd.Transfer("x", "blind", "fraud"), bound, CFG).arg == bound
+    for bad in ("{a=b}user/1901", "user/1901,user/1902", "user/1901|x", "[x=1]user/1"):
+        plan = tr.transfer_plan(cmd.Transfer("x", "blind", "fraud"), bad, CFG)
+        assert plan.refused == tr.REFUSED_TARGET
 
 
 def test_bridge_results_from_recorded_sessions() -> None:
