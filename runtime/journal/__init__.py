@@ -14,13 +14,25 @@ from __future__ import annotations
 from typing import Any
 
 from .base import Journal
-from .records import MASK, CallbackRequest, CallEnd, CallRecord, Item, StepRecord, SurveyAnswer
+from .records import (
+    LOST,
+    MASK,
+    SHUTDOWN,
+    CallbackRequest,
+    CallEnd,
+    CallRecord,
+    Item,
+    StepRecord,
+    SurveyAnswer,
+)
 from .schema import SCHEMA_VERSION, TABLES, SchemaError
 
 __all__ = [
     "DEFAULT_URL",
+    "LOST",
     "MASK",
     "SCHEMA_VERSION",
+    "SHUTDOWN",
     "TABLES",
     "CallEnd",
     "CallRecord",

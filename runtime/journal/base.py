@@ -50,7 +50,7 @@ import threading
 import time
 from typing import Any, Final
 
-from .records import ITEM_TYPES, Item
+from .records import ITEM_TYPES, CallEnd, Item, shutdown_outcome
 from .schema import SchemaError, check_table, describe
 
 __all__ = ["Journal"]
@@ -241,6 +241,8 @@ class Journal(abc.ABC):
             if type(item) not in _ITEM_TYPES:
                 self._drop(1, f"not a journal record: {type(item).__name__}")
                 return
+            if type(item) is CallEnd:
+                item = shutdown_outcome(item)  # a drained call was not abandoned by its caller
             queue = self._queue
             if len(queue) >= self.max_queue:
                 self._drop(1, f"queue full ({self.max_queue} records waiting)")

@@ -206,6 +206,7 @@ def _flow_blocks(f: FlowReport, top: int, period: bool) -> list[Block]:
                     share(s.abandoned) + f", {s.abandoned_in_queue} in a queue",
                 ),
                 ("Failed (error, hang-up after a failure)", share(s.failed)),
+                ("Cut off by the runtime (shutdown, lost)", share(s.interrupted)),
                 ("Time to the queue/transfer p50 / p90", spread(s.time_to_handoff)),
                 ("Time to a person p50 / p90", spread(s.time_to_person)),
                 ("Call duration p50 / p90", spread(s.duration)),
