@@ -19,8 +19,7 @@ number in ``value_int`` (for averages).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +32,7 @@ from .records import (
     StepRecord,
     SurveyAnswer,
 )
+from .safe import clean_text, safe_dumps, safe_int_text, storable_int
 
 SCHEMA_VERSION = 1
 
@@ -157,10 +157,12 @@ def sqlite_ts(value: datetime) -> str:
 
 def _text(value: object) -> str:
     if isinstance(value, str):
-        return value
+        return clean_text(value)
     if value is None:
         raise TypeError("a required text field is None")
-    return str(value)
+    if isinstance(value, int):
+        return safe_int_text(value)
+    return clean_text(str(value))
 
 
 def _opt_text(value: object) -> str | None:
@@ -168,7 +170,13 @@ def _opt_text(value: object) -> str | None:
 
 
 def _opt_int(value: object) -> int | None:
-    return None if value is None else int(value)  # type: ignore[call-overload]
+    return None if value is None else storable_int(int(value))  # type: ignore[call-overload]
+
+
+def detail_json(detail: object) -> str:
+    """A call end's detail as JSON text, whatever it holds (see `safe`): never raises."""
+    data = detail if isinstance(detail, Mapping) else {"detail": detail} if detail else {}
+    return safe_dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 def to_row(
@@ -200,9 +208,7 @@ def to_row(
             _text(item.instance),
         )
     if isinstance(item, CallEnd):
-        detail = json.dumps(
-            dict(item.detail or {}), ensure_ascii=False, default=str, sort_keys=True
-        )
+        detail = detail_json(item.detail)
         return (
             _text(item.call_id),
             ts(item.ended_at),
@@ -212,13 +218,13 @@ def to_row(
         )
     if isinstance(item, SurveyAnswer):
         value = item.value
-        number = int(value) if isinstance(value, int) else None
+        number = storable_int(int(value)) if isinstance(value, int) else None
         return (
             _text(item.call_id),
             _text(item.question),
             _text(item.flow),
             number,
-            str(number) if number is not None else _text(value),
+            safe_int_text(int(value)) if isinstance(value, int) else _text(value),
             ts(item.at),
         )
     if isinstance(item, CallbackRequest):
@@ -244,10 +250,27 @@ def group_rows(
         try:
             row = to_row(item, ts, boolean)
         except Exception as exc:
-            bad.append((item, exc))
-            continue
+            bare = _bare_end(item, ts, boolean)
+            if bare is None:
+                bad.append((item, exc))
+                continue
+            row = bare
         rows.setdefault(TABLE_OF[type(item)], []).append(row)
     return rows, bad
+
+
+def _bare_end(
+    item: Item, ts: Callable[[datetime], Any], boolean: Callable[[bool], Any]
+) -> tuple[Any, ...] | None:
+    """A call end whose row failed, with its detail replaced by a marker: the end itself (the
+    call's outcome) is worth more than the detail. None when even that fails."""
+    if not isinstance(item, CallEnd):
+        return None
+    try:
+        bare = CallEnd(item.call_id, item.ended_at, item.outcome, item.node, {"detail": "<lost>"})
+        return to_row(bare, ts, boolean)
+    except Exception:
+        return None
 
 
 def check_table(table: str) -> str:
