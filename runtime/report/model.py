@@ -289,6 +289,8 @@ class Report:
     overall: Summary
     leave_points: tuple[LeavePoint, ...] = ()  # over every flow
     flows: tuple[FlowReport, ...] = field(default_factory=tuple)
+    skipped_rows: int = 0  # journal rows with a value that could not be read: left out
+    unreadable_details: int = 0  # call ends whose detail is not JSON: detail ignored
 
     @property
     def empty(self) -> bool:
@@ -303,4 +305,6 @@ class Report:
                 "leave_points": [p.to_json() for p in self.leave_points],
             },
             "flows": [f.to_json() for f in self.flows],
+            "skipped_rows": self.skipped_rows,
+            "unreadable_details": self.unreadable_details,
         }
