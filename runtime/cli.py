@@ -58,6 +58,10 @@ def serve(
     reload_interval: Annotated[
         float, typer.Option(help="Seconds between checks of bundle.json (0: only on SIGHUP).")
     ] = 1.0,
+    max_bundle_mb: Annotated[
+        float,
+        typer.Option(help="Largest bundle.json read, in MB (a bigger one is refused)."),
+    ] = 64.0,
     instance: Annotated[
         str | None, typer.Option(help="Instance name in the journal (default host:port).")
     ] = None,
@@ -122,6 +126,7 @@ def serve(
         metrics=metrics_at,
         drain_timeout=drain_timeout,
         reload_interval=reload_interval,
+        max_bundle_bytes=max(1, int(max_bundle_mb * 1024 * 1024)),
         instance=instance,
         media=MediaConfig(
             tts_engine=engine or "flite",

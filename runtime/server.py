@@ -45,7 +45,7 @@ from typing import Any
 import httpx
 
 from runtime import translate as tr
-from runtime.bundle_store import BundleStore, LoadedBundle
+from runtime.bundle_store import DEFAULT_MAX_BYTES, BundleStore, LoadedBundle
 from runtime.driver import CallDriver, CallHost, ClockFactory, Timeouts
 from runtime.esl import commands as esl_cmd
 from runtime.esl.aio import AsyncESL
@@ -65,6 +65,7 @@ class ServeConfig:
     metrics: tuple[str, int] | None = None  # where /metrics and /health listen
     drain_timeout: float = 30.0
     reload_interval: float = 1.0  # seconds between bundle.json checks; 0: no watching
+    max_bundle_bytes: int = DEFAULT_MAX_BYTES  # a bigger bundle.json is refused, not read
     instance: str | None = None
     media: tr.MediaConfig = field(default_factory=tr.MediaConfig)
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -96,7 +97,9 @@ class Runtime:
     ) -> None:
         self.config = config
         self.metrics = RuntimeMetrics()
-        self.store = BundleStore(config.bundle, config.env, self._on_reload)
+        self.store = BundleStore(
+            config.bundle, config.env, self._on_reload, max_bytes=config.max_bundle_bytes
+        )
         self._journal_given = journal
         self.journal: Any | None = journal
         self.host = CallHost(

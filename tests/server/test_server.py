@@ -341,3 +341,65 @@ def test_runtime_without_journal(tmp_path: Path) -> None:
             assert call.record.hangup_cause == "NORMAL_CLEARING"
 
     go(scenario())
+
+
+def test_sigterm_exits_after_bundle_json_became_a_fifo(tmp_path: Path) -> None:
+    """A FIFO in place of bundle.json: the reload refuses it (logged, the old bundle serves)
+    and SIGTERM still ends the process."""
+    import shutil
+
+    build = tmp_path / "build"
+    shutil.copytree(compile_bundle(tmp_path / "src"), build)
+    mport = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "flowc",
+        "serve",
+        "--bundle",
+        str(build),
+        "--listen",
+        f"127.0.0.1:{_free_port()}",
+        "--metrics",
+        f"127.0.0.1:{mport}",
+        "--journal",
+        "none",
+        "--reload-interval",
+        "0.1",
+        "--drain-timeout",
+        "1",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+
+        async def scenario() -> None:
+            async with asyncio.timeout(30):
+                while True:
+                    try:
+                        status, _ = await _http_get(mport, "/health")
+                        if status == 200:
+                            break
+                    except OSError:
+                        await asyncio.sleep(0.05)
+            (build / "bundle.json").unlink()
+            os.mkfifo(build / "bundle.json")
+            async with asyncio.timeout(30):
+                while True:
+                    _, body = await _http_get(mport, "/health")
+                    health = json.loads(body)
+                    if health["last_reload_error"]:
+                        break
+                    await asyncio.sleep(0.05)
+            assert "a FIFO" in health["last_reload_error"]
+            assert health["status"] == "ok" and health["bundle"]
+
+        go(scenario(), timeout=60)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+    assert proc.returncode == 0, err.decode()
+    events = [json.loads(x)["event"] for x in err.decode().splitlines() if x.startswith("{")]
+    assert "bundle_rejected" in events and events[-1] == "runtime_stopped"
