@@ -65,6 +65,13 @@ def serve(
     instance: Annotated[
         str | None, typer.Option(help="Instance name in the journal (default host:port).")
     ] = None,
+    close_lost_after: Annotated[
+        float | None,
+        typer.Option(
+            help="Hours: at start, close as `lost` any instance's calls with no end started"
+            " that long ago (always: this instance's own).",
+        ),
+    ] = None,
     tts: Annotated[str, typer.Option(help="TTS engine and voice, engine:voice.")] = "flite:kal",
     sounds: Annotated[
         str, typer.Option(help="Prefix for relative audio paths (default: FreeSWITCH's).")
@@ -137,6 +144,7 @@ def serve(
         ),
         timeouts=Timeouts(),
         clock=start,
+        close_lost_after=None if close_lost_after is None else close_lost_after * 3600,
         tune_process=True,
     )
     runtime = Runtime(config)

@@ -38,7 +38,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,9 @@ class ServeConfig:
     backlog: int = 4096  # pending connections the kernel keeps (a burst of new calls)
     journal_options: dict[str, Any] = field(default_factory=dict)
     clock: datetime | None = None  # every call starts at this instant (demos, staging)
+    # At start, calls with no end in the journal are closed as `lost` when this instance
+    # started them; with `close_lost_after` (seconds) also any instance's started that long ago.
+    close_lost_after: float | None = None
     # Process-wide interpreter settings (see `tune_process`): for the process that serves
     # (`flowc serve`), not for a library user embedding a runtime.
     tune_process: bool = False
@@ -160,6 +163,7 @@ class Runtime:
             self._servers.append(server)
             self.ports.append(server.sockets[0].getsockname()[1])
         self.host.instance = self.config.instance or f"{socket.gethostname()}:{self.ports[0]}"
+        await self._close_lost_calls()
         if self.config.metrics is not None:
             mhost, mport = self.config.metrics
             self._metrics_server = MetricsServer(self.metrics, self.health, mhost, mport)
@@ -185,6 +189,24 @@ class Runtime:
             ),
             instance=self.host.instance,
         )
+
+    async def _close_lost_calls(self) -> None:
+        """Close in the journal the calls a previous process of this instance left open
+        (killed mid-call: FreeSWITCH went on without it), so reports stay true."""
+        journal = self.journal
+        if journal is None or not hasattr(journal, "close_lost_calls"):
+            return
+        before = None
+        if self.config.close_lost_after is not None:
+            before = datetime.now(UTC) - timedelta(seconds=self.config.close_lost_after)
+        try:
+            async with asyncio.timeout(10.0):
+                closed = await journal.close_lost_calls(self.host.instance, started_before=before)
+        except Exception as exc:  # the journal is unreachable: calls must be served anyway
+            log.warning("lost_calls_not_checked", error=f"{type(exc).__name__}: {exc}")
+            return
+        if closed:
+            log.warning("lost_calls_closed", calls=len(closed), instance=self.host.instance)
 
     @property
     def metrics_port(self) -> int | None:

@@ -48,9 +48,10 @@ import collections
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any, Final
 
-from .records import ITEM_TYPES, CallEnd, Item, shutdown_outcome
+from .records import ITEM_TYPES, LOST, CallEnd, Item, shutdown_outcome
 from .schema import SchemaError, check_table, describe
 
 __all__ = ["Journal"]
@@ -139,6 +140,10 @@ class Journal(abc.ABC):
         """A stored row in the API's types (aware UTC datetimes, bool, dict, int | str)."""
 
     _placeholder = "?"
+
+    def _time_param(self, value: datetime) -> Any:
+        """A datetime as the backend's query parameter."""
+        return value
 
     # ---- life cycle ------------------------------------------------------------------------
     async def open(self) -> None:
@@ -313,6 +318,57 @@ class Journal(abc.ABC):
         """The number of rows in one of the journal's tables (see `schema.TABLES`)."""
         rows = await self._read(f"SELECT count(*) AS n FROM {check_table(table)}", ())
         return int(rows[0]["n"])
+
+    async def close_lost_calls(
+        self, instance: str, *, started_before: datetime | None = None
+    ) -> list[str]:
+        """Write an end with outcome `lost` for every call that has none and was started by
+        `instance` (this runtime's name: a call of ours still open when we start was left by a
+        process that died mid-call, since a clean stop ends or detaches every call), or by any
+        instance before `started_before` (for runtimes that never come back under their
+        name). Another instance's recent open calls are left alone: they may be live.
+
+        The end's time is the call's last step (what is known of it), its node the last
+        step's node, its detail says who closed it and why. A real end written later (a
+        queue's resume socket continued the call elsewhere) replaces a `lost` one (see
+        `schema`). Returns the call ids closed; they are queued like any record: `flush()`."""
+        p = self._placeholder
+        where = f"c.instance = {p}"
+        params: list[Any] = [instance]
+        if started_before is not None:
+            where = f"({where} OR c.started_at < {p})"
+            params.append(self._time_param(started_before))
+        rows = await self._read(
+            "SELECT c.call_id, c.started_at, c.instance,"
+            " (SELECT s.node FROM steps s WHERE s.call_id = c.call_id"
+            "  ORDER BY s.seq DESC LIMIT 1) AS node,"
+            " (SELECT max(s.at) FROM steps s WHERE s.call_id = c.call_id) AS at"
+            " FROM calls c LEFT JOIN call_ends e ON e.call_id = c.call_id"
+            f" WHERE e.call_id IS NULL AND {where} ORDER BY c.started_at",
+            tuple(params),
+        )
+        closed_at = datetime.now(UTC).isoformat(timespec="seconds")
+        closed: list[str] = []
+        for row in rows:
+            row = self._decode("calls", row)
+            last = row.get("at")
+            if isinstance(last, str):
+                last = datetime.fromisoformat(last).astimezone(UTC)
+            ended = last if isinstance(last, datetime) else row["started_at"]
+            detail = {
+                "runtime": "lost",
+                "reason": "the runtime serving the call stopped without ending it",
+                "instance": row["instance"],
+                "closed_by": instance,
+                "closed_at": closed_at,
+            }
+            self.record(CallEnd(row["call_id"], ended, LOST, row.get("node"), detail))
+            closed.append(row["call_id"])
+        if closed:
+            log.warning(
+                "journal: %d call(s) left open by a stopped runtime closed as `lost`", len(closed)
+            )
+        return closed
 
     async def _read(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         if self._closed:

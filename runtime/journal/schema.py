@@ -11,6 +11,10 @@ Schema version 1 (the `schema_version` table holds one row per version applied):
 
 Every insert is ``ON CONFLICT DO NOTHING`` on those keys, so writing a batch twice (a retry after
 a lost COMMIT acknowledgement, two instances journaling the same call) leaves one copy: the first.
+One exception: a call end with outcome `lost` (written by a restarted runtime for a call its
+dead predecessor left open, see `Journal.close_lost_calls`) gives way to a real end written
+later (the call went on elsewhere: a queue's resume socket on another instance). A batch
+keeps only the first end of each call, so one statement never touches a row twice.
 Timestamps are UTC: ``timestamptz`` in PostgreSQL; in SQLite fixed-width ISO-8601 text
 (``2026-03-01T08:00:00.000000+00:00``), so text order is time order and SQLite's date functions
 read it. A survey answer keeps its text form in ``value_text`` and, when it is an integer, the
@@ -238,6 +242,19 @@ def describe(item: object) -> str:
     return f"{type(item).__name__}(call_id={call_id!r})"
 
 
+LOST_OUTCOME = "lost"
+
+
+def end_conflict(excluded: str) -> str:
+    """The ON CONFLICT clause of call_ends: a real end replaces a `lost` one, nothing else
+    changes (`excluded` is how the dialect names the proposed row)."""
+    sets = ", ".join(f"{c} = {excluded}.{c}" for c in COLUMNS["call_ends"] if c != "call_id")
+    return (
+        f" ON CONFLICT (call_id) DO UPDATE SET {sets}"
+        f" WHERE call_ends.outcome = '{LOST_OUTCOME}' AND {excluded}.outcome <> '{LOST_OUTCOME}'"
+    )
+
+
 def group_rows(
     items: Iterable[Item],
     ts: Callable[[datetime], Any],
@@ -246,7 +263,12 @@ def group_rows(
     """Rows by table, and the items that cannot be made into rows (with why)."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
     bad: list[tuple[Item, Exception]] = []
+    ends: set[str] = set()
     for item in items:
+        if isinstance(item, CallEnd):
+            if item.call_id in ends:
+                continue  # the first end of a call wins (as ON CONFLICT would have it)
+            ends.add(item.call_id)
         try:
             row = to_row(item, ts, boolean)
         except Exception as exc:
