@@ -48,6 +48,14 @@ def serve(
         str,
         typer.Option(help="Journal URL: sqlite:///journal.db, postgresql://..., or `none`."),
     ] = "sqlite:///journal.db",
+    journal_spool: Annotated[
+        str | None,
+        typer.Option(
+            help="File for journal records while the database is unavailable (default:"
+            " <db>.spool for SQLite, flowc-journal-<instance>.spool otherwise; `none`: off).",
+        ),
+    ] = None,
+    journal_spool_mb: Annotated[float, typer.Option(help="Largest journal spool, in MB.")] = 256.0,
     metrics: Annotated[
         str,
         typer.Option(help="host:port of /metrics and /health (loopback), or `none`."),
@@ -145,11 +153,21 @@ def serve(
         timeouts=Timeouts(),
         clock=start,
         close_lost_after=None if close_lost_after is None else close_lost_after * 3600,
+        journal_spool=journal_spool,
+        journal_spool_max_bytes=max(1, int(journal_spool_mb * 1024 * 1024)),
         tune_process=True,
     )
     runtime = Runtime(config)
     try:
         asyncio.run(runtime.run())
+        if runtime.unsaved_records:
+            typer.secho(
+                f"error: {runtime.unsaved_records} journal records were written neither to the"
+                " database nor to the spool",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(1)
     except BundleError as exc:
         log.error("bundle_rejected", reason="start", error=str(exc))
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
