@@ -55,6 +55,13 @@ def serve(
             " <db>.spool for SQLite, flowc-journal-<instance>.spool otherwise; `none`: off).",
         ),
     ] = None,
+    journal_close_timeout: Annotated[
+        float,
+        typer.Option(
+            help="Seconds the journal waits at exit for an unavailable database before"
+            " spooling or giving up.",
+        ),
+    ] = 30.0,
     journal_spool_mb: Annotated[float, typer.Option(help="Largest journal spool, in MB.")] = 256.0,
     metrics: Annotated[
         str,
@@ -154,6 +161,7 @@ def serve(
         clock=start,
         close_lost_after=None if close_lost_after is None else close_lost_after * 3600,
         journal_spool=journal_spool,
+        journal_options={"close_timeout": journal_close_timeout},
         journal_spool_max_bytes=max(1, int(journal_spool_mb * 1024 * 1024)),
         tune_process=True,
     )
