@@ -62,7 +62,7 @@ def serve(
             " spooling or giving up.",
         ),
     ] = 30.0,
-    journal_spool_mb: Annotated[float, typer.Option(help="Largest journal spool, in MB.")] = 256.0,
+    journal_spool_mb: Annotated[float, typer.Option(help="Largest journal spool, in MB.")] = 64.0,
     metrics: Annotated[
         str,
         typer.Option(help="host:port of /metrics and /health (loopback), or `none`."),

@@ -83,7 +83,7 @@ class ServeConfig:
     # None: next to a SQLite journal (<db>.spool), else flowc-journal-<instance>.spool in the
     # working directory; "" or "none": no spool.
     journal_spool: str | None = None
-    journal_spool_max_bytes: int = 256 * 1024 * 1024
+    journal_spool_max_bytes: int = 64 * 1024 * 1024
     # Process-wide interpreter settings (see `tune_process`): for the process that serves
     # (`flowc serve`), not for a library user embedding a runtime.
     tune_process: bool = False

@@ -29,7 +29,7 @@ from .safe import json_safe
 
 __all__ = ["DEFAULT_MAX_BYTES", "Spool", "decode", "encode"]
 
-DEFAULT_MAX_BYTES: Final = 256 * 1024 * 1024
+DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024  # read back whole at the next start: keep it modest
 _TYPES: Final = {t.__name__: t for t in ITEM_TYPES}
 _TIME_FIELDS: Final = frozenset({"started_at", "at", "ended_at"})
 
@@ -108,9 +108,11 @@ class Spool:
     def load(self) -> list[Item]:
         """Every record in the spool, in order; unreadable lines skipped (counted in `bad`)."""
         self.bad = 0
+        if not self.path.is_file():  # missing, or something that is not our file
+            return []
         try:
             with self.path.open("rb") as f:
-                raw = f.read(self.max_bytes + (1 << 20))
+                raw = f.read()  # whole: `clear()` follows, nothing may be left unread
         except FileNotFoundError:
             return []
         items: list[Item] = []
