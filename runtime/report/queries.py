@@ -118,7 +118,10 @@ class CallbackRow(NamedTuple):
 # `{where}` is the filter on `calls c` (see `_where`); `{d_call}`, `{d_handoff}` and `{reason}`
 # are the dialect's fragments.
 _CALLS = """
-SELECT c.flow, c.flow_version, e.outcome, {reason} AS reason,
+SELECT c.flow, c.flow_version,
+       CASE WHEN e.outcome = 'caller_hangup' AND {runtime} = 'drain' THEN 'shutdown'
+            ELSE e.outcome END AS outcome,
+       {reason} AS reason,
        {d_call} AS duration_us, {d_handoff} AS handoff_us, h.duration_ms AS handoff_ms,
        COALESCE(l.node, e.node) AS end_node, l.kind AS end_kind
 FROM calls c
@@ -190,6 +193,8 @@ class _Dialect:
     placeholder: str
     diff_template: str  # microseconds from {a} to {b}
     reason: str  # the call end's detail.reason as text
+    runtime: str  # the call end's detail.runtime as text (journals from before `shutdown`
+    # have caller_hangup with runtime "drain" for calls a drain hung up: read as shutdown)
 
     def diff_us(self, a: str, b: str) -> str:
         return self.diff_template.format(a=a, b=b)
@@ -198,6 +203,7 @@ class _Dialect:
         text = template.format(
             where=where,
             reason=self.reason,
+            runtime=self.runtime,
             d_call=self.diff_us("c.started_at", "e.ended_at"),
             d_handoff=self.diff_us("c.started_at", "h.at"),
         )
@@ -223,12 +229,14 @@ SQLITE = _Dialect(
     # A detail that is not JSON (written by hand, or by another program) would make
     # json_extract fail the whole query: it is read as "no reason" and counted apart.
     "(CASE WHEN json_valid(e.detail) THEN json_extract(e.detail, '$.reason') END)",
+    "(CASE WHEN json_valid(e.detail) THEN json_extract(e.detail, '$.runtime') END)",
 )
 POSTGRES = _Dialect(
     "postgresql",
     "%s",
     "CAST(EXTRACT(EPOCH FROM ({b} - {a})) * 1000000 AS BIGINT)",
     "(e.detail ->> 'reason')",
+    "(e.detail ->> 'runtime')",
 )
 
 

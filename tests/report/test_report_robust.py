@@ -92,3 +92,14 @@ def test_a_row_with_broken_json_does_not_fail_the_report(tmp_path: Path) -> None
     result = CliRunner().invoke(app, ["report", "--journal", url, "--format", "markdown"])
     assert result.exit_code == 0, result.output
     assert "Unreadable journal data" in result.stdout
+
+
+def test_drained_calls_of_older_journals_are_read_as_shutdown(tmp_path: Path) -> None:
+    """Journals written before the `shutdown` outcome hold caller_hangup with runtime=drain."""
+    url = f"sqlite:///{tmp_path}/old.db"
+    write_journal(url, _drained_and_lost())
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute("UPDATE call_ends SET outcome = 'caller_hangup' WHERE call_id LIKE 'd%'")
+    overall = report_json(url)["overall"]
+    assert overall["outcomes"] == {"caller_hangup": 1, "shutdown": 2, "lost": 1}
+    assert overall["abandoned"]["calls"] == 1 and overall["interrupted"]["calls"] == 3
