@@ -17,7 +17,8 @@ Rules the runtime follows:
   masks collected values wherever they can travel: variable values, look-up URLs (query
   string and path segments with digits), headers and bodies, `say` values, digits in spoken
   text and transfer targets, journal data other than its structural fields, a call end's
-  variables;
+  variables; and any URL in a message or a text field is shown without its query string
+  and path segments holding digits (`mask_urls`);
 * the logger is the standard `logging` one (name `flowc.runtime`), so a host application can
   route it; `setup_logging()` installs the JSON formatter on stderr for `flowc serve`.
 
@@ -105,6 +106,16 @@ def mask_url(url: Any) -> Any:
     return head + path + (f"?{MASK}" if parts.query else "") + ("#" if parts.fragment else "")
 
 
+_URL: Final = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>)]+")
+
+
+def mask_urls(text: str) -> str:
+    """`text` with every URL in it masked by `mask_url` (look-up failures name the URL)."""
+    if "://" not in text:
+        return text
+    return _URL.sub(lambda m: str(mask_url(m.group())), text)
+
+
 def _scrub_item(item: Any) -> Any:
     if not isinstance(item, dict):
         return item
@@ -165,12 +176,13 @@ class JsonFormatter(logging.Formatter):
         line: dict[str, Any] = {
             "ts": ts.replace("+00:00", "Z"),
             "level": record.levelname.lower(),
-            "event": getattr(record, "event", None) or record.getMessage(),
+            "event": mask_urls(getattr(record, "event", None) or record.getMessage()),
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
+            fields = {k: mask_urls(v) if isinstance(v, str) else v for k, v in fields.items()}
             if "command" in fields:
-                fields = {**fields, "command": scrub_command(fields["command"])}
+                fields["command"] = scrub_command(fields["command"])
             line.update(redact(fields))
         elif record.args and getattr(record, "event", None) is None:
             pass  # a plain logging call: the message is already formatted into `event`

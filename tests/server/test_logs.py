@@ -159,3 +159,23 @@ def test_a_log_line_with_a_huge_integer_is_still_written() -> None:
         logging.getLogger("runtime").removeHandler(handler)
     line = json.loads(out.getvalue())
     assert line["event"] == "odd" and line["value"] == "<int: about 5001 digits>"
+
+
+def test_urls_in_messages_and_fields_are_masked() -> None:
+    out = io.StringIO()
+    handler = setup_logging("info", out)
+    try:
+        get_logger().info(
+            "lookup_failed", detail="HTTP 500 from GET http://127.0.0.1:9/acct/918273?***"
+        )
+        logging.getLogger("runtime.lookup.client").warning(
+            "lookup %s: %s", "shop.crm", "cannot send GET https://crm/x/918273/y?id=918273"
+        )
+    finally:
+        logging.getLogger("flowc.runtime").removeHandler(handler)
+        logging.getLogger("runtime").removeHandler(handler)
+    text = out.getvalue()
+    assert ACCOUNT not in text
+    first, second = (json.loads(x) for x in text.splitlines())
+    assert first["detail"] == "HTTP 500 from GET http://127.0.0.1:9/acct/****?****"
+    assert second["event"] == "lookup shop.crm: cannot send GET https://crm/x/****/y?****"
