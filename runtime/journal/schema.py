@@ -263,12 +263,17 @@ def group_rows(
     """Rows by table, and the items that cannot be made into rows (with why)."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
     bad: list[tuple[Item, Exception]] = []
-    ends: set[str] = set()
+    ends: dict[str, tuple[int, bool]] = {}  # call_id -> (index in rows["call_ends"], is lost)
     for item in items:
+        replace: int | None = None
         if isinstance(item, CallEnd):
-            if item.call_id in ends:
-                continue  # the first end of a call wins (as ON CONFLICT would have it)
-            ends.add(item.call_id)
+            seen = ends.get(item.call_id)
+            if seen is not None:
+                # The first end of a call wins (as ON CONFLICT would have it), except that a
+                # real end replaces a `lost` one.
+                if not seen[1] or item.outcome == LOST_OUTCOME:
+                    continue
+                replace = seen[0]
         try:
             row = to_row(item, ts, boolean)
         except Exception as exc:
@@ -277,7 +282,14 @@ def group_rows(
                 bad.append((item, exc))
                 continue
             row = bare
-        rows.setdefault(TABLE_OF[type(item)], []).append(row)
+        table = rows.setdefault(TABLE_OF[type(item)], [])
+        if replace is not None:
+            table[replace] = row
+            ends[item.call_id] = (replace, False)
+        else:
+            if isinstance(item, CallEnd):
+                ends[item.call_id] = (len(table), item.outcome == LOST_OUTCOME)
+            table.append(row)
     return rows, bad
 
 

@@ -70,3 +70,23 @@ def test_lost_calls_are_closed_for_this_instance_or_when_old(journal_url: str) -
     assert out["replaced"]["outcome"] == "queued" and out["replaced"]["detail"] == {"x": 1}
     assert out["kept"]["outcome"] == "hangup"
     assert out["ends"] == 3  # b-recent stays open
+
+
+def test_in_one_batch_a_real_end_still_beats_a_lost_one(journal_url: str) -> None:
+    async def scenario() -> list[Any]:
+        journal = open_journal(journal_url, flush_interval=1.0)
+        await journal.open()
+        try:
+            for item in _open_call("x", "A", 0) + _open_call("y", "A", 0):
+                journal.record(item)
+            journal.record(CallEnd("x", T0, "lost", None, {}))
+            journal.record(CallEnd("x", T0, "hangup", "n2", {}))
+            journal.record(CallEnd("x", T0, "error", "n2", {}))  # a second real end: ignored
+            journal.record(CallEnd("y", T0, "hangup", "n1", {}))
+            journal.record(CallEnd("y", T0, "lost", None, {}))
+            await journal.flush()
+            return [(await journal.fetch_call(c) or {}).get("outcome") for c in ("x", "y")]
+        finally:
+            await journal.close()
+
+    assert run(scenario()) == ["hangup", "hangup"]
