@@ -14,6 +14,7 @@ from typing import Any
 from journal_support import call_items, run, until
 
 from runtime.journal import Journal, open_journal
+from runtime.journal.pgserver import PgServer, free_port
 from runtime.journal.spool import Spool, decode, encode
 
 
@@ -163,3 +164,38 @@ def test_spool_lines_round_trip_and_a_torn_line_is_skipped(tmp_path: Path) -> No
     assert spool.load() == items and spool.bad == 1
     line = json.loads(encode(items[-1]))
     assert line["type"] == "CallEnd" and line["fields"]["call_id"] == "c1"
+
+
+def test_postgresql_unreachable_then_the_next_start_writes_the_spool_back(
+    tmp_path: Path, pg_server: PgServer
+) -> None:
+    url = pg_server.create_database()
+    spool = tmp_path / "pg.spool"
+    nowhere = f"postgresql://flowc@127.0.0.1:{free_port()}/nothing"
+    items = [item for i in range(25) for item in call_items(f"c{i}", steps=2)]
+
+    async def down() -> tuple[int, int]:
+        j = open_journal(
+            nowhere, connect_timeout=1, max_backoff=0.1, spool_after=0.2, spool=str(spool)
+        )
+        await j.open()  # unreachable: logged, not an error
+        for item in items:
+            j.record(item)
+        await j.flush()  # spooled after spool_after seconds of failures
+        await j.close()
+        return j.spooled, j.unsaved
+
+    spooled, unsaved = run(down())
+    assert spooled == len(items) and unsaved == 0
+
+    async def up() -> tuple[int, int, int]:
+        j = open_journal(url, spool=str(spool))
+        await j.open()
+        try:
+            return j.replayed, await j.count("calls"), await j.count("call_ends")
+        finally:
+            await j.close()
+
+    assert run(up()) == (len(items), 25, 25)
+    assert run(up()) == (0, 25, 25)  # nothing twice
+    assert not spool.exists()
