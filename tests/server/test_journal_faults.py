@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 from fakeswitch import FakeCall, Script
-from serverkit import FAST, compile_bundle, fixed_clock
+from serverkit import FAST, compile_bundle, fixed_clock, running
 from test_calls import go
 from test_server import _free_port, _http_get, _wait_for
 
@@ -187,3 +187,50 @@ def test_flowc_serve_exits_non_zero_when_journal_records_are_lost(tmp_path: Path
     assert "written neither to the database nor to the spool" in text
     events = [json.loads(x)["event"] for x in text.splitlines() if x.startswith("{")]
     assert "journal_records_unsaved" in events
+
+
+_BIG_FLOW = """\
+flowc: 1
+flow: big
+entry: grow
+locale: en-US
+locales: [en-US]
+variables:
+  n: {type: int, default: 99999999999}
+  i: {type: int, default: 0}
+nodes:
+  grow: {set: {n: "{n * n}", i: "{i + 1}"}, next: check}
+  check:
+    switch:
+      - {if: "i < 11", goto: grow}
+    default: bye
+  bye: {hangup: NORMAL_CLEARING, prompt: "Goodbye."}
+"""
+
+
+def test_a_call_with_an_integer_too_long_to_print_keeps_its_end_record(tmp_path: Path) -> None:
+    """Issue 12: an integer over 4,300 digits (11 squarings of an 11-digit number: about
+    11,000 digits) in a call's variables dropped its end record."""
+    src = tmp_path / "src"
+    (src / "bindings").mkdir(parents=True)
+    (src / "big.yaml").write_text(_BIG_FLOW, encoding="utf-8")
+    (src / "bindings" / "test.yaml").write_text(
+        'environment: test\nruntime: ["127.0.0.1:8084"]\nflows:\n  big: {dids: ["8003"]}\n',
+        encoding="utf-8",
+    )
+    build = compile_bundle(tmp_path / "build", src)
+
+    async def scenario() -> dict[str, Any]:
+        async with running(build, tmp_path) as rt:
+            call = FakeCall("127.0.0.1", rt.port, dest="8003", script=Script())
+            await call.run(10)
+            await _wait_for(lambda: not rt.drivers)
+            journal: Any = rt.journal
+            await journal.flush()
+            assert journal.dropped == 0
+            row: dict[str, Any] = await journal.fetch_call(call.uuid)
+            return row
+
+    row = go(scenario())
+    assert row["outcome"] is not None, row
+    assert str(row["detail"]["variables"]["n"]).startswith("<int: about ")
