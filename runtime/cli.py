@@ -58,8 +58,8 @@ def serve(
     journal_close_timeout: Annotated[
         float,
         typer.Option(
-            help="Seconds the journal waits at exit for an unavailable database before"
-            " spooling or giving up.",
+            help="Seconds the journal may take at exit to write (or spool) what is queued;"
+            " records still unsaved then make the exit status 1.",
         ),
     ] = 30.0,
     journal_spool_mb: Annotated[float, typer.Option(help="Largest journal spool, in MB.")] = 64.0,
