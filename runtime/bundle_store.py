@@ -13,6 +13,12 @@ old bundle keeps serving, and `reload()` returns False. `watch()` polls `bundle.
 (mtime, size, inode) and reloads once the file has stopped changing; `flowc compile` writes
 the file in one go, and a half-written file fails to parse and is retried on the next
 change.
+
+The file is read only if it is a regular file no larger than `max_bytes` (`DEFAULT_MAX_BYTES`,
+`flowc serve --max-bundle-mb`): a FIFO, a device or a directory in its place is refused at once
+(opening a FIFO for reading would wait for a writer forever, and with it the reload and the
+process's exit), and so is an oversized file, before it is read. Loading runs in a daemon
+thread, so nothing a reload waits on can keep a stopping process alive.
 """
 
 from __future__ import annotations
@@ -20,16 +26,22 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import stat
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flowc.interpreter import Program, ProgramError
 from runtime.logs import get_logger
 
 log = get_logger()
+
+T = TypeVar("T")
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 
 class BundleError(Exception):
@@ -118,13 +130,60 @@ def resolve_bundle_path(path: Path) -> Path:
     return path / "bundle.json" if path.is_dir() else path
 
 
-def load_bundle(path: Path, env: str | None) -> LoadedBundle:
-    """Read and compile a bundle for `env` (None: the only environment it binds)."""
-    file = resolve_bundle_path(path)
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_bundle_file(file: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of `file`, a regular file of at most `max_bytes`; `BundleError` otherwise.
+
+    Opened non-blocking (a FIFO opens at once instead of waiting for a writer), checked with
+    fstat on the open descriptor (no race with a rename), read with a bound (a file that grows
+    while it is read is refused too)."""
     try:
-        raw = file.read_bytes()
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise BundleError(f"cannot read {file}: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise BundleError(f"{file} is {_kind(st.st_mode)}, not a regular file: not read")
+        if st.st_size > max_bytes:
+            raise BundleError(
+                f"{file} is {st.st_size:,} bytes, over the limit of {max_bytes:,}"
+                " (flowc serve --max-bundle-mb)"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                raise BundleError(
+                    f"{file} grew over the limit of {max_bytes:,} bytes while it was read"
+                )
+        return b"".join(chunks)
+    except OSError as exc:
+        raise BundleError(f"cannot read {file}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def load_bundle(path: Path, env: str | None, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedBundle:
+    """Read and compile a bundle for `env` (None: the only environment it binds)."""
+    file = resolve_bundle_path(path)
+    raw = read_bundle_file(file, max_bytes)
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as exc:
@@ -193,6 +252,36 @@ def load_bundle(path: Path, env: str | None) -> LoadedBundle:
     )
 
 
+async def in_daemon_thread(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in a new daemon thread: unlike the default executor, which the interpreter
+    joins at exit, a thread stuck in the file system cannot keep the process from exiting."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        result: T | None = None
+        error: BaseException | None = None
+        try:
+            result = fn(*args)
+        except BaseException as exc:
+            error = exc
+        try:
+            loop.call_soon_threadsafe(deliver, result, error)
+        except RuntimeError:
+            pass  # the loop is closed: nobody waits for this any more
+
+    threading.Thread(target=work, name="bundle-load", daemon=True).start()
+    return await future
+
+
 def _stat(file: Path) -> tuple[int, int, int] | None:
     try:
         st = file.stat()
@@ -209,9 +298,11 @@ class BundleStore:
         path: Path,
         env: str | None = None,
         on_reload: Callable[[str, LoadedBundle | None, str], None] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.path = resolve_bundle_path(path)
         self.env = env
+        self.max_bytes = max_bytes
         self._current: LoadedBundle | None = None
         self._on_reload = on_reload
         self._lock = asyncio.Lock()
@@ -227,7 +318,7 @@ class BundleStore:
     def load_initial(self) -> LoadedBundle:
         """Load synchronously at start-up; raises `BundleError` (nothing to keep serving)."""
         self._seen = _stat(self.path)
-        bundle = load_bundle(self.path, self.env)
+        bundle = load_bundle(self.path, self.env, self.max_bytes)
         self.env = bundle.env
         self._current = bundle
         self._notify("loaded", bundle, "")
@@ -238,7 +329,7 @@ class BundleStore:
         async with self._lock:
             self._seen = _stat(self.path)
             try:
-                bundle = await asyncio.to_thread(load_bundle, self.path, self.env)
+                bundle = await in_daemon_thread(load_bundle, self.path, self.env, self.max_bytes)
             except BundleError as exc:
                 self.last_error = str(exc)
                 log.error("bundle_rejected", reason=reason, error=str(exc), path=str(self.path))

@@ -48,6 +48,21 @@ def serve(
         str,
         typer.Option(help="Journal URL: sqlite:///journal.db, postgresql://..., or `none`."),
     ] = "sqlite:///journal.db",
+    journal_spool: Annotated[
+        str | None,
+        typer.Option(
+            help="File for journal records while the database is unavailable (default:"
+            " <db>.spool for SQLite, flowc-journal-<instance>.spool otherwise; `none`: off).",
+        ),
+    ] = None,
+    journal_close_timeout: Annotated[
+        float,
+        typer.Option(
+            help="Seconds the journal may take at exit to write (or spool) what is queued;"
+            " records still unsaved then make the exit status 1.",
+        ),
+    ] = 30.0,
+    journal_spool_mb: Annotated[float, typer.Option(help="Largest journal spool, in MB.")] = 64.0,
     metrics: Annotated[
         str,
         typer.Option(help="host:port of /metrics and /health (loopback), or `none`."),
@@ -58,8 +73,19 @@ def serve(
     reload_interval: Annotated[
         float, typer.Option(help="Seconds between checks of bundle.json (0: only on SIGHUP).")
     ] = 1.0,
+    max_bundle_mb: Annotated[
+        float,
+        typer.Option(help="Largest bundle.json read, in MB (a bigger one is refused)."),
+    ] = 64.0,
     instance: Annotated[
         str | None, typer.Option(help="Instance name in the journal (default host:port).")
+    ] = None,
+    close_lost_after: Annotated[
+        float | None,
+        typer.Option(
+            help="Hours: at start, close as `lost` any instance's calls with no end started"
+            " that long ago (always: this instance's own).",
+        ),
     ] = None,
     tts: Annotated[str, typer.Option(help="TTS engine and voice, engine:voice.")] = "flite:kal",
     voice: Annotated[
@@ -138,6 +164,7 @@ def serve(
         metrics=metrics_at,
         drain_timeout=drain_timeout,
         reload_interval=reload_interval,
+        max_bundle_bytes=max(1, int(max_bundle_mb * 1024 * 1024)),
         instance=instance,
         media=MediaConfig(
             tts_engine=engine or "flite",
@@ -149,11 +176,23 @@ def serve(
         ),
         timeouts=Timeouts(),
         clock=start,
+        close_lost_after=None if close_lost_after is None else close_lost_after * 3600,
+        journal_spool=journal_spool,
+        journal_options={"close_timeout": journal_close_timeout},
+        journal_spool_max_bytes=max(1, int(journal_spool_mb * 1024 * 1024)),
         tune_process=True,
     )
     runtime = Runtime(config)
     try:
         asyncio.run(runtime.run())
+        if runtime.unsaved_records:
+            typer.secho(
+                f"error: {runtime.unsaved_records} journal records were written neither to the"
+                " database nor to the spool",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(1)
     except BundleError as exc:
         log.error("bundle_rejected", reason="start", error=str(exc))
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)

@@ -38,14 +38,14 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from runtime import translate as tr
-from runtime.bundle_store import BundleStore, LoadedBundle
+from runtime.bundle_store import DEFAULT_MAX_BYTES, BundleStore, LoadedBundle
 from runtime.driver import CallDriver, CallHost, ClockFactory, Timeouts
 from runtime.esl import commands as esl_cmd
 from runtime.esl.aio import AsyncESL
@@ -65,6 +65,7 @@ class ServeConfig:
     metrics: tuple[str, int] | None = None  # where /metrics and /health listen
     drain_timeout: float = 30.0
     reload_interval: float = 1.0  # seconds between bundle.json checks; 0: no watching
+    max_bundle_bytes: int = DEFAULT_MAX_BYTES  # a bigger bundle.json is refused, not read
     instance: str | None = None
     media: tr.MediaConfig = field(default_factory=tr.MediaConfig)
     timeouts: Timeouts = field(default_factory=Timeouts)
@@ -75,6 +76,14 @@ class ServeConfig:
     backlog: int = 4096  # pending connections the kernel keeps (a burst of new calls)
     journal_options: dict[str, Any] = field(default_factory=dict)
     clock: datetime | None = None  # every call starts at this instant (demos, staging)
+    # At start, calls with no end in the journal are closed as `lost` when this instance
+    # started them; with `close_lost_after` (seconds) also any instance's started that long ago.
+    close_lost_after: float | None = None
+    # Where journal records go while the database is unavailable (see runtime.journal.base):
+    # None: next to a SQLite journal (<db>.spool), else flowc-journal-<instance>.spool in the
+    # working directory; "" or "none": no spool.
+    journal_spool: str | None = None
+    journal_spool_max_bytes: int = 64 * 1024 * 1024
     # Process-wide interpreter settings (see `tune_process`): for the process that serves
     # (`flowc serve`), not for a library user embedding a runtime.
     tune_process: bool = False
@@ -96,7 +105,9 @@ class Runtime:
     ) -> None:
         self.config = config
         self.metrics = RuntimeMetrics()
-        self.store = BundleStore(config.bundle, config.env, self._on_reload)
+        self.store = BundleStore(
+            config.bundle, config.env, self._on_reload, max_bytes=config.max_bundle_bytes
+        )
         self._journal_given = journal
         self.journal: Any | None = journal
         self.host = CallHost(
@@ -147,8 +158,6 @@ class Runtime:
             from runtime.journal import open_journal
 
             self.journal = open_journal(self.config.journal, **self.config.journal_options)
-        if self.journal is not None and self._journal_given is None:
-            await self.journal.open()
         self.host.journal = self.journal
         for host, port in self.config.listen:
             server = await asyncio.start_server(
@@ -157,6 +166,18 @@ class Runtime:
             self._servers.append(server)
             self.ports.append(server.sockets[0].getsockname()[1])
         self.host.instance = self.config.instance or f"{socket.gethostname()}:{self.ports[0]}"
+        if self.journal is not None and self._journal_given is None:
+            spool = self._spool_path()
+            if spool is not None and hasattr(self.journal, "set_spool"):
+                self.journal.set_spool(spool, self.config.journal_spool_max_bytes)
+            try:
+                await self.journal.open()
+            except BaseException:
+                for server in self._servers:
+                    server.close()
+                raise
+        self._journal_metrics()
+        await self._close_lost_calls()
         if self.config.metrics is not None:
             mhost, mport = self.config.metrics
             self._metrics_server = MetricsServer(self.metrics, self.health, mhost, mport)
@@ -182,6 +203,65 @@ class Runtime:
             ),
             instance=self.host.instance,
         )
+
+    def _spool_path(self) -> str | None:
+        spool = self.config.journal_spool
+        if spool is not None:
+            return None if spool.lower() in ("", "none", "off") else spool
+        url = self.config.journal or ""
+        if url.lower().startswith("sqlite://"):
+            path = getattr(self.journal, "path", "journal.db")
+            return None if path == ":memory:" else f"{path}.spool"
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.host.instance)
+        return f"flowc-journal-{name}.spool"
+
+    def _journal_metrics(self) -> None:
+        """Gauges read from the journal's counters at scrape time."""
+        journal = self.journal
+        if journal is None or not hasattr(journal, "spool_pending"):
+            return
+        from prometheus_client import Gauge
+
+        for name, doc, attr in (
+            ("flowc_journal_queued", "Journal records waiting to be written.", "queued"),
+            ("flowc_journal_spool_records", "Records in the spool file now.", "spool_pending"),
+            ("flowc_journal_spooled", "Records written to the spool (since start).", "spooled"),
+            (
+                "flowc_journal_spool_refused",
+                "Records the spool refused: full or unwritable (since start).",
+                "spool_refused",
+            ),
+            (
+                "flowc_journal_unsaved",
+                "Records in neither the database nor the spool (since start).",
+                "unsaved",
+            ),
+        ):
+            gauge = Gauge(name, doc, registry=self.metrics.registry)
+            gauge.set_function(_reader(journal, attr))
+
+    @property
+    def unsaved_records(self) -> int:
+        """Journal records lost: written neither to the database nor to the spool."""
+        return int(getattr(self.journal, "unsaved", 0) or 0)
+
+    async def _close_lost_calls(self) -> None:
+        """Close in the journal the calls a previous process of this instance left open
+        (killed mid-call: FreeSWITCH went on without it), so reports stay true."""
+        journal = self.journal
+        if journal is None or not hasattr(journal, "close_lost_calls"):
+            return
+        before = None
+        if self.config.close_lost_after is not None:
+            before = datetime.now(UTC) - timedelta(seconds=self.config.close_lost_after)
+        try:
+            async with asyncio.timeout(10.0):
+                closed = await journal.close_lost_calls(self.host.instance, started_before=before)
+        except Exception as exc:  # the journal is unreachable: calls must be served anyway
+            log.warning("lost_calls_not_checked", error=f"{type(exc).__name__}: {exc}")
+            return
+        if closed:
+            log.warning("lost_calls_closed", calls=len(closed), instance=self.host.instance)
 
     @property
     def metrics_port(self) -> int | None:
@@ -277,6 +357,12 @@ class Runtime:
                     await journal.flush()
             if self._journal_given is None:
                 await journal.close()
+            if self.unsaved_records:
+                log.error(
+                    "journal_records_unsaved",
+                    records=self.unsaved_records,
+                    spool=str(getattr(getattr(journal, "spool", None), "path", None)),
+                )
         for client in self._lookup_clients.values():
             with contextlib.suppress(Exception):
                 await client.aclose()
@@ -312,6 +398,9 @@ class Runtime:
                     "queued": journal.queued,
                     "written": journal.written,
                     "dropped": journal.dropped,
+                    "spool_records": getattr(journal, "spool_pending", 0),
+                    "spooled": getattr(journal, "spooled", 0),
+                    "unsaved": getattr(journal, "unsaved", 0),
                 }
                 if journal is not None and hasattr(journal, "queued")
                 else None
@@ -409,6 +498,10 @@ class Runtime:
                 await driver.run()
         finally:
             self.drivers.discard(driver)
+
+
+def _reader(obj: object, attr: str) -> Callable[[], float]:
+    return lambda: float(getattr(obj, attr, 0) or 0)
 
 
 async def _release(esl: AsyncESL) -> None:

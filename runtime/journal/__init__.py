@@ -14,13 +14,25 @@ from __future__ import annotations
 from typing import Any
 
 from .base import Journal
-from .records import MASK, CallbackRequest, CallEnd, CallRecord, Item, StepRecord, SurveyAnswer
+from .records import (
+    LOST,
+    MASK,
+    SHUTDOWN,
+    CallbackRequest,
+    CallEnd,
+    CallRecord,
+    Item,
+    StepRecord,
+    SurveyAnswer,
+)
 from .schema import SCHEMA_VERSION, TABLES, SchemaError
 
 __all__ = [
     "DEFAULT_URL",
+    "LOST",
     "MASK",
     "SCHEMA_VERSION",
+    "SHUTDOWN",
     "TABLES",
     "CallEnd",
     "CallRecord",
@@ -47,7 +59,9 @@ def open_journal(url: str = DEFAULT_URL, **options: Any) -> Journal:
       ``write_timeout`` (30 s).
 
     Options for both: ``batch_size`` (500), ``flush_interval`` (0.05 s), ``max_queue``
-    (100,000), ``close_timeout`` (30 s), ``min_backoff`` (0.05 s), ``max_backoff`` (5 s).
+    (100,000), ``close_timeout`` (30 s), ``min_backoff`` (0.05 s), ``max_backoff`` (5 s),
+    ``spool`` (a file for records while the database is unavailable, none by default; see
+    `base`), ``spool_max_bytes`` (64 MB), ``spool_after`` (5 s of failures before spooling).
     """
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()

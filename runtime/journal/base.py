@@ -20,6 +20,16 @@ one database transaction:
 * every insert is ``ON CONFLICT DO NOTHING`` on the table's key, so writing a batch again after
   a commit whose acknowledgement was lost never duplicates anything.
 
+The spool
+---------
+With a spool (`spool=PATH`, see `spool.Spool`), a record is never lost to an unavailable
+database: once writing has failed for `spool_after` seconds (at once while closing), each
+batch is appended to the spool file (fsync'd) instead of waiting in memory, and the database
+is tried again every `max_backoff` seconds. When a write succeeds again, and at the next
+`open()`, the spool is written back first (idempotently), then deleted. Records that reach
+neither the database nor the spool (spool full or unwritable, queue full, still unwritten
+when `close()` gave up) are counted in `unsaved`: `flowc serve` exits non-zero when any are.
+
 What "committed" means
 ----------------------
 A record is *committed* once the transaction of its batch has returned from COMMIT; `flush()`
@@ -48,10 +58,12 @@ import collections
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any, Final
 
-from .records import ITEM_TYPES, Item
+from .records import ITEM_TYPES, LOST, CallEnd, Item, shutdown_outcome
 from .schema import SchemaError, check_table, describe
+from .spool import DEFAULT_MAX_BYTES, Spool
 
 __all__ = ["Journal"]
 
@@ -79,6 +91,9 @@ class Journal(abc.ABC):
         min_backoff: float = 0.05,
         max_backoff: float = 5.0,
         log_interval: float = 10.0,
+        spool: str | None = None,
+        spool_max_bytes: int = DEFAULT_MAX_BYTES,
+        spool_after: float = 5.0,
     ) -> None:
         if batch_size < 1 or max_queue < 1:
             raise ValueError("batch_size and max_queue must be at least 1")
@@ -89,12 +104,23 @@ class Journal(abc.ABC):
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.log_interval = log_interval
+        self.spool_after = spool_after
+        self.spool: Spool | None = None
+        if spool is not None:
+            self.set_spool(spool, spool_max_bytes)
 
         self.accepted = 0
         self.written = 0
         self.dropped = 0
         self.batches = 0
         self.failures = 0
+        self.spooled = 0  # records appended to the spool
+        self.replayed = 0  # records written back from the spool
+        self.spool_refused = 0  # records the spool could not take (full, unwritable)
+        self.unsaved = 0  # records in neither the database nor the spool (see the docstring)
+        self.spool_pending = 0  # records in the spool file, not yet written back
+        self._spool_mode = False  # the database is down: batches go to the spool
+        self._next_probe = 0.0  # when to try the database again in spool mode
 
         self._queue: collections.deque[Item] = collections.deque()
         self._inflight: list[Item] = []
@@ -111,6 +137,11 @@ class Journal(abc.ABC):
         self._last_drop_log = -1e9
         self._drops_since_log = 0
         self._last_fail_log = -1e9
+
+    def set_spool(self, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        """Use the spool file `path` (before `open()`); records it already holds are written
+        back to the database once it is reachable."""
+        self.spool = Spool(path, max_bytes)
 
     # ---- the backend's part ----------------------------------------------------------------
     @abc.abstractmethod
@@ -139,6 +170,10 @@ class Journal(abc.ABC):
         """A stored row in the API's types (aware UTC datetimes, bool, dict, int | str)."""
 
     _placeholder = "?"
+
+    def _time_param(self, value: datetime) -> Any:
+        """A datetime as the backend's query parameter."""
+        return value
 
     # ---- life cycle ------------------------------------------------------------------------
     async def open(self) -> None:
@@ -169,6 +204,17 @@ class Journal(abc.ABC):
             self.failures += 1
             log.error("journal: database unavailable at start, will keep retrying: %s", exc)
             await self._disconnect()
+        if self.spool is not None:
+            left = await asyncio.to_thread(self.spool.load)
+            self.spool_pending = len(left)
+            if left:
+                log.warning(
+                    "journal: %d records in the spool %s from an earlier run: writing them back",
+                    len(left),
+                    self.spool.path,
+                )
+                if self._connected:
+                    await self._try_replay()
         self._task = self._loop.create_task(self._run(), name="journal-writer")
         if self._queue:
             self._wake.set()
@@ -194,15 +240,20 @@ class Journal(abc.ABC):
                     await task
                 except asyncio.CancelledError:
                     pass
-                lost = len(self._queue) + len(self._inflight)
+                left = [*self._inflight, *self._queue]
                 self._queue.clear()
                 self._inflight = []
+                if left and await self._spill(left):
+                    self._done += len(left)
+                    left = []
+                lost = len(left)
                 if lost:
                     self.dropped += lost
+                    self.unsaved += lost
                     self._done += lost
                     log.error(
                         "journal: closed after %.1fs with the database unavailable;"
-                        " %d records not written",
+                        " %d records written neither to the database nor to the spool",
                         self.close_timeout,
                         lost,
                     )
@@ -211,6 +262,7 @@ class Journal(abc.ABC):
             self._queue.clear()
             if lost:
                 self.dropped += lost
+                self.unsaved += lost
                 log.error("journal: closed without being opened; %d records dropped", lost)
         self._closed = True
         for _, fut in self._waiters:
@@ -241,6 +293,8 @@ class Journal(abc.ABC):
             if type(item) not in _ITEM_TYPES:
                 self._drop(1, f"not a journal record: {type(item).__name__}")
                 return
+            if type(item) is CallEnd:
+                item = shutdown_outcome(item)  # a drained call was not abandoned by its caller
             queue = self._queue
             if len(queue) >= self.max_queue:
                 self._drop(1, f"queue full ({self.max_queue} records waiting)")
@@ -262,9 +316,9 @@ class Journal(abc.ABC):
         return len(self._queue)
 
     async def flush(self) -> None:
-        """Return when every record given to `record()` before this call is committed (or was
-        dropped as unwritable). Waits for as long as the database is unreachable: wrap it in
-        `asyncio.timeout` to bound that."""
+        """Return when every record given to `record()` before this call is committed (or
+        spooled, or was dropped as unwritable). Waits for as long as the database is
+        unreachable (without a spool): wrap it in `asyncio.timeout` to bound that."""
         if self._task is None:
             if self._closed:
                 return
@@ -312,6 +366,57 @@ class Journal(abc.ABC):
         rows = await self._read(f"SELECT count(*) AS n FROM {check_table(table)}", ())
         return int(rows[0]["n"])
 
+    async def close_lost_calls(
+        self, instance: str, *, started_before: datetime | None = None
+    ) -> list[str]:
+        """Write an end with outcome `lost` for every call that has none and was started by
+        `instance` (this runtime's name: a call of ours still open when we start was left by a
+        process that died mid-call, since a clean stop ends or detaches every call), or by any
+        instance before `started_before` (for runtimes that never come back under their
+        name). Another instance's recent open calls are left alone: they may be live.
+
+        The end's time is the call's last step (what is known of it), its node the last
+        step's node, its detail says who closed it and why. A real end written later (a
+        queue's resume socket continued the call elsewhere) replaces a `lost` one (see
+        `schema`). Returns the call ids closed; they are queued like any record: `flush()`."""
+        p = self._placeholder
+        where = f"c.instance = {p}"
+        params: list[Any] = [instance]
+        if started_before is not None:
+            where = f"({where} OR c.started_at < {p})"
+            params.append(self._time_param(started_before))
+        rows = await self._read(
+            "SELECT c.call_id, c.started_at, c.instance,"
+            " (SELECT s.node FROM steps s WHERE s.call_id = c.call_id"
+            "  ORDER BY s.seq DESC LIMIT 1) AS node,"
+            " (SELECT max(s.at) FROM steps s WHERE s.call_id = c.call_id) AS at"
+            " FROM calls c LEFT JOIN call_ends e ON e.call_id = c.call_id"
+            f" WHERE e.call_id IS NULL AND {where} ORDER BY c.started_at",
+            tuple(params),
+        )
+        closed_at = datetime.now(UTC).isoformat(timespec="seconds")
+        closed: list[str] = []
+        for row in rows:
+            row = self._decode("calls", row)
+            last = row.get("at")
+            if isinstance(last, str):
+                last = datetime.fromisoformat(last).astimezone(UTC)
+            ended = last if isinstance(last, datetime) else row["started_at"]
+            detail = {
+                "runtime": "lost",
+                "reason": "the runtime serving the call stopped without ending it",
+                "instance": row["instance"],
+                "closed_by": instance,
+                "closed_at": closed_at,
+            }
+            self.record(CallEnd(row["call_id"], ended, LOST, row.get("node"), detail))
+            closed.append(row["call_id"])
+        if closed:
+            log.warning(
+                "journal: %d call(s) left open by a stopped runtime closed as `lost`", len(closed)
+            )
+        return closed
+
     async def _read(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         if self._closed:
             raise RuntimeError("the journal is closed")
@@ -351,7 +456,14 @@ class Journal(abc.ABC):
                     if self._closing:
                         return
                     wake.clear()
-                    await wake.wait()
+                    if self.spool_pending and self.spool is not None:
+                        # Idle with records in the spool: write them back once the database
+                        # is reachable again, without waiting for the next call's records.
+                        await self._wait(wake, self.max_backoff)
+                        if not self._queue and not self._closing:
+                            await self._try_replay()
+                    else:
+                        await wake.wait()
                 if len(self._queue) < self.batch_size and not self._urgent():
                     wake.clear()
                     await self._wait(wake, self.flush_interval)
@@ -374,25 +486,38 @@ class Journal(abc.ABC):
             pass
 
     async def _write_with_retry(self) -> None:
-        """Write `self._inflight` until it is committed, retrying transient failures."""
+        """Write `self._inflight` until it is committed (or spooled), retrying transient
+        failures."""
         assert self._nudge is not None
         delay = self.min_backoff
         failing_since: float | None = None
         while self._inflight:
             batch = self._inflight
+            if self._spool_mode and time.monotonic() < self._next_probe:
+                if await self._spill_inflight():
+                    return
             try:
                 if not self._connected:
                     await self._connect()
                     self._connected = True
+                if self.spool_pending:
+                    await self._replay()
                 rejected = await self._write(batch)
             except Exception as exc:
                 if self._is_transient(exc):
                     self.failures += 1
+                    now = time.monotonic()
                     if failing_since is None:
-                        failing_since = time.monotonic()
+                        failing_since = now
                     self._log_failure(exc, len(batch))
                     await self._disconnect()
                     self._connected = False
+                    if self.spool is not None and (
+                        self._closing or self._spool_mode or now - failing_since >= self.spool_after
+                    ):
+                        self._enter_spool_mode(now)
+                        if await self._spill_inflight():
+                            return
                     self._nudge.clear()
                     await self._wait(self._nudge, delay)
                     delay = min(delay * 2, self.max_backoff)
@@ -401,12 +526,106 @@ class Journal(abc.ABC):
                 continue
             self._committed(len(batch), rejected)
             self._inflight = []
+            if self._spool_mode:
+                self._spool_mode = False
+                log.warning("journal: database writable again; the spool is written back")
             if failing_since is not None:
                 log.warning(
                     "journal: database writable again after %.1fs; %d records waiting",
                     time.monotonic() - failing_since,
                     len(self._queue),
                 )
+
+    # ---- the spool ---------------------------------------------------------------------------
+    def _enter_spool_mode(self, now: float) -> None:
+        self._next_probe = now + self.max_backoff
+        if not self._spool_mode:
+            self._spool_mode = True
+            log.error(
+                "journal: database unavailable; records go to the spool %s",
+                self.spool.path if self.spool is not None else None,
+            )
+
+    async def _spill(self, items: list[Item]) -> bool:
+        """Append `items` to the spool; False when there is none or it refuses them."""
+        spool = self.spool
+        if spool is None or not items:
+            return False
+        try:
+            ok = await asyncio.to_thread(spool.append, items)
+        except Exception:  # pragma: no cover - append reports failures as False
+            log.exception("journal: spool append failed")
+            ok = False
+        if ok:
+            self.spooled += len(items)
+            self.spool_pending += len(items)
+            return True
+        self.spool_refused += len(items)
+        now = time.monotonic()
+        if now - self._last_fail_log >= self.log_interval:
+            log.error(
+                "journal: the spool %s refused %d records (full at %d bytes, or unwritable)",
+                spool.path,
+                len(items),
+                spool.max_bytes,
+            )
+            self._last_fail_log = now
+        return False
+
+    async def _spill_inflight(self) -> bool:
+        batch = self._inflight
+        if not await self._spill(batch):
+            return False
+        self._inflight = []
+        self._settled(len(batch))
+        return True
+
+    async def _replay(self) -> None:
+        """Write the spool back to the database, then delete it; raises (the spool kept) when
+        the database fails. Records the database refuses are dropped, as in normal writes."""
+        spool = self.spool
+        if spool is None:
+            return
+        items = await asyncio.to_thread(spool.load)
+        if spool.bad:
+            log.error("journal: %d unreadable lines in the spool %s skipped", spool.bad, spool.path)
+        for start in range(0, len(items), self.batch_size):
+            chunk = items[start : start + self.batch_size]
+            try:
+                rejected = await self._write(chunk)
+            except Exception as exc:
+                if self._is_transient(exc):
+                    raise
+                rejected = []
+                for item in chunk:
+                    try:
+                        rejected += await self._write([item])
+                    except Exception as one:
+                        if self._is_transient(one):
+                            raise
+                        rejected.append((item, one))
+            if rejected:
+                self.dropped += len(rejected)
+                log.error("journal: %d spooled records refused by the database", len(rejected))
+        await asyncio.to_thread(spool.clear)
+        self.replayed += len(items)
+        self.spool_pending = 0
+        if items:
+            log.warning("journal: %d spooled records written back to the database", len(items))
+
+    async def _try_replay(self) -> None:
+        """Write the spool back if the database is reachable now; never raises."""
+        try:
+            if not self._connected:
+                await self._connect()
+                self._connected = True
+            await self._replay()
+            self._spool_mode = False
+        except Exception as exc:
+            self.failures += 1
+            self._log_failure(exc, self.spool_pending)
+            await self._disconnect()
+            self._connected = False
 
     async def _write_one_by_one(self) -> None:
         """After a non-transient failure: write each record of the in-flight batch in its own
@@ -442,8 +661,17 @@ class Journal(abc.ABC):
             if target <= done and not fut.done():
                 fut.set_result(None)
 
+    def _settled(self, n: int) -> None:
+        """`n` records left the writer's hands for the spool: flush() waiters may go on."""
+        self._done += n
+        done = self._done
+        for target, fut in self._waiters:
+            if target <= done and not fut.done():
+                fut.set_result(None)
+
     def _drop(self, n: int, reason: str) -> None:
         self.dropped += n
+        self.unsaved += n
         self._drops_since_log += n
         now = time.monotonic()
         if now - self._last_drop_log >= self.log_interval:

@@ -215,6 +215,13 @@ class PgServer:
             self._run(["pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop"])
             self.running = False
 
+    def kill(self) -> None:
+        """Stop the server the hard way (immediate shutdown: no checkpoint, clients cut off,
+        as in a crash), keeping its data; `restart()` recovers it."""
+        if self.running:
+            self._run(["pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop"])
+            self.running = False
+
     def stop(self) -> None:
         """Stop the server and delete its directory. Safe to call more than once."""
         with contextlib.suppress(Exception):

@@ -35,6 +35,7 @@ from .schema import (
     SCHEMA_VERSION,
     SchemaError,
     check_version,
+    end_conflict,
     group_rows,
     utc,
 )
@@ -58,10 +59,10 @@ _JSON_COLUMNS = frozenset({"detail"})
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     arrays = ", ".join(f"%b::{_PG_TYPES.get(c, 'text')}[]" for c in columns)
     select = ", ".join(f"{c}::jsonb" if c in _JSON_COLUMNS else c for c in columns)
+    conflict = end_conflict("EXCLUDED") if table == "call_ends" else " ON CONFLICT DO NOTHING"
     return (
         f"INSERT INTO {table} ({', '.join(columns)})"
-        f" SELECT {select} FROM unnest({arrays}) AS t({', '.join(columns)})"
-        " ON CONFLICT DO NOTHING"
+        f" SELECT {select} FROM unnest({arrays}) AS t({', '.join(columns)})" + conflict
     )
 
 
@@ -199,6 +200,9 @@ class PostgresJournal(Journal):
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _time_param(self, value: datetime) -> Any:
+        return utc(value)
 
     def _decode(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         for column in _TIME_COLUMNS.intersection(row):

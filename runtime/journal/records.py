@@ -10,17 +10,26 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
+    "LOST",
     "MASK",
+    "SHUTDOWN",
     "CallEnd",
     "CallRecord",
     "CallbackRequest",
     "Item",
     "StepRecord",
     "SurveyAnswer",
+    "shutdown_outcome",
 ]
 
 MASK = "****"
 """What the journal stores as the input of a step marked `sensitive`, whatever the input was."""
+
+SHUTDOWN = "shutdown"
+"""The outcome of a call the runtime hung up because it was stopping (drain deadline)."""
+LOST = "lost"
+"""The outcome of a call whose runtime died mid-call: written by the next start (see
+`Journal.close_lost_calls`), since the dead process could not write the end itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +95,19 @@ class CallbackRequest:
     flow: str
     number: str
     at: datetime
+
+
+def shutdown_outcome(end: CallEnd) -> CallEnd:
+    """`end` with the outcome `shutdown` when the runtime's drain ended the call
+    (``detail["runtime"] == "drain"``), whatever the interpreter made of the hang-up (it sees a
+    hang-up and says `caller_hangup`, which would count the call as abandoned); the
+    interpreter's outcome is kept in ``detail["interpreter_outcome"]``. Other ends unchanged."""
+    detail = end.detail
+    if not isinstance(detail, dict) or detail.get("runtime") != "drain" or end.outcome == SHUTDOWN:
+        return end
+    kept = dict(detail)
+    kept.setdefault("interpreter_outcome", end.outcome)
+    return CallEnd(end.call_id, end.ended_at, SHUTDOWN, end.node, kept)
 
 
 Item = CallRecord | StepRecord | CallEnd | SurveyAnswer | CallbackRequest

@@ -11,6 +11,10 @@ Schema version 1 (the `schema_version` table holds one row per version applied):
 
 Every insert is ``ON CONFLICT DO NOTHING`` on those keys, so writing a batch twice (a retry after
 a lost COMMIT acknowledgement, two instances journaling the same call) leaves one copy: the first.
+One exception: a call end with outcome `lost` (written by a restarted runtime for a call its
+dead predecessor left open, see `Journal.close_lost_calls`) gives way to a real end written
+later (the call went on elsewhere: a queue's resume socket on another instance). A batch
+keeps only the first end of each call, so one statement never touches a row twice.
 Timestamps are UTC: ``timestamptz`` in PostgreSQL; in SQLite fixed-width ISO-8601 text
 (``2026-03-01T08:00:00.000000+00:00``), so text order is time order and SQLite's date functions
 read it. A survey answer keeps its text form in ``value_text`` and, when it is an integer, the
@@ -19,8 +23,7 @@ number in ``value_int`` (for averages).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +36,7 @@ from .records import (
     StepRecord,
     SurveyAnswer,
 )
+from .safe import clean_text, safe_dumps, safe_int_text, storable_int
 
 SCHEMA_VERSION = 1
 
@@ -157,10 +161,12 @@ def sqlite_ts(value: datetime) -> str:
 
 def _text(value: object) -> str:
     if isinstance(value, str):
-        return value
+        return clean_text(value)
     if value is None:
         raise TypeError("a required text field is None")
-    return str(value)
+    if isinstance(value, int):
+        return safe_int_text(value)
+    return clean_text(str(value))
 
 
 def _opt_text(value: object) -> str | None:
@@ -168,7 +174,13 @@ def _opt_text(value: object) -> str | None:
 
 
 def _opt_int(value: object) -> int | None:
-    return None if value is None else int(value)  # type: ignore[call-overload]
+    return None if value is None else storable_int(int(value))  # type: ignore[call-overload]
+
+
+def detail_json(detail: object) -> str:
+    """A call end's detail as JSON text, whatever it holds (see `safe`): never raises."""
+    data = detail if isinstance(detail, Mapping) else {"detail": detail} if detail else {}
+    return safe_dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 def to_row(
@@ -200,9 +212,7 @@ def to_row(
             _text(item.instance),
         )
     if isinstance(item, CallEnd):
-        detail = json.dumps(
-            dict(item.detail or {}), ensure_ascii=False, default=str, sort_keys=True
-        )
+        detail = detail_json(item.detail)
         return (
             _text(item.call_id),
             ts(item.ended_at),
@@ -212,13 +222,13 @@ def to_row(
         )
     if isinstance(item, SurveyAnswer):
         value = item.value
-        number = int(value) if isinstance(value, int) else None
+        number = storable_int(int(value)) if isinstance(value, int) else None
         return (
             _text(item.call_id),
             _text(item.question),
             _text(item.flow),
             number,
-            str(number) if number is not None else _text(value),
+            safe_int_text(int(value)) if isinstance(value, int) else _text(value),
             ts(item.at),
         )
     if isinstance(item, CallbackRequest):
@@ -232,6 +242,19 @@ def describe(item: object) -> str:
     return f"{type(item).__name__}(call_id={call_id!r})"
 
 
+LOST_OUTCOME = "lost"
+
+
+def end_conflict(excluded: str) -> str:
+    """The ON CONFLICT clause of call_ends: a real end replaces a `lost` one, nothing else
+    changes (`excluded` is how the dialect names the proposed row)."""
+    sets = ", ".join(f"{c} = {excluded}.{c}" for c in COLUMNS["call_ends"] if c != "call_id")
+    return (
+        f" ON CONFLICT (call_id) DO UPDATE SET {sets}"
+        f" WHERE call_ends.outcome = '{LOST_OUTCOME}' AND {excluded}.outcome <> '{LOST_OUTCOME}'"
+    )
+
+
 def group_rows(
     items: Iterable[Item],
     ts: Callable[[datetime], Any],
@@ -240,14 +263,48 @@ def group_rows(
     """Rows by table, and the items that cannot be made into rows (with why)."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
     bad: list[tuple[Item, Exception]] = []
+    ends: dict[str, tuple[int, bool]] = {}  # call_id -> (index in rows["call_ends"], is lost)
     for item in items:
+        replace: int | None = None
+        if isinstance(item, CallEnd):
+            seen = ends.get(item.call_id)
+            if seen is not None:
+                # The first end of a call wins (as ON CONFLICT would have it), except that a
+                # real end replaces a `lost` one.
+                if not seen[1] or item.outcome == LOST_OUTCOME:
+                    continue
+                replace = seen[0]
         try:
             row = to_row(item, ts, boolean)
         except Exception as exc:
-            bad.append((item, exc))
-            continue
-        rows.setdefault(TABLE_OF[type(item)], []).append(row)
+            bare = _bare_end(item, ts, boolean)
+            if bare is None:
+                bad.append((item, exc))
+                continue
+            row = bare
+        table = rows.setdefault(TABLE_OF[type(item)], [])
+        if replace is not None:
+            table[replace] = row
+            ends[item.call_id] = (replace, False)
+        else:
+            if isinstance(item, CallEnd):
+                ends[item.call_id] = (len(table), item.outcome == LOST_OUTCOME)
+            table.append(row)
     return rows, bad
+
+
+def _bare_end(
+    item: Item, ts: Callable[[datetime], Any], boolean: Callable[[bool], Any]
+) -> tuple[Any, ...] | None:
+    """A call end whose row failed, with its detail replaced by a marker: the end itself (the
+    call's outcome) is worth more than the detail. None when even that fails."""
+    if not isinstance(item, CallEnd):
+        return None
+    try:
+        bare = CallEnd(item.call_id, item.ended_at, item.outcome, item.node, {"detail": "<lost>"})
+        return to_row(bare, ts, boolean)
+    except Exception:
+        return None
 
 
 def check_table(table: str) -> str:

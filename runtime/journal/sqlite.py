@@ -27,6 +27,7 @@ from .schema import (
     SQLITE_DDL,
     SchemaError,
     check_version,
+    end_conflict,
     group_rows,
     sqlite_ts,
 )
@@ -37,7 +38,7 @@ T = TypeVar("T")
 
 _INSERT = {
     table: f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    " ON CONFLICT DO NOTHING"
+    + (end_conflict("excluded") if table == "call_ends" else " ON CONFLICT DO NOTHING")
     for table, cols in COLUMNS.items()
 }
 _TIME_COLUMNS = frozenset({"started_at", "at", "ended_at"})
@@ -176,6 +177,9 @@ class SQLiteJournal(Journal):
 
     async def _query(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         return await self._in_thread(self._query_sync, sql, params)
+
+    def _time_param(self, value: datetime) -> Any:
+        return sqlite_ts(value)
 
     def _decode(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         for column in _TIME_COLUMNS.intersection(row):

@@ -11,6 +11,7 @@ JSON, and `cli` is the command. `ReportError` is every "cannot read this journal
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -58,7 +59,7 @@ def build_report(url: str, filters: Filters) -> Report:
     if filters.since is not None and filters.until is not None and filters.since >= filters.until:
         raise ReportError("--since must be earlier than --until")
     with open_source(url) as source:
-        return build(
+        report = build(
             source.url,
             filters,
             calls=source.calls(filters),
@@ -67,4 +68,9 @@ def build_report(url: str, filters: Filters) -> Report:
             visits=source.visits(filters),
             survey=source.survey(filters),
             callbacks=source.callbacks(filters),
+        )
+        return dataclasses.replace(
+            report,
+            skipped_rows=source.skipped,
+            unreadable_details=source.broken_details(filters),
         )

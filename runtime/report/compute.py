@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from runtime.journal.records import MASK
+from runtime.journal.records import LOST, MASK, SHUTDOWN
 
 from .model import (
     Filters,
@@ -51,8 +51,13 @@ OUTCOME_ORDER = (
     "voicemail",
     "caller_hangup",
     "error",
+    "shutdown",
+    "lost",
 )
 _PERSON = frozenset({"queued", "transferred"})
+# Ended by the runtime, not by the flow or the caller: a drain at shutdown, or a runtime that
+# died mid-call (closed as `lost` by the next start).
+_INTERRUPTED = frozenset({SHUTDOWN, LOST})
 
 _NO_INPUT = frozenset({"timeout", "no_input"})
 _REFUSED = frozenset({"failure", "no_match"})
@@ -106,6 +111,8 @@ def _category(row: CallRow) -> str | None:
         return "voicemail"
     if outcome == "caller_hangup":
         return "abandoned"
+    if outcome in _INTERRUPTED:
+        return "interrupted"
     if outcome in ("error", "hangup"):
         return "failed"
     return "other"
@@ -138,6 +145,7 @@ def summarize(rows: Sequence[CallRow], callbacks: int) -> Summary:
             1 for r in ended if r.outcome == "caller_hangup" and r.end_kind == "queue"
         ),
         failed=share("failed"),
+        interrupted=share("interrupted"),
         other=share("other"),
         time_to_handoff=_percentiles(r.handoff_us for r in person if r.handoff_us is not None),
         time_to_person=_percentiles(

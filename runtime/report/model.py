@@ -74,7 +74,8 @@ class Summary:
     `completed`, or a hangup node), `reached_person` (`queued`: an agent answered, or
     `transferred`), `voicemail`, `abandoned` (`caller_hangup`: the caller hung up before a
     person or a voicemail), `failed` (`error`, or the default hang-up after a failure with no
-    branch), `other` (an outcome this report does not know).
+    branch), `interrupted` (the runtime, not the caller, ended it: `shutdown` when it stopped,
+    `lost` when it died mid-call), `other` (an outcome this report does not know).
     """
 
     calls: int
@@ -86,6 +87,7 @@ class Summary:
     abandoned: Share
     abandoned_in_queue: int
     failed: Share
+    interrupted: Share
     other: Share
     time_to_handoff: Percentiles  # call start -> entering the queue/transfer that reached a person
     time_to_person: Percentiles  # call start -> the agent answered / the transfer went through
@@ -103,6 +105,7 @@ class Summary:
             "voicemail": self.voicemail.to_json(),
             "abandoned": {**self.abandoned.to_json(), "in_queue": self.abandoned_in_queue},
             "failed": self.failed.to_json(),
+            "interrupted": self.interrupted.to_json(),
             "other": self.other.to_json(),
             "time_to_handoff": self.time_to_handoff.to_json(),
             "time_to_person": self.time_to_person.to_json(),
@@ -286,6 +289,8 @@ class Report:
     overall: Summary
     leave_points: tuple[LeavePoint, ...] = ()  # over every flow
     flows: tuple[FlowReport, ...] = field(default_factory=tuple)
+    skipped_rows: int = 0  # journal rows with a value that could not be read: left out
+    unreadable_details: int = 0  # call ends whose detail is not JSON: detail ignored
 
     @property
     def empty(self) -> bool:
@@ -300,4 +305,6 @@ class Report:
                 "leave_points": [p.to_json() for p in self.leave_points],
             },
             "flows": [f.to_json() for f in self.flows],
+            "skipped_rows": self.skipped_rows,
+            "unreadable_details": self.unreadable_details,
         }

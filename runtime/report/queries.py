@@ -118,7 +118,10 @@ class CallbackRow(NamedTuple):
 # `{where}` is the filter on `calls c` (see `_where`); `{d_call}`, `{d_handoff}` and `{reason}`
 # are the dialect's fragments.
 _CALLS = """
-SELECT c.flow, c.flow_version, e.outcome, {reason} AS reason,
+SELECT c.flow, c.flow_version,
+       CASE WHEN e.outcome = 'caller_hangup' AND {runtime} = 'drain' THEN 'shutdown'
+            ELSE e.outcome END AS outcome,
+       {reason} AS reason,
        {d_call} AS duration_us, {d_handoff} AS handoff_us, h.duration_ms AS handoff_ms,
        COALESCE(l.node, e.node) AS end_node, l.kind AS end_kind
 FROM calls c
@@ -177,6 +180,12 @@ GROUP BY c.flow, c.flow_version
 
 _SCHEMA = "SELECT max(version) FROM schema_version"
 
+# Call ends whose detail is not JSON (SQLite only: PostgreSQL's JSONB holds valid JSON only).
+_BROKEN_DETAILS = """
+SELECT count(*) FROM call_ends e JOIN calls c ON c.call_id = e.call_id
+WHERE {where} AND NOT json_valid(e.detail)
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class _Dialect:
@@ -184,6 +193,8 @@ class _Dialect:
     placeholder: str
     diff_template: str  # microseconds from {a} to {b}
     reason: str  # the call end's detail.reason as text
+    runtime: str  # the call end's detail.runtime as text (journals from before `shutdown`
+    # have caller_hangup with runtime "drain" for calls a drain hung up: read as shutdown)
 
     def diff_us(self, a: str, b: str) -> str:
         return self.diff_template.format(a=a, b=b)
@@ -192,6 +203,7 @@ class _Dialect:
         text = template.format(
             where=where,
             reason=self.reason,
+            runtime=self.runtime,
             d_call=self.diff_us("c.started_at", "e.ended_at"),
             d_handoff=self.diff_us("c.started_at", "h.at"),
         )
@@ -214,13 +226,17 @@ SQLITE = _Dialect(
     "sqlite",
     "?",
     f"({_sqlite_epoch_us('{b}')} - {_sqlite_epoch_us('{a}')})",
-    "json_extract(e.detail, '$.reason')",
+    # A detail that is not JSON (written by hand, or by another program) would make
+    # json_extract fail the whole query: it is read as "no reason" and counted apart.
+    "(CASE WHEN json_valid(e.detail) THEN json_extract(e.detail, '$.reason') END)",
+    "(CASE WHEN json_valid(e.detail) THEN json_extract(e.detail, '$.runtime') END)",
 )
 POSTGRES = _Dialect(
     "postgresql",
     "%s",
     "CAST(EXTRACT(EPOCH FROM ({b} - {a})) * 1000000 AS BIGINT)",
     "(e.detail ->> 'reason')",
+    "(e.detail ->> 'runtime')",
 )
 
 
@@ -250,6 +266,20 @@ class JournalSource(abc.ABC):
 
     def __init__(self, url: str) -> None:
         self.url = redact(url)
+        self.skipped = 0  # rows that could not be read (a broken value): left out, counted
+
+    def _rows(self, rows: Iterator[tuple[Any, ...]], make: Any) -> Iterator[Any]:
+        """`make(row)` for each row; a row with a value that cannot be read (text where a
+        number or a time should be) is skipped and counted, not fatal to the whole report."""
+        for row in rows:
+            try:
+                yield make(row)
+            except (ValueError, TypeError, OverflowError):
+                self.skipped += 1
+
+    def broken_details(self, filters: Filters) -> int:
+        """Call ends whose detail is not valid JSON (their detail was ignored)."""
+        return 0
 
     # the backend's part
     @abc.abstractmethod
@@ -302,8 +332,8 @@ class JournalSource(abc.ABC):
         return self._execute(self.dialect.sql(template, where), params)
 
     def calls(self, filters: Filters) -> list[CallRow]:
-        return [
-            CallRow(
+        def make(r: tuple[Any, ...]) -> CallRow:
+            return CallRow(
                 str(r[0]),
                 str(r[1]),
                 _opt_str(r[2]),
@@ -314,38 +344,44 @@ class JournalSource(abc.ABC):
                 _opt_str(r[7]),
                 _opt_str(r[8]),
             )
-            for r in self._query(_CALLS, filters)
-        ]
+
+        return list(self._rows(self._query(_CALLS, filters), make))
 
     def versions(self, filters: Filters) -> list[VersionRow]:
-        return [
-            VersionRow(str(r[0]), str(r[1]), int(r[2]), _as_datetime(r[3]), _as_datetime(r[4]))
-            for r in self._query(_VERSIONS, filters)
-        ]
+        def make(r: tuple[Any, ...]) -> VersionRow:
+            return VersionRow(
+                str(r[0]), str(r[1]), int(r[2]), _as_datetime(r[3]), _as_datetime(r[4])
+            )
+
+        return list(self._rows(self._query(_VERSIONS, filters), make))
 
     def nodes(self, filters: Filters) -> list[NodeRow]:
-        return [
-            NodeRow(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]))
-            for r in self._query(_NODES, filters)
-        ]
+        def make(r: tuple[Any, ...]) -> NodeRow:
+            return NodeRow(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]))
+
+        return list(self._rows(self._query(_NODES, filters), make))
 
     def visits(self, filters: Filters) -> Iterator[VisitRow]:
         """Menu, collect and fetch visits, one at a time (there may be many)."""
-        for r in self._query(_VISITS, filters):
-            yield VisitRow(
+
+        def make(r: tuple[Any, ...]) -> VisitRow:
+            return VisitRow(
                 str(r[0]), str(r[1]), str(r[2]), _opt_str(r[3]), _opt_str(r[4]), _opt_str(r[5])
             )
 
+        yield from self._rows(self._query(_VISITS, filters), make)
+
     def survey(self, filters: Filters) -> list[SurveyRow]:
-        return [
-            SurveyRow(str(r[0]), str(r[1]), _opt_int(r[2]), str(r[3]), int(r[4]))
-            for r in self._query(_SURVEY, filters)
-        ]
+        def make(r: tuple[Any, ...]) -> SurveyRow:
+            return SurveyRow(str(r[0]), str(r[1]), _opt_int(r[2]), str(r[3]), int(r[4]))
+
+        return list(self._rows(self._query(_SURVEY, filters), make))
 
     def callbacks(self, filters: Filters) -> list[CallbackRow]:
-        return [
-            CallbackRow(str(r[0]), str(r[1]), int(r[2])) for r in self._query(_CALLBACKS, filters)
-        ]
+        def make(r: tuple[Any, ...]) -> CallbackRow:
+            return CallbackRow(str(r[0]), str(r[1]), int(r[2]))
+
+        return list(self._rows(self._query(_CALLBACKS, filters), make))
 
 
 def _opt_str(value: object) -> str | None:
@@ -399,6 +435,11 @@ class _SQLiteSource(JournalSource):
 
     def _time_param(self, value: datetime) -> Any:
         return sqlite_ts(value)
+
+    def broken_details(self, filters: Filters) -> int:
+        for (n,) in self._query(_BROKEN_DETAILS, filters):
+            return int(n)
+        return 0
 
     def close(self) -> None:
         self._db.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -47,6 +48,28 @@ Block = Heading | Line | Grid
 
 
 # ---- formatting -------------------------------------------------------------------------------
+
+# What a terminal or a Markdown viewer would act on instead of showing: C0/C1 controls (ESC
+# starts escape sequences; 0x9b is a one-byte CSI), DEL, and the bidirectional overrides that
+# reorder what is shown. Texts in the journal come from flows, callers and look-ups.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters and bidi overrides shown as ``\\xNN`` / ``\\uNNNN``."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_char(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def pct(rate: float | None) -> str:
@@ -206,6 +229,7 @@ def _flow_blocks(f: FlowReport, top: int, period: bool) -> list[Block]:
                     share(s.abandoned) + f", {s.abandoned_in_queue} in a queue",
                 ),
                 ("Failed (error, hang-up after a failure)", share(s.failed)),
+                ("Cut off by the runtime (shutdown, lost)", share(s.interrupted)),
                 ("Time to the queue/transfer p50 / p90", spread(s.time_to_handoff)),
                 ("Time to a person p50 / p90", spread(s.time_to_person)),
                 ("Call duration p50 / p90", spread(s.duration)),
@@ -345,6 +369,14 @@ def sections(report: Report, *, top: int = 10, brief: bool = False) -> list[Bloc
         Heading("flowc report", 1),
         Line(f"journal {report.journal}; {_period(report)}; flows: {flows}"),
     ]
+    if report.skipped_rows or report.unreadable_details:
+        blocks.append(
+            Line(
+                f"Unreadable journal data: {report.unreadable_details} call end detail(s) not"
+                f" valid JSON (their detail ignored), {report.skipped_rows} row(s) with a value"
+                " that could not be read (left out)."
+            )
+        )
     if report.empty:
         what = f"for flow(s) {flows}" if f.flows else "in the journal"
         if f.since is not None or f.until is not None:
@@ -367,7 +399,7 @@ def sections(report: Report, *, top: int = 10, brief: bool = False) -> list[Bloc
 
 def print_text(report: Report, console: Console, *, top: int = 10, brief: bool = False) -> None:
     """Print the report on `console`, a rich table per section."""
-    for block in sections(report, top=top, brief=brief):
+    for block in _safe(sections(report, top=top, brief=brief)):
         if isinstance(block, Heading):
             if block.level == 1:
                 console.print(f"[bold]{escape(block.text)}[/bold]")
@@ -406,7 +438,7 @@ def _md_cell(text: str) -> str:
 
 def render_markdown(report: Report, *, top: int = 10, brief: bool = False) -> str:
     out: list[str] = []
-    for block in sections(report, top=top, brief=brief):
+    for block in _safe(sections(report, top=top, brief=brief)):
         if isinstance(block, Heading):
             out.append(f"{'#' * block.level} {block.text}\n")
         elif isinstance(block, Line):
@@ -428,4 +460,27 @@ def render_markdown(report: Report, *, top: int = 10, brief: bool = False) -> st
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+    # json escapes C0 controls itself; C1 controls and bidi overrides become \\uNNNN too
+    # (the same JSON value, nothing a terminal acts on).
+    text = json.dumps(report.to_json(), ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(_json_char, text) + "\n"
+
+
+def _safe(blocks: list[Block]) -> list[Block]:
+    """Every text of `blocks` made `printable`."""
+    out: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            out.append(Heading(printable(block.text), block.level))
+        elif isinstance(block, Line):
+            out.append(Line(printable(block.text)))
+        else:
+            out.append(
+                Grid(
+                    printable(block.title),
+                    tuple((printable(name), justify) for name, justify in block.columns),
+                    tuple(tuple(printable(cell) for cell in row) for row in block.rows),
+                    printable(block.note),
+                )
+            )
+    return out

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from serverkit import FLOWS, compile_bundle
 
-from runtime.bundle_store import BundleError, BundleStore, load_bundle
+from runtime.bundle_store import BundleError, BundleStore, load_bundle, read_bundle_file
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +117,62 @@ def test_reload_is_atomic_and_keeps_the_old_bundle_on_error(build: Path, tmp_pat
 
     asyncio.run(scenario())
     assert events[:3] == ["loaded", "unchanged", "rejected"] and events[-1] == "loaded"
+
+
+# ---- bounded reading: regular files only, a size limit ------------------------------------------
+
+
+def _bounded(fn: Any, timeout: float = 10.0) -> Any:
+    """Run `fn` in a daemon thread; fail if it has not returned within `timeout` s."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), "still blocked"
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def test_a_fifo_in_place_of_bundle_json_is_refused_at_once(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "bundle.json")
+    with pytest.raises(BundleError, match="is a FIFO, not a regular file"):
+        _bounded(lambda: load_bundle(tmp_path, None))
+    with pytest.raises(BundleError, match="is a directory"):
+        read_bundle_file(tmp_path)
+
+
+def test_a_bundle_over_the_size_limit_is_refused(build: Path, tmp_path: Path) -> None:
+    size = (build / "bundle.json").stat().st_size
+    with pytest.raises(BundleError, match=f"is {size:,} bytes, over the limit of 1,000"):
+        load_bundle(build, None, max_bytes=1000)
+    store = BundleStore(build, None, max_bytes=1000)
+    with pytest.raises(BundleError, match="over the limit"):
+        store.load_initial()
+    assert load_bundle(build, None, max_bytes=size).env == "test"
+
+
+def test_reload_keeps_the_old_bundle_when_bundle_json_becomes_a_fifo(
+    build: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "build"
+    shutil.copytree(build, folder)
+    store = BundleStore(folder, None)
+    old = store.load_initial()
+    (folder / "bundle.json").unlink()
+    os.mkfifo(folder / "bundle.json")
+
+    async def reload() -> bool:
+        async with asyncio.timeout(10):
+            return await store.reload("test")
+
+    assert asyncio.run(reload()) is False
+    assert store.current is old
+    assert store.last_error is not None and "a FIFO" in store.last_error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -176,7 +177,9 @@ def test_sigterm_drain_with_500_calls_in_progress(tmp_path: Path) -> None:
                 assert await j.count("calls") == n
                 assert await j.count("call_ends") == n
                 row = await j.fetch_call(calls[0].uuid)
-                assert row["outcome"] == "caller_hangup"
+                # the runtime, not the caller, ended these calls: not counted as abandoned
+                assert row["outcome"] == "shutdown"
+                assert row["detail"]["interpreter_outcome"] == "caller_hangup"
                 assert row["detail"]["runtime"] == "drain"
                 assert row["detail"]["cause"] == "SYSTEM_SHUTDOWN"
             finally:
@@ -339,3 +342,150 @@ def test_runtime_without_journal(tmp_path: Path) -> None:
             assert call.record.hangup_cause == "NORMAL_CLEARING"
 
     go(scenario())
+
+
+def test_sigterm_exits_after_bundle_json_became_a_fifo(tmp_path: Path) -> None:
+    """A FIFO in place of bundle.json: the reload refuses it (logged, the old bundle serves)
+    and SIGTERM still ends the process."""
+    import shutil
+
+    build = tmp_path / "build"
+    shutil.copytree(compile_bundle(tmp_path / "src"), build)
+    mport = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "flowc",
+        "serve",
+        "--bundle",
+        str(build),
+        "--listen",
+        f"127.0.0.1:{_free_port()}",
+        "--metrics",
+        f"127.0.0.1:{mport}",
+        "--journal",
+        "none",
+        "--reload-interval",
+        "0.1",
+        "--drain-timeout",
+        "1",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+
+        async def scenario() -> None:
+            async with asyncio.timeout(30):
+                while True:
+                    try:
+                        status, _ = await _http_get(mport, "/health")
+                        if status == 200:
+                            break
+                    except OSError:
+                        await asyncio.sleep(0.05)
+            (build / "bundle.json").unlink()
+            os.mkfifo(build / "bundle.json")
+            async with asyncio.timeout(30):
+                while True:
+                    _, body = await _http_get(mport, "/health")
+                    health = json.loads(body)
+                    if health["last_reload_error"]:
+                        break
+                    await asyncio.sleep(0.05)
+            assert "a FIFO" in health["last_reload_error"]
+            assert health["status"] == "ok" and health["bundle"]
+
+        go(scenario(), timeout=60)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+    assert proc.returncode == 0, err.decode()
+    events = [json.loads(x)["event"] for x in err.decode().splitlines() if x.startswith("{")]
+    assert "bundle_rejected" in events and events[-1] == "runtime_stopped"
+
+
+def test_a_restarted_instance_closes_the_call_its_killed_predecessor_left_open(
+    tmp_path: Path,
+) -> None:
+    """Issue 11 Qb (`Qb_kill9_runtime_mid_call.jsonl`: 27 the runtime dies mid-collect, 282
+    the journal keeps the steps and no end): the next start of that instance closes it as
+    `lost`; another instance sharing the journal leaves it alone."""
+    import sqlite3
+
+    build = compile_bundle(tmp_path / "build")
+    db = tmp_path / "shared.db"
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "flowc",
+        "serve",
+        "--bundle",
+        str(build),
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--metrics",
+        "none",
+        "--journal",
+        f"sqlite:///{db}",
+        "--env",
+        "test",
+        "--instance",
+        "A",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.PIPE)
+    call = FakeCall("127.0.0.1", port, script=Script(stall_during="play_and_get_digits"))
+
+    def journaled() -> bool:
+        if not db.exists():
+            return False
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            try:
+                (n,) = conn.execute("SELECT count(*) FROM steps").fetchone()
+            except sqlite3.Error:
+                return False
+        return bool(n >= 2)
+
+    try:
+
+        async def first_life() -> None:
+            async with asyncio.timeout(30):
+                while True:
+                    try:
+                        _, probe = await asyncio.open_connection("127.0.0.1", port)
+                        probe.close()
+                        break
+                    except OSError:
+                        await asyncio.sleep(0.05)
+            task = asyncio.create_task(call.run(60))
+            await _wait_for(journaled, 30)
+            proc.kill()  # SIGKILL mid-call: no drain, no end written
+            proc.wait(timeout=10)
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+        go(first_life(), timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+
+    async def restarts() -> None:
+        url = f"sqlite:///{db}"
+        async with running(build, tmp_path, journal=url, instance="B") as b:
+            assert b.journal is not None
+            row = await b.journal.fetch_call(call.uuid)
+            assert row["instance"] == "A" and row["outcome"] is None  # B may not close it
+        async with running(build, tmp_path, journal=url, instance="A") as a:
+            assert a.journal is not None
+            await a.journal.flush()
+            row = await a.journal.fetch_call(call.uuid)
+            # the menu step was still open (a step is written when it ends): the end names
+            # the last step the journal has
+            assert row["outcome"] == "lost" and row["end_node"] == "lookup"
+            assert row["detail"]["closed_by"] == "A"
+
+    go(restarts(), timeout=60)
