@@ -97,4 +97,10 @@ ENTRIES: tuple[Entry, ...] = (
         "A variable, prompt, schedule, service, queue, number or mailbox is defined in the "
         "header and never used.",
     ),
+    _rule(
+        "FL506",
+        "regex-not-supported",
+        E,
+        "A pattern the linear-time regex engine (RE2) cannot run.",
+    ),
 )

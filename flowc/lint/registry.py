@@ -36,6 +36,7 @@ from flowc.lint.rules import (
     fl503_expression_syntax,
     fl504_sensitive_leak,
     fl505_unused_definition,
+    fl506_regex_not_supported,
 )
 
 
@@ -70,6 +71,7 @@ RULE_MODULES: tuple[RuleModule, ...] = (
     fl503_expression_syntax,
     fl504_sensitive_leak,
     fl505_unused_definition,
+    fl506_regex_not_supported,
 )
 
 

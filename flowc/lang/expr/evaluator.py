@@ -20,9 +20,10 @@ Semantics (Python-like, but strict about types):
   short-circuit, and give bools.
 - `in`: item of a list, substring of a string (both strings), key of a mapping;
   `x in null` is false.
-- `matches` (regex search), `startswith`, `endswith`: strings; `null` on the left is false.
-  Patterns longer than `MAX_PATTERN_LENGTH` or subjects longer than `MAX_SUBJECT_LENGTH` are
-  refused (an `EvalError`) to bound the cost of backtracking; compiled patterns are cached.
+- `matches` (regex search, run by RE2 in linear time: see `flowc.lang.regex`), `startswith`,
+  `endswith`: strings; `null` on the left is false. Patterns RE2 cannot run (backreferences,
+  lookaround), longer than `MAX_PATTERN_LENGTH`, or subjects longer than `MAX_SUBJECT_LENGTH`
+  are refused (an `EvalError`); compiled patterns are cached.
 - `+` adds numbers, joins two strings or two lists; a string with a non-string is an error
   (use `str(x)`). `- * / %` need numbers; `/` is true division; division or remainder by zero
   is an error.
@@ -33,9 +34,7 @@ Semantics (Python-like, but strict about types):
 
 from __future__ import annotations
 
-import functools
 import operator
-import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -54,7 +53,6 @@ from flowc.lang.expr.ast import (
     StrLit,
     Unary,
 )
-from flowc.lang.expr.checker import MAX_PATTERN_LENGTH
 from flowc.lang.expr.errors import EvalError
 from flowc.lang.expr.functions import (
     FUNCTIONS,
@@ -64,6 +62,7 @@ from flowc.lang.expr.functions import (
     values_equal,
 )
 from flowc.lang.expr.types import Value
+from flowc.lang.regex import MAX_PATTERN_LENGTH, Regex, RegexError, compile_regex
 
 __all__ = [
     "IN_HOURS_KEY",
@@ -386,19 +385,16 @@ def _contains(item: Value, container: Value, op: str, start: int, end: int) -> b
     raise EvalError(f"cannot use `{op}` with a {type_name(container)}", start, end)
 
 
-@functools.lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise EvalError(f"regular expression is longer than {MAX_PATTERN_LENGTH} characters")
+def _regex(pattern: str) -> Regex:
     try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError, ValueError) as exc:
-        raise EvalError(f"invalid regular expression: {exc}") from None
+        return compile_regex(pattern)
+    except RegexError as exc:
+        raise EvalError(str(exc), hint=exc.hint) from None
 
 
 def _c_matches(e: BinOp, left: _Fn, right: _Fn) -> _Fn:
     start, end = e.start, e.end
-    fixed: re.Pattern[str] | None = None
+    fixed: Regex | None = None
     if isinstance(e.right, StrLit):
         try:
             fixed = _regex(e.right.value)
