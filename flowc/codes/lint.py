@@ -103,4 +103,10 @@ ENTRIES: tuple[Entry, ...] = (
         E,
         "A pattern the linear-time regex engine (RE2) cannot run.",
     ),
+    _rule(
+        "FL507",
+        "unbounded-growth",
+        W,
+        "A loop that makes a variable longer (or larger) on every turn.",
+    ),
 )

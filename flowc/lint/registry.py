@@ -37,6 +37,7 @@ from flowc.lint.rules import (
     fl504_sensitive_leak,
     fl505_unused_definition,
     fl506_regex_not_supported,
+    fl507_unbounded_growth,
 )
 
 
@@ -72,6 +73,7 @@ RULE_MODULES: tuple[RuleModule, ...] = (
     fl504_sensitive_leak,
     fl505_unused_definition,
     fl506_regex_not_supported,
+    fl507_unbounded_growth,
 )
 
 

@@ -53,7 +53,13 @@ from flowc.lang.expr.ast import (
     StrLit,
     Unary,
 )
-from flowc.lang.expr.errors import EvalError
+from flowc.lang.expr.budget import (
+    check_int,
+    check_list_length,
+    check_product_bits,
+    check_string_length,
+)
+from flowc.lang.expr.errors import BudgetError, EvalError
 from flowc.lang.expr.functions import (
     FUNCTIONS,
     IN_HOURS_KEY,
@@ -442,10 +448,12 @@ def _c_matches(e: BinOp, left: _Fn, right: _Fn) -> _Fn:
 
 def _add(a: Value, b: Value, start: int, end: int) -> Value:
     if isinstance(a, str) and isinstance(b, str):
+        _budget(lambda: check_string_length(len(a) + len(b)), start, end)
         return a + b
     if _is_number(a) and _is_number(b):
-        return a + b  # type: ignore[operator]
+        return _int_budget(a + b, start, end)  # type: ignore[operator]
     if isinstance(a, list) and isinstance(b, list):
+        _budget(lambda: check_list_length(len(a) + len(b)), start, end)
         return a + b
     hint = "convert with str(x)" if isinstance(a, str) or isinstance(b, str) else None
     raise EvalError(f"cannot add {type_name(a)} and {type_name(b)}", start, end, hint)
@@ -459,12 +467,29 @@ def _numbers(verb: str, a: Value, b: Value, start: int, end: int) -> tuple[float
 
 def _sub(a: Value, b: Value, start: int, end: int) -> Value:
     x, y = _numbers("subtract", a, b, start, end)
-    return x - y
+    return _int_budget(x - y, start, end)
 
 
 def _mul(a: Value, b: Value, start: int, end: int) -> Value:
     x, y = _numbers("multiply", a, b, start, end)
-    return x * y
+    if type(x) is int and type(y) is int:
+        _budget(lambda: check_product_bits(x, y), start, end)  # before building a huge product
+    return _int_budget(x * y, start, end)
+
+
+def _budget(check: Callable[[], object], start: int, end: int) -> None:
+    """Run a budget check; its `BudgetError` is located at the operator."""
+    try:
+        check()
+    except BudgetError as exc:
+        raise exc.located(start, end) from None
+
+
+def _int_budget(value: Any, start: int, end: int) -> Value:
+    """Ints (not bools or floats) over the digit budget are refused."""
+    if type(value) is int:
+        _budget(lambda: check_int(value), start, end)
+    return value  # type: ignore[no-any-return]
 
 
 def _div(a: Value, b: Value, start: int, end: int) -> Value:
