@@ -23,6 +23,7 @@ from flowc.model.bindings import Bindings
 from flowc.model.build import build_flow
 from flowc.model.flow import Flow
 from flowc.source.document import SourceDoc, Span
+from flowc.source.files import is_symlink_loop, walk_files
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DSL_SUFFIXES = (".flow",)
@@ -52,7 +53,7 @@ def display_path(path: Path) -> str:
     """Paths relative to the working directory when below it, as authors expect to see them."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside, or a symlink loop (3.11)
         return str(path)
 
 
@@ -80,6 +81,12 @@ def load_text(text: str | bytes, file: str) -> SourceDoc:
 
 
 def _load(path: Path) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    if is_symlink_loop(path):
+        hint = "fix or remove the symbolic link"
+        message = "symlink loop: the link never reaches a file"
+        return None, [
+            Diagnostic(IO_ERROR, Severity.ERROR, message, Span.whole_file(str(path)), hint)
+        ]
     try:
         return load_source(path), []
     except FlowcError as exc:
@@ -91,7 +98,7 @@ def _load(path: Path) -> tuple[SourceDoc | None, list[Diagnostic]]:
                 Severity.ERROR,
                 f"cannot read file: {exc.strerror}",
                 Span.whole_file(display_path(path)),
-                None,
+                getattr(exc, "hint", None),
             )
         ]
 
@@ -157,16 +164,17 @@ SCENARIO_SUFFIXES = (".test.yaml", ".test.yml")
 
 def find_flow_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Flow and binding files among the given files and folders (folders searched
-    recursively, sorted); flow test scenarios (`*.test.yaml`) are left to `flowc test`."""
+    recursively, sorted); flow test scenarios (`*.test.yaml`) are left to `flowc test`.
+    Symlinked folders are not followed; symlink loops are yielded, so that they are reported."""
     for p in paths:
         if p.is_dir():
-            for child in sorted(p.rglob("*")):
+            for child, looping in sorted(walk_files(p)):
                 rel = child.relative_to(p).parts
-                if (
-                    child.suffix in FLOW_SUFFIXES
-                    and child.is_file()
-                    and not child.name.endswith(SCENARIO_SUFFIXES)
-                    and not any(part.startswith(".") for part in rel)
+                if any(part.startswith(".") for part in rel):
+                    continue
+                # a symlink loop is yielded whatever its name: loading it reports the loop
+                if looping or (
+                    child.suffix in FLOW_SUFFIXES and not child.name.endswith(SCENARIO_SUFFIXES)
                 ):
                     yield child
         else:

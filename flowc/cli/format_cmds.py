@@ -11,10 +11,12 @@ from typing import Annotated
 import typer
 
 from flowc.cli.main import _fail, _sources, app
-from flowc.diagnostics import FlowcError
+from flowc.codes import code
+from flowc.diagnostics import Diagnostic, FlowcError, Severity
 from flowc.pipeline import DSL_SUFFIXES, display_path, find_flow_files, load_source
 from flowc.render import render_text
-from flowc.source.document import SourceDoc
+from flowc.source.document import SourceDoc, Span
+from flowc.source.files import MAX_FLOW_BYTES, FileRefused, read_bounded
 
 
 class Target(StrEnum):
@@ -46,8 +48,15 @@ def _load_or_exit(path: Path, *, for_format: bool = False) -> tuple[SourceDoc, l
         if for_format and path.suffix in DSL_SUFFIXES:
             from flowc.source.dsl.parser import list_includes, parse_dsl_text
 
-            text = path.read_text(encoding="utf-8")
             name = display_path(path)
+            try:  # bounded, regular files only (the same limits as loading)
+                text = read_bounded(path, MAX_FLOW_BYTES).decode("utf-8")
+            except FileRefused as exc:
+                which = code("FL004") if exc.kind == "too_large" else code("FL009")
+                diag = Diagnostic(
+                    which, Severity.ERROR, exc.message, Span.whole_file(name), exc.hint
+                )
+                raise FlowcError([diag]) from None
             doc = parse_dsl_text(text, name, includes=False)
             return doc, [p for p, _ in list_includes(text, name)]
         return load_source(path), []
