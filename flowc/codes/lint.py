@@ -38,6 +38,7 @@ ENTRIES: tuple[Entry, ...] = (
         "does not define.",
     ),
     _rule("FL206", "subflow-mismatch", E, "A subflow call does not fit the module it calls."),
+    _rule("FL207", "subflow-cycle", E, "Subflow modules that call each other in a circle."),
     _rule(
         "FL221",
         "time-to-agent",
