@@ -214,3 +214,17 @@ def test_symlink_loops_in_a_folder_are_reported_not_skipped(tmp_path: Path) -> N
         assert f"{name}:1:1 error: symlink loop" in out, out
     _, tested = run("test", str(tmp_path))
     assert "symlink loop" in tested
+
+
+def test_oversized_scenario_files_and_mocks_are_refused_unread(project: Path) -> None:
+    big_scenario = project / "big.test.yaml"
+    with big_scenario.open("wb") as f:
+        f.truncate(11 * 1024 * 1024)
+    code, out = run("test", str(big_scenario))
+    assert code != 0 and "FL004" in out and "too large" in out
+    with (project / "big.json").open("wb") as f:
+        f.truncate(6 * 1024 * 1024)
+    scenario = project / "x.test.yaml"
+    scenario.write_text(_scenario("tiny.yaml", "big.json"), encoding="utf-8")
+    code, out = run("test", str(scenario))
+    assert code != 0 and "FT202" in out and "too large" in out
