@@ -39,7 +39,7 @@ def format_doc(doc: SourceDoc, target: Target, includes: Sequence[str] = ()) -> 
     return to_yaml(doc.data, doc.comments)
 
 
-UNWRITABLE = "FL013"
+UNWRITABLE = code("FL013")
 _MAX_KEY = 1000  # the YAML writer's limit (PyYAML reads plain keys up to 1024 characters)
 _MAX_INT_BITS = 14_000  # about 4,200 decimal digits: Python prints no int over 4,300
 

@@ -121,7 +121,7 @@ class Builder(Transformer[Token, Any]):
             except ValueError:  # over Python's 4,300-digit limit for decimal ints
                 self.errors.append(
                     Problem(
-                        "FL010",
+                        FL010,
                         f"this number is too long ({len(text):,} digits)",
                         self.sp(tok),
                         "numbers in a flow are counts, priorities or durations; write long digit"
