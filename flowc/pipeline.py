@@ -23,11 +23,27 @@ from flowc.model.bindings import Bindings
 from flowc.model.build import build_flow
 from flowc.model.flow import Flow
 from flowc.source.document import SourceDoc, Span
+from flowc.source.files import (
+    FileRefused,
+    check_inside_project,
+    is_symlink_loop,
+    resolve_safely,
+    walk_files,
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DSL_SUFFIXES = (".flow",)
 FLOW_SUFFIXES = YAML_SUFFIXES + DSL_SUFFIXES
 IO_ERROR = code("FL009")
+
+
+@dataclass(frozen=True)
+class ModuleIssue:
+    """Why a subflow module is refused: "outside" the project, or part of a "cycle"."""
+
+    kind: str
+    message: str
+    hint: str
 
 
 @dataclass
@@ -52,7 +68,7 @@ def display_path(path: Path) -> str:
     """Paths relative to the working directory when below it, as authors expect to see them."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside, or a symlink loop (3.11)
         return str(path)
 
 
@@ -80,6 +96,12 @@ def load_text(text: str | bytes, file: str) -> SourceDoc:
 
 
 def _load(path: Path) -> tuple[SourceDoc | None, list[Diagnostic]]:
+    if is_symlink_loop(path):
+        hint = "fix or remove the symbolic link"
+        message = "symlink loop: the link never reaches a file"
+        return None, [
+            Diagnostic(IO_ERROR, Severity.ERROR, message, Span.whole_file(str(path)), hint)
+        ]
     try:
         return load_source(path), []
     except FlowcError as exc:
@@ -91,15 +113,18 @@ def _load(path: Path) -> tuple[SourceDoc | None, list[Diagnostic]]:
                 Severity.ERROR,
                 f"cannot read file: {exc.strerror}",
                 Span.whole_file(display_path(path)),
-                None,
+                getattr(exc, "hint", None),
             )
         ]
 
 
 def check_doc(
-    doc: SourceDoc, config: LintConfig | None = None, modules: dict[str, Flow | None] | None = None
+    doc: SourceDoc,
+    config: LintConfig | None = None,
+    modules: dict[str, Flow | None] | None = None,
+    module_issues: dict[str, ModuleIssue] | None = None,
 ) -> Checked:
-    """Validate and lint an already-loaded document."""
+    """Validate and lint an already-loaded document (`module_issues`: see `subflow_issues`)."""
     result = Checked(doc.file, doc=doc)
     with gc_paused():
         flow, diags = build_flow(doc)
@@ -109,6 +134,7 @@ def check_doc(
         result.flow = flow
         result.modules = modules or {}
         ctx = LintContext(flow, doc, config or LintConfig(), result.modules)
+        ctx.module_issues = dict(module_issues or {})
         result.diagnostics += run_rules(ctx)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
@@ -128,7 +154,7 @@ def check_file(path: Path, config: LintConfig | None = None) -> Checked:
     if doc is None:
         return Checked(display_path(path), diagnostics=diags)
     modules = load_modules(doc, path)
-    return check_doc(doc, config, modules)
+    return check_doc(doc, config, modules, subflow_issues(doc, path))
 
 
 def subflow_refs(data: object) -> list[str]:
@@ -143,13 +169,100 @@ def subflow_refs(data: object) -> list[str]:
 
 
 def load_modules(doc: SourceDoc, path: Path) -> dict[str, Flow | None]:
-    """Subflow modules a flow calls (one level: their own checks run when they are checked)."""
+    """Subflow modules a flow calls (one level: their own checks run when they are checked).
+    A module outside the project is never read (`subflow_issues` says why)."""
     modules: dict[str, Flow | None] = {}
     for ref in subflow_refs(doc.data):
         target = path.parent / ref
-        mod_doc, _ = _load(target) if target.is_file() else (None, [])
+        try:
+            check_inside_project(target, path, ref)
+            readable = target.is_file()
+        except OSError:
+            readable = False
+        mod_doc, _ = _load(target) if readable else (None, [])
         modules[ref] = build_flow(mod_doc)[0] if mod_doc is not None else None
     return modules
+
+
+MAX_MODULE_FILES = 1000  # files followed through subflows from one flow: bounds the walk
+
+
+def subflow_issues(doc: SourceDoc, path: Path) -> dict[str, ModuleIssue]:
+    """What is wrong with the subflow modules a flow calls, by the path written in it: a path
+    outside the project ("outside"), or a chain of modules that calls itself ("cycle", with
+    the chain). Modules are followed transitively (each file read once, bounded)."""
+    issues: dict[str, ModuleIssue] = {}
+    refs_of: dict[Path, list[tuple[str, Path]]] = {}
+
+    def edges(file: Path, data: object) -> list[tuple[str, Path]]:
+        out: list[tuple[str, Path]] = []
+        for ref in subflow_refs(data):
+            target = file.parent / ref
+            try:
+                out.append((ref, check_inside_project(target, path, ref)))
+            except OSError:
+                continue  # outside (reported for the flow's own refs below) or unreadable
+        return out
+
+    def refs(file: Path) -> list[tuple[str, Path]]:
+        if file not in refs_of:
+            if len(refs_of) >= MAX_MODULE_FILES or not file.is_file():
+                refs_of[file] = []
+            else:
+                mod_doc, _ = _load(file)
+                refs_of[file] = edges(file, mod_doc.data) if mod_doc is not None else []
+        return refs_of[file]
+
+    try:
+        root = resolve_safely(path)
+    except OSError:
+        return issues
+    refs_of[root] = []
+    for ref in subflow_refs(doc.data):
+        try:
+            refs_of[root].append((ref, check_inside_project(path.parent / ref, path, ref)))
+        except FileRefused as exc:
+            issues.setdefault(ref, ModuleIssue("outside", exc.message, exc.hint))
+        except OSError:
+            continue
+    for ref, target in refs_of[root]:
+        chain = _find_cycle(root, target, refs)
+        if chain is not None:
+            shown = " -> ".join(display_path(p) for p in chain)
+            message = f"subflow cycle: {shown}"
+            hint = "a module must not call itself, directly or through other modules"
+            issues.setdefault(ref, ModuleIssue("cycle", message, hint))
+    return issues
+
+
+def _find_cycle(
+    root: Path, start: Path, refs: Callable[[Path], list[tuple[str, Path]]]
+) -> list[Path] | None:
+    """A chain of files from `start` that comes back to a file already on it (or to `root`),
+    found depth-first without recursion; None when there is none."""
+    if start == root:
+        return [root, root]
+    on_path: list[Path] = [root, start]
+    index = {root: 0, start: 1}
+    done: set[Path] = set()
+    stack = [iter(refs(start))]
+    while stack:
+        step = next(stack[-1], None)
+        if step is None:
+            stack.pop()
+            finished = on_path.pop()
+            del index[finished]
+            done.add(finished)
+            continue
+        nxt = step[1]
+        if nxt in index:
+            return [*on_path[index[nxt] :], nxt]
+        if nxt in done:
+            continue
+        index[nxt] = len(on_path)
+        on_path.append(nxt)
+        stack.append(iter(refs(nxt)))
+    return None
 
 
 SCENARIO_SUFFIXES = (".test.yaml", ".test.yml")
@@ -157,16 +270,17 @@ SCENARIO_SUFFIXES = (".test.yaml", ".test.yml")
 
 def find_flow_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Flow and binding files among the given files and folders (folders searched
-    recursively, sorted); flow test scenarios (`*.test.yaml`) are left to `flowc test`."""
+    recursively, sorted); flow test scenarios (`*.test.yaml`) are left to `flowc test`.
+    Symlinked folders are not followed; symlink loops are yielded, so that they are reported."""
     for p in paths:
         if p.is_dir():
-            for child in sorted(p.rglob("*")):
+            for child, looping in sorted(walk_files(p)):
                 rel = child.relative_to(p).parts
-                if (
-                    child.suffix in FLOW_SUFFIXES
-                    and child.is_file()
-                    and not child.name.endswith(SCENARIO_SUFFIXES)
-                    and not any(part.startswith(".") for part in rel)
+                if any(part.startswith(".") for part in rel):
+                    continue
+                # a symlink loop is yielded whatever its name: loading it reports the loop
+                if looping or (
+                    child.suffix in FLOW_SUFFIXES and not child.name.endswith(SCENARIO_SUFFIXES)
                 ):
                     yield child
         else:
@@ -192,7 +306,8 @@ def check_paths(
         elif is_bindings_doc(doc.data):
             bindings.append(doc)
         else:
-            results.append(check_doc(doc, config, load_modules(doc, f)))
+            modules, issues = load_modules(doc, f), subflow_issues(doc, f)
+            results.append(check_doc(doc, config, modules, issues))
     flows = [r.flow for r in results if r.flow is not None]
     for doc in bindings:
         b, diags = check_bindings(doc, flows)

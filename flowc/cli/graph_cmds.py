@@ -152,7 +152,7 @@ def stats(
         config = load_config()
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    missing = [p for p in files if not p.exists()]
+    missing = [p for p in files if not p.exists() and not p.is_symlink()]  # loops: reported
     if missing:
         raise _fail(f"no such file or folder: {', '.join(map(str, missing))}")
     results: list[FlowStats] = []
@@ -269,6 +269,16 @@ class DiffFormat(StrEnum):
     json = "json"
 
 
+def _read(path: Path) -> bytes:
+    """A flow file for `diff`: regular files only, bounded like every flow."""
+    from flowc.source.files import MAX_FLOW_BYTES, read_bounded
+
+    try:
+        return read_bounded(path, MAX_FLOW_BYTES)
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def _flow_from(data: bytes | None, file: str) -> Version:
     """A Flow from file content (None: the file does not exist in that version)."""
     from flowc.diagnostics import FlowcError
@@ -334,8 +344,8 @@ def diff(
                 raise _fail(f"no such file: {p}")
         pairs.append(
             (
-                _flow_from(paths[0].read_bytes(), display_path(paths[0])),
-                _flow_from(paths[1].read_bytes(), display_path(paths[1])),
+                _flow_from(_read(paths[0]), display_path(paths[0])),
+                _flow_from(_read(paths[1]), display_path(paths[1])),
             )
         )
     else:
@@ -348,7 +358,7 @@ def diff(
                 if p.is_dir():
                     raise _fail(f"{p} is a folder; name flow files")
                 before = show(rev, p)
-                after = p.read_bytes() if p.is_file() else None
+                after = _read(p) if p.is_file() else None
                 if before is None and after is None:
                     raise _fail(f"{p} exists neither at {rev} nor in the working tree")
                 name = display_path(p)

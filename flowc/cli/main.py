@@ -12,6 +12,7 @@ import typer
 
 from flowc import __version__
 from flowc.diagnostics import Diagnostic, Severity
+from flowc.source.files import MAX_FLOW_BYTES, read_bounded
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -61,10 +62,11 @@ def _sources(checked: Sequence[object]) -> dict[str, str]:
             out[doc.file] = doc.text
         else:
             file = getattr(c, "file", "")
-            try:
-                out[file] = Path(file).read_text(encoding="utf-8", errors="replace")
+            try:  # bounded, regular files only: the file may be a FIFO or /dev/zero
+                data = read_bounded(Path(file), MAX_FLOW_BYTES)
             except OSError:
-                pass
+                continue
+            out[file] = data.decode("utf-8", errors="replace")
     return out
 
 
@@ -108,7 +110,7 @@ def check(
         apply_options(config, select, ignore)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]  # loops: reported
     if missing:
         raise _fail(f"no such file or folder: {', '.join(map(str, missing))}")
     scenarios = [p for p in paths if p.is_file() and p.name.endswith(SCENARIO_SUFFIXES)]

@@ -38,6 +38,7 @@ ENTRIES: tuple[Entry, ...] = (
         "does not define.",
     ),
     _rule("FL206", "subflow-mismatch", E, "A subflow call does not fit the module it calls."),
+    _rule("FL207", "subflow-cycle", E, "Subflow modules that call each other in a circle."),
     _rule(
         "FL221",
         "time-to-agent",
@@ -96,5 +97,17 @@ ENTRIES: tuple[Entry, ...] = (
         W,
         "A variable, prompt, schedule, service, queue, number or mailbox is defined in the "
         "header and never used.",
+    ),
+    _rule(
+        "FL506",
+        "regex-not-supported",
+        E,
+        "A pattern the linear-time regex engine (RE2) cannot run.",
+    ),
+    _rule(
+        "FL507",
+        "unbounded-growth",
+        W,
+        "A loop that makes a variable longer (or larger) on every turn.",
     ),
 )

@@ -74,8 +74,9 @@ nodes:
         "FL004",
         "too-large",
         E,
-        "A YAML file, or what its aliases expand to, is larger than the loader allows.",
-        what="The limits: 10 MiB of text, 1,000,000 values in all, 100,000 values produced by "
+        "A flow file, or what its YAML aliases expand to, is larger than the loader allows.",
+        what="The limits: 10 MiB of text (YAML and `.flow` files alike, checked before "
+        "reading), 1,000,000 values in all, 100,000 values produced by "
         "aliases; an alias used inside the value it refers to (a recursive alias) is refused "
         "too. Budgets are checked before an alias is expanded.",
         why='a "billion laughs" file of nested aliases expands to gigabytes from a few lines; '
@@ -150,7 +151,11 @@ flow: pharmacy""",
         "FL009",
         "unreadable-file",
         E,
-        "A flow, binding or scenario file cannot be read: it is missing, or permission is denied.",
+        "A flow, binding or scenario file cannot be read: it is missing, permission is denied, "
+        "it is not a regular file, or it is a symlink loop.",
+        what="flowc reads regular files only, without blocking: a FIFO, `/dev/zero` or "
+        "`/dev/stdin` is refused at once, and a symlink loop is named as such (also when it "
+        "is found while walking a folder, instead of being skipped).",
         why="nothing can be checked in a file that cannot be opened; the message carries the "
         "operating system's reason.",
         example="""\
@@ -187,7 +192,9 @@ goodbye: hangup""",
         "includes form a cycle, or the included file sets more than definitions.",
         what="Included files may define only `var`, `prompt`, `schedule`, `service`, `queue`, "
         "`number` and `mailbox`; a node or a `flow` line in one is refused. Paths are relative "
-        "to the including file.",
+        "to the including file, and must stay inside the project (the folder with "
+        "pyproject.toml or .git, or the flow's folder; `FLOWC_ALLOW_PATHS` allows more): a "
+        "file outside it, a device, a FIFO or a symlink loop is refused without being read.",
         why="an include that silently failed would leave the flow without the definitions it "
         "names; a cycle would never end; a node hidden in an included file would change the "
         "call without showing in the flow that runs it.",
@@ -218,5 +225,22 @@ flow: main
 # flows/support.yaml
 flow: main          # another flow with the same name""",
         fix="give one of them another `flow:` name.",
+    ),
+    Entry(
+        "FL013",
+        "cannot-write-back",
+        E,
+        "A value met by `flowc fmt` or `flowc convert` that neither form can write back.",
+        what="Reported for `.inf` and `.nan`, a mapping key over 1,000 characters (YAML "
+        "readers stop at 1,024), and an integer too long to print (Python refuses over "
+        "4,300 digits; a hexadecimal YAML int can be that long). Every such value is "
+        "reported, at its place, before anything is written.",
+        why="writing half a file and then failing would leave a broken flow behind; a value "
+        "written in a form that does not read back would change the flow.",
+        example="""flow: clinic
+queues: {front_desk: {}}
+nodes:
+  desk: {queue: front_desk, priority: .inf}     # flowc convert clinic.yaml --to flow""",
+        fix="write a finite number, a shorter key, or long digit strings in quotes.",
     ),
 )

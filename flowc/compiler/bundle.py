@@ -32,11 +32,11 @@ def _with_modules(paths: list[Path], config: LintConfig | None) -> list[Checked]
 
     results = check_paths(paths, config)
     for _ in range(_MAX_MODULE_DEPTH):
-        have = {f.resolve() for f in find_flow_files(paths)}
+        have = {_identity(f) for f in find_flow_files(paths)}
         missing: list[Path] = []
         for r in results:
             for ref, mod in r.modules.items():
-                target = (Path(r.file).parent / ref).resolve()
+                target = _identity(Path(r.file).parent / ref)
                 if mod is not None and target.is_file() and target not in have:
                     have.add(target)
                     missing.append(target)
@@ -45,6 +45,14 @@ def _with_modules(paths: list[Path], config: LintConfig | None) -> list[Checked]
         paths = paths + missing
         results = check_paths(paths, config)
     return results
+
+
+def _identity(path: Path) -> Path:
+    """The resolved path; a symlink loop stays as written (its check reports it)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop on Python 3.11
+        return path.absolute()
 
 
 _MAX_MODULE_DEPTH = 32  # modules calling modules; a cycle is an error of its own

@@ -26,6 +26,7 @@ from flowc.flowtest.expect import Failure, check_expectations
 from flowc.flowtest.scenario import SCENARIO_SUFFIXES, Scenario, ScenarioFile, load_scenario_file
 from flowc.pipeline import FLOW_SUFFIXES, display_path
 from flowc.simulate import CompiledFlow, FlowLoadError, SimResult, Simulator, compile_file
+from flowc.source.files import MAX_SCENARIO_BYTES, is_symlink_loop, read_bounded, walk_files
 
 FT301 = code("FT301")
 FT302 = code("FT302")
@@ -139,12 +140,16 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
     problems: list[str] = []
     for p in paths:
         if p.is_dir():
-            for child in sorted(p.rglob("*.test.y*ml")):
+            for child, looping in sorted(walk_files(p)):
                 rel = child.relative_to(p).parts[:-1]
                 if any(part.startswith(".") or part in SKIP_DIRS for part in rel):
                     continue
-                if _is_scenario_file(child) and child.is_file():
+                if looping:
+                    problems.append(f"symlink loop, not followed: {child}")
+                elif _is_scenario_file(child):
                     found.append(child)
+        elif is_symlink_loop(p):
+            problems.append(f"symlink loop: {p}")
         elif p.is_file() and _is_scenario_file(p):
             found.append(p)
         elif p.is_file() and p.suffix in FLOW_SUFFIXES:
@@ -273,7 +278,11 @@ def run_tests(
         except FlowcError as exc:
             fr.diagnostics = exc.diagnostics
             fr.problem = f"{name} is not a valid scenario file"
-            fr.sources[name] = path.read_text(encoding="utf-8", errors="replace")
+            try:  # bounded: the file may be a FIFO or a device
+                data = read_bounded(path, MAX_SCENARIO_BYTES)
+                fr.sources[name] = data.decode("utf-8", errors="replace")
+            except OSError:
+                pass
             rep.file_done(fr)
             continue
         if sf.doc is not None:

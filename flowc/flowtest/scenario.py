@@ -37,6 +37,13 @@ from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity, did_you_mean
 from flowc.model.values import parse_duration_ms
 from flowc.source.document import SourceDoc, Span
+from flowc.source.files import (
+    MAX_MOCK_BYTES,
+    MAX_SCENARIO_BYTES,
+    FileRefused,
+    check_inside_project,
+    read_bounded,
+)
 
 FT101 = code("FT101")
 FT102 = code("FT102")
@@ -288,6 +295,9 @@ class ScenarioFile:
 # ------------------------------------------------------------------------------ reading
 
 
+_Spans = list[tuple[tuple[str | int, ...], Span]]
+
+
 class _Reader:
     """Typed access to loaded data with diagnostics at the right position."""
 
@@ -297,6 +307,22 @@ class _Reader:
         self.base = base
         self.diags: list[Diagnostic] = []
         self._line_starts: list[int] | None = None
+        self._groups: dict[tuple[int, bool], dict[tuple[str | int, ...], _Spans]] = {}
+
+    def spans_below(self, path: tuple[str | int, ...], *, key: bool) -> _Spans:
+        """The spans of everything below `path`. The document's spans are grouped by their
+        first `len(path)` parts once: scanning them all for each of 4,000 scenarios was
+        quadratic (33 s)."""
+        assert self.doc is not None
+        n = len(path)
+        groups = self._groups.get((n, key))
+        if groups is None:
+            groups = {}
+            for p, span in (self.doc.key_spans if key else self.doc.spans).items():
+                if len(p) > n:
+                    groups.setdefault(p[:n], []).append((p, span))
+            self._groups[(n, key)] = groups
+        return groups.get(path, [])
 
     def span(self, path: tuple[str | int, ...], *, key: bool = False) -> Span:
         if self.doc is None:
@@ -454,13 +480,18 @@ def _one_mock(r: _Reader, value: Any, path: tuple[str | int, ...]) -> list[MockR
             return []
         target = r.base / name
         try:
-            body = json.loads(target.read_text(encoding="utf-8"))
+            if r.doc is not None:  # a path written in a scenario file stays in the project
+                check_inside_project(target, r.base / "_", name)
+            data = read_bounded(target, MAX_MOCK_BYTES)  # never a FIFO, /dev/zero, ...
+            body = json.loads(data.decode("utf-8", errors="replace"))
         except OSError as exc:
             r.error(
                 FT202,
                 f"cannot read mock file `{name}`: {exc.strerror or exc}",
                 (*path, "file"),
-                "the path is relative to the current folder"
+                exc.hint
+                if isinstance(exc, FileRefused)
+                else "the path is relative to the current folder"
                 if r.doc is None
                 else f"the path is relative to {r.file}",
             )
@@ -471,6 +502,9 @@ def _one_mock(r: _Reader, value: Any, path: tuple[str | int, ...]) -> list[MockR
                 f"mock file `{name}` is not JSON: {exc.msg} at line {exc.lineno}",
                 (*path, "file"),
             )
+            return []
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            r.error(FT202, f"mock file `{name}` cannot be read: {exc}", (*path, "file"))
             return []
     return [MockResponse("ok", status, body, delay)]
 
@@ -697,14 +731,28 @@ def _build(
     sc.expect = _expect(r, data.get("expect"), (*path, "expect"))
     if r.doc is not None:
         n = len(path)
-        for p, span in r.doc.spans.items():
-            if len(p) > n and p[:n] == path:
-                sc.spans[p[n:]] = span
-        for p, span in r.doc.key_spans.items():
-            if len(p) > n and p[:n] == path:
-                sc.spans.setdefault(p[n:], span)
+        for p, span in r.spans_below(path, key=False):
+            sc.spans[p[n:]] = span
+        for p, span in r.spans_below(path, key=True):
+            sc.spans.setdefault(p[n:], span)
         sc.spans[()] = r.span(path)
     return sc
+
+
+def _refused(target: Path, referrer: Path, written: str) -> FileRefused | None:
+    """Why the flow a scenario names is not read (outside the project, a loop, not a regular
+    file), or None."""
+    try:
+        check_inside_project(target, referrer, written)
+        if target.exists() and not target.is_file():
+            raise FileRefused(
+                "not_regular", f"`{written}` is not a regular file", "name a flow file"
+            )
+    except FileRefused as exc:
+        return exc
+    except OSError:
+        return None
+    return None
 
 
 def load_scenario_file(path: Path, display: str | None = None) -> ScenarioFile:
@@ -714,7 +762,7 @@ def load_scenario_file(path: Path, display: str | None = None) -> ScenarioFile:
     from flowc.source.yaml_loader import load_yaml_file
 
     name = display or display_path(path)
-    doc = load_yaml_file(path, display_name=name)  # FlowcError on bad YAML
+    doc = load_yaml_file(path, display_name=name, max_bytes=MAX_SCENARIO_BYTES)  # FlowcError
     r = _Reader(doc, name, path.parent)
     data = doc.data
     assert isinstance(data, dict)
@@ -728,7 +776,12 @@ def load_scenario_file(path: Path, display: str | None = None) -> ScenarioFile:
         flow_span = r.span(("flow",))
         if flow_text is not None:
             flow_path = path.parent / flow_text
-            if not flow_path.is_file():
+            refused = _refused(flow_path, path, flow_text)
+            if refused is not None:
+                # never loaded, so nothing of it (`/etc/shadow`) reaches a diagnostic
+                r.error(FT201, f"flow file not read: {refused.message}", ("flow",), refused.hint)
+                flow_path = path
+            elif not flow_path.is_file():
                 siblings = [p.name for p in path.parent.glob("*.y*ml")]
                 hint = did_you_mean(flow_text, siblings) or "the path is relative to this file"
                 r.error(FT201, f"no flow file `{flow_text}`", ("flow",), hint)

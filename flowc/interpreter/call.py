@@ -69,7 +69,7 @@ from flowc.interpreter.program import (
 from flowc.interpreter.prompts import CompiledPrompt, render_text
 from flowc.interpreter.scope import FrameScope, make_namespaces, set_locale
 from flowc.interpreter.trace import MASK, Outcome, OutcomeKind, TraceStep, plain
-from flowc.lang.expr import NOW_KEY, EvalError, evaluate, to_text, truthy
+from flowc.lang.expr import NOW_KEY, BudgetError, EvalError, evaluate, to_text, truthy
 from flowc.lang.template import Template, evaluate_template
 
 MAX_STEPS = 1000
@@ -346,6 +346,8 @@ class Call:
             self._cont = None
             self._accept = ()
             self._run(cont(event))
+        except BudgetError as exc:
+            self._budget_exceeded(exc)
         except Exception as exc:  # a defect must end one call, never the host
             self._internal_error(exc)
         return out
@@ -483,6 +485,8 @@ class Call:
         """A template's value in the current frame; None (noted) when it cannot be evaluated."""
         try:
             return evaluate_template(t, self._frame.scope)
+        except BudgetError:
+            raise  # ends the call (handle): the flow would only grow the value again
         except EvalError as exc:
             self._note(
                 f"{what}: `{t.text}` could not be evaluated ({exc.message}); using null",
@@ -541,6 +545,8 @@ class Call:
                     return value == "true"
             else:
                 return value
+        except BudgetError:
+            raise
         except (ValueError, EvalError):
             pass
         self._note(f"`{name}` is declared {type_}; kept the value as it came", {"name": name})
@@ -610,6 +616,12 @@ class Call:
     def _error(self, why: str, detail: dict[str, Any]) -> None:
         self._trace("error", why, self.node, detail)
         self._end("error", {**detail, "cause": ERROR_CAUSE, "message": why}, ERROR_CAUSE)
+
+    def _budget_exceeded(self, exc: BudgetError) -> None:
+        if self.outcome is None:
+            self._sticky = None
+            why = f"a value grew past the evaluation budget: {exc.message}"
+            self._error(why, {"reason": "budget", "error": exc.message})
 
     def _internal_error(self, exc: Exception) -> None:
         why = f"internal error: {type(exc).__name__}: {exc}"
@@ -702,6 +714,8 @@ class Call:
         for i, rule in enumerate(n.rules):
             try:
                 hit = truthy(evaluate(rule.expr, scope))
+            except BudgetError:
+                raise
             except EvalError as exc:
                 self._note(
                     f"rule {i + 1} `{rule.text}` failed ({exc.message}): counted as false",
@@ -1025,6 +1039,8 @@ class Call:
                 continue
             try:
                 out.append(quote(to_text(evaluate(piece.expr, self._frame.scope)), safe=""))
+            except BudgetError:
+                raise
             except EvalError as exc:
                 self._note(f"URL hole `{{{piece.text}}}` could not be read: {exc.message}")
         return "".join(out)

@@ -11,7 +11,6 @@ the source files.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -26,6 +25,7 @@ from flowc.interpreter.prompts import (
     template_roots,
 )
 from flowc.lang.expr import Expr, ExprError, parse_expr
+from flowc.lang.regex import Regex, RegexError, compile_regex
 from flowc.lang.template import Template
 
 SUPPORTED_IR_VERSION = 1
@@ -93,7 +93,7 @@ class CollectN(NodeBase):
     max: int
     terminator: str | None
     regex: str
-    pattern: re.Pattern[str] | None
+    pattern: Regex | None
     timeout_ms: int
     inter_digit_timeout_ms: int
     retries: int
@@ -509,8 +509,8 @@ def _collect(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, wher
     pattern = c.get("pattern") or DEFAULT_PATTERN
     regex = _anchored(pattern)
     try:
-        compiled: re.Pattern[str] | None = re.compile(regex)
-    except re.error:
+        compiled: Regex | None = compile_regex(regex)
+    except RegexError:
         compiled = None  # the switch validates; the interpreter then trusts its verdict
     no_match = _prompt_list(prompts, c.get("no_match"), f"{where} no_match")
     no_input = _prompt_list(prompts, c.get("no_input"), f"{where} no_input")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from flowc.interpreter.commands import PlayItem, PlayKind
-from flowc.lang.expr import EvalError, Value, evaluate, names_used, to_text
+from flowc.lang.expr import BudgetError, EvalError, Value, evaluate, names_used, to_text
 from flowc.lang.expr.errors import ExprError
 from flowc.lang.template import Hole, Template, parse_template
 
@@ -109,6 +109,8 @@ def render_text(t: Template, scope: Mapping[str, object], note: Note) -> str:
             continue
         try:
             out.append(to_text(evaluate(piece.expr, scope)))
+        except BudgetError:
+            raise  # ends the call
         except EvalError as exc:
             note(f"`{{{piece.text}}}` could not be read: {exc.message}", {"hole": piece.text})
     return "".join(out)
@@ -124,6 +126,8 @@ def _say_value(t: Template, scope: Mapping[str, object], note: Note) -> str | No
             note(f"nothing to say: `{t.text}` is empty", {"template": t.text})
             return None
         return to_text(value)
+    except BudgetError:
+        raise  # ends the call
     except EvalError as exc:
         note(f"`{t.text}` could not be read aloud: {exc.message}", {"template": t.text})
         return None

@@ -34,6 +34,7 @@ from flowc.lang.expr import (
     parse_expr,
     to_text,
 )
+from flowc.lang.expr.budget import check_string_length
 
 __all__ = [
     "Hole",
@@ -203,6 +204,7 @@ def render_template(t: Template, scope: Mapping[str, object]) -> str:
                 out.append(to_text(value))
             except EvalError as exc:
                 raise exc.located(part.start, part.end) from None
+    check_string_length(sum(map(len, out)))
     return "".join(out)
 
 

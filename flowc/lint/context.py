@@ -89,6 +89,8 @@ class LintContext:
     config: LintConfig = field(default_factory=LintConfig)
     # Subflow modules loaded by the caller, by the path written in the flow.
     modules: dict[str, Flow | None] = field(default_factory=dict)
+    # What is wrong with those paths (outside the project, a cycle): `pipeline.ModuleIssue`s.
+    module_issues: dict[str, Any] = field(default_factory=dict)
 
     def diag(
         self,

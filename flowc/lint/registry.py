@@ -22,6 +22,7 @@ from flowc.lint.rules import (
     fl204_busy_loop,
     fl205_unknown_definition,
     fl206_subflow_mismatch,
+    fl207_subflow_cycle,
     fl221_time_to_agent,
     fl222_no_path_to_agent,
     fl301_menu_key_conflict,
@@ -36,6 +37,8 @@ from flowc.lint.rules import (
     fl503_expression_syntax,
     fl504_sensitive_leak,
     fl505_unused_definition,
+    fl506_regex_not_supported,
+    fl507_unbounded_growth,
 )
 
 
@@ -56,6 +59,7 @@ RULE_MODULES: tuple[RuleModule, ...] = (
     fl204_busy_loop,
     fl205_unknown_definition,
     fl206_subflow_mismatch,
+    fl207_subflow_cycle,
     fl221_time_to_agent,
     fl222_no_path_to_agent,
     fl301_menu_key_conflict,
@@ -70,6 +74,8 @@ RULE_MODULES: tuple[RuleModule, ...] = (
     fl503_expression_syntax,
     fl504_sensitive_leak,
     fl505_unused_definition,
+    fl506_regex_not_supported,
+    fl507_unbounded_growth,
 )
 
 

@@ -30,7 +30,6 @@ variables, the outcome, the survey answers and the interpreter's trace.
 from __future__ import annotations
 
 import dataclasses
-import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from flowc.interpreter import MASK, Call, CallInfo, TraceStep
 from flowc.interpreter import commands as cmd
 from flowc.interpreter import events as ev
 from flowc.interpreter.trace import plain
+from flowc.lang.regex import Regex, RegexError, compile_regex
 from flowc.model.values import format_duration_ms
 from flowc.simulate.edges import EdgeKey, EdgeTracker
 from flowc.simulate.load import CompiledFlow, compile_file
@@ -309,7 +309,7 @@ class Simulator:
         self._caller_gone = False
         self._stopped = False
         self._started = False
-        self._regex: dict[str, re.Pattern[str] | None] = {}
+        self._regex: dict[str, Regex | None] = {}
         self._records = 0
 
     # ------------------------------------------------------------------ driving
@@ -527,8 +527,8 @@ class Simulator:
             return False
         if c.regex not in self._regex:
             try:
-                self._regex[c.regex] = re.compile(c.regex)
-            except re.error:
+                self._regex[c.regex] = compile_regex(c.regex)
+            except RegexError:
                 self._regex[c.regex] = None
         rx = self._regex[c.regex]
         return rx is None or rx.search(digits) is not None

@@ -75,6 +75,7 @@ from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity
 from flowc.gcpause import gc_paused
 from flowc.source.document import Path, SourceDoc, Span, comment_text
+from flowc.source.files import FileRefused, read_bounded
 
 FL001 = code("FL001")
 FL002 = code("FL002")
@@ -1121,14 +1122,15 @@ def load_yaml_file(
     """Read and load a YAML flow file; spans carry `display_name` (default: the path)."""
     name = display_name if display_name is not None else str(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)
+        data = read_bounded(path, max_bytes)  # regular files only: never a FIFO or a device
+    except FileRefused as exc:
+        if exc.kind == "too_large":
+            raise _too_large(name, exc.size, max_bytes) from None
+        raise FlowcError([_diag(FL009, exc.message, Span.whole_file(name), exc.hint)]) from None
     except OSError as exc:
         message = f"cannot read the file: {exc.strerror or exc}"
         hint = "check the path and the file's permissions"
         raise FlowcError([_diag(FL009, message, Span.whole_file(name), hint)]) from None
-    if len(data) > max_bytes:
-        raise _too_large(name, len(data), max_bytes)
     return load_yaml_text(
         data,
         name,

@@ -36,7 +36,7 @@ from flowc.lang.expr.ast import (
     walk,
 )
 from flowc.lang.expr.checker import MAX_PATTERN_LENGTH, check_condition, check_expr, names_used
-from flowc.lang.expr.errors import EvalError, ExprError
+from flowc.lang.expr.errors import BudgetError, EvalError, ExprError
 from flowc.lang.expr.evaluator import MAX_SUBJECT_LENGTH, Scope, evaluate, truthy
 from flowc.lang.expr.functions import (
     FUNCTIONS,
@@ -72,6 +72,7 @@ __all__ = [
     "BinOp",
     "BinaryOp",
     "BoolLit",
+    "BudgetError",
     "Call",
     "EvalError",
     "Expr",

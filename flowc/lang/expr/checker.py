@@ -53,11 +53,11 @@ from flowc.lang.expr.ast import (
     walk,
 )
 from flowc.lang.expr.functions import FUNCTIONS
-from flowc.lang.expr.types import Type, TypeEnv, TypeIssue, join
+from flowc.lang.expr.types import IssueKind, Type, TypeEnv, TypeIssue, join
+from flowc.lang.regex import MAX_PATTERN_LENGTH, RegexError, compile_regex
 
 __all__ = ["MAX_PATTERN_LENGTH", "check_condition", "check_expr", "names_used"]
 
-MAX_PATTERN_LENGTH = 500
 
 _ARITH_VERB = {
     "+": "add",
@@ -240,15 +240,15 @@ class _Checker:
         self.error(node.right, f"cannot use `{op}` with a {rt} on the right; use a list")
 
     def pattern(self, lit: StrLit) -> None:
-        if len(lit.value) > MAX_PATTERN_LENGTH:
-            self.error(lit, f"regular expression is longer than {MAX_PATTERN_LENGTH} characters")
-            return
         try:
-            re.compile(lit.value)
-        except re.error as exc:
-            self.error(lit, f"invalid regular expression: {exc}")
-        except (RecursionError, OverflowError, ValueError) as exc:  # pathological patterns
-            self.error(lit, f"invalid regular expression: {exc}")
+            compile_regex(lit.value)
+        except RegexError as exc:
+            # A pattern no engine accepts stays a plain error (FL502); one only RE2 refuses
+            # (a backreference, a lookaround) is "regex" (FL506), with the hint to rewrite it.
+            unsupported = len(lit.value) <= MAX_PATTERN_LENGTH and _python_accepts(lit.value)
+            kind: IssueKind = "regex" if unsupported else "type_error"
+            hint = exc.hint if unsupported else None
+            self.issues.append(TypeIssue(str(exc), lit.start, lit.end, hint, kind))
 
     def arith(self, node: BinOp, lt: Type, rt: Type) -> Type:
         op = node.op
@@ -339,3 +339,12 @@ def _accepts(accepted: frozenset[Type], t: Type) -> bool:
         or t in accepted
         or (t is Type.INT and Type.FLOAT in accepted)
     )
+
+
+def _python_accepts(pattern: str) -> bool:
+    """Whether Python's `re` parses the pattern (parsing only: nothing is matched)."""
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return False
+    return True

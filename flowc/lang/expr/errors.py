@@ -48,12 +48,21 @@ class EvalError(Exception):
         """This error with a span, unless it already has one."""
         if self.start >= 0:
             return self
-        return EvalError(self.message, start, end, self.hint)
+        return type(self)(self.message, start, end, self.hint)
 
     def shifted(self, offset: int) -> EvalError:
         if self.start < 0:
             return self
-        return EvalError(self.message, self.start + offset, self.end + offset, self.hint)
+        return type(self)(self.message, self.start + offset, self.end + offset, self.hint)
 
     def __str__(self) -> str:
         return self.message
+
+
+class BudgetError(EvalError):
+    """A value grew past an evaluation budget (see `flowc.lang.expr.budget`).
+
+    An `EvalError`, so every user of `evaluate` still handles one exception type; the
+    interpreter tells it apart to end the call (outcome `error`) instead of going on with
+    `null`, since a flow that grows a value without bound would do so again.
+    """

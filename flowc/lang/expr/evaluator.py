@@ -20,9 +20,10 @@ Semantics (Python-like, but strict about types):
   short-circuit, and give bools.
 - `in`: item of a list, substring of a string (both strings), key of a mapping;
   `x in null` is false.
-- `matches` (regex search), `startswith`, `endswith`: strings; `null` on the left is false.
-  Patterns longer than `MAX_PATTERN_LENGTH` or subjects longer than `MAX_SUBJECT_LENGTH` are
-  refused (an `EvalError`) to bound the cost of backtracking; compiled patterns are cached.
+- `matches` (regex search, run by RE2 in linear time: see `flowc.lang.regex`), `startswith`,
+  `endswith`: strings; `null` on the left is false. Patterns RE2 cannot run (backreferences,
+  lookaround), longer than `MAX_PATTERN_LENGTH`, or subjects longer than `MAX_SUBJECT_LENGTH`
+  are refused (an `EvalError`); compiled patterns are cached.
 - `+` adds numbers, joins two strings or two lists; a string with a non-string is an error
   (use `str(x)`). `- * / %` need numbers; `/` is true division; division or remainder by zero
   is an error.
@@ -33,9 +34,7 @@ Semantics (Python-like, but strict about types):
 
 from __future__ import annotations
 
-import functools
 import operator
-import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -54,8 +53,13 @@ from flowc.lang.expr.ast import (
     StrLit,
     Unary,
 )
-from flowc.lang.expr.checker import MAX_PATTERN_LENGTH
-from flowc.lang.expr.errors import EvalError
+from flowc.lang.expr.budget import (
+    check_int,
+    check_list_length,
+    check_product_bits,
+    check_string_length,
+)
+from flowc.lang.expr.errors import BudgetError, EvalError
 from flowc.lang.expr.functions import (
     FUNCTIONS,
     IN_HOURS_KEY,
@@ -64,6 +68,7 @@ from flowc.lang.expr.functions import (
     values_equal,
 )
 from flowc.lang.expr.types import Value
+from flowc.lang.regex import MAX_PATTERN_LENGTH, Regex, RegexError, compile_regex
 
 __all__ = [
     "IN_HOURS_KEY",
@@ -386,19 +391,16 @@ def _contains(item: Value, container: Value, op: str, start: int, end: int) -> b
     raise EvalError(f"cannot use `{op}` with a {type_name(container)}", start, end)
 
 
-@functools.lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise EvalError(f"regular expression is longer than {MAX_PATTERN_LENGTH} characters")
+def _regex(pattern: str) -> Regex:
     try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError, ValueError) as exc:
-        raise EvalError(f"invalid regular expression: {exc}") from None
+        return compile_regex(pattern)
+    except RegexError as exc:
+        raise EvalError(str(exc), hint=exc.hint) from None
 
 
 def _c_matches(e: BinOp, left: _Fn, right: _Fn) -> _Fn:
     start, end = e.start, e.end
-    fixed: re.Pattern[str] | None = None
+    fixed: Regex | None = None
     if isinstance(e.right, StrLit):
         try:
             fixed = _regex(e.right.value)
@@ -446,10 +448,12 @@ def _c_matches(e: BinOp, left: _Fn, right: _Fn) -> _Fn:
 
 def _add(a: Value, b: Value, start: int, end: int) -> Value:
     if isinstance(a, str) and isinstance(b, str):
+        _budget(lambda: check_string_length(len(a) + len(b)), start, end)
         return a + b
     if _is_number(a) and _is_number(b):
-        return a + b  # type: ignore[operator]
+        return _int_budget(a + b, start, end)  # type: ignore[operator]
     if isinstance(a, list) and isinstance(b, list):
+        _budget(lambda: check_list_length(len(a) + len(b)), start, end)
         return a + b
     hint = "convert with str(x)" if isinstance(a, str) or isinstance(b, str) else None
     raise EvalError(f"cannot add {type_name(a)} and {type_name(b)}", start, end, hint)
@@ -463,12 +467,29 @@ def _numbers(verb: str, a: Value, b: Value, start: int, end: int) -> tuple[float
 
 def _sub(a: Value, b: Value, start: int, end: int) -> Value:
     x, y = _numbers("subtract", a, b, start, end)
-    return x - y
+    return _int_budget(x - y, start, end)
 
 
 def _mul(a: Value, b: Value, start: int, end: int) -> Value:
     x, y = _numbers("multiply", a, b, start, end)
-    return x * y
+    if type(x) is int and type(y) is int:
+        _budget(lambda: check_product_bits(x, y), start, end)  # before building a huge product
+    return _int_budget(x * y, start, end)
+
+
+def _budget(check: Callable[[], object], start: int, end: int) -> None:
+    """Run a budget check; its `BudgetError` is located at the operator."""
+    try:
+        check()
+    except BudgetError as exc:
+        raise exc.located(start, end) from None
+
+
+def _int_budget(value: Any, start: int, end: int) -> Value:
+    """Ints (not bools or floats) over the digit budget are refused."""
+    if type(value) is int:
+        _budget(lambda: check_int(value), start, end)
+    return value  # type: ignore[no-any-return]
 
 
 def _div(a: Value, b: Value, start: int, end: int) -> Value:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from flowc.lang.expr.budget import check_int, check_string_length
 from flowc.lang.expr.errors import EvalError
 from flowc.lang.expr.types import Type, Value
 
@@ -106,7 +107,12 @@ def to_text(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return ", ".join(to_text(v) for v in value)
+        parts, size = [], 0
+        for v in value:
+            parts.append(to_text(v))
+            size += len(parts[-1]) + 2
+            check_string_length(size)  # item by item: a list of big texts never joins whole
+        return ", ".join(parts)
     if isinstance(value, Mapping):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     raise EvalError(f"cannot turn a {type_name(value)} into text")
@@ -174,9 +180,9 @@ def _int(scope: Scope, args: list[Value]) -> Value:
         if isinstance(x, int):
             return x
         if isinstance(x, float):
-            return int(x)
+            return check_int(int(x))
         if isinstance(x, str):
-            return int(x.strip())
+            return check_int(int(x.strip()))
     except (ValueError, OverflowError):
         raise EvalError(f"cannot convert {_short(x)} to an int") from None
     raise EvalError(f"int() needs a string or a number, got {type_name(x)}")

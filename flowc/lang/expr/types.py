@@ -107,7 +107,7 @@ def type_of_value(value: object) -> Type:
     return Type.ANY
 
 
-IssueKind: TypeAlias = Literal["unknown_name", "type_error"]
+IssueKind: TypeAlias = Literal["unknown_name", "type_error", "regex"]
 
 
 @dataclass

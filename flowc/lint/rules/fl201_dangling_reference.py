@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flowc.diagnostics import Diagnostic, Severity, did_you_mean
+from flowc.diagnostics import Diagnostic, Severity, Suggester
 from flowc.lint.context import LintContext
 from flowc.source.document import Path
 
@@ -53,12 +53,14 @@ def _target_paths(ctx: LintContext) -> Iterator[tuple[Path, str]]:
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     names = ctx.flow.nodes.keys()
+    suggest: Suggester | None = None  # built once, at the first unknown target
     for path, target in _target_paths(ctx):
         if target not in names:
+            suggest = suggest or Suggester(names)
             yield ctx.diag(
                 CODE,
                 SEVERITY,
                 f"no node named `{target}`",
                 path,
-                hint=did_you_mean(target, names) or "add a node with this name",
+                hint=suggest.hint(target) or "add a node with this name",
             )

@@ -4,7 +4,9 @@ Why: the module file is loaded and its inputs bound when the call reaches the no
 file, a misspelt or forgotten parameter, or reading a return value the module never sets
 breaks the call (or silently passes nothing) at run time.
 
-Checked: the module file exists (relative to the flow file); every `with` key is one of the
+Checked: the module file exists (relative to the flow file) inside the project (the folder
+with pyproject.toml or .git, or the flow's folder: a flow file from elsewhere must not make
+flowc read `../../etc/passwd`); every `with` key is one of the
 module's `params`; every module param is passed; `set` only reads `result.X` for X in the
 module's `returns`.
 
@@ -49,6 +51,16 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         base: Path = ("nodes", node_id)
         ref: str = node.subflow  # type: ignore[attr-defined]
+        issue = ctx.module_issues.get(ref)
+        if issue is not None and issue.kind == "outside":
+            yield ctx.diag(
+                CODE,
+                SEVERITY,
+                f"subflow module {issue.message}",
+                (*base, "subflow"),
+                hint=issue.hint,
+            )
+            continue
         exists, module = _module(ctx, ref)
         if not exists:
             yield ctx.diag(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flowc.diagnostics import Diagnostic, Severity, did_you_mean
+from flowc.diagnostics import Diagnostic, Severity, Suggester
 from flowc.lint.context import LintContext
 
 CODE = "FL501"
@@ -52,6 +52,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
             )
 
     variables = ctx.flow.header.variables
+    suggest = Suggester(variables)
     for node_id, node in ctx.flow.nodes.items():
         mapping = getattr(node, "set", None)
         if not isinstance(mapping, dict):
@@ -64,7 +65,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
             if var in ctx.flow.header.params:
                 hint = "params are inputs: declare a variable and copy the param into it"
             else:
-                hint = did_you_mean(var, variables) or f"declare it: `variables: {{{var}: string}}`"
+                hint = suggest.hint(var) or f"declare it: `variables: {{{var}: string}}`"
             yield ctx.diag(
                 CODE,
                 SEVERITY,

@@ -36,6 +36,12 @@ from flowc.source.dsl.fastparse import keyword_types as _keyword_types
 from flowc.source.dsl.printer import NODE_KINDS
 from flowc.source.dsl.transform import COLLECTION_NOUNS, Builder, Problem, duplicate
 from flowc.source.dsl.values import MAP, SpanT, V, extend, materialize
+from flowc.source.files import (
+    MAX_FLOW_BYTES,
+    FileRefused,
+    check_inside_project,
+    read_bounded,
+)
 
 SYNTAX = code("FL010")
 DUPLICATE = code("FL002")
@@ -304,7 +310,14 @@ def parse_dsl_file(path: str | os.PathLike[str], display_name: str | None = None
     everything wrong inside it."""
     fs = FsPath(path)
     name = display_name or str(path)
-    text = _decode(fs.read_bytes(), name)
+    try:
+        data = read_bounded(fs, MAX_FLOW_BYTES)  # regular files only, at most the limit
+    except FileRefused as exc:
+        which = code("FL004") if exc.kind == "too_large" else code("FL009")
+        hint = "split the flow into subflow modules" if exc.kind == "too_large" else exc.hint
+        diag = Diagnostic(which, Severity.ERROR, exc.message, Span.whole_file(name), hint)
+        raise FlowcError([diag]) from None
+    text = _decode(data, name)
     return _guarded(text, name, fs.parent, True)
 
 
@@ -371,7 +384,7 @@ def _build_doc(text: str, file: str, base_dir: FsPath, includes: bool) -> Source
 def _identity(path: FsPath) -> str:
     try:
         return str(path.resolve())
-    except OSError:  # pragma: no cover
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError on Python 3.11)
         return os.path.abspath(path)
 
 
@@ -468,7 +481,12 @@ def _include(
         )
         return
     try:
-        text = _decode(target.read_bytes(), shown)
+        # resolved against the project of the first file: never read outside it
+        check_inside_project(target, FsPath(stack[0][0]), rel)
+        text = _decode(read_bounded(target, MAX_FLOW_BYTES), shown)
+    except FileRefused as exc:
+        problems.append(Problem(INCLUDE, f"cannot include `{rel}`: {exc.message}", span, exc.hint))
+        return
     except FlowcError as exc:
         problems.extend(_as_problem(d) for d in exc.diagnostics)
         return

@@ -115,10 +115,20 @@ class Builder(Transformer[Token, Any]):
         val: Any
         if t == "STRING":
             val = unquote(text)
-        elif t == "INT":
-            val = int(text)
-        elif t == "FLOAT":
-            val = float(text)
+        elif t == "INT" or t == "FLOAT":
+            try:
+                val = int(text) if t == "INT" else float(text)
+            except ValueError:  # over Python's 4,300-digit limit for decimal ints
+                self.errors.append(
+                    Problem(
+                        FL010,
+                        f"this number is too long ({len(text):,} digits)",
+                        self.sp(tok),
+                        "numbers in a flow are counts, priorities or durations; write long digit"
+                        ' strings in quotes: "123..."',
+                    )
+                )
+                val = text
         elif t == "TRUE":
             val = True
         elif t == "FALSE":
