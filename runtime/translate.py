@@ -74,6 +74,7 @@ from typing import Any, Final
 
 from flowc.interpreter import commands as cmd
 from flowc.interpreter import events as ev
+from flowc.lang.regex import RegexError, regex_search
 from runtime import fsarg
 from runtime.esl import commands as esl_cmd
 from runtime.esl.message import Event
@@ -415,8 +416,9 @@ def _accepted(value: str, min_digits: int, max_digits: int, regex: str) -> bool:
     if not regex:
         return True
     try:
-        return re.search(regex, value) is not None
-    except re.error:
+        # RE2: linear time, so a caller's digits cannot stall the event loop
+        return regex_search(regex, value)
+    except RegexError:
         return True  # the switch matched it with its own (PCRE) engine
 
 

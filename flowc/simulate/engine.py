@@ -30,6 +30,7 @@ variables, the outcome, the survey answers and the interpreter's trace.
 from __future__ import annotations
 
 import dataclasses
+import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
