@@ -524,6 +524,33 @@ def hangup_cause(event: Event) -> str:
     return event.get("Hangup-Cause") or event.variable("hangup_cause") or "NORMAL_CLEARING"
 
 
+# Causes only the switch itself gives a channel (not a far end's BYE/CANCEL): RTP stopped.
+_SWITCH_CAUSES: Final = frozenset({"MEDIA_TIMEOUT"})
+
+
+def hangup_by(event: Event) -> str | None:
+    """Who ended the channel, from its CHANNEL_HANGUP(_COMPLETE): `caller`, `dialplan`,
+    `switch`, or None when the event does not say.
+
+    The caller: sofia records the far end's BYE/CANCEL as `sip_term_status` (and
+    `sip_hangup_disposition=recv_bye` on the completion; T14 line 21, T13, Qc). The
+    dialplan: its `hangup` application is the running one (`current_application=hangup`,
+    T04 line 74; the runtime never runs that app, it hangs up with `sendmsg`). The switch:
+    a cause of its own (MEDIA_TIMEOUT, T07 line 100)."""
+    disposition = event.variable("sip_hangup_disposition") or ""
+    if (
+        event.variable("sip_term_status")
+        or event.variable("proto_specific_hangup_cause")
+        or disposition.startswith("recv_")
+    ):
+        return "caller"
+    if event.variable("current_application") == "hangup":
+        return "dialplan"
+    if hangup_cause(event) in _SWITCH_CAUSES:
+        return "switch"
+    return None
+
+
 def is_answered(channel_data: Event) -> bool:
     return channel_data.get("Answer-State") == "answered"
 

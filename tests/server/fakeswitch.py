@@ -6,7 +6,12 @@ connect reply, `command/reply` replies, `text/event-json` events, CHANNEL_EXECUT
 CHANNEL_EXECUTE_COMPLETE with Application-UUID, CHANNEL_HANGUP before a cut-off app's
 completion, the linger disconnect-notice and `exit`. Channel events go to every socket
 attached to the channel (the first, lingering one keeps seeing them while the dialplan's
-second socket serves a queue's `after`). The caller is a list of inputs consumed by
+second socket serves a queue's `after`). As on FreeSWITCH 1.10.12, the end of any socket of
+the channel (`exit` or a close) clears CF_CONTROLLED: a newer socket's park then ends after
+its next application and the dialplan hangs up (`flowc_agent_done`), as live capture T04
+shows (lines 63, 73, 74). A CHANNEL_HANGUP carries what the real one carries about who
+ended the call: the far end's SIP status for a caller (T14 line 21), `current_application=
+hangup` for the dialplan (T04 line 74). The caller is a list of inputs consumed by
 input-taking apps (`press 12#`, `silence`, `hangup`, `say words`); queues, bridges and faults
 come from `Script`. Deliberately small: the project's full emulator is runtime/emulator.
 """
@@ -50,6 +55,9 @@ class Record:
     resumed: bool = False
     connections: int = 0
     released: bool = False  # the runtime sent `resume`
+    # (socket number, the channel was hung up already) each time the runtime ended a socket
+    sockets_ended: list[tuple[int, bool]] = field(default_factory=list)
+    hangup_by: str | None = None  # caller, dialplan, runtime
 
 
 class _Session:
@@ -96,6 +104,7 @@ class FakeCall:
         self.sessions: list[_Session] = []
         self._queue_i = 0
         self._break = asyncio.Event()
+        self._uncontrolled = False  # a socket of the channel ended while a newer one parks it
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ wire
@@ -159,6 +168,7 @@ class FakeCall:
                 msg = await _read_command(reader)
                 if msg is None:
                     self.record.closed_by_runtime += 1
+                    self.record.sockets_ended.append((self.sessions.index(s), self.hung_up))
                     break
                 line, headers, body = msg
                 self.record.commands.append(line)
@@ -173,6 +183,7 @@ class FakeCall:
                     s.reply("+OK")
                 elif line == "exit":
                     self.record.exits += 1
+                    self.record.sockets_ended.append((self.sessions.index(s), self.hung_up))
                     s.reply("+OK bye")
                     s.send(
                         "Content-Type: text/disconnect-notice\nContent-Disposition: disconnect\n"
@@ -187,7 +198,7 @@ class FakeCall:
                     s.reply("+OK")
                     if headers.get("call-command") == "hangup":
                         self.record.apps.append(("hangup", headers.get("hangup-cause", "")))
-                        self.hangup(headers.get("hangup-cause") or "NORMAL_CLEARING")
+                        self.hangup(headers.get("hangup-cause") or "NORMAL_CLEARING", "runtime")
                     else:
                         arg = body.decode() if body else headers.get("execute-app-arg", "")
                         s.apps.put_nowait(
@@ -197,6 +208,8 @@ class FakeCall:
                     s.reply("-ERR command not found")
         finally:
             s.gone = True
+            if not self.hung_up and s is not self.sessions[-1]:
+                self._uncontrolled = True  # mod_event_socket.c:2838 clears CF_CONTROLLED
             worker.cancel()
             with contextlib.suppress(BaseException):
                 await worker
@@ -227,12 +240,19 @@ class FakeCall:
                 continue
             extra = await self._run_app(app, arg)
             self._complete(app, arg, app_uuid, extra)
+            if self._uncontrolled and s is self.sessions[-1] and not self.hung_up:
+                # The park ends after this app (switch_ivr.c:1007): the dialplan goes on,
+                # transfer flowc_next -> flowc_agent_done -> hangup (T04 line 73).
+                self.event("CHANNEL_UNPARK")
+                self.event("CHANNEL_EXECUTE", Application="transfer")
+                self.hangup("NORMAL_CLEARING", "dialplan")
+                return
             if app == "callcenter" and extra.get("variable_cc_cause") == "answered":
                 await self._agent_conversation()
                 return  # control left the socket
             if app == "bridge" and script.bridge_ok:
                 if self.vars.get("hangup_after_bridge") == "true":
-                    self.hangup("NORMAL_CLEARING")
+                    self.hangup("NORMAL_CLEARING", "switch")
             if app == "transfer":
                 return  # control left the socket
 
@@ -247,13 +267,20 @@ class FakeCall:
             **extra,
         )
 
-    def hangup(self, cause: str) -> None:
+    def hangup(self, cause: str, by: str = "caller") -> None:
         if self.hung_up:
             return
         self.hung_up = True
         self.record.hangup_cause = cause
-        self.event("CHANNEL_HANGUP", **{"Hangup-Cause": cause})
-        self.event("CHANNEL_HANGUP_COMPLETE", **{"Hangup-Cause": cause})
+        self.record.hangup_by = by
+        extra = _HANGUP_VARS[by]
+        self.event("CHANNEL_HANGUP", **{"Hangup-Cause": cause}, **extra)
+        disposition = "recv_bye" if by == "caller" else "send_bye"
+        self.event(
+            "CHANNEL_HANGUP_COMPLETE",
+            **{"Hangup-Cause": cause, "variable_sip_hangup_disposition": disposition},
+            **extra,
+        )
         for s in self.sessions:
             if s.lingering:
                 s.send(
@@ -286,7 +313,7 @@ class FakeCall:
             host, port = self.script.resume_host
             self._tasks.append(asyncio.create_task(self._session(host, port)))
             return
-        self.hangup("NORMAL_CLEARING")  # nothing after the socket in the dialplan
+        self.hangup("NORMAL_CLEARING", "dialplan")  # nothing after the socket in the dialplan
 
     async def _run_app(self, app: str, arg: str) -> dict[str, str]:
         if app == "answer":
@@ -305,7 +332,7 @@ class FakeCall:
         elif app in ("playback", "speak", "say"):
             self.record.heard.append(arg)
         elif app == "hangup":
-            self.hangup(arg or "NORMAL_CLEARING")
+            self.hangup(arg or "NORMAL_CLEARING", "dialplan")
         elif app == "play_and_get_digits":
             return self._pagd(arg)
         elif app == "callcenter":
@@ -316,7 +343,7 @@ class FakeCall:
                 self.event("CHANNEL_UNBRIDGE")
                 return {"variable_originate_disposition": "SUCCESS"}
             if self.vars.get("continue_on_fail") != "true":
-                self.hangup("USER_BUSY")
+                self.hangup("USER_BUSY", "switch")
             return {"variable_originate_disposition": "USER_BUSY", "variable_DIALSTATUS": "BUSY"}
         elif app in ("voicemail", "record"):
             return {"variable_record_seconds": "3", "variable_voicemail_message_len": "3"}
@@ -370,6 +397,26 @@ class FakeCall:
             f"variable_{var}": digits,
             "variable_read_terminator_used": term,
         }
+
+
+# What a CHANNEL_HANGUP says about who ended the call (the live captures' variables).
+_HANGUP_VARS: dict[str, dict[str, str]] = {
+    # T14 line 21: the caller's BYE
+    "caller": {
+        "variable_sip_term_status": "200",
+        "variable_proto_specific_hangup_cause": "sip:200",
+        "variable_sip_term_cause": "16",
+    },
+    # T04 line 74: the dialplan's hangup application
+    "dialplan": {
+        "variable_current_application": "hangup",
+        "variable_current_application_data": "NORMAL_CLEARING",
+    },
+    # D1 line 107: `sendmsg` hangup from the runtime: nothing of a far end
+    "runtime": {},
+    # the end of a bridge (hangup_after_bridge), a failed bridge: nothing either
+    "switch": {},
+}
 
 
 async def _read_command(reader: asyncio.StreamReader) -> tuple[str, dict[str, str], bytes] | None:

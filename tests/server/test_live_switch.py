@@ -1,0 +1,181 @@
+"""The driver's behaviour where the live FreeSWITCH 1.10.12 captures showed it wrong
+(tests/fixtures/freeswitch/live, README "Divergences"), through the runtime and the fake
+switch (which models what those captures show) and, for what the driver reads from events,
+with the captured events themselves."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakeswitch import FakeCall, Record, Script
+from serverkit import HERE, compile_bundle, running
+
+from runtime import translate as tr
+from runtime.esl.message import Event
+from runtime.esl.parser import ESLParser
+from runtime.server import Runtime
+
+LIVE = HERE.parents[1] / "tests" / "fixtures" / "freeswitch" / "live"
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return compile_bundle(tmp_path_factory.mktemp("live") / "build", HERE / "flows_live")
+
+
+def go(coro: Awaitable[Any], timeout: float = 30.0) -> Any:
+    async def bounded() -> Any:
+        async with asyncio.timeout(timeout):
+            return await coro
+
+    return asyncio.run(bounded())
+
+
+async def call_through(
+    rt: Runtime, script: Script, variables: dict[str, str] | None = None
+) -> tuple[FakeCall, Record, dict[str, Any], list[dict[str, Any]]]:
+    call = FakeCall("127.0.0.1", rt.port, dest="8001", script=script, variables=variables)
+    record = await call.run(10)
+    async with asyncio.timeout(10):
+        while rt.drivers:
+            await asyncio.sleep(0.01)
+    assert rt.journal is not None
+    await rt.journal.flush()
+    row = await rt.journal.fetch_call(call.uuid)
+    steps = await rt.journal.fetch_steps(call.uuid)
+    return call, record, row, steps
+
+
+def nodes(steps: list[dict[str, Any]]) -> list[str]:
+    return [s["node"] for s in steps]
+
+
+# ------------------------------------------------------------------ captured events
+
+
+def captured_events(name: str) -> Iterator[tuple[int, Event]]:
+    """(line of the chunk that completes it, event) for every event the switch sent in a
+    live capture, parsed by the runtime's own ESL parser, connection by connection."""
+    parsers: dict[int, ESLParser] = {}
+    for lineno, line in enumerate((LIVE / name).read_text().splitlines(), 1):
+        row = json.loads(line)
+        if row.get("kind") != "esl" or row.get("dir") != "fs->rt":
+            continue
+        parser = parsers.setdefault(row["conn"], ESLParser())
+        for message in parser.feed(row["text"].encode()):
+            if message.content_type == "text/event-json":
+                yield lineno, Event.from_message(message)
+
+
+def first_hangup(name: str) -> tuple[int, Event]:
+    return next((n, e) for n, e in captured_events(name) if e.name == "CHANNEL_HANGUP")
+
+
+# ------------------------------------------------------------------ 2. the survey after an agent
+
+
+def test_who_hung_up_is_read_from_the_captured_events() -> None:
+    """T04 line 74: the dialplan's `hangup` (after the survey was cut); T14 line 21: the
+    caller's BYE; T07: the switch's MEDIA_TIMEOUT; D1: the runtime's own `sendmsg` hangup
+    (nothing about a far end: the driver knows it sent it)."""
+    line, dialplan = first_hangup("T04_lookup_error_queue_answered_survey.jsonl")
+    assert line == 74 and tr.hangup_by(dialplan) == "dialplan"
+    line, caller = first_hangup("T14_hangup_mid_prompt.jsonl")
+    assert line == 21 and tr.hangup_by(caller) == "caller"
+    _, media = first_hangup("T07_pin_sensitive_balance.jsonl")
+    assert tr.hangup_cause(media) == "MEDIA_TIMEOUT" and tr.hangup_by(media) == "switch"
+    _, ours = first_hangup("D1_diag_survey_old_socket_kept.jsonl")
+    assert tr.hangup_by(ours) is None
+    for name in ("T13_crm_error_apology_then_hangup.jsonl", "T06a_exit_key_broken_moh.jsonl"):
+        assert tr.hangup_by(first_hangup(name)[1]) == "caller", name
+
+
+def test_survey_after_the_agent_keeps_the_first_socket_until_the_call_ends(
+    bundle: Path, tmp_path: Path
+) -> None:
+    """T04: `exit` on the first socket once the resume socket was connected ended the new
+    socket's park, the dialplan hung up after the first question and the journal said
+    caller_hangup. D1: with the first socket kept open the whole survey runs. The fake
+    switch ends the park as the real one does (see fakeswitch), so this fails on the old
+    driver."""
+
+    async def scenario() -> None:
+        async with running(bundle, tmp_path) as rt:
+            script = Script(
+                inputs=["press 1", "press 5", "press 7"],
+                resume_host=("127.0.0.1", rt.port),
+                agent_talk=0.2,  # the first socket's driver is waiting with the agent
+            )
+            call, record, row, steps = await call_through(rt, script)
+            assert record.resumed and record.connections == 2
+            # no socket ended while the call was up; the first one ended last (D1 line 110)
+            assert record.sockets_ended == [(1, True), (0, True)]
+            assert record.hangup_by == "runtime"
+            assert row["outcome"] == "queued" and row["detail"]["ended"] == "hangup"
+            assert row["detail"]["survey"] == {"csat": 5, "nps": 7}
+            assert nodes(steps) == ["menu", "billing_queue", "survey", "bye"]
+            assert rt.journal is not None
+            survey = await rt.journal.fetch_survey(call.uuid)
+            assert [(s["question"], s["value"]) for s in survey] == [("csat", 5), ("nps", 7)]
+
+    go(scenario())
+
+
+def test_a_call_the_dialplan_hangs_up_is_not_a_caller_hangup(bundle: Path, tmp_path: Path) -> None:
+    """What T04's journal should have said: the dialplan's hangup (current_application
+    hangup) ends a queued call as `dialplan_hangup`, not `caller_hangup`. Here the dialplan
+    after the agent has no resume socket (the fake's `flowc_agent_done`)."""
+
+    async def scenario() -> None:
+        async with running(bundle, tmp_path) as rt:
+            script = Script(inputs=["press 1"], agent_talk=0.1)  # no resume_host
+            _, record, row, _ = await call_through(rt, script)
+            assert record.hangup_by == "dialplan"
+            assert row["outcome"] == "queued"
+            assert row["detail"]["ended"] == "dialplan_hangup"
+            assert row["detail"]["hangup_by"] == "dialplan"
+
+            # the caller hanging up with the agent stays the caller's
+            script = Script(inputs=["press 1"], agent_talk=0.1, hangup_with_agent=True)
+            _, record, row, _ = await call_through(rt, script)
+            assert record.hangup_by == "caller"
+            assert row["detail"]["ended"] == "caller_hangup"
+            assert row["detail"]["hangup_by"] == "caller"
+
+    go(scenario())
+
+
+def test_a_switch_hangup_mid_flow_is_an_error_not_abandonment(bundle: Path, tmp_path: Path) -> None:
+    """A call the switch ends while the flow still runs (here the dialplan's `hangup` while
+    a menu plays) is journaled `error` with who ended it, never `caller_hangup`."""
+
+    async def scenario() -> None:
+        async with running(bundle, tmp_path) as rt:
+            script = Script(stall_during="play_and_get_digits")
+            call = FakeCall("127.0.0.1", rt.port, dest="8001", script=script)
+            task = asyncio.create_task(call.run(10))
+            async with asyncio.timeout(5):
+                while not any(app == "play_and_get_digits" for app, _ in call.record.apps):
+                    await asyncio.sleep(0.01)
+            call.hangup("NORMAL_CLEARING", "dialplan")
+            await task
+            async with asyncio.timeout(10):
+                while rt.drivers:
+                    await asyncio.sleep(0.01)
+            assert rt.journal is not None
+            await rt.journal.flush()
+            row = await rt.journal.fetch_call(call.uuid)
+            assert row["outcome"] == "error"
+            assert row["detail"]["runtime"] == "dialplan_hangup"
+            assert row["detail"]["hangup_by"] == "dialplan"
+            assert row["detail"]["interpreter_outcome"] == "caller_hangup"
+            steps = await rt.journal.fetch_steps(call.uuid)
+            assert steps[-1]["node"] == "menu"
+            assert steps[-1]["outcome"] == "dialplan_hangup"
+
+    go(scenario())
