@@ -875,14 +875,18 @@ class CallDriver:
             self.media.tts_engine,
             self.media.tts_voice,
         )
-        if c.max_wait_ms:
+        key = tr.max_wait_key(c)
+        if c.max_wait_ms and key is not None:
 
             def max_wait() -> None:
+                # Press the queue's exit key for the caller: the only thing besides an
+                # agent that ends a mod_callcenter wait (see `tr.MAX_WAIT_KEY`). The guard
+                # below (max wait + queue_margin) remains for a switch that ignores it.
                 nonlocal broke
                 broke = True
                 if announcer is not None:
                     announcer.stop()
-                self._fire(esl_cmd.api(f"uuid_break {self.call_id} all"))
+                self._press_for_max_wait(key)
 
             handle = asyncio.get_running_loop().call_later(c.max_wait_ms / 1000, max_wait)
             limit = c.max_wait_ms / 1000 + self.t.queue_margin
@@ -907,6 +911,25 @@ class CallDriver:
                 agent = await qa.agent_name(self.esl.api, queue, self.call_id)
                 result = ev.QueueResult("answered", agent, at=result.at) if agent else result
         self._answer(result)
+
+    def _press_for_max_wait(self, key: str) -> None:
+        if self.esl.closed:
+            return
+        try:
+            fut = self.esl.send_nowait(esl_cmd.api(f"uuid_recv_dtmf {self.call_id} {key}"))
+        except ESLError:
+            return
+        self._sent()
+        call_id = self.call_id
+
+        def check(done: asyncio.Future[Any]) -> None:
+            if done.cancelled() or done.exception() is not None:
+                return
+            reply = done.result().message.body_text.strip()
+            if not reply.startswith("+OK"):
+                log.warning("max_wait_key_refused", call_id=call_id, key=key, reply=reply[:200])
+
+        fut.add_done_callback(check)
 
     async def _op_transfer(self, c: cmd.Transfer) -> None:
         bound = self.bundle.number(self.flow, c.number) if c.number else None

@@ -19,7 +19,8 @@ Commands (each row: the command, then the applications it becomes):
   sensitive values are not mirrored.
 * Enqueue: `set cc_base_score=<priority>`, `cc_exit_keys=<key>`, `flowc_announce...`; with
   `resume_at` also `flowc_resume=<node>` and `flowc_state=<base64 JSON>`; then
-  `callcenter <bound queue>`. The max wait is the runtime's own timer (`api uuid_break`).
+  `callcenter <bound queue>`. The max wait is the runtime's own timer, which presses the
+  queue's exit key (`api uuid_recv_dtmf`, see `max_wait_key`).
   Announcements (`announce`) are played by `runtime.queue_announce` while the application
   runs (`api uuid_setvar` + `api uuid_broadcast speak::...`); the `flowc_announce*`
   variables only record the setting on the channel (CDRs, the dialplan).
@@ -383,12 +384,40 @@ def decode_state(text: str | None) -> dict[str, Any]:
 # ------------------------------------------------------------------ queue
 
 
+# The key the runtime itself presses (`uuid_recv_dtmf`) to end a wait at the queue's
+# `max_wait` when the flow gives the queue no exit key of its own: `D`, the fourth DTMF column
+# key that phones lack, so a caller practically never leaves the queue with it. mod_callcenter
+# 1.10.12 leaves its wait only for an agent, a cancel reason or an exit key
+# (mod_callcenter.c 3188-3233; `uuid_break` only restarts the hold music, T08 lines 28-29,
+# 291); an injected exit key ends it at once (E1: `uuid_recv_dtmf <uuid> *` -> `+OK <uuid>
+# received DTMF *.`, then EXIT_WITH_KEY).
+MAX_WAIT_KEY: Final = "D"
+
+
+def max_wait_key(q: cmd.Enqueue) -> str | None:
+    """The exit key the driver injects at `max_wait` (None: the queue has no max wait): the
+    flow's own exit key, else `MAX_WAIT_KEY` (which `enqueue_sets` then sets)."""
+    if not q.max_wait_ms:
+        return None
+    own = fs_safe(q.exit_key or "").strip()
+    return own[0] if own and own[0] in _DTMF else MAX_WAIT_KEY
+
+
+_DTMF: Final = frozenset("0123456789*#ABCD")
+
+
 def enqueue_sets(q: cmd.Enqueue) -> list[str]:
     """`set` arguments before `callcenter` (the resume variables are added by the driver).
-    `flowc_announce*` record the announcement setting; `runtime.queue_announce` plays it."""
+    `flowc_announce*` record the announcement setting; `runtime.queue_announce` plays it.
+    `cc_exit_keys` holds the flow's exit key, and with a max wait the key the driver presses
+    at that moment (see `max_wait_key`)."""
     out = [f"cc_base_score={int(q.priority)}"]
-    if q.exit_key:
-        out.append(f"cc_exit_keys={fs_safe(q.exit_key)}")
+    keys = fs_safe(q.exit_key or "").strip()
+    injected = max_wait_key(q)
+    if injected is not None and injected not in keys:
+        keys += injected
+    if keys:
+        out.append(f"cc_exit_keys={keys}")
     if q.announce and q.announce != "none":
         out.append(f"flowc_announce={fs_safe(q.announce)}")
         out.append(f"flowc_announce_every_ms={int(q.announce_every_ms)}")
@@ -396,6 +425,10 @@ def enqueue_sets(q: cmd.Enqueue) -> list[str]:
 
 
 def queue_result(complete: Event, broke_for_max_wait: bool, at: datetime) -> ev.QueueResult:
+    """callcenter's completion -> QueueResult. `broke_for_max_wait`: the driver pressed the
+    exit key at `max_wait` (`max_wait_key`): the EXIT_WITH_KEY that follows (E1 line 41,
+    `cc_exit_key`) is the max wait's `timeout`, not the caller leaving with the key; so is the
+    BREAK_OUT of the runtime's own guard hang-up (T08 line 232)."""
     cause = complete.variable("cc_cause") or ""
     if cause == "answered":
         agent = complete.variable("cc_agent") or None
@@ -405,12 +438,10 @@ def queue_result(complete: Event, broke_for_max_wait: bool, at: datetime) -> ev.
         return ev.QueueResult("timeout", at=at)
     if reason == "NO_AGENT_TIMEOUT":
         return ev.QueueResult("no_agent", at=at)
-    if reason == "BREAK_OUT" and broke_for_max_wait:
+    if broke_for_max_wait:
         return ev.QueueResult("timeout", at=at)
     if reason in ("EXIT_WITH_KEY", "BREAK_OUT"):
         return ev.QueueResult("exit_key", at=at)
-    if broke_for_max_wait:
-        return ev.QueueResult("timeout", at=at)
     return ev.QueueResult("no_agent", at=at)  # unknown queue, app refused: nobody to talk to
 
 

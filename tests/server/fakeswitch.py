@@ -103,7 +103,7 @@ class FakeCall:
         self.hung_up = False
         self.sessions: list[_Session] = []
         self._queue_i = 0
-        self._break = asyncio.Event()
+        self._exit_key: asyncio.Future[str] | None = None  # a callcenter wait's exit key
         self._uncontrolled = False  # a socket of the channel ended while a newer one parks it
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -190,9 +190,10 @@ class FakeCall:
                         "Content-Length: 23\n\nDisconnected, goodbye.\n"
                     )
                     break
+                elif line.startswith("api uuid_recv_dtmf "):
+                    s.send(_api_response(self._recv_dtmf(line.split()[3])))
                 elif line.startswith("api "):
-                    if "uuid_break" in line:
-                        self._break.set()
+                    # uuid_break answers +OK and does not end a callcenter wait (T08 28-29)
                     s.send("Content-Type: api/response\nContent-Length: 4\n\n+OK\n")
                 elif line.startswith("sendmsg"):
                     s.reply("+OK")
@@ -354,14 +355,37 @@ class FakeCall:
         self._queue_i += 1
         if outcome == "answered":
             return {"variable_cc_cause": "answered", "variable_cc_queue": queue}
-        if outcome == "max_wait":  # waits until the runtime breaks it (uuid_break)
-            self._break.clear()
-            await self._break.wait()
-            return {"variable_cc_cause": "cancel", "variable_cc_cancel_reason": "BREAK_OUT"}
+        if outcome == "max_wait":
+            # Nobody answers: only an exit key ends the wait (mod_callcenter.c 3188-3233;
+            # uuid_break does not, T08), e.g. one the runtime presses (E1 line 41).
+            self._exit_key = asyncio.get_running_loop().create_future()
+            try:
+                key = await self._exit_key
+            finally:
+                self._exit_key = None
+            return {
+                "variable_cc_cause": "cancel",
+                "variable_cc_cancel_reason": "EXIT_WITH_KEY",
+                "variable_cc_exit_key": key,
+            }
         reason = {"timeout": "TIMEOUT", "no_agent": "NO_AGENT_TIMEOUT"}.get(
             outcome, "EXIT_WITH_KEY"
         )
         return {"variable_cc_cause": "cancel", "variable_cc_cancel_reason": reason}
+
+    def _recv_dtmf(self, digits: str) -> str:
+        """`uuid_recv_dtmf <uuid> <digits>` (E1 line 481, 41): the keys as if the caller
+        pressed them (DTMF-Source APP); one of `cc_exit_keys` ends a callcenter wait."""
+        for key in digits:
+            self.event("DTMF", **{"DTMF-Digit": key, "DTMF-Duration": "2000", "DTMF-Source": "APP"})
+            waiting = self._exit_key
+            if (
+                waiting is not None
+                and not waiting.done()
+                and key in self.vars.get("cc_exit_keys", "")
+            ):
+                waiting.set_result(key)
+        return f"+OK {self.uuid} received DTMF {digits}."
 
     def _pagd(self, arg: str) -> dict[str, str]:
         argv = fs_separate_blank(arg, 11)
@@ -417,6 +441,10 @@ _HANGUP_VARS: dict[str, dict[str, str]] = {
     # the end of a bridge (hangup_after_bridge), a failed bridge: nothing either
     "switch": {},
 }
+
+
+def _api_response(text: str) -> str:
+    return f"Content-Type: api/response\nContent-Length: {len(text.encode())}\n\n{text}"
 
 
 async def _read_command(reader: asyncio.StreamReader) -> tuple[str, dict[str, str], bytes] | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fakeswitch import FakeCall, Record, Script
-from serverkit import HERE, compile_bundle, running
+from serverkit import HERE, START, compile_bundle, running
 
 from runtime import translate as tr
 from runtime.esl.message import Event
@@ -179,3 +179,93 @@ def test_a_switch_hangup_mid_flow_is_an_error_not_abandonment(bundle: Path, tmp_
             assert steps[-1]["outcome"] == "dialplan_hangup"
 
     go(scenario())
+
+
+# ------------------------------------------------------------------ 3. max_wait
+
+
+def _callcenter_completion(name: str) -> Event:
+    return next(
+        e
+        for _, e in captured_events(name)
+        if e.name == "CHANNEL_EXECUTE_COMPLETE" and e.get("Application") == "callcenter"
+    )
+
+
+def test_queue_result_of_the_captured_exit_key_completion() -> None:
+    """E1 line 41: the completion after `uuid_recv_dtmf <uuid> *`. Pressed by the driver at
+    max_wait it is the max wait's timeout; pressed by the caller it is the exit key. T08's
+    BREAK_OUT (after the runtime's guard hung up) stays a timeout when the guard broke it."""
+    e1 = _callcenter_completion("E1_uuid_recv_dtmf_ends_queue_wait.jsonl")
+    assert e1.variable("cc_cancel_reason") == "EXIT_WITH_KEY"
+    assert e1.variable("cc_exit_key") == "*"
+    at = START
+    assert tr.queue_result(e1, True, at).outcome == "timeout"
+    assert tr.queue_result(e1, False, at).outcome == "exit_key"
+    t08 = _callcenter_completion("T08_vip_no_agent_max_wait_break.jsonl")
+    assert t08.variable("cc_cancel_reason") == "BREAK_OUT"
+    assert tr.queue_result(t08, True, at).outcome == "timeout"
+
+
+def test_max_wait_presses_a_dedicated_exit_key_when_the_flow_has_none(
+    bundle: Path, tmp_path: Path
+) -> None:
+    """T08/T09: `uuid_break` left the caller waiting until the runtime's guard faulted the
+    call. Now the queue gets `cc_exit_keys=D` and at max_wait the driver sends
+    `uuid_recv_dtmf <uuid> D` (E1's command); the wait ends and the flow takes on_timeout."""
+
+    async def scenario() -> None:
+        async with running(bundle, tmp_path) as rt:
+            script = Script(inputs=["press 2"], queue=["max_wait"])
+            call, record, row, steps = await call_through(rt, script)
+            sets = [arg for app, arg in record.apps if app == "set"]
+            assert f"cc_exit_keys={tr.MAX_WAIT_KEY}" in sets
+            assert sets.index("cc_exit_keys=D") < record.apps.index(
+                ("callcenter", "test_vip@default")
+            )
+            assert f"api uuid_recv_dtmf {call.uuid} D" in record.commands
+            assert not any("uuid_break" in c for c in record.commands)
+            assert nodes(steps) == ["menu", "vip_queue", "spill", "bye"]
+            assert steps[1]["outcome"] == "spill"
+            assert row["outcome"] == "hangup" and "runtime" not in row["detail"]
+            assert record.hangup_cause == "NORMAL_CLEARING"
+
+    go(scenario())
+
+
+def test_max_wait_presses_the_flows_own_exit_key_and_still_takes_on_timeout(
+    bundle: Path, tmp_path: Path
+) -> None:
+    """With an exit key of its own (`*`, as in E1) the driver presses that key; the driver
+    knows it pressed it, so the branch is on_timeout (spill), not on_exit (left). The
+    caller's own `*` still takes on_exit."""
+
+    async def scenario() -> None:
+        async with running(bundle, tmp_path) as rt:
+            script = Script(inputs=["press 3"], queue=["max_wait"])
+            call, record, row, steps = await call_through(rt, script)
+            assert "cc_exit_keys=*" in [arg for app, arg in record.apps if app == "set"]
+            assert f"api uuid_recv_dtmf {call.uuid} *" in record.commands
+            assert nodes(steps) == ["menu", "broadband_queue", "spill", "bye"]
+            assert row["outcome"] == "hangup" and "runtime" not in row["detail"]
+
+            script = Script(inputs=["press 3"], queue=["exit_key"])
+            _, record, _, steps = await call_through(rt, script)
+            assert nodes(steps) == ["menu", "broadband_queue", "left", "bye"]
+            assert not any("uuid_recv_dtmf" in c for c in record.commands)
+
+    go(scenario())
+
+
+def test_max_wait_key_and_sets() -> None:
+    from flowc.interpreter import commands as cmd
+
+    plain = cmd.Enqueue("q", 1, "none", 1000, None, None)
+    assert tr.max_wait_key(plain) == "D"
+    assert "cc_exit_keys=D" in tr.enqueue_sets(plain)
+    own = cmd.Enqueue("q", 1, "none", 1000, "*", None)
+    assert tr.max_wait_key(own) == "*"
+    assert [s for s in tr.enqueue_sets(own) if s.startswith("cc_exit_keys")] == ["cc_exit_keys=*"]
+    no_wait = cmd.Enqueue("q", 1, "none", None, None, None)
+    assert tr.max_wait_key(no_wait) is None
+    assert not any(s.startswith("cc_exit_keys") for s in tr.enqueue_sets(no_wait))
