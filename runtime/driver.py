@@ -248,6 +248,7 @@ class CallDriver:
         # Sockets of this call that no longer drive it (the first one after a queue's
         # `after` resume): kept open until the call ends, see `_adopt`.
         self._held: list[AsyncESL] = []
+        self._dialled: str | None = None  # the dial string of the last transfer
         self._lingering = False
         self._answered = tr.is_answered(channel_data)
         self._terminators: str | None = None
@@ -934,6 +935,15 @@ class CallDriver:
     async def _op_transfer(self, c: cmd.Transfer) -> None:
         bound = self.bundle.number(self.flow, c.number) if c.number else None
         plan = tr.transfer_plan(c, bound, self.media)
+        self._dialled = plan.arg
+        log.info(
+            "transfer",
+            call_id=self.call_id,
+            flow=self.flow,
+            number=c.number,
+            flow_target=c.target,
+            dialled=plan.arg,
+        )
         if plan.app == "transfer":
             await self._exec("transfer", plan.arg, self.t.answer)
             self._answer(ev.TransferResult(True, "", at=self.now()))
@@ -1074,6 +1084,12 @@ class CallDriver:
                     detail["ended"] = ended
         if self._runtime_reason is not None and self._runtime_reason != "drain":
             kind = "error"  # the runtime, not the flow or the caller, ended this call
+        if kind == "transferred" and self._dialled is not None:
+            # What the switch bridged (the environment's binding), besides the flow's number
+            # (live T11: `bridge(loopback/8001/default)` for `sip:care@pbx.example.invalid`).
+            # `target` stays the flow's (what `flowc test` predicts and scenarios check),
+            # `number` the logical name.
+            detail["dialled"] = self._dialled
         self.outcome_kind = kind
         self._finalize_step(step_outcome, None)
         if kind != outcome.kind:

@@ -196,6 +196,7 @@ def test_transfer_bridges_bound_number(bundle: Path, tmp_path: Path) -> None:
             assert "continue_on_fail=true" in joined
             assert row["outcome"] == "transferred"
             assert row["detail"]["target"] == "sip:desk@example.invalid"
+            assert row["detail"]["dialled"] == "user/1901"  # what was bridged
             assert row["detail"]["number"] == "desk"
             assert record.exits == 1
 

@@ -269,3 +269,26 @@ def test_max_wait_key_and_sets() -> None:
     no_wait = cmd.Enqueue("q", 1, "none", None, None, None)
     assert tr.max_wait_key(no_wait) is None
     assert not any(s.startswith("cc_exit_keys") for s in tr.enqueue_sets(no_wait))
+
+
+# ------------------------------------------------------------------ 7. the transfer target
+
+
+def test_transfer_journals_what_was_bridged_and_the_flows_number(
+    bundle: Path, tmp_path: Path
+) -> None:
+    """T11 line 44: the switch bridged the bound `loopback/8001/default`; line 625: the
+    journal said only `target: sip:care@pbx.example.invalid`. It now also has the dial
+    string that was bridged (`dialled`); `target` stays the flow's (what `flowc test`
+    predicts), `number` the logical name."""
+
+    async def scenario() -> None:
+        async with running(bundle, tmp_path) as rt:
+            _, record, row, _ = await call_through(rt, Script(inputs=["press 5"]))
+            assert ("bridge", "loopback/8001/default") in record.apps
+            assert row["outcome"] == "transferred"
+            assert row["detail"]["dialled"] == "loopback/8001/default"
+            assert row["detail"]["target"] == "sip:care@pbx.example.invalid"
+            assert row["detail"]["number"] == "care_line"
+
+    go(scenario())
