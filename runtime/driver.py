@@ -969,6 +969,18 @@ class CallDriver:
         record_ms = tr.voicemail_record_ms(c.max_length_ms, self.bundle.voicemail_record_s)
         limit = record_ms / 1000 + self.t.record_margin
         complete = await self._exec("voicemail", tr.voicemail_arg(mailbox, self.media), limit)
+        if not tr.voicemail_recorded(complete):
+            # Nothing was left (T10b, T10c): not a message, whatever the app's completion
+            # looks like. The flow has no branch for it: the call ends as `error`.
+            log.warning(
+                "voicemail_not_recorded",
+                call_id=self.call_id,
+                flow=self.flow,
+                node=self.call.node,
+                mailbox=mailbox,
+            )
+            self._inbox.put_nowait(_Fault("voicemail_not_recorded"))
+            return
         self._answer(tr.record_done(complete, "", self.now(), voicemail=True))
 
     async def _op_record(self, c: cmd.Record) -> None:

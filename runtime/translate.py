@@ -519,10 +519,33 @@ def record_done(complete: Event, path: str, at: datetime, voicemail: bool) -> ev
         secs = complete.variable("record_seconds") or ""
     ms = complete.variable("record_ms") or ""
     try:
-        duration = int(ms) if ms else int(float(secs) * 1000) if secs else 0
+        duration = int(ms) if ms else _seconds_ms(secs)
     except ValueError:
         duration = 0
     return ev.RecordDone(path, duration, at=at)
+
+
+def _seconds_ms(text: str) -> int:
+    """`6`, `6.4` or mod_voicemail's `00:00:06` (T10 line 44) -> milliseconds."""
+    if not text:
+        return 0
+    total = 0.0
+    for part in text.split(":"):
+        total = total * 60 + float(part)
+    return int(total * 1000)
+
+
+def voicemail_recorded(complete: Event) -> bool:
+    """Whether mod_voicemail kept a message. It sets `voicemail_file_path` (and `record_ms`)
+    when it delivers one (T10 line 44); when it returns without recording - an unknown
+    mailbox domain (T10b line 50: `Can't find user [1001@default]`), a greeting it cannot
+    play (T10c line 45) - its completion has neither."""
+    if complete.variable("voicemail_file_path"):
+        return True
+    try:
+        return int(complete.variable("record_ms") or "0") > 0
+    except ValueError:
+        return False
 
 
 # ------------------------------------------------------------------ look-ups

@@ -42,6 +42,7 @@ class Script:
     agent_talk: float = 0.0
     resume_host: tuple[str, int] | None = None  # where the dialplan's second socket goes
     hangup_with_agent: bool = False  # the caller hangs up at the end of the conversation
+    voicemail_records: bool = True  # False: mod_voicemail returns without a message (T10b)
 
 
 @dataclass
@@ -346,8 +347,18 @@ class FakeCall:
             if self.vars.get("continue_on_fail") != "true":
                 self.hangup("USER_BUSY", "switch")
             return {"variable_originate_disposition": "USER_BUSY", "variable_DIALSTATUS": "BUSY"}
-        elif app in ("voicemail", "record"):
-            return {"variable_record_seconds": "3", "variable_voicemail_message_len": "3"}
+        elif app == "voicemail":
+            if not self.script.voicemail_records:
+                return {}  # T10b line 50, T10c line 45: mod_voicemail returned, nothing kept
+            box = arg.split()[-1]
+            return {  # T10 line 44
+                "variable_record_ms": "3000",
+                "variable_record_seconds": "3",
+                "variable_voicemail_message_len": "00:00:03",
+                "variable_voicemail_file_path": f"/srv/voicemail/default/{box}/msg_{self.uuid}.wav",
+            }
+        elif app == "record":
+            return {"variable_record_seconds": "3", "variable_record_ms": "3000"}
         return {}
 
     async def _callcenter(self, queue: str) -> dict[str, str]:

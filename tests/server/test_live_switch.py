@@ -292,3 +292,51 @@ def test_transfer_journals_what_was_bridged_and_the_flows_number(
             assert row["detail"]["number"] == "care_line"
 
     go(scenario())
+
+
+# ------------------------------------------------------------------ 5. voicemail
+
+
+def _voicemail_completion(name: str) -> Event:
+    return next(
+        e
+        for _, e in captured_events(name)
+        if e.name == "CHANNEL_EXECUTE_COMPLETE" and e.get("Application") == "voicemail"
+    )
+
+
+def test_voicemail_recorded_reads_the_captured_completions() -> None:
+    """T10 line 44: a message was kept (voicemail_file_path, record_ms 6390, message_len
+    00:00:06); T10b (unknown domain) and T10c (no greeting file): nothing was."""
+    t10 = _voicemail_completion("T10_voicemail_invoice_message.jsonl")
+    assert tr.voicemail_recorded(t10)
+    done = tr.record_done(t10, "", START, voicemail=True)
+    assert done.duration_ms == 6390 and done.path.endswith(".wav") and "/msg_" in done.path
+    for name in ("T10b_voicemail_unknown_domain.jsonl", "T10c_voicemail_no_sound_files.jsonl"):
+        assert not tr.voicemail_recorded(_voicemail_completion(name)), name
+    only_len = Event({"variable_voicemail_message_len": "00:01:02"})
+    assert tr.record_done(only_len, "", START, voicemail=True).duration_ms == 62_000
+
+
+def test_voicemail_with_nothing_recorded_is_an_error_not_a_message(
+    bundle: Path, tmp_path: Path
+) -> None:
+    """T10b/T10c were journaled `voicemail` with an empty path. Now: outcome `error`, reason
+    `voicemail_not_recorded`, no voicemail path; a recorded one stays `voicemail`."""
+
+    async def scenario() -> None:
+        async with running(bundle, tmp_path) as rt:
+            script = Script(inputs=["press 4"], voicemail_records=False)
+            _, record, row, steps = await call_through(rt, script)
+            assert ("voicemail", "default default 1001") in record.apps
+            assert row["outcome"] == "error"
+            assert row["detail"]["runtime"] == "voicemail_not_recorded"
+            assert "path" not in row["detail"]
+            assert nodes(steps) == ["menu", "finance_message"]
+            assert rt.metrics.value("flowc_errors_total", {"kind": "voicemail_not_recorded"}) == 1
+
+            _, _, row, _ = await call_through(rt, Script(inputs=["press 4"]))
+            assert row["outcome"] == "voicemail"
+            assert row["detail"]["path"].endswith(".wav") and row["detail"]["mailbox"] == "finance"
+
+    go(scenario())
