@@ -86,6 +86,7 @@ from runtime.esl import commands as esl_cmd
 from runtime.esl.errors import ChannelHangup, ConnectionClosed, ESLError
 from runtime.esl.message import Event
 from runtime.logs import get_logger
+from runtime.resume_state import ResumeKeys
 
 if TYPE_CHECKING:
     from runtime.bundle_store import LoadedBundle
@@ -142,6 +143,8 @@ class CallHost:
     clock_factory: ClockFactory = field(default=lambda _data: system_clock)
     lookups: Callable[[LoadedBundle], LookupClient] | None = None
     agents: dict[str, CallDriver] = field(default_factory=dict)
+    # Sign the resume state (`flowc_state`) that the queue's `after` reads back.
+    resume_keys: ResumeKeys = field(default_factory=ResumeKeys.random)
     # Sees every interpreter command a call executes and every event it is given (masking is
     # the observer's business: use `to_json()`); for demos and end-to-end tests.
     observer: Callable[[str, cmd.Command | ev.Event], None] | None = None
@@ -860,7 +863,8 @@ class CallDriver:
             state = self._state()
             state["queue"] = {"queue": c.queue, "priority": c.priority}
             sets.append(f"{tr.RESUME_VAR}={c.resume_at}")
-            sets.append(f"{tr.STATE_VAR}={tr.encode_state(state)}")
+            token = self.host.resume_keys.seal(state, self.call_id, c.resume_at)
+            sets.append(f"{tr.STATE_VAR}={token}")
         self._flush_sets(sets)
         queue = self.bundle.queue(self.flow, c.queue)
         self._expect_resume = c.resume_at is not None

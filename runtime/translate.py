@@ -18,7 +18,8 @@ Commands (each row: the command, then the applications it becomes):
 * SetVariable: `set flowc_var_<name>=<value>`, written without waiting for the completion;
   sensitive values are not mirrored.
 * Enqueue: `set cc_base_score=<priority>`, `cc_exit_keys=<key>`, `flowc_announce...`; with
-  `resume_at` also `flowc_resume=<node>` and `flowc_state=<base64 JSON>`; then
+  `resume_at` also `flowc_resume=<node>` and `flowc_state=<base64 JSON>.<HMAC>` (signed by
+  `runtime.resume_state`); then
   `callcenter <bound queue>`. The max wait is the runtime's own timer, which presses the
   queue's exit key (`api uuid_recv_dtmf`, see `max_wait_key`).
   Announcements (`announce`) are played by `runtime.queue_announce` while the application
