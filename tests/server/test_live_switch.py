@@ -340,3 +340,36 @@ def test_voicemail_with_nothing_recorded_is_an_error_not_a_message(
             assert row["detail"]["path"].endswith(".wav") and row["detail"]["mailbox"] == "finance"
 
     go(scenario())
+
+
+def test_survey_resumed_on_another_instance_while_the_first_holds_its_socket(
+    bundle: Path, tmp_path: Path
+) -> None:
+    """The survey socket reaches instance B while A still holds the first socket: A must not
+    end it before the call is over either (its end would end B's park, as in T04), so B's
+    whole survey runs; A writes no end, B writes the one end."""
+
+    async def scenario() -> None:
+        journal = f"sqlite:///{tmp_path / 'shared.db'}"
+        async with running(bundle, tmp_path, journal=journal, instance="A") as a:
+            async with running(bundle, tmp_path, journal=journal, instance="B") as b:
+                script = Script(
+                    inputs=["press 1", "press 3", "press 8"],
+                    resume_host=("127.0.0.1", b.port),
+                    agent_talk=0.2,
+                )
+                call = FakeCall("127.0.0.1", a.port, dest="8001", script=script)
+                record = await call.run(10)
+                async with asyncio.timeout(10):
+                    while a.drivers or b.drivers:
+                        await asyncio.sleep(0.01)
+                assert record.resumed and record.hangup_by == "runtime"
+                assert record.sockets_ended == [(1, True), (0, True)]
+                assert b.journal is not None
+                await b.journal.flush()
+                row = await b.journal.fetch_call(call.uuid)
+                assert row["instance"] == "A" and row["outcome"] == "queued"
+                assert row["detail"]["survey"] == {"csat": 3, "nps": 8}
+                assert await b.journal.count("call_ends") == 1
+
+    go(scenario())
