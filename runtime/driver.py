@@ -1100,6 +1100,8 @@ class CallDriver:
                     detail["ended"] = ended
         if self._runtime_reason is not None and self._runtime_reason != "drain":
             kind = "error"  # the runtime, not the flow or the caller, ended this call
+            if step_outcome == "caller_hangup":
+                step_outcome = "error"  # the last step too (a fault, not the caller)
         if kind == "transferred" and self._dialled is not None:
             # What the switch bridged (the environment's binding), besides the flow's number
             # (live T11: `bridge(loopback/8001/default)` for `sip:care@pbx.example.invalid`).

@@ -333,6 +333,7 @@ def test_voicemail_with_nothing_recorded_is_an_error_not_a_message(
             assert row["detail"]["runtime"] == "voicemail_not_recorded"
             assert "path" not in row["detail"]
             assert nodes(steps) == ["menu", "finance_message"]
+            assert steps[-1]["outcome"] == "error"
             assert rt.metrics.value("flowc_errors_total", {"kind": "voicemail_not_recorded"}) == 1
 
             _, _, row, _ = await call_through(rt, Script(inputs=["press 4"]))
