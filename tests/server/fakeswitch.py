@@ -43,6 +43,7 @@ class Script:
     resume_host: tuple[str, int] | None = None  # where the dialplan's second socket goes
     hangup_with_agent: bool = False  # the caller hangs up at the end of the conversation
     voicemail_records: bool = True  # False: mod_voicemail returns without a message (T10b)
+    collect_delay: float = 0.0  # seconds each play_and_get_digits takes (the caller is slow)
 
 
 @dataclass
@@ -336,6 +337,7 @@ class FakeCall:
         elif app == "hangup":
             self.hangup(arg or "NORMAL_CLEARING", "dialplan")
         elif app == "play_and_get_digits":
+            await asyncio.sleep(self.script.collect_delay)
             return self._pagd(arg)
         elif app == "callcenter":
             return await self._callcenter(arg)

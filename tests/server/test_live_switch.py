@@ -6,6 +6,7 @@ with the captured events themselves."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 from fakeswitch import FakeCall, Record, Script
-from serverkit import HERE, START, compile_bundle, running
+from serverkit import FAST, HERE, START, compile_bundle, running
 
 from runtime import translate as tr
 from runtime.esl.message import Event
@@ -350,14 +351,20 @@ def test_survey_resumed_on_another_instance_while_the_first_holds_its_socket(
     end it before the call is over either (its end would end B's park, as in T04), so B's
     whole survey runs; A writes no end, B writes the one end."""
 
+    # A stops waiting for the resume socket to come to it after 0.05 s, while B's first
+    # survey question still runs (each collect takes 0.2 s): from then on A only holds its
+    # socket, which must outlive B's survey.
+    quick = dataclasses.replace(FAST, resume_grace=0.05)
+
     async def scenario() -> None:
         journal = f"sqlite:///{tmp_path / 'shared.db'}"
-        async with running(bundle, tmp_path, journal=journal, instance="A") as a:
+        async with running(bundle, tmp_path, journal=journal, instance="A", timeouts=quick) as a:
             async with running(bundle, tmp_path, journal=journal, instance="B") as b:
                 script = Script(
                     inputs=["press 1", "press 3", "press 8"],
                     resume_host=("127.0.0.1", b.port),
                     agent_talk=0.2,
+                    collect_delay=0.2,
                 )
                 call = FakeCall("127.0.0.1", a.port, dest="8001", script=script)
                 record = await call.run(10)
