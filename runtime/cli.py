@@ -16,6 +16,7 @@ from runtime.bundle_store import BundleError
 from runtime.driver import Timeouts
 from runtime.logs import get_logger, setup_logging
 from runtime.report import cli as _report_cli  # noqa: F401  (registers `flowc report`)
+from runtime.resume_state import ResumeKeyError, ResumeKeys
 from runtime.server import Runtime, ServeConfig, parse_hostport
 from runtime.translate import MediaConfig, parse_voices
 
@@ -109,6 +110,14 @@ def serve(
         str, typer.Option(help="Dialplan context for transfers to extensions.")
     ] = "default",
     log_level: Annotated[str, typer.Option(help="debug, info, warning, error.")] = "info",
+    resume_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File of keys (one per line, the signing key first) that sign the state a "
+            "call resumes from after its agent; default: $FLOWC_RESUME_KEY (comma-separated), "
+            "else a random key per process (no resume on another instance).",
+        ),
+    ] = None,
     clock: Annotated[
         str | None,
         typer.Option(
@@ -156,6 +165,11 @@ def serve(
         if start.tzinfo is None:
             typer.secho("error: --clock needs a UTC offset, e.g. +08:00", err=True)
             raise typer.Exit(2)
+    try:
+        resume_keys = ResumeKeys.configured(resume_key_file)
+    except ResumeKeyError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
     config = ServeConfig(
         bundle=bundle,
         listen=addresses,
@@ -180,6 +194,7 @@ def serve(
         journal_spool=journal_spool,
         journal_options={"close_timeout": journal_close_timeout},
         journal_spool_max_bytes=max(1, int(journal_spool_mb * 1024 * 1024)),
+        resume_keys=resume_keys,
         tune_process=True,
     )
     runtime = Runtime(config)

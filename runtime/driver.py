@@ -45,9 +45,18 @@ journal's step counter) on the channel. When an agent answers, the interpreter w
 `with_agent`; the driver registers itself under the channel UUID and keeps the first socket
 open (it sees the caller hang up, if they do). When the generated dialplan connects the socket
 again (`flowc_resume_node` set), the server hands the new connection to this driver
-(`adopt`), which exits the old socket and sends `AgentDone`. If this instance no longer has
-the call (restart, another instance), `start_resumed` builds a new `Call` at the `after` node
-with the variables from `flowc_state`.
+(`adopt`), which continues on the new one and sends `AgentDone`. The old socket is kept open,
+unread, until the call ends: ending any outbound socket of a channel (`exit` or a close) clears
+its CF_CONTROLLED, and the new socket's park ends with it (the dialplan then hangs up, live
+capture T04); both are closed when the call is over. If this instance no longer has the call
+(restart, another instance), `start_resumed` builds a new `Call` at the `after` node with the
+variables from `flowc_state`; the instance that still holds the first socket keeps it until the
+channel hangs up, for the same reason.
+
+Who ended the channel: a CHANNEL_HANGUP the caller caused carries the far end's SIP status
+(`variable_sip_term_status`, T14); one the dialplan's `hangup` caused names that application
+(T04 line 74); `MEDIA_TIMEOUT` is the switch's (T07). A call the switch or the dialplan ended
+is never journaled as the caller's hang-up (see `_finish`).
 
 Journal: one `CallRecord` when the call starts; one `StepRecord` per node visited (written when
 the call leaves the node: kind, why it came there, the caller's input there - masked when
@@ -77,6 +86,7 @@ from runtime.esl import commands as esl_cmd
 from runtime.esl.errors import ChannelHangup, ConnectionClosed, ESLError
 from runtime.esl.message import Event
 from runtime.logs import get_logger
+from runtime.resume_state import ResumeKeys
 
 if TYPE_CHECKING:
     from runtime.bundle_store import LoadedBundle
@@ -133,6 +143,8 @@ class CallHost:
     clock_factory: ClockFactory = field(default=lambda _data: system_clock)
     lookups: Callable[[LoadedBundle], LookupClient] | None = None
     agents: dict[str, CallDriver] = field(default_factory=dict)
+    # Sign the resume state (`flowc_state`) that the queue's `after` reads back.
+    resume_keys: ResumeKeys = field(default_factory=ResumeKeys.random)
     # Sees every interpreter command a call executes and every event it is given (masking is
     # the observer's business: use `to_json()`); for demos and end-to-end tests.
     observer: Callable[[str, cmd.Command | ev.Event], None] | None = None
@@ -234,7 +246,12 @@ class CallDriver:
         self._hangup_queued = False
         self._hung_up = asyncio.Event()
         self._hangup_sent = False
+        self._hangup_by: str | None = None  # who ended the channel, when the events say
         self._socket_lost = False
+        # Sockets of this call that no longer drive it (the first one after a queue's
+        # `after` resume): kept open until the call ends, see `_adopt`.
+        self._held: list[AsyncESL] = []
+        self._dialled: str | None = None  # the dial string of the last transfer
         self._lingering = False
         self._answered = tr.is_answered(channel_data)
         self._terminators: str | None = None
@@ -531,6 +548,7 @@ class CallDriver:
                 self._hangup_queued = True
                 self._hung_up.set()
                 self._mark()
+                self._hangup_by = "runtime" if self._hangup_sent else tr.hangup_by(e)
                 hangup = ev.Hangup(tr.hangup_cause(e), at=self.now())
                 op = self._op
                 if self._op_completed and op is not None and not op.done():
@@ -880,7 +898,8 @@ class CallDriver:
             state = self._state()
             state["queue"] = {"queue": c.queue, "priority": c.priority}
             sets.append(f"{tr.RESUME_VAR}={c.resume_at}")
-            sets.append(f"{tr.STATE_VAR}={tr.encode_state(state)}")
+            token = self.host.resume_keys.seal(state, self.call_id, c.resume_at)
+            sets.append(f"{tr.STATE_VAR}={token}")
         self._flush_sets(sets)
         queue = self.bundle.queue(self.flow, c.queue)
         self._expect_resume = c.resume_at is not None
@@ -896,14 +915,18 @@ class CallDriver:
             self.media.tts_engine,
             self.media.tts_voice,
         )
-        if c.max_wait_ms:
+        key = tr.max_wait_key(c)
+        if c.max_wait_ms and key is not None:
 
             def max_wait() -> None:
+                # Press the queue's exit key for the caller: the only thing besides an
+                # agent that ends a mod_callcenter wait (see `tr.MAX_WAIT_KEY`). The guard
+                # below (max wait + queue_margin) remains for a switch that ignores it.
                 nonlocal broke
                 broke = True
                 if announcer is not None:
                     announcer.stop()
-                self._fire(esl_cmd.api(f"uuid_break {self.call_id} all"))
+                self._press_for_max_wait(key)
 
             handle = asyncio.get_running_loop().call_later(c.max_wait_ms / 1000, max_wait)
             limit = c.max_wait_ms / 1000 + self.t.queue_margin
@@ -929,6 +952,25 @@ class CallDriver:
                 result = ev.QueueResult("answered", agent, at=result.at) if agent else result
         self._answer(result)
 
+    def _press_for_max_wait(self, key: str) -> None:
+        if self.esl.closed:
+            return
+        try:
+            fut = self.esl.send_nowait(esl_cmd.api(f"uuid_recv_dtmf {self.call_id} {key}"))
+        except ESLError:
+            return
+        self._sent()
+        call_id = self.call_id
+
+        def check(done: asyncio.Future[Any]) -> None:
+            if done.cancelled() or done.exception() is not None:
+                return
+            reply = done.result().message.body_text.strip()
+            if not reply.startswith("+OK"):
+                log.warning("max_wait_key_refused", call_id=call_id, key=key, reply=reply[:200])
+
+        fut.add_done_callback(check)
+
     async def _op_transfer(self, c: cmd.Transfer) -> None:
         bound = self.bundle.number(self.flow, c.number) if c.number else None
         plan = tr.transfer_plan(c, bound, self.media)
@@ -938,6 +980,15 @@ class CallDriver:
             )
             self._answer(ev.TransferResult(False, plan.refused, at=self.now()))
             return
+        self._dialled = plan.arg
+        log.info(
+            "transfer",
+            call_id=self.call_id,
+            flow=self.flow,
+            number=c.number,
+            flow_target=c.target,
+            dialled=plan.arg,
+        )
         if plan.app == "transfer":
             await self._exec("transfer", plan.arg, self.t.answer)
             self._answer(ev.TransferResult(True, "", at=self.now()))
@@ -963,6 +1014,18 @@ class CallDriver:
         record_ms = tr.voicemail_record_ms(c.max_length_ms, self.bundle.voicemail_record_s)
         limit = record_ms / 1000 + self.t.record_margin
         complete = await self._exec("voicemail", tr.voicemail_arg(mailbox, self.media), limit)
+        if not tr.voicemail_recorded(complete):
+            # Nothing was left (T10b, T10c): not a message, whatever the app's completion
+            # looks like. The flow has no branch for it: the call ends as `error`.
+            log.warning(
+                "voicemail_not_recorded",
+                call_id=self.call_id,
+                flow=self.flow,
+                node=self.call.node,
+                mailbox=mailbox,
+            )
+            self._inbox.put_nowait(_Fault("voicemail_not_recorded"))
+            return
         self._answer(tr.record_done(complete, "", self.now(), voicemail=True))
 
     async def _op_record(self, c: cmd.Record) -> None:
@@ -1006,8 +1069,14 @@ class CallDriver:
             self._resume_timer.cancel()
             self._resume_timer = None
         self._stop_pump(old)  # the old connection's end is not a hang-up
-        with contextlib.suppress(Exception):
-            await (old.exit(timeout=self.t.exit) if self._lingering else old.close())
+        # The first socket stays open, untouched, until the call ends: the end of an
+        # outbound socket (`exit` or a close alike) clears the channel's CF_CONTROLLED
+        # (mod_event_socket.c:2838 in 1.10.12), which ends the park of the new socket
+        # (switch_ivr.c:1007): the dialplan then runs on and hangs up after the first app
+        # (live capture T04 lines 63 and 73). D1 shows the whole survey once it is kept.
+        # Its copies of the channel's events are dropped, not queued.
+        old.listen(_discard)
+        self._held.append(old)
         self.esl = item.esl
         self._hangup_queued = self._socket_lost = False
         self._hung_up = asyncio.Event()
@@ -1028,22 +1097,66 @@ class CallDriver:
         self._detached = True
         self._finalize_step(None, None)
         log.info("call_detached", call_id=self.call_id, flow=self.flow, reason=reason)
+        if self._resume_pending and not self._hung_up.is_set():
+            # The dialplan's second socket went elsewhere and parks the channel there:
+            # closing ours now would end that park (see `_adopt`). Hold it until the
+            # channel is gone.
+            await self._hold_until_hangup()
         await self._close_socket()
+
+    async def _hold_until_hangup(self) -> None:
+        esl = self.esl
+        self._stop_pump(esl)
+        gone = asyncio.Event()
+
+        def watch(e: Event | None) -> None:
+            if e is None or e.name in ("CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"):
+                gone.set()
+
+        esl.listen(watch)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.t.with_agent):
+                await gone.wait()
+        esl.listen(_discard)
 
     # ------------------------------------------------------------------ the end
 
     async def _finish(self, outcome: Any) -> None:
         self._cleanup_tasks(keep_bridge=True)
         kind = outcome.kind
-        if self._runtime_reason is not None and self._runtime_reason != "drain":
-            kind = "error"  # the runtime, not the flow or the caller, ended this call
-        self.outcome_kind = kind
-        self._finalize_step(outcome.kind, None)
+        step_outcome = outcome.kind
         detail: dict[str, Any] = dict(outcome.detail)
         detail["survey"] = dict(outcome.survey)
         detail["variables"] = dict(outcome.variables)
         if self._refused_says:  # say values not of their type: left out of the prompts
             detail["refused_say_values"] = list(self._refused_says)
+        by = self._hangup_by
+        if by is not None and (kind == "caller_hangup" or detail.get("ended") == "caller_hangup"):
+            detail["hangup_by"] = by
+            if by in ("dialplan", "switch"):
+                # Not the caller: the switch ended a call the flow had not finished.
+                ended = f"{by}_hangup"
+                step_outcome = ended
+                if kind == "caller_hangup":
+                    self._runtime_reason = self._runtime_reason or ended
+                else:  # a sticky outcome (queued, voicemail) keeps its kind
+                    detail["ended"] = ended
+        if self._runtime_reason is not None and self._runtime_reason != "drain":
+            kind = "error"  # the runtime, not the flow or the caller, ended this call
+            if step_outcome == "caller_hangup":
+                step_outcome = "error"  # the last step too (a fault, not the caller)
+        elif self._runtime_reason == "drain":
+            # The drain hung up, not the caller: journal (shutdown_outcome), metrics and log
+            # all say `shutdown`, and reports do not count the call as abandoned.
+            kind = "shutdown"
+        if kind == "transferred" and self._dialled is not None:
+            # What the switch bridged (the environment's binding), besides the flow's number
+            # (live T11: `bridge(loopback/8001/default)` for `sip:care@pbx.example.invalid`).
+            # `target` stays the flow's (what `flowc test` predicts and scenarios check),
+            # `number` the logical name.
+            detail["dialled"] = self._dialled
+        self.outcome_kind = kind
+        self._finalize_step(step_outcome, None)
         if kind != outcome.kind:
             detail["interpreter_outcome"] = outcome.kind
         if self._runtime_reason:
@@ -1081,6 +1194,11 @@ class CallDriver:
                 await self.esl.exit(timeout=self.t.exit)
             else:
                 await self.esl.close()
+        # Then the sockets kept since a resume (D1 closes the first one at the end, too).
+        held, self._held = self._held, []
+        for old in held:
+            with contextlib.suppress(Exception):
+                await old.close()
 
     async def _emergency_end(self) -> None:
         """After a defect in the driver: hang up, write the end once, close."""
@@ -1235,6 +1353,10 @@ _OPS: dict[type[cmd.Command], Callable[[CallDriver, Any], Coroutine[Any, Any, No
     cmd.Voicemail: CallDriver._op_voicemail,
     cmd.Record: CallDriver._op_record,
 }
+
+
+def _discard(_e: Event | None) -> None:
+    """The listener of a socket whose events nobody needs (bounded: nothing is queued)."""
 
 
 def _consume(fut: asyncio.Future[Any]) -> None:

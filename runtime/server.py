@@ -12,7 +12,9 @@ What it does with a connection (after `connect`, in `_handle`):
 2. a connection with `flowc_resume_node` set is the second socket of a queue's `after`: the
    call's driver, if this instance still holds it (waiting with the agent), adopts the new
    socket and continues; otherwise a new call starts at that node with the variables saved in
-   `flowc_state`;
+   `flowc_state`, once its signature verifies (`runtime.resume_state`; else the call is
+   refused: journal `error` / `resume_refused`, hang-up). The adopting instance ignores the
+   channel's state and node: it continues its own call;
 3. otherwise a `CallDriver` serves the call with the bundle that is current *now*: a reload
    swaps `store.current` for new calls only.
 
@@ -46,12 +48,13 @@ import httpx
 
 from runtime import translate as tr
 from runtime.bundle_store import DEFAULT_MAX_BYTES, BundleStore, LoadedBundle
-from runtime.driver import CallDriver, CallHost, ClockFactory, Timeouts
+from runtime.driver import FAULT_CAUSE, CallDriver, CallHost, ClockFactory, Timeouts
 from runtime.esl import commands as esl_cmd
 from runtime.esl.aio import AsyncESL
 from runtime.esl.errors import ESLError
 from runtime.logs import get_logger
 from runtime.metrics import MetricsServer, RuntimeMetrics
+from runtime.resume_state import ResumeKeys
 
 log = get_logger()
 
@@ -84,6 +87,8 @@ class ServeConfig:
     # working directory; "" or "none": no spool.
     journal_spool: str | None = None
     journal_spool_max_bytes: int = 64 * 1024 * 1024
+    # Keys of the resume state (see runtime.resume_state); None: FLOWC_RESUME_KEY or random.
+    resume_keys: ResumeKeys | None = None
     # Process-wide interpreter settings (see `tune_process`): for the process that serves
     # (`flowc serve`), not for a library user embedding a runtime.
     tune_process: bool = False
@@ -118,6 +123,7 @@ class Runtime:
             linger=config.linger,
             mirror_variables=config.mirror_variables,
             lookups=self._lookups_for,
+            resume_keys=config.resume_keys or ResumeKeys.configured(),
         )
         if clock_factory is not None:
             self.host.clock_factory = clock_factory
@@ -187,6 +193,16 @@ class Runtime:
                 self.store.watch(self.config.reload_interval), name="bundle-watch"
             )
         self.started = True
+        keys = self.host.resume_keys
+        if keys.generated:
+            log.warning(
+                "resume_key_generated",
+                detail="no resume key configured (FLOWC_RESUME_KEY or --resume-key-file): "
+                "a random one for this process; a call can resume after its agent only on "
+                "this instance and not after a restart",
+            )
+        else:
+            log.info("resume_keys", source=keys.source, keys=len(keys.keys))
         if self.config.tune_process:
             tune_process()
         log.info(
@@ -488,16 +504,50 @@ class Runtime:
             )
             await _release(esl)
             return
+        state: dict[str, Any] | str = {}
+        if resume_node:
+            state = self.host.resume_keys.open(data.variable(tr.STATE_VAR), uuid, resume_node)
+            if isinstance(state, str):
+                await self._refuse_resume(esl, bundle, flow, resume_node, state)
+                return
         driver = CallDriver(self.host, esl, self.bundle_for_call(bundle, data, flow), flow, data)
         self.drivers.add(driver)
         try:
             if resume_node:
-                state = tr.decode_state(data.variable(tr.STATE_VAR))
+                assert isinstance(state, dict)
                 await driver.run_resumed(resume_node, state)
             else:
                 await driver.run()
         finally:
             self.drivers.discard(driver)
+
+    async def _refuse_resume(
+        self, esl: AsyncESL, bundle: LoadedBundle, flow: str, node: str, reason: str
+    ) -> None:
+        """A resume whose state is not signed by a key of ours (forged, tampered, another
+        key): never run the flow from it. Journal it, hang up, release the socket."""
+        data = esl.channel_data
+        assert data is not None
+        uuid = data.uuid or ""
+        self.metrics.error("resume_refused")
+        log.warning("resume_refused", call_id=uuid, flow=flow, node=node, reason=reason)
+        if self.journal is not None:
+            from runtime.journal import CallEnd, CallRecord
+
+            now = self.host.clock_factory(data)()
+            did = data.variable("flowc_did") or data.get("Caller-Destination-Number", "")
+            caller = data.get("Caller-Caller-ID-Number", "")
+            version = bundle.versions.get(flow, bundle.hash)
+            self.journal.record(
+                CallRecord(uuid, flow, version, did, caller, now, self.host.instance)
+            )
+            detail = {"runtime": "resume_refused", "reason": reason, "resume_node": node}
+            self.journal.record(CallEnd(uuid, now, "error", node, detail))
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(3.0):
+                await esl.command(esl_cmd.sendmsg_hangup(FAULT_CAUSE))
+        with contextlib.suppress(Exception):
+            await esl.exit(timeout=3.0)
 
 
 def _reader(obj: object, attr: str) -> Callable[[], float]:

@@ -23,8 +23,10 @@ Commands (each row: the command, then the applications it becomes):
 * SetVariable: `set flowc_var_<name>=<value>`, written without waiting for the completion;
   sensitive values are not mirrored.
 * Enqueue: `set cc_base_score=<priority>`, `cc_exit_keys=<key>`, `flowc_announce...`; with
-  `resume_at` also `flowc_resume=<node>` and `flowc_state=<base64 JSON>`; then
-  `callcenter <bound queue>`. The max wait is the runtime's own timer (`api uuid_break`).
+  `resume_at` also `flowc_resume=<node>` and `flowc_state=<base64 JSON>.<HMAC>` (signed by
+  `runtime.resume_state`); then
+  `callcenter <bound queue>`. The max wait is the runtime's own timer, which presses the
+  queue's exit key (`api uuid_recv_dtmf`, see `max_wait_key`).
   Announcements (`announce`) are played by `runtime.queue_announce` while the application
   runs (`api uuid_setvar` + `api uuid_broadcast speak::...`); the `flowc_announce*`
   variables only record the setting on the channel (CDRs, the dialplan).
@@ -512,13 +514,40 @@ def decode_state(text: str | None) -> dict[str, Any]:
 # ------------------------------------------------------------------ queue
 
 
+# The key the runtime itself presses (`uuid_recv_dtmf`) to end a wait at the queue's
+# `max_wait` when the flow gives the queue no exit key of its own: `D`, the fourth DTMF column
+# key that phones lack, so a caller practically never leaves the queue with it. mod_callcenter
+# 1.10.12 leaves its wait only for an agent, a cancel reason or an exit key
+# (mod_callcenter.c 3188-3233; `uuid_break` only restarts the hold music, T08 lines 28-29,
+# 291); an injected exit key ends it at once (E1: `uuid_recv_dtmf <uuid> *` -> `+OK <uuid>
+# received DTMF *.`, then EXIT_WITH_KEY).
+MAX_WAIT_KEY: Final = "D"
+
+
+def max_wait_key(q: cmd.Enqueue) -> str | None:
+    """The exit key the driver injects at `max_wait` (None: the queue has no max wait): the
+    flow's own exit key, else `MAX_WAIT_KEY` (which `enqueue_sets` then sets)."""
+    if not q.max_wait_ms:
+        return None
+    own = fs_safe(q.exit_key or "").strip()
+    return own[0] if own and own[0] in _DTMF else MAX_WAIT_KEY
+
+
+_DTMF: Final = frozenset("0123456789*#ABCD")
+
+
 def enqueue_sets(q: cmd.Enqueue) -> list[str]:
     """`set` arguments before `callcenter` (the resume variables are added by the driver).
-    `flowc_announce*` record the announcement setting; `runtime.queue_announce` plays it."""
+    `flowc_announce*` record the announcement setting; `runtime.queue_announce` plays it.
+    `cc_exit_keys` holds the flow's exit key, and with a max wait the key the driver presses
+    at that moment (see `max_wait_key`)."""
     out = [f"cc_base_score={int(q.priority)}"]
-    exit_keys = fsarg.dtmf_keys(q.exit_key or "")
-    if exit_keys:
-        out.append(f"cc_exit_keys={exit_keys}")
+    keys = fsarg.dtmf_keys(q.exit_key or "")
+    injected = max_wait_key(q)
+    if injected is not None and injected not in keys:
+        keys += injected
+    if keys:
+        out.append(f"cc_exit_keys={keys}")
     if q.announce and q.announce != "none":
         out.append(f"flowc_announce={fsarg.channel_value(q.announce)}")
         out.append(f"flowc_announce_every_ms={int(q.announce_every_ms)}")
@@ -526,6 +555,10 @@ def enqueue_sets(q: cmd.Enqueue) -> list[str]:
 
 
 def queue_result(complete: Event, broke_for_max_wait: bool, at: datetime) -> ev.QueueResult:
+    """callcenter's completion -> QueueResult. `broke_for_max_wait`: the driver pressed the
+    exit key at `max_wait` (`max_wait_key`): the EXIT_WITH_KEY that follows (E1 line 41,
+    `cc_exit_key`) is the max wait's `timeout`, not the caller leaving with the key; so is the
+    BREAK_OUT of the runtime's own guard hang-up (T08 line 232)."""
     cause = complete.variable("cc_cause") or ""
     if cause == "answered":
         agent = complete.variable("cc_agent") or None
@@ -535,12 +568,10 @@ def queue_result(complete: Event, broke_for_max_wait: bool, at: datetime) -> ev.
         return ev.QueueResult("timeout", at=at)
     if reason == "NO_AGENT_TIMEOUT":
         return ev.QueueResult("no_agent", at=at)
-    if reason == "BREAK_OUT" and broke_for_max_wait:
+    if broke_for_max_wait:
         return ev.QueueResult("timeout", at=at)
     if reason in ("EXIT_WITH_KEY", "BREAK_OUT"):
         return ev.QueueResult("exit_key", at=at)
-    if broke_for_max_wait:
-        return ev.QueueResult("timeout", at=at)
     return ev.QueueResult("no_agent", at=at)  # unknown queue, app refused: nobody to talk to
 
 
@@ -641,10 +672,33 @@ def record_done(complete: Event, path: str, at: datetime, voicemail: bool) -> ev
         secs = complete.variable("record_seconds") or ""
     ms = complete.variable("record_ms") or ""
     try:
-        duration = int(ms) if ms else int(float(secs) * 1000) if secs else 0
+        duration = int(ms) if ms else _seconds_ms(secs)
     except ValueError:
         duration = 0
     return ev.RecordDone(path, duration, at=at)
+
+
+def _seconds_ms(text: str) -> int:
+    """`6`, `6.4` or mod_voicemail's `00:00:06` (T10 line 44) -> milliseconds."""
+    if not text:
+        return 0
+    total = 0.0
+    for part in text.split(":"):
+        total = total * 60 + float(part)
+    return int(total * 1000)
+
+
+def voicemail_recorded(complete: Event) -> bool:
+    """Whether mod_voicemail kept a message. It sets `voicemail_file_path` (and `record_ms`)
+    when it delivers one (T10 line 44); when it returns without recording - an unknown
+    mailbox domain (T10b line 50: `Can't find user [1001@default]`), a greeting it cannot
+    play (T10c line 45) - its completion has neither."""
+    if complete.variable("voicemail_file_path"):
+        return True
+    try:
+        return int(complete.variable("record_ms") or "0") > 0
+    except ValueError:
+        return False
 
 
 # ------------------------------------------------------------------ look-ups
@@ -675,6 +729,33 @@ def expand_env(
 
 def hangup_cause(event: Event) -> str:
     return event.get("Hangup-Cause") or event.variable("hangup_cause") or "NORMAL_CLEARING"
+
+
+# Causes only the switch itself gives a channel (not a far end's BYE/CANCEL): RTP stopped.
+_SWITCH_CAUSES: Final = frozenset({"MEDIA_TIMEOUT"})
+
+
+def hangup_by(event: Event) -> str | None:
+    """Who ended the channel, from its CHANNEL_HANGUP(_COMPLETE): `caller`, `dialplan`,
+    `switch`, or None when the event does not say.
+
+    The caller: sofia records the far end's BYE/CANCEL as `sip_term_status` (and
+    `sip_hangup_disposition=recv_bye` on the completion; T14 line 21, T13, Qc). The
+    dialplan: its `hangup` application is the running one (`current_application=hangup`,
+    T04 line 74; the runtime never runs that app, it hangs up with `sendmsg`). The switch:
+    a cause of its own (MEDIA_TIMEOUT, T07 line 100)."""
+    disposition = event.variable("sip_hangup_disposition") or ""
+    if (
+        event.variable("sip_term_status")
+        or event.variable("proto_specific_hangup_cause")
+        or disposition.startswith("recv_")
+    ):
+        return "caller"
+    if event.variable("current_application") == "hangup":
+        return "dialplan"
+    if hangup_cause(event) in _SWITCH_CAUSES:
+        return "switch"
+    return None
 
 
 def is_answered(channel_data: Event) -> bool:

@@ -6,7 +6,12 @@ connect reply, `command/reply` replies, `text/event-json` events, CHANNEL_EXECUT
 CHANNEL_EXECUTE_COMPLETE with Application-UUID, CHANNEL_HANGUP before a cut-off app's
 completion, the linger disconnect-notice and `exit`. Channel events go to every socket
 attached to the channel (the first, lingering one keeps seeing them while the dialplan's
-second socket serves a queue's `after`). The caller is a list of inputs consumed by
+second socket serves a queue's `after`). As on FreeSWITCH 1.10.12, the end of any socket of
+the channel (`exit` or a close) clears CF_CONTROLLED: a newer socket's park then ends after
+its next application and the dialplan hangs up (`flowc_agent_done`), as live capture T04
+shows (lines 63, 73, 74). A CHANNEL_HANGUP carries what the real one carries about who
+ended the call: the far end's SIP status for a caller (T14 line 21), `current_application=
+hangup` for the dialplan (T04 line 74). The caller is a list of inputs consumed by
 input-taking apps (`press 12#`, `silence`, `hangup`, `say words`); queues, bridges and faults
 come from `Script`. Deliberately small: the project's full emulator is runtime/emulator.
 """
@@ -37,6 +42,8 @@ class Script:
     agent_talk: float = 0.0
     resume_host: tuple[str, int] | None = None  # where the dialplan's second socket goes
     hangup_with_agent: bool = False  # the caller hangs up at the end of the conversation
+    voicemail_records: bool = True  # False: mod_voicemail returns without a message (T10b)
+    collect_delay: float = 0.0  # seconds each play_and_get_digits takes (the caller is slow)
 
 
 @dataclass
@@ -50,6 +57,9 @@ class Record:
     resumed: bool = False
     connections: int = 0
     released: bool = False  # the runtime sent `resume`
+    # (socket number, the channel was hung up already) each time the runtime ended a socket
+    sockets_ended: list[tuple[int, bool]] = field(default_factory=list)
+    hangup_by: str | None = None  # caller, dialplan, runtime
 
 
 class _Session:
@@ -95,7 +105,8 @@ class FakeCall:
         self.hung_up = False
         self.sessions: list[_Session] = []
         self._queue_i = 0
-        self._break = asyncio.Event()
+        self._exit_key: asyncio.Future[str] | None = None  # a callcenter wait's exit key
+        self._uncontrolled = False  # a socket of the channel ended while a newer one parks it
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ wire
@@ -159,6 +170,7 @@ class FakeCall:
                 msg = await _read_command(reader)
                 if msg is None:
                     self.record.closed_by_runtime += 1
+                    self.record.sockets_ended.append((self.sessions.index(s), self.hung_up))
                     break
                 line, headers, body = msg
                 self.record.commands.append(line)
@@ -173,21 +185,23 @@ class FakeCall:
                     s.reply("+OK")
                 elif line == "exit":
                     self.record.exits += 1
+                    self.record.sockets_ended.append((self.sessions.index(s), self.hung_up))
                     s.reply("+OK bye")
                     s.send(
                         "Content-Type: text/disconnect-notice\nContent-Disposition: disconnect\n"
                         "Content-Length: 23\n\nDisconnected, goodbye.\n"
                     )
                     break
+                elif line.startswith("api uuid_recv_dtmf "):
+                    s.send(_api_response(self._recv_dtmf(line.split()[3])))
                 elif line.startswith("api "):
-                    if "uuid_break" in line:
-                        self._break.set()
+                    # uuid_break answers +OK and does not end a callcenter wait (T08 28-29)
                     s.send("Content-Type: api/response\nContent-Length: 4\n\n+OK\n")
                 elif line.startswith("sendmsg"):
                     s.reply("+OK")
                     if headers.get("call-command") == "hangup":
                         self.record.apps.append(("hangup", headers.get("hangup-cause", "")))
-                        self.hangup(headers.get("hangup-cause") or "NORMAL_CLEARING")
+                        self.hangup(headers.get("hangup-cause") or "NORMAL_CLEARING", "runtime")
                     else:
                         arg = body.decode() if body else headers.get("execute-app-arg", "")
                         s.apps.put_nowait(
@@ -197,6 +211,8 @@ class FakeCall:
                     s.reply("-ERR command not found")
         finally:
             s.gone = True
+            if not self.hung_up and s is not self.sessions[-1]:
+                self._uncontrolled = True  # mod_event_socket.c:2838 clears CF_CONTROLLED
             worker.cancel()
             with contextlib.suppress(BaseException):
                 await worker
@@ -227,12 +243,19 @@ class FakeCall:
                 continue
             extra = await self._run_app(app, arg)
             self._complete(app, arg, app_uuid, extra)
+            if self._uncontrolled and s is self.sessions[-1] and not self.hung_up:
+                # The park ends after this app (switch_ivr.c:1007): the dialplan goes on,
+                # transfer flowc_next -> flowc_agent_done -> hangup (T04 line 73).
+                self.event("CHANNEL_UNPARK")
+                self.event("CHANNEL_EXECUTE", Application="transfer")
+                self.hangup("NORMAL_CLEARING", "dialplan")
+                return
             if app == "callcenter" and extra.get("variable_cc_cause") == "answered":
                 await self._agent_conversation()
                 return  # control left the socket
             if app == "bridge" and script.bridge_ok:
                 if self.vars.get("hangup_after_bridge") == "true":
-                    self.hangup("NORMAL_CLEARING")
+                    self.hangup("NORMAL_CLEARING", "switch")
             if app == "transfer":
                 return  # control left the socket
 
@@ -247,13 +270,20 @@ class FakeCall:
             **extra,
         )
 
-    def hangup(self, cause: str) -> None:
+    def hangup(self, cause: str, by: str = "caller") -> None:
         if self.hung_up:
             return
         self.hung_up = True
         self.record.hangup_cause = cause
-        self.event("CHANNEL_HANGUP", **{"Hangup-Cause": cause})
-        self.event("CHANNEL_HANGUP_COMPLETE", **{"Hangup-Cause": cause})
+        self.record.hangup_by = by
+        extra = _HANGUP_VARS[by]
+        self.event("CHANNEL_HANGUP", **{"Hangup-Cause": cause}, **extra)
+        disposition = "recv_bye" if by == "caller" else "send_bye"
+        self.event(
+            "CHANNEL_HANGUP_COMPLETE",
+            **{"Hangup-Cause": cause, "variable_sip_hangup_disposition": disposition},
+            **extra,
+        )
         for s in self.sessions:
             if s.lingering:
                 s.send(
@@ -286,7 +316,7 @@ class FakeCall:
             host, port = self.script.resume_host
             self._tasks.append(asyncio.create_task(self._session(host, port)))
             return
-        self.hangup("NORMAL_CLEARING")  # nothing after the socket in the dialplan
+        self.hangup("NORMAL_CLEARING", "dialplan")  # nothing after the socket in the dialplan
 
     async def _run_app(self, app: str, arg: str) -> dict[str, str]:
         if app == "answer":
@@ -305,8 +335,9 @@ class FakeCall:
         elif app in ("playback", "speak", "say"):
             self.record.heard.append(arg)
         elif app == "hangup":
-            self.hangup(arg or "NORMAL_CLEARING")
+            self.hangup(arg or "NORMAL_CLEARING", "dialplan")
         elif app == "play_and_get_digits":
+            await asyncio.sleep(self.script.collect_delay)
             return self._pagd(arg)
         elif app == "callcenter":
             return await self._callcenter(arg)
@@ -316,10 +347,20 @@ class FakeCall:
                 self.event("CHANNEL_UNBRIDGE")
                 return {"variable_originate_disposition": "SUCCESS"}
             if self.vars.get("continue_on_fail") != "true":
-                self.hangup("USER_BUSY")
+                self.hangup("USER_BUSY", "switch")
             return {"variable_originate_disposition": "USER_BUSY", "variable_DIALSTATUS": "BUSY"}
-        elif app in ("voicemail", "record"):
-            return {"variable_record_seconds": "3", "variable_voicemail_message_len": "3"}
+        elif app == "voicemail":
+            if not self.script.voicemail_records:
+                return {}  # T10b line 50, T10c line 45: mod_voicemail returned, nothing kept
+            box = arg.split()[-1]
+            return {  # T10 line 44
+                "variable_record_ms": "3000",
+                "variable_record_seconds": "3",
+                "variable_voicemail_message_len": "00:00:03",
+                "variable_voicemail_file_path": f"/srv/voicemail/default/{box}/msg_{self.uuid}.wav",
+            }
+        elif app == "record":
+            return {"variable_record_seconds": "3", "variable_record_ms": "3000"}
         return {}
 
     async def _callcenter(self, queue: str) -> dict[str, str]:
@@ -327,14 +368,37 @@ class FakeCall:
         self._queue_i += 1
         if outcome == "answered":
             return {"variable_cc_cause": "answered", "variable_cc_queue": queue}
-        if outcome == "max_wait":  # waits until the runtime breaks it (uuid_break)
-            self._break.clear()
-            await self._break.wait()
-            return {"variable_cc_cause": "cancel", "variable_cc_cancel_reason": "BREAK_OUT"}
+        if outcome == "max_wait":
+            # Nobody answers: only an exit key ends the wait (mod_callcenter.c 3188-3233;
+            # uuid_break does not, T08), e.g. one the runtime presses (E1 line 41).
+            self._exit_key = asyncio.get_running_loop().create_future()
+            try:
+                key = await self._exit_key
+            finally:
+                self._exit_key = None
+            return {
+                "variable_cc_cause": "cancel",
+                "variable_cc_cancel_reason": "EXIT_WITH_KEY",
+                "variable_cc_exit_key": key,
+            }
         reason = {"timeout": "TIMEOUT", "no_agent": "NO_AGENT_TIMEOUT"}.get(
             outcome, "EXIT_WITH_KEY"
         )
         return {"variable_cc_cause": "cancel", "variable_cc_cancel_reason": reason}
+
+    def _recv_dtmf(self, digits: str) -> str:
+        """`uuid_recv_dtmf <uuid> <digits>` (E1 line 481, 41): the keys as if the caller
+        pressed them (DTMF-Source APP); one of `cc_exit_keys` ends a callcenter wait."""
+        for key in digits:
+            self.event("DTMF", **{"DTMF-Digit": key, "DTMF-Duration": "2000", "DTMF-Source": "APP"})
+            waiting = self._exit_key
+            if (
+                waiting is not None
+                and not waiting.done()
+                and key in self.vars.get("cc_exit_keys", "")
+            ):
+                waiting.set_result(key)
+        return f"+OK {self.uuid} received DTMF {digits}."
 
     def _pagd(self, arg: str) -> dict[str, str]:
         argv = fs_separate_blank(arg, 11)
@@ -370,6 +434,30 @@ class FakeCall:
             f"variable_{var}": digits,
             "variable_read_terminator_used": term,
         }
+
+
+# What a CHANNEL_HANGUP says about who ended the call (the live captures' variables).
+_HANGUP_VARS: dict[str, dict[str, str]] = {
+    # T14 line 21: the caller's BYE
+    "caller": {
+        "variable_sip_term_status": "200",
+        "variable_proto_specific_hangup_cause": "sip:200",
+        "variable_sip_term_cause": "16",
+    },
+    # T04 line 74: the dialplan's hangup application
+    "dialplan": {
+        "variable_current_application": "hangup",
+        "variable_current_application_data": "NORMAL_CLEARING",
+    },
+    # D1 line 107: `sendmsg` hangup from the runtime: nothing of a far end
+    "runtime": {},
+    # the end of a bridge (hangup_after_bridge), a failed bridge: nothing either
+    "switch": {},
+}
+
+
+def _api_response(text: str) -> str:
+    return f"Content-Type: api/response\nContent-Length: {len(text.encode())}\n\n{text}"
 
 
 async def _read_command(reader: asyncio.StreamReader) -> tuple[str, dict[str, str], bytes] | None:

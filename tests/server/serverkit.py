@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from flowc.compiler.bundle import compile_paths
 from runtime.driver import Timeouts
 from runtime.esl.message import Event
+from runtime.resume_state import ResumeKeys
 from runtime.server import Runtime, ServeConfig
 from runtime.translate import MediaConfig
 
@@ -41,6 +42,10 @@ FAST = Timeouts(
     hangup_wait=1.0,
     exit=2.0,
 )
+
+
+# The resume key every test runtime shares, as the instances of one deployment do.
+TEST_KEYS = ResumeKeys.of(["test-resume-key-0123456789abcdef"], "tests")
 
 
 def compile_bundle(out: Path, *sources: Path) -> Path:
@@ -83,6 +88,7 @@ async def running(
     instance: str | None = None,
     linger: bool = True,
     asr: str = "unimrcp",
+    resume_keys: ResumeKeys | None = TEST_KEYS,
 ) -> AsyncIterator[Runtime]:
     url = f"sqlite:///{tmp / 'journal.db'}" if journal == "default" else journal
     config = ServeConfig(
@@ -98,6 +104,7 @@ async def running(
         linger=linger,
         journal_options={"flush_interval": 0.01},
         media=MediaConfig(asr_engine=asr),  # the fake switch recognises `say ...` inputs
+        resume_keys=resume_keys,
     )
     rt = Runtime(config, clock_factory=fixed_clock(), lookup_env=lookup_env or {})
     await rt.start()

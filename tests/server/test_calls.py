@@ -148,7 +148,8 @@ def test_queue_resume_on_another_instance(bundle: Path, tmp_path: Path) -> None:
 
 def test_speech_menu_queue_max_wait_and_recording(bundle: Path, tmp_path: Path) -> None:
     """lab: the caller says "sales"; the queue never answers, so the runtime's own max-wait
-    timer breaks it (uuid_break) and the flow records a memo after a beep."""
+    timer presses the queue's exit key (uuid_recv_dtmf; the flow has none: the dedicated D)
+    and the flow records a memo after a beep."""
 
     async def scenario() -> None:
         async with running(bundle, tmp_path) as rt:
@@ -159,7 +160,7 @@ def test_speech_menu_queue_max_wait_and_recording(bundle: Path, tmp_path: Path) 
             apps = [app for app, _ in record.apps]
             assert apps.index("detect_speech") < apps.index("play_and_get_digits")
             assert ("detect_speech", "stop") in record.apps
-            assert any(c == f"api uuid_break {row['call_id']} all" for c in record.commands)
+            assert f"api uuid_recv_dtmf {row['call_id']} D" in record.commands
             assert nodes(steps) == ["ask", "wait", "memo", "played", "bye"]
             assert steps[0]["input"] == "say:sales"
             assert steps[1]["why"].startswith("said 'sales'")
@@ -195,6 +196,7 @@ def test_transfer_bridges_bound_number(bundle: Path, tmp_path: Path) -> None:
             assert "continue_on_fail=true" in joined
             assert row["outcome"] == "transferred"
             assert row["detail"]["target"] == "sip:desk@example.invalid"
+            assert row["detail"]["dialled"] == "user/1901"  # what was bridged
             assert row["detail"]["number"] == "desk"
             assert record.exits == 1
 
