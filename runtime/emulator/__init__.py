@@ -63,6 +63,7 @@ from .channel import (
 )
 from .dialplan import Dialplan, DialplanError
 from .metrics import LatencyRecorder, Summary, percentile, rss_bytes, summarize
+from .profile import SwitchProfile, Unrecorded, stock_1_10_12
 from .switch import QueueMember, Switch
 
 __all__ = [
@@ -84,6 +85,8 @@ __all__ = [
     "SocketRequest",
     "Summary",
     "Switch",
+    "SwitchProfile",
+    "Unrecorded",
     "call_through_dialplan",
     "dial",
     "is_loopback",
@@ -93,5 +96,6 @@ __all__ = [
     "run_load",
     "socket_target",
     "speech",
+    "stock_1_10_12",
     "summarize",
 ]

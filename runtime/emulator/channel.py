@@ -87,6 +87,7 @@ import heapq
 import ipaddress
 import math
 import random
+import re
 import time
 import uuid as uuid_mod
 from collections import deque
@@ -98,6 +99,7 @@ from typing import Final, Literal
 from . import templates as tpl
 from .dialplan import Dialplan, DialplanError, Hunt
 from .fsutil import atoi, expand_variables, regex_match, separate_string, separate_string_char
+from .profile import SwitchProfile, Unrecorded, stock_1_10_12
 from .switch import QueueMember, Switch
 from .templates import CallerProfile, CallParams, Vars
 from .wire import (
@@ -132,6 +134,8 @@ Wait = float | None
 AppGen = Generator[Wait, str, None]
 
 EARLY_EVENT_NAMES: Final = ("CHANNEL_STATE", "CHANNEL_EXECUTE", "CHANNEL_PARK")
+_FOREVER: Final = 86_400.0
+"""A queue wait nothing ends (T08: no agent, no limit): a day of virtual time."""
 
 
 def speech(text: str) -> str:
@@ -152,7 +156,9 @@ class QueueOutcome:
     (``cc_cause=cancel``, ``cc_cancel_reason`` TIMEOUT / NO_AGENT_TIMEOUT
     after ``wait`` s, the caller stays), ``exit_key`` (the caller presses
     ``exit_key`` after ``wait`` s: EXIT_WITH_KEY), ``hangup`` (the caller
-    hangs up while waiting: BREAK_OUT).
+    hangs up while waiting: BREAK_OUT), ``wait`` (no agent is ready and the
+    queue has no time limit: the member waits until something else ends the
+    call - T08/T09, whose queues have ``max-wait-time`` 0).
     ``agent_hangup_cause``: NORMAL_CLEARING when the agent sends BYE,
     ALLOTTED_TIMEOUT for a switch-side timer (``sched_hangup``).
     ``agent_vars_first``: two recordings show two orders of the agent
@@ -160,7 +166,7 @@ class QueueOutcome:
     True reproduces ``outbound_callcenter_dialplan_after_socket_json``.
     """
 
-    result: Literal["answered", "timeout", "no_agent", "exit_key", "hangup"] = "answered"
+    result: Literal["answered", "timeout", "no_agent", "exit_key", "hangup", "wait"] = "answered"
     wait: float = 0.08
     talk_time: float = 2.0
     agent: str = "1000@default"
@@ -286,11 +292,13 @@ class ChannelConfig:
     ``complete`` answers with an EXECUTE/EXECUTE_COMPLETE pair (``_none_``).
 
     ``callcenter_break``: what a break of the hold music (``uuid_break``) does
-    to a waiting member.  ``break_out``: the wait ends, ``cc_cancel_reason``
-    BREAK_OUT (mod_callcenter releases whose ``callcenter_function`` leaves
-    its loop on any SWITCH_STATUS_BREAK of ``switch_ivr_play_file``);
-    ``ignore``: the hold music restarts and the member stays (releases that
-    only leave for a real exit key, the ``exiting_with_key`` check).
+    to a waiting member.  ``ignore`` (1.10.12, T08/T09: ``api uuid_break <uuid>
+    all`` answers ``+OK`` and the member stays Waiting until the runtime hangs
+    up 60 s later, ``mod_callcenter.c:3295 ... due to BREAK_OUT`` only then):
+    the hold music restarts.  ``break_out`` is NOT 1.10.12 (other releases
+    leave the loop on any SWITCH_STATUS_BREAK); kept only for explicit use.
+    ``profile``: what the switch has installed (``profile.SwitchProfile``);
+    the default is the live captures' stock switch.
     ``cc_time_base_score``: the queue's ``time-base-score`` (``system`` adds the
     seconds since the answer to the member's base score).
     """
@@ -314,9 +322,10 @@ class ChannelConfig:
     connect_timeout: float = 25.0
     unknown_app: Literal["hangup", "complete"] = "hangup"
     cc_end_delay: float = 0.15
-    callcenter_break: Literal["break_out", "ignore"] = "break_out"
+    callcenter_break: Literal["break_out", "ignore"] = "ignore"
     cc_time_base_score: Literal["queue", "system"] = "queue"
     seed: int | None = None
+    profile: SwitchProfile = field(default_factory=stock_1_10_12)
 
 
 @dataclass(frozen=True)
@@ -354,10 +363,11 @@ class SocketRequest:
 
 def check_dialplan(plan: Dialplan) -> None:
     """``DialplanError`` when ``plan`` names an application the model does not run."""
-    unknown = sorted(a for a in plan.applications() if a not in _APP_METHODS.keys() | _NOOP_APPS)
+    unknown = sorted(a for a in plan.applications() if a not in RECORDED_APPS)
     if unknown:
         raise DialplanError(
-            f"{plan.source}: application(s) the emulator does not run: " + ", ".join(unknown)
+            f"{plan.source}: application(s) no recording shows, so the emulator does not run: "
+            + ", ".join(unknown)
         )
 
 
@@ -488,7 +498,16 @@ _NEEDS_MEDIA: Final = frozenset(
     {"playback", "speak", "say", "play_and_get_digits", "read", "record", "detect_speech"}
 )
 
-# Known FreeSWITCH apps the emulator runs as instantaneous no-ops.
+# The applications a recording shows running (live captures' fslog ``EXECUTE [depth=N] ...``
+# lines and the outbound_*.jsonl sessions: answer, bridge, callcenter, detect_speech, hangup,
+# log, play_and_get_digits, playback, say, set, socket, speak, transfer, unset, voicemail).
+# Any other app is ``Unrecorded`` on a stock profile.
+RECORDED_APPS: Final = frozenset(
+    """answer bridge callcenter detect_speech hangup log play_and_get_digits playback say set
+    socket speak transfer unset voicemail""".split()
+)
+
+# Known FreeSWITCH apps the emulator runs as instantaneous no-ops (not recorded: refused).
 _NOOP_APPS: Final = frozenset(
     """info event set_global push unshift sched_hangup sched_transfer
     sched_broadcast sched_cancel ring_ready send_dtmf start_dtmf stop_dtmf start_dtmf_generate
@@ -499,8 +518,13 @@ _NOOP_APPS: Final = frozenset(
     set_zombie_exec socket_resume stop_tone_detect tone_detect fax_detect""".split()
 )
 
-_TONE_SEGMENT: Final = __import__("re").compile(r"%\(\s*(\d+)\s*,\s*(\d+)")
-_LOOPS: Final = __import__("re").compile(r"loops=(-?\d+)")
+_TONE_SEGMENT: Final = re.compile(r"%\(\s*(\d+)\s*,\s*(\d+)")
+_LOOPS: Final = re.compile(r"loops=(-?\d+)")
+_API_REF: Final = re.compile(r"\$\{([a-z_]+)\(([^)]*)\)\}")
+SAY_STRING_USAGE: Final = (
+    "-ERR Usage: <module_name>[.<ext>] <lang>[.<ext>] <say_type> <say_method> [<say_gender>]"
+    " <text>\n"
+)
 
 _DIAL_STATUS: Final = {
     "SUCCESS": "SUCCESS",
@@ -630,6 +654,11 @@ class Channel:
         )
         self.other: CallerProfile | None = None
         self.vars = Vars(tpl.initial_vars(self.params))
+        # what the switch's own dialplan set before the flow's socket/extension (live README,
+        # "What the switch needed besides the generated XML", item 1)
+        self.profile_sw = cfg.profile
+        for name, value in cfg.profile.channel_vars:
+            self.vars.set(name, value)
         # channel state
         self.state = "CS_EXECUTE"
         self.state_num = 4
@@ -663,6 +692,7 @@ class Channel:
         self._ctl: _Listener | None = None  # the socket whose park loop controls the channel
         self._parked = False
         self._socket_exit = ""
+        self._controlled = False  # CF_CONTROLLED
         self._dialplan = self.script.dialplan
         if self._dialplan is not None:
             if self.script.after_socket or self.script.extensions is not None:
@@ -1467,6 +1497,13 @@ class Channel:
             # Nothing observable happens after the socket is gone: drop the simulation.
             self._stop()
             return
+        if self._ctl is not None and self._ctl is not lst and lst.connected:
+            # listener_run's teardown clears CF_CONTROLLED on the channel whichever listener
+            # ends (mod_event_socket.c:2838), so the socket that controls the channel leaves
+            # its park loop when the running app ends (switch_ivr.c:1007): T04 lines 63, 73.
+            self._controlled = False
+            if self._parked:
+                self._wake("uncontrolled")
         if self._ctl is lst and (self._parked or not lst.connected):
             # the session waits in this socket's park loop, or for its `connect`
             self._wake("closed")
@@ -1540,6 +1577,18 @@ class Channel:
         if not self._cut_sleep("broadcast", ("moh",)):
             self._wake("msg")
 
+    def recv_dtmf(self, digits: str) -> None:
+        """``uuid_recv_dtmf <uuid> <digits>``: the keys as if the caller pressed them.  Only
+        recorded for a member waiting in ``callcenter`` (E1: the queue's exit key ends the
+        wait at once); anywhere else ``Unrecorded``."""
+        if self._running_app != "callcenter" or len(digits) != 1:
+            raise Unrecorded("uuid_recv_dtmf outside a queue wait (E1 is the only capture)")
+
+        def deliver() -> None:
+            self._cut_sleep("dtmf:" + digits, ("moh",))
+
+        self._schedule(self.now, deliver)
+
     def set_variable(self, name: str, value: str | None) -> None:
         """``switch_channel_add_variable_var_check(..., SWITCH_STACK_BOTTOM)`` (None: unset)."""
         self.vars.set(name, value)
@@ -1573,7 +1622,7 @@ class Channel:
         if redirect is not None:
             yield from self._follow(redirect, self.script.after_socket)
             return
-        if self._socket_exit in ("failed", "resume"):
+        if self._socket_exit in ("failed", "resume", "uncontrolled"):
             # Control left without a redirect: on resume, or when the socket could not be
             # opened, the dialplan continues after the socket action.
             yield from self._run_dialplan(self.script.after_socket)
@@ -1604,19 +1653,20 @@ class Channel:
             self._check_done()
             return
         self._ctl = lst
+        self._controlled = True  # listener_run sets CF_CONTROLLED
         while not lst.connected and lst.live:
             if (yield None) == "hangup":
                 break
         if lst.async_mode and not self.hung_up and lst.live:
             self._fire("CHANNEL_PARK", self._event("CHANNEL_PARK"), early=first)
         # The park loop: run what sendmsg queued until hang-up or control leaves.
-        while not self.hung_up and self._redirect is None and lst.live:
+        while not self.hung_up and self._redirect is None and lst.live and self._controlled:
             self._parked = True
             reason = yield None
             self._parked = False
-            if reason == "hangup" or self.hung_up or not lst.live:
+            if reason == "hangup" or self.hung_up or not lst.live or not self._controlled:
                 break
-            while self._msgs and not self.hung_up and self._redirect is None:
+            while self._msgs and not self.hung_up and self._redirect is None and self._controlled:
                 src, msg = self._msgs.popleft()
                 yield from self._private_event(msg, broadcast=src is None)
                 if not lst.async_mode:
@@ -1629,6 +1679,8 @@ class Channel:
             self._socket_exit = "redirect"
         elif lst.resume or _truthy(self.vars.get("socket_resume")):
             self._socket_exit = "resume"
+        elif not self._controlled and lst.live:
+            self._socket_exit = "uncontrolled"
         else:
             self._socket_exit = "closed"
         self.vars.delete("current_loop")
@@ -1707,7 +1759,7 @@ class Channel:
                 impl = self._app_noop
             if app in _NEEDS_MEDIA and not self.media:
                 yield from self._pre_answer()
-            expanded = expand_variables(arg, self.variable) if arg else None
+            expanded = self._expand(arg) if arg else None
             count = 0
             if not broadcast and (from_socket or self.script.count_dialplan_apps):
                 self._app_count += 1
@@ -1737,6 +1789,22 @@ class Channel:
                     self.vars.set(name, value)
             if self.hung_up or self._redirect is not None or self.now - start < 0.5:
                 return
+
+    def _expand(self, text: str) -> str:
+        """``switch_channel_expand_variables``: ``${var}`` and the api form ``${cmd(args)}``.
+        The only api recorded inside an argument is ``say_string`` for a language without a
+        say module: ``switch_xml.c:3326 Can't find language zh.`` and the text becomes the
+        usage line with its newline (T06 lines 302-304); anything else is ``Unrecorded``."""
+
+        def api(m: re.Match[str]) -> str:
+            name, args = m.group(1), m.group(2)
+            lang = args.split(" ")[1].split(".")[0] if len(args.split(" ")) > 1 else ""
+            if name == "say_string" and lang and lang not in self.profile_sw.say_languages:
+                self.app_log.append(("log", f"Can't find language {lang}."))
+                return SAY_STRING_USAGE
+            raise Unrecorded(f"${{{name}({args[:60]})}}: no recording shows it expanded")
+
+        return expand_variables(_API_REF.sub(api, text), self.variable)
 
     def _exec_events_begin(
         self,
@@ -1775,6 +1843,8 @@ class Channel:
         self._fire("CHANNEL_EXECUTE_COMPLETE", self._event("CHANNEL_EXECUTE_COMPLETE", post=post))
 
     def _app_impl(self, app: str) -> Callable[[str], AppGen] | None:
+        if app not in RECORDED_APPS:
+            raise Unrecorded(f"application {app!r}: no recording shows it")
         table = self._apps
         if table is None:
             table = self._apps = self._app_table()
@@ -2053,11 +2123,11 @@ class Channel:
     def _next_input(self) -> str:
         return self._inputs.popleft() if self._inputs else "silence"
 
-    def _dtmf(self, digit: str) -> None:
+    def _dtmf(self, digit: str, *, duration: int | None = None) -> None:
         self.digits_dialed += digit
         post: Headers = [
             ("DTMF-Digit", digit),
-            ("DTMF-Duration", str(self.script.dtmf_duration)),
+            ("DTMF-Duration", str(duration if duration is not None else self.script.dtmf_duration)),
             ("DTMF-Source", self.script.dtmf_source),
         ]
         self._fire("DTMF", self._event("DTMF", with_vars=False, post=post))
@@ -2079,21 +2149,68 @@ class Channel:
             return max(200, len(path) * self.script.tts_ms_per_char)
         return self.script.prompt_ms
 
-    def _playable(self, path: str) -> bool:
-        if not path or path in self.script.missing_files:
+    def _tts_ready(self) -> bool:
+        """``say:`` needs ``tts_engine`` and ``tts_voice`` on the channel, an engine that is
+        loaded and a voice it has (flite: kal)."""
+        engine, voice = self.vars.get("tts_engine"), self.vars.get("tts_voice")
+        if not engine or not voice:
             return False
-        if "://" in path or path.startswith("say:") or path.startswith("{"):
-            return True
-        base = path.rsplit("/", 1)[-1]
-        return "." in base
+        if voice not in self.profile_sw.tts.get(engine, frozenset()):
+            raise Unrecorded(f"TTS engine/voice {engine}/{voice} is not on the recorded switch")
+        return True
+
+    def _open_file(self, path: str) -> Literal["ok", "invalid_args", "notfound"]:
+        """What ``switch_ivr_play_file`` does with ``path`` on the profile's switch, each case
+        from a live capture (``tests/fixtures/freeswitch/live/``); anything else is
+        ``Unrecorded``.
+
+        * ``silence_stream://N``: plays (every capture's bad prompt, T01a line 257
+          ``done playing file silence_stream://250``);
+        * ``tone_stream://...``: plays (the hold music from T06 on; outbound_pagd_info_dtmf);
+        * ``say:<text>`` with tts_engine/tts_voice set: plays (T01 line 30, the first menu);
+          without them ``invalid_args`` (T01a line 255 ``switch_ivr_play_say.c:1407 Invalid
+          Args``);
+        * ``file_string://a!b``: every item that is no stream is opened as a sound file
+          relative to the sound prefix, ``say:`` items included (T01 lines 283-284 ``Unknown
+          file Format [.../say:...]``, ``Can't open file``); a pasted ``-ERR Usage: ...`` too
+          (T06 lines 306-308).  When no item opens: ``notfound`` (the collect returns at
+          once).  A list that mixes playable streams and failing items is not recorded.
+        """
+        if path.startswith("silence_stream://") or path.startswith("tone_stream://"):
+            return "ok"
+        if path.startswith("say:"):
+            return "ok" if self._tts_ready() else "invalid_args"
+        if path.startswith("file_string://"):
+            items = path[len("file_string://") :].split("!")
+            if all(self._sound_file_missing(item) for item in items):
+                return "notfound"
+            raise Unrecorded(f"file_string:// with an item that opens: {path[:120]!r}")
+        if "://" in path or path.startswith("{") or path.startswith("["):
+            raise Unrecorded(f"no capture plays {path[:120]!r}")
+        if self.profile_sw.sound_files:
+            base = path.rsplit("/", 1)[-1]
+            if path in self.script.missing_files or "." not in base:
+                return "notfound"
+            return "ok"
+        raise Unrecorded(
+            f"sound file {path[:120]!r}: the recorded switch has no sound files and no capture "
+            "plays one outside file_string://"
+        )
+
+    def _sound_file_missing(self, item: str) -> bool:
+        """An item of ``file_string://`` opened as a file (module docstring of _open_file)."""
+        if "://" in item:
+            return False  # a stream: playable or not recorded
+        return not self.profile_sw.sound_files
 
     def _play(self, path: str, break_at: float | None = None) -> Generator[Wait, str, str]:
         """``switch_ivr_play_file``: returns ok / break (a key at ``break_at``) / stopped
-        (CF_BREAK) / notfound / hangup."""
+        (CF_BREAK) / notfound / invalid_args / hangup."""
         if self.hung_up:
             return "hangup"
-        if not self._playable(path):
-            return "notfound"
+        opened = self._open_file(path)
+        if opened != "ok":
+            return opened
         total = self._prompt_ms(path) / 1000.0
         start = self.now
         end = start + total
@@ -2129,6 +2246,8 @@ class Channel:
 
     def _app_playback(self, arg: str) -> AppGen:
         status = yield from self._play(arg)
+        if status == "invalid_args":
+            raise Unrecorded("playback of say: without tts_engine/tts_voice")
         if status in ("ok", "break", "stopped"):
             response = "FILE PLAYED"
         elif status == "notfound":
@@ -2138,12 +2257,27 @@ class Channel:
         self.vars.set("current_application_response", response)
 
     def _app_speak(self, arg: str) -> AppGen:
+        """``speak engine|voice|text``: plays with a loaded engine and one of its voices
+        (flite|kal: T01a line 37, every capture's greeting); nothing else is recorded."""
         parts = arg.split("|", 2)
+        if len(parts) != 3 or parts[1] not in self.profile_sw.tts.get(parts[0], frozenset()):
+            raise Unrecorded(
+                f"speak {arg[:60]!r}: only engine|voice|text with flite|kal is recorded"
+            )
         text = parts[-1]
         yield from self._media_sleep(max(0.2, len(text) * self.script.tts_ms_per_char / 1000.0))
 
     def _app_say(self, arg: str) -> AppGen:
-        yield from self._play("say.wav")
+        """``say <lang> <type> <method> <value>``: without a say module for the language
+        ``switch_xml.c:3326 Can't find language zh.`` and nothing is said, the app completes
+        at once (T02 lines 270-272, 326-328).  A language with a module would play its sound
+        files: no capture shows that (and the recorded switch has none)."""
+        lang = arg.split(" ", 1)[0].split(".", 1)[0].split(":", 1)[0]
+        if lang in self.profile_sw.say_languages:
+            raise Unrecorded(f"say {arg[:60]!r}: no capture shows a say module speaking")
+        self.app_log.append(("log", f"Can't find language {lang}."))
+        return
+        yield  # pragma: no cover
 
     def _app_sleep(self, arg: str) -> AppGen:
         yield from self._media_sleep(max(0, atoi(arg)) / 1000.0)
@@ -2224,7 +2358,13 @@ class Channel:
             self.vars.delete(var_name)
         yield from self._pre_answer()
         start = self.now
-        inp = self._next_input()
+        has_prompt = bool(prompt) and prompt is not None and prompt.lower() != "silence"
+        opened = self._open_file(prompt) if has_prompt and prompt is not None else "ok"
+        # A prompt that cannot be opened ends the try before the caller is listened to (T01
+        # line 283), so it takes none of the scripted inputs.
+        inp = self._next_input() if opened != "notfound" else "silence"
+        if opened == "invalid_args" and inp not in ("silence", ""):
+            raise Unrecorded("keys during a collect whose say: prompt failed (T01a has none)")
         plan: deque[tuple[float, str]] = deque()
         if inp == "hangup":
             self._caller_hangup_at(start + self.script.hangup_delay)
@@ -2237,6 +2377,7 @@ class Channel:
         terminator = ""
         status = "success"
         goto_end = False
+        invalid_prompt = False
         if prompt and prompt.lower() != "silence":
             first_at = plan[0][0] if plan else None
             played = yield from self._play(prompt, break_at=first_at)
@@ -2244,6 +2385,10 @@ class Channel:
                 _, d = plan.popleft()
                 self._dtmf(d)
                 buffer = d
+            elif played == "invalid_args":
+                # T01a lines 255-257: "Invalid Args", then the collect runs to its timeout
+                # and read_result is failure
+                invalid_prompt = True
             elif played not in ("ok", "stopped"):  # a stopped prompt: digits are collected
                 status = "failure"
                 goto_end = True
@@ -2265,6 +2410,8 @@ class Channel:
                 status = "too_small"
             if min_digits and len(buffer) < min_digits:
                 status = "too_small"
+            if invalid_prompt:
+                status = "failure"
             result = {"success": "success", "timeout": "timeout"}.get(status, "failure")
             self.vars.set("read_result", result)
         if (
@@ -2385,6 +2532,15 @@ class Channel:
 
     def _app_detect_speech(self, arg: str) -> AppGen:
         argv = arg.split()
+        if argv and argv[0].lower() == "stop":
+            return  # completes at once (T01a line 258)
+        if argv and argv[0] not in self.profile_sw.asr_modules:
+            # T01a lines 250-252: ``switch_core_asr.c:67 Invalid ASR module [unimrcp]!``, the
+            # app completes at once and the caller's input is left to the next collect
+            self.app_log.append(("log", f"Invalid ASR module [{argv[0]}]!"))
+            return
+        # A profile that loads an ASR module gets the model below, which no capture shows
+        # (the stock profile loads none, so a stock call never gets here).
         if not argv or argv[0].lower() in (
             "stop",
             "pause",
@@ -2448,10 +2604,61 @@ class Channel:
         self.vars.set("record_completion_cause", cause if not self.hung_up else "hangup")
 
     def _app_voicemail(self, arg: str) -> AppGen:
+        """``voicemail <profile> <domain> <id>`` leaving a message, on the profile's switch:
+
+        * a mailbox the directory does not have: ``mod_voicemail.c:3460 Can't find user
+          [1001@default]``, the app completes after ~0.1 s with no record variables
+          (T10b line 260);
+        * without ``skip_greeting``/``skip_instructions``/``skip_record_check`` and no sound
+          files: the greeting files fail to open (``Error Opening File
+          [.../voicemail/vm-person.wav]``), vm-goodbye, and the app completes after ~0.4 s
+          with no record variables (T10c lines 262-269);
+        * with them: the message is recorded until the caller's silence, then the variables
+          of T10's completion, in its order (``voicemail_message_len`` is ``HH:MM:SS``).
+        """
+        argv = separate_string(arg, 6) if arg else []
+        if len(argv) != 3 or argv[0] in ("check", "auth", "auth_only"):
+            raise Unrecorded(f"voicemail {arg[:60]!r}: only <profile> <domain> <id> is recorded")
+        _, domain, box = argv
         if not self.answered:
-            yield from self._answer()
-        yield from self._app_record("")
-        self.vars.set("voicemail_message_len", str(int(self.vars.get("record_seconds") or 0)))
+            raise Unrecorded("voicemail on an unanswered channel")
+        if not self.profile_sw.has_user(domain, box):
+            self.app_log.append(("log", f"Can't find user [{box}@{domain}]"))
+            yield from self._sleep(0.1)
+            return
+        skips = ("skip_greeting", "skip_instructions", "skip_record_check")
+        if not self.profile_sw.sound_files and not all(_truthy(self.vars.get(v)) for v in skips):
+            yield from self._sleep(0.4)
+            return
+        if self.profile_sw.sound_files:
+            raise Unrecorded("voicemail with sound files installed")
+        start = self.now
+        yield from self._sleep(self.script.record_ms / 1000.0)
+        done = round((self.now - start) * 1000)
+        if self.hung_up:
+            raise Unrecorded("a caller hanging up while leaving a voicemail")
+        secs = done // 1000
+        for name, value in (
+            ("silence_hits_exhausted", "true"),
+            ("record_record_file_size", str(done * 16 + 246)),
+            ("record_file_size", str(done * 16 + 246)),
+            ("record_seconds", str(secs)),
+            ("record_ms", str(done)),
+            ("record_samples", str(done * 8)),
+            ("voicemail_account", box),
+            ("voicemail_domain", domain),
+            (
+                "voicemail_file_path",
+                f"/srv/fsroot/install/var/lib/freeswitch/storage/voicemail/default/{domain}/"
+                f"{box}/msg_{self._new_uuid()}.wav",
+            ),
+            ("voicemail_read_flags", "B_NORMAL"),
+            (
+                "voicemail_message_len",
+                f"{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}",
+            ),
+        ):
+            self.vars.set(name, value)
 
     # transfer ---------------------------------------------------------------------------------
 
@@ -2687,15 +2894,25 @@ class Channel:
             subclass="callcenter::info",
         )
         moh_start = self.now
-        deadline = self.now + outcome.wait
-        if outcome.result == "hangup":
+        # T06a / X3: with ``moh-sound`` unplayable (``local_stream://moh`` and no
+        # mod_local_stream) every pass of callcenter_function's loop fails at once
+        # (``Invalid file format [local_stream] for [moh]!`` x 376,391) and flushes the
+        # private events and the caller's keys: the exit key and the broadcasts are lost
+        # (``+OK Message sent`` and nothing runs); only an agent or a hang-up ends the wait.
+        spinning = not self.config.profile.hold_music_playable()
+        result = outcome.result
+        if spinning and result == "exit_key":
+            result = "wait"
+        deadline = self.now + (_FOREVER if result == "wait" else outcome.wait)
+        if result == "hangup":
             self._caller_hangup_at(deadline)
         # The hold music plays until the outcome's time; a broadcast runs nested inside it,
         # a break (uuid_break) ends the wait or restarts the music (ChannelConfig).
         broke = False
         flush = True
+        key: str | None = outcome.exit_key if result == "exit_key" else None
         while True:
-            if flush:
+            if flush or spinning:
                 # callcenter_function flushes the private events before each play of the
                 # hold music; what arrives while it plays runs (switch_ivr_play_file).
                 self._flush_private_events()
@@ -2706,24 +2923,38 @@ class Channel:
             else:
                 r = yield from self._sleep(max(0.0, deadline - self.now), kind="moh")
             if r == "broadcast":
-                yield from self._nested_broadcasts(deadline)
+                if not spinning:
+                    yield from self._nested_broadcasts(deadline)
                 continue
+            if r.startswith("dtmf:"):
+                digit = r[5:]
+                if spinning:
+                    continue  # flushed with the private events (T06a)
+                if digit not in (self.vars.get("cc_exit_keys") or ""):
+                    raise Unrecorded(f"key {digit!r} in a queue that does not exit on it")
+                # E1 lines 300-305: RECV DTMF *:2000, the member exits at once
+                result, key = "exit_key", digit
+                break
             if r == "break" and self.config.callcenter_break == "ignore":
+                # T08 lines 28-30 / T09 line 63: the member stays Waiting
                 flush = True
                 continue
             broke = r == "break"
             break
+        if result == "wait" and r == "ok":
+            raise Unrecorded("a queue wait of a whole day")
         self._moh_vars(moh_start)
-        cancelled = outcome.result in ("hangup", "timeout", "no_agent", "exit_key")
+        cancelled = result in ("hangup", "timeout", "no_agent", "exit_key", "wait")
         if r == "hangup" or broke or cancelled:
-            if outcome.result == "exit_key" and r != "hangup" and not broke:
-                self._dtmf(outcome.exit_key)
-                self.vars.set("cc_exit_key", outcome.exit_key)
+            if result == "exit_key" and key is not None and r != "hangup" and not broke:
+                duration = 2000 if r.startswith("dtmf:") else None
+                self._dtmf(key, duration=duration)
+                self.vars.set("cc_exit_key", key)
             reason = {
                 "timeout": "TIMEOUT",
                 "no_agent": "NO_AGENT_TIMEOUT",
                 "exit_key": "EXIT_WITH_KEY",
-            }.get(outcome.result, "BREAK_OUT")
+            }.get(result, "BREAK_OUT")
             if r == "hangup" or broke:
                 reason = "BREAK_OUT"
             left = self._epoch()

@@ -25,6 +25,7 @@ from runtime.emulator import (
     place_call,
     run_load,
 )
+from runtime.emulator.profile import outbound_recordings
 from runtime.esl import ESLParser, serve_outbound
 
 
@@ -252,7 +253,10 @@ def test_a_socket_list_does_not_resolve_and_the_call_takes_the_fallback() -> Non
             ]
         )
         data = f"127.0.0.1:{port}|127.0.0.1:{port} async full"
-        spec = CallSpec(script=script, config=ChannelConfig(socket_data=data))
+        spec = CallSpec(
+            script=script,
+            config=ChannelConfig(socket_data=data, profile=outbound_recordings()),
+        )
         return await place_call(spec, timeout=10, time_scale=0)
 
     rec = run(with_app(ivr_app(log), body))
