@@ -1577,6 +1577,10 @@ class Channel:
         if not self._cut_sleep("broadcast", ("moh",)):
             self._wake("msg")
 
+    def caller_hangup_at(self, when: float) -> None:
+        """The caller sends BYE at virtual time ``when`` (whatever runs then)."""
+        self._caller_hangup_at(when)
+
     def recv_dtmf(self, digits: str) -> None:
         """``uuid_recv_dtmf <uuid> <digits>``: the keys as if the caller pressed them.  Only
         recorded for a member waiting in ``callcenter`` (E1: the queue's exit key ends the
@@ -1664,9 +1668,15 @@ class Channel:
             self._parked = True
             reason = yield None
             self._parked = False
-            if reason == "hangup" or self.hung_up or not lst.live or not self._controlled:
+            if reason == "hangup" or self.hung_up or not lst.live:
                 break
-            while self._msgs and not self.hung_up and self._redirect is None and self._controlled:
+            if reason == "uncontrolled":
+                # The flag is checked once per pass of the park loop, after a frame (20 ms)
+                # and the private events that arrived meanwhile: T04 conn 11, the survey's
+                # pagd sent 3 ms after the exit on the first socket still ran (line 73).
+                if (yield from self._sleep(0.02)) == "hangup":
+                    break
+            while self._msgs and not self.hung_up and self._redirect is None:
                 src, msg = self._msgs.popleft()
                 yield from self._private_event(msg, broadcast=src is None)
                 if not lst.async_mode:

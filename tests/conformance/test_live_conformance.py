@@ -1,0 +1,285 @@
+"""CONFORMANCE: the emulator, configured like the live captures' switch, answers the runtime's
+commands of each capture as FreeSWITCH 1.10.12 did.
+
+For every ``tests/fixtures/freeswitch/live/*.jsonl``: the runtime's commands on the first
+connection (``rt->fs``, in order) are fed to a ``Channel`` with the capture's UUID and the
+stock profile plus what the header's ``setup`` says applied; virtual time is advanced to each
+command's recorded ``t`` first (timers in between run), and the caller is scripted from the
+header (``caller_inputs`` digits in order; the queue's agent from the recorded
+``cc_cause``; ``side_actions`` run as api commands at their time).  Compared, per command the
+runtime sent and in order: the completion of every app it executed (CHANNEL_EXECUTE_COMPLETE
+whose Application-UUID is the sendmsg's Event-UUID) with the variables that matter
+(read_result, cc_cause, cc_cancel_reason, cc_exit_key, voicemail_message_len, record_ms), and
+the reply texts of ``api`` commands (``callcenter_config`` member lists: the header line only;
+the rows carry epochs and scores of the real clock).
+
+Not compared (documented): the events of the dialplan before the socket's first sendmsg (the
+event thread delivers them late, a race: T01a line 11), timestamps, and the second
+connection (``KNOWN_GAPS``).  Captures the model does not yet reproduce are listed in
+``KNOWN_GAPS`` with the reason; the test asserts they still differ, so a fixed gap must be
+taken off the list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from live_capture import CAPTURES, Capture, FsMessage, _split_messages, load
+
+from runtime.emulator import (
+    CallerScript,
+    CallSpec,
+    Channel,
+    ChannelConfig,
+    Dialplan,
+    QueueOutcome,
+)
+from runtime.emulator.profile import (
+    FIXED_HOLD_MUSIC,
+    VANILLA_HOLD_MUSIC,
+    Unrecorded,
+    stock_1_10_12,
+)
+
+VARS = (
+    "read_result",
+    "cc_cause",
+    "cc_cancel_reason",
+    "cc_exit_key",
+    "voicemail_message_len",
+    "record_ms",
+)
+
+KNOWN_GAPS: dict[str, str] = {
+    "D1_diag_survey_old_socket_kept.jsonl": "second connection (survey) not driven",
+    "Qb_kill9_runtime_mid_call.jsonl": "runtime killed: the dialplan fallback is not modelled",
+    "Qc2_socket_pipe_host_list.jsonl": "socket host list: the model still reads one host",
+    "Qc_two_instances_first_stopped.jsonl": "the refused first instance is not modelled",
+    "T03_agent_key_billing_menu.jsonl": "agent talk time / second connection not driven",
+    "T05_lost_card_queue_answered_survey.jsonl": "agent talk time / second connection",
+    "T07_pin_sensitive_balance.jsonl": "the terminator after a full entry (T07 #4)",
+    "T07b_pin_without_hash_balance.jsonl": "digit timing of the PIN entry",
+    "T09_operator_queue_max_wait_to_voicemail.jsonl": "announcements nested in the queue",
+    "T09a_language_menu_never_collects_media_timeout.jsonl": "media timeout hang-up",
+    "T10a_language_menu_never_collects.jsonl": "queue announcements and caller hang-up",
+    "T11_transfer_to_care_line.jsonl": "bridge to a loopback leg served by the runtime",
+    "T12_nomatch3_to_operator.jsonl": "digit timing across failing re-prompts",
+    "T13_crm_error_apology_then_hangup.jsonl": "caller hang-up timing",
+    "T14_hangup_mid_prompt.jsonl": "caller hang-up mid prompt timing",
+}
+
+
+DIALPLAN = Path(__file__).with_name("recorded_flowc_dialplan.xml")
+
+
+def profile_for(cap: Capture) -> ChannelConfig:
+    setup = cap.header.get("setup", {})
+    hold = str(setup.get("queue_hold_music", ""))
+    profile = stock_1_10_12(
+        tts_vars=bool(setup.get("tts_engine_tts_voice_set_by_switch", True)),
+        skip_vars=bool(setup.get("voicemail_skip_vars", True)),
+        hold_music=VANILLA_HOLD_MUSIC if hold.startswith("local_stream") else FIXED_HOLD_MUSIC,
+        default_domain=bool(setup.get("directory_domain_default", True)),
+    )
+    first = cap.connections[0].messages[0].event or {}
+    return ChannelConfig(
+        core_uuid=str(first.get("Core-UUID")), hostname="vm", profile=profile, seed=1
+    )
+
+
+Completions = list[list[tuple[str, dict[str, str]]]]
+
+
+def recorded_completions(cap: Capture) -> Completions:
+    out: Completions = []
+    for conn in cap.connections:
+        sent = {c.header("Event-UUID") for c in conn.commands if c.app}
+        out.append([_completion(m) for m in conn.messages if _is_completion(m, sent)])
+    return out
+
+
+def _is_completion(m: FsMessage, sent: set[str | None]) -> bool:
+    ev = m.event
+    return (
+        ev is not None
+        and ev.get("Event-Name") == "CHANNEL_EXECUTE_COMPLETE"
+        and ev.get("Application-UUID") in sent
+    )
+
+
+def _completion(m: FsMessage) -> tuple[str, dict[str, str]]:
+    ev = m.event or {}
+    return str(ev.get("Application")), {
+        k: str(ev["variable_" + k]) for k in VARS if "variable_" + k in ev
+    }
+
+
+def script_for(cap: Capture) -> CallerScript:
+    steps = cap.header.get("caller_inputs", [])
+    inputs = [
+        "".join(d["digit"] for d in step.get("switch_received", []))
+        for step in steps
+        if step.get("sent") and not step["step"].startswith("callcenter")
+    ]
+    queue = QueueOutcome("wait")
+    for app, values in [c for conn in recorded_completions(cap) for c in conn]:
+        if app == "callcenter" and values.get("cc_cause") == "answered":
+            # the SIPp agent: rings 1 s, answers, hangs up 5 s after the ACK (README, Agent)
+            queue = QueueOutcome("answered", wait=1.0, talk_time=5.0, agent="agent1@default")
+        elif app == "callcenter" and any(s["step"].startswith("callcenter") for s in steps):
+            queue = QueueOutcome("exit_key", wait=3.0)
+    return CallerScript(
+        inputs=inputs,
+        default_queue=queue,
+        digit_delay=0.8,
+        record_ms=6390,
+        dialplan=Dialplan.load(DIALPLAN),
+    )
+
+
+def drive(cap: Capture) -> tuple[Completions, list[tuple[str, str]]]:
+    """(completions of the runtime's apps per connection, (api command, reply)) of the model."""
+    spec = CallSpec(
+        caller=cap.header["caller"],
+        did=cap.header["did"],
+        uuid=cap.uuid,
+        script=script_for(cap),
+        config=profile_for(cap),
+    )
+    ch = Channel(spec, now=0.0)
+    end = cap.header["real"].get("freeswitch_hangup") or {}
+    if str(end.get("logged_by", "")).startswith("sofia.c"):
+        ch.caller_hangup_at(float(end["t"]))  # the caller's BYE (SIPp)
+    n = len(cap.connections)
+    out = [b""] * n
+    sent: list[set[str | None]] = [set() for _ in range(n)]
+    sides = [
+        (float(a["at_s_after_caller_start"]), a["cmd"]) for a in cap.header.get("side_actions", [])
+    ]
+    api_replies: list[tuple[str, str]] = []
+    connected: set[int] = set()
+
+    def pump() -> None:
+        for i in range(n):
+            out[i] += b"".join(o.data for o in ch.pop_output(i))
+
+    def advance(to: float) -> None:
+        for _ in range(100_000):
+            if sides and sides[0][0] <= to and "uuid_recv_dtmf" in sides[0][1]:
+                at, _cmd = sides.pop(0)
+                _run_to(ch, at)
+                ch.switch.api(None, f"uuid_recv_dtmf {cap.uuid} *")
+            for req in ch.socket_requests():
+                if req.socket < n and req.socket not in connected:
+                    connected.add(req.socket)
+                    ch.socket_connected(req.socket, ch.now)
+            deadline = ch.next_deadline()
+            if deadline is None or deadline > to:
+                break
+            ch.advance(deadline)
+        pump()
+
+    recorded_sent = [
+        {c.header("Event-UUID") for c in conn.commands if c.app} for conn in cap.connections
+    ]
+    timeline = sorted(
+        ((cmd.t, i, cmd) for i, conn in enumerate(cap.connections) for cmd in conn.commands),
+        key=lambda x: (x[0], x[1]),
+    )
+
+    def done_count(i: int) -> int:
+        msgs, _ = _split_messages(out[i])
+        return sum(_is_completion(FsMessage(0.0, h, b), sent[i]) for h, b in msgs)
+
+    for t, i, cmd in timeline:
+        # The runtime sent this command after it had seen `seen` completions on that
+        # connection: run the model until it has produced as many (its prompts may last
+        # longer than flite's Chinese ones), then to the recorded time if that is later.
+        seen = sum(
+            1
+            for m in cap.connections[i].messages
+            if m.t <= t and _is_completion(m, recorded_sent[i])
+        )
+        for _ in range(10_000):
+            if ch.finished or (i in connected and done_count(i) >= seen):
+                break
+            deadline = ch.next_deadline()
+            if deadline is None:
+                break
+            advance(deadline)
+        advance(max(t, ch.now))
+        if i not in connected or ch.finished:
+            continue
+        if cmd.app:
+            sent[i].add(cmd.header("Event-UUID"))
+        before = len(out[i])
+        ch.receive_data((cmd.text + "\n\n").encode(), ch.now, socket=i)
+        pump()
+        if cmd.line.startswith("api "):
+            msgs, _ = _split_messages(out[i][before:])
+            body = next((b for h, b in msgs if h.get("Content-Type") == "api/response"), "")
+            api_replies.append((cmd.line, body))
+    advance(ch.now + 3600)
+    produced: Completions = []
+    for i in range(n):
+        msgs, _ = _split_messages(out[i])
+        events = [FsMessage(0.0, h, b) for h, b in msgs]
+        produced.append([_completion(m) for m in events if _is_completion(m, sent[i])])
+    return produced, api_replies
+
+
+def _run_to(ch: Channel, at: float) -> None:
+    for _ in range(100_000):
+        deadline = ch.next_deadline()
+        if deadline is None or deadline > at:
+            break
+        ch.advance(deadline)
+    ch.advance(max(at, ch.now))
+
+
+def recorded_api(cap: Capture) -> list[tuple[str, str]]:
+    out: list[tuple[float, str, str]] = []
+    for conn in cap.connections:
+        replies = [m.reply for m in conn.messages if m.content_type == "api/response"]
+        cmds = [c for c in conn.commands if c.line.startswith("api ")]
+        out += [(c.t, c.line, r or "") for c, r in zip(cmds, replies, strict=False)]
+    return [(line, reply) for _, line, reply in sorted(out, key=lambda x: x[0])]
+
+
+def _norm(line: str, reply: str) -> str:
+    if "callcenter_config" in line:
+        return reply.split("\n", 1)[0]
+    return reply
+
+
+def conforms(name: str) -> tuple[bool, str]:
+    cap = load(name)
+    try:
+        completions, api = drive(cap)
+    except Unrecorded as e:
+        return False, f"Unrecorded: {e}"
+    want = recorded_completions(cap)
+    for conn, (got_c, want_c) in enumerate(zip(completions, want, strict=True)):
+        for i, (a, b) in enumerate(zip(got_c, want_c, strict=False)):
+            if a != b:
+                return False, f"connection {conn}, completion {i}: model {a} != switch {b}"
+        if len(got_c) != len(want_c):
+            return False, f"connection {conn}: {len(got_c)} completions, switch {len(want_c)}"
+    want_api = [(c, _norm(c, r)) for c, r in recorded_api(cap)]
+    got_api = [(c, _norm(c, r)) for c, r in api]
+    if got_api != want_api[: len(got_api)] or len(got_api) != len(want_api):
+        return False, f"api replies differ: {got_api[:3]} vs {want_api[:3]}"
+    return True, ""
+
+
+@pytest.mark.parametrize("name", [c for c in CAPTURES if c not in KNOWN_GAPS])
+def test_capture_conforms(name: str) -> None:
+    ok, why = conforms(name)
+    assert ok, why
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_GAPS))
+def test_known_gap_still_differs(name: str) -> None:
+    ok, _ = conforms(name)
+    assert not ok, f"{name} conforms now: take it off KNOWN_GAPS"
