@@ -241,6 +241,15 @@ class CallerScript:
     caller is hung up.  A ``socket`` action among them (or in an extension)
     opens a new connection for the channel.
 
+    ``keys_at`` (or ``live_keys`` and ``Channel.caller_key_at`` while the call runs):
+    instead of ``inputs``, the caller's keys as (virtual time, digit), the
+    time each reaches the switch (a live capture's ``RECV DTMF`` lines).  A key that
+    arrives while a collect listens is read by it; while the caller waits in a queue it is
+    an exit key or ignored; while the socket's park loop idles it is dequeued and dropped
+    (its DTMF event fires then: T07 line 101, T12 lines 3.053/5.060); during any other app
+    it waits in the channel's queue for the next collect, or for the park loop after the
+    app (T07: the ``#`` typed after a full 6-digit PIN is read by the next menu).
+
     ``dialplan``: a real XML dialplan (``dialplan.Dialplan``, e.g. the one ``flowc
     compile --target freeswitch`` writes) instead of ``after_socket`` /
     ``extensions`` / ``default_extension`` (which must then stay unset): the call
@@ -274,6 +283,8 @@ class CallerScript:
     answer_delay: float = 0.02
     dialplan: Dialplan | None = None
     count_dialplan_apps: bool = True
+    keys_at: Sequence[tuple[float, str]] = ()
+    live_keys: bool = False
 
 
 @dataclass(frozen=True)
@@ -673,6 +684,8 @@ class Channel:
         self.routes: list[Hunt] = []  # every dialplan hunt (``CallerScript.dialplan``)
         self._app_count = 0
         self._inputs = deque(self.script.inputs)
+        self._keys: deque[tuple[float, str]] = deque(sorted(self.script.keys_at))
+        self._collecting = False
         self._apps: dict[str, Callable[[str], AppGen]] | None = None
         self._bridges = deque(self.script.bridges)
         self._queue_uses: dict[str, int] = {}
@@ -738,6 +751,8 @@ class Channel:
             if connect_first:
                 self._open(first)
             self._gen = self._session_main()
+        for when, _digit in self._keys:
+            self._schedule(when, self._key_arrives)
         self._step("start")
 
     # ------------------------------------------------------------------ public I/O ----------
@@ -1577,6 +1592,44 @@ class Channel:
         if not self._cut_sleep("broadcast", ("moh",)):
             self._wake("msg")
 
+    def _key_arrives(self) -> None:
+        """A ``CallerScript.keys_at`` key reaches the switch (see there)."""
+        if self._collecting or self.hung_up or self._done:
+            return  # the running collect reads the queue itself
+        while self._keys and self._keys[0][0] <= self.now:
+            if self._running_app == "callcenter" and self._waiting == "sleep":
+                _, digit = self._keys.popleft()
+                self._cut_sleep("cdtmf:" + digit, ("moh",))
+            elif self._parked and not self._msgs:
+                self._drop_queued_keys()
+            else:
+                return  # queued for the next collect, or the park loop after this app
+
+    def _drop_queued_keys(self) -> None:
+        """The park loop dequeues the keys nobody read: each fires its DTMF event and is
+        dropped (T07 line 101, after the failing re-prompt)."""
+        while self._keys and self._keys[0][0] <= self.now:
+            _, digit = self._keys.popleft()
+            self._dtmf(digit)
+
+    def caller_key_at(self, when: float, digit: str) -> None:
+        """The caller's key reaches the switch at ``when`` (``CallerScript.live_keys``)."""
+        keys = sorted([*self._keys, (when, digit)])
+        self._keys.clear()
+        self._keys.extend(keys)
+        self._schedule(when, self._key_arrives)
+
+    def media_timeout_at(self, when: float) -> None:
+        """No RTP from the caller for the profile's ``rtp-timeout-sec`` (300 on the live
+        switch; SIPp sent none): ``switch_core_media.c:2832`` hangs up with MEDIA_TIMEOUT
+        (T07 and T09a at 300 s)."""
+
+        def fire() -> None:
+            if not self.hung_up:
+                self._hangup("MEDIA_TIMEOUT")
+
+        self._schedule(when, fire)
+
     def caller_hangup_at(self, when: float) -> None:
         """The caller sends BYE at virtual time ``when`` (whatever runs then)."""
         self._caller_hangup_at(when)
@@ -1626,9 +1679,11 @@ class Channel:
         if redirect is not None:
             yield from self._follow(redirect, self.script.after_socket)
             return
-        if self._socket_exit in ("failed", "resume", "uncontrolled"):
-            # Control left without a redirect: on resume, or when the socket could not be
-            # opened, the dialplan continues after the socket action.
+        if self._socket_exit in ("failed", "resume", "uncontrolled", "closed"):
+            # Control left without a redirect: on resume, when the socket could not be
+            # opened, when another listener cleared CF_CONTROLLED (T04) or when the
+            # application closed the socket (Qb lines 27, 215, 232: the runtime killed, the
+            # running app ends, then the dialplan goes on), it continues after the action.
             yield from self._run_dialplan(self.script.after_socket)
         else:
             self._hangup("NORMAL_CLEARING")
@@ -1665,6 +1720,8 @@ class Channel:
             self._fire("CHANNEL_PARK", self._event("CHANNEL_PARK"), early=first)
         # The park loop: run what sendmsg queued until hang-up or control leaves.
         while not self.hung_up and self._redirect is None and lst.live and self._controlled:
+            if not self._msgs:
+                self._drop_queued_keys()
             self._parked = True
             reason = yield None
             self._parked = False
@@ -2094,10 +2151,6 @@ class Channel:
             if redirect is not None and not self.hung_up:
                 yield from self._follow(redirect, steps[i + 1 :])
                 return
-            if self._socket_exit == "closed" and not self.hung_up:
-                # The application closed this socket without `resume`: the listener ends
-                # the call (it continues after the action only on resume or a failure).
-                self._hangup("NORMAL_CLEARING")
         if not self.hung_up:
             self._hangup("NORMAL_CLEARING")
         yield from self._hangup_tail()
@@ -2372,10 +2425,15 @@ class Channel:
         opened = self._open_file(prompt) if has_prompt and prompt is not None else "ok"
         # A prompt that cannot be opened ends the try before the caller is listened to (T01
         # line 283), so it takes none of the scripted inputs.
-        inp = self._next_input() if opened != "notfound" else "silence"
+        timed = bool(self.script.keys_at) or self.script.live_keys
+        self._collecting = timed
+        inp = self._next_input() if opened != "notfound" and not timed else "silence"
         if opened == "invalid_args" and inp not in ("silence", ""):
             raise Unrecorded("keys during a collect whose say: prompt failed (T01a has none)")
-        plan: deque[tuple[float, str]] = deque()
+        # timed keys: the collect reads the channel's key queue itself (what is left stays)
+        plan: deque[tuple[float, str]] = self._keys if timed else deque()
+        if opened == "notfound":
+            plan = deque()
         if inp == "hangup":
             self._caller_hangup_at(start + self.script.hangup_delay)
         elif inp not in ("silence", "") and not inp.startswith("speech:"):
@@ -2434,6 +2492,7 @@ class Channel:
             buffer = ""
         if var_name and buffer:
             self.vars.set(var_name, buffer)
+        self._collecting = False
         return status, buffer
 
     def _collect(
@@ -2470,7 +2529,8 @@ class Channel:
             r = yield from self._sleep(max(0.0, deadline - self.now))
             if r == "hangup":
                 return "failure", digits, ""
-            plan.clear()
+            if plan is not self._keys:
+                plan.clear()
             return "timeout", digits, ""
 
     def _app_pagd(self, arg: str) -> AppGen:
@@ -2760,6 +2820,17 @@ class Channel:
     def _app_bridge(self, arg: str) -> AppGen:
         outcome = self._bridges.popleft() if self._bridges else self.script.default_bridge
         contact, number, fail_cause = _parse_dial_string(arg)
+        if contact.startswith("user/"):
+            # Qb lines 249/254: ``mod_dptools.c:4383 Can't find user [1900@127.0.0.1]``
+            # (the switch's only domain), then the call is hung up SUBSCRIBER_ABSENT
+            user, _, domain = contact[5:].partition("@")
+            if self.profile_sw.has_user(domain or "127.0.0.1", user):
+                raise Unrecorded(f"bridge to the directory user {contact!r}")
+            self.app_log.append(("log", f"Can't find user [{user}@{domain or '127.0.0.1'}]"))
+            if not _continue_on_fail(self.vars.get("continue_on_fail"), "SUBSCRIBER_ABSENT"):
+                self._hangup("SUBSCRIBER_ABSENT")
+                return
+            raise Unrecorded("continue_on_fail after a missing directory user")
         if not self.media:
             yield from self._pre_answer()
         if fail_cause is None and outcome.result == "answered":
@@ -2936,13 +3007,16 @@ class Channel:
                 if not spinning:
                     yield from self._nested_broadcasts(deadline)
                 continue
-            if r.startswith("dtmf:"):
-                digit = r[5:]
+            if r.startswith(("dtmf:", "cdtmf:")):
+                digit = r.partition(":")[2]
                 if spinning:
                     continue  # flushed with the private events (T06a)
                 if digit not in (self.vars.get("cc_exit_keys") or ""):
-                    raise Unrecorded(f"key {digit!r} in a queue that does not exit on it")
-                # E1 lines 300-305: RECV DTMF *:2000, the member exits at once
+                    # T12 conn 23 (DTMF at 3.053 and 5.060 s): the key's event, the wait goes on
+                    self._dtmf(digit, duration=2000 if r.startswith("dtmf:") else None)
+                    continue
+                # E1 lines 300-305: RECV DTMF *:2000, the member exits at once (T06 line 272:
+                # the caller's own key the same way)
                 result, key = "exit_key", digit
                 break
             if r == "break" and self.config.callcenter_break == "ignore":
