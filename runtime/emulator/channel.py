@@ -275,7 +275,7 @@ class CallerScript:
     default_extension: Sequence[DialplanApp] = DEFAULT_EXTENSION
     after_socket: Sequence[DialplanApp] = ()
     prompt_ms: int = 1000
-    tts_ms_per_char: int = 60
+    tts_ms_per_char: int = 60  # a time scale for flite's speech (60: as recorded)
     record_ms: int = 3000
     speech_delay: float = 1.0
     speech_confidence: int = 90
@@ -531,6 +531,7 @@ _NOOP_APPS: Final = frozenset(
 
 _TONE_SEGMENT: Final = re.compile(r"%\(\s*(\d+)\s*,\s*(\d+)")
 _LOOPS: Final = re.compile(r"loops=(-?\d+)")
+_ASCII_WORD: Final = re.compile(r"[A-Za-z]+")
 _API_REF: Final = re.compile(r"\$\{([a-z_]+)\(([^)]*)\)\}")
 SAY_STRING_USAGE: Final = (
     "-ERR Usage: <module_name>[.<ext>] <lang>[.<ext>] <say_type> <say_method> [<say_gender>]"
@@ -686,6 +687,7 @@ class Channel:
         self._inputs = deque(self.script.inputs)
         self._keys: deque[tuple[float, str]] = deque(sorted(self.script.keys_at))
         self._collecting = False
+        self._bridged = False
         self._apps: dict[str, Callable[[str], AppGen]] | None = None
         self._bridges = deque(self.script.bridges)
         self._queue_uses: dict[str, int] = {}
@@ -1588,8 +1590,15 @@ class Channel:
         self._msgs.append((None, cmd))
         self._schedule(self.now, self._deliver_broadcast)
 
+    def _broadcast_in_moh(self) -> None:
+        self._cut_sleep("broadcast", ("moh",))
+
     def _deliver_broadcast(self) -> None:
-        if not self._cut_sleep("broadcast", ("moh",)):
+        if self._running_app == "callcenter" and self._waiting == "sleep":
+            # inside the hold music the broadcast starts ~200 ms after ``+OK Message sent``
+            # (T10a 180.862 -> 181.063, T07 64.297 -> 64.498: the play loop's next pass)
+            self._schedule(self.now + 0.2, self._broadcast_in_moh)
+        elif not self._cut_sleep("broadcast", ("moh",)):
             self._wake("msg")
 
     def _key_arrives(self) -> None:
@@ -1597,7 +1606,12 @@ class Channel:
         if self._collecting or self.hung_up or self._done:
             return  # the running collect reads the queue itself
         while self._keys and self._keys[0][0] <= self.now:
-            if self._running_app == "callcenter" and self._waiting == "sleep":
+            if self._bridged:
+                # talking to an agent: the key's DTMF event, then it goes to the other leg
+                # (T12 conn 23, DTMF at 3.053 and 5.060 s after CHANNEL_BRIDGE)
+                _, digit = self._keys.popleft()
+                self._dtmf(digit)
+            elif self._running_app == "callcenter" and self._waiting == "sleep":
                 _, digit = self._keys.popleft()
                 self._cut_sleep("cdtmf:" + digit, ("moh",))
             elif self._parked and not self._msgs:
@@ -1631,8 +1645,11 @@ class Channel:
         self._schedule(when, fire)
 
     def caller_hangup_at(self, when: float) -> None:
-        """The caller sends BYE at virtual time ``when`` (whatever runs then)."""
-        self._caller_hangup_at(when)
+        """The caller's BYE reaches the switch at virtual time ``when`` (whatever runs then);
+        the session acts on it 20 ms later: ``sofia.c:1065 Hangup`` to CHANNEL_HANGUP took
+        5-27 ms (T14 1.080 -> 1.102, T13 1.580 -> 1.591, T10a 240.860 -> 240.887, where the
+        runtime's uuid_setvar/uuid_broadcast of 240.866 still found the call up)."""
+        self._caller_hangup_at(when + 0.02)
 
     def recv_dtmf(self, digits: str) -> None:
         """``uuid_recv_dtmf <uuid> <digits>``: the keys as if the caller pressed them.  Only
@@ -2209,8 +2226,19 @@ class Channel:
         if path.startswith("local_stream://"):
             return 3_600_000
         if path.startswith("say:"):
-            return max(200, len(path) * self.script.tts_ms_per_char)
+            return self._tts_ms(path[4:])
         return self.script.prompt_ms
+
+    def _tts_ms(self, text: str) -> int:
+        """How long flite (voice kal, English only) speaks ``text``: Chinese characters are
+        silent (T01 lines 242-243: the Chinese greeting, ``Speaking text`` and ``done
+        speaking text`` in the same 20 ms), each ASCII digit takes ~320 ms (T01 lines
+        269-270: the menu with five digits, 1.60 s; lines 550-551 the survey, the same) and
+        each English word ~430 ms (outbound_speak_flite_json: "Welcome to Acme", ~1.3 s).
+        ``CallerScript.tts_ms_per_char`` scales it (60 = as recorded)."""
+        digits = sum(1 for c in text if c.isascii() and c.isdigit())
+        words = len(_ASCII_WORD.findall(text))
+        return (digits * 320 + words * 430) * self.script.tts_ms_per_char // 60
 
     def _tts_ready(self) -> bool:
         """``say:`` needs ``tts_engine`` and ``tts_voice`` on the channel, an engine that is
@@ -2328,7 +2356,7 @@ class Channel:
                 f"speak {arg[:60]!r}: only engine|voice|text with flite|kal is recorded"
             )
         text = parts[-1]
-        yield from self._media_sleep(max(0.2, len(text) * self.script.tts_ms_per_char / 1000.0))
+        yield from self._media_sleep(self._tts_ms(text) / 1000.0)
 
     def _app_say(self, arg: str) -> AppGen:
         """``say <lang> <type> <method> <value>``: without a say module for the language
@@ -3170,7 +3198,11 @@ class Channel:
         ab: Headers = [("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", leg.agent_uuid)]
         self._fire("CHANNEL_BRIDGE", self._event("CHANNEL_BRIDGE", pre=ab))
         answered_at = self._epoch()
-        yield from self._sleep(outcome.talk_time)
+        self._bridged = True
+        try:
+            yield from self._sleep(outcome.talk_time)
+        finally:
+            self._bridged = False
         cause = outcome.agent_hangup_cause
         base = [
             ("last_bridge_to", leg.agent_uuid),

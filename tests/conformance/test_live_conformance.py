@@ -119,11 +119,15 @@ def script_for(cap: Capture) -> CallerScript:
     )
 
 
-def key_anchors(cap: Capture) -> list[tuple[int, float, str]]:
-    """Each key the switch received (``RECV DTMF`` time) as (k, offset, digit): ``offset``
-    seconds after the k-th app the runtime executed started (its CHANNEL_EXECUTE), which is
-    how the caller timed its keys (README: "Each step is sent a fixed delay after the switch
-    starts a given application")."""
+Anchor = tuple[str, int, float, str]
+
+
+def key_anchors(cap: Capture) -> list[Anchor]:
+    """Each key the switch received (``RECV DTMF`` time) and the caller's BYE as (kind, k,
+    offset, digit): ``offset`` seconds after the k-th app the runtime executed started (its
+    CHANNEL_EXECUTE, kind ``exec``) - how the caller timed its keys (README: "Each step is
+    sent a fixed delay after the switch starts a given application") - or after the k-th
+    command the runtime sent (kind ``cmd``), whichever came last before it."""
     starts: list[float] = []
     for conn in cap.connections:
         sent = {c.header("Event-UUID") for c in conn.commands if c.app}
@@ -136,7 +140,8 @@ def key_anchors(cap: Capture) -> list[tuple[int, float, str]]:
             ):
                 starts.append(m.t)
     starts.sort()
-    out: list[tuple[int, float, str]] = []
+    cmds = sorted(c.t for conn in cap.connections for c in conn.commands)
+    out: list[Anchor] = []
     times = [
         (float(d["t"]), d["digit"])
         for step in cap.header.get("caller_inputs", [])
@@ -147,7 +152,11 @@ def key_anchors(cap: Capture) -> list[tuple[int, float, str]]:
         times.append((float(end["t"]), "BYE"))  # the caller's BYE (sofia.c:1065)
     for t, digit in times:
         k = max((i for i, s0 in enumerate(starts) if s0 <= t), default=-1)
-        out.append((k, t - (starts[k] if k >= 0 else 0.0), digit))
+        j = max((i for i, c0 in enumerate(cmds) if c0 <= t), default=-1)
+        if j >= 0 and (k < 0 or cmds[j] > starts[k]):
+            out.append(("cmd", j, t - cmds[j], digit))
+        else:
+            out.append(("exec", k, t - (starts[k] if k >= 0 else 0.0), digit))
     return out
 
 
@@ -156,6 +165,7 @@ class Replay:
     """What the model did with a capture's commands."""
 
     completions: Completions  # of the runtime's apps, per connection
+    names: list[list[str]]  # event names per connection, from the first runtime app on
     api: list[tuple[str, str]]  # (api command, reply)
     hangup_cause: str | None
 
@@ -197,11 +207,16 @@ def drive(cap: Capture) -> Replay:
                     and ev.get("Application-UUID") in sent[i]
                 ):
                     started.append(ch.now)
-                    for k, offset, digit in anchors:
-                        if k == len(started) - 1 and digit == "BYE":
-                            ch.caller_hangup_at(ch.now + offset)
-                        elif k == len(started) - 1:
-                            ch.caller_key_at(ch.now + offset, digit)
+                    schedule("exec", len(started) - 1)
+
+    def schedule(kind: str, index: int) -> None:
+        for a_kind, k, offset, digit in anchors:
+            if (a_kind, k) != (kind, index):
+                continue
+            if digit == "BYE":
+                ch.caller_hangup_at(ch.now + offset)
+            else:
+                ch.caller_key_at(ch.now + offset, digit)
 
     def advance(to: float) -> None:
         for _ in range(100_000):
@@ -221,6 +236,12 @@ def drive(cap: Capture) -> Replay:
         ch.advance(max(to, ch.now))
         pump()
 
+    cmd_index = {
+        id(c): j
+        for j, c in enumerate(
+            sorted((c for conn in cap.connections for c in conn.commands), key=lambda c: c.t)
+        )
+    }
     recorded_sent = [
         {c.header("Event-UUID") for c in conn.commands if c.app} for conn in cap.connections
     ]
@@ -262,6 +283,7 @@ def drive(cap: Capture) -> Replay:
                 ch.receive_data(b"", ch.now, socket=i)  # the runtime closed its side
                 pump()
             continue
+        schedule("cmd", cmd_index[id(cmd)])
         if cmd.app:
             sent[i].add(cmd.header("Event-UUID"))
         before = len(out[i])
@@ -277,7 +299,46 @@ def drive(cap: Capture) -> Replay:
         msgs, _ = _split_messages(out[i])
         events = [FsMessage(0.0, h, b) for h, b in msgs]
         produced.append([_completion(m) for m in events if _is_completion(m, sent[i])])
-    return Replay(produced, api_replies, ch.hangup_cause)
+    names = [event_names(_messages(out[i]), sent[i]) for i in range(n)]
+    return Replay(produced, names, api_replies, ch.hangup_cause)
+
+
+def want_names(cap: Capture) -> list[list[str]]:
+    out = []
+    for conn in cap.connections:
+        sent = {c.header("Event-UUID") for c in conn.commands if c.app}
+        out.append(event_names(conn.messages, sent))
+    return out
+
+
+def _after_hangup(names: list[str]) -> list[str]:
+    """Without the DTMF events after CHANNEL_HANGUP: a key that reaches the switch in the
+    frame of the hang-up is dequeued before or after it (T06 line 4.897)."""
+    if "CHANNEL_HANGUP" not in names:
+        return names
+    cut = names.index("CHANNEL_HANGUP")
+    return names[:cut] + [n for n in names[cut:] if n != "DTMF"]
+
+
+def _messages(data: bytes) -> list[FsMessage]:
+    msgs, _ = _split_messages(data)
+    return [FsMessage(0.0, h, b) for h, b in msgs]
+
+
+def event_names(msgs: list[FsMessage], sent: set[str | None]) -> list[str]:
+    """Event names (``name:app`` for EXECUTE pairs) from the first app the runtime sent."""
+    out: list[str] = []
+    for m in msgs:
+        ev = m.event
+        if ev is None:
+            continue
+        name = str(ev.get("Event-Name"))
+        if not out and not (name == "CHANNEL_EXECUTE" and ev.get("Application-UUID") in sent):
+            continue
+        if name in ("CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE"):
+            name += ":" + str(ev.get("Application"))
+        out.append(name)
+    return out
 
 
 def _run_to(ch: Channel, at: float) -> None:
@@ -317,6 +378,21 @@ def conforms(name: str) -> tuple[bool, str]:
                 return False, f"connection {conn}, completion {i}: model {a} != switch {b}"
         if len(got_c) != len(want_c):
             return False, f"connection {conn}: {len(got_c)} completions, switch {len(want_c)}"
+    for conn, (got_n, want_n) in enumerate(zip(replay.names, want_names(cap), strict=True)):
+        got_n, want_n = _after_hangup(got_n), _after_hangup(want_n)
+        closed_by_runtime = cap.connections[conn].rt_eof_t is not None
+        if closed_by_runtime and got_n[: len(want_n)] == want_n:
+            continue  # the rest was still queued for the listener when the runtime left
+        if got_n != want_n:
+            at = next(
+                (i for i, (a, b) in enumerate(zip(got_n, want_n, strict=False)) if a != b),
+                min(len(got_n), len(want_n)),
+            )
+            return (
+                False,
+                f"connection {conn}, event {at}: "
+                f"model {got_n[at : at + 3]}, switch {want_n[at : at + 3]}",
+            )
     cause = (cap.header["real"].get("freeswitch_hangup") or {}).get("cause")
     if replay.hangup_cause != cause:
         return False, f"hang-up cause {replay.hangup_cause}, switch {cause}"
