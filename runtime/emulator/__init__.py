@@ -59,6 +59,7 @@ from .channel import (
     QueueOutcome,
     SocketRequest,
     socket_target,
+    socket_targets,
     speech,
 )
 from .dialplan import Dialplan, DialplanError
@@ -95,6 +96,7 @@ __all__ = [
     "rss_bytes",
     "run_load",
     "socket_target",
+    "socket_targets",
     "speech",
     "stock_1_10_12",
     "summarize",

@@ -538,9 +538,10 @@ async def place_call(
     switch: Switch | None = None,
 ) -> CallRecord:
     """Play one call whose first socket goes where ``call.config.socket_data`` says, read the
-    way ``socket_function`` reads it (``socket_target``): one ``host[:port]``; a host that
-    does not resolve (an ``a:p|b:p`` list) or a refused connection sends the call on to the
-    dialplan after the socket action (``CallerScript.after_socket``), where a further
+    way ``socket_function`` reads it (``socket_targets``): ``host[:port]``, or a ``|`` list
+    tried host by host (Qc2); when no host connects (none resolves, or every connection is
+    refused) the call goes on to the dialplan after the socket action
+    (``CallerScript.after_socket``), where a further
     ``socket`` action is the way to reach another instance.  A call with a
     ``CallerScript.dialplan`` starts in that dialplan instead, and its ``socket`` actions
     connect where they say.  Otherwise like ``dial``."""

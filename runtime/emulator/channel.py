@@ -37,10 +37,9 @@ recordings of FreeSWITCH 1.10.12 and ``mod_event_socket.c`` /
   (``socket_requests``; the driver connects it and reports back with
   ``socket_connected`` / ``socket_failed``).  Every open connection is a
   listener of its own with its own subscriptions; each gets the channel's
-  events.  ``socket_function`` takes ONE ``host[:port][/path]``: the text up
-  to the last ``:`` is the host, so ``a:p|b:p`` names the host ``a:p|b``,
-  which does not resolve ("Socket Error!"), exactly like a refused
-  connection: the app returns at once and the dialplan continues after it;
+  events.  ``socket_function`` splits ``a:p|b:p`` and tries each host in
+  turn (Qc2); when none connects ("Socket Error!", a refused connection)
+  the app returns at once and the dialplan continues after it (Qc);
 * a real XML dialplan (``CallerScript.dialplan``, ``dialplan.Dialplan``):
   the call starts in CS_ROUTING and runs what the hunt of its DID finds,
   every transfer hunts again, and its socket actions are all the call's
@@ -126,6 +125,7 @@ __all__ = [
     "SocketRequest",
     "check_dialplan",
     "socket_target",
+    "socket_targets",
     "speech",
 ]
 
@@ -382,12 +382,24 @@ def check_dialplan(plan: Dialplan) -> None:
         )
 
 
-def socket_target(data: str) -> tuple[str, int, str | None, bool]:
-    """(host, port, path, resolvable) of a ``socket`` action's data, as ``socket_function``
-    cuts it: the first blank-separated word; the port after the LAST ``:`` (default 8084,
-    C ``atoi``); a ``/path`` after the port.  Resolvable: an IP literal or ``localhost``."""
+def socket_targets(data: str) -> list[tuple[str, int, str | None, bool]]:
+    """Every (host, port, path, resolvable) of a ``socket`` action's data, in order: the
+    first blank-separated word is split on ``|`` and each host is tried in turn
+    (``mod_event_socket.c:442``; Qc2 lines 180-183: ``Trying host: 127.0.0.1:8086``,
+    ``Connection refused``, ``Trying host: 127.0.0.1:8085``)."""
     argv = separate_string(data, 80) if data else []
-    host = argv[0] if argv else ""
+    first = argv[0] if argv else ""
+    return [_one_target(item) for item in first.split("|")]
+
+
+def socket_target(data: str) -> tuple[str, int, str | None, bool]:
+    """(host, port, path, resolvable) of the first host of a ``socket`` action's data, as
+    ``socket_function`` cuts it: the port after the LAST ``:`` (default 8084, C ``atoi``); a
+    ``/path`` after the port.  Resolvable: an IP literal or ``localhost``."""
+    return socket_targets(data)[0]
+
+
+def _one_target(host: str) -> tuple[str, int, str | None, bool]:
     port = 8084
     path: str | None = None
     head, sep, port_name = host.rpartition(":")
@@ -439,7 +451,8 @@ class _Listener:
         self.data = data
         self.app_uuid = app_uuid
         argv = separate_string(data, 80) if data else []
-        self.host, self.port, self.path, self.resolvable = socket_target(data)
+        self.targets = socket_targets(data)
+        self.host, self.port, self.path, self.resolvable = self.targets[0]
         opts = {a.lower() for a in argv[1:]}
         self.full = "full" in opts
         self.async_mode = "async" in opts
@@ -750,6 +763,7 @@ class Channel:
             if first_target is not None:
                 first.host, first.port = first_target
                 first.resolvable = True
+                first.targets = [(*first_target, first.path, True)]
             if connect_first:
                 self._open(first)
             self._gen = self._session_main()
@@ -1714,14 +1728,20 @@ class Channel:
             self.vars.set("socket_path", lst.path)
         self.vars.set("socket_host", lst.host)
         if lst.state == "pending":
-            if lst.resolvable:
+            # each host of a `|` list in turn until one connects (Qc2 lines 180-183)
+            for host, port, _path, resolvable in lst.targets:
+                lst.host, lst.port, lst.resolvable = host, port, resolvable
+                lst.state = "pending"
+                if not resolvable:
+                    lst.state = "failed"  # "Socket Error!": the host does not resolve
+                    continue
                 lst.requested = True
-                self._requests.append(SocketRequest(lst.index, lst.host, lst.port, lst.data))
+                self._requests.append(SocketRequest(lst.index, host, port, lst.data))
                 while lst.state == "pending":
                     if (yield None) == "hangup" or self.hung_up:
                         break
-            else:
-                lst.state = "failed"  # "Socket Error!": the host does not resolve
+                if not lst.closed or self.hung_up:  # connected (or the caller left)
+                    break
         if lst.state != "open" or self.hung_up:
             if lst.state == "pending":
                 lst.state = "failed"

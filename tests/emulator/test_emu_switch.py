@@ -28,6 +28,7 @@ from runtime.emulator import (
     Unrecorded,
     socket_target,
 )
+from runtime.emulator.channel import socket_targets
 from runtime.emulator.fsutil import separate_string_char
 from runtime.emulator.profile import outbound_recordings
 from runtime.esl import commands
@@ -434,30 +435,40 @@ def test_socket_target_is_read_like_socket_function() -> None:
     assert socket_target("127.0.0.1:8085 async full") == ("127.0.0.1", 8085, None, True)
     assert socket_target("localhost") == ("localhost", 8084, None, True)
     assert socket_target("127.0.0.1:8084/flow async") == ("127.0.0.1", 8084, "flow", True)
-    # the port is after the LAST colon: a list names the host "a:p|b", which does not resolve
-    assert socket_target("127.0.0.1:8084|127.0.0.1:8085 async full") == (
-        "127.0.0.1:8084|127.0.0.1",
-        8085,
+    # a `|` list: each host in turn (Qc2 lines 180-183), the first one first
+    assert socket_target("127.0.0.1:8086|127.0.0.1:8085 async full") == (
+        "127.0.0.1",
+        8086,
         None,
-        False,
+        True,
     )
+    assert [t[:2] for t in socket_targets("127.0.0.1:8086|127.0.0.1:8085 async full")] == [
+        ("127.0.0.1", 8086),
+        ("127.0.0.1", 8085),
+    ]
     assert socket_target("runtime.example.invalid:8084")[3] is False
 
 
-def test_a_socket_that_cannot_be_opened_continues_the_dialplan() -> None:
+def test_a_socket_list_whose_hosts_all_fail_continues_the_dialplan() -> None:
+    # Qc2: each host of the list in turn; Qc: none connects, the dialplan goes on
     script = CallerScript(
         after_socket=[
             DialplanApp("playback", "/tmp/sorry.wav"),
             DialplanApp("hangup", "CALL_REJECTED"),
         ]
     )
-    call = Call(script, connect_first=False, socket_data="127.0.0.1:8084|127.0.0.1:8085 async full")
-    assert call.ch.socket_requests() == []  # "Socket Error!": nothing to connect
+    data = "127.0.0.1:8084|127.0.0.1:8085 async full"
+    call = Call(script, connect_first=False, socket_data=data)
+    (first,) = call.ch.socket_requests()
+    assert (first.socket, first.port) == (0, 8084)
+    call.ch.socket_failed(0, call.ch.now)
+    (second,) = call.ch.socket_requests()
+    assert (second.socket, second.port) == (0, 8085)
+    call.ch.socket_failed(0, call.ch.now)
     call.run()
-    assert call.ch.vars.get("socket_host") == "127.0.0.1:8084|127.0.0.1"
     assert [a for a, _ in call.ch.app_log] == ["playback", "hangup"]
     assert call.ch.hangup_cause == "CALL_REJECTED" and call.ch.finished
-    assert call.ch.socket_states()[0][2:] == ("failed", False)
+    assert call.ch.socket_states()[0][2] == "failed"
 
 
 def test_a_refused_socket_falls_over_to_the_next_socket_action() -> None:
