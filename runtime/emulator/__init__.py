@@ -18,6 +18,9 @@ every outbound recording against the model).
     table (``uuid_break``, ``uuid_setvar``, ``uuid_getvar``,
     ``uuid_broadcast``, ``callcenter_config queue list members``) and
     mod_callcenter's members table.
+``profile.SwitchProfile`` / ``profile.Unrecorded``
+    What the emulated switch has installed (``stock_1_10_12()``: the live captures' switch,
+    the default) and the error raised into the test for anything no recording shows.
 ``dialplan.Dialplan``
     An XML dialplan (the file ``flowc compile --target freeswitch`` writes)
     hunted as mod_dialplan_xml does; a ``CallerScript.dialplan`` makes a call

@@ -47,27 +47,63 @@ recordings of FreeSWITCH 1.10.12 and ``mod_event_socket.c`` /
   next hunt reads, and an unset variable expands to the caller-profile field
   of that name (``${destination_number}``), as ``switch_channel_get_variable``
   does;
-* applications: answer, pre_answer, playback, speak, say, sleep, set,
-  multiset, export, unset, log, hangup, play_and_get_digits, read,
-  detect_speech, callcenter, bridge, transfer, record, voicemail, socket (and
-  a list of harmless no-ops); the caller's behaviour comes from
-  ``CallerScript``;
+* applications: only those a recording shows running (``RECORDED_APPS``:
+  answer, bridge, callcenter, detect_speech, hangup, log,
+  play_and_get_digits, playback, say, set, socket, speak, transfer, unset,
+  voicemail); the caller's behaviour comes from ``CallerScript``;
 * ``uuid_break`` (CF_BREAK): cuts the media the running application plays
   (playback, speak, say, sleep, a prompt; the caller's digit collection goes
   on), ``all`` also drops the queued private events (queued ``sendmsg``s and
-  broadcasts); in ``callcenter`` it breaks the hold music, which ends the
-  wait with ``cc_cancel_reason=BREAK_OUT`` (``ChannelConfig.callcenter_break``);
+  broadcasts); in ``callcenter`` the hold music restarts and the member
+  stays (T08/T09; ``ChannelConfig.callcenter_break``);
 * ``uuid_broadcast``: the application runs as a private event, nested inside
   ``callcenter``'s hold music (the caller hears it while waiting; its
   EXECUTE / EXECUTE_COMPLETE pair reaches the listeners), in the park loop
   like a ``sendmsg``, or after the running application otherwise.
 
+Strictness.  The switch is a ``profile.SwitchProfile`` (``ChannelConfig.profile``; the
+default ``stock_1_10_12()`` is the live captures' switch, ``tests/fixtures/freeswitch/live``).
+What it does, each from a capture (details where implemented):
+
+=============================================  ==========================================
+behaviour                                      capture (line / time)
+=============================================  ==========================================
+``say:`` without tts_engine/tts_voice:         T01a 253-257
+"Invalid Args", collect to timeout, failure
+``say:`` with them plays (flite: ASCII only)   T01 265-270, 550-551
+``file_string://`` items opened as files,      T01 283-284, T06 306-308
+none opens: the try ends at once
+``${say_string(...)}`` without a say module:   T06 302-304
+the usage text with its newline
+``say`` without a say module: nothing said     T02 270-272
+``detect_speech`` with no ASR module           T01a 250-252
+voicemail: unknown mailbox / no skip vars /    T10b 260, T10c 262-269, T10
+recorded
+``uuid_break`` does not end a queue wait       T08 28-30, T09 63
+``uuid_recv_dtmf`` exit key ends it            E1 300-305, 481
+unplayable hold music loses keys/broadcasts    T06a 293-296
+broadcast in the hold music ~200 ms later      T10a 180.862, T07 64.297
+a listener's end clears CF_CONTROLLED          T04 63, 73; D1
+a closed socket: the dialplan goes on          Qb 27, 215, 232
+``bridge user/X`` not in the directory         Qb 249, 254
+``socket a|b``: each host in turn              Qc2 180-183
+a BYE acts ~20 ms later                        T14, T13, T10a
+keys: queue exit/ignored, bridged, park drop   T06 272, T12 (3.053), T07 101
+rtp timeout (``media_timeout_at``)             T07, T09a (300 s)
+=============================================  ==========================================
+
+Anything else - an app or api command no recording shows, a sound file on a switch that
+has none, a stream that is not recorded, a say module speaking, a key in an unrecorded
+place - raises ``profile.Unrecorded`` into the test.  The outbound_*.jsonl sessions were
+recorded on a switch with sound files and no DID variables: ``profile.outbound_recordings``.
+
 Deliberate simplifications (documented where they matter): a ``sendmsg
 execute`` that arrives while an app runs waits for it (FreeSWITCH may run it
 nested unless ``event-lock``), a ``sendmsg hangup`` takes effect at once
 (also inside a running app, as ``switch_ivr_parse_all_events`` does); digits
-the caller presses after an input app has what it needs are dropped
-(FreeSWITCH flushes them); without ``linger`` the socket closes right after
+the caller presses after an input app has what it needs are dropped with
+``CallerScript.inputs`` (with ``keys_at`` / ``live_keys`` they wait in the
+channel's queue, as T07 shows); without ``linger`` the socket closes right after
 CHANNEL_HANGUP and the events of that instant; the race-dependent delivery of
 the events fired before ``myevents`` (CHANNEL_STATE, the socket's
 CHANNEL_EXECUTE, CHANNEL_PARK) is a setting (``ChannelConfig.early_events``);
