@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from test_emu_switch import UUID, Call, completion, events, executed
 
-from runtime.emulator import CallerScript, QueueOutcome, Unrecorded
+from runtime.emulator import CallerScript, ChannelConfig, QueueOutcome, Unrecorded
 from runtime.emulator.channel import SAY_STRING_USAGE
 from runtime.emulator.profile import VANILLA_HOLD_MUSIC, stock_1_10_12
 from runtime.esl import commands
@@ -199,3 +199,28 @@ def test_a_second_socket_keeps_control_while_the_first_stays_open() -> None:
         msgs = call.execute("speak", "flite|kal|Survey question", uuid=f"s{n}", socket=1)
         assert completion(msgs, "speak")
     assert "CHANNEL_UNPARK" not in [e["Event-Name"] for e in events(call.out[1])]
+
+
+def test_the_asyncio_driver_raises_what_no_recording_shows_into_the_test() -> None:
+    # an application that plays a sound file on the stock switch (it has none)
+    import asyncio
+
+    from emu_support import AppLog
+    from test_emu_aio import with_app
+
+    from runtime.emulator import CallSpec, place_call
+    from runtime.esl import commands as cmd
+
+    def app(log: AppLog):  # type: ignore[no-untyped-def]
+        async def handler(esl):  # type: ignore[no-untyped-def]
+            await esl.command(cmd.myevents("json"), timeout=5)
+            await esl.execute("playback", "/srv/sounds/welcome.wav", timeout=5)
+
+        return handler
+
+    async def body(port: int) -> object:
+        spec = CallSpec(config=ChannelConfig(socket_data=f"127.0.0.1:{port} async full"))
+        return await place_call(spec, timeout=10, time_scale=0)
+
+    with pytest.raises(Unrecorded, match="sound file"):
+        asyncio.run(with_app(app(AppLog()), body))
