@@ -1,23 +1,38 @@
 """CONFORMANCE: the emulator, configured like the live captures' switch, answers the runtime's
 commands of each capture as FreeSWITCH 1.10.12 did.
 
-For every ``tests/fixtures/freeswitch/live/*.jsonl``: the runtime's commands on the first
-connection (``rt->fs``, in order) are fed to a ``Channel`` with the capture's UUID and the
-stock profile plus what the header's ``setup`` says applied; virtual time is advanced to each
-command's recorded ``t`` first (timers in between run), and the caller is scripted from the
-header (``caller_inputs`` digits in order; the queue's agent from the recorded
-``cc_cause``; ``side_actions`` run as api commands at their time).  Compared, per command the
-runtime sent and in order: the completion of every app it executed (CHANNEL_EXECUTE_COMPLETE
-whose Application-UUID is the sendmsg's Event-UUID) with the variables that matter
-(read_result, cc_cause, cc_cancel_reason, cc_exit_key, voicemail_message_len, record_ms), and
-the reply texts of ``api`` commands (``callcenter_config`` member lists: the header line only;
-the rows carry epochs and scores of the real clock).
+For every ``tests/fixtures/freeswitch/live/*.jsonl`` a ``Channel`` is built with the capture's
+UUID, caller and DID, the stock profile (``profile.stock_1_10_12``) with the header's
+``setup`` flags, and the dialplan that was installed (``recorded_flowc_dialplan.xml``: the
+generated ``dialplan/flowc.xml`` of the recorded commit with the socket on the recording
+proxy's port 8085).  The runtime's commands of every connection (``rt->fs``) are fed in
+their recorded order; before each, the model runs until it has produced as many
+completions of the runtime's apps on that connection as the switch had when the runtime
+sent it, then to the command's recorded ``t`` (so timed commands - ``uuid_break`` at 120 s,
+the announcements every 45/60 s - come when they came).  The caller is scripted from the
+header: every key at its offset from the app or command it followed (``RECV DTMF`` times),
+the BYE likewise, the agent from the recorded ``cc_cause``, ``side_actions`` (E1's
+``uuid_recv_dtmf``) as api commands, the runtime's EOFs where it closed a connection, an RTP
+timeout where the switch logged one.
 
-Not compared (documented): the events of the dialplan before the socket's first sendmsg (the
-event thread delivers them late, a race: T01a line 11), timestamps, and the second
-connection (``KNOWN_GAPS``).  Captures the model does not yet reproduce are listed in
-``KNOWN_GAPS`` with the reason; the test asserts they still differ, so a fixed gap must be
-taken off the list.
+Compared, per connection: the completion of every app the runtime executed
+(CHANNEL_EXECUTE_COMPLETE whose Application-UUID is its sendmsg's Event-UUID) with the
+variables in ``VARS``; the event names in order from the first app the runtime sent
+(EXECUTE pairs with their app); the reply of every ``api`` command (``callcenter_config``
+member lists: the header line only, the rows carry the real clock's epochs); the call's
+hang-up cause.  Not compared, documented:
+
+* events before the runtime's first app (the dialplan's, delivered late by the event
+  thread: T01a line 11);
+* on a connection the runtime closed, events after the last recorded one: they were still
+  queued for the listener when its ``exit`` arrived (D1, whose first socket stayed open,
+  has them all);
+* DTMF events after CHANNEL_HANGUP (a key in the frame of the hang-up: T06 at 4.897);
+* Qc/Qc2: only the served connection - the refused first instance of their two-instance
+  dialplan is not part of the replay (``socket a|b`` itself: ``test_emu_switch``).
+
+Captures the model does not reproduce are in ``KNOWN_GAPS``, with the reason; the test
+asserts they still differ, so a fixed gap must be taken off the list.
 """
 
 from __future__ import annotations
@@ -50,6 +65,8 @@ VARS = (
     "cc_exit_key",
     "voicemail_message_len",
     "record_ms",
+    "originate_disposition",
+    "DIALSTATUS",
 )
 
 KNOWN_GAPS: dict[str, str] = {
