@@ -333,7 +333,8 @@ class ChannelConfig:
     fired before the application can subscribe, still reach it - FreeSWITCH's
     event dispatch thread decides that by timing; they are delivered right
     after the ``early_events_after_reply``-th reply following ``connect``
-    (if subscribed then).  ``unknown_app``: ``hangup`` is FreeSWITCH's
+    (if subscribed then).  ``unknown_app`` (kept for callers; an app no recording shows is
+    ``Unrecorded`` before this applies): ``hangup`` is FreeSWITCH's
     behaviour (``switch_core_session_execute_application_get_flags``: "Invalid
     Application", hang-up with DESTINATION_OUT_OF_ORDER, no EXECUTE events);
     ``complete`` answers with an EXECUTE/EXECUTE_COMPLETE pair (``_none_``).
@@ -567,17 +568,6 @@ RECORDED_APPS: Final = frozenset(
     socket speak transfer unset voicemail""".split()
 )
 
-# Known FreeSWITCH apps the emulator runs as instantaneous no-ops (not recorded: refused).
-_NOOP_APPS: Final = frozenset(
-    """info event set_global push unshift sched_hangup sched_transfer
-    sched_broadcast sched_cancel ring_ready send_dtmf start_dtmf stop_dtmf start_dtmf_generate
-    stop_dtmf_generate record_session stop_record_session displace_session
-    stop_displace_session bind_meta_app unbind_meta_app hash db group limit respond
-    send_display privacy strftime eval system bgsystem set_user verbose_events
-    cng_plc set_audio_level set_mute flush_dtmf presence remove_bugs
-    set_zombie_exec socket_resume stop_tone_detect tone_detect fax_detect""".split()
-)
-
 _TONE_SEGMENT: Final = re.compile(r"%\(\s*(\d+)\s*,\s*(\d+)")
 _LOOPS: Final = re.compile(r"loops=(-?\d+)")
 _ASCII_WORD: Final = re.compile(r"[A-Za-z]+")
@@ -597,7 +587,7 @@ _DIAL_STATUS: Final = {
 
 SleepKind = Literal["plain", "media", "moh"]
 
-# The applications the model runs (name -> Channel method); `_NOOP_APPS` complete them.
+# The applications the model runs (name -> Channel method); only RECORDED_APPS are reachable.
 _APP_METHODS: Final = {
     "answer": "_app_answer",
     "pre_answer": "_app_pre_answer",
@@ -1989,8 +1979,6 @@ class Channel:
         if table is None:
             table = self._apps = self._app_table()
         impl = table.get(app)
-        if impl is None and app in _NOOP_APPS:
-            return self._app_noop
         return impl
 
     def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
