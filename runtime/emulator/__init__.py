@@ -18,6 +18,9 @@ every outbound recording against the model).
     table (``uuid_break``, ``uuid_setvar``, ``uuid_getvar``,
     ``uuid_broadcast``, ``callcenter_config queue list members``) and
     mod_callcenter's members table.
+``profile.SwitchProfile`` / ``profile.Unrecorded``
+    What the emulated switch has installed (``stock_1_10_12()``: the live captures' switch,
+    the default) and the error raised into the test for anything no recording shows.
 ``dialplan.Dialplan``
     An XML dialplan (the file ``flowc compile --target freeswitch`` writes)
     hunted as mod_dialplan_xml does; a ``CallerScript.dialplan`` makes a call
@@ -59,10 +62,12 @@ from .channel import (
     QueueOutcome,
     SocketRequest,
     socket_target,
+    socket_targets,
     speech,
 )
 from .dialplan import Dialplan, DialplanError
 from .metrics import LatencyRecorder, Summary, percentile, rss_bytes, summarize
+from .profile import SwitchProfile, Unrecorded, stock_1_10_12
 from .switch import QueueMember, Switch
 
 __all__ = [
@@ -84,6 +89,8 @@ __all__ = [
     "SocketRequest",
     "Summary",
     "Switch",
+    "SwitchProfile",
+    "Unrecorded",
     "call_through_dialplan",
     "dial",
     "is_loopback",
@@ -92,6 +99,8 @@ __all__ = [
     "rss_bytes",
     "run_load",
     "socket_target",
+    "socket_targets",
     "speech",
+    "stock_1_10_12",
     "summarize",
 ]

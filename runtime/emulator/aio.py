@@ -11,7 +11,10 @@ call whose ``CallerScript.dialplan`` is a real XML dialplan from its first
 action (``call_through_dialplan`` loads the file): every ``socket`` action of
 it connects where its data says.  It never hangs: ``timeout`` bounds the
 whole call (the connections are aborted), and every failure is reported in
-the record, not raised.
+the record, not raised - except ``profile.Unrecorded``: what the application
+asked the emulated switch for that no recording shows aborts the call and is
+raised from ``place_call`` / ``dial`` / ``call_through_dialplan`` (and
+``run_load``), so a test cannot pass on it.
 
 ``run_load`` runs many calls with bounded concurrency and returns a
 ``LoadResult`` (counts, per-call durations, errors, event-to-command
@@ -46,6 +49,7 @@ from typing import Literal
 from .channel import CallSpec, Channel, SocketRequest
 from .dialplan import Dialplan
 from .metrics import LatencyRecorder, PeakRss, Summary, peak_concurrency, summarize
+from .profile import Unrecorded
 from .switch import Switch
 
 __all__ = [
@@ -199,6 +203,9 @@ class _CallRun:
         self.done: asyncio.Future[None] = self.loop.create_future()
         self.conns: dict[int, _Conn] = {}
         self.errors: dict[int, str] = {}  # socket -> why it could not be opened
+        # what the model refused (no recording shows it): the call is aborted and
+        # ``_run_call`` raises it into the test
+        self.unrecorded: Unrecorded | None = None
         self.tasks: set[asyncio.Task[None]] = set()
         self._t0 = self.loop.time()
         self._vclock = 0.0
@@ -243,7 +250,11 @@ class _CallRun:
     async def _connect(self, req: SocketRequest) -> None:
         if not self.allow_remote and not is_loopback(req.host):
             self.errors[req.socket] = f"refusing to connect to non-loopback host {req.host!r}"
-            self.channel.socket_failed(req.socket, self._vnow())
+            try:
+                self.channel.socket_failed(req.socket, self._vnow())
+            except Unrecorded as refused:
+                self._refused(refused)
+                return
             self._pump()
             return
         conn = _Conn(self, req.socket)
@@ -252,11 +263,19 @@ class _CallRun:
                 await self.loop.create_connection(lambda: conn, req.host, req.port)
         except (OSError, TimeoutError) as exc:
             self.errors[req.socket] = f"connect failed: {exc!r}"
-            self.channel.socket_failed(req.socket, self._vnow())
+            try:
+                self.channel.socket_failed(req.socket, self._vnow())
+            except Unrecorded as refused:
+                self._refused(refused)
+                return
             self._pump()
             return
         self.conns[req.socket] = conn
-        self.channel.socket_connected(req.socket, self._vnow())
+        try:
+            self.channel.socket_connected(req.socket, self._vnow())
+        except Unrecorded as refused:
+            self._refused(refused)
+            return
         if math.isfinite(self.connect_timeout):
             conn.guard = self.loop.call_later(self.connect_timeout, self._on_guard, conn)
         self._pump()
@@ -269,11 +288,19 @@ class _CallRun:
 
     # -- connection callbacks ----------------------------------------------------------------
 
+    def _refused(self, exc: Unrecorded) -> None:
+        if self.unrecorded is None:
+            self.unrecorded = exc
+        self.abort("error", f"unrecorded: {exc}")
+
     def on_data(self, conn: _Conn, data: bytes) -> None:
         if self.done.done():
             return
         try:
             cmds = self.channel.receive_data(data, self._vnow(), socket=conn.index)
+        except Unrecorded as exc:
+            self._refused(exc)
+            return
         except Exception as exc:  # pragma: no cover - the model never raises on input
             self._finish("error", f"channel model failed: {exc!r}")
             return
@@ -295,7 +322,11 @@ class _CallRun:
         if conn.closed_by is None:
             conn.closed_by = "app"
         if not self.channel.socket_is_closed(conn.index):
-            self.channel.receive_data(b"", self._vnow(), socket=conn.index)
+            try:
+                self.channel.receive_data(b"", self._vnow(), socket=conn.index)
+            except Unrecorded as exc:
+                self._refused(exc)
+                return
         self._pump()
 
     def on_lost(self, conn: _Conn, exc: Exception | None) -> None:
@@ -307,9 +338,13 @@ class _CallRun:
             conn.error = f"connection lost: {exc!r}"
         elif conn.closed_by is None:
             conn.closed_by = "switch" if self.channel.socket_is_closed(conn.index) else "app"
-        if not self.channel.socket_is_closed(conn.index):
-            self.channel.receive_data(b"", self._vnow(), socket=conn.index)
         conn.transport = None
+        if not self.channel.socket_is_closed(conn.index) and not self.done.done():
+            try:
+                self.channel.receive_data(b"", self._vnow(), socket=conn.index)
+            except Unrecorded as exc:
+                self._refused(exc)
+                return
         self._pump()
 
     def _note(self, direction: str, text: str, t: float, index: int) -> None:
@@ -379,11 +414,15 @@ class _CallRun:
         self._timer = None
         if self.done.done():
             return
-        if self.scale <= 0:
-            self._vclock = max(self._vclock, deadline)
-            self.channel.advance(self._vclock)
-        else:
-            self.channel.advance(max(deadline, self._vnow()))
+        try:
+            if self.scale <= 0:
+                self._vclock = max(self._vclock, deadline)
+                self.channel.advance(self._vclock)
+            else:
+                self.channel.advance(max(deadline, self._vnow()))
+        except Unrecorded as exc:
+            self._refused(exc)
+            return
         self._pump()
 
     def _finish_from_conns(self) -> None:
@@ -480,6 +519,8 @@ async def _run_call(
     except asyncio.CancelledError:
         run.abort("error", "cancelled")
         raise
+    if run.unrecorded is not None:
+        raise run.unrecorded  # the test asked the switch for something no recording shows
     return rec
 
 
@@ -538,9 +579,10 @@ async def place_call(
     switch: Switch | None = None,
 ) -> CallRecord:
     """Play one call whose first socket goes where ``call.config.socket_data`` says, read the
-    way ``socket_function`` reads it (``socket_target``): one ``host[:port]``; a host that
-    does not resolve (an ``a:p|b:p`` list) or a refused connection sends the call on to the
-    dialplan after the socket action (``CallerScript.after_socket``), where a further
+    way ``socket_function`` reads it (``socket_targets``): ``host[:port]``, or a ``|`` list
+    tried host by host (Qc2); when no host connects (none resolves, or every connection is
+    refused) the call goes on to the dialplan after the socket action
+    (``CallerScript.after_socket``), where a further
     ``socket`` action is the way to reach another instance.  A call with a
     ``CallerScript.dialplan`` starts in that dialplan instead, and its ``socket`` actions
     connect where they say.  Otherwise like ``dial``."""

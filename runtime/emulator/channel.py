@@ -37,13 +37,9 @@ recordings of FreeSWITCH 1.10.12 and ``mod_event_socket.c`` /
   (``socket_requests``; the driver connects it and reports back with
   ``socket_connected`` / ``socket_failed``).  Every open connection is a
   listener of its own with its own subscriptions; each gets the channel's
-  events.  ``socket_function`` (1.10.12) splits its first argument on ``|``
-  and tries each ``host[:port][/path]`` in turn until one connects
-  (mod_event_socket.c:442; live capture Qc2_socket_pipe_host_list.jsonl);
-  this emulator does not model the list: it takes the text up to the last
-  ``:`` as the host, so ``a:p|b:p`` names the host ``a:p|b``, which does not
-  resolve ("Socket Error!"), like a refused connection: the app returns at
-  once and the dialplan continues after it;
+  events.  ``socket_function`` splits ``a:p|b:p`` and tries each host in
+  turn (Qc2); when none connects ("Socket Error!", a refused connection)
+  the app returns at once and the dialplan continues after it (Qc);
 * a real XML dialplan (``CallerScript.dialplan``, ``dialplan.Dialplan``):
   the call starts in CS_ROUTING and runs what the hunt of its DID finds,
   every transfer hunts again, and its socket actions are all the call's
@@ -51,27 +47,63 @@ recordings of FreeSWITCH 1.10.12 and ``mod_event_socket.c`` /
   next hunt reads, and an unset variable expands to the caller-profile field
   of that name (``${destination_number}``), as ``switch_channel_get_variable``
   does;
-* applications: answer, pre_answer, playback, speak, say, sleep, set,
-  multiset, export, unset, log, hangup, play_and_get_digits, read,
-  detect_speech, callcenter, bridge, transfer, record, voicemail, socket (and
-  a list of harmless no-ops); the caller's behaviour comes from
-  ``CallerScript``;
+* applications: only those a recording shows running (``RECORDED_APPS``:
+  answer, bridge, callcenter, detect_speech, hangup, log,
+  play_and_get_digits, playback, say, set, socket, speak, transfer, unset,
+  voicemail); the caller's behaviour comes from ``CallerScript``;
 * ``uuid_break`` (CF_BREAK): cuts the media the running application plays
   (playback, speak, say, sleep, a prompt; the caller's digit collection goes
   on), ``all`` also drops the queued private events (queued ``sendmsg``s and
-  broadcasts); in ``callcenter`` it breaks the hold music, which ends the
-  wait with ``cc_cancel_reason=BREAK_OUT`` (``ChannelConfig.callcenter_break``);
+  broadcasts); in ``callcenter`` the hold music restarts and the member
+  stays (T08/T09; ``ChannelConfig.callcenter_break``);
 * ``uuid_broadcast``: the application runs as a private event, nested inside
   ``callcenter``'s hold music (the caller hears it while waiting; its
   EXECUTE / EXECUTE_COMPLETE pair reaches the listeners), in the park loop
   like a ``sendmsg``, or after the running application otherwise.
 
+Strictness.  The switch is a ``profile.SwitchProfile`` (``ChannelConfig.profile``; the
+default ``stock_1_10_12()`` is the live captures' switch, ``tests/fixtures/freeswitch/live``).
+What it does, each from a capture (details where implemented):
+
+=============================================  ==========================================
+behaviour                                      capture (line / time)
+=============================================  ==========================================
+``say:`` without tts_engine/tts_voice:         T01a 253-257
+"Invalid Args", collect to timeout, failure
+``say:`` with them plays (flite: ASCII only)   T01 265-270, 550-551
+``file_string://`` items opened as files,      T01 283-284, T06 306-308
+none opens: the try ends at once
+``${say_string(...)}`` without a say module:   T06 302-304
+the usage text with its newline
+``say`` without a say module: nothing said     T02 270-272
+``detect_speech`` with no ASR module           T01a 250-252
+voicemail: unknown mailbox / no skip vars /    T10b 260, T10c 262-269, T10
+recorded
+``uuid_break`` does not end a queue wait       T08 28-30, T09 63
+``uuid_recv_dtmf`` exit key ends it            E1 300-305, 481
+unplayable hold music loses keys/broadcasts    T06a 293-296
+broadcast in the hold music ~200 ms later      T10a 180.862, T07 64.297
+a listener's end clears CF_CONTROLLED          T04 63, 73; D1
+a closed socket: the dialplan goes on          Qb 27, 215, 232
+``bridge user/X`` not in the directory         Qb 249, 254
+``socket a|b``: each host in turn              Qc2 180-183
+a BYE acts ~20 ms later                        T14, T13, T10a
+keys: queue exit/ignored, bridged, park drop   T06 272, T12 (3.053), T07 101
+rtp timeout (``media_timeout_at``)             T07, T09a (300 s)
+=============================================  ==========================================
+
+Anything else - an app or api command no recording shows, a sound file on a switch that
+has none, a stream that is not recorded, a say module speaking, a key in an unrecorded
+place - raises ``profile.Unrecorded`` into the test.  The outbound_*.jsonl sessions were
+recorded on a switch with sound files and no DID variables: ``profile.outbound_recordings``.
+
 Deliberate simplifications (documented where they matter): a ``sendmsg
 execute`` that arrives while an app runs waits for it (FreeSWITCH may run it
 nested unless ``event-lock``), a ``sendmsg hangup`` takes effect at once
 (also inside a running app, as ``switch_ivr_parse_all_events`` does); digits
-the caller presses after an input app has what it needs are dropped
-(FreeSWITCH flushes them); without ``linger`` the socket closes right after
+the caller presses after an input app has what it needs are dropped with
+``CallerScript.inputs`` (with ``keys_at`` / ``live_keys`` they wait in the
+channel's queue, as T07 shows); without ``linger`` the socket closes right after
 CHANNEL_HANGUP and the events of that instant; the race-dependent delivery of
 the events fired before ``myevents`` (CHANNEL_STATE, the socket's
 CHANNEL_EXECUTE, CHANNEL_PARK) is a setting (``ChannelConfig.early_events``);
@@ -90,6 +122,7 @@ import heapq
 import ipaddress
 import math
 import random
+import re
 import time
 import uuid as uuid_mod
 from collections import deque
@@ -101,6 +134,7 @@ from typing import Final, Literal
 from . import templates as tpl
 from .dialplan import Dialplan, DialplanError, Hunt
 from .fsutil import atoi, expand_variables, regex_match, separate_string, separate_string_char
+from .profile import SwitchProfile, Unrecorded, stock_1_10_12
 from .switch import QueueMember, Switch
 from .templates import CallerProfile, CallParams, Vars
 from .wire import (
@@ -127,6 +161,7 @@ __all__ = [
     "SocketRequest",
     "check_dialplan",
     "socket_target",
+    "socket_targets",
     "speech",
 ]
 
@@ -135,6 +170,8 @@ Wait = float | None
 AppGen = Generator[Wait, str, None]
 
 EARLY_EVENT_NAMES: Final = ("CHANNEL_STATE", "CHANNEL_EXECUTE", "CHANNEL_PARK")
+_FOREVER: Final = 86_400.0
+"""A queue wait nothing ends (T08: no agent, no limit): a day of virtual time."""
 
 
 def speech(text: str) -> str:
@@ -155,7 +192,9 @@ class QueueOutcome:
     (``cc_cause=cancel``, ``cc_cancel_reason`` TIMEOUT / NO_AGENT_TIMEOUT
     after ``wait`` s, the caller stays), ``exit_key`` (the caller presses
     ``exit_key`` after ``wait`` s: EXIT_WITH_KEY), ``hangup`` (the caller
-    hangs up while waiting: BREAK_OUT).
+    hangs up while waiting: BREAK_OUT), ``wait`` (no agent is ready and the
+    queue has no time limit: the member waits until something else ends the
+    call - T08/T09, whose queues have ``max-wait-time`` 0).
     ``agent_hangup_cause``: NORMAL_CLEARING when the agent sends BYE,
     ALLOTTED_TIMEOUT for a switch-side timer (``sched_hangup``).
     ``agent_vars_first``: two recordings show two orders of the agent
@@ -163,7 +202,7 @@ class QueueOutcome:
     True reproduces ``outbound_callcenter_dialplan_after_socket_json``.
     """
 
-    result: Literal["answered", "timeout", "no_agent", "exit_key", "hangup"] = "answered"
+    result: Literal["answered", "timeout", "no_agent", "exit_key", "hangup", "wait"] = "answered"
     wait: float = 0.08
     talk_time: float = 2.0
     agent: str = "1000@default"
@@ -238,6 +277,15 @@ class CallerScript:
     caller is hung up.  A ``socket`` action among them (or in an extension)
     opens a new connection for the channel.
 
+    ``keys_at`` (or ``live_keys`` and ``Channel.caller_key_at`` while the call runs):
+    instead of ``inputs``, the caller's keys as (virtual time, digit), the
+    time each reaches the switch (a live capture's ``RECV DTMF`` lines).  A key that
+    arrives while a collect listens is read by it; while the caller waits in a queue it is
+    an exit key or ignored; while the socket's park loop idles it is dequeued and dropped
+    (its DTMF event fires then: T07 line 101, T12 lines 3.053/5.060); during any other app
+    it waits in the channel's queue for the next collect, or for the park loop after the
+    app (T07: the ``#`` typed after a full 6-digit PIN is read by the next menu).
+
     ``dialplan``: a real XML dialplan (``dialplan.Dialplan``, e.g. the one ``flowc
     compile --target freeswitch`` writes) instead of ``after_socket`` /
     ``extensions`` / ``default_extension`` (which must then stay unset): the call
@@ -263,7 +311,7 @@ class CallerScript:
     default_extension: Sequence[DialplanApp] = DEFAULT_EXTENSION
     after_socket: Sequence[DialplanApp] = ()
     prompt_ms: int = 1000
-    tts_ms_per_char: int = 60
+    tts_ms_per_char: int = 60  # a time scale for flite's speech (60: as recorded)
     record_ms: int = 3000
     speech_delay: float = 1.0
     speech_confidence: int = 90
@@ -271,6 +319,8 @@ class CallerScript:
     answer_delay: float = 0.02
     dialplan: Dialplan | None = None
     count_dialplan_apps: bool = True
+    keys_at: Sequence[tuple[float, str]] = ()
+    live_keys: bool = False
 
 
 @dataclass(frozen=True)
@@ -283,17 +333,20 @@ class ChannelConfig:
     fired before the application can subscribe, still reach it - FreeSWITCH's
     event dispatch thread decides that by timing; they are delivered right
     after the ``early_events_after_reply``-th reply following ``connect``
-    (if subscribed then).  ``unknown_app``: ``hangup`` is FreeSWITCH's
+    (if subscribed then).  ``unknown_app`` (kept for callers; an app no recording shows is
+    ``Unrecorded`` before this applies): ``hangup`` is FreeSWITCH's
     behaviour (``switch_core_session_execute_application_get_flags``: "Invalid
     Application", hang-up with DESTINATION_OUT_OF_ORDER, no EXECUTE events);
     ``complete`` answers with an EXECUTE/EXECUTE_COMPLETE pair (``_none_``).
 
     ``callcenter_break``: what a break of the hold music (``uuid_break``) does
-    to a waiting member.  ``break_out``: the wait ends, ``cc_cancel_reason``
-    BREAK_OUT (mod_callcenter releases whose ``callcenter_function`` leaves
-    its loop on any SWITCH_STATUS_BREAK of ``switch_ivr_play_file``);
-    ``ignore``: the hold music restarts and the member stays (releases that
-    only leave for a real exit key, the ``exiting_with_key`` check).
+    to a waiting member.  ``ignore`` (1.10.12, T08/T09: ``api uuid_break <uuid>
+    all`` answers ``+OK`` and the member stays Waiting until the runtime hangs
+    up 60 s later, ``mod_callcenter.c:3295 ... due to BREAK_OUT`` only then):
+    the hold music restarts.  ``break_out`` is NOT 1.10.12 (other releases
+    leave the loop on any SWITCH_STATUS_BREAK); kept only for explicit use.
+    ``profile``: what the switch has installed (``profile.SwitchProfile``);
+    the default is the live captures' stock switch.
     ``cc_time_base_score``: the queue's ``time-base-score`` (``system`` adds the
     seconds since the answer to the member's base score).
     """
@@ -317,9 +370,10 @@ class ChannelConfig:
     connect_timeout: float = 25.0
     unknown_app: Literal["hangup", "complete"] = "hangup"
     cc_end_delay: float = 0.15
-    callcenter_break: Literal["break_out", "ignore"] = "break_out"
+    callcenter_break: Literal["break_out", "ignore"] = "ignore"
     cc_time_base_score: Literal["queue", "system"] = "queue"
     seed: int | None = None
+    profile: SwitchProfile = field(default_factory=stock_1_10_12)
 
 
 @dataclass(frozen=True)
@@ -357,19 +411,32 @@ class SocketRequest:
 
 def check_dialplan(plan: Dialplan) -> None:
     """``DialplanError`` when ``plan`` names an application the model does not run."""
-    unknown = sorted(a for a in plan.applications() if a not in _APP_METHODS.keys() | _NOOP_APPS)
+    unknown = sorted(a for a in plan.applications() if a not in RECORDED_APPS)
     if unknown:
         raise DialplanError(
-            f"{plan.source}: application(s) the emulator does not run: " + ", ".join(unknown)
+            f"{plan.source}: application(s) no recording shows, so the emulator does not run: "
+            + ", ".join(unknown)
         )
 
 
-def socket_target(data: str) -> tuple[str, int, str | None, bool]:
-    """(host, port, path, resolvable) of a ``socket`` action's data, as ``socket_function``
-    cuts it: the first blank-separated word; the port after the LAST ``:`` (default 8084,
-    C ``atoi``); a ``/path`` after the port.  Resolvable: an IP literal or ``localhost``."""
+def socket_targets(data: str) -> list[tuple[str, int, str | None, bool]]:
+    """Every (host, port, path, resolvable) of a ``socket`` action's data, in order: the
+    first blank-separated word is split on ``|`` and each host is tried in turn
+    (``mod_event_socket.c:442``; Qc2 lines 180-183: ``Trying host: 127.0.0.1:8086``,
+    ``Connection refused``, ``Trying host: 127.0.0.1:8085``)."""
     argv = separate_string(data, 80) if data else []
-    host = argv[0] if argv else ""
+    first = argv[0] if argv else ""
+    return [_one_target(item) for item in first.split("|")]
+
+
+def socket_target(data: str) -> tuple[str, int, str | None, bool]:
+    """(host, port, path, resolvable) of the first host of a ``socket`` action's data, as
+    ``socket_function`` cuts it: the port after the LAST ``:`` (default 8084, C ``atoi``); a
+    ``/path`` after the port.  Resolvable: an IP literal or ``localhost``."""
+    return socket_targets(data)[0]
+
+
+def _one_target(host: str) -> tuple[str, int, str | None, bool]:
     port = 8084
     path: str | None = None
     head, sep, port_name = host.rpartition(":")
@@ -421,7 +488,8 @@ class _Listener:
         self.data = data
         self.app_uuid = app_uuid
         argv = separate_string(data, 80) if data else []
-        self.host, self.port, self.path, self.resolvable = socket_target(data)
+        self.targets = socket_targets(data)
+        self.host, self.port, self.path, self.resolvable = self.targets[0]
         opts = {a.lower() for a in argv[1:]}
         self.full = "full" in opts
         self.async_mode = "async" in opts
@@ -491,19 +559,23 @@ _NEEDS_MEDIA: Final = frozenset(
     {"playback", "speak", "say", "play_and_get_digits", "read", "record", "detect_speech"}
 )
 
-# Known FreeSWITCH apps the emulator runs as instantaneous no-ops.
-_NOOP_APPS: Final = frozenset(
-    """info event set_global push unshift sched_hangup sched_transfer
-    sched_broadcast sched_cancel ring_ready send_dtmf start_dtmf stop_dtmf start_dtmf_generate
-    stop_dtmf_generate record_session stop_record_session displace_session
-    stop_displace_session bind_meta_app unbind_meta_app hash db group limit respond
-    send_display privacy strftime eval system bgsystem set_user verbose_events
-    cng_plc set_audio_level set_mute flush_dtmf presence remove_bugs
-    set_zombie_exec socket_resume stop_tone_detect tone_detect fax_detect""".split()
+# The applications a recording shows running (live captures' fslog ``EXECUTE [depth=N] ...``
+# lines and the outbound_*.jsonl sessions: answer, bridge, callcenter, detect_speech, hangup,
+# log, play_and_get_digits, playback, say, set, socket, speak, transfer, unset, voicemail).
+# Any other app is ``Unrecorded`` on a stock profile.
+RECORDED_APPS: Final = frozenset(
+    """answer bridge callcenter detect_speech hangup log play_and_get_digits playback say set
+    socket speak transfer unset voicemail""".split()
 )
 
-_TONE_SEGMENT: Final = __import__("re").compile(r"%\(\s*(\d+)\s*,\s*(\d+)")
-_LOOPS: Final = __import__("re").compile(r"loops=(-?\d+)")
+_TONE_SEGMENT: Final = re.compile(r"%\(\s*(\d+)\s*,\s*(\d+)")
+_LOOPS: Final = re.compile(r"loops=(-?\d+)")
+_ASCII_WORD: Final = re.compile(r"[A-Za-z]+")
+_API_REF: Final = re.compile(r"\$\{([a-z_]+)\(([^)]*)\)\}")
+SAY_STRING_USAGE: Final = (
+    "-ERR Usage: <module_name>[.<ext>] <lang>[.<ext>] <say_type> <say_method> [<say_gender>]"
+    " <text>\n"
+)
 
 _DIAL_STATUS: Final = {
     "SUCCESS": "SUCCESS",
@@ -515,7 +587,7 @@ _DIAL_STATUS: Final = {
 
 SleepKind = Literal["plain", "media", "moh"]
 
-# The applications the model runs (name -> Channel method); `_NOOP_APPS` complete them.
+# The applications the model runs (name -> Channel method); only RECORDED_APPS are reachable.
 _APP_METHODS: Final = {
     "answer": "_app_answer",
     "pre_answer": "_app_pre_answer",
@@ -633,6 +705,11 @@ class Channel:
         )
         self.other: CallerProfile | None = None
         self.vars = Vars(tpl.initial_vars(self.params))
+        # what the switch's own dialplan set before the flow's socket/extension (live README,
+        # "What the switch needed besides the generated XML", item 1)
+        self.profile_sw = cfg.profile
+        for name, value in cfg.profile.channel_vars:
+            self.vars.set(name, value)
         # channel state
         self.state = "CS_EXECUTE"
         self.state_num = 4
@@ -647,6 +724,9 @@ class Channel:
         self.routes: list[Hunt] = []  # every dialplan hunt (``CallerScript.dialplan``)
         self._app_count = 0
         self._inputs = deque(self.script.inputs)
+        self._keys: deque[tuple[float, str]] = deque(sorted(self.script.keys_at))
+        self._collecting = False
+        self._bridged = False
         self._apps: dict[str, Callable[[str], AppGen]] | None = None
         self._bridges = deque(self.script.bridges)
         self._queue_uses: dict[str, int] = {}
@@ -666,6 +746,7 @@ class Channel:
         self._ctl: _Listener | None = None  # the socket whose park loop controls the channel
         self._parked = False
         self._socket_exit = ""
+        self._controlled = False  # CF_CONTROLLED
         self._dialplan = self.script.dialplan
         if self._dialplan is not None:
             if self.script.after_socket or self.script.extensions is not None:
@@ -708,9 +789,12 @@ class Channel:
             if first_target is not None:
                 first.host, first.port = first_target
                 first.resolvable = True
+                first.targets = [(*first_target, first.path, True)]
             if connect_first:
                 self._open(first)
             self._gen = self._session_main()
+        for when, _digit in self._keys:
+            self._schedule(when, self._key_arrives)
         self._step("start")
 
     # ------------------------------------------------------------------ public I/O ----------
@@ -1470,6 +1554,13 @@ class Channel:
             # Nothing observable happens after the socket is gone: drop the simulation.
             self._stop()
             return
+        if self._ctl is not None and self._ctl is not lst and lst.connected:
+            # listener_run's teardown clears CF_CONTROLLED on the channel whichever listener
+            # ends (mod_event_socket.c:2838), so the socket that controls the channel leaves
+            # its park loop when the running app ends (switch_ivr.c:1007): T04 lines 63, 73.
+            self._controlled = False
+            if self._parked:
+                self._wake("uncontrolled")
         if self._ctl is lst and (self._parked or not lst.connected):
             # the session waits in this socket's park loop, or for its `connect`
             self._wake("closed")
@@ -1539,9 +1630,78 @@ class Channel:
         self._msgs.append((None, cmd))
         self._schedule(self.now, self._deliver_broadcast)
 
+    def _broadcast_in_moh(self) -> None:
+        self._cut_sleep("broadcast", ("moh",))
+
     def _deliver_broadcast(self) -> None:
-        if not self._cut_sleep("broadcast", ("moh",)):
+        if self._running_app == "callcenter" and self._waiting == "sleep":
+            # inside the hold music the broadcast starts ~200 ms after ``+OK Message sent``
+            # (T10a 180.862 -> 181.063, T07 64.297 -> 64.498: the play loop's next pass)
+            self._schedule(self.now + 0.2, self._broadcast_in_moh)
+        elif not self._cut_sleep("broadcast", ("moh",)):
             self._wake("msg")
+
+    def _key_arrives(self) -> None:
+        """A ``CallerScript.keys_at`` key reaches the switch (see there)."""
+        if self._collecting or self.hung_up or self._done:
+            return  # the running collect reads the queue itself
+        while self._keys and self._keys[0][0] <= self.now:
+            if self._bridged:
+                # talking to an agent: the key's DTMF event, then it goes to the other leg
+                # (T12 conn 23, DTMF at 3.053 and 5.060 s after CHANNEL_BRIDGE)
+                _, digit = self._keys.popleft()
+                self._dtmf(digit)
+            elif self._running_app == "callcenter" and self._waiting == "sleep":
+                _, digit = self._keys.popleft()
+                self._cut_sleep("cdtmf:" + digit, ("moh",))
+            elif self._parked and not self._msgs:
+                self._drop_queued_keys()
+            else:
+                return  # queued for the next collect, or the park loop after this app
+
+    def _drop_queued_keys(self) -> None:
+        """The park loop dequeues the keys nobody read: each fires its DTMF event and is
+        dropped (T07 line 101, after the failing re-prompt)."""
+        while self._keys and self._keys[0][0] <= self.now:
+            _, digit = self._keys.popleft()
+            self._dtmf(digit)
+
+    def caller_key_at(self, when: float, digit: str) -> None:
+        """The caller's key reaches the switch at ``when`` (``CallerScript.live_keys``)."""
+        keys = sorted([*self._keys, (when, digit)])
+        self._keys.clear()
+        self._keys.extend(keys)
+        self._schedule(when, self._key_arrives)
+
+    def media_timeout_at(self, when: float) -> None:
+        """No RTP from the caller for the profile's ``rtp-timeout-sec`` (300 on the live
+        switch; SIPp sent none): ``switch_core_media.c:2832`` hangs up with MEDIA_TIMEOUT
+        (T07 and T09a at 300 s)."""
+
+        def fire() -> None:
+            if not self.hung_up:
+                self._hangup("MEDIA_TIMEOUT")
+
+        self._schedule(when, fire)
+
+    def caller_hangup_at(self, when: float) -> None:
+        """The caller's BYE reaches the switch at virtual time ``when`` (whatever runs then);
+        the session acts on it 20 ms later: ``sofia.c:1065 Hangup`` to CHANNEL_HANGUP took
+        5-27 ms (T14 1.080 -> 1.102, T13 1.580 -> 1.591, T10a 240.860 -> 240.887, where the
+        runtime's uuid_setvar/uuid_broadcast of 240.866 still found the call up)."""
+        self._caller_hangup_at(when + 0.02)
+
+    def recv_dtmf(self, digits: str) -> None:
+        """``uuid_recv_dtmf <uuid> <digits>``: the keys as if the caller pressed them.  Only
+        recorded for a member waiting in ``callcenter`` (E1: the queue's exit key ends the
+        wait at once); anywhere else ``Unrecorded``."""
+        if self._running_app != "callcenter" or len(digits) != 1:
+            raise Unrecorded("uuid_recv_dtmf outside a queue wait (E1 is the only capture)")
+
+        def deliver() -> None:
+            self._cut_sleep("dtmf:" + digits, ("moh",))
+
+        self._schedule(self.now, deliver)
 
     def set_variable(self, name: str, value: str | None) -> None:
         """``switch_channel_add_variable_var_check(..., SWITCH_STACK_BOTTOM)`` (None: unset)."""
@@ -1576,9 +1736,11 @@ class Channel:
         if redirect is not None:
             yield from self._follow(redirect, self.script.after_socket)
             return
-        if self._socket_exit in ("failed", "resume"):
-            # Control left without a redirect: on resume, or when the socket could not be
-            # opened, the dialplan continues after the socket action.
+        if self._socket_exit in ("failed", "resume", "uncontrolled", "closed"):
+            # Control left without a redirect: on resume, when the socket could not be
+            # opened, when another listener cleared CF_CONTROLLED (T04) or when the
+            # application closed the socket (Qb lines 27, 215, 232: the runtime killed, the
+            # running app ends, then the dialplan goes on), it continues after the action.
             yield from self._run_dialplan(self.script.after_socket)
         else:
             self._hangup("NORMAL_CLEARING")
@@ -1592,14 +1754,20 @@ class Channel:
             self.vars.set("socket_path", lst.path)
         self.vars.set("socket_host", lst.host)
         if lst.state == "pending":
-            if lst.resolvable:
+            # each host of a `|` list in turn until one connects (Qc2 lines 180-183)
+            for host, port, _path, resolvable in lst.targets:
+                lst.host, lst.port, lst.resolvable = host, port, resolvable
+                lst.state = "pending"
+                if not resolvable:
+                    lst.state = "failed"  # "Socket Error!": the host does not resolve
+                    continue
                 lst.requested = True
-                self._requests.append(SocketRequest(lst.index, lst.host, lst.port, lst.data))
+                self._requests.append(SocketRequest(lst.index, host, port, lst.data))
                 while lst.state == "pending":
                     if (yield None) == "hangup" or self.hung_up:
                         break
-            else:
-                lst.state = "failed"  # "Socket Error!": the host does not resolve
+                if not lst.closed or self.hung_up:  # connected (or the caller left)
+                    break
         if lst.state != "open" or self.hung_up:
             if lst.state == "pending":
                 lst.state = "failed"
@@ -1607,18 +1775,27 @@ class Channel:
             self._check_done()
             return
         self._ctl = lst
+        self._controlled = True  # listener_run sets CF_CONTROLLED
         while not lst.connected and lst.live:
             if (yield None) == "hangup":
                 break
         if lst.async_mode and not self.hung_up and lst.live:
             self._fire("CHANNEL_PARK", self._event("CHANNEL_PARK"), early=first)
         # The park loop: run what sendmsg queued until hang-up or control leaves.
-        while not self.hung_up and self._redirect is None and lst.live:
+        while not self.hung_up and self._redirect is None and lst.live and self._controlled:
+            if not self._msgs:
+                self._drop_queued_keys()
             self._parked = True
             reason = yield None
             self._parked = False
             if reason == "hangup" or self.hung_up or not lst.live:
                 break
+            if reason == "uncontrolled":
+                # The flag is checked once per pass of the park loop, after a frame (20 ms)
+                # and the private events that arrived meanwhile: T04 conn 11, the survey's
+                # pagd sent 3 ms after the exit on the first socket still ran (line 73).
+                if (yield from self._sleep(0.02)) == "hangup":
+                    break
             while self._msgs and not self.hung_up and self._redirect is None:
                 src, msg = self._msgs.popleft()
                 yield from self._private_event(msg, broadcast=src is None)
@@ -1632,6 +1809,8 @@ class Channel:
             self._socket_exit = "redirect"
         elif lst.resume or _truthy(self.vars.get("socket_resume")):
             self._socket_exit = "resume"
+        elif not self._controlled and lst.live:
+            self._socket_exit = "uncontrolled"
         else:
             self._socket_exit = "closed"
         self.vars.delete("current_loop")
@@ -1710,7 +1889,7 @@ class Channel:
                 impl = self._app_noop
             if app in _NEEDS_MEDIA and not self.media:
                 yield from self._pre_answer()
-            expanded = expand_variables(arg, self.variable) if arg else None
+            expanded = self._expand(arg) if arg else None
             count = 0
             if not broadcast and (from_socket or self.script.count_dialplan_apps):
                 self._app_count += 1
@@ -1740,6 +1919,22 @@ class Channel:
                     self.vars.set(name, value)
             if self.hung_up or self._redirect is not None or self.now - start < 0.5:
                 return
+
+    def _expand(self, text: str) -> str:
+        """``switch_channel_expand_variables``: ``${var}`` and the api form ``${cmd(args)}``.
+        The only api recorded inside an argument is ``say_string`` for a language without a
+        say module: ``switch_xml.c:3326 Can't find language zh.`` and the text becomes the
+        usage line with its newline (T06 lines 302-304); anything else is ``Unrecorded``."""
+
+        def api(m: re.Match[str]) -> str:
+            name, args = m.group(1), m.group(2)
+            lang = args.split(" ")[1].split(".")[0] if len(args.split(" ")) > 1 else ""
+            if name == "say_string" and lang and lang not in self.profile_sw.say_languages:
+                self.app_log.append(("log", f"Can't find language {lang}."))
+                return SAY_STRING_USAGE
+            raise Unrecorded(f"${{{name}({args[:60]})}}: no recording shows it expanded")
+
+        return expand_variables(_API_REF.sub(api, text), self.variable)
 
     def _exec_events_begin(
         self,
@@ -1778,12 +1973,12 @@ class Channel:
         self._fire("CHANNEL_EXECUTE_COMPLETE", self._event("CHANNEL_EXECUTE_COMPLETE", post=post))
 
     def _app_impl(self, app: str) -> Callable[[str], AppGen] | None:
+        if app not in RECORDED_APPS:
+            raise Unrecorded(f"application {app!r}: no recording shows it")
         table = self._apps
         if table is None:
             table = self._apps = self._app_table()
         impl = table.get(app)
-        if impl is None and app in _NOOP_APPS:
-            return self._app_noop
         return impl
 
     def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
@@ -2017,10 +2212,6 @@ class Channel:
             if redirect is not None and not self.hung_up:
                 yield from self._follow(redirect, steps[i + 1 :])
                 return
-            if self._socket_exit == "closed" and not self.hung_up:
-                # The application closed this socket without `resume`: the listener ends
-                # the call (it continues after the action only on resume or a failure).
-                self._hangup("NORMAL_CLEARING")
         if not self.hung_up:
             self._hangup("NORMAL_CLEARING")
         yield from self._hangup_tail()
@@ -2056,11 +2247,11 @@ class Channel:
     def _next_input(self) -> str:
         return self._inputs.popleft() if self._inputs else "silence"
 
-    def _dtmf(self, digit: str) -> None:
+    def _dtmf(self, digit: str, *, duration: int | None = None) -> None:
         self.digits_dialed += digit
         post: Headers = [
             ("DTMF-Digit", digit),
-            ("DTMF-Duration", str(self.script.dtmf_duration)),
+            ("DTMF-Duration", str(duration if duration is not None else self.script.dtmf_duration)),
             ("DTMF-Source", self.script.dtmf_source),
         ]
         self._fire("DTMF", self._event("DTMF", with_vars=False, post=post))
@@ -2079,24 +2270,82 @@ class Channel:
         if path.startswith("local_stream://"):
             return 3_600_000
         if path.startswith("say:"):
-            return max(200, len(path) * self.script.tts_ms_per_char)
+            return self._tts_ms(path[4:])
         return self.script.prompt_ms
 
-    def _playable(self, path: str) -> bool:
-        if not path or path in self.script.missing_files:
+    def _tts_ms(self, text: str) -> int:
+        """How long flite (voice kal, English only) speaks ``text``: Chinese characters are
+        silent (T01 lines 242-243: the Chinese greeting, ``Speaking text`` and ``done
+        speaking text`` in the same 20 ms), each ASCII digit takes ~320 ms (T01 lines
+        269-270: the menu with five digits, 1.60 s; lines 550-551 the survey, the same) and
+        each English word ~430 ms (outbound_speak_flite_json: "Welcome to Acme", ~1.3 s).
+        ``CallerScript.tts_ms_per_char`` scales it (60 = as recorded)."""
+        digits = sum(1 for c in text if c.isascii() and c.isdigit())
+        words = len(_ASCII_WORD.findall(text))
+        return (digits * 320 + words * 430) * self.script.tts_ms_per_char // 60
+
+    def _tts_ready(self) -> bool:
+        """``say:`` needs ``tts_engine`` and ``tts_voice`` on the channel, an engine that is
+        loaded and a voice it has (flite: kal)."""
+        engine, voice = self.vars.get("tts_engine"), self.vars.get("tts_voice")
+        if not engine or not voice:
             return False
-        if "://" in path or path.startswith("say:") or path.startswith("{"):
-            return True
-        base = path.rsplit("/", 1)[-1]
-        return "." in base
+        if voice not in self.profile_sw.tts.get(engine, frozenset()):
+            raise Unrecorded(f"TTS engine/voice {engine}/{voice} is not on the recorded switch")
+        return True
+
+    def _open_file(self, path: str) -> Literal["ok", "invalid_args", "notfound"]:
+        """What ``switch_ivr_play_file`` does with ``path`` on the profile's switch, each case
+        from a live capture (``tests/fixtures/freeswitch/live/``); anything else is
+        ``Unrecorded``.
+
+        * ``silence_stream://N``: plays (every capture's bad prompt, T01a line 257
+          ``done playing file silence_stream://250``);
+        * ``tone_stream://...``: plays (the hold music from T06 on; outbound_pagd_info_dtmf);
+        * ``say:<text>`` with tts_engine/tts_voice set: plays (T01 line 30, the first menu);
+          without them ``invalid_args`` (T01a line 255 ``switch_ivr_play_say.c:1407 Invalid
+          Args``);
+        * ``file_string://a!b``: every item that is no stream is opened as a sound file
+          relative to the sound prefix, ``say:`` items included (T01 lines 283-284 ``Unknown
+          file Format [.../say:...]``, ``Can't open file``); a pasted ``-ERR Usage: ...`` too
+          (T06 lines 306-308).  When no item opens: ``notfound`` (the collect returns at
+          once).  A list that mixes playable streams and failing items is not recorded.
+        """
+        if path.startswith("silence_stream://") or path.startswith("tone_stream://"):
+            return "ok"
+        if path.startswith("say:"):
+            return "ok" if self._tts_ready() else "invalid_args"
+        if path.startswith("file_string://"):
+            items = path[len("file_string://") :].split("!")
+            if all(self._sound_file_missing(item) for item in items):
+                return "notfound"
+            raise Unrecorded(f"file_string:// with an item that opens: {path[:120]!r}")
+        if "://" in path or path.startswith("{") or path.startswith("["):
+            raise Unrecorded(f"no capture plays {path[:120]!r}")
+        if self.profile_sw.sound_files:
+            base = path.rsplit("/", 1)[-1]
+            if path in self.script.missing_files or "." not in base:
+                return "notfound"
+            return "ok"
+        raise Unrecorded(
+            f"sound file {path[:120]!r}: the recorded switch has no sound files and no capture "
+            "plays one outside file_string://"
+        )
+
+    def _sound_file_missing(self, item: str) -> bool:
+        """An item of ``file_string://`` opened as a file (module docstring of _open_file)."""
+        if "://" in item:
+            return False  # a stream: playable or not recorded
+        return not self.profile_sw.sound_files
 
     def _play(self, path: str, break_at: float | None = None) -> Generator[Wait, str, str]:
         """``switch_ivr_play_file``: returns ok / break (a key at ``break_at``) / stopped
-        (CF_BREAK) / notfound / hangup."""
+        (CF_BREAK) / notfound / invalid_args / hangup."""
         if self.hung_up:
             return "hangup"
-        if not self._playable(path):
-            return "notfound"
+        opened = self._open_file(path)
+        if opened != "ok":
+            return opened
         total = self._prompt_ms(path) / 1000.0
         start = self.now
         end = start + total
@@ -2132,6 +2381,8 @@ class Channel:
 
     def _app_playback(self, arg: str) -> AppGen:
         status = yield from self._play(arg)
+        if status == "invalid_args":
+            raise Unrecorded("playback of say: without tts_engine/tts_voice")
         if status in ("ok", "break", "stopped"):
             response = "FILE PLAYED"
         elif status == "notfound":
@@ -2141,12 +2392,27 @@ class Channel:
         self.vars.set("current_application_response", response)
 
     def _app_speak(self, arg: str) -> AppGen:
+        """``speak engine|voice|text``: plays with a loaded engine and one of its voices
+        (flite|kal: T01a line 37, every capture's greeting); nothing else is recorded."""
         parts = arg.split("|", 2)
+        if len(parts) != 3 or parts[1] not in self.profile_sw.tts.get(parts[0], frozenset()):
+            raise Unrecorded(
+                f"speak {arg[:60]!r}: only engine|voice|text with flite|kal is recorded"
+            )
         text = parts[-1]
-        yield from self._media_sleep(max(0.2, len(text) * self.script.tts_ms_per_char / 1000.0))
+        yield from self._media_sleep(self._tts_ms(text) / 1000.0)
 
     def _app_say(self, arg: str) -> AppGen:
-        yield from self._play("say.wav")
+        """``say <lang> <type> <method> <value>``: without a say module for the language
+        ``switch_xml.c:3326 Can't find language zh.`` and nothing is said, the app completes
+        at once (T02 lines 270-272, 326-328).  A language with a module would play its sound
+        files: no capture shows that (and the recorded switch has none)."""
+        lang = arg.split(" ", 1)[0].split(".", 1)[0].split(":", 1)[0]
+        if lang in self.profile_sw.say_languages:
+            raise Unrecorded(f"say {arg[:60]!r}: no capture shows a say module speaking")
+        self.app_log.append(("log", f"Can't find language {lang}."))
+        return
+        yield  # pragma: no cover
 
     def _app_sleep(self, arg: str) -> AppGen:
         yield from self._media_sleep(max(0, atoi(arg)) / 1000.0)
@@ -2227,8 +2493,19 @@ class Channel:
             self.vars.delete(var_name)
         yield from self._pre_answer()
         start = self.now
-        inp = self._next_input()
-        plan: deque[tuple[float, str]] = deque()
+        has_prompt = bool(prompt) and prompt is not None and prompt.lower() != "silence"
+        opened = self._open_file(prompt) if has_prompt and prompt is not None else "ok"
+        # A prompt that cannot be opened ends the try before the caller is listened to (T01
+        # line 283), so it takes none of the scripted inputs.
+        timed = bool(self.script.keys_at) or self.script.live_keys
+        self._collecting = timed
+        inp = self._next_input() if opened != "notfound" and not timed else "silence"
+        if opened == "invalid_args" and inp not in ("silence", ""):
+            raise Unrecorded("keys during a collect whose say: prompt failed (T01a has none)")
+        # timed keys: the collect reads the channel's key queue itself (what is left stays)
+        plan: deque[tuple[float, str]] = self._keys if timed else deque()
+        if opened == "notfound":
+            plan = deque()
         if inp == "hangup":
             self._caller_hangup_at(start + self.script.hangup_delay)
         elif inp not in ("silence", "") and not inp.startswith("speech:"):
@@ -2240,6 +2517,7 @@ class Channel:
         terminator = ""
         status = "success"
         goto_end = False
+        invalid_prompt = False
         if prompt and prompt.lower() != "silence":
             first_at = plan[0][0] if plan else None
             played = yield from self._play(prompt, break_at=first_at)
@@ -2247,6 +2525,10 @@ class Channel:
                 _, d = plan.popleft()
                 self._dtmf(d)
                 buffer = d
+            elif played == "invalid_args":
+                # T01a lines 255-257: "Invalid Args", then the collect runs to its timeout
+                # and read_result is failure
+                invalid_prompt = True
             elif played not in ("ok", "stopped"):  # a stopped prompt: digits are collected
                 status = "failure"
                 goto_end = True
@@ -2268,6 +2550,8 @@ class Channel:
                 status = "too_small"
             if min_digits and len(buffer) < min_digits:
                 status = "too_small"
+            if invalid_prompt:
+                status = "failure"
             result = {"success": "success", "timeout": "timeout"}.get(status, "failure")
             self.vars.set("read_result", result)
         if (
@@ -2280,6 +2564,7 @@ class Channel:
             buffer = ""
         if var_name and buffer:
             self.vars.set(var_name, buffer)
+        self._collecting = False
         return status, buffer
 
     def _collect(
@@ -2316,7 +2601,8 @@ class Channel:
             r = yield from self._sleep(max(0.0, deadline - self.now))
             if r == "hangup":
                 return "failure", digits, ""
-            plan.clear()
+            if plan is not self._keys:
+                plan.clear()
             return "timeout", digits, ""
 
     def _app_pagd(self, arg: str) -> AppGen:
@@ -2388,6 +2674,15 @@ class Channel:
 
     def _app_detect_speech(self, arg: str) -> AppGen:
         argv = arg.split()
+        if argv and argv[0].lower() == "stop":
+            return  # completes at once (T01a line 258)
+        if argv and argv[0] not in self.profile_sw.asr_modules:
+            # T01a lines 250-252: ``switch_core_asr.c:67 Invalid ASR module [unimrcp]!``, the
+            # app completes at once and the caller's input is left to the next collect
+            self.app_log.append(("log", f"Invalid ASR module [{argv[0]}]!"))
+            return
+        # A profile that loads an ASR module gets the model below, which no capture shows
+        # (the stock profile loads none, so a stock call never gets here).
         if not argv or argv[0].lower() in (
             "stop",
             "pause",
@@ -2451,10 +2746,61 @@ class Channel:
         self.vars.set("record_completion_cause", cause if not self.hung_up else "hangup")
 
     def _app_voicemail(self, arg: str) -> AppGen:
+        """``voicemail <profile> <domain> <id>`` leaving a message, on the profile's switch:
+
+        * a mailbox the directory does not have: ``mod_voicemail.c:3460 Can't find user
+          [1001@default]``, the app completes after ~0.1 s with no record variables
+          (T10b line 260);
+        * without ``skip_greeting``/``skip_instructions``/``skip_record_check`` and no sound
+          files: the greeting files fail to open (``Error Opening File
+          [.../voicemail/vm-person.wav]``), vm-goodbye, and the app completes after ~0.4 s
+          with no record variables (T10c lines 262-269);
+        * with them: the message is recorded until the caller's silence, then the variables
+          of T10's completion, in its order (``voicemail_message_len`` is ``HH:MM:SS``).
+        """
+        argv = separate_string(arg, 6) if arg else []
+        if len(argv) != 3 or argv[0] in ("check", "auth", "auth_only"):
+            raise Unrecorded(f"voicemail {arg[:60]!r}: only <profile> <domain> <id> is recorded")
+        _, domain, box = argv
         if not self.answered:
-            yield from self._answer()
-        yield from self._app_record("")
-        self.vars.set("voicemail_message_len", str(int(self.vars.get("record_seconds") or 0)))
+            raise Unrecorded("voicemail on an unanswered channel")
+        if not self.profile_sw.has_user(domain, box):
+            self.app_log.append(("log", f"Can't find user [{box}@{domain}]"))
+            yield from self._sleep(0.1)
+            return
+        skips = ("skip_greeting", "skip_instructions", "skip_record_check")
+        if not self.profile_sw.sound_files and not all(_truthy(self.vars.get(v)) for v in skips):
+            yield from self._sleep(0.4)
+            return
+        if self.profile_sw.sound_files:
+            raise Unrecorded("voicemail with sound files installed")
+        start = self.now
+        yield from self._sleep(self.script.record_ms / 1000.0)
+        done = round((self.now - start) * 1000)
+        if self.hung_up:
+            raise Unrecorded("a caller hanging up while leaving a voicemail")
+        secs = done // 1000
+        for name, value in (
+            ("silence_hits_exhausted", "true"),
+            ("record_record_file_size", str(done * 16 + 246)),
+            ("record_file_size", str(done * 16 + 246)),
+            ("record_seconds", str(secs)),
+            ("record_ms", str(done)),
+            ("record_samples", str(done * 8)),
+            ("voicemail_account", box),
+            ("voicemail_domain", domain),
+            (
+                "voicemail_file_path",
+                f"/srv/fsroot/install/var/lib/freeswitch/storage/voicemail/default/{domain}/"
+                f"{box}/msg_{self._new_uuid()}.wav",
+            ),
+            ("voicemail_read_flags", "B_NORMAL"),
+            (
+                "voicemail_message_len",
+                f"{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}",
+            ),
+        ):
+            self.vars.set(name, value)
 
     # transfer ---------------------------------------------------------------------------------
 
@@ -2546,6 +2892,17 @@ class Channel:
     def _app_bridge(self, arg: str) -> AppGen:
         outcome = self._bridges.popleft() if self._bridges else self.script.default_bridge
         contact, number, fail_cause = _parse_dial_string(arg)
+        if contact.startswith("user/"):
+            # Qb lines 249/254: ``mod_dptools.c:4383 Can't find user [1900@127.0.0.1]``
+            # (the switch's only domain), then the call is hung up SUBSCRIBER_ABSENT
+            user, _, domain = contact[5:].partition("@")
+            if self.profile_sw.has_user(domain or "127.0.0.1", user):
+                raise Unrecorded(f"bridge to the directory user {contact!r}")
+            self.app_log.append(("log", f"Can't find user [{user}@{domain or '127.0.0.1'}]"))
+            if not _continue_on_fail(self.vars.get("continue_on_fail"), "SUBSCRIBER_ABSENT"):
+                self._hangup("SUBSCRIBER_ABSENT")
+                return
+            raise Unrecorded("continue_on_fail after a missing directory user")
         if not self.media:
             yield from self._pre_answer()
         if fail_cause is None and outcome.result == "answered":
@@ -2690,15 +3047,25 @@ class Channel:
             subclass="callcenter::info",
         )
         moh_start = self.now
-        deadline = self.now + outcome.wait
-        if outcome.result == "hangup":
+        # T06a / X3: with ``moh-sound`` unplayable (``local_stream://moh`` and no
+        # mod_local_stream) every pass of callcenter_function's loop fails at once
+        # (``Invalid file format [local_stream] for [moh]!`` x 376,391) and flushes the
+        # private events and the caller's keys: the exit key and the broadcasts are lost
+        # (``+OK Message sent`` and nothing runs); only an agent or a hang-up ends the wait.
+        spinning = not self.config.profile.hold_music_playable()
+        result = outcome.result
+        if spinning and result == "exit_key":
+            result = "wait"
+        deadline = self.now + (_FOREVER if result == "wait" else outcome.wait)
+        if result == "hangup":
             self._caller_hangup_at(deadline)
         # The hold music plays until the outcome's time; a broadcast runs nested inside it,
         # a break (uuid_break) ends the wait or restarts the music (ChannelConfig).
         broke = False
         flush = True
+        key: str | None = outcome.exit_key if result == "exit_key" else None
         while True:
-            if flush:
+            if flush or spinning:
                 # callcenter_function flushes the private events before each play of the
                 # hold music; what arrives while it plays runs (switch_ivr_play_file).
                 self._flush_private_events()
@@ -2709,24 +3076,41 @@ class Channel:
             else:
                 r = yield from self._sleep(max(0.0, deadline - self.now), kind="moh")
             if r == "broadcast":
-                yield from self._nested_broadcasts(deadline)
+                if not spinning:
+                    yield from self._nested_broadcasts(deadline)
                 continue
+            if r.startswith(("dtmf:", "cdtmf:")):
+                digit = r.partition(":")[2]
+                if spinning:
+                    continue  # flushed with the private events (T06a)
+                if digit not in (self.vars.get("cc_exit_keys") or ""):
+                    # T12 conn 23 (DTMF at 3.053 and 5.060 s): the key's event, the wait goes on
+                    self._dtmf(digit, duration=2000 if r.startswith("dtmf:") else None)
+                    continue
+                # E1 lines 300-305: RECV DTMF *:2000, the member exits at once (T06 line 272:
+                # the caller's own key the same way)
+                result, key = "exit_key", digit
+                break
             if r == "break" and self.config.callcenter_break == "ignore":
+                # T08 lines 28-30 / T09 line 63: the member stays Waiting
                 flush = True
                 continue
             broke = r == "break"
             break
+        if result == "wait" and r == "ok":
+            raise Unrecorded("a queue wait of a whole day")
         self._moh_vars(moh_start)
-        cancelled = outcome.result in ("hangup", "timeout", "no_agent", "exit_key")
+        cancelled = result in ("hangup", "timeout", "no_agent", "exit_key", "wait")
         if r == "hangup" or broke or cancelled:
-            if outcome.result == "exit_key" and r != "hangup" and not broke:
-                self._dtmf(outcome.exit_key)
-                self.vars.set("cc_exit_key", outcome.exit_key)
+            if result == "exit_key" and key is not None and r != "hangup" and not broke:
+                duration = 2000 if r.startswith("dtmf:") else None
+                self._dtmf(key, duration=duration)
+                self.vars.set("cc_exit_key", key)
             reason = {
                 "timeout": "TIMEOUT",
                 "no_agent": "NO_AGENT_TIMEOUT",
                 "exit_key": "EXIT_WITH_KEY",
-            }.get(outcome.result, "BREAK_OUT")
+            }.get(result, "BREAK_OUT")
             if r == "hangup" or broke:
                 reason = "BREAK_OUT"
             left = self._epoch()
@@ -2858,7 +3242,11 @@ class Channel:
         ab: Headers = [("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", leg.agent_uuid)]
         self._fire("CHANNEL_BRIDGE", self._event("CHANNEL_BRIDGE", pre=ab))
         answered_at = self._epoch()
-        yield from self._sleep(outcome.talk_time)
+        self._bridged = True
+        try:
+            yield from self._sleep(outcome.talk_time)
+        finally:
+            self._bridged = False
         cause = outcome.agent_hangup_cause
         base = [
             ("last_bridge_to", leg.agent_uuid),

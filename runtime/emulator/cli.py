@@ -8,10 +8,9 @@ Example::
         --press 1 --press 2 --calls 100 --concurrency 20 --record out.jsonl
 
 Several ``--target``: the emulated dialplan has one ``socket`` action per target, in order;
-a target that refuses the connection lets the call go on to the next action, which is how the
-generated FreeSWITCH dialplan fails over (FreeSWITCH 1.10.12 also takes an ``a:p|b:p`` list
-in one ``socket`` action, mod_event_socket.c:442; the emulator does not model it and refuses
-it).
+a target that refuses the connection lets the call go on to the next action, which is how a
+FreeSWITCH dialplan fails over (a ``socket`` action's ``a:p|b:p`` list is also tried host by
+host, as 1.10.12 does: Qc2 in tests/fixtures/freeswitch/live).
 
 ``--dialplan PATH``: the calls run a real XML dialplan instead (a file, or the
 ``dialplan/`` folder that ``flowc compile --target freeswitch`` writes): the DID is hunted in
@@ -40,7 +39,7 @@ from .channel import (
     DialplanApp,
     QueueOutcome,
     check_dialplan,
-    socket_target,
+    socket_targets,
 )
 from .dialplan import Dialplan, DialplanError
 
@@ -96,12 +95,12 @@ def _check_sockets(plan: Dialplan, allow_remote: bool) -> None:
                 for action in (*cond.actions, *cond.anti_actions):
                     if action.app.lower() != "socket":
                         continue
-                    host, _, _, _ = socket_target(action.data)
-                    if not allow_remote and not is_loopback(host):
-                        raise ValueError(
-                            f"{plan.source}: socket {action.data!r}: {host} is not a loopback "
-                            "address (use --allow-remote)"
-                        )
+                    for host, _, _, _ in socket_targets(action.data):
+                        if not allow_remote and not is_loopback(host):
+                            raise ValueError(
+                                f"{plan.source}: socket {action.data!r}: {host} is not a "
+                                "loopback address (use --allow-remote)"
+                            )
 
 
 @app.command("emulate")

@@ -30,6 +30,10 @@ name).  Modelled, from FreeSWITCH's source:
   score FROM members WHERE queue = <queue> ORDER BY score DESC``, written as a header line of
   the column names and one line per member, ``|``-separated, then ``+OK``; nothing but
   ``+OK`` for an empty queue.  Other sub-commands are not modelled (``-ERR Invalid!``).
+* ``uuid_recv_dtmf <uuid> <digits>`` (E1, the side action at line 481: ``+OK <uuid> received
+  DTMF *.``): the channel receives the keys (``Channel.recv_dtmf``).
+
+Any other command name is ``Unrecorded`` (a real 1.10.12 has hundreds; none other is recorded).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from typing import TYPE_CHECKING, Final
 from runtime.queue_announce import MEMBER_COLUMNS  # the same table FreeSWITCH lists
 
 from .fsutil import separate_string
+from .profile import Unrecorded
 
 if TYPE_CHECKING:
     from .channel import Channel
@@ -151,6 +156,7 @@ class Switch:
             "uuid_getvar": Switch._uuid_getvar,
             "uuid_broadcast": Switch._uuid_broadcast,
             "callcenter_config": Switch._callcenter_config,
+            "uuid_recv_dtmf": Switch._uuid_recv_dtmf,
         }
 
     def register(self, channel: Channel) -> None:
@@ -176,7 +182,7 @@ class Switch:
         name, _, arg = text.partition(" ")
         handler = self.commands.get(name.strip().lower())
         if handler is None:
-            return f"-ERR {name} Command not found!\n"
+            raise Unrecorded(f"api {name}: no recording shows this command")
         reply = handler(self, caller, arg.strip())
         if not reply and not background:
             return "-ERR no reply\n"
@@ -244,6 +250,17 @@ class Switch:
                 target.queue_broadcast("hangup", cause or "normal_clearing")
             self._touch(target, caller)
         return "+OK Message sent\n"
+
+    def _uuid_recv_dtmf(self, caller: Channel | None, arg: str) -> str:
+        argv = separate_string(arg, 3) if arg else []
+        if len(argv) != 2:
+            raise Unrecorded(f"uuid_recv_dtmf {arg!r}: only <uuid> <digit> is recorded")
+        target = self.locate(argv[0])
+        if target is None:
+            raise Unrecorded("uuid_recv_dtmf for an unknown channel")
+        target.recv_dtmf(argv[1])
+        self._touch(target, caller)
+        return f"+OK {argv[0]} received DTMF {argv[1]}.\n"
 
     # -- mod_callcenter --------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from runtime.emulator import CallerScript, CallSpec, Channel, ChannelConfig
+from runtime.emulator.profile import outbound_recordings
 
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "freeswitch"
 OUTBOUND = sorted(p.name for p in FIXTURE_DIR.glob("outbound_*.jsonl"))
@@ -79,7 +80,7 @@ def fixture_spec(name: str, script: CallerScript, **config: object) -> CallSpec:
         ipv6=d["FreeSWITCH-IPv6"],
         start_epoch=int(d["Event-Date-Timestamp"]) / 1e6,
         seed=1,
-        **config,  # type: ignore[arg-type]
+        **{"profile": outbound_recordings(), **config},  # type: ignore[arg-type]
     )
     return CallSpec(
         caller=d["Caller-Caller-ID-Number"],

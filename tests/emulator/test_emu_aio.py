@@ -25,6 +25,7 @@ from runtime.emulator import (
     place_call,
     run_load,
 )
+from runtime.emulator.profile import outbound_recordings
 from runtime.esl import ESLParser, serve_outbound
 
 
@@ -241,29 +242,24 @@ async def _dead_port() -> int:
     return port
 
 
-def test_a_socket_list_does_not_resolve_and_the_call_takes_the_fallback() -> None:
+def test_a_socket_list_is_tried_host_by_host() -> None:
+    # Qc2 lines 180-183: "Trying host: 127.0.0.1:8086", "Connection refused", then 8085
     log = AppLog()
 
     async def body(port: int) -> Any:
-        script = CallerScript(
-            after_socket=[
-                DialplanApp("playback", "/tmp/sorry.wav"),
-                DialplanApp("hangup", "NORMAL_TEMPORARY_FAILURE"),
-            ]
+        dead = await _dead_port()
+        data = f"127.0.0.1:{dead}|127.0.0.1:{port} async full"
+        spec = CallSpec(
+            script=CallerScript(inputs=["42#"]),
+            config=ChannelConfig(socket_data=data, profile=outbound_recordings()),
         )
-        data = f"127.0.0.1:{port}|127.0.0.1:{port} async full"
-        spec = CallSpec(script=script, config=ChannelConfig(socket_data=data))
         return await place_call(spec, timeout=10, time_scale=0)
 
     rec = run(with_app(ivr_app(log), body))
     (attempt,) = rec.sockets
-    assert (attempt.host, attempt.outcome) == (
-        f"127.0.0.1:{rec.sockets[0].port}|127.0.0.1",
-        "unresolved",
-    )
-    assert log.results == []  # the application never got the call
-    assert rec.apps[-2:] == [("playback", "/tmp/sorry.wav"), ("hangup", "NORMAL_TEMPORARY_FAILURE")]
-    assert rec.hangup_cause == "NORMAL_TEMPORARY_FAILURE" and not rec.connected
+    assert attempt.outcome == "connected" and attempt.port != 0
+    assert log.results == [("success", "42", False)]
+    assert rec.ok and rec.connected
 
 
 def test_a_refused_socket_goes_on_to_the_next_socket_action() -> None:

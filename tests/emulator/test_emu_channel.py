@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from emu_support import event_pairs, header_block
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,8 +23,11 @@ from runtime.emulator import (
     ChannelConfig,
     DialplanApp,
     QueueOutcome,
+    SwitchProfile,
+    Unrecorded,
     speech,
 )
+from runtime.emulator.profile import outbound_recordings
 from runtime.esl import ESLConnection, ESLParser, commands
 from runtime.esl.connection import Connected, Disconnect, EventReceived, ExecuteComplete
 
@@ -41,6 +45,7 @@ class Sim:
         did: str = "5000",
         **config: object,
     ) -> None:
+        config.setdefault("profile", outbound_recordings())
         cfg = ChannelConfig(seed=7, start_epoch=1_800_000_000.0, **config)  # type: ignore[arg-type]
         spec = CallSpec(
             caller=caller, did=did, uuid=UUID, script=script or CallerScript(), config=cfg
@@ -175,11 +180,9 @@ def test_command_reply_texts() -> None:
         (msg,) = sim.send(cmd)
         assert msg == f"Content-Type: command/reply\nReply-Text: {text}\n\n", cmd
     assert sim.ch.vars.get("socket_resume") == "true"
-    (api,) = sim.send(b"api status\n\n")
-    assert (
-        api == "Content-Type: api/response\nContent-Length: 31\n\n-ERR status Command not found!\n"
-    )
-    (bg,) = sim.send(b"bgapi status\nJob-UUID: job-1\n\n")
+    with pytest.raises(Unrecorded, match="api status"):
+        sim.send(b"api status\n\n")  # no recording shows `status`: refused, not invented
+    (bg,) = sim.send(b"bgapi uuid_getvar x y\nJob-UUID: job-1\n\n")
     assert bg == "Content-Type: command/reply\nReply-Text: +OK Job-UUID: job-1\nJob-UUID: job-1\n\n"
 
 
@@ -309,25 +312,23 @@ def test_multiline_argument_body_and_variable_expansion() -> None:
 def test_loops_repeat_long_iterations_only() -> None:
     sim = Sim()
     sim.setup(b"myevents\n\n")
-    first = sim.send(commands.sendmsg_execute("sleep", "600", "u-loop", loops=3))
-    assert names(first + sim.run()).count("CHANNEL_EXECUTE_COMPLETE:sleep") == 3
-    first = sim.send(commands.sendmsg_execute("sleep", "100", "u-short", loops=3))
-    assert names(first + sim.run()).count("CHANNEL_EXECUTE_COMPLETE:sleep") == 1  # < 0.5 s
+    long = "silence_stream://600"
+    first = sim.send(commands.sendmsg_execute("playback", long, "u-loop", loops=3))
+    assert names(first + sim.run()).count("CHANNEL_EXECUTE_COMPLETE:playback") == 3
+    short = "silence_stream://100"
+    first = sim.send(commands.sendmsg_execute("playback", short, "u-short", loops=3))
+    assert names(first + sim.run()).count("CHANNEL_EXECUTE_COMPLETE:playback") == 1  # < 0.5 s
 
 
-def test_unknown_application_hangs_up_like_freeswitch() -> None:
+def test_an_application_no_recording_shows_is_refused() -> None:
     sim = Sim()
     sim.setup(b"myevents\n\n", b"linger\n\n")
-    msgs = sim.execute("no_such_app", "x")
-    assert "CHANNEL_EXECUTE:no_such_app" not in names(msgs)
-    (hangup,) = [e for e in events(msgs) if e["Event-Name"] == "CHANNEL_HANGUP"]
-    assert hangup["Hangup-Cause"] == "DESTINATION_OUT_OF_ORDER"
-    lenient = Sim(unknown_app="complete")
-    lenient.setup(b"myevents\n\n")
-    assert (
-        completion(lenient.execute("no_such_app"), "no_such_app")["Application-Response"]
-        == "_none_"
-    )
+    with pytest.raises(Unrecorded, match="no_such_app"):
+        sim.execute("no_such_app", "x")
+    strict = Sim()
+    strict.setup(b"myevents\n\n")
+    with pytest.raises(Unrecorded, match="sleep"):
+        strict.execute("sleep", "100")  # a real app, but no capture shows it
 
 
 def test_playback_responses() -> None:
@@ -535,7 +536,10 @@ def test_pagd_timeout_with_enough_digits_is_success() -> None:
 
 
 def test_pagd_unquoted_prompt_shifts_arguments_into_a_fail_extension() -> None:
-    sim = Sim(CallerScript(inputs=["123#"], extensions={}))
+    # the recorded app had set tts_engine/tts_voice (the fixture's note)
+    tts_vars = (("tts_engine", "flite"), ("tts_voice", "kal"))
+    tts = SwitchProfile(name="tts", channel_vars=tts_vars, sound_files=True)
+    sim = Sim(CallerScript(inputs=["123#"], extensions={}), profile=tts)
     sim.setup(b"myevents\n\n", b"linger\n\n")
     msgs, done = pagd(
         sim, "1 4 2 4000 # say:Please enter your code silence_stream://250 code \\d+ 3000"
@@ -551,7 +555,7 @@ def test_pagd_unquoted_prompt_shifts_arguments_into_a_fail_extension() -> None:
     ]
     hangup = next(e for e in events(msgs) if e["Event-Name"] == "CHANNEL_HANGUP")
     assert hangup["Hangup-Cause"] == "NO_ROUTE_DESTINATION"
-    quoted = Sim(CallerScript(inputs=["123#"]))
+    quoted = Sim(CallerScript(inputs=["123#"]), profile=tts)
     quoted.setup(b"myevents\n\n")
     arg = commands.pagd_args(
         1, 4, 2, 4000, "#", "say:Please enter your code", "", "code", "\\d+", 3000
@@ -579,7 +583,9 @@ def test_pagd_caller_hangup_arrives_before_the_completion() -> None:
 
 
 def test_detect_speech_event_with_fire_asr_events_or_divert() -> None:
-    sim = Sim(CallerScript(inputs=[speech("billing please")]))
+    # no capture has an ASR module: this model only runs for a profile that loads one
+    asr = SwitchProfile(name="asr", asr_modules=frozenset({"unimrcp", "x"}), sound_files=True)
+    sim = Sim(CallerScript(inputs=[speech("billing please")]), profile=asr)
     sim.setup(b"myevents json\n\n")
     sim.execute("answer")
     sim.execute("set", "fire_asr_events=true")
@@ -588,10 +594,10 @@ def test_detect_speech_event_with_fire_asr_events_or_divert() -> None:
     assert [e["Speech-Type"] for e in speech_events] == ["begin-speaking", "detected-speech"]
     body = json.loads(msgs[-1].partition("\n\n")[2])["_body"]
     assert "billing please" in body and "<result" in body
-    quiet = Sim(CallerScript(inputs=[speech("yes")]))
+    quiet = Sim(CallerScript(inputs=[speech("yes")]), profile=asr)
     quiet.setup(b"myevents\n\n")
     assert "DETECTED_SPEECH" not in names(quiet.execute("detect_speech", "x y z"))
-    diverted = Sim(CallerScript(inputs=[speech("yes")]))
+    diverted = Sim(CallerScript(inputs=[speech("yes")]), profile=asr)
     diverted.setup(b"myevents\n\n", b"divert_events on\n\n")
     assert names(diverted.execute("detect_speech", "x y z")).count("DETECTED_SPEECH") == 2
 

@@ -13,6 +13,7 @@ mod_callcenter ``callcenter_function`` / ``cc_config_api_function`` /
 
 from __future__ import annotations
 
+import pytest
 from emu_support import event_pairs, header_block
 
 from runtime.emulator import (
@@ -24,9 +25,12 @@ from runtime.emulator import (
     QueueMember,
     QueueOutcome,
     Switch,
+    Unrecorded,
     socket_target,
 )
+from runtime.emulator.channel import socket_targets
 from runtime.emulator.fsutil import separate_string_char
+from runtime.emulator.profile import outbound_recordings
 from runtime.esl import commands
 
 UUID = "11111111-2222-4333-8444-555555555555"
@@ -46,6 +50,7 @@ class Call:
         connect_first: bool = True,
         **config: object,
     ) -> None:
+        config.setdefault("profile", outbound_recordings())
         cfg = ChannelConfig(seed=7, start_epoch=start, **config)  # type: ignore[arg-type]
         spec = CallSpec(uuid=uuid, script=script or CallerScript(), config=cfg)
         self.ch = Channel(spec, now=0.0, switch=switch, connect_first=connect_first)
@@ -130,14 +135,8 @@ def test_multiset_sets_every_pair_like_base_set() -> None:
     call = Call()
     call.setup()
     call.execute("set", "who=world")
-    call.execute("multiset", "a=1 b='two words' c,3 d= e=${who}")
-    v = call.ch.vars
-    assert (v.get("a"), v.get("b"), v.get("c"), v.get("e")) == ("1", "two words", "3", "world")
-    assert "d" not in v  # an empty value unsets
-    call.execute("multiset", "^^|f=x y|g=p,q|a=")
-    assert (v.get("f"), v.get("g")) == ("x y", "p,q") and "a" not in v
-    done = completion(call.execute("multiset", "^^;h=1;i=2", uuid="m3"), "multiset")
-    assert (done["variable_h"], done["variable_i"]) == ("1", "2")
+    with pytest.raises(Unrecorded, match="multiset"):
+        call.execute("multiset", "a=1 b='two words' c,3 d= e=${who}")  # no capture shows it
 
 
 def test_separate_string_char_quotes_escapes_and_delimiter_prefix() -> None:
@@ -155,7 +154,8 @@ def test_separate_string_char_quotes_escapes_and_delimiter_prefix() -> None:
 def test_unknown_api_and_usage_texts() -> None:
     call = Call()
     call.setup()
-    assert call.api("status") == "-ERR status Command not found!\n"
+    with pytest.raises(Unrecorded):
+        call.api("status")
     assert call.api("uuid_break") == "-USAGE: <uuid> [all]\n"
     assert call.api(f"uuid_break {OTHER}") == "-ERR No such channel!\n"
     assert call.api(f"uuid_setvar {UUID}") == "-USAGE: <uuid> <var> [value]\n"
@@ -207,8 +207,12 @@ def test_uuid_break_all_flushes_queued_sendmsgs() -> None:
     assert ("playback", "/tmp/next.wav") not in call.ch.app_log
 
 
-def test_uuid_break_ends_the_queue_wait_with_break_out() -> None:
-    call = Call(CallerScript(queues={"q": QueueOutcome("answered", wait=60.0)}))
+def test_break_out_release_is_only_an_explicit_setting() -> None:
+    # 1.10.12 ignores the break (T08/T09, the default); other releases leave the wait
+    call = Call(
+        CallerScript(queues={"q": QueueOutcome("answered", wait=60.0)}),
+        callcenter_break="break_out",
+    )
     call.setup()
     call.execute("answer")
     call.send(commands.sendmsg_execute("callcenter", "q@default", "cc"))
@@ -373,7 +377,7 @@ def test_answered_member_row_goes_at_the_end_of_the_conversation() -> None:
     call = Call(
         CallerScript(
             queues={"q": QueueOutcome("answered", wait=1.0, talk_time=5.0)},
-            after_socket=[DialplanApp("sleep", "1000")],
+            after_socket=[DialplanApp("playback", "silence_stream://1000")],
         ),
         switch=switch,
     )
@@ -431,30 +435,40 @@ def test_socket_target_is_read_like_socket_function() -> None:
     assert socket_target("127.0.0.1:8085 async full") == ("127.0.0.1", 8085, None, True)
     assert socket_target("localhost") == ("localhost", 8084, None, True)
     assert socket_target("127.0.0.1:8084/flow async") == ("127.0.0.1", 8084, "flow", True)
-    # the port is after the LAST colon: a list names the host "a:p|b", which does not resolve
-    assert socket_target("127.0.0.1:8084|127.0.0.1:8085 async full") == (
-        "127.0.0.1:8084|127.0.0.1",
-        8085,
+    # a `|` list: each host in turn (Qc2 lines 180-183), the first one first
+    assert socket_target("127.0.0.1:8086|127.0.0.1:8085 async full") == (
+        "127.0.0.1",
+        8086,
         None,
-        False,
+        True,
     )
+    assert [t[:2] for t in socket_targets("127.0.0.1:8086|127.0.0.1:8085 async full")] == [
+        ("127.0.0.1", 8086),
+        ("127.0.0.1", 8085),
+    ]
     assert socket_target("runtime.example.invalid:8084")[3] is False
 
 
-def test_a_socket_that_cannot_be_opened_continues_the_dialplan() -> None:
+def test_a_socket_list_whose_hosts_all_fail_continues_the_dialplan() -> None:
+    # Qc2: each host of the list in turn; Qc: none connects, the dialplan goes on
     script = CallerScript(
         after_socket=[
             DialplanApp("playback", "/tmp/sorry.wav"),
             DialplanApp("hangup", "CALL_REJECTED"),
         ]
     )
-    call = Call(script, connect_first=False, socket_data="127.0.0.1:8084|127.0.0.1:8085 async full")
-    assert call.ch.socket_requests() == []  # "Socket Error!": nothing to connect
+    data = "127.0.0.1:8084|127.0.0.1:8085 async full"
+    call = Call(script, connect_first=False, socket_data=data)
+    (first,) = call.ch.socket_requests()
+    assert (first.socket, first.port) == (0, 8084)
+    call.ch.socket_failed(0, call.ch.now)
+    (second,) = call.ch.socket_requests()
+    assert (second.socket, second.port) == (0, 8085)
+    call.ch.socket_failed(0, call.ch.now)
     call.run()
-    assert call.ch.vars.get("socket_host") == "127.0.0.1:8084|127.0.0.1"
     assert [a for a, _ in call.ch.app_log] == ["playback", "hangup"]
     assert call.ch.hangup_cause == "CALL_REJECTED" and call.ch.finished
-    assert call.ch.socket_states()[0][2:] == ("failed", False)
+    assert call.ch.socket_states()[0][2] == "failed"
 
 
 def test_a_refused_socket_falls_over_to_the_next_socket_action() -> None:
@@ -505,14 +519,14 @@ def test_after_the_agent_the_dialplan_opens_a_second_socket_for_the_same_channel
     assert head["variable_flowc_resume_node"] == "survey"
     assert head["variable_cc_agent"] == "1001@default"
     assert "variable_flowc_resume" not in head
-    call.send(b"exit\n\n")  # the first socket is released
-    assert call.ch.socket_is_closed(0) and not call.ch.finished
     for cmd in (b"myevents\n\n", b"linger\n\n"):
         call.send(cmd, socket=1)
-    msgs = call.execute("playback", "/tmp/survey.wav", socket=1)
-    assert completion(msgs, "playback")["Unique-ID"] == UUID
-    msgs = call.execute("hangup", "NORMAL_CLEARING", socket=1)
-    assert completion(msgs, "socket")  # the second socket app completes when the call ends
-    assert call.out[0][-2] == "Content-Type: command/reply\nReply-Text: +OK bye\n\n"
-    call.send(b"exit\n\n", socket=1)
-    assert call.ch.finished
+    mark = len(call.out[1])
+    call.send(b"exit\n\n")  # the first socket is released: CF_CONTROLLED is cleared
+    assert call.ch.socket_is_closed(0)
+    call.flush(1)
+    call.run(socket=1)
+    # T04 line 73: the new socket's park ends, the socket app completes, the dialplan goes on
+    after = [e["Event-Name"] for e in events(call.out[1][mark:])]
+    assert after.index("CHANNEL_UNPARK") < after.index("CHANNEL_HANGUP")
+    assert completion(call.out[1][mark:], "socket")["Unique-ID"] == UUID
