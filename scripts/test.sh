@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
-echo "== ruff";   ruff check flowc runtime tests bench scripts
-echo "== ruff format"; ruff format --check flowc runtime tests bench scripts
+echo "== ruff";   ruff check flowc flowc_app runtime tests bench scripts
+echo "== ruff format"; ruff format --check flowc flowc_app runtime tests bench scripts
 echo "== mypy";   mypy
+echo "== import contracts"; lint-imports --no-cache
 echo "== pytest"; python -m pytest "$@"

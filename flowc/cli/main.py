@@ -313,5 +313,3 @@ from flowc.cli import (
     graph_cmds,  # noqa: F401
     sim_cmds,  # noqa: F401
 )
-from runtime import cli as _serve_cli  # noqa: F401
-from runtime.emulator import cli as _emulate_cli  # noqa: F401

@@ -132,7 +132,10 @@ def test_graph_draws_a_flow_with_errors_but_fails(tmp_path: Path) -> None:
 
 
 def test_help_text_is_never_cut_at_80_columns() -> None:
-    from flowc.cli.main import app as full_app
+    from flowc_app import app as full_app
+    from flowc_app import register_runtime
+
+    register_runtime()
 
     commands = [c.name or c.callback.__name__ for c in full_app.registered_commands if c.callback]
     assert "simulate" in commands and "check" in commands

@@ -72,7 +72,7 @@ def _serve(bundle: Path, port: int, journal: str, name: str, log: Path) -> subpr
         [
             sys.executable,
             "-m",
-            "flowc",
+            "flowc_app",
             "serve",
             "--bundle",
             str(bundle),

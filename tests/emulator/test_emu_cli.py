@@ -13,9 +13,11 @@ import pytest
 from emu_support import AppLog, ivr_app
 from typer.testing import CliRunner
 
-from flowc.cli.main import app
+from flowc_app import full_app
 from runtime.emulator.cli import parse_target
 from runtime.esl import serve_outbound
+
+app = full_app()
 
 runner = CliRunner()
 

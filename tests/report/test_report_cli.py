@@ -14,8 +14,10 @@ import pytest
 from report_support import T0, S, call, dataset, write_journal
 from typer.testing import CliRunner
 
-from flowc.cli.main import app
+from flowc_app import full_app
 from runtime.journal.pgserver import PgServer
+
+app = full_app()
 
 runner = CliRunner()
 

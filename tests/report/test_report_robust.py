@@ -11,8 +11,10 @@ from typing import Any
 from report_support import T0, V1, S, call, write_journal
 from typer.testing import CliRunner
 
-from flowc.cli.main import app
+from flowc_app import full_app
 from runtime.report import Filters, build_report, render_json, render_markdown, render_text
+
+app = full_app()
 
 
 def report_json(url: str) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def test_flowc_serve_exits_non_zero_when_journal_records_are_lost(tmp_path: Path
     cmd = [
         sys.executable,
         "-m",
-        "flowc",
+        "flowc_app",
         "serve",
         "--bundle",
         str(build),

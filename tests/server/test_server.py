@@ -256,7 +256,7 @@ def test_flowc_serve_command(tmp_path: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
-        "flowc",
+        "flowc_app",
         "serve",
         "--bundle",
         str(build),
@@ -309,14 +309,23 @@ def test_flowc_serve_command(tmp_path: Path) -> None:
 def test_serve_refuses_a_broken_bundle_and_public_metrics(tmp_path: Path) -> None:
     (tmp_path / "bundle.json").write_text("{}")
     out = subprocess.run(
-        [sys.executable, "-m", "flowc", "serve", "--bundle", str(tmp_path), "--journal", "none"],
+        [
+            sys.executable,
+            "-m",
+            "flowc_app",
+            "serve",
+            "--bundle",
+            str(tmp_path),
+            "--journal",
+            "none",
+        ],
         cwd=ROOT,
         capture_output=True,
         timeout=30,
     )
     assert out.returncode == 2 and b"not a flowc bundle" in out.stderr
     out = subprocess.run(
-        [sys.executable, "-m", "flowc", "serve", "--metrics", "0.0.0.0:9464"],
+        [sys.executable, "-m", "flowc_app", "serve", "--metrics", "0.0.0.0:9464"],
         cwd=ROOT,
         capture_output=True,
         timeout=30,
@@ -355,7 +364,7 @@ def test_sigterm_exits_after_bundle_json_became_a_fifo(tmp_path: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
-        "flowc",
+        "flowc_app",
         "serve",
         "--bundle",
         str(build),
@@ -420,7 +429,7 @@ def test_a_restarted_instance_closes_the_call_its_killed_predecessor_left_open(
     cmd = [
         sys.executable,
         "-m",
-        "flowc",
+        "flowc_app",
         "serve",
         "--bundle",
         str(build),

@@ -1,0 +1,53 @@
+"""The `flowc` command: the toolchain's commands (flowc.cli) plus the runtime's (`serve`,
+`emulate`, `report`, from runtime/). It sits above both, so that `flowc` itself never imports
+`runtime` (an import-linter contract in pyproject.toml holds that).
+
+The runtime's commands are registered only when they are asked for (or for help), so
+`flowc check` and `flowc --version` do not load the runtime, its HTTP client, database drivers
+and metrics.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from flowc.cli.main import app
+
+__all__ = ["RUNTIME_COMMANDS", "app", "full_app", "main", "register_runtime"]
+
+RUNTIME_COMMANDS = frozenset({"serve", "emulate", "report"})
+_registered = False
+
+
+def register_runtime() -> None:
+    """Add `serve`, `report` and `emulate` to the command line (once)."""
+    global _registered
+    if _registered:
+        return
+    from runtime import cli as _serve_cli  # noqa: F401  (registers serve and report)
+    from runtime.emulator import cli as _emulate_cli  # noqa: F401
+
+    _registered = True
+
+
+def full_app() -> typer.Typer:
+    """The whole command line, the runtime's commands included (tests, embedding)."""
+    register_runtime()
+    return app
+
+
+def _wants_runtime(argv: Sequence[str]) -> bool:
+    words = [a for a in argv if not a.startswith("-")]
+    if not words:
+        return any(a in ("--help", "-h") for a in argv) or not argv
+    return words[0] in RUNTIME_COMMANDS
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if _wants_runtime(args):
+        register_runtime()
+    app(args=args, prog_name="flowc")

@@ -1,0 +1,3 @@
+from flowc_app import main
+
+main()
