@@ -103,6 +103,17 @@ def _check_sockets(plan: Dialplan, allow_remote: bool) -> None:
                             )
 
 
+_SHOW_CALLS = 10  # up to this many calls, one line each
+
+
+def call_line(n: int, rec: CallRecord) -> str:
+    """One call as a line: the applications it ran, then how it ended."""
+    apps = " > ".join(name for name, _ in rec.apps) or "no application"
+    end = rec.hangup_cause or "not hung up"
+    error = f"; {rec.error}" if rec.error else ""
+    return f"call {n}: {apps} -> {end} ({rec.duration:.1f} s{error})"
+
+
 @app.command("emulate")
 def emulate_command(
     target: Annotated[
@@ -246,6 +257,10 @@ def emulate_command(
             "dialplan (first call): "
             + " -> ".join(f"{c}/{d}: {e or 'no route'}" for c, d, e in routes)
         )
+    if len(result.records) <= _SHOW_CALLS:
+        # A few calls: say what each did, so nobody needs the runtime's log for it.
+        for i, rec in enumerate(result.records, 1):
+            typer.echo(call_line(i, rec))
     causes: dict[str, int] = {}
     for rec in result.records:
         key = rec.hangup_cause or "(not hung up)"

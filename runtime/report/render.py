@@ -211,7 +211,7 @@ def _flow_blocks(f: FlowReport, top: int, period: bool) -> list[Block]:
         outcome_rows.append(("(not ended yet)", str(s.calls - s.ended), ""))
     blocks.append(
         Grid(
-            f"Outcomes ({s.calls} calls, {s.ended} ended)",
+            f"Outcomes ({s.calls} call{'' if s.calls == 1 else 's'}, {s.ended} ended)",
             (("Outcome", "left"), ("Calls", "right"), ("Share", "right")),
             tuple(outcome_rows),
         )

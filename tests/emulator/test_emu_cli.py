@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,6 +75,10 @@ def test_emulate_runs_calls_and_records(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "completed 4, failed 0" in result.output
     assert '"NORMAL_CLEARING": 4' in result.output
+    # a few calls: one line each, with what the call ran and how it ended
+    lines = [ln for ln in result.output.splitlines() if re.match(r"call \d+: ", ln)]
+    assert len(lines) == 4
+    assert all("play_and_get_digits" in ln and "-> NORMAL_CLEARING" in ln for ln in lines)
     assert [r[1] for r in log.results] == ["12"] * 4
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     notes = [r for r in rows if "note" in r]
