@@ -49,6 +49,8 @@ def node_edges(node: Node) -> Iterator[tuple[str, str, dict[str, Any]]]:
             yield t, f'say "{w}"', {"field": f"menu.speech.{w}", "kind": "speech", "word": w}
         if menu.on_fail:
             yield menu.on_fail, "on_fail", {"field": "menu.on_fail", "kind": "outcome"}
+        if menu.on_no_input:
+            yield menu.on_no_input, "on_no_input", {"field": "menu.on_no_input", "kind": "outcome"}
         return
     if kind == "switch":
         for i, rule in enumerate(node.switch):  # type: ignore[attr-defined]

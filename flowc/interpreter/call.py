@@ -842,6 +842,14 @@ class Call:
 
     def _menu_failure(self, run: _MenuRun, kind: str, why: str) -> str | None:
         n = run.node
+        if kind == "no_input" and n.on_no_input is not None:
+            # Silence is an answer here: go on at once, no retry.
+            self._decision(
+                f"no input ({why}): go to `{n.on_no_input}`",
+                target=n.on_no_input,
+                via="no_input",
+            )
+            return self._branch(n.on_no_input, "no input")
         run.failures += 1
         if kind == "no_input":
             run.no_input += 1

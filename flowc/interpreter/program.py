@@ -81,6 +81,7 @@ class MenuN(NodeBase):
     on_fail: str | None
     repeat_key: str | None
     agent_key: bool
+    on_no_input: str | None = None
 
     kind = "menu"
 
@@ -501,6 +502,7 @@ def _menu(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: 
         m.get("on_fail"),
         m.get("repeat_key"),
         bool(m.get("agent_key", True)),
+        m.get("on_no_input"),
     )
 
 

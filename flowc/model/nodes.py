@@ -67,6 +67,9 @@ class MenuBody(_Base):
     no_input: Escalations = ()
     no_match: Escalations = ()
     on_fail: NodeRef | None = None
+    # Silence goes here at once (no retry); wrong keys still retry, then `on_fail`. For menus
+    # where pressing nothing is an answer: "for English press 2; or hold for Mandarin".
+    on_no_input: NodeRef | None = None
     repeat_key: DtmfKey | None = None
     agent_key: bool = True
 
@@ -89,6 +92,8 @@ class MenuNode(_NodeBase):
         out += [(f'say "{w}"', t) for w, t in self.menu.speech.items()]
         if self.menu.on_fail:
             out.append(("on_fail", self.menu.on_fail))
+        if self.menu.on_no_input:
+            out.append(("on_no_input", self.menu.on_no_input))
         return out
 
 

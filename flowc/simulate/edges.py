@@ -104,6 +104,7 @@ def _node_edges(
         for w, t in (menu.get("speech") or {}).items():
             add(t, f"menu.speech.{w}", f'say "{w}"', "speech")
         add(menu.get("on_fail"), "menu.on_fail", "on_fail", "outcome")
+        add(menu.get("on_no_input"), "menu.on_no_input", "on_no_input", "outcome")
         if (
             isinstance(agent_key, Mapping)
             and menu.get("agent_key", True)
@@ -194,6 +195,8 @@ def _pick(cands: Sequence[Edge], kind: str, decisions: Sequence[Mapping[str, Any
                 return f"menu.speech.{d.get('choice')}"
             if via == "agent_key":
                 return "agent_key"
+            if d.get("via") == "no_input":
+                return "menu.on_no_input"
             if "failure" in d:
                 return "menu.on_fail"
         elif kind == "switch" and "rule" in d:

@@ -303,3 +303,60 @@ def test_hints_say_what_to_write(tmp_path: Path) -> None:
     assert "h.yaml:4:15 error: unknown timezone `Mars/Olympus`" in out
     out = _check(tmp_path, "n.yaml", "flow: Badname\nnodes:\n  start: {hangup: null}\n")
     assert "`Badname` is not a valid flow name" in out and "`badname`" in out
+
+
+LANG_MENU = """flow: lang
+nodes:
+  start:
+    menu:
+      prompt: "For English press 2, or hold for Mandarin"
+      options: {2: en}
+      timeout: 2s
+      retries: 2
+      no_match: "Press 2 for English"
+      on_no_input: %s
+      on_fail: zh
+  en: {hangup: null}
+  zh: {hangup: null}
+"""
+
+
+def test_a_menu_where_silence_is_an_answer(tmp_path: Path) -> None:
+    import json
+
+    p = tmp_path / "lang.yaml"
+    p.write_text(LANG_MENU % "zh", encoding="utf-8")
+    silent = json.loads(runner.invoke(app, ["simulate", str(p), "-f", "json"]).output)
+    assert silent["path"] == ["start", "zh"]  # at once: no retry for silence
+    wrong = runner.invoke(app, ["simulate", str(p), "--press", "9", "--press", "2", "-f", "json"])
+    assert json.loads(wrong.output)["path"] == ["start", "en"]  # a wrong key still retries
+    # both forms, the same IR
+    flow = tmp_path / "lang.flow"
+    runner.invoke(app, ["convert", str(p), "--to", "flow", "-o", str(flow)])
+    assert "on no input -> zh" in flow.read_text(encoding="utf-8")
+    a, b = tmp_path / "a", tmp_path / "b"
+    runner.invoke(app, ["compile", str(p), "-o", str(a)])
+    runner.invoke(app, ["compile", str(flow), "-o", str(b)])
+    ir_a = json.loads((a / "bundle.json").read_text())["flows"]["lang"]
+    ir_b = json.loads((b / "bundle.json").read_text())["flows"]["lang"]
+    assert ir_a == ir_b and ir_a["nodes"]["start"]["menu"]["on_no_input"] == "zh"
+    # the drawing shows the edge; a dangling target is FL201
+    assert "on_no_input" in runner.invoke(app, ["graph", str(p)]).output
+    p.write_text(LANG_MENU % "nowhere", encoding="utf-8")
+    out = runner.invoke(app, ["check", str(p)]).output
+    assert "FL201" in out and "`nowhere`" in out
+
+
+def test_coverage_counts_the_silence_edge(tmp_path: Path) -> None:
+    p = tmp_path / "lang.yaml"
+    p.write_text(LANG_MENU % "zh", encoding="utf-8")
+    (tmp_path / "lang.test.yaml").write_text(
+        "flow: lang.yaml\nscenarios:\n"
+        "  - name: silence\n    expect: {path: [start, zh]}\n"
+        "  - name: english\n    inputs: [press 2]\n    expect: {path: [start, en]}\n"
+        "  - name: wrong twice\n    inputs: [press 9, press 8]\n    expect: {path: [start, zh]}\n",
+        "utf-8",
+    )
+    r = runner.invoke(app, ["test", str(tmp_path / "lang.test.yaml")])
+    assert "3 passed, 0 failed" in r.output, r.output
+    assert "not covered" not in r.output, r.output

@@ -39,6 +39,8 @@ def _target_paths(ctx: LintContext) -> Iterator[tuple[Path, str]]:
                 yield (*base, "menu", "speech", word), target
             if menu.on_fail:
                 yield (*base, "menu", "on_fail"), menu.on_fail
+            if menu.on_no_input:
+                yield (*base, "menu", "on_no_input"), menu.on_no_input
         elif kind == "switch":
             for i, rule in enumerate(node.switch):  # type: ignore[attr-defined]
                 yield (*base, "switch", i, "goto"), rule.goto

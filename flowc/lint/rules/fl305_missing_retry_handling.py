@@ -14,9 +14,9 @@ Example::
 Fix: add `no_input: "Sorry, I did not hear anything."`, `no_match: "Sorry, that is not a
 valid choice."` and `on_fail: agent` (or another fallback node).
 
-With `retries: 1` there is no second try, so `no_input`/`no_match` prompts never play: the
-rule does not ask for them, and says so when they are written (remove them, or raise
-`retries`).
+With `retries: 1` there is no second try, so `no_input`/`no_match` prompts never play; a
+menu with `on_no_input` goes on at once when the caller is silent, so its `no_input` prompt
+never plays. The rule does not ask for such prompts, and says so when they are written.
 """
 
 from __future__ import annotations
@@ -46,17 +46,24 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         body = getattr(node, node.kind)
         one_try = body.retries == 1
+        silence_goes_on = getattr(body, "on_no_input", None) is not None
         for fname, (what, fix) in _MISSING.items():
+            why_never = None
             if one_try and fname in ("no_input", "no_match"):
+                why_never = "has `retries: 1`", "there is no second try", "or raise `retries`"
+            elif silence_goes_on and fname == "no_input":
+                why_never = "has `on_no_input`", "silence goes on at once", ""
+            if why_never is not None:
+                has, because, alt = why_never
                 if getattr(body, fname):
                     yield ctx.diag(
                         CODE,
                         SEVERITY,
-                        f"{node.kind} `{node_id}` has `retries: 1`: its `{fname}` prompt "
-                        "never plays (there is no second try)",
+                        f"{node.kind} `{node_id}` {has}: its `{fname}` prompt never plays "
+                        f"({because})",
                         ("nodes", node_id, node.kind, fname),
                         key=True,
-                        hint=f"remove `{fname}`, or raise `retries`",
+                        hint=f"remove `{fname}`{', ' + alt if alt else ''}",
                     )
                 continue
             if not getattr(body, fname):

@@ -302,6 +302,7 @@ _BODY_FIELDS = {
         "no_input",
         "no_match",
         "on_fail",
+        "on_no_input",
         "repeat_key",
         "agent_key",
     ),
@@ -355,6 +356,7 @@ _NODE_FIELDS = {
 }
 _GOTO_WORDS = {
     "on_fail": "on fail",
+    "on_no_input": "on no input",
     "default": "else",
     "open": "open",
     "closed": "closed",

@@ -922,6 +922,7 @@ for _rule, _field, _n in (
 for _rule, _field in (
     ("next_c", "next"),
     ("onfail_c", "on_fail"),
+    ("onnoinput_c", "on_no_input"),
     ("else_c", "default"),
     ("open_c", "open"),
     ("closed_c", "closed"),
