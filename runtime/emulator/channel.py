@@ -77,6 +77,7 @@ none opens: the try ends at once
 the usage text with its newline
 ``say`` without a say module: nothing said     T02 270-272
 ``detect_speech`` with no ASR module           T01a 250-252
+caller speech to a collect: ``Unrecorded``     none (the SIPp callers sent no audio)
 voicemail: unknown mailbox / no skip vars /    T10b 260, T10c 262-269, T10
 recorded
 ``uuid_break`` does not end a queue wait       T08 28-30, T09 63
@@ -2502,6 +2503,13 @@ class Channel:
         inp = self._next_input() if opened != "notfound" and not timed else "silence"
         if opened == "invalid_args" and inp not in ("silence", ""):
             raise Unrecorded("keys during a collect whose say: prompt failed (T01a has none)")
+        if inp.startswith("speech:"):
+            # The callers of every capture sent keys only (SIPp, no audio), and no capture has
+            # a loaded ASR module: what a collect does with a caller's words is not recorded.
+            raise Unrecorded(
+                f"caller speech {inp[len('speech:') :][:40]!r} during a collect: no capture "
+                "has a caller speaking or a speech recogniser"
+            )
         # timed keys: the collect reads the channel's key queue itself (what is left stays)
         plan: deque[tuple[float, str]] = self._keys if timed else deque()
         if opened == "notfound":
