@@ -201,7 +201,11 @@ async def _calls(args: argparse.Namespace) -> int:
         for path in sorted(Path(args.examples).glob("*.test.yaml")):
             sf = load_scenario_file(path)
             print(f"\n── {path.name}")
-            for s, p in _pick(sf, at, args.per_example):
+            picked = _pick(sf, at, args.per_example)
+            if not picked:
+                print("  (no call: its scenarios need what no recording of the switch shows")
+                print("   - speech, `record`, sound files - or a per-call locale, flags, resume)")
+            for s, p in picked:
                 http.reset(s.mocks)
                 spec = CallSpec(
                     caller=s.caller,
