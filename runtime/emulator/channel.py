@@ -334,11 +334,8 @@ class ChannelConfig:
     fired before the application can subscribe, still reach it - FreeSWITCH's
     event dispatch thread decides that by timing; they are delivered right
     after the ``early_events_after_reply``-th reply following ``connect``
-    (if subscribed then).  ``unknown_app`` (kept for callers; an app no recording shows is
-    ``Unrecorded`` before this applies): ``hangup`` is FreeSWITCH's
-    behaviour (``switch_core_session_execute_application_get_flags``: "Invalid
-    Application", hang-up with DESTINATION_OUT_OF_ORDER, no EXECUTE events);
-    ``complete`` answers with an EXECUTE/EXECUTE_COMPLETE pair (``_none_``).
+    (if subscribed then).  An application no recording shows is ``Unrecorded``
+    (``_app_impl``).
 
     ``callcenter_break``: what a break of the hold music (``uuid_break``) does
     to a waiting member.  ``ignore`` (1.10.12, T08/T09: ``api uuid_break <uuid>
@@ -369,7 +366,6 @@ class ChannelConfig:
     start_epoch: float | None = None
     event_sequence: int = 480
     connect_timeout: float = 25.0
-    unknown_app: Literal["hangup", "complete"] = "hangup"
     cc_end_delay: float = 0.15
     callcenter_break: Literal["break_out", "ignore"] = "ignore"
     cc_time_base_score: Literal["queue", "system"] = "queue"
@@ -1883,11 +1879,6 @@ class Channel:
             if self.hung_up:
                 return  # "Channel is hungup, aborting execution of application"
             impl = self._app_impl(app)
-            if impl is None:
-                if self.config.unknown_app == "hangup":
-                    self._hangup("DESTINATION_OUT_OF_ORDER")
-                    return
-                impl = self._app_noop
             if app in _NEEDS_MEDIA and not self.media:
                 yield from self._pre_answer()
             expanded = self._expand(arg) if arg else None
@@ -1973,14 +1964,13 @@ class Channel:
             post.append(("Application-UUID-Name", uuid_name))
         self._fire("CHANNEL_EXECUTE_COMPLETE", self._event("CHANNEL_EXECUTE_COMPLETE", post=post))
 
-    def _app_impl(self, app: str) -> Callable[[str], AppGen] | None:
+    def _app_impl(self, app: str) -> Callable[[str], AppGen]:
         if app not in RECORDED_APPS:
             raise Unrecorded(f"application {app!r}: no recording shows it")
         table = self._apps
         if table is None:
             table = self._apps = self._app_table()
-        impl = table.get(app)
-        return impl
+        return table[app]  # every recorded app has its model (_APP_METHODS)
 
     def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
         return {name: getattr(self, method) for name, method in _APP_METHODS.items()}
@@ -2346,6 +2336,10 @@ class Channel:
             return "hangup"
         opened = self._open_file(path)
         if opened != "ok":
+            # the switch's log line (T01a line 255 `Invalid Args`; T01 line 284 `Can't open
+            # file`): a prompt the caller did not hear
+            failure = "Invalid Args" if opened == "invalid_args" else "Can't open file"
+            self.app_log.append(("log", f"{failure} {path[:120]}"))
             return opened
         total = self._prompt_ms(path) / 1000.0
         start = self.now
