@@ -718,6 +718,9 @@ class Channel:
         self.hangup_cause: str | None = None
         self.digits_dialed = ""
         self.app_log: list[tuple[str, str | None]] = []
+        # the switch's own log lines for what did not happen (a prompt not played, a module
+        # or user not found), each quoted from a capture where it is written
+        self.switch_log: list[str] = []
         self.routes: list[Hunt] = []  # every dialplan hunt (``CallerScript.dialplan``)
         self._app_count = 0
         self._inputs = deque(self.script.inputs)
@@ -1922,7 +1925,7 @@ class Channel:
             name, args = m.group(1), m.group(2)
             lang = args.split(" ")[1].split(".")[0] if len(args.split(" ")) > 1 else ""
             if name == "say_string" and lang and lang not in self.profile_sw.say_languages:
-                self.app_log.append(("log", f"Can't find language {lang}."))
+                self.switch_log.append(f"Can't find language {lang}.")
                 return SAY_STRING_USAGE
             raise Unrecorded(f"${{{name}({args[:60]})}}: no recording shows it expanded")
 
@@ -2339,7 +2342,7 @@ class Channel:
             # the switch's log line (T01a line 255 `Invalid Args`; T01 line 284 `Can't open
             # file`): a prompt the caller did not hear
             failure = "Invalid Args" if opened == "invalid_args" else "Can't open file"
-            self.app_log.append(("log", f"{failure} {path[:120]}"))
+            self.switch_log.append(f"{failure} {path[:120]}")
             return opened
         total = self._prompt_ms(path) / 1000.0
         start = self.now
@@ -2405,7 +2408,7 @@ class Channel:
         lang = arg.split(" ", 1)[0].split(".", 1)[0].split(":", 1)[0]
         if lang in self.profile_sw.say_languages:
             raise Unrecorded(f"say {arg[:60]!r}: no capture shows a say module speaking")
-        self.app_log.append(("log", f"Can't find language {lang}."))
+        self.switch_log.append(f"Can't find language {lang}.")
         return
         yield  # pragma: no cover
 
@@ -2681,7 +2684,7 @@ class Channel:
         if argv and argv[0] not in self.profile_sw.asr_modules:
             # T01a lines 250-252: ``switch_core_asr.c:67 Invalid ASR module [unimrcp]!``, the
             # app completes at once and the caller's input is left to the next collect
-            self.app_log.append(("log", f"Invalid ASR module [{argv[0]}]!"))
+            self.switch_log.append(f"Invalid ASR module [{argv[0]}]!")
             return
         # A profile that loads an ASR module gets the model below, which no capture shows
         # (the stock profile loads none, so a stock call never gets here).
@@ -2767,7 +2770,7 @@ class Channel:
         if not self.answered:
             raise Unrecorded("voicemail on an unanswered channel")
         if not self.profile_sw.has_user(domain, box):
-            self.app_log.append(("log", f"Can't find user [{box}@{domain}]"))
+            self.switch_log.append(f"Can't find user [{box}@{domain}]")
             yield from self._sleep(0.1)
             return
         skips = ("skip_greeting", "skip_instructions", "skip_record_check")
@@ -2900,7 +2903,7 @@ class Channel:
             user, _, domain = contact[5:].partition("@")
             if self.profile_sw.has_user(domain or "127.0.0.1", user):
                 raise Unrecorded(f"bridge to the directory user {contact!r}")
-            self.app_log.append(("log", f"Can't find user [{user}@{domain or '127.0.0.1'}]"))
+            self.switch_log.append(f"Can't find user [{user}@{domain or '127.0.0.1'}]")
             if not _continue_on_fail(self.vars.get("continue_on_fail"), "SUBSCRIBER_ABSENT"):
                 self._hangup("SUBSCRIBER_ABSENT")
                 return

@@ -74,9 +74,6 @@ __all__ = ["MockHTTP", "Plan", "caller_script", "plan", "service_timeouts"]
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 SCENARIO_FILES = sorted(EXAMPLES.glob("*.test.yaml"))
-# The emulated switch's log lines for what a caller does not get (runtime.emulator.channel):
-# a prompt that did not play, a say or ASR module that is not loaded, an unknown user.
-SWITCH_FAILURES = ("Invalid Args", "Can't open file", "Can't find", "Invalid ASR module")
 E2E_TIMEOUTS = Timeouts(
     setup=10.0,
     answer=10.0,

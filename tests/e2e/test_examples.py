@@ -160,12 +160,7 @@ class Outcomes:
                         fails = E.judge(result, item[1])
                         # what the runtime asked the switch to play, the switch played: no
                         # prompt failed to open, no missing say module / ASR module / user
-                        fails += [
-                            f"the switch logged: {arg}"
-                            for r in records
-                            for app, arg in r.apps
-                            if app == "log" and str(arg).startswith(E.SWITCH_FAILURES)
-                        ]
+                        fails += [f"the switch logged: {line}" for r in records for line in r.log]
                         stuck = [r for r in records if r.closed_by in ("timeout", "error")]
                         if stuck:
                             fails.append(f"emulated call did not end cleanly: {stuck[0].error}")
