@@ -10,9 +10,11 @@ running `flowc serve`, and what each caller experienced.
 `compile` builds the bundle with demo bindings (`runtime.scenario_calls.bindings_for`: one DID
 per flow, one queue per logical queue, look-ups at the local mock server). `calls` serves the
 scenarios' look-up answers on the mock port, plays a few scenarios of every
-`*.test.yaml` (those that need no per-call locale, flags or second socket) through the
-emulator (`runtime.emulator.dial`) and prints each call as the caller lived it: prompts,
-keys, speech, queue, transfer, hang-up. `journal` prints what the runtime recorded for those
+`*.test.yaml` (those that need no per-call locale, flags or second socket, nor anything no
+recording of the switch shows: speech, `record`, sound files, see `scenario_calls.needs_of`)
+through the emulator (`runtime.emulator.dial`, the stock 1.10.12 profile; the runtime runs
+without ASR) and prints each call as the caller lived it: prompts, keys, queue, transfer,
+hang-up. `journal` prints what the runtime recorded for those
 calls next to what `flowc test` predicts.
 """
 
@@ -93,8 +95,6 @@ def transcript(messages: Sequence[dict[str, Any]]) -> list[str]:
                 lines.append(f"  🔊 {arg.split('|', 2)[-1]}")
             elif app == "playback" and not arg.startswith("tone_stream"):
                 lines.append(f"  🔊 [audio {arg}]")
-            elif app == "say":
-                lines.append(f"  🔊 [{' '.join(arg.split()[1:])}]")
             elif app == "play_and_get_digits":
                 argv = _split(arg)
                 if len(argv) > 5 and argv[5] not in ("silence", tr.NO_PROMPT):
@@ -168,9 +168,10 @@ def _pick(sf: ScenarioFile, at: datetime, per_example: int) -> list[tuple[Scenar
         if s.skip or s.locale or s.flags or s.hangup_at or s.hangup_after_ms is not None:
             continue
         s = dataclasses.replace(s, at=at)
-        p = sc.plan(sf, s)
+        p = sc.plan(sf, s)  # as `flowc test --no-asr` predicts (the runtime runs without ASR)
         kind = str(p.sim_outcome.get("kind"))
-        if p.resume_node is not None or not kind or kind in kinds:
+        # `p.needs`: what no recording of the switch shows (speech, `record`, sound files)
+        if p.needs or p.resume_node is not None or not kind or kind in kinds:
             continue
         kinds.add(kind)
         chosen.append((s, p))
@@ -194,19 +195,24 @@ async def _calls(args: argparse.Namespace) -> int:
                 break
             except OSError:
                 await asyncio.sleep(0.1)
+    profile = sc.switch_profile(build, "demo")
     made: list[dict[str, Any]] = []
     try:
         for path in sorted(Path(args.examples).glob("*.test.yaml")):
             sf = load_scenario_file(path)
             print(f"\n── {path.name}")
-            for s, p in _pick(sf, at, args.per_example):
+            picked = _pick(sf, at, args.per_example)
+            if not picked:
+                print("  (no call: its scenarios need what no recording of the switch shows")
+                print("   - speech, `record`, sound files - or a per-call locale, flags, resume)")
+            for s, p in picked:
                 http.reset(s.mocks)
                 spec = CallSpec(
                     caller=s.caller,
                     did=_did(build, p.flow.name),
                     script=sc.caller_script(p, 0, env="demo"),
                     caller_name=s.caller_name or None,
-                    config=ChannelConfig(unknown_app="complete"),
+                    config=ChannelConfig(profile=profile),
                 )
                 rec = await dial(
                     "127.0.0.1", args.port, call=spec, timeout=60, time_scale=0.0, record=True

@@ -19,7 +19,7 @@ its meaning (say values, numbers, dial strings).
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
@@ -113,21 +113,6 @@ def say_value(say_as: str, value: str) -> str | None:
             return None
         return t.replace(microsecond=0, tzinfo=None).isoformat()
     return None
-
-
-def say_app_value(say_as: str, value: str) -> str | None:
-    """The last argument of the `say` application: FreeSWITCH's date/time say types read epoch
-    seconds; None when the value is not of its type."""
-    v = say_value(say_as, value)
-    if v is None:
-        return None
-    if say_as == "date":
-        d = date.fromisoformat(v)
-        return str(int(datetime(d.year, d.month, d.day, 12, tzinfo=UTC).timestamp()))
-    if say_as == "time":
-        t = time.fromisoformat(v)
-        return str(int(datetime(1970, 1, 2, t.hour, t.minute, t.second, tzinfo=UTC).timestamp()))
-    return v
 
 
 _ZH_DIGITS: Final = dict(zip("0123456789", "零一二三四五六七八九", strict=True))

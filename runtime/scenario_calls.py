@@ -24,12 +24,14 @@ end-to-end tests).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -44,8 +46,20 @@ from flowc.simulate.engine import DEFAULT_AGENT, QUEUE_WAIT_MS, TALK_MS, Ask, Sc
 from runtime import translate as tr
 from runtime.emulator import BridgeOutcome, CallerScript, Dialplan, QueueOutcome, speech
 from runtime.emulator.channel import DialplanApp
+from runtime.emulator.profile import SwitchProfile, stock_1_10_12
 
 MUMBLE = "嗯……那个"  # speech in which no keyword is found
+
+# What a scenario can need that no recording of FreeSWITCH 1.10.12 shows (the strict emulator
+# refuses it with `Unrecorded`): need -> the words its refusal names.
+NEED_ASR = "speech recognition"
+NEED_RECORD = "the record app"
+NEED_SOUND_FILES = "sound files"
+REFUSAL_WORDS: dict[str, str] = {
+    NEED_ASR: "caller speech",
+    NEED_RECORD: "application 'record'",
+    NEED_SOUND_FILES: "sound file",
+}
 
 
 def _env_names(template: str) -> list[str]:
@@ -158,6 +172,7 @@ class Plan:
     hangup_after_apps: int | None = None  # the caller hangs up during this application
     call_id: str = ""  # the channel UUID of the scenario's call (not of a dry run)
     queue_uses: dict[str, int] = field(default_factory=dict)  # logical queue -> callcenters
+    needs: tuple[str, ...] = ()  # what the call needs that no recording shows (`needs_of`)
 
 
 def _emulator_input(inp: CallerInput | None, for_speech: bool) -> str:
@@ -176,11 +191,23 @@ def _emulator_input(inp: CallerInput | None, for_speech: bool) -> str:
     return "silence"
 
 
-def plan(sf: ScenarioFile, scenario: Scenario) -> Plan:
-    """Simulate `scenario` once and derive the emulator's inputs, bridges and resume leg."""
+def plan(
+    sf: ScenarioFile,
+    scenario: Scenario,
+    *,
+    asr: bool = False,
+    profile: SwitchProfile | None = None,
+) -> Plan:
+    """Simulate `scenario` once and derive the emulator's inputs, bridges and resume leg.
+
+    `asr`: whether the runtime starts speech recognition (`flowc serve --asr`); the stock
+    switch has none, so by default the prediction is the simulator's `asr=False` and a collect
+    is `play_and_get_digits` only. What the caller says to a speech collect is then handed to
+    `play_and_get_digits` as speech, which the strict emulator refuses (no capture has a
+    caller speaking): such a scenario `needs` speech recognition (`needs_of`)."""
     flow = compile_file(sf.flow)
     rec = _Recording(list(scenario.inputs))
-    sim = _Sim(flow, scenario, inputs=rec)
+    sim = _Sim(flow, scenario, inputs=rec, asr=asr)
     rec.sim = sim
     result = sim.run()
     agent_done = next(
@@ -194,10 +221,14 @@ def plan(sf: ScenarioFile, scenario: Scenario) -> Plan:
             legs.append([])
             resumed = True
         leg = legs[-1]
-        if ask.speech and ask.attempt == 1:
+        spoken = got is not None and got.kind in ("say", "mumble")
+        if ask.speech and asr and ask.attempt == 1:
             leg.append(_emulator_input(got, True))  # detect_speech
             if got is not None and got.kind == "hangup":
                 continue
+        elif ask.speech and spoken and not asr:
+            leg.append(_emulator_input(got, True))  # speech to play_and_get_digits: refused
+            continue
         leg.append(_emulator_input(got, False))  # play_and_get_digits (one try)
     if agent_done is not None and not resumed:
         legs.append([])
@@ -241,6 +272,78 @@ def plan(sf: ScenarioFile, scenario: Scenario) -> Plan:
         dict(result.outcome),
         agent,
         queue_uses=uses,
+        needs=_needs(sf, scenario, sim, rec, asr, profile or stock_1_10_12()),
+    )
+
+
+def _needs(
+    sf: ScenarioFile,
+    scenario: Scenario,
+    sim: _Sim,
+    rec: _Recording,
+    asr: bool,
+    profile: SwitchProfile,
+) -> tuple[str, ...]:
+    needs = needs_of(sim.commands, [(a, g) for a, g, _ in rec.asks], asr=asr, profile=profile)
+    if NEED_ASR in needs and not asr:
+        # the scenario as written (with a recogniser) goes elsewhere: what that path needs too
+        rec2 = _Recording(list(scenario.inputs))
+        sim2 = _Sim(compile_file(sf.flow), scenario, inputs=rec2, asr=True)
+        sim2.run()
+        more = needs_of(sim2.commands, [], asr=True, profile=profile)
+        needs = needs + tuple(n for n in more if n not in needs)
+    return needs
+
+
+def needs_of(
+    commands: Sequence[cmd.Command],
+    asks: Sequence[tuple[Ask, CallerInput | None]],
+    *,
+    asr: bool,
+    profile: SwitchProfile,
+) -> tuple[str, ...]:
+    """What the predicted call asks of the switch that no recording shows, given what
+    `profile` has installed: a caller speaking to a speech collect (no capture has caller
+    speech or a loaded ASR module), a `record` node (no capture records outside
+    mod_voicemail), a sound file in a prompt (no capture plays one). Each is refused by the
+    strict emulator with `Unrecorded` naming `REFUSAL_WORDS[need]`."""
+    needs: list[str] = []
+    spoken = any(
+        ask.speech and got is not None and got.kind in ("say", "mumble") for ask, got in asks
+    )
+    if spoken and not (asr and profile.asr_modules):
+        needs.append(NEED_ASR)
+    if any(isinstance(c, cmd.Record) for c in commands):
+        needs.append(NEED_RECORD)
+    if not profile.sound_files and any(
+        item.kind == "audio" for c in commands for item in _prompt_items(c)
+    ):
+        needs.append(NEED_SOUND_FILES)
+    return tuple(needs)
+
+
+def _prompt_items(c: cmd.Command) -> tuple[cmd.PlayItem, ...]:
+    if isinstance(c, cmd.Play):
+        return c.items
+    if isinstance(c, cmd.Collect):
+        return c.prompt + c.invalid_prompt
+    return ()
+
+
+def switch_profile(bundle: Path, env: str) -> SwitchProfile:
+    """The switch the scenario calls run on: the live captures' stock 1.10.12
+    (`stock_1_10_12`: flite/kal, no ASR, no sound files, skip_* variables for mod_voicemail)
+    whose directory also has the mailboxes environment `env` binds (`domain/box`), as an
+    installation for these bindings would (T10: a known mailbox records)."""
+    data = json.loads((bundle / "bundle.json").read_text(encoding="utf-8"))
+    base = stock_1_10_12()
+    directory = {d: set(users) for d, users in base.directory.items()}
+    for target in (data["bindings"][env].get("mailboxes") or {}).values():
+        domain, _, box = str(target).partition("/")
+        if box:
+            directory.setdefault(domain, set()).add(box)
+    return dataclasses.replace(
+        base, directory=MappingProxyType({d: frozenset(u) for d, u in directory.items()})
     )
 
 

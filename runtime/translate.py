@@ -6,9 +6,9 @@ feeds back what they read. The mapping, command by command (`MediaConfig` holds 
 Commands (each row: the command, then the applications it becomes):
 
 * Answer: `answer` (skipped when the channel data says the call is already answered).
-* Play: one app per item: audio -> `playback <file>`; tts -> `speak <engine>|<voice>|<text>`;
-  say -> `say <lang> <TYPE> <METHOD> <value>`; `playback_terminators` is set to `any`
-  (barge-in) or `none` when it changes.
+* Play (`play_steps`): a sound file -> `playback <file>`; adjacent text (tts, and say values
+  written out as text for the locale) -> one `speak <engine>|<voice>|<text>`; no `say` app;
+  `playback_terminators` is set to `any` (barge-in) or `none` when it changes.
 * Collect (`collect_plan`): `set tts_engine=..`, `set tts_voice=..` when the prompt is
   `say:` and they changed; the leading parts of a prompt that mixes files and text as
   `playback`/`speak`; then `play_and_get_digits <min> <max> <tries> <timeout> <terminators>
@@ -46,7 +46,7 @@ Commands (each row: the command, then the applications it becomes):
 | FreeSWITCH                                   | interpreter event                               |
 |----------------------------------------------|-------------------------------------------------|
 | completion of `answer`                       | Answered                                        |
-| completion of the last `playback`/`speak`/`say` (or the one a key interrupted) | PromptDone  |
+| completion of the last `playback`/`speak` (or the one a key interrupted) | PromptDone  |
 | completion of `play_and_get_digits`          | Digits (see `digits_result`)                    |
 | DETECTED_SPEECH `detected-speech` (NLSML)    | SpeechResult / SpeechNoMatch                    |
 | completion of `callcenter` (`cc_cause`, `cc_cancel_reason`) | QueueResult                      |
@@ -175,32 +175,6 @@ def _speak_arg(text: str, locale: str, cfg: MediaConfig) -> str:
     return f"{engine}|{voice}|{text}"
 
 
-_SAY: Final[dict[str, tuple[str, str]]] = {
-    "number": ("NUMBER", "PRONOUNCED"),
-    "money": ("CURRENCY", "PRONOUNCED"),
-    "digits": ("NUMBER", "ITERATED"),
-    "ordinal": ("NUMBER", "COUNTED"),
-    "date": ("CURRENT_DATE", "PRONOUNCED"),
-    "time": ("CURRENT_TIME", "PRONOUNCED"),
-}
-
-
-def say_lang(locale: str) -> str:
-    lang = (locale.split("-")[0] or "en").lower()
-    return lang if lang.isascii() and lang.isalpha() else "en"
-
-
-def say_arg(item: cmd.PlayItem, locale: str) -> str | None:
-    """`<lang> <TYPE> <METHOD> <value>` for the `say` app; None when the value is not of its
-    say type (money not a number, digits not digits ...): such a value is never sent."""
-    say_as = item.say_as or "number"
-    kind, method = _SAY.get(say_as, ("NUMBER", "PRONOUNCED"))
-    value = fsarg.say_app_value(say_as, item.text)
-    if value is None:
-        return None
-    return f"{say_lang(locale)} {kind} {method} {value}"
-
-
 @dataclass(frozen=True, slots=True)
 class Refused:
     """A prompt item that was not sent: its value is not of its say type."""
@@ -210,20 +184,18 @@ class Refused:
 
 
 def play_steps(play: cmd.Play, cfg: MediaConfig) -> list[App]:
-    """One app per prompt item, in order (a say value not of its type is left out:
-    `refused_items` lists it)."""
+    """The prompt's runs in order (`_parts`): a sound file -> `playback`, adjacent text (tts,
+    and say values written out as text for the locale, `fsarg.say_text`) -> one `speak`. No
+    `say` app: a switch without the language's say module says nothing (live T02 lines
+    270-272, `Can't find language zh`) and no capture shows mod_say_en speaking, while TTS
+    is what every capture plays (`speak flite|kal|...`, T01a line 37). A say value not of
+    its type is left out (`refused_items` lists it)."""
     out: list[App] = []
-    for item in play.items:
-        if item.kind == "audio":
-            out.append(("playback", audio_path(item.text, cfg)))
-        elif item.kind == "tts":
-            text = fsarg.tts_text(item.text)
-            if text:
-                out.append(("speak", _speak_arg(text, play.locale, cfg)))
+    for kind, text in _parts(play.items, play.locale, cfg):
+        if kind == "audio":
+            out.append(("playback", text))
         else:
-            arg = say_arg(item, play.locale)
-            if arg is not None:
-                out.append(("say", arg))
+            out.append(("speak", _speak_arg(text, play.locale, cfg)))
     return out
 
 

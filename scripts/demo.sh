@@ -35,7 +35,7 @@ python -m runtime.demo compile examples/ --out "$rt" --mock "http://127.0.0.1:$m
 env $(python -m runtime.demo env examples/) \
   flowc serve --bundle "$rt/build" --env demo --listen "127.0.0.1:$esl_port" \
   --journal "sqlite:///$rt/journal.db" --metrics "127.0.0.1:$metrics_port" \
-  --clock 2026-10-09T10:00:00+08:00 --drain-timeout 5 --asr unimrcp 2>"$rt/runtime.log" &
+  --clock 2026-10-09T10:00:00+08:00 --drain-timeout 5 2>"$rt/runtime.log" &
 runtime_pid=$!
 trap 'kill "$runtime_pid" 2>/dev/null || true' EXIT
 echo "runtime pid $runtime_pid: ESL 127.0.0.1:$esl_port, metrics http://127.0.0.1:$metrics_port/metrics"

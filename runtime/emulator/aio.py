@@ -101,7 +101,9 @@ class CallRecord:
     ``CallerScript.dialplan`` is also ``ok`` when the dialplan ended it
     without any socket connecting: ``closed_by`` ``switch``).  ``apps``: the
     applications the channel ran (the socket's and the dialplan's), with
-    their arguments.  ``routes``: every dialplan hunt of such a call,
+    their arguments.  ``log``: the switch's log lines for what did not happen
+    (``Channel.switch_log``: a prompt that did not play, a say/ASR module or a user not
+    found).  ``routes``: every dialplan hunt of such a call,
     ``(context, destination, extension)`` (``None``: no route).
     """
 
@@ -118,6 +120,7 @@ class CallRecord:
     executes: int = 0
     sockets: list[SocketAttempt] = field(default_factory=list)
     apps: list[tuple[str, str | None]] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
     routes: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     @property
@@ -460,6 +463,7 @@ class _CallRun:
         rec.answered = ch.answered
         rec.connected = ch.any_connected
         rec.apps = list(ch.app_log)
+        rec.log = list(ch.switch_log)
         rec.routes = [(h.context, h.destination, h.extension) for h in ch.routes]
         for index, (host, port, state, requested) in enumerate(ch.socket_states()):
             if state in ("open", "closed"):

@@ -77,6 +77,7 @@ none opens: the try ends at once
 the usage text with its newline
 ``say`` without a say module: nothing said     T02 270-272
 ``detect_speech`` with no ASR module           T01a 250-252
+caller speech to a collect: ``Unrecorded``     none (the SIPp callers sent no audio)
 voicemail: unknown mailbox / no skip vars /    T10b 260, T10c 262-269, T10
 recorded
 ``uuid_break`` does not end a queue wait       T08 28-30, T09 63
@@ -333,11 +334,8 @@ class ChannelConfig:
     fired before the application can subscribe, still reach it - FreeSWITCH's
     event dispatch thread decides that by timing; they are delivered right
     after the ``early_events_after_reply``-th reply following ``connect``
-    (if subscribed then).  ``unknown_app`` (kept for callers; an app no recording shows is
-    ``Unrecorded`` before this applies): ``hangup`` is FreeSWITCH's
-    behaviour (``switch_core_session_execute_application_get_flags``: "Invalid
-    Application", hang-up with DESTINATION_OUT_OF_ORDER, no EXECUTE events);
-    ``complete`` answers with an EXECUTE/EXECUTE_COMPLETE pair (``_none_``).
+    (if subscribed then).  An application no recording shows is ``Unrecorded``
+    (``_app_impl``).
 
     ``callcenter_break``: what a break of the hold music (``uuid_break``) does
     to a waiting member.  ``ignore`` (1.10.12, T08/T09: ``api uuid_break <uuid>
@@ -368,7 +366,6 @@ class ChannelConfig:
     start_epoch: float | None = None
     event_sequence: int = 480
     connect_timeout: float = 25.0
-    unknown_app: Literal["hangup", "complete"] = "hangup"
     cc_end_delay: float = 0.15
     callcenter_break: Literal["break_out", "ignore"] = "ignore"
     cc_time_base_score: Literal["queue", "system"] = "queue"
@@ -721,6 +718,9 @@ class Channel:
         self.hangup_cause: str | None = None
         self.digits_dialed = ""
         self.app_log: list[tuple[str, str | None]] = []
+        # the switch's own log lines for what did not happen (a prompt not played, a module
+        # or user not found), each quoted from a capture where it is written
+        self.switch_log: list[str] = []
         self.routes: list[Hunt] = []  # every dialplan hunt (``CallerScript.dialplan``)
         self._app_count = 0
         self._inputs = deque(self.script.inputs)
@@ -1882,11 +1882,6 @@ class Channel:
             if self.hung_up:
                 return  # "Channel is hungup, aborting execution of application"
             impl = self._app_impl(app)
-            if impl is None:
-                if self.config.unknown_app == "hangup":
-                    self._hangup("DESTINATION_OUT_OF_ORDER")
-                    return
-                impl = self._app_noop
             if app in _NEEDS_MEDIA and not self.media:
                 yield from self._pre_answer()
             expanded = self._expand(arg) if arg else None
@@ -1930,7 +1925,7 @@ class Channel:
             name, args = m.group(1), m.group(2)
             lang = args.split(" ")[1].split(".")[0] if len(args.split(" ")) > 1 else ""
             if name == "say_string" and lang and lang not in self.profile_sw.say_languages:
-                self.app_log.append(("log", f"Can't find language {lang}."))
+                self.switch_log.append(f"Can't find language {lang}.")
                 return SAY_STRING_USAGE
             raise Unrecorded(f"${{{name}({args[:60]})}}: no recording shows it expanded")
 
@@ -1972,14 +1967,13 @@ class Channel:
             post.append(("Application-UUID-Name", uuid_name))
         self._fire("CHANNEL_EXECUTE_COMPLETE", self._event("CHANNEL_EXECUTE_COMPLETE", post=post))
 
-    def _app_impl(self, app: str) -> Callable[[str], AppGen] | None:
+    def _app_impl(self, app: str) -> Callable[[str], AppGen]:
         if app not in RECORDED_APPS:
             raise Unrecorded(f"application {app!r}: no recording shows it")
         table = self._apps
         if table is None:
             table = self._apps = self._app_table()
-        impl = table.get(app)
-        return impl
+        return table[app]  # every recorded app has its model (_APP_METHODS)
 
     def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
         return {name: getattr(self, method) for name, method in _APP_METHODS.items()}
@@ -2345,6 +2339,10 @@ class Channel:
             return "hangup"
         opened = self._open_file(path)
         if opened != "ok":
+            # the switch's log line (T01a line 255 `Invalid Args`; T01 line 284 `Can't open
+            # file`): a prompt the caller did not hear
+            failure = "Invalid Args" if opened == "invalid_args" else "Can't open file"
+            self.switch_log.append(f"{failure} {path[:120]}")
             return opened
         total = self._prompt_ms(path) / 1000.0
         start = self.now
@@ -2410,7 +2408,7 @@ class Channel:
         lang = arg.split(" ", 1)[0].split(".", 1)[0].split(":", 1)[0]
         if lang in self.profile_sw.say_languages:
             raise Unrecorded(f"say {arg[:60]!r}: no capture shows a say module speaking")
-        self.app_log.append(("log", f"Can't find language {lang}."))
+        self.switch_log.append(f"Can't find language {lang}.")
         return
         yield  # pragma: no cover
 
@@ -2502,6 +2500,13 @@ class Channel:
         inp = self._next_input() if opened != "notfound" and not timed else "silence"
         if opened == "invalid_args" and inp not in ("silence", ""):
             raise Unrecorded("keys during a collect whose say: prompt failed (T01a has none)")
+        if inp.startswith("speech:"):
+            # The callers of every capture sent keys only (SIPp, no audio), and no capture has
+            # a loaded ASR module: what a collect does with a caller's words is not recorded.
+            raise Unrecorded(
+                f"caller speech {inp[len('speech:') :][:40]!r} during a collect: no capture "
+                "has a caller speaking or a speech recogniser"
+            )
         # timed keys: the collect reads the channel's key queue itself (what is left stays)
         plan: deque[tuple[float, str]] = self._keys if timed else deque()
         if opened == "notfound":
@@ -2679,7 +2684,7 @@ class Channel:
         if argv and argv[0] not in self.profile_sw.asr_modules:
             # T01a lines 250-252: ``switch_core_asr.c:67 Invalid ASR module [unimrcp]!``, the
             # app completes at once and the caller's input is left to the next collect
-            self.app_log.append(("log", f"Invalid ASR module [{argv[0]}]!"))
+            self.switch_log.append(f"Invalid ASR module [{argv[0]}]!")
             return
         # A profile that loads an ASR module gets the model below, which no capture shows
         # (the stock profile loads none, so a stock call never gets here).
@@ -2765,7 +2770,7 @@ class Channel:
         if not self.answered:
             raise Unrecorded("voicemail on an unanswered channel")
         if not self.profile_sw.has_user(domain, box):
-            self.app_log.append(("log", f"Can't find user [{box}@{domain}]"))
+            self.switch_log.append(f"Can't find user [{box}@{domain}]")
             yield from self._sleep(0.1)
             return
         skips = ("skip_greeting", "skip_instructions", "skip_record_check")
@@ -2898,7 +2903,7 @@ class Channel:
             user, _, domain = contact[5:].partition("@")
             if self.profile_sw.has_user(domain or "127.0.0.1", user):
                 raise Unrecorded(f"bridge to the directory user {contact!r}")
-            self.app_log.append(("log", f"Can't find user [{user}@{domain or '127.0.0.1'}]"))
+            self.switch_log.append(f"Can't find user [{user}@{domain or '127.0.0.1'}]")
             if not _continue_on_fail(self.vars.get("continue_on_fail"), "SUBSCRIBER_ABSENT"):
                 self._hangup("SUBSCRIBER_ABSENT")
                 return

@@ -131,5 +131,7 @@ def stock_1_10_12(
 def outbound_recordings() -> SwitchProfile:
     """The switch of the earlier ``tests/fixtures/freeswitch/outbound_*.jsonl`` sessions: its
     dialplan sets nothing before the socket (their apps set ``tts_engine``/``tts_voice``
-    themselves, outbound_speak_flite_json) and it had the sound files those sessions play."""
+    themselves, outbound_speak_flite_json).  ``sound_files`` is an assumption of the emulator's
+    unit tests: none of those sessions plays a sound file (they play tone_stream://,
+    silence_stream:// and say: only; four of them stop after ``answer``)."""
     return SwitchProfile(name="outbound_recordings", sound_files=True)

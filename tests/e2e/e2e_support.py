@@ -9,10 +9,13 @@ How a scenario becomes a live-like call:
   one DID per flow, one mod_callcenter queue per logical queue (`<flow>__<queue>@e2e`),
   every service's `${...}` base URL pointing at the loopback mock HTTP server
   (`/svc/<flow>.<service>`);
+* the switch's installation: `scenario_calls.switch_profile` (the stock 1.10.12 of the live
+  captures plus the bindings' mailboxes); the runtime runs without ASR, as on that switch;
 * the caller: the emulator's `CallerScript`. Which input the emulator hands to which app is
-  planned from a simulator run of the same scenario (`plan`): each collect of the call takes
-  one input per try, and a collect with speech on runs `detect_speech` before
-  `play_and_get_digits`, so it gets the speech (or silence) first and the keys second;
+  planned from a simulator run of the same scenario with `asr=False` (`plan`): each collect
+  of the call takes one input per try (`play_and_get_digits` only); what the caller says to
+  a speech collect is handed to it as speech, which the strict emulator refuses
+  (`Plan.needs`, see test_examples);
 * queues, transfers, look-ups: queue answers by use (a sequence per queue, consumed by the
   emulator's successive `callcenter` apps), bridge outcomes in the order the transfers
   happen, HTTP answers by use from `MockHTTP`;
@@ -35,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,6 +55,7 @@ from runtime.bundle_store import LoadedBundle
 from runtime.driver import Timeouts
 from runtime.emulator import CallSpec, Dialplan, place_call
 from runtime.emulator.channel import ChannelConfig
+from runtime.emulator.profile import SwitchProfile
 from runtime.esl.aio import AsyncESL
 from runtime.esl.message import Event
 from runtime.scenario_calls import (
@@ -182,6 +187,11 @@ class E2ERuntime(Runtime):
                         data.headers[f"variable_{k}"] = v
         await super()._serve_connection(esl)
 
+    @functools.cached_property
+    def profile(self) -> SwitchProfile:
+        """The emulated switch: stock 1.10.12 with the e2e bindings' mailboxes."""
+        return sc.switch_profile(self.config.bundle, "e2e")
+
     def dialplan(self) -> Dialplan:
         """The generated dialplan of the `e2e` bindings, its socket action to this runtime."""
         return sc.generated_dialplan(self.config.bundle, "e2e", [f"127.0.0.1:{self.port}"])
@@ -205,7 +215,7 @@ async def e2e_runtime(bundle: Path, tmp: Path) -> Any:
         instance="e2e",
         timeouts=E2E_TIMEOUTS,
         journal_options={"flush_interval": 0.01},
-        media=MediaConfig(asr_engine="unimrcp"),  # the examples' speech scenarios need ASR
+        media=MediaConfig(),  # no ASR: the stock switch has no recogniser (`flowc serve`)
     )
     rt = E2ERuntime(config, lookup_env=lookup_env(), lookup_options={"max_deadline_ms": 300})
     await rt.start()
@@ -229,7 +239,7 @@ async def run_scenario(rt: E2ERuntime, http: MockHTTP, p: Plan) -> tuple[dict[st
             caller=s.caller,
             did=did,
             script=caller_script(p, 0, dialplan=dialplan),
-            config=ChannelConfig(unknown_app="complete"),
+            config=ChannelConfig(profile=rt.profile),
         )
         variables = {"flowc_flow": p.flow.name, "flowc_did": s.did}
         if s.locale:
@@ -238,7 +248,7 @@ async def run_scenario(rt: E2ERuntime, http: MockHTTP, p: Plan) -> tuple[dict[st
         rt.hangup_watch[dry.uuid] = s.hangup_at
         http.reset(s.mocks)
         await place_call(dry, timeout=60, time_scale=0.0)
-        await _settle(rt)
+        await settle(rt)
         p.hangup_after_apps = rt.hangup_points.get(dry.uuid)
     http.reset(s.mocks)
     spec = CallSpec(
@@ -246,7 +256,7 @@ async def run_scenario(rt: E2ERuntime, http: MockHTTP, p: Plan) -> tuple[dict[st
         did=did,
         script=caller_script(p, 0, dialplan=dialplan),
         caller_name=s.caller_name or None,
-        config=ChannelConfig(unknown_app="complete"),
+        config=ChannelConfig(profile=rt.profile),
     )
     variables = {"flowc_flow": p.flow.name, "flowc_did": s.did}
     if s.locale:
@@ -255,14 +265,14 @@ async def run_scenario(rt: E2ERuntime, http: MockHTTP, p: Plan) -> tuple[dict[st
     rt.setups[spec.uuid] = CallSetup(p.flow.name, p.start, variables, dict(s.flags))
     first = await place_call(spec, timeout=60, time_scale=0.0)
     records = [first]
-    await _settle(rt)
+    await settle(rt)
     assert rt.journal is not None
     await rt.journal.flush()
     result = await neutral_result(rt, spec.uuid)
     return result, records
 
 
-async def _settle(rt: Runtime) -> None:
+async def settle(rt: Runtime) -> None:
     async with asyncio.timeout(30):
         while rt.drivers:
             await asyncio.sleep(0.005)

@@ -91,7 +91,7 @@ def test_a_waiting_caller_hears_their_position_twice_then_an_agent_answers(tmp_p
                 tts_ms_per_char=2,
                 dialplan=rt.dialplan(),
             )
-            spec = CallSpec(did="9000", script=script, config=ChannelConfig(unknown_app="complete"))
+            spec = CallSpec(did="9000", script=script, config=ChannelConfig(profile=rt.profile))
             rt.setups[spec.uuid] = E.CallSetup(
                 "hold", datetime.now().astimezone(), {"flowc_flow": "hold"}, {}
             )
@@ -107,7 +107,7 @@ def test_a_waiting_caller_hears_their_position_twice_then_an_agent_answers(tmp_p
                     await asyncio.sleep(0.005)
             ahead[0].state, ahead[0].serving_agent = "Answered", "1001@e2e"
             rec = await call
-            await E._settle(rt)
+            await E.settle(rt)
             assert rt.journal is not None
             await rt.journal.flush()
             result = await E.neutral_result(rt, spec.uuid)

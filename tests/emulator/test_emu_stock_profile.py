@@ -97,7 +97,7 @@ def test_say_in_a_language_without_a_module_says_nothing() -> None:
     call = stock()
     start = call.ch.now
     completion(call.execute("say", "zh CURRENCY PRONOUNCED 20.5"), "say")
-    assert call.ch.now == start and ("log", "Can't find language zh.") in call.ch.app_log
+    assert call.ch.now == start and "Can't find language zh." in call.ch.switch_log
     with pytest.raises(Unrecorded):
         call.execute("say", "en NUMBER PRONOUNCED 7")
 
@@ -106,7 +106,7 @@ def test_detect_speech_with_no_asr_module_completes_at_once() -> None:
     # T01a lines 250-252: "Invalid ASR module [unimrcp]!"; the next collect gets the keys
     call = stock(CallerScript(inputs=["1"]))
     completion(call.execute("detect_speech", "unimrcp flowc flowc"), "detect_speech")
-    assert ("log", "Invalid ASR module [unimrcp]!") in call.ch.app_log
+    assert "Invalid ASR module [unimrcp]!" in call.ch.switch_log
     done = completion(call.execute("play_and_get_digits", PAGD, uuid="p"), "play_and_get_digits")
     assert done["variable_flowc_menu"] == "1"
 

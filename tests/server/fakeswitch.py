@@ -35,7 +35,8 @@ class Script:
     queue: list[str] = field(default_factory=lambda: ["answered"])  # one per callcenter
     agent: str = "1000@default"
     bridge_ok: bool = True
-    hangup_during: str | None = None  # the caller hangs up while this app runs
+    # the caller hangs up while this app runs (`app:text`: the first one whose argument has text)
+    hangup_during: str | None = None
     drop_during: str | None = None  # the switch drops the socket
     garbage_during: str | None = None  # the switch sends garbage bytes
     stall_during: str | None = None  # the switch never completes this app
@@ -237,7 +238,8 @@ class FakeCall:
                 return
             if script.stall_during == app:
                 await asyncio.sleep(3600)
-            if script.hangup_during == app:
+            name, _, part = (script.hangup_during or "").partition(":")
+            if name == app and part in arg:
                 self.hangup("NORMAL_CLEARING")
                 self._complete(app, arg, app_uuid, {}, response="PLAYBACK ERROR")
                 continue

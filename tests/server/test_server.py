@@ -80,7 +80,7 @@ def test_reload_serves_new_calls_while_old_calls_keep_their_program(tmp_path: Pa
 
             b = FakeCall("127.0.0.1", rt.port, script=Script(inputs=["press 5"]))
             await b.run(10)
-            assert "flite|kal|Your phone number is" in b.record.heard
+            assert any(h.startswith("flite|kal|Your phone number is ") for h in b.record.heard)
             # A is still on the program it started with
             assert driver_a.program is old_program and driver_a.bundle.hash == old_hash
             a.hangup("NORMAL_CLEARING")
