@@ -366,6 +366,7 @@ DIAL_STRINGS: Final = re.compile(
     r"|sofia/external/[A-Za-z0-9_.+*#~-]{1,64}@[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?"
 )
 _TERMINATORS: Final = re.compile(r"[0-9*#ABCD]+|none")
+_UUID: Final = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass
@@ -440,6 +441,7 @@ def wire_hazards(messages: Sequence[dict[str, object]], sinks: Sinks) -> list[st
     value: a new header or command), read as a delimiter change (`^^`), as more dial
     destinations or a variable block, or as a say value of another type."""
     bad: list[str] = []
+    app_uuids: set[str] = set()
     for m in messages:
         if m.get("dir") != "to_switch":
             continue
@@ -473,6 +475,12 @@ def wire_hazards(messages: Sequence[dict[str, object]], sinks: Sinks) -> list[st
         bad += problems
         command = headers.get("call-command")
         if command == "execute":
+            # each application the runtime runs has its own Event-UUID: a command smuggled
+            # in through a value's line breaks would have none, or repeat one
+            app_uuid = headers.get("event-uuid", "")
+            if not _UUID.fullmatch(app_uuid) or app_uuid in app_uuids:
+                bad.append(f"sendmsg without an Event-UUID of its own: {data[:200]!r}")
+            app_uuids.add(app_uuid)
             app, arg = headers.get("execute-app-name", ""), headers.get("execute-app-arg", "")
             bad += _app_hazards(app, arg, "flowc_in_acct", sinks)
         elif command != "hangup":

@@ -293,46 +293,64 @@ def test_hostile_campaign_10000_calls_through_one_runtime(tmp_path: Path) -> Non
 
 # ------------------------------------------------------------------ the checker itself
 
+_ID = "Event-UUID: 00000000-0000-4000-8000-000000000001\n"
+_EXEC = "sendmsg\ncall-command: execute\n" + _ID + "execute-app-name: "
+# (what the runtime might have sent, what the check must say about it)
 _LEAKS = [
-    "sendmsg\ncall-command: execute\nexecute-app-name: say\n"
-    "execute-app-arg: en CURRENCY PRONOUNCED ${system(id)}\n\n",
-    "sendmsg\ncall-command: execute\nexecute-app-name: bridge\n"
-    "execute-app-arg: {execute_on_answer=system id}user/1000\n\n",
-    "sendmsg\ncall-command: execute\nexecute-app-name: bridge\n"
-    "execute-app-arg: loopback/1000,sofia/gateway/carrier/+19005550100/default\n\n",
-    "sendmsg\ncall-command: execute\nexecute-app-name: set\n"
-    "execute-app-arg: flowc_var_name=^^:a\n\n",
-    "sendmsg\ncall-command: execute\nexecute-app-name: speak\n"
-    "execute-app-arg: flite|kal|a\x00b\n\n",
-    "sendmsg\ncall-command: execute\nexecute-app-name: speak\n"
-    "execute-app-arg: flite|kal|hi\ncall-command: hangup\n\n",
-    "sendmsg\ncall-command: execute\nexecute-app-name: set\n"
-    "content-type: text/plain\ncontent-length: 6\n\na\nb=cd",
-    "sendmsg\ncall-command: execute\nexecute-app-name: say\n"
-    "execute-app-arg: en NUMBER ITERATED 12a\n\n",
-    "sendmsg\ncall-command: execute\nexecute-app-name: play_and_get_digits\n"
-    "execute-app-arg: 1 13 2 3000 # 'say:it's' silence_stream://250 flowc_in_acct .* 0\n\n",
-    "api uuid_broadcast u speak::flite|kal|$${x} aleg\n\n",
+    (_EXEC + "say\nexecute-app-arg: en CURRENCY PRONOUNCED ${system(id)}\n\n", "expansion"),
+    (_EXEC + "say\nexecute-app-arg: en NUMBER ITERATED 12a\n\n", "not a value of its type"),
+    (_EXEC + "say\nexecute-app-arg: zh NUMBER PRONOUNCED ٣\n\n", "not a value of its type"),
+    (_EXEC + "bridge\nexecute-app-arg: {execute_on_answer=system id}user/1000\n\n", "dial"),
+    (
+        _EXEC + "bridge\nexecute-app-arg: loopback/1000,sofia/gateway/gw/+19005550100/default\n\n",
+        "dial string",
+    ),
+    (_EXEC + "set\nexecute-app-arg: flowc_var_name=^^:a\n\n", "delimiter change"),
+    (_EXEC + "speak\nexecute-app-arg: flite|kal|a\x00b\n\n", "CR or NUL"),
+    (_EXEC + "speak\nexecute-app-arg: flite|kal|hi\ncall-command: hangup\n\n", "header line"),
+    (
+        _EXEC + "set\ncontent-type: text/plain\ncontent-length: 6\n\na\nb=cd",
+        "a command with a body",
+    ),
+    (
+        _EXEC + "play_and_get_digits\nexecute-app-arg: 1 13 2 3000 # 'say:it's' "
+        "silence_stream://250 flowc_in_acct .* 0\n\n",
+        "split into",
+    ),
+    ("api uuid_broadcast u speak::flite|kal|$${x} aleg\n\n", "expansion"),
+    # a whole command smuggled in behind a value's blank line: no Event-UUID of its own
+    (
+        "sendmsg\ncall-command: execute\nexecute-app-name: bridge\n"
+        "execute-app-arg: loopback/1000/default\n\n",
+        "without an Event-UUID",
+    ),
 ]
 
 
-@pytest.mark.parametrize("leak", _LEAKS)
-def test_the_wire_check_sees_each_leak_of_issue_12(leak: str) -> None:
-    assert wire_hazards([{"dir": "to_switch", "data": leak}], Sinks())
+@pytest.mark.parametrize(("leak", "why"), _LEAKS)
+def test_the_wire_check_sees_each_leak_of_issue_12(leak: str, why: str) -> None:
+    found = wire_hazards([{"dir": "to_switch", "data": leak}], Sinks())
+    assert any(why in f for f in found), found
 
 
 def test_the_wire_check_passes_what_flowc_itself_writes() -> None:
+    def run(app_uuid: str, app: str, arg: str) -> str:
+        return (
+            f"sendmsg\ncall-command: execute\nexecute-app-name: {app}\n"
+            f"Event-UUID: 00000000-0000-4000-8000-00000000000{app_uuid}\n"
+            f"execute-app-arg: {arg}\n\n"
+        )
+
     good = [
         "connect\n\n",
-        "sendmsg\ncall-command: execute\nexecute-app-name: say\n"
-        "execute-app-arg: zh CURRENCY PRONOUNCED -12.50\nEvent-UUID: a\n\n",
-        "sendmsg\ncall-command: execute\nexecute-app-name: speak\n"
-        "execute-app-arg: flite|kal|{system(id)} | x\nEvent-UUID: b\n\n",
-        "sendmsg\ncall-command: execute\nexecute-app-name: bridge\n"
-        "execute-app-arg: sofia/external/agent@example.com:5080\nEvent-UUID: c\n\n",
-        "sendmsg\ncall-command: execute\nexecute-app-name: play_and_get_digits\n"
-        "execute-app-arg: 1 13 2 3000 # 'say:it\\'s {x}' silence_stream://250 flowc_in_acct .* 0"
-        "\nEvent-UUID: d\n\n",
+        run("a", "say", "zh CURRENCY PRONOUNCED -12.50"),
+        run("b", "speak", "flite|kal|{system(id)} | x"),
+        run("c", "bridge", "sofia/external/agent@example.com:5080"),
+        run(
+            "d",
+            "play_and_get_digits",
+            "1 13 2 3000 # 'say:it\\'s {x}' silence_stream://250 flowc_in_acct .* 0",
+        ),
         "api uuid_broadcast u speak::flite|kal|${flowc_announce_text} aleg\n\n",
         "sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING\n\n",
     ]
