@@ -23,8 +23,9 @@ from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-# C0 controls (NUL included), DEL and the C1 controls: never useful in a prompt or a value.
-_CONTROLS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls (NUL included), DEL and the C1 controls: never useful in a prompt or a value;
+# lone surrogates (a JSON `"\ud800"` escape) cannot even be encoded for the socket.
+_CONTROLS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _BREAKS: Final = re.compile(r"[\r\n\t\u2028\u2029]+")
 _EXPANSION: Final = re.compile(r"\$+(?=\{)")  # the `$`s of `${`, `$${`, `$$${` ...
 _CARETS: Final = re.compile(r"\^{2,}")
@@ -82,8 +83,9 @@ def dtmf_keys(text: str) -> str:
 
 # ------------------------------------------------------------------ say values
 
-_NUMBER: Final = re.compile(r"[+-]?\d{1,15}(?:\.\d{1,6})?")
-_ORDINAL: Final = re.compile(r"\d{1,9}")
+# ASCII digits only (`re.ASCII`): `١٢` or `１２` are digits to Python, not to a say module.
+_NUMBER: Final = re.compile(r"[+-]?\d{1,15}(?:\.\d{1,6})?", re.ASCII)
+_ORDINAL: Final = re.compile(r"\d{1,9}", re.ASCII)
 _DIGITS: Final = re.compile(r"\+?[0-9*#]{1,64}")
 SAY_TYPES: Final = ("number", "money", "digits", "ordinal", "date", "time")
 
@@ -174,7 +176,9 @@ _NUMBER_TARGET: Final = re.compile(r"\+?[0-9*#]{1,32}")
 # A bound target: endpoint/args of letters, digits and the few separators dial strings use;
 # no variable block, no list separator, no expansion, no spaces.
 _BOUND_TARGET: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+*#@:/=%-]{0,254}")
-_SIP_URI: Final = re.compile(r"[A-Za-z0-9_.+*#~-]{1,64}@[A-Za-z0-9.-]{1,253}(?::\d{1,5})?")
+_SIP_URI: Final = re.compile(
+    r"[A-Za-z0-9_.+*#~-]{1,64}@[A-Za-z0-9.-]{1,253}(?::\d{1,5})?", re.ASCII
+)
 
 
 def dial_number(value: str) -> str | None:

@@ -19,6 +19,7 @@ _LOAD_TESTS = {
     "test_10000_calls_from_100_tasks",
     "test_sigterm_drain_with_500_calls_in_progress",
     "test_200_concurrent_lookups_bounded_by_the_semaphore",
+    "test_hostile_campaign_10000_calls_through_one_runtime",
 }
 
 

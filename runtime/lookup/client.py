@@ -125,6 +125,28 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays and objects a look-up answer may have. The interpreter walks values
+recursively (templates, traces, the journal): an answer nested a few hundred levels deep - less
+than the JSON parser's own limit - would exhaust the stack in the middle of a call."""
+
+
+def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 class LookupClient:
     def __init__(
         self,
@@ -453,6 +475,10 @@ class LookupClient:
             what = "empty body" if not data.strip() else f"{type(exc).__name__}: {exc}"
             # json's messages give a position, never the content, but scrub all the same.
             detail = p.scrub(f"malformed JSON in HTTP {status} response from {shown}: {what}")
+            return _Attempt(None, "error", detail, status, health=True)
+        if _too_deep(body):
+            detail = f"JSON in HTTP {status} response from {shown} nested deeper than"
+            detail = p.scrub(f"{detail} {MAX_JSON_DEPTH}")
             return _Attempt(None, "error", detail, status, health=True)
         return _Attempt(LookupOk(status, body, _ms(started), 0))
 

@@ -142,6 +142,18 @@ def test_deeply_nested_json_is_an_error_not_a_crash() -> None:
     assert isinstance(result, LookupFailed) and "malformed JSON" in result.detail
 
 
+def test_json_nested_past_the_depth_limit_is_an_error() -> None:
+    # 500 levels parse (json's limit is the recursion limit) but would overflow the
+    # interpreter's recursive walks of the value in the middle of a call (issue 12 campaign)
+    deep = b'{"name": ' + b"[" * 500 + b"1" + b"]" * 500 + b"}"
+    result, _ = fetch_one(lambda seen: Reply(body=deep), lambda s: req(f"{s.base}/x"))
+    assert isinstance(result, LookupFailed) and result.reason == "error"
+    assert result.status == 200 and "nested deeper than 64" in result.detail
+    limit = b"[" * 64 + b"]" * 64
+    result, _ = fetch_one(lambda seen: Reply(body=limit), lambda s: req(f"{s.base}/x"))
+    assert isinstance(result, LookupOk)
+
+
 def test_oversize_response_declared() -> None:
     big = b'"' + b"x" * (1024 * 1024) + b'"'
     result, _ = fetch_one(lambda seen: Reply(body=big), lambda s: req(f"{s.base}/x"))

@@ -70,7 +70,10 @@ _FRAGMENTS = [
     "回电号码",
     "\u2028",
     "\ud7ff",
+    "\ud800",  # a lone surrogate: JSON's "\ud800" escape decodes to one
     "é",
+    "١٢",  # Arabic-Indic and fullwidth digits: \d to Python, not to FreeSWITCH
+    "１２",
 ]
 HOSTILE = st.one_of(
     st.lists(
@@ -253,6 +256,25 @@ def test_say_values_only_of_their_type(value: str, say_as: str, locale: str) -> 
     assert re.fullmatch(pattern, v)
     assert text is not None
     _no_hazard(text)
+
+
+def test_say_values_and_sip_ports_take_ascii_digits_only() -> None:
+    # found by the issue 12 campaign (tests/e2e/test_hostile_campaign.py): a look-up's `٣`
+    # went out as `say zh NUMBER PRONOUNCED ٣`
+    refused = [("money", "١٢.٥٠"), ("number", "１２"), ("ordinal", "٣"), ("digits", "٣")]
+    for say_as, value in refused:
+        assert fsarg.say_value(say_as, value) is None
+    assert fsarg.say_value("number", "12") == "12"
+    assert fsarg.sip_uri("sip:agent@example.com:５０６０") is None
+    assert fsarg.sip_uri("sip:agent@example.com:5060") == "agent@example.com:5060"
+
+
+def test_a_lone_surrogate_is_dropped_before_the_socket() -> None:
+    # found by the campaign: `{"name": "\ud800"}` mirrored with `set` failed to encode and
+    # ended the call with an internal error
+    for text in (fsarg.channel_value("a\ud800b"), fsarg.tts_text("a\udfffb")):
+        assert text == "ab"
+    _wire("set", tr.set_arg("flowc_var_name", "a\ud800b"))
 
 
 @PROPS
