@@ -3,6 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Speed is measured by bench/, never asserted by a test: hypothesis's per-example deadline
+# (200 ms) would fail a property test on a busy machine, so it is off for the whole suite.
+settings.register_profile("flowc", deadline=None)
+settings.load_profile("flowc")
 
 ROOT = Path(__file__).resolve().parent.parent
 

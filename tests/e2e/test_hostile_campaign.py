@@ -263,15 +263,11 @@ def check(result: dict[str, Any], calls: int) -> None:
     assert result["log_problems"] == [], result["log_problems"][:5]
     # the campaign reached every sink, with hostile data among what it made safe
     sinks: Sinks = result["sinks"]
-    for app in ("speak", "set", "say", "play_and_get_digits", "callcenter", "bridge"):
+    # (say values are spoken as TTS text in `speak` and `say:` prompts: the runtime no longer
+    # sends the `say` app; were it to, its value must still be of its type)
+    for app in ("speak", "set", "play_and_get_digits", "callcenter", "bridge"):
         assert sinks.apps[app] >= calls // 100, (app, _report(result))
     assert sinks.mirrored >= calls // 10
-    assert set(sinks.say_types) >= {
-        "CURRENCY PRONOUNCED",
-        "NUMBER PRONOUNCED",
-        "NUMBER ITERATED",
-        "CURRENT_DATE PRONOUNCED",
-    }
     assert {"speak", "set", "play_and_get_digits"} <= set(sinks.defused), _report(result)
 
 

@@ -168,7 +168,7 @@ def test_check_and_evaluate_never_crash(expr: Expr, values: dict[str, object]) -
     type_, issues = check_expr(expr, env)
     assert isinstance(type_, Type)
     for issue in issues:
-        assert issue.kind in ("unknown_name", "type_error")
+        assert issue.kind in ("unknown_name", "type_error", "regex")  # regex: RE2 cannot run it
     try:
         evaluate(expr, values)
     except EvalError:
