@@ -19,8 +19,8 @@ def _in_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
-# Test tiers. `scripts/test.sh` runs everything; `scripts/test.sh -m fast` (or
-# `pytest -m "not e2e and not load and not sweep"`) is the quick loop for development.
+# Test tiers. `scripts/test.sh` runs everything; `scripts/test.sh -m fast` (everything but
+# e2e, load, sweep and browser) is the quick loop for development.
 _LOAD_TESTS = {
     "test_10000_calls_from_100_tasks",
     "test_sigterm_drain_with_500_calls_in_progress",
@@ -42,6 +42,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             slow = True
         if name in _LOAD_TESTS or parts[-1] == "test_scaleout.py":
             item.add_marker(pytest.mark.load)
+            slow = True
+        if parts[-1] == "test_pages_in_browser.py":
+            item.add_marker(pytest.mark.browser)
             slow = True
         if not slow:
             item.add_marker(pytest.mark.fast)
