@@ -40,7 +40,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "sweep" in name:
             item.add_marker(pytest.mark.sweep)
             slow = True
-        if name in _LOAD_TESTS or parts[-1] == "test_scaleout.py":
+        if name in _LOAD_TESTS or parts[-1] in ("test_scaleout.py", "test_journal_faults.py"):
             item.add_marker(pytest.mark.load)
             slow = True
         if parts[-1] == "test_pages_in_browser.py":
