@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -14,7 +15,6 @@ import typer
 from flowc.cli.main import _fail, _sources, app
 from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity
-from flowc.pipeline import DSL_SUFFIXES, display_path, find_flow_files, load_source
 from flowc.render import render_text
 from flowc.source.document import SourceDoc, Span
 from flowc.source.files import MAX_FLOW_BYTES, FileRefused, read_bounded
@@ -23,6 +23,14 @@ from flowc.source.files import MAX_FLOW_BYTES, FileRefused, read_bounded
 class Target(StrEnum):
     flow = "flow"
     yaml = "yaml"
+
+
+def _pipeline() -> ModuleType:
+    """flowc.pipeline loads the whole checker: imported when a command runs, so that
+    `flowc --version` and `--help` start at once."""
+    import flowc.pipeline
+
+    return flowc.pipeline
 
 
 def format_doc(doc: SourceDoc, target: Target, includes: Sequence[str] = ()) -> str:
@@ -102,16 +110,16 @@ def _formatted(doc: SourceDoc, target: Target, includes: Sequence[str] = ()) -> 
 
 
 def _target_of(path: Path) -> Target:
-    return Target.flow if path.suffix in DSL_SUFFIXES else Target.yaml
+    return Target.flow if path.suffix in _pipeline().DSL_SUFFIXES else Target.yaml
 
 
 def _load_or_exit(path: Path, *, for_format: bool = False) -> tuple[SourceDoc, list[str]]:
     """Load a flow; for formatting a .flow file, keep its includes as includes."""
     try:
-        if for_format and path.suffix in DSL_SUFFIXES:
+        if for_format and path.suffix in _pipeline().DSL_SUFFIXES:
             from flowc.source.dsl.parser import list_includes, parse_dsl_text
 
-            name = display_path(path)
+            name = _pipeline().display_path(path)
             try:  # bounded, regular files only (the same limits as loading)
                 text = read_bounded(path, MAX_FLOW_BYTES).decode("utf-8")
             except FileRefused as exc:
@@ -122,7 +130,7 @@ def _load_or_exit(path: Path, *, for_format: bool = False) -> tuple[SourceDoc, l
                 raise FlowcError([diag]) from None
             doc = parse_dsl_text(text, name, includes=False)
             return doc, [p for p, _ in list_includes(text, name)]
-        return load_source(path), []
+        return _pipeline().load_source(path), []
     except FlowcError as exc:
         typer.echo(render_text(exc.diagnostics, _sources([])), err=True)
         raise typer.Exit(1) from None
@@ -148,7 +156,7 @@ def fmt(
     from flowc.model.bindings import is_bindings_doc
 
     changed = 0
-    files = list(find_flow_files(paths))
+    files = list(_pipeline().find_flow_files(paths))
     for path in files:
         doc, includes = _load_or_exit(path, for_format=True)
         if is_bindings_doc(doc.data):
