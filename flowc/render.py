@@ -31,21 +31,25 @@ _ELLIPSIS = "…"
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks, as spans count them
 
 
-def _source_line(text: str, line: int) -> str | None:
-    """Line `line` (1-based) of `text`, found without splitting the whole file."""
-    start = 0
-    n = 1
-    breaks = _LINE_BREAK.finditer(text)
-    while n < line:
-        m = next(breaks, None)
-        if m is None:
+class _Lines:
+    """One source's lines, found once (YAML's line breaks, as spans count them) and cut out
+    on demand: a file with thousands of diagnostics is not rescanned for each."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        self.ends: list[int] = []
+        for m in _LINE_BREAK.finditer(text):
+            self.ends.append(m.start())
+            self.starts.append(m.end())
+        self.ends.append(len(text))
+
+    def line(self, line: int) -> str | None:
+        """Line `line` (1-based), or None past the end (a final line break ends the text)."""
+        i = line - 1
+        if i < 0 or i >= len(self.starts) or (i > 0 and self.starts[i] == len(self.text)):
             return None
-        start = m.end()
-        n += 1
-    m = next(breaks, None)
-    if start == len(text) and line > 1:
-        return None
-    return text[start : m.start() if m else len(text)]
+        return self.text[self.starts[i] : self.ends[i]]
 
 
 def _cut(line: str, col: int, width: int) -> tuple[str, int, int]:
@@ -82,11 +86,15 @@ def render_text(
     diags: Sequence[Diagnostic], sources: dict[str, str], *, colour: bool = False
 ) -> str:
     out: list[str] = []
+    indexed: dict[str, _Lines] = {}
     for d in diags:
         c = _COLOURS[d.severity] if colour else ""
         r = _RESET if colour else ""
         out.append(f"{c}{d.code}{r} {d.span} {c}{d.severity}{r}: {d.message}")
-        raw = _source_line(sources.get(d.span.file, ""), d.span.line) if d.span.line >= 1 else None
+        lines = indexed.get(d.span.file)
+        if lines is None:
+            lines = indexed[d.span.file] = _Lines(sources.get(d.span.file, ""))
+        raw = lines.line(d.span.line)
         if raw is not None:
             width = 1
             if d.span.end_line == d.span.line and d.span.end_col > d.span.col:
