@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_support import E2E_TIMEOUTS
 from hostile_campaign import CASES, Case, LookupServer, Sinks, wire_hazards
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from runtime import scenario_calls as sc
-from runtime.driver import Timeouts
 from runtime.emulator import BridgeOutcome, CallerScript, CallSpec, QueueOutcome, place_call
 from runtime.journal import CallEnd
 from runtime.lookup.breaker import BreakerConfig
@@ -51,22 +51,7 @@ CONCURRENCY = 50  # calls at once: 58 calls/s here at 25 or 50, 51 at 100 (the l
 CHUNK = 1_000  # calls generated at a time, in a worker process, while earlier ones run
 SEED = 12
 QUEUE = "hostile__care"
-TIMEOUTS = Timeouts(
-    setup=10.0,
-    answer=10.0,
-    app=60.0,
-    collect_margin=60.0,
-    queue=120.0,
-    queue_margin=30.0,
-    bridge=60.0,
-    record_margin=30.0,
-    with_agent=60.0,
-    idle=60.0,
-    speech_grace=5.0,
-    hangup_wait=2.0,
-    exit=3.0,
-    resume_grace=0.5,
-)
+TIMEOUTS = E2E_TIMEOUTS  # the example scenarios' bounds, the same for every e2e call
 
 
 def generate_cases(n: int, chunk: int = 0) -> list[Case]:
