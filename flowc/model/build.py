@@ -61,7 +61,8 @@ def _errors(
     exc: ValidationError, doc: SourceDoc, base: Path, model: type[BaseModel]
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for err in exc.errors():
+    errors = exc.errors()
+    for err in errors:
         loc = tuple(str(p) if not isinstance(p, int) else p for p in err["loc"])
         # pydantic appends validator names such as `function-before[...]` to some locations.
         loc = tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
@@ -95,7 +96,7 @@ def _errors(
         else:
             if kind == "too_short" and any(
                 len(e["loc"]) > len(err["loc"]) and tuple(e["loc"])[: len(err["loc"])] == err["loc"]
-                for e in exc.errors()
+                for e in errors
             ):
                 continue  # the list is short only because an item inside it was refused
             shown = ".".join(str(p) for p in loc) or "value"
