@@ -142,12 +142,15 @@ class LintContext:
         duplicates, in edge order). Dangling targets are left out: FL201 reports them."""
         nodes = self.flow.nodes
         agent = self.flow.header.agent_key
+        escalate = self.flow.header.escalate
         out: dict[str, list[str]] = {}
         for node_id, node in nodes.items():
             targets = [t for _, t in node.edges()]
             menu = node_field(node, "menu")
             if agent and menu is not None and menu.agent_key and agent.key not in menu.options:
                 targets.append(agent.goto)
+            if escalate and node.kind in ("menu", "collect"):
+                targets.append(escalate.goto)  # a failed input may spend the call's budget
             out[node_id] = list(dict.fromkeys(t for t in targets if t in nodes))
         return out
 
