@@ -294,6 +294,8 @@ _COMMON = ("description", "tags")
 _BODY_FIELDS = {
     "menu": (
         "prompt",
+        "renumber",
+        "first",
         "options",
         "speech",
         "timeout",
@@ -305,8 +307,6 @@ _BODY_FIELDS = {
         "on_no_input",
         "repeat_key",
         "agent_key",
-        "renumber",
-        "first",
     ),
     "collect": (
         "into",
@@ -463,6 +463,14 @@ def _setting(key: str, value: Any, indent: int, path: Path, kind: str) -> list[L
     raise Unrepresentable
 
 
+def _expr(value: Any) -> str:
+    """An expression as a quoted string: in single quotes when that spares escapes
+    (`'plan == "broadband"'`)."""
+    if isinstance(value, str) and '"' in value and not any(c in value for c in "'\\\r\n"):
+        return f"'{value}'"
+    return text(value)
+
+
 def _option_lines(key: str, opt: Any, indent: int, path: Path) -> list[Line]:
     """`option 2 -> repair when '...' rank '...'`, then its `say` fragment."""
     if not isinstance(opt, dict) or "goto" not in opt or set(opt) - {"goto", "when", "rank", "say"}:
@@ -472,7 +480,7 @@ def _option_lines(key: str, opt: Any, indent: int, path: Path) -> list[Line]:
         if word in opt:
             value = opt[word]
             head += f" {word} " + (
-                number(value) if word == "rank" and not isinstance(value, str) else text(value)
+                number(value) if word == "rank" and not isinstance(value, str) else _expr(value)
             )
     lines = [Line(indent, head, (path,))]
     if "say" in opt:
