@@ -217,3 +217,37 @@ def test_escalate_fires_once_per_call() -> None:
         d.send(ev.Digits, digits="", result="timeout")
     assert len([s for s in d.call.trace if s.kind == "decision" and "escalate" in s.detail]) == 1
     assert len(escalations) == 1
+
+
+MODULE = """
+flow: pin_check
+params: {account: string}
+returns: {ok: bool}
+nodes:
+  ask:
+    collect: {into: pin, prompt: "PIN?", min: 4, max: 4, retries: 5}
+    next: done
+  done: {return: {ok: "true"}}
+"""
+
+MAIN = """
+flow: main
+escalate: {after_failures: 2, goto: agent}
+queues: {general: {}}
+nodes:
+  check: {subflow: modules/pin.yaml, with: {account: "1"}, next: bye}
+  bye: {hangup: null}
+  agent: {queue: general}
+"""
+
+
+def test_escalation_inside_a_subflow_leaves_the_module() -> None:
+    d = Driver(program(MAIN, {"modules/pin.yaml": MODULE}))
+    d.start()
+    d.send(ev.Answered)
+    assert d.call.node == "ask"
+    d.send(ev.Digits, digits="", result="timeout")
+    out = d.send(ev.Digits, digits="", result="timeout")
+    assert d.call.node == "agent"  # the main flow's node, not the module's
+    assert any(isinstance(c, cmd.Enqueue) for c in out)
+    assert len(d.call._frames) == 1
