@@ -62,3 +62,25 @@ def test_exclusive(a: str, b: str, expected: bool) -> None:
 )
 def test_complementary(a: str, b: str, expected: bool) -> None:
     assert complementary(parse_expr(a), parse_expr(b), ENV) is expected
+
+
+def test_a_rank_that_is_not_a_number_is_a_type_error() -> None:
+    from flowc.pipeline import check_text
+
+    text = """\
+flow: ranks
+agent_key: {key: "0", goto: agent}
+variables: {plan: string, uses: int}
+queues: {general: {}}
+nodes:
+  main:
+    menu:
+      prompt: "Welcome."
+      options:
+        1: {goto: agent, rank: plan, say: "Agent, {key}."}
+        2: {goto: agent, rank: "0 - uses", say: "Again, {key}."}
+  agent: {queue: general}
+"""
+    checked = check_text(text, "ranks.yaml")
+    found = [(d.code, d.span.line, d.message) for d in checked.diagnostics if d.code == "FL502"]
+    assert found == [("FL502", 10, "an option's rank must be a number: the value is a string")]
