@@ -1,146 +1,27 @@
-"""Sans-IO model of one FreeSWITCH channel and its outbound event-socket sessions.
-
-``Channel`` plays FreeSWITCH's side of ``<action application="socket"
-data="127.0.0.1:8084 async full"/>``: it is fed the bytes the application
-writes (``receive_data``) and virtual time (``advance``), and produces the
-messages FreeSWITCH would write (``pop_output``), in FreeSWITCH's order and
-byte format.  No I/O, no clock, no sleeping: every delay is a timer in
-virtual seconds, ``next_deadline()`` says when the next one is due.
-
-What is modelled, and where the facts come from (``tests/fixtures/freeswitch``
-recordings of FreeSWITCH 1.10.12 and ``mod_event_socket.c`` /
-``switch_core_session.c`` / ``switch_ivr_play_say.c``):
-
-* the listener: ``read_packet`` framing (``wire.CommandReader``), the command
-  table of ``parse_command`` in its order and with its prefix matching, the
-  exact reply texts, ``full`` vs ``single-channel`` (``-ERR command not
-  found``), the first packet whose reply is never sent, the 25 s wait for it,
-  subscriptions (``myevents``, ``event``, ``nixevent``, ``noevents``, CUSTOM
-  subclasses, ``filter`` with its OR/veto semantics), plain/JSON
-  serialization, ``linger`` / ``nolinger`` / ``exit`` / ``resume`` /
-  ``divert_events`` / ``getvar``, the linger and disconnect notices;
-  ``api`` / ``bgapi`` through the emulated switch's command table
-  (``switch.Switch``: ``uuid_break``, ``uuid_setvar``, ``uuid_broadcast``,
-  ``callcenter_config queue list members``; anything else is ``-ERR <cmd>
-  Command not found!``);
-* the session: the ``socket`` app itself (its EXECUTE, ``socket_host`` /
-  ``socket_path``, the connection, the park loop, CHANNEL_PARK/UNPARK, its
-  EXECUTE_COMPLETE when control leaves), ``sendmsg`` execute/hangup with
-  ``Event-UUID``, ``loops``, multi-line arguments, ``${var}`` expansion, the
-  EXECUTE / EXECUTE_COMPLETE pair with ``current_application*`` variables,
-  channel variables in FreeSWITCH's order (a re-set variable moves to the
-  end), caller profiles (``Caller-*``, ``Other-Leg-*``), states, hang-up and
-  the CS_HANGUP / CS_REPORTING / CHANNEL_HANGUP_COMPLETE tail with the CDR
-  variables;
-* several sockets: a ``socket`` action in the dialplan (after the first
-  socket, after a transfer) opens a new connection for the same channel
-  (``socket_requests``; the driver connects it and reports back with
-  ``socket_connected`` / ``socket_failed``).  Every open connection is a
-  listener of its own with its own subscriptions; each gets the channel's
-  events.  ``socket_function`` splits ``a:p|b:p`` and tries each host in
-  turn (Qc2); when none connects ("Socket Error!", a refused connection)
-  the app returns at once and the dialplan continues after it (Qc);
-* a real XML dialplan (``CallerScript.dialplan``, ``dialplan.Dialplan``):
-  the call starts in CS_ROUTING and runs what the hunt of its DID finds,
-  every transfer hunts again, and its socket actions are all the call's
-  connections; a variable the application sets (``uuid_setvar``) is what the
-  next hunt reads, and an unset variable expands to the caller-profile field
-  of that name (``${destination_number}``), as ``switch_channel_get_variable``
-  does;
-* applications: only those a recording shows running (``RECORDED_APPS``:
-  answer, bridge, callcenter, detect_speech, hangup, log,
-  play_and_get_digits, playback, say, set, socket, speak, transfer, unset,
-  voicemail); the caller's behaviour comes from ``CallerScript``;
-* ``uuid_break`` (CF_BREAK): cuts the media the running application plays
-  (playback, speak, say, sleep, a prompt; the caller's digit collection goes
-  on), ``all`` also drops the queued private events (queued ``sendmsg``s and
-  broadcasts); in ``callcenter`` the hold music restarts and the member
-  stays (T08/T09; ``ChannelConfig.callcenter_break``);
-* ``uuid_broadcast``: the application runs as a private event, nested inside
-  ``callcenter``'s hold music (the caller hears it while waiting; its
-  EXECUTE / EXECUTE_COMPLETE pair reaches the listeners), in the park loop
-  like a ``sendmsg``, or after the running application otherwise.
-
-Strictness.  The switch is a ``profile.SwitchProfile`` (``ChannelConfig.profile``; the
-default ``stock_1_10_12()`` is the live captures' switch, ``tests/fixtures/freeswitch/live``).
-What it does, each from a capture (details where implemented):
-
-=============================================  ==========================================
-behaviour                                      capture (line / time)
-=============================================  ==========================================
-``say:`` without tts_engine/tts_voice:         T01a 253-257
-"Invalid Args", collect to timeout, failure
-``say:`` with them plays (flite: ASCII only)   T01 265-270, 550-551
-``file_string://`` items opened as files,      T01 283-284, T06 306-308
-none opens: the try ends at once
-``${say_string(...)}`` without a say module:   T06 302-304
-the usage text with its newline
-``say`` without a say module: nothing said     T02 270-272
-``detect_speech`` with no ASR module           T01a 250-252
-caller speech to a collect: ``Unrecorded``     none (the SIPp callers sent no audio)
-voicemail: unknown mailbox / no skip vars /    T10b 260, T10c 262-269, T10
-recorded
-``uuid_break`` does not end a queue wait       T08 28-30, T09 63
-``uuid_recv_dtmf`` exit key ends it            E1 300-305, 481
-unplayable hold music loses keys/broadcasts    T06a 293-296
-broadcast in the hold music ~200 ms later      T10a 180.862, T07 64.297
-a listener's end clears CF_CONTROLLED          T04 63, 73; D1
-a closed socket: the dialplan goes on          Qb 27, 215, 232
-``bridge user/X`` not in the directory         Qb 249, 254
-``socket a|b``: each host in turn              Qc2 180-183
-a BYE acts ~20 ms later                        T14, T13, T10a
-keys: queue exit/ignored, bridged, park drop   T06 272, T12 (3.053), T07 101
-rtp timeout (``media_timeout_at``)             T07, T09a (300 s)
-=============================================  ==========================================
-
-Anything else - an app or api command no recording shows, a sound file on a switch that
-has none, a stream that is not recorded, a say module speaking, a key in an unrecorded
-place - raises ``profile.Unrecorded`` into the test.  The outbound_*.jsonl sessions were
-recorded on a switch with sound files and no DID variables: ``profile.outbound_recordings``.
-
-Deliberate simplifications (documented where they matter): a ``sendmsg
-execute`` that arrives while an app runs waits for it (FreeSWITCH may run it
-nested unless ``event-lock``), a ``sendmsg hangup`` takes effect at once
-(also inside a running app, as ``switch_ivr_parse_all_events`` does); digits
-the caller presses after an input app has what it needs are dropped with
-``CallerScript.inputs`` (with ``keys_at`` / ``live_keys`` they wait in the
-channel's queue, as T07 shows); without ``linger`` the socket closes right after
-CHANNEL_HANGUP and the events of that instant; the race-dependent delivery of
-the events fired before ``myevents`` (CHANNEL_STATE, the socket's
-CHANNEL_EXECUTE, CHANNEL_PARK) is a setting (``ChannelConfig.early_events``);
-after control has left the socket (transfer, queue), queued ``sendmsg``
-commands are answered ``+OK`` but never run; a ``uuid_break`` that finds no
-application running is dropped (FreeSWITCH leaves CF_BREAK set for the next
-media application); host names other than ``localhost`` do not resolve (only
-IP literals); XML event format is approximate (not recorded); a transfer once
-``max_forwards`` (70) is used up hangs up with EXCHANGE_ROUTING_ERROR (a bound
-on a dialplan that transfers in a loop).
-"""
+"""The ``Channel`` facade: one FreeSWITCH channel (see the package docstring)."""
 
 from __future__ import annotations
 
 import heapq
-import ipaddress
 import math
 import random
 import re
 import time
 import uuid as uuid_mod
 from collections import deque
-from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Final, Literal
 
-from . import templates as tpl
-from .dialplan import Dialplan, DialplanError, Hunt
-from .fsutil import atoi, expand_variables, regex_match, separate_string, separate_string_char
-from .profile import SwitchProfile, Unrecorded, stock_1_10_12
-from .switch import QueueMember, Switch
-from .templates import CallerProfile, CallParams, Vars
-from .wire import (
+from .. import templates as tpl
+from ..dialplan import Dialplan, DialplanError, Hunt
+from ..fsutil import atoi, expand_variables, regex_match, separate_string, separate_string_char
+from ..profile import Unrecorded
+from ..switch import QueueMember, Switch
+from ..templates import CallerProfile, CallParams, Vars
+from ..wire import (
     Command,
-    CommandReader,
     EventData,
     Headers,
     Part,
@@ -149,22 +30,18 @@ from .wire import (
     frame_event,
     linger_notice,
 )
+from .engine import Timer as _Timer
+from .script import (
+    BridgeOutcome,
+    CallSpec,
+    DialplanApp,
+    Outgoing,
+    QueueOutcome,
+    SocketRequest,
+)
+from .sockets import Listener as _Listener
 
-__all__ = [
-    "BridgeOutcome",
-    "CallSpec",
-    "CallerScript",
-    "Channel",
-    "ChannelConfig",
-    "DialplanApp",
-    "Outgoing",
-    "QueueOutcome",
-    "SocketRequest",
-    "check_dialplan",
-    "socket_target",
-    "socket_targets",
-    "speech",
-]
+__all__ = ["SAY_STRING_USAGE", "Channel", "check_dialplan"]
 
 Wait = float | None
 """What the session coroutine yields: seconds to sleep, or ``None`` to wait for a wake-up."""
@@ -175,237 +52,6 @@ _FOREVER: Final = 86_400.0
 """A queue wait nothing ends (T08: no agent, no limit): a day of virtual time."""
 
 
-def speech(text: str) -> str:
-    """A ``CallerScript`` input meaning "the caller says <text>"."""
-    return "speech:" + text
-
-
-# -- the caller's script ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueOutcome:
-    """What happens to the caller in ``callcenter <queue>``.
-
-    ``result``: ``answered`` (an agent answers after ``wait`` s, the member is
-    uuid_bridge'd to it and control leaves the socket; the agent ends the
-    conversation after ``talk_time`` s), ``timeout`` / ``no_agent``
-    (``cc_cause=cancel``, ``cc_cancel_reason`` TIMEOUT / NO_AGENT_TIMEOUT
-    after ``wait`` s, the caller stays), ``exit_key`` (the caller presses
-    ``exit_key`` after ``wait`` s: EXIT_WITH_KEY), ``hangup`` (the caller
-    hangs up while waiting: BREAK_OUT), ``wait`` (no agent is ready and the
-    queue has no time limit: the member waits until something else ends the
-    call - T08/T09, whose queues have ``max-wait-time`` 0).
-    ``agent_hangup_cause``: NORMAL_CLEARING when the agent sends BYE,
-    ALLOTTED_TIMEOUT for a switch-side timer (``sched_hangup``).
-    ``agent_vars_first``: two recordings show two orders of the agent
-    variables at CHANNEL_UNBRIDGE (a race between mod_callcenter's threads);
-    True reproduces ``outbound_callcenter_dialplan_after_socket_json``.
-    """
-
-    result: Literal["answered", "timeout", "no_agent", "exit_key", "hangup", "wait"] = "answered"
-    wait: float = 0.08
-    talk_time: float = 2.0
-    agent: str = "1000@default"
-    agent_contact: str = "sofia/internal/agent@127.0.0.1:5080"
-    agent_number: str = "agent"
-    agent_hangup_cause: str = "NORMAL_CLEARING"
-    exit_key: str = "*"
-    agent_vars_first: bool = False
-
-
-@dataclass(frozen=True)
-class BridgeOutcome:
-    """What the far end of a ``bridge`` does.
-
-    ``answered``: rings ``ring_time`` s, answers, hangs up after ``talk_time``
-    s (cause ``far_end_hangup_cause``); ``busy``: 486 (USER_BUSY, DIALSTATUS
-    BUSY); ``fail``: nothing listens (503, NORMAL_TEMPORARY_FAILURE);
-    ``no_answer``: rings until the originate timeout (NO_ANSWER).
-    """
-
-    result: Literal["answered", "busy", "fail", "no_answer"] = "answered"
-    ring_time: float = 0.06
-    talk_time: float = 2.0
-    far_end_hangup_cause: str = "NORMAL_CLEARING"
-    fail_time: float = 0.02
-
-
-@dataclass(frozen=True)
-class DialplanApp:
-    """One ``<action application=... data=...>`` FreeSWITCH runs itself."""
-
-    app: str
-    data: str = ""
-
-
-DEFAULT_EXTENSION: Final = (
-    DialplanApp("answer"),
-    DialplanApp("playback", "tone_stream://%(300,100,660);loops=3"),
-    DialplanApp("hangup", "NORMAL_CLEARING"),
-)
-
-QueueOutcomes = QueueOutcome | Sequence[QueueOutcome]
-"""One outcome for every ``callcenter`` on a queue, or one per use, in order."""
-
-
-@dataclass(frozen=True)
-class CallerScript:
-    """The scripted caller (and the world around the call).
-
-    ``inputs`` are consumed in order, one per input-taking step: each try of
-    play_and_get_digits / read, each detect_speech.  An input is a digit
-    string (``"1"``, ``"1234#"``), ``"silence"`` (nothing), ``"hangup"``
-    (the caller hangs up during that step) or ``speech("text")``.  Missing
-    inputs mean silence.  ``hangup_after_apps``: the caller hangs up while
-    the N-th executed application runs (1-based; broadcasts are not counted,
-    nor, with ``count_dialplan_apps`` False, the dialplan's own actions: only
-    what the socket's application runs), ``hangup_delay`` s into it (or at its
-    end if it is shorter).  Digits start ``digit_delay`` s after a collection
-    starts and are ``inter_digit`` s apart; DTMF events carry ``dtmf_source`` /
-    ``dtmf_duration``.
-
-    ``queues`` / ``default_queue``: callcenter outcomes by queue name (with or
-    without ``@domain``): one outcome for every use of the queue, or a
-    sequence consumed by successive ``callcenter`` apps on that queue, then
-    ``default_queue``.  ``bridges``: outcomes consumed by successive
-    ``bridge`` apps, then ``default_bridge``.  ``extensions``: what a
-    transfer finds (extension -> apps); ``None`` means every extension exists
-    and runs ``default_extension``; a mapping without the extension gives
-    NO_ROUTE_DESTINATION.  ``after_socket``: the dialplan actions after the
-    first ``socket`` action (run when control leaves the socket, e.g. after a
-    queue's agent hangs up, or when the socket cannot be opened); none -> the
-    caller is hung up.  A ``socket`` action among them (or in an extension)
-    opens a new connection for the channel.
-
-    ``keys_at`` (or ``live_keys`` and ``Channel.caller_key_at`` while the call runs):
-    instead of ``inputs``, the caller's keys as (virtual time, digit), the
-    time each reaches the switch (a live capture's ``RECV DTMF`` lines).  A key that
-    arrives while a collect listens is read by it; while the caller waits in a queue it is
-    an exit key or ignored; while the socket's park loop idles it is dequeued and dropped
-    (its DTMF event fires then: T07 line 101, T12 lines 3.053/5.060); during any other app
-    it waits in the channel's queue for the next collect, or for the park loop after the
-    app (T07: the ``#`` typed after a full 6-digit PIN is read by the next menu).
-
-    ``dialplan``: a real XML dialplan (``dialplan.Dialplan``, e.g. the one ``flowc
-    compile --target freeswitch`` writes) instead of ``after_socket`` /
-    ``extensions`` / ``default_extension`` (which must then stay unset): the call
-    starts in CS_ROUTING with ``CallSpec.did`` hunted in ``ChannelConfig.context``,
-    every ``transfer`` hunts it again, and its ``socket`` actions are the call's
-    connections (none is open at the start; ``ChannelConfig.socket_data`` is
-    unused).  An application the emulator does not run is a ``DialplanError``
-    when the channel is created.
-    """
-
-    inputs: Sequence[str] = ()
-    hangup_after_apps: int | None = None
-    hangup_delay: float = 0.5
-    digit_delay: float = 0.4
-    inter_digit: float = 0.32
-    dtmf_source: str = "ENDPOINT"
-    dtmf_duration: int = 1280
-    queues: Mapping[str, QueueOutcomes] = field(default_factory=dict)
-    default_queue: QueueOutcome = QueueOutcome()
-    bridges: Sequence[BridgeOutcome] = ()
-    default_bridge: BridgeOutcome = BridgeOutcome()
-    extensions: Mapping[str, Sequence[DialplanApp]] | None = None
-    default_extension: Sequence[DialplanApp] = DEFAULT_EXTENSION
-    after_socket: Sequence[DialplanApp] = ()
-    prompt_ms: int = 1000
-    tts_ms_per_char: int = 60  # a time scale for flite's speech (60: as recorded)
-    record_ms: int = 3000
-    speech_delay: float = 1.0
-    speech_confidence: int = 90
-    missing_files: frozenset[str] = frozenset()
-    answer_delay: float = 0.02
-    dialplan: Dialplan | None = None
-    count_dialplan_apps: bool = True
-    keys_at: Sequence[tuple[float, str]] = ()
-    live_keys: bool = False
-
-
-@dataclass(frozen=True)
-class ChannelConfig:
-    """The switch: identity, the socket action, timing and recorded races.
-
-    ``socket_data`` is the ``socket`` action's data (``async`` / ``full`` are
-    read from it like ``socket_function`` does).  ``early_events``: which of
-    CHANNEL_STATE / CHANNEL_EXECUTE (of the socket app) / CHANNEL_PARK, all
-    fired before the application can subscribe, still reach it - FreeSWITCH's
-    event dispatch thread decides that by timing; they are delivered right
-    after the ``early_events_after_reply``-th reply following ``connect``
-    (if subscribed then).  An application no recording shows is ``Unrecorded``
-    (``_app_impl``).
-
-    ``callcenter_break``: what a break of the hold music (``uuid_break``) does
-    to a waiting member.  ``ignore`` (1.10.12, T08/T09: ``api uuid_break <uuid>
-    all`` answers ``+OK`` and the member stays Waiting until the runtime hangs
-    up 60 s later, ``mod_callcenter.c:3295 ... due to BREAK_OUT`` only then):
-    the hold music restarts.  ``break_out`` is NOT 1.10.12 (other releases
-    leave the loop on any SWITCH_STATUS_BREAK); kept only for explicit use.
-    ``profile``: what the switch has installed (``profile.SwitchProfile``);
-    the default is the live captures' stock switch.
-    ``cc_time_base_score``: the queue's ``time-base-score`` (``system`` adds the
-    seconds since the answer to the member's base score).
-    """
-
-    socket_data: str = "127.0.0.1:8084 async full"
-    core_uuid: str = field(default_factory=lambda: str(uuid_mod.uuid4()))
-    hostname: str = "fs01"
-    ipv4: str = "192.0.2.2"
-    ipv6: str = "fd00::2"
-    context: str = "public"
-    caller_host: str = "127.0.0.1"
-    caller_port: int = 5070
-    switch_host: str = "127.0.0.1"
-    switch_sip_port: int = 5060
-    sip_subject: str | None = "ESL outbound test"
-    sip_to_display: str | None = None
-    early_events: tuple[str, ...] = ()
-    early_events_after_reply: int = 1
-    start_epoch: float | None = None
-    event_sequence: int = 480
-    connect_timeout: float = 25.0
-    cc_end_delay: float = 0.15
-    callcenter_break: Literal["break_out", "ignore"] = "ignore"
-    cc_time_base_score: Literal["queue", "system"] = "queue"
-    seed: int | None = None
-    profile: SwitchProfile = field(default_factory=stock_1_10_12)
-
-
-@dataclass(frozen=True)
-class CallSpec:
-    """One call: who calls which number, the channel UUID and the caller's script."""
-
-    caller: str = "+8613800000000"
-    did: str = "5000"
-    uuid: str = field(default_factory=lambda: str(uuid_mod.uuid4()))
-    script: CallerScript = CallerScript()
-    caller_name: str | None = None
-    config: ChannelConfig = ChannelConfig()
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """One message FreeSWITCH writes: the bytes plus what it is (for bookkeeping)."""
-
-    data: bytes
-    kind: Literal["reply", "channel_data", "event", "notice"]
-    event_name: str | None = None
-    application: str | None = None
-    app_uuid: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SocketRequest:
-    """A connection the channel's ``socket`` app asks the driver to open (``socket``: its index)."""
-
-    socket: int
-    host: str
-    port: int
-    data: str
-
-
 def check_dialplan(plan: Dialplan) -> None:
     """``DialplanError`` when ``plan`` names an application the model does not run."""
     unknown = sorted(a for a in plan.applications() if a not in RECORDED_APPS)
@@ -414,116 +60,6 @@ def check_dialplan(plan: Dialplan) -> None:
             f"{plan.source}: application(s) no recording shows, so the emulator does not run: "
             + ", ".join(unknown)
         )
-
-
-def socket_targets(data: str) -> list[tuple[str, int, str | None, bool]]:
-    """Every (host, port, path, resolvable) of a ``socket`` action's data, in order: the
-    first blank-separated word is split on ``|`` and each host is tried in turn
-    (``mod_event_socket.c:442``; Qc2 lines 180-183: ``Trying host: 127.0.0.1:8086``,
-    ``Connection refused``, ``Trying host: 127.0.0.1:8085``)."""
-    argv = separate_string(data, 80) if data else []
-    first = argv[0] if argv else ""
-    return [_one_target(item) for item in first.split("|")]
-
-
-def socket_target(data: str) -> tuple[str, int, str | None, bool]:
-    """(host, port, path, resolvable) of the first host of a ``socket`` action's data, as
-    ``socket_function`` cuts it: the port after the LAST ``:`` (default 8084, C ``atoi``); a
-    ``/path`` after the port.  Resolvable: an IP literal or ``localhost``."""
-    return socket_targets(data)[0]
-
-
-def _one_target(host: str) -> tuple[str, int, str | None, bool]:
-    port = 8084
-    path: str | None = None
-    head, sep, port_name = host.rpartition(":")
-    if sep:
-        host = head
-        port = atoi(port_name)
-        rest = port_name
-    else:
-        rest = host
-    if "/" in rest:
-        cut = rest.index("/")
-        path = rest[cut + 1 :]
-        if not sep:
-            host = rest[:cut]
-    return host, port, path, _resolvable(host)
-
-
-def _resolvable(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-# -- internals --------------------------------------------------------------------------------
-
-
-class _Timer:
-    __slots__ = ("callback", "cancelled", "seq", "when")
-
-    def __init__(self, when: float, seq: int, callback: Callable[[], None]) -> None:
-        self.when = when
-        self.seq = seq
-        self.callback = callback
-        self.cancelled = False
-
-    def __lt__(self, other: _Timer) -> bool:
-        return (self.when, self.seq) < (other.when, other.seq)
-
-
-class _Listener:
-    """One outbound connection of the channel (mod_event_socket's ``listener_t``)."""
-
-    def __init__(self, index: int, data: str, app_uuid: str) -> None:
-        self.index = index
-        self.data = data
-        self.app_uuid = app_uuid
-        argv = separate_string(data, 80) if data else []
-        self.targets = socket_targets(data)
-        self.host, self.port, self.path, self.resolvable = self.targets[0]
-        opts = {a.lower() for a in argv[1:]}
-        self.full = "full" in opts
-        self.async_mode = "async" in opts
-        self.state: Literal["pending", "open", "failed", "closed"] = "pending"
-        self.requested = False
-        self.reader = CommandReader()
-        self.out: list[Outgoing] = []
-        self.running = True  # LFLAG_RUNNING
-        self.first_packet = True
-        self.connected = False  # the application sent `connect`
-        self.events_on = False
-        self.myevents = False
-        self.event_list: set[str] = set()
-        self.all_events = False
-        self.custom: set[str] = set()
-        self.format = "plain"
-        self.filters: list[tuple[str, str]] = []
-        self.linger: int | None = None  # None: no linger; -1: forever; n: seconds
-        self.linger_sent = False
-        self.resume = False
-        self.divert = False
-        self.replies_after_connect = 0
-        self.early: list[tuple[str, str | None, EventData]] = []
-        self.early_released = False
-        # static mode: the listener itself runs the app; reply and events wait for it
-        self.static_busy = False
-        self.held: list[Outgoing] | None = None
-        self.held_input = bytearray()
-        self.connect_timer: _Timer | None = None
-
-    @property
-    def closed(self) -> bool:
-        return self.state in ("closed", "failed")
-
-    @property
-    def live(self) -> bool:
-        return self.state == "open"
 
 
 _STATE_NUM: Final = {
