@@ -10,7 +10,6 @@ import time
 import uuid as uuid_mod
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Final, Literal
 
@@ -30,13 +29,13 @@ from ..wire import (
     frame_event,
     linger_notice,
 )
+from .callcenter import AgentLeg, Callcenter
 from .engine import Timer as _Timer
 from .script import (
     BridgeOutcome,
     CallSpec,
     DialplanApp,
     Outgoing,
-    QueueOutcome,
     SocketRequest,
 )
 from .sockets import Listener as _Listener
@@ -48,8 +47,6 @@ Wait = float | None
 AppGen = Generator[Wait, str, None]
 
 EARLY_EVENT_NAMES: Final = ("CHANNEL_STATE", "CHANNEL_EXECUTE", "CHANNEL_PARK")
-_FOREVER: Final = 86_400.0
-"""A queue wait nothing ends (T08: no agent, no limit): a day of virtual time."""
 
 
 def check_dialplan(plan: Dialplan) -> None:
@@ -137,7 +134,6 @@ _APP_METHODS: Final = {
     "play_and_get_digits": "_app_pagd",
     "read": "_app_read",
     "detect_speech": "_app_detect_speech",
-    "callcenter": "_app_callcenter",
     "bridge": "_app_bridge",
     "transfer": "_app_transfer",
     "record": "_app_record",
@@ -265,14 +261,13 @@ class Channel:
         self._bridged = False
         self._apps: dict[str, Callable[[str], AppGen]] | None = None
         self._bridges = deque(self.script.bridges)
-        self._queue_uses: dict[str, int] = {}
         self._ack_pending = False
         self._redirect: tuple[str, object] | None = None
         self._session_queue: list[EventData] = []
         # the switch around the channel (api commands, mod_callcenter's members table)
         self.switch = switch if switch is not None else Switch()
         self.switch.register(self)
-        self.member: QueueMember | None = None
+        self.cc = Callcenter(self)
         # Called when something outside the channel's own input changed it (an api command
         # sent on another channel's socket): the driver pumps the channel's output then.
         self.on_external: Callable[[], None] | None = None
@@ -479,6 +474,11 @@ class Channel:
     def any_connected(self) -> bool:
         """The application sent ``connect`` on some socket."""
         return any(lst.connected for lst in self._listeners)
+
+    @property
+    def member(self) -> QueueMember | None:
+        """The channel's row in mod_callcenter's members table (while it is queued)."""
+        return self.cc.member
 
     # ------------------------------------------------------------------ engine --------------
 
@@ -1367,8 +1367,8 @@ class Channel:
             assert isinstance(target, tuple)
             yield from self._routing(str(target[0]))
         else:
-            assert isinstance(target, _AgentLeg)
-            yield from self._cc_bridge(target, rest)
+            assert isinstance(target, AgentLeg)
+            yield from self.cc.bridge(target, rest)
 
     def _private_event(self, cmd: Command, *, broadcast: bool = False) -> AppGen:
         """``switch_ivr_parse_event`` for one sendmsg (or broadcast)."""
@@ -1512,7 +1512,9 @@ class Channel:
         return table[app]  # every recorded app has its model (_APP_METHODS)
 
     def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
-        return {name: getattr(self, method) for name, method in _APP_METHODS.items()}
+        table = {name: getattr(self, method) for name, method in _APP_METHODS.items()}
+        table["callcenter"] = self.cc.app
+        return table
 
     # ------------------------------------------------------------------ state changes -------
 
@@ -2543,318 +2545,6 @@ class Channel:
             self.vars.set(name, value)
         if not _continue_on_fail(self.vars.get("continue_on_fail"), cause):
             self._hangup(cause)
-
-    # callcenter -----------------------------------------------------------------------------
-
-    def _queue_outcome(self, queue: str) -> QueueOutcome:
-        q = self.script.queues
-        key = queue if queue in q else queue.split("@")[0]
-        found = q.get(key)
-        if found is None:
-            return self.script.default_queue
-        if isinstance(found, QueueOutcome):
-            return found
-        used = self._queue_uses.get(key, 0)
-        self._queue_uses[key] = used + 1
-        return found[used] if used < len(found) else self.script.default_queue
-
-    def _app_callcenter(self, arg: str) -> AppGen:
-        queue = arg.split(" ")[0] if arg else ""
-        outcome = self._queue_outcome(queue)
-        if not self.answered:
-            yield from self._answer()
-        if self.hung_up:
-            return
-        member_uuid = self._new_uuid()
-        joined = self._epoch()
-        for name, value in (
-            ("cc_side", "member"),
-            ("cc_member_uuid", member_uuid),
-            ("cc_queue_joined_epoch", str(joined)),
-            ("cc_queue", queue),
-        ):
-            self.vars.set(name, value)
-        self._join_members_table(queue, member_uuid, joined)
-        member: Headers = [
-            ("CC-Member-UUID", member_uuid),
-            ("CC-Member-Session-UUID", self.uuid),
-            ("CC-Member-CID-Name", self.profile.caller_id_name),
-            ("CC-Member-CID-Number", self.profile.caller_id_number),
-        ]
-        start_post: Headers = [("CC-Queue", queue), ("CC-Action", "member-queue-start"), *member]
-        self._fire(
-            "CUSTOM",
-            self._event("CUSTOM", calling="CC_START", subclass="callcenter::info", post=start_post),
-            subclass="callcenter::info",
-        )
-        moh_start = self.now
-        # T06a / X3: with ``moh-sound`` unplayable (``local_stream://moh`` and no
-        # mod_local_stream) every pass of callcenter_function's loop fails at once
-        # (``Invalid file format [local_stream] for [moh]!`` x 376,391) and flushes the
-        # private events and the caller's keys: the exit key and the broadcasts are lost
-        # (``+OK Message sent`` and nothing runs); only an agent or a hang-up ends the wait.
-        spinning = not self.config.profile.hold_music_playable()
-        result = outcome.result
-        if spinning and result == "exit_key":
-            result = "wait"
-        deadline = self.now + (_FOREVER if result == "wait" else outcome.wait)
-        if result == "hangup":
-            self._caller_hangup_at(deadline)
-        # The hold music plays until the outcome's time; a broadcast runs nested inside it,
-        # a break (uuid_break) ends the wait or restarts the music (ChannelConfig).
-        broke = False
-        flush = True
-        key: str | None = outcome.exit_key if result == "exit_key" else None
-        while True:
-            if flush or spinning:
-                # callcenter_function flushes the private events before each play of the
-                # hold music; what arrives while it plays runs (switch_ivr_play_file).
-                self._flush_private_events()
-                flush = False
-            if self._cf_break:
-                self._cf_break = False
-                r = "break"
-            else:
-                r = yield from self._sleep(max(0.0, deadline - self.now), kind="moh")
-            if r == "broadcast":
-                if not spinning:
-                    yield from self._nested_broadcasts(deadline)
-                continue
-            if r.startswith(("dtmf:", "cdtmf:")):
-                digit = r.partition(":")[2]
-                if spinning:
-                    continue  # flushed with the private events (T06a)
-                if digit not in (self.vars.get("cc_exit_keys") or ""):
-                    # T12 conn 23 (DTMF at 3.053 and 5.060 s): the key's event, the wait goes on
-                    self._dtmf(digit, duration=2000 if r.startswith("dtmf:") else None)
-                    continue
-                # E1 lines 300-305: RECV DTMF *:2000, the member exits at once (T06 line 272:
-                # the caller's own key the same way)
-                result, key = "exit_key", digit
-                break
-            if r == "break" and self.config.callcenter_break == "ignore":
-                # T08 lines 28-30 / T09 line 63: the member stays Waiting
-                flush = True
-                continue
-            broke = r == "break"
-            break
-        if result == "wait" and r == "ok":
-            raise Unrecorded("a queue wait of a whole day")
-        self._moh_vars(moh_start)
-        cancelled = result in ("hangup", "timeout", "no_agent", "exit_key", "wait")
-        if r == "hangup" or broke or cancelled:
-            if result == "exit_key" and key is not None and r != "hangup" and not broke:
-                duration = 2000 if r.startswith("dtmf:") else None
-                self._dtmf(key, duration=duration)
-                self.vars.set("cc_exit_key", key)
-            reason = {
-                "timeout": "TIMEOUT",
-                "no_agent": "NO_AGENT_TIMEOUT",
-                "exit_key": "EXIT_WITH_KEY",
-            }.get(result, "BREAK_OUT")
-            if r == "hangup" or broke:
-                reason = "BREAK_OUT"
-            left = self._epoch()
-            if self.member is not None:
-                self.member.state = "Abandoned"
-                self.member.session_uuid = ""
-                self.member.abandoned_epoch = left
-            end_post: Headers = [
-                ("CC-Queue", queue),
-                ("CC-Action", "member-queue-end"),
-                ("CC-Member-Leaving-Time", str(left)),
-                ("CC-Member-Joined-Time", str(joined)),
-                ("CC-Cause", "Cancel"),
-                ("CC-Cancel-Reason", reason),
-                *member,
-            ]
-            self._fire(
-                "CUSTOM",
-                self._event(
-                    "CUSTOM", calling="CC_CANCEL", subclass="callcenter::info", post=end_post
-                ),
-                subclass="callcenter::info",
-            )
-            self.vars.set("cc_queue_canceled_epoch", str(left))
-            self.vars.set("cc_cause", "cancel")
-            self.vars.set("cc_cancel_reason", reason)
-            return
-        # An agent answered: mod_callcenter uuid_bridges the member to it.
-        leg = self._other_leg(outcome.agent_contact, outcome.agent_number, originate=True)
-        leg.answered = leg.created
-        agent_uuid = leg.uuid
-        if self.member is not None:
-            # agents_callback mapped the agent to the member (serving_agent) before offering
-            # the call; the member thread marks it Answered when the wait ends.
-            self.member.serving_agent = outcome.agent
-            self.member.serving_system = "single_box"
-            self.member.state = "Answered"
-            self.member.bridge_epoch = self._epoch()
-        history = f"{self._epoch()}:{self._new_uuid()}:uuid_br:{agent_uuid}"
-        for name, value in (
-            ("cc_agent_uuid", agent_uuid),
-            ("uuid_bridge", agent_uuid),
-            ("bridge_channel", outcome.agent_contact),
-            ("bridge_uuid", agent_uuid),
-            ("signal_bond", agent_uuid),
-            ("original_destination_number", self.profile.destination_number),
-            ("original_caller_id_name", self.profile.caller_id_name),
-            ("original_caller_id_number", self.profile.caller_id_number),
-            ("transfer_history", history),
-            ("transfer_source", history),
-        ):
-            self.vars.set(name, value)
-        p = self.profile
-        p.callee_id_name = "Outbound Call"
-        p.callee_id_number = outcome.agent_number
-        p.transfer_source = history
-        p.profile_index = str(int(p.profile_index or "1") + 1)
-        p.profile_created = leg.profile_created
-        p.touch()
-        self.other = leg
-        self._moh_vars(moh_start)
-        self.vars.set("cc_cause", "answered")
-        self.state_num = 8
-        self._redirect = (
-            "uuid_bridge",
-            _AgentLeg(outcome, queue, member, joined, agent_uuid, leg.created),
-        )
-
-    def _join_members_table(self, queue: str, member_uuid: str, joined: int) -> None:
-        """The ``INSERT INTO members`` of ``callcenter_function`` (state Waiting)."""
-        answered = (self.profile.answered or self._us()) // 1_000_000
-        base = atoi(self.vars.get("cc_base_score"))
-        if self.config.cc_time_base_score == "system":
-            base += joined - answered
-        self.member = QueueMember(
-            queue=queue,
-            uuid=member_uuid,
-            session_uuid=self.uuid,
-            cid_number=self.profile.caller_id_number,
-            cid_name=self.profile.caller_id_name,
-            system_epoch=answered,
-            joined_epoch=joined,
-            base_score=base,
-        )
-        self.switch.members.append(self.member)
-
-    def _nested_broadcasts(self, deadline: float) -> AppGen:
-        """The broadcasts queued to the channel run inside the hold music (switch_ivr_play_file
-        parses the private events); the wait's end cuts them."""
-        saved, self._media_deadline = self._media_deadline, deadline
-        try:
-            while not self.hung_up and self.now < deadline:
-                item = next(((s, c) for s, c in self._msgs if s is None), None)
-                if item is None:
-                    break
-                self._msgs.remove(item)
-                yield from self._private_event(item[1], broadcast=True)
-                if self._stop_broadcast:
-                    # uuid_break during a broadcast: it stops, and CF_BREAK is set again
-                    self._stop_broadcast = False
-                    self._cf_break = True
-                    break
-        finally:
-            self._media_deadline = saved
-
-    def _moh_vars(self, start: float) -> None:
-        played = round((self.now - start) * 1000)
-        self.vars.set("playback_last_offset_pos", str(played * 8))
-        self.vars.set("playback_seconds", str(played // 1000))
-        self.vars.set("playback_ms", str(played))
-        self.vars.set("playback_samples", str(played * 8))
-
-    def _cc_bridge(self, leg: _AgentLeg, rest: Sequence[DialplanApp]) -> AppGen:
-        """After the callcenter app: the member is uuid_bridge'd to the agent, off the socket;
-        after the conversation the dialplan goes on with ``rest`` (the actions after the
-        socket action)."""
-        outcome = leg.outcome
-        self._set_state("CS_HIBERNATE")
-        self._set_state("CS_RESET")
-        self._set_state("CS_SOFT_EXECUTE")
-        self.vars.delete("uuid_bridge")
-        post: Headers = [("Application", "uuid_bridge"), ("Application-Data", leg.agent_uuid)]
-        self._fire(
-            "CHANNEL_EXECUTE",
-            self._event("CHANNEL_EXECUTE", calling="UUID_BRIDGE_EXECUTE", post=post),
-        )
-        self.profile.bridged = self._us()
-        self.profile.touch()
-        ab: Headers = [("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", leg.agent_uuid)]
-        self._fire("CHANNEL_BRIDGE", self._event("CHANNEL_BRIDGE", pre=ab))
-        answered_at = self._epoch()
-        self._bridged = True
-        try:
-            yield from self._sleep(outcome.talk_time)
-        finally:
-            self._bridged = False
-        cause = outcome.agent_hangup_cause
-        base = [
-            ("last_bridge_to", leg.agent_uuid),
-            ("bridge_channel", outcome.agent_contact),
-            ("bridge_uuid", leg.agent_uuid),
-            ("signal_bond", leg.agent_uuid),
-            ("cc_agent_bridged", "true"),
-        ]
-        callee = [
-            ("last_sent_callee_id_name", "Outbound Call"),
-            ("last_sent_callee_id_number", outcome.agent_number),
-        ]
-        agent = [("cc_agent", outcome.agent), ("cc_queue_answered_epoch", str(answered_at))]
-        ordered = base + (agent + callee if outcome.agent_vars_first else callee + agent)
-        for name, value in ordered:
-            self.vars.set(name, value)
-        if cause == "NORMAL_CLEARING":
-            self.vars.set("sip_hangup_phrase", "OK")
-            self.vars.set("last_bridge_hangup_cause", cause)
-            self.vars.set("last_bridge_proto_specific_hangup_cause", "sip:200")
-        else:
-            self.vars.set("last_bridge_hangup_cause", cause)
-        self.vars.set("bridge_hangup_cause", cause)
-        self._fire("CHANNEL_UNBRIDGE", self._event("CHANNEL_UNBRIDGE", pre=ab))
-        self._schedule(
-            self.now + self.config.cc_end_delay, lambda: self._cc_terminated(leg, answered_at)
-        )
-        if self.hung_up:
-            yield from self._hangup_tail()
-            return
-        self._set_state("CS_EXECUTE")
-        self.vars.set("call_uuid", self.uuid)
-        yield from self._run_dialplan(rest)
-
-    def _cc_terminated(self, leg: _AgentLeg, answered_at: int) -> None:
-        now = self._epoch()
-        if self.member is not None and self.member in self.switch.members:
-            self.switch.members.remove(self.member)
-        self.vars.set("cc_queue_terminated_epoch", str(now))
-        post: Headers = [
-            ("CC-Queue", leg.queue),
-            ("CC-Action", "member-queue-end"),
-            ("CC-Hangup-Cause", "SUCCESS"),
-            ("CC-Cause", "Terminated"),
-            ("CC-Agent", leg.outcome.agent),
-            ("CC-Agent-System", "single_box"),
-            ("CC-Agent-UUID", leg.agent_uuid),
-            ("CC-Agent-Called-Time", str(leg.called_us // 1_000_000)),
-            ("CC-Agent-Answered-Time", str(answered_at)),
-            ("CC-Member-Leaving-Time", str(now)),
-            ("CC-Member-Joined-Time", str(leg.joined)),
-            *leg.member,
-        ]
-        event = self._event(
-            "CUSTOM", calling="CC_TERMINATED", subclass="callcenter::info", post=post
-        )
-        self._fire("CUSTOM", event, subclass="callcenter::info")
-
-
-@dataclass(frozen=True, slots=True)
-class _AgentLeg:
-    outcome: QueueOutcome
-    queue: str
-    member: Headers
-    joined: int
-    agent_uuid: str
-    called_us: int
 
 
 def _truthy(value: str | None) -> bool:
