@@ -234,7 +234,7 @@ class Callcenter:
         """An agent answered: mod_callcenter uuid_bridges the member to it."""
         ch = self.ch
         outcome = join.outcome
-        leg = ch._other_leg(outcome.agent_contact, outcome.agent_number, originate=True)
+        leg = ch.xfer.other_leg(outcome.agent_contact, outcome.agent_number, originate=True)
         leg.answered = leg.created
         agent_uuid = leg.uuid
         member = self.state.member

@@ -29,10 +29,10 @@ from ..wire import (
     frame_event,
     linger_notice,
 )
+from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
 from .engine import Timer as _Timer
 from .script import (
-    BridgeOutcome,
     CallSpec,
     DialplanApp,
     Outgoing,
@@ -107,13 +107,6 @@ SAY_STRING_USAGE: Final = (
     " <text>\n"
 )
 
-_DIAL_STATUS: Final = {
-    "SUCCESS": "SUCCESS",
-    "USER_BUSY": "BUSY",
-    "NO_ANSWER": "NOANSWER",
-    "NO_USER_RESPONSE": "NOANSWER",
-    "ORIGINATOR_CANCEL": "CANCEL",
-}
 
 SleepKind = Literal["plain", "media", "moh"]
 
@@ -134,8 +127,6 @@ _APP_METHODS: Final = {
     "play_and_get_digits": "_app_pagd",
     "read": "_app_read",
     "detect_speech": "_app_detect_speech",
-    "bridge": "_app_bridge",
-    "transfer": "_app_transfer",
     "record": "_app_record",
     "voicemail": "_app_voicemail",
     "socket": "_app_socket",
@@ -260,7 +251,6 @@ class Channel:
         self._collecting = False
         self._bridged = False
         self._apps: dict[str, Callable[[str], AppGen]] | None = None
-        self._bridges = deque(self.script.bridges)
         self._ack_pending = False
         self._redirect: tuple[str, object] | None = None
         self._session_queue: list[EventData] = []
@@ -268,6 +258,7 @@ class Channel:
         self.switch = switch if switch is not None else Switch()
         self.switch.register(self)
         self.cc = Callcenter(self)
+        self.xfer = Bridging(self)
         # Called when something outside the channel's own input changed it (an api command
         # sent on another channel's socket): the driver pumps the channel's output then.
         self.on_external: Callable[[], None] | None = None
@@ -1514,6 +1505,8 @@ class Channel:
     def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
         table = {name: getattr(self, method) for name, method in _APP_METHODS.items()}
         table["callcenter"] = self.cc.app
+        table["bridge"] = self.xfer.app_bridge
+        table["transfer"] = self.xfer.app_transfer
         return table
 
     # ------------------------------------------------------------------ state changes -------
@@ -2196,7 +2189,7 @@ class Channel:
                 ext = target[0]
                 dialplan = target[1] if len(target) > 1 else None
                 context = target[2] if len(target) > 2 else None
-                self._session_transfer(ext, dialplan, context)
+                self.xfer.session_transfer(ext, dialplan, context)
 
     def _app_read(self, arg: str) -> AppGen:
         argv = separate_string(arg, 7) if arg else []
@@ -2345,238 +2338,9 @@ class Channel:
         ):
             self.vars.set(name, value)
 
-    # transfer ---------------------------------------------------------------------------------
-
-    def _app_transfer(self, arg: str) -> AppGen:
-        argv = separate_string(arg, 4) if arg else []
-        if argv and argv[0] in ("-bleg", "-both"):
-            argv = argv[1:]
-        if not argv:
-            return
-        self._session_transfer(
-            argv[0], argv[1] if len(argv) > 1 else None, argv[2] if len(argv) > 2 else None
-        )
-        return
-        yield  # pragma: no cover
-
-    def _session_transfer(self, ext: str, dialplan: str | None, context: str | None) -> None:
-        """``switch_ivr_session_transfer``: new caller profile, CS_ROUTING, control leaves."""
-        dialplan = dialplan or "XML"
-        context = context or self.profile.context or self.config.context
-        forwards = atoi(self.vars.get("max_forwards")) or 70
-        if forwards <= 1:
-            # The emulator's bound on a dialplan that transfers in a loop.
-            self._hangup("EXCHANGE_ROUTING_ERROR")
-            return
-        self.vars.set("max_forwards", str(forwards - 1))
-        history = f"{self._epoch()}:{self._new_uuid()}:bl_xfer:{ext}/{context}/{dialplan}"
-        self.vars.set("transfer_history", history)
-        self.vars.set("transfer_source", history)
-        p = self.profile
-        index = int(p.profile_index or "1") + 1
-        new = CallerProfile(
-            caller_id_name=p.caller_id_name,
-            caller_id_number=p.caller_id_number,
-            destination_number=ext,
-            uuid=p.uuid,
-            channel_name=p.channel_name,
-            network_addr=p.network_addr,
-            username=p.username,
-            dialplan=dialplan,
-            context=context,
-            orig_caller_id_name=p.orig_caller_id_name,
-            orig_caller_id_number=p.orig_caller_id_number,
-            callee_id_name=p.callee_id_name,
-            callee_id_number=p.callee_id_number,
-            ani=p.ani,
-            source=p.source,
-            transfer_source=history,
-            rdnis=p.destination_number,
-            profile_index=str(index),
-            profile_created=self._us(),
-            created=p.created,
-            answered=p.answered,
-            progress=p.progress,
-            progress_media=p.progress_media,
-        )
-        self.profile = new
-        self.state_num = 2
-        self._redirect = ("transfer", (ext, dialplan, context))
-
-    # bridge ------------------------------------------------------------------------------------
-
-    def _other_leg(self, contact: str, number: str, *, originate: bool) -> CallerProfile:
-        p = self.profile
-        created = self._us()
-        return CallerProfile(
-            caller_id_name=p.caller_id_name,
-            caller_id_number=p.caller_id_number,
-            destination_number=number,
-            uuid=self._new_uuid(),
-            channel_name=contact,
-            network_addr=self.config.caller_host,
-            username=p.username if not originate else None,
-            dialplan="XML" if not originate else None,
-            context="public" if not originate else "default",
-            direction="outbound",
-            logical_direction="inbound",
-            orig_caller_id_name=p.caller_id_name,
-            orig_caller_id_number=p.caller_id_number,
-            callee_id_name="Outbound Call",
-            callee_id_number=number,
-            ani=p.caller_id_number,
-            source="mod_sofia" if not originate else "src/switch_ivr_originate.c",
-            profile_index=None,
-            profile_created=created,
-            created=created,
-            progress=created,
-        )
-
-    def _app_bridge(self, arg: str) -> AppGen:
-        outcome = self._bridges.popleft() if self._bridges else self.script.default_bridge
-        contact, number, fail_cause = _parse_dial_string(arg)
-        if contact.startswith("user/"):
-            # Qb lines 249/254: ``mod_dptools.c:4383 Can't find user [1900@127.0.0.1]``
-            # (the switch's only domain), then the call is hung up SUBSCRIBER_ABSENT
-            user, _, domain = contact[5:].partition("@")
-            if self.profile_sw.has_user(domain or "127.0.0.1", user):
-                raise Unrecorded(f"bridge to the directory user {contact!r}")
-            self.switch_log.append(f"Can't find user [{user}@{domain or '127.0.0.1'}]")
-            if not _continue_on_fail(self.vars.get("continue_on_fail"), "SUBSCRIBER_ABSENT"):
-                self._hangup("SUBSCRIBER_ABSENT")
-                return
-            raise Unrecorded("continue_on_fail after a missing directory user")
-        if not self.media:
-            yield from self._pre_answer()
-        if fail_cause is None and outcome.result == "answered":
-            yield from self._bridge_answered(outcome, contact, number)
-        else:
-            yield from self._bridge_failed(outcome, number, fail_cause, arg)
-
-    def _bridge_answered(self, outcome: BridgeOutcome, contact: str, number: str) -> AppGen:
-        r = yield from self._sleep(outcome.ring_time)
-        if r == "hangup":
-            return
-        leg = self._other_leg(contact, number, originate=False)
-        leg.answered = self._us()
-        b_uuid = leg.uuid
-        self.other = leg
-        self.profile.callee_id_name = "Outbound Call"
-        self.profile.callee_id_number = number
-        self.profile.progress = leg.progress
-        self.profile.bridged = self._us()
-        self.profile.touch()
-        for name, value in (
-            ("originated_legs", f"{b_uuid};Outbound Call;{number}"),
-            ("switch_m_sdp", self.vars.get("switch_r_sdp")),
-            ("video_media_flow", "inactive"),
-            ("text_media_flow", "inactive"),
-            ("audio_media_flow", "sendrecv"),
-            ("originate_disposition", "SUCCESS"),
-            ("DIALSTATUS", "SUCCESS"),
-            ("originate_causes", f"{b_uuid};NONE"),
-            ("signal_bond", b_uuid),
-        ):
-            self.vars.set(name, value)
-        ab: Headers = [("Bridge-A-Unique-ID", self.uuid), ("Bridge-B-Unique-ID", b_uuid)]
-        self._fire("CHANNEL_BRIDGE", self._event("CHANNEL_BRIDGE", pre=ab))
-        yield from self._sleep(outcome.talk_time)
-        cause = outcome.far_end_hangup_cause if not self.hung_up else "NORMAL_CLEARING"
-        for name, value in (
-            ("last_bridge_to", b_uuid),
-            ("bridge_channel", contact),
-            ("bridge_uuid", b_uuid),
-            ("signal_bond", b_uuid),
-            ("last_sent_callee_id_name", "Outbound Call"),
-            ("last_sent_callee_id_number", number),
-        ):
-            self.vars.set(name, value)
-        if not self.hung_up and cause == "NORMAL_CLEARING":
-            self.vars.set("sip_hangup_phrase", "OK")
-            self.vars.set("last_bridge_hangup_cause", cause)
-            self.vars.set("last_bridge_proto_specific_hangup_cause", "sip:200")
-        else:
-            self.vars.set("last_bridge_hangup_cause", cause)
-        self.vars.set("bridge_hangup_cause", cause)
-        self._fire("CHANNEL_UNBRIDGE", self._event("CHANNEL_UNBRIDGE", pre=ab))
-        if _truthy(self.vars.get("hangup_after_bridge")):
-            self._hangup(cause)
-
-    def _bridge_failed(
-        self, outcome: BridgeOutcome, number: str, fail_cause: str | None, arg: str
-    ) -> AppGen:
-        if fail_cause is not None:
-            cause, status, phrase = fail_cause, None, None
-            delay = 0.0
-        elif outcome.result == "busy":
-            cause, status, phrase = "USER_BUSY", "486", "Busy Here"
-            delay = outcome.fail_time
-        elif outcome.result == "no_answer":
-            cause, status, phrase = "NO_ANSWER", "487", "Request Terminated"
-            m = __import__("re").search(r"(?:originate_timeout|leg_timeout)=(\d+)", arg)
-            delay = float(m.group(1)) if m else 60.0
-        else:
-            cause, status, phrase = "NORMAL_TEMPORARY_FAILURE", "503", "Service Unavailable"
-            delay = outcome.fail_time
-        r = yield from self._sleep(delay)
-        if r == "hangup":
-            return
-        b_uuid = self._new_uuid()
-        items: list[tuple[str, str | None]] = [
-            ("originate_signal_bond", b_uuid),
-            ("originated_legs", f"{b_uuid};Outbound Call;{number}"),
-        ]
-        if status is not None:
-            items += [
-                ("sip_invite_failure_status", status),
-                ("sip_invite_failure_phrase", phrase),
-                ("sip_hangup_phrase", phrase),
-            ]
-        items.append(("last_bridge_hangup_cause", cause))
-        if status is not None:
-            items.append(("last_bridge_proto_specific_hangup_cause", f"sip:{status}"))
-        items += [
-            ("originate_disposition", cause),
-            ("DIALSTATUS", _DIAL_STATUS.get(cause, cause)),
-            ("originate_causes", f"{b_uuid};{cause}"),
-            ("originate_failed_cause", cause),
-        ]
-        for name, value in items:
-            self.vars.set(name, value)
-        if not _continue_on_fail(self.vars.get("continue_on_fail"), cause):
-            self._hangup(cause)
-
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("true", "yes", "on", "1", "enabled", "active", "allow")
-
-
-def _continue_on_fail(value: str | None, cause: str) -> bool:
-    if not value:
-        return False
-    if _truthy(value):
-        return True
-    items = {v.strip().upper() for v in value.split(",")}
-    return cause in items or str(tpl.cause_code(cause)) in items
-
-
-def _parse_dial_string(arg: str) -> tuple[str, str, str | None]:
-    """(channel name, destination, immediate failure cause) of a bridge dial string."""
-    s = arg.strip()
-    while s.startswith("{") or s.startswith("<") or s.startswith("["):
-        close = {"{": "}", "<": ">", "[": "]"}[s[0]]
-        end = s.find(close)
-        if end < 0:
-            break
-        s = s[end + 1 :]
-    for sep in (",", "|", ":_:"):
-        s = s.split(sep)[0]
-    if s.startswith("error/"):
-        return s, "error", tpl.cause_name(s[6:], "NORMAL_TEMPORARY_FAILURE")
-    parts = s.split("/")
-    target = parts[-1] if parts else s
-    number = target.split("@")[0] or "unknown"
-    return s, number, None
 
 
 def _nlsml(grammar: str, text: str, confidence: int) -> str:
