@@ -29,9 +29,11 @@ from ..wire import (
     frame_event,
     linger_notice,
 )
+from .base import AppGen, Wait, truthy
 from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
 from .engine import Timer as _Timer
+from .recording import Recorder
 from .script import (
     CallSpec,
     DialplanApp,
@@ -39,12 +41,9 @@ from .script import (
     SocketRequest,
 )
 from .sockets import Listener as _Listener
+from .speech import SpeechDetector
 
 __all__ = ["SAY_STRING_USAGE", "Channel", "check_dialplan"]
-
-Wait = float | None
-"""What the session coroutine yields: seconds to sleep, or ``None`` to wait for a wake-up."""
-AppGen = Generator[Wait, str, None]
 
 EARLY_EVENT_NAMES: Final = ("CHANNEL_STATE", "CHANNEL_EXECUTE", "CHANNEL_PARK")
 
@@ -126,9 +125,6 @@ _APP_METHODS: Final = {
     "hangup": "_app_hangup",
     "play_and_get_digits": "_app_pagd",
     "read": "_app_read",
-    "detect_speech": "_app_detect_speech",
-    "record": "_app_record",
-    "voicemail": "_app_voicemail",
     "socket": "_app_socket",
     "park": "_app_noop",
 }
@@ -253,12 +249,13 @@ class Channel:
         self._apps: dict[str, Callable[[str], AppGen]] | None = None
         self._ack_pending = False
         self._redirect: tuple[str, object] | None = None
-        self._session_queue: list[EventData] = []
         # the switch around the channel (api commands, mod_callcenter's members table)
         self.switch = switch if switch is not None else Switch()
         self.switch.register(self)
         self.cc = Callcenter(self)
         self.xfer = Bridging(self)
+        self.recorder = Recorder(self)
+        self.asr = SpeechDetector(self)
         # Called when something outside the channel's own input changed it (an api command
         # sent on another channel's socket): the driver pumps the channel's output then.
         self.on_external: Callable[[], None] | None = None
@@ -839,7 +836,7 @@ class Channel:
                 return "-ERR missing value."
             lst.divert = onoff.lower() == "on"
             if lst.divert:
-                self._flush_session_queue()
+                self.asr.flush_session_queue()
             return "+OK events diverted" if lst.divert else "+OK events not diverted"
         if low.startswith("sendmsg"):
             return self._cmd_sendmsg(lst, cmd)
@@ -1024,7 +1021,7 @@ class Channel:
             self._schedule(self.now, lambda: self._hangup(cause))
             return "+OK"
         self._msgs.append((lst, cmd))
-        if not lst.async_mode and not _truthy(cmd.get("async")):
+        if not lst.async_mode and not truthy(cmd.get("async")):
             lst.static_busy = True
             lst.held = []
         self._schedule(self.now, lambda: self._wake("msg"))
@@ -1109,14 +1106,6 @@ class Channel:
         gen, self._gen = self._gen, None
         if gen is not None and not self._gen_running:
             gen.close()
-
-    def _flush_session_queue(self) -> None:
-        diverting = [lst for lst in self._listeners if lst.divert and lst.live and lst.events_on]
-        if diverting and self.state_num < 10:
-            queued, self._session_queue = self._session_queue, []
-            for event in queued:
-                for lst in diverting:
-                    self._emit_event(lst, "DETECTED_SPEECH", event)
 
     # ------------------------------------------------------------------ the switch's api -----
 
@@ -1334,7 +1323,7 @@ class Channel:
             self._socket_exit = "hangup"
         elif self._redirect is not None:
             self._socket_exit = "redirect"
-        elif lst.resume or _truthy(self.vars.get("socket_resume")):
+        elif lst.resume or truthy(self.vars.get("socket_resume")):
             self._socket_exit = "resume"
         elif not self._controlled and lst.live:
             self._socket_exit = "uncontrolled"
@@ -1507,6 +1496,9 @@ class Channel:
         table["callcenter"] = self.cc.app
         table["bridge"] = self.xfer.app_bridge
         table["transfer"] = self.xfer.app_transfer
+        table["voicemail"] = self.recorder.app_voicemail
+        table["record"] = self.recorder.app_record
+        table["detect_speech"] = self.asr.app_detect_speech
         return table
 
     # ------------------------------------------------------------------ state changes -------
@@ -2205,154 +2197,6 @@ class Channel:
         yield from self._ivr_read(
             min_digits, max_digits, at(2), at(3), timeout, terminators, digit_timeout
         )
-
-    # detect_speech -------------------------------------------------------------------------
-
-    def _app_detect_speech(self, arg: str) -> AppGen:
-        argv = arg.split()
-        if argv and argv[0].lower() == "stop":
-            return  # completes at once (T01a line 258)
-        if argv and argv[0] not in self.profile_sw.asr_modules:
-            # T01a lines 250-252: ``switch_core_asr.c:67 Invalid ASR module [unimrcp]!``, the
-            # app completes at once and the caller's input is left to the next collect
-            self.switch_log.append(f"Invalid ASR module [{argv[0]}]!")
-            return
-        # A profile that loads an ASR module gets the model below, which no capture shows
-        # (the stock profile loads none, so a stock call never gets here).
-        if not argv or argv[0].lower() in (
-            "stop",
-            "pause",
-            "resume",
-            "grammar",
-            "nogrammar",
-            "grammaron",
-            "grammaroff",
-            "grammarsalloff",
-            "param",
-            "start-input-timers",
-            "init",
-        ):
-            return
-        grammar = argv[1] if len(argv) > 1 else "default"
-        inp = self._next_input()
-        start = self.now
-        if inp == "hangup":
-            self._caller_hangup_at(start + self.script.hangup_delay)
-        elif inp.startswith("speech:"):
-            text = inp[len("speech:") :]
-            self._schedule(
-                start + self.script.speech_delay / 2, lambda: self._speech("begin-speaking", None)
-            )
-            self._schedule(
-                start + self.script.speech_delay,
-                lambda: self._speech(
-                    "detected-speech", _nlsml(grammar, text, self.script.speech_confidence)
-                ),
-            )
-        return
-        yield  # pragma: no cover
-
-    def _speech(self, kind: str, body: str | None) -> None:
-        if self.hung_up:
-            return
-        fire_asr = (self.vars.get("fire_asr_events") or "").lower() in ("true", "yes", "on", "1")
-        pre: Headers = [("Speech-Type", kind)]
-        if fire_asr:
-            event = self._event("DETECTED_SPEECH", pre=pre, with_vars=False, body=body)
-            self._fire("DETECTED_SPEECH", event)
-        # The event is also queued to the session (divert_events delivers it as it is).
-        self._session_queue.append(
-            self._event("DETECTED_SPEECH", pre=pre, channel=False, body=body)
-        )
-        self._flush_session_queue()
-
-    # record / voicemail ---------------------------------------------------------------------
-
-    def _app_record(self, arg: str) -> AppGen:
-        argv = arg.split()
-        limit = atoi(argv[1]) * 1000 if len(argv) > 1 and atoi(argv[1]) > 0 else None
-        ms = self.script.record_ms if limit is None else min(limit, self.script.record_ms)
-        start = self.now
-        yield from self._sleep(ms / 1000.0)
-        done = round((self.now - start) * 1000)
-        self.vars.set("record_samples", str(done * 8))
-        self.vars.set("record_seconds", str(done // 1000))
-        self.vars.set("record_ms", str(done))
-        cause = "success-maxtime" if limit is not None and done >= limit else "success-silence"
-        self.vars.set("record_completion_cause", cause if not self.hung_up else "hangup")
-
-    def _app_voicemail(self, arg: str) -> AppGen:
-        """``voicemail <profile> <domain> <id>`` leaving a message, on the profile's switch:
-
-        * a mailbox the directory does not have: ``mod_voicemail.c:3460 Can't find user
-          [1001@default]``, the app completes after ~0.1 s with no record variables
-          (T10b line 260);
-        * without ``skip_greeting``/``skip_instructions``/``skip_record_check`` and no sound
-          files: the greeting files fail to open (``Error Opening File
-          [.../voicemail/vm-person.wav]``), vm-goodbye, and the app completes after ~0.4 s
-          with no record variables (T10c lines 262-269);
-        * with them: the message is recorded until the caller's silence, then the variables
-          of T10's completion, in its order (``voicemail_message_len`` is ``HH:MM:SS``).
-        """
-        argv = separate_string(arg, 6) if arg else []
-        if len(argv) != 3 or argv[0] in ("check", "auth", "auth_only"):
-            raise Unrecorded(f"voicemail {arg[:60]!r}: only <profile> <domain> <id> is recorded")
-        _, domain, box = argv
-        if not self.answered:
-            raise Unrecorded("voicemail on an unanswered channel")
-        if not self.profile_sw.has_user(domain, box):
-            self.switch_log.append(f"Can't find user [{box}@{domain}]")
-            yield from self._sleep(0.1)
-            return
-        skips = ("skip_greeting", "skip_instructions", "skip_record_check")
-        if not self.profile_sw.sound_files and not all(_truthy(self.vars.get(v)) for v in skips):
-            yield from self._sleep(0.4)
-            return
-        if self.profile_sw.sound_files:
-            raise Unrecorded("voicemail with sound files installed")
-        start = self.now
-        yield from self._sleep(self.script.record_ms / 1000.0)
-        done = round((self.now - start) * 1000)
-        if self.hung_up:
-            raise Unrecorded("a caller hanging up while leaving a voicemail")
-        secs = done // 1000
-        for name, value in (
-            ("silence_hits_exhausted", "true"),
-            ("record_record_file_size", str(done * 16 + 246)),
-            ("record_file_size", str(done * 16 + 246)),
-            ("record_seconds", str(secs)),
-            ("record_ms", str(done)),
-            ("record_samples", str(done * 8)),
-            ("voicemail_account", box),
-            ("voicemail_domain", domain),
-            (
-                "voicemail_file_path",
-                f"/srv/fsroot/install/var/lib/freeswitch/storage/voicemail/default/{domain}/"
-                f"{box}/msg_{self._new_uuid()}.wav",
-            ),
-            ("voicemail_read_flags", "B_NORMAL"),
-            (
-                "voicemail_message_len",
-                f"{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}",
-            ),
-        ):
-            self.vars.set(name, value)
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("true", "yes", "on", "1", "enabled", "active", "allow")
-
-
-def _nlsml(grammar: str, text: str, confidence: int) -> str:
-    esc = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return (
-        '<?xml version="1.0"?>\n'
-        f'<result grammar="{grammar}">\n'
-        f'  <interpretation grammar="{grammar}" confidence="{confidence}">\n'
-        f'    <input mode="speech">{esc}</input>\n'
-        "  </interpretation>\n"
-        "</result>\n"
-    )
 
 
 def _serialize_xml(headers: Headers, body: str | None) -> str:
