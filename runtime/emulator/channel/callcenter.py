@@ -188,7 +188,7 @@ class Callcenter:
                     continue  # flushed with the private events (T06a)
                 if digit not in (ch.vars.get("cc_exit_keys") or ""):
                     # T12 conn 23 (DTMF at 3.053 and 5.060 s): the key's event, the wait goes on
-                    ch._dtmf(digit, duration=2000 if r.startswith("dtmf:") else None)
+                    ch.digits.dtmf(digit, duration=2000 if r.startswith("dtmf:") else None)
                     continue
                 # E1 lines 300-305: RECV DTMF *:2000, the member exits at once (T06 line 272:
                 # the caller's own key the same way)
@@ -205,7 +205,7 @@ class Callcenter:
         r = wait.r
         if wait.result == "exit_key" and wait.key is not None and r != "hangup" and not wait.broke:
             duration = 2000 if r.startswith("dtmf:") else None
-            ch._dtmf(wait.key, duration=duration)
+            ch.digits.dtmf(wait.key, duration=duration)
             ch.vars.set("cc_exit_key", wait.key)
         reason = _CANCEL_REASONS.get(wait.result, "BREAK_OUT")
         if r == "hangup" or wait.broke:

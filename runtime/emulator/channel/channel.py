@@ -15,7 +15,7 @@ from typing import Final, Literal
 
 from .. import templates as tpl
 from ..dialplan import Dialplan, DialplanError, Hunt
-from ..fsutil import atoi, expand_variables, regex_match, separate_string, separate_string_char
+from ..fsutil import atoi, expand_variables, regex_match, separate_string_char
 from ..profile import Unrecorded
 from ..switch import QueueMember, Switch
 from ..templates import CallerProfile, CallParams, Vars
@@ -32,6 +32,7 @@ from ..wire import (
 from .base import AppGen, Wait, truthy
 from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
+from .digits import DigitCollector
 from .engine import Timer as _Timer
 from .recording import Recorder
 from .script import (
@@ -123,8 +124,6 @@ _APP_METHODS: Final = {
     "unset": "_app_unset",
     "log": "_app_noop",
     "hangup": "_app_hangup",
-    "play_and_get_digits": "_app_pagd",
-    "read": "_app_read",
     "socket": "_app_socket",
     "park": "_app_noop",
 }
@@ -242,9 +241,6 @@ class Channel:
         self.switch_log: list[str] = []
         self.routes: list[Hunt] = []  # every dialplan hunt (``CallerScript.dialplan``)
         self._app_count = 0
-        self._inputs = deque(self.script.inputs)
-        self._keys: deque[tuple[float, str]] = deque(sorted(self.script.keys_at))
-        self._collecting = False
         self._bridged = False
         self._apps: dict[str, Callable[[str], AppGen]] | None = None
         self._ack_pending = False
@@ -256,6 +252,7 @@ class Channel:
         self.xfer = Bridging(self)
         self.recorder = Recorder(self)
         self.asr = SpeechDetector(self)
+        self.digits = DigitCollector(self)
         # Called when something outside the channel's own input changed it (an api command
         # sent on another channel's socket): the driver pumps the channel's output then.
         self.on_external: Callable[[], None] | None = None
@@ -312,8 +309,8 @@ class Channel:
             if connect_first:
                 self._open(first)
             self._gen = self._session_main()
-        for when, _digit in self._keys:
-            self._schedule(when, self._key_arrives)
+        for when, _digit in self.digits.keys.queue:
+            self._schedule(when, self.digits.key_arrives)
         self._step("start")
 
     # ------------------------------------------------------------------ public I/O ----------
@@ -1157,37 +1154,12 @@ class Channel:
         elif not self._cut_sleep("broadcast", ("moh",)):
             self._wake("msg")
 
-    def _key_arrives(self) -> None:
-        """A ``CallerScript.keys_at`` key reaches the switch (see there)."""
-        if self._collecting or self.hung_up or self._done:
-            return  # the running collect reads the queue itself
-        while self._keys and self._keys[0][0] <= self.now:
-            if self._bridged:
-                # talking to an agent: the key's DTMF event, then it goes to the other leg
-                # (T12 conn 23, DTMF at 3.053 and 5.060 s after CHANNEL_BRIDGE)
-                _, digit = self._keys.popleft()
-                self._dtmf(digit)
-            elif self._running_app == "callcenter" and self._waiting == "sleep":
-                _, digit = self._keys.popleft()
-                self._cut_sleep("cdtmf:" + digit, ("moh",))
-            elif self._parked and not self._msgs:
-                self._drop_queued_keys()
-            else:
-                return  # queued for the next collect, or the park loop after this app
-
-    def _drop_queued_keys(self) -> None:
-        """The park loop dequeues the keys nobody read: each fires its DTMF event and is
-        dropped (T07 line 101, after the failing re-prompt)."""
-        while self._keys and self._keys[0][0] <= self.now:
-            _, digit = self._keys.popleft()
-            self._dtmf(digit)
-
     def caller_key_at(self, when: float, digit: str) -> None:
         """The caller's key reaches the switch at ``when`` (``CallerScript.live_keys``)."""
-        keys = sorted([*self._keys, (when, digit)])
-        self._keys.clear()
-        self._keys.extend(keys)
-        self._schedule(when, self._key_arrives)
+        keys = sorted([*self.digits.keys.queue, (when, digit)])
+        self.digits.keys.queue.clear()
+        self.digits.keys.queue.extend(keys)
+        self._schedule(when, self.digits.key_arrives)
 
     def media_timeout_at(self, when: float) -> None:
         """No RTP from the caller for the profile's ``rtp-timeout-sec`` (300 on the live
@@ -1300,7 +1272,7 @@ class Channel:
         # The park loop: run what sendmsg queued until hang-up or control leaves.
         while not self.hung_up and self._redirect is None and lst.live and self._controlled:
             if not self._msgs:
-                self._drop_queued_keys()
+                self.digits.drop_queued_keys()
             self._parked = True
             reason = yield None
             self._parked = False
@@ -1494,6 +1466,8 @@ class Channel:
     def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
         table = {name: getattr(self, method) for name, method in _APP_METHODS.items()}
         table["callcenter"] = self.cc.app
+        table["play_and_get_digits"] = self.digits.app_pagd
+        table["read"] = self.digits.app_read
         table["bridge"] = self.xfer.app_bridge
         table["transfer"] = self.xfer.app_transfer
         table["voicemail"] = self.recorder.app_voicemail
@@ -1759,20 +1733,6 @@ class Channel:
         self._set_state("CS_EXECUTE")
         yield from self._run_dialplan(apps)
 
-    # ------------------------------------------------------------------ inputs -------------
-
-    def _next_input(self) -> str:
-        return self._inputs.popleft() if self._inputs else "silence"
-
-    def _dtmf(self, digit: str, *, duration: int | None = None) -> None:
-        self.digits_dialed += digit
-        post: Headers = [
-            ("DTMF-Digit", digit),
-            ("DTMF-Duration", str(duration if duration is not None else self.script.dtmf_duration)),
-            ("DTMF-Source", self.script.dtmf_source),
-        ]
-        self._fire("DTMF", self._event("DTMF", with_vars=False, post=post))
-
     # ------------------------------------------------------------------ playing -----------
 
     def _prompt_ms(self, path: str) -> int:
@@ -1989,214 +1949,6 @@ class Channel:
         self._hangup(tpl.cause_name(arg))
         return
         yield  # pragma: no cover
-
-    # play_and_get_digits / read ----------------------------------------------------------
-
-    def _ivr_read(
-        self,
-        min_digits: int,
-        max_digits: int,
-        prompt: str | None,
-        var_name: str | None,
-        timeout_ms: int,
-        terminators: str | None,
-        digit_timeout_ms: int,
-    ) -> Generator[Wait, str, tuple[str, str]]:
-        """``switch_ivr_read`` for one try; returns (status, digits)."""
-        term_required = (
-            bool(terminators) and terminators is not None and terminators.startswith("=")
-        )
-        if not digit_timeout_ms:
-            digit_timeout_ms = timeout_ms
-        max_digits = max(max_digits, min_digits)
-        self.vars.delete("read_result")
-        if var_name:
-            self.vars.delete(var_name)
-        yield from self._pre_answer()
-        start = self.now
-        has_prompt = bool(prompt) and prompt is not None and prompt.lower() != "silence"
-        opened = self._open_file(prompt) if has_prompt and prompt is not None else "ok"
-        # A prompt that cannot be opened ends the try before the caller is listened to (T01
-        # line 283), so it takes none of the scripted inputs.
-        timed = bool(self.script.keys_at) or self.script.live_keys
-        self._collecting = timed
-        inp = self._next_input() if opened != "notfound" and not timed else "silence"
-        if opened == "invalid_args" and inp not in ("silence", ""):
-            raise Unrecorded("keys during a collect whose say: prompt failed (T01a has none)")
-        if inp.startswith("speech:"):
-            # The callers of every capture sent keys only (SIPp, no audio), and no capture has
-            # a loaded ASR module: what a collect does with a caller's words is not recorded.
-            raise Unrecorded(
-                f"caller speech {inp[len('speech:') :][:40]!r} during a collect: no capture "
-                "has a caller speaking or a speech recogniser"
-            )
-        # timed keys: the collect reads the channel's key queue itself (what is left stays)
-        plan: deque[tuple[float, str]] = self._keys if timed else deque()
-        if opened == "notfound":
-            plan = deque()
-        if inp == "hangup":
-            self._caller_hangup_at(start + self.script.hangup_delay)
-        elif inp not in ("silence", "") and not inp.startswith("speech:"):
-            t = start + self.script.digit_delay
-            for d in inp:
-                plan.append((t, d))
-                t += self.script.inter_digit
-        buffer = ""
-        terminator = ""
-        status = "success"
-        goto_end = False
-        invalid_prompt = False
-        if prompt and prompt.lower() != "silence":
-            first_at = plan[0][0] if plan else None
-            played = yield from self._play(prompt, break_at=first_at)
-            if played == "break":
-                _, d = plan.popleft()
-                self._dtmf(d)
-                buffer = d
-            elif played == "invalid_args":
-                # T01a lines 255-257: "Invalid Args", then the collect runs to its timeout
-                # and read_result is failure
-                invalid_prompt = True
-            elif played not in ("ok", "stopped"):  # a stopped prompt: digits are collected
-                status = "failure"
-                goto_end = True
-        if not goto_end and ((min_digits and len(buffer) < min_digits) or len(buffer) < max_digits):
-            status, digits, terminator = yield from self._collect(
-                plan, max_digits, len(buffer), terminators or "", timeout_ms, digit_timeout_ms
-            )
-            buffer += digits
-        if not goto_end:
-            if terminator:
-                self.vars.set("read_terminator_used", terminator)
-                terms = terminators or ""
-                p = terms.find(terminator)
-                if p >= 1 and terms[p - 1] in "+x":
-                    buffer += terminator
-                    if terms[p - 1] == "x":
-                        status = "restart"
-            elif term_required:
-                status = "too_small"
-            if min_digits and len(buffer) < min_digits:
-                status = "too_small"
-            if invalid_prompt:
-                status = "failure"
-            result = {"success": "success", "timeout": "timeout"}.get(status, "failure")
-            self.vars.set("read_result", result)
-        if (
-            status != "restart"
-            and max_digits == 1
-            and len(buffer) == 1
-            and terminators
-            and buffer in terminators
-        ):
-            buffer = ""
-        if var_name and buffer:
-            self.vars.set(var_name, buffer)
-        self._collecting = False
-        return status, buffer
-
-    def _collect(
-        self,
-        plan: deque[tuple[float, str]],
-        max_digits: int,
-        have: int,
-        terminators: str,
-        timeout_ms: int,
-        digit_timeout_ms: int,
-    ) -> Generator[Wait, str, tuple[str, str, str]]:
-        """``switch_ivr_collect_digits_count``: (status, digits, terminator)."""
-        digits = ""
-        timeout = (digit_timeout_ms if have else timeout_ms) / 1000.0
-        last = self.now
-        while True:
-            if self.hung_up:
-                return "failure", digits, ""
-            deadline = last + timeout
-            if plan and plan[0][0] <= deadline:
-                at, d = plan.popleft()
-                r = yield from self._sleep(max(0.0, at - self.now))
-                if r == "hangup":
-                    return "failure", digits, ""
-                self._dtmf(d)
-                last = self.now
-                timeout = digit_timeout_ms / 1000.0
-                if d in terminators:
-                    return "success", digits, d
-                digits += d
-                if have + len(digits) >= max_digits:
-                    return "success", digits, ""
-                continue
-            r = yield from self._sleep(max(0.0, deadline - self.now))
-            if r == "hangup":
-                return "failure", digits, ""
-            if plan is not self._keys:
-                plan.clear()
-            return "timeout", digits, ""
-
-    def _app_pagd(self, arg: str) -> AppGen:
-        argv = separate_string(arg, 11) if arg else []
-        if not argv:
-            return
-
-        def at(i: int) -> str | None:
-            return argv[i] if len(argv) > i else None
-
-        min_digits = max(0, atoi(at(0)))
-        max_digits = atoi(at(1))
-        max_tries = max(1, atoi(at(2)))
-        timeout = atoi(at(3)) if at(3) is not None else 1000
-        timeout = max(timeout, 1000)
-        terminators = at(4) or "#"
-        prompt, bad_prompt, var_name, regex = at(5), at(6), at(7), at(8)
-        digit_timeout = atoi(at(9))
-        fail_ext = at(10)
-        max_digits = min(max(max_digits, min_digits), 127)
-        if regex and var_name:
-            self.vars.delete(var_name + "_invalid")
-        tries = max_tries
-        while not self.hung_up and tries:
-            status, buffer = yield from self._ivr_read(
-                min_digits, max_digits, prompt, var_name, timeout, terminators, digit_timeout
-            )
-            if status == "restart":
-                return
-            if status == "timeout" and len(buffer) >= min_digits:
-                status = "success"
-            if min_digits == 0 and not buffer and "read_terminator_used" in self.vars:
-                return
-            if status == "success" and buffer:
-                if not regex or regex_match(buffer, regex):
-                    return
-                if var_name:
-                    self.vars.delete(var_name)
-                    self.vars.set(var_name + "_invalid", buffer)
-            if self.hung_up:
-                break
-            if bad_prompt:
-                yield from self._play(bad_prompt)
-            tries -= 1
-        if fail_ext and not self.hung_up:
-            target = separate_string(fail_ext, 4)
-            if target:
-                ext = target[0]
-                dialplan = target[1] if len(target) > 1 else None
-                context = target[2] if len(target) > 2 else None
-                self.xfer.session_transfer(ext, dialplan, context)
-
-    def _app_read(self, arg: str) -> AppGen:
-        argv = separate_string(arg, 7) if arg else []
-
-        def at(i: int) -> str | None:
-            return argv[i] if len(argv) > i else None
-
-        min_digits = max(0, atoi(at(0)))
-        max_digits = atoi(at(1))
-        timeout = max(atoi(at(4)) or 1000, 1000)
-        terminators = at(5) or "#"
-        digit_timeout = atoi(at(6))
-        yield from self._ivr_read(
-            min_digits, max_digits, at(2), at(3), timeout, terminators, digit_timeout
-        )
 
 
 def _serialize_xml(headers: Headers, body: str | None) -> str:

@@ -51,7 +51,7 @@ class SpeechDetector:
         ):
             return
         grammar = argv[1] if len(argv) > 1 else "default"
-        inp = self.ch._next_input()
+        inp = self.ch.digits.next_input()
         start = self.ch.now
         if inp == "hangup":
             self.ch._caller_hangup_at(start + self.ch.script.hangup_delay)
