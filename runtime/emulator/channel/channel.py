@@ -34,6 +34,7 @@ from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
 from .digits import DigitCollector
 from .engine import Timer as _Timer
+from .media import Player
 from .recording import Recorder
 from .script import (
     CallSpec,
@@ -98,9 +99,6 @@ RECORDED_APPS: Final = frozenset(
     socket speak transfer unset voicemail""".split()
 )
 
-_TONE_SEGMENT: Final = re.compile(r"%\(\s*(\d+)\s*,\s*(\d+)")
-_LOOPS: Final = re.compile(r"loops=(-?\d+)")
-_ASCII_WORD: Final = re.compile(r"[A-Za-z]+")
 _API_REF: Final = re.compile(r"\$\{([a-z_]+)\(([^)]*)\)\}")
 SAY_STRING_USAGE: Final = (
     "-ERR Usage: <module_name>[.<ext>] <lang>[.<ext>] <say_type> <say_method> [<say_gender>]"
@@ -114,10 +112,6 @@ SleepKind = Literal["plain", "media", "moh"]
 _APP_METHODS: Final = {
     "answer": "_app_answer",
     "pre_answer": "_app_pre_answer",
-    "playback": "_app_playback",
-    "speak": "_app_speak",
-    "say": "_app_say",
-    "sleep": "_app_sleep",
     "set": "_app_set",
     "multiset": "_app_multiset",
     "export": "_app_export",
@@ -253,6 +247,7 @@ class Channel:
         self.recorder = Recorder(self)
         self.asr = SpeechDetector(self)
         self.digits = DigitCollector(self)
+        self.player = Player(self)
         # Called when something outside the channel's own input changed it (an api command
         # sent on another channel's socket): the driver pumps the channel's output then.
         self.on_external: Callable[[], None] | None = None
@@ -1466,6 +1461,10 @@ class Channel:
     def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
         table = {name: getattr(self, method) for name, method in _APP_METHODS.items()}
         table["callcenter"] = self.cc.app
+        table["sleep"] = self.player.app_sleep
+        table["say"] = self.player.app_say
+        table["speak"] = self.player.app_speak
+        table["playback"] = self.player.app_playback
         table["play_and_get_digits"] = self.digits.app_pagd
         table["read"] = self.digits.app_read
         table["bridge"] = self.xfer.app_bridge
@@ -1733,121 +1732,6 @@ class Channel:
         self._set_state("CS_EXECUTE")
         yield from self._run_dialplan(apps)
 
-    # ------------------------------------------------------------------ playing -----------
-
-    def _prompt_ms(self, path: str) -> int:
-        if path.startswith("silence_stream://"):
-            ms = atoi(path[len("silence_stream://") :])
-            return ms if ms > 0 else 3_600_000
-        if path.startswith("tone_stream://"):
-            total = sum(int(a) + int(b) for a, b in _TONE_SEGMENT.findall(path)) or 1000
-            m = _LOOPS.search(path)
-            loops = int(m.group(1)) if m else 1
-            return total * loops if loops > 0 else 3_600_000
-        if path.startswith("local_stream://"):
-            return 3_600_000
-        if path.startswith("say:"):
-            return self._tts_ms(path[4:])
-        return self.script.prompt_ms
-
-    def _tts_ms(self, text: str) -> int:
-        """How long flite (voice kal, English only) speaks ``text``: Chinese characters are
-        silent (T01 lines 242-243: the Chinese greeting, ``Speaking text`` and ``done
-        speaking text`` in the same 20 ms), each ASCII digit takes ~320 ms (T01 lines
-        269-270: the menu with five digits, 1.60 s; lines 550-551 the survey, the same) and
-        each English word ~430 ms (outbound_speak_flite_json: "Welcome to Acme", ~1.3 s).
-        ``CallerScript.tts_ms_per_char`` scales it (60 = as recorded)."""
-        digits = sum(1 for c in text if c.isascii() and c.isdigit())
-        words = len(_ASCII_WORD.findall(text))
-        return (digits * 320 + words * 430) * self.script.tts_ms_per_char // 60
-
-    def _tts_ready(self) -> bool:
-        """``say:`` needs ``tts_engine`` and ``tts_voice`` on the channel, an engine that is
-        loaded and a voice it has (flite: kal)."""
-        engine, voice = self.vars.get("tts_engine"), self.vars.get("tts_voice")
-        if not engine or not voice:
-            return False
-        if voice not in self.profile_sw.tts.get(engine, frozenset()):
-            raise Unrecorded(f"TTS engine/voice {engine}/{voice} is not on the recorded switch")
-        return True
-
-    def _open_file(self, path: str) -> Literal["ok", "invalid_args", "notfound"]:
-        """What ``switch_ivr_play_file`` does with ``path`` on the profile's switch, each case
-        from a live capture (``tests/fixtures/freeswitch/live/``); anything else is
-        ``Unrecorded``.
-
-        * ``silence_stream://N``: plays (every capture's bad prompt, T01a line 257
-          ``done playing file silence_stream://250``);
-        * ``tone_stream://...``: plays (the hold music from T06 on; outbound_pagd_info_dtmf);
-        * ``say:<text>`` with tts_engine/tts_voice set: plays (T01 line 30, the first menu);
-          without them ``invalid_args`` (T01a line 255 ``switch_ivr_play_say.c:1407 Invalid
-          Args``);
-        * ``file_string://a!b``: every item that is no stream is opened as a sound file
-          relative to the sound prefix, ``say:`` items included (T01 lines 283-284 ``Unknown
-          file Format [.../say:...]``, ``Can't open file``); a pasted ``-ERR Usage: ...`` too
-          (T06 lines 306-308).  When no item opens: ``notfound`` (the collect returns at
-          once).  A list that mixes playable streams and failing items is not recorded.
-        """
-        if path.startswith("silence_stream://") or path.startswith("tone_stream://"):
-            return "ok"
-        if path.startswith("say:"):
-            return "ok" if self._tts_ready() else "invalid_args"
-        if path.startswith("file_string://"):
-            items = path[len("file_string://") :].split("!")
-            if all(self._sound_file_missing(item) for item in items):
-                return "notfound"
-            raise Unrecorded(f"file_string:// with an item that opens: {path[:120]!r}")
-        if "://" in path or path.startswith("{") or path.startswith("["):
-            raise Unrecorded(f"no capture plays {path[:120]!r}")
-        if self.profile_sw.sound_files:
-            base = path.rsplit("/", 1)[-1]
-            if path in self.script.missing_files or "." not in base:
-                return "notfound"
-            return "ok"
-        raise Unrecorded(
-            f"sound file {path[:120]!r}: the recorded switch has no sound files and no capture "
-            "plays one outside file_string://"
-        )
-
-    def _sound_file_missing(self, item: str) -> bool:
-        """An item of ``file_string://`` opened as a file (module docstring of _open_file)."""
-        if "://" in item:
-            return False  # a stream: playable or not recorded
-        return not self.profile_sw.sound_files
-
-    def _play(self, path: str, break_at: float | None = None) -> Generator[Wait, str, str]:
-        """``switch_ivr_play_file``: returns ok / break (a key at ``break_at``) / stopped
-        (CF_BREAK) / notfound / invalid_args / hangup."""
-        if self.hung_up:
-            return "hangup"
-        opened = self._open_file(path)
-        if opened != "ok":
-            # the switch's log line (T01a line 255 `Invalid Args`; T01 line 284 `Can't open
-            # file`): a prompt the caller did not hear
-            failure = "Invalid Args" if opened == "invalid_args" else "Can't open file"
-            self.switch_log.append(f"{failure} {path[:120]}")
-            return opened
-        total = self._prompt_ms(path) / 1000.0
-        start = self.now
-        end = start + total
-        status = "ok"
-        if break_at is not None and break_at < end:
-            end = break_at
-            status = "break"
-        result = yield from self._media_sleep(end - start)
-        if result == "hangup":
-            status = "hangup"
-        elif result == "break":
-            status = "stopped"
-        if not path.startswith("say:"):
-            played = round((self.now - start) * 1000)
-            samples = played * 8
-            self.vars.set("playback_last_offset_pos", str(samples))
-            self.vars.set("playback_seconds", str(played // 1000))
-            self.vars.set("playback_ms", str(played))
-            self.vars.set("playback_samples", str(samples))
-        return status
-
     # ------------------------------------------------------------------ applications --------
 
     def _app_noop(self, arg: str) -> AppGen:
@@ -1859,44 +1743,6 @@ class Channel:
 
     def _app_pre_answer(self, arg: str) -> AppGen:
         yield from self._pre_answer()
-
-    def _app_playback(self, arg: str) -> AppGen:
-        status = yield from self._play(arg)
-        if status == "invalid_args":
-            raise Unrecorded("playback of say: without tts_engine/tts_voice")
-        if status in ("ok", "break", "stopped"):
-            response = "FILE PLAYED"
-        elif status == "notfound":
-            response = "FILE NOT FOUND"
-        else:
-            response = "PLAYBACK ERROR"
-        self.vars.set("current_application_response", response)
-
-    def _app_speak(self, arg: str) -> AppGen:
-        """``speak engine|voice|text``: plays with a loaded engine and one of its voices
-        (flite|kal: T01a line 37, every capture's greeting); nothing else is recorded."""
-        parts = arg.split("|", 2)
-        if len(parts) != 3 or parts[1] not in self.profile_sw.tts.get(parts[0], frozenset()):
-            raise Unrecorded(
-                f"speak {arg[:60]!r}: only engine|voice|text with flite|kal is recorded"
-            )
-        text = parts[-1]
-        yield from self._media_sleep(self._tts_ms(text) / 1000.0)
-
-    def _app_say(self, arg: str) -> AppGen:
-        """``say <lang> <type> <method> <value>``: without a say module for the language
-        ``switch_xml.c:3326 Can't find language zh.`` and nothing is said, the app completes
-        at once (T02 lines 270-272, 326-328).  A language with a module would play its sound
-        files: no capture shows that (and the recorded switch has none)."""
-        lang = arg.split(" ", 1)[0].split(".", 1)[0].split(":", 1)[0]
-        if lang in self.profile_sw.say_languages:
-            raise Unrecorded(f"say {arg[:60]!r}: no capture shows a say module speaking")
-        self.switch_log.append(f"Can't find language {lang}.")
-        return
-        yield  # pragma: no cover
-
-    def _app_sleep(self, arg: str) -> AppGen:
-        yield from self._media_sleep(max(0, atoi(arg)) / 1000.0)
 
     def _base_set(self, data: str) -> None:
         """mod_dptools ``base_set``: ``name=value`` (or ``name,value``); an empty value

@@ -120,7 +120,7 @@ class DigitCollector:
         ch = self.ch
         start = ch.now
         has_prompt = bool(prompt) and prompt is not None and prompt.lower() != "silence"
-        opened = ch._open_file(prompt) if has_prompt and prompt is not None else "ok"
+        opened = ch.player.open_file(prompt) if has_prompt and prompt is not None else "ok"
         # A prompt that cannot be opened ends the try before the caller is listened to (T01
         # line 283), so it takes none of the scripted inputs.
         timed = bool(ch.script.keys_at) or ch.script.live_keys
@@ -153,7 +153,7 @@ class DigitCollector:
     ) -> Generator[Wait, str, tuple[str, str]]:
         """The prompt, cut by the first key: (status, buffer); ``failure``: no collect."""
         first_at = plan[0][0] if plan else None
-        played = yield from self.ch._play(prompt, break_at=first_at)
+        played = yield from self.ch.player.play(prompt, break_at=first_at)
         if played == "break":
             _, d = plan.popleft()
             self.dtmf(d)
@@ -283,7 +283,7 @@ class DigitCollector:
             if self.ch.hung_up:
                 break
             if bad_prompt:
-                yield from self.ch._play(bad_prompt)
+                yield from self.ch.player.play(bad_prompt)
             tries -= 1
         if fail_ext and not self.ch.hung_up:
             target = separate_string(fail_ext, 4)
