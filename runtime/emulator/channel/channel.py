@@ -5,7 +5,6 @@ from __future__ import annotations
 import heapq
 import math
 import random
-import re
 import time
 import uuid as uuid_mod
 from collections import deque
@@ -15,7 +14,7 @@ from typing import Final, Literal
 
 from .. import templates as tpl
 from ..dialplan import Dialplan, DialplanError, Hunt
-from ..fsutil import atoi, expand_variables, regex_match, separate_string_char
+from ..fsutil import atoi, regex_match
 from ..profile import Unrecorded
 from ..switch import QueueMember, Switch
 from ..templates import CallerProfile, CallParams, Vars
@@ -44,6 +43,7 @@ from .script import (
 )
 from .sockets import Listener as _Listener
 from .speech import SpeechDetector
+from .variables import SAY_STRING_USAGE, Variables
 
 __all__ = ["SAY_STRING_USAGE", "Channel", "check_dialplan"]
 
@@ -99,12 +99,6 @@ RECORDED_APPS: Final = frozenset(
     socket speak transfer unset voicemail""".split()
 )
 
-_API_REF: Final = re.compile(r"\$\{([a-z_]+)\(([^)]*)\)\}")
-SAY_STRING_USAGE: Final = (
-    "-ERR Usage: <module_name>[.<ext>] <lang>[.<ext>] <say_type> <say_method> [<say_gender>]"
-    " <text>\n"
-)
-
 
 SleepKind = Literal["plain", "media", "moh"]
 
@@ -112,10 +106,6 @@ SleepKind = Literal["plain", "media", "moh"]
 _APP_METHODS: Final = {
     "answer": "_app_answer",
     "pre_answer": "_app_pre_answer",
-    "set": "_app_set",
-    "multiset": "_app_multiset",
-    "export": "_app_export",
-    "unset": "_app_unset",
     "log": "_app_noop",
     "hangup": "_app_hangup",
     "socket": "_app_socket",
@@ -248,6 +238,7 @@ class Channel:
         self.asr = SpeechDetector(self)
         self.digits = DigitCollector(self)
         self.player = Player(self)
+        self.variables = Variables(self)
         # Called when something outside the channel's own input changed it (an api command
         # sent on another channel's socket): the driver pumps the channel's output then.
         self.on_external: Callable[[], None] | None = None
@@ -1367,7 +1358,7 @@ class Channel:
             impl = self._app_impl(app)
             if app in _NEEDS_MEDIA and not self.media:
                 yield from self._pre_answer()
-            expanded = self._expand(arg) if arg else None
+            expanded = self.variables.expand(arg) if arg else None
             count = 0
             if not broadcast and (from_socket or self.script.count_dialplan_apps):
                 self._app_count += 1
@@ -1397,22 +1388,6 @@ class Channel:
                     self.vars.set(name, value)
             if self.hung_up or self._redirect is not None or self.now - start < 0.5:
                 return
-
-    def _expand(self, text: str) -> str:
-        """``switch_channel_expand_variables``: ``${var}`` and the api form ``${cmd(args)}``.
-        The only api recorded inside an argument is ``say_string`` for a language without a
-        say module: ``switch_xml.c:3326 Can't find language zh.`` and the text becomes the
-        usage line with its newline (T06 lines 302-304); anything else is ``Unrecorded``."""
-
-        def api(m: re.Match[str]) -> str:
-            name, args = m.group(1), m.group(2)
-            lang = args.split(" ")[1].split(".")[0] if len(args.split(" ")) > 1 else ""
-            if name == "say_string" and lang and lang not in self.profile_sw.say_languages:
-                self.switch_log.append(f"Can't find language {lang}.")
-                return SAY_STRING_USAGE
-            raise Unrecorded(f"${{{name}({args[:60]})}}: no recording shows it expanded")
-
-        return expand_variables(_API_REF.sub(api, text), self.variable)
 
     def _exec_events_begin(
         self,
@@ -1461,6 +1436,10 @@ class Channel:
     def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
         table = {name: getattr(self, method) for name, method in _APP_METHODS.items()}
         table["callcenter"] = self.cc.app
+        table["unset"] = self.variables.app_unset
+        table["export"] = self.variables.app_export
+        table["multiset"] = self.variables.app_multiset
+        table["set"] = self.variables.app_set
         table["sleep"] = self.player.app_sleep
         table["say"] = self.player.app_say
         table["speak"] = self.player.app_speak
@@ -1743,53 +1722,6 @@ class Channel:
 
     def _app_pre_answer(self, arg: str) -> AppGen:
         yield from self._pre_answer()
-
-    def _base_set(self, data: str) -> None:
-        """mod_dptools ``base_set``: ``name=value`` (or ``name,value``); an empty value
-        unsets; the value is expanded once more."""
-        if not data:
-            return  # "No variable name specified."
-        name, sep, value = data.partition("=")
-        if not sep:
-            name, _, value = data.partition(",")
-        self.vars.set(name, expand_variables(value, self.vars.get) if value else None)
-
-    def _app_set(self, arg: str) -> AppGen:
-        name, _, value = arg.partition("=")
-        if name:
-            self.vars.set(name.strip(), value or None)
-        return
-        yield  # pragma: no cover
-
-    def _app_multiset(self, arg: str) -> AppGen:
-        """``multiset var=value var2=value2``, or ``^^<d>var=value<d>var2=value2``."""
-        delim = " "
-        if arg.startswith("^^"):
-            delim = arg[2:3]
-            arg = arg[3:]
-        if delim:
-            for item in separate_string_char(arg, delim, 256):
-                self._base_set(item)
-        return
-        yield  # pragma: no cover
-
-    def _app_export(self, arg: str) -> AppGen:
-        name, _, value = arg.partition("=")
-        local = not name.startswith("nolocal:")
-        name = name.removeprefix("nolocal:").strip()
-        if name:
-            if local:
-                self.vars.set(name, value or None)
-            current = self.vars.get("export_vars")
-            self.vars.set("export_vars", f"{current},{name}" if current else name)
-        return
-        yield  # pragma: no cover
-
-    def _app_unset(self, arg: str) -> AppGen:
-        if arg:
-            self.vars.delete(arg.strip())
-        return
-        yield  # pragma: no cover
 
     def _app_hangup(self, arg: str) -> AppGen:
         self._hangup(tpl.cause_name(arg))
