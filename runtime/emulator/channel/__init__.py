@@ -119,7 +119,8 @@ on a dialplan that transfers in a loop).
 
 from __future__ import annotations
 
-from .channel import SAY_STRING_USAGE, Channel, check_dialplan
+from .apps import check_dialplan
+from .channel import Channel
 from .script import (
     BridgeOutcome,
     CallerScript,
@@ -132,6 +133,7 @@ from .script import (
     speech,
 )
 from .sockets import socket_target, socket_targets
+from .variables import SAY_STRING_USAGE
 
 __all__ = [
     "SAY_STRING_USAGE",

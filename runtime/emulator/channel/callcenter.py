@@ -306,7 +306,7 @@ class Callcenter:
                 if item is None:
                     break
                 ch._msgs.remove(item)
-                yield from ch._private_event(item[1], broadcast=True)
+                yield from ch.runner.private_event(item[1], broadcast=True)
                 if ch._stop_broadcast:
                     # uuid_break during a broadcast: it stops, and CF_BREAK is set again
                     ch._stop_broadcast = False

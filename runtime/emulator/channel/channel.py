@@ -13,7 +13,7 @@ from functools import partial
 from typing import Final, Literal
 
 from .. import templates as tpl
-from ..dialplan import Dialplan, DialplanError, Hunt
+from ..dialplan import Hunt
 from ..fsutil import atoi, regex_match
 from ..profile import Unrecorded
 from ..switch import QueueMember, Switch
@@ -28,6 +28,7 @@ from ..wire import (
     frame_event,
     linger_notice,
 )
+from .apps import AppRunner, check_dialplan
 from .base import AppGen, Wait, truthy
 from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
@@ -43,21 +44,11 @@ from .script import (
 )
 from .sockets import Listener as _Listener
 from .speech import SpeechDetector
-from .variables import SAY_STRING_USAGE, Variables
+from .variables import Variables
 
-__all__ = ["SAY_STRING_USAGE", "Channel", "check_dialplan"]
+__all__ = ["Channel"]
 
 EARLY_EVENT_NAMES: Final = ("CHANNEL_STATE", "CHANNEL_EXECUTE", "CHANNEL_PARK")
-
-
-def check_dialplan(plan: Dialplan) -> None:
-    """``DialplanError`` when ``plan`` names an application the model does not run."""
-    unknown = sorted(a for a in plan.applications() if a not in RECORDED_APPS)
-    if unknown:
-        raise DialplanError(
-            f"{plan.source}: application(s) no recording shows, so the emulator does not run: "
-            + ", ".join(unknown)
-        )
 
 
 _STATE_NUM: Final = {
@@ -85,32 +76,7 @@ _CODEC_HEADERS: Final = (
     ("Channel-Write-Codec-Bit-Rate", "64000"),
 )
 
-# Apps that need media: executing one on an unanswered channel pre-answers it first.
-_NEEDS_MEDIA: Final = frozenset(
-    {"playback", "speak", "say", "play_and_get_digits", "read", "record", "detect_speech"}
-)
-
-# The applications a recording shows running (live captures' fslog ``EXECUTE [depth=N] ...``
-# lines and the outbound_*.jsonl sessions: answer, bridge, callcenter, detect_speech, hangup,
-# log, play_and_get_digits, playback, say, set, socket, speak, transfer, unset, voicemail).
-# Any other app is ``Unrecorded`` on a stock profile.
-RECORDED_APPS: Final = frozenset(
-    """answer bridge callcenter detect_speech hangup log play_and_get_digits playback say set
-    socket speak transfer unset voicemail""".split()
-)
-
-
 SleepKind = Literal["plain", "media", "moh"]
-
-# The applications the model runs (name -> Channel method); only RECORDED_APPS are reachable.
-_APP_METHODS: Final = {
-    "answer": "_app_answer",
-    "pre_answer": "_app_pre_answer",
-    "log": "_app_noop",
-    "hangup": "_app_hangup",
-    "socket": "_app_socket",
-    "park": "_app_noop",
-}
 
 # `switch_caller_get_field_by_name`: caller-profile fields by name (case-insensitive).
 _PROFILE_FIELDS: Final = {
@@ -224,9 +190,7 @@ class Channel:
         # or user not found), each quoted from a capture where it is written
         self.switch_log: list[str] = []
         self.routes: list[Hunt] = []  # every dialplan hunt (``CallerScript.dialplan``)
-        self._app_count = 0
         self._bridged = False
-        self._apps: dict[str, Callable[[str], AppGen]] | None = None
         self._ack_pending = False
         self._redirect: tuple[str, object] | None = None
         # the switch around the channel (api commands, mod_callcenter's members table)
@@ -239,6 +203,7 @@ class Channel:
         self.digits = DigitCollector(self)
         self.player = Player(self)
         self.variables = Variables(self)
+        self.runner = AppRunner(self)
         # Called when something outside the channel's own input changed it (an api command
         # sent on another channel's socket): the driver pumps the channel's output then.
         self.on_external: Callable[[], None] | None = None
@@ -283,7 +248,6 @@ class Channel:
         self._sleep_kind: SleepKind = "plain"
         self._msgs: deque[tuple[_Listener | None, Command]] = deque()
         self._pending_hangup_timer: _Timer | None = None
-        self._current_app_uuid = ""
         if self._dialplan is not None:
             self._gen = self._routing(spec.did)
         else:
@@ -1199,9 +1163,9 @@ class Channel:
         # The channel entered CS_EXECUTE and the dialplan runs the socket app.
         lst = self._listeners[0]
         self._fire("CHANNEL_STATE", self._event("CHANNEL_STATE", with_vars=False), early=True)
-        self._exec_events_begin("socket", self.config.socket_data, lst.app_uuid, early=True)
+        self.runner.events_begin("socket", self.config.socket_data, lst.app_uuid, early=True)
         yield from self._socket(lst, first=True)
-        self._exec_complete_event("socket", self.config.socket_data, lst.app_uuid, None)
+        self.runner.complete_event("socket", self.config.socket_data, lst.app_uuid, None)
         self._static_done(lst)
         redirect, self._redirect = self._redirect, None
         if self.hung_up:
@@ -1272,7 +1236,7 @@ class Channel:
                     break
             while self._msgs and not self.hung_up and self._redirect is None:
                 src, msg = self._msgs.popleft()
-                yield from self._private_event(msg, broadcast=src is None)
+                yield from self.runner.private_event(msg, broadcast=src is None)
                 if not lst.async_mode:
                     self._static_done(src)
         self._parked = False
@@ -1294,7 +1258,7 @@ class Channel:
 
     def _app_socket(self, arg: str) -> AppGen:
         """The ``socket`` action in the dialplan: a new connection for the same channel."""
-        lst = self._new_listener(arg, self._current_app_uuid)
+        lst = self._new_listener(arg, self.runner.state.app_uuid)
         yield from self._socket(lst, first=False)
 
     def _follow(self, redirect: tuple[str, object], rest: Sequence[DialplanApp]) -> AppGen:
@@ -1307,151 +1271,6 @@ class Channel:
         else:
             assert isinstance(target, AgentLeg)
             yield from self.cc.bridge(target, rest)
-
-    def _private_event(self, cmd: Command, *, broadcast: bool = False) -> AppGen:
-        """``switch_ivr_parse_event`` for one sendmsg (or broadcast)."""
-        command = (cmd.get("call-command") or "").strip()
-        if command == "execute":
-            app = (cmd.get("execute-app-name") or "").strip()
-            if cmd.body is not None and (cmd.get("content-type") or "").lower() == "text/plain":
-                arg: str | None = cmd.body
-            else:
-                arg = cmd.get("execute-app-arg")
-            event_uuid = cmd.get("event-uuid") or self._new_uuid()
-            uuid_name = cmd.get("event-uuid-name")
-            loops = atoi(cmd.get("loops")) if cmd.get("loops") else 1
-            if app:
-                yield from self._execute(
-                    app,
-                    arg,
-                    event_uuid,
-                    uuid_name,
-                    from_socket=True,
-                    loops=loops,
-                    broadcast=broadcast,
-                )
-        elif command == "hangup":
-            self._hangup(tpl.cause_name(cmd.get("hangup-cause")))
-
-    # ------------------------------------------------------------------ execution -----------
-
-    def _execute(
-        self,
-        app: str,
-        arg: str | None,
-        app_uuid: str,
-        uuid_name: str | None = None,
-        *,
-        from_socket: bool,
-        loops: int = 1,
-        broadcast: bool = False,
-    ) -> AppGen:
-        app = app.lower()
-        x = 0
-        while x < loops or loops < 0:
-            if from_socket:
-                self.vars.set("current_loop", str(x + 1))
-                self.vars.set("total_loops", str(loops))
-            x += 1
-            if self.hung_up:
-                return  # "Channel is hungup, aborting execution of application"
-            impl = self._app_impl(app)
-            if app in _NEEDS_MEDIA and not self.media:
-                yield from self._pre_answer()
-            expanded = self.variables.expand(arg) if arg else None
-            count = 0
-            if not broadcast and (from_socket or self.script.count_dialplan_apps):
-                self._app_count += 1
-                count = self._app_count
-            self._exec_events_begin(app, expanded, app_uuid, uuid_name=uuid_name)
-            self.app_log.append((app, expanded))
-            if count and self.script.hangup_after_apps == count:
-                self._caller_hangup_at(self.now + self.script.hangup_delay)
-            start = self.now
-            outer, self._running_app = self._running_app, app
-            if broadcast:
-                self._broadcast_depth += 1
-            try:
-                yield from impl(expanded or "")
-            finally:
-                self._running_app = outer
-                if broadcast:
-                    self._broadcast_depth -= 1
-                # A CF_BREAK nobody consumed goes with the app (see the module docstring).
-                self._cf_break = False
-            if count and self.script.hangup_after_apps == count:
-                self._caller_hangup_now()
-            self._exec_complete_event(app, expanded, app_uuid, uuid_name)
-            if self._ack_pending:
-                self._ack_pending = False
-                for name, value in tpl.ack_vars(self.params, self._to_tag()):
-                    self.vars.set(name, value)
-            if self.hung_up or self._redirect is not None or self.now - start < 0.5:
-                return
-
-    def _exec_events_begin(
-        self,
-        app: str,
-        expanded: str | None,
-        app_uuid: str,
-        *,
-        uuid_name: str | None = None,
-        early: bool = False,
-    ) -> None:
-        self.vars.set("current_application", app)
-        self.vars.set("current_application_data", expanded)
-        self.vars.delete("current_application_response")
-        post: Headers = [("Application", app)]
-        if expanded:
-            post.append(("Application-Data", expanded))
-        post.append(("Application-UUID", app_uuid))
-        if uuid_name:
-            post.append(("Application-UUID-Name", uuid_name))
-        self._fire("CHANNEL_EXECUTE", self._event("CHANNEL_EXECUTE", post=post), early=early)
-        self.vars.set("current_application", app)
-        self._current_app_uuid = app_uuid
-
-    def _exec_complete_event(
-        self, app: str, expanded: str | None, app_uuid: str, uuid_name: str | None
-    ) -> None:
-        post: Headers = [("Application", app)]
-        if expanded:
-            post.append(("Application-Data", expanded))
-        post.append(
-            ("Application-Response", self.vars.get("current_application_response") or "_none_")
-        )
-        post.append(("Application-UUID", app_uuid))
-        if uuid_name:
-            post.append(("Application-UUID-Name", uuid_name))
-        self._fire("CHANNEL_EXECUTE_COMPLETE", self._event("CHANNEL_EXECUTE_COMPLETE", post=post))
-
-    def _app_impl(self, app: str) -> Callable[[str], AppGen]:
-        if app not in RECORDED_APPS:
-            raise Unrecorded(f"application {app!r}: no recording shows it")
-        table = self._apps
-        if table is None:
-            table = self._apps = self._app_table()
-        return table[app]  # every recorded app has its model (_APP_METHODS)
-
-    def _app_table(self) -> dict[str, Callable[[str], AppGen]]:
-        table = {name: getattr(self, method) for name, method in _APP_METHODS.items()}
-        table["callcenter"] = self.cc.app
-        table["unset"] = self.variables.app_unset
-        table["export"] = self.variables.app_export
-        table["multiset"] = self.variables.app_multiset
-        table["set"] = self.variables.app_set
-        table["sleep"] = self.player.app_sleep
-        table["say"] = self.player.app_say
-        table["speak"] = self.player.app_speak
-        table["playback"] = self.player.app_playback
-        table["play_and_get_digits"] = self.digits.app_pagd
-        table["read"] = self.digits.app_read
-        table["bridge"] = self.xfer.app_bridge
-        table["transfer"] = self.xfer.app_transfer
-        table["voicemail"] = self.recorder.app_voicemail
-        table["record"] = self.recorder.app_record
-        table["detect_speech"] = self.asr.app_detect_speech
-        return table
 
     # ------------------------------------------------------------------ state changes -------
 
@@ -1492,6 +1311,13 @@ class Channel:
         self.call_state = "ACTIVE"
         self.vars.set("endpoint_disposition", "ANSWER")
         self._ack_pending = True
+
+    def _after_answer_acked(self) -> None:
+        """The ACK of the 200 OK arrived while the app ran: its variables, once."""
+        if self._ack_pending:
+            self._ack_pending = False
+            for name, value in tpl.ack_vars(self.params, self._to_tag()):
+                self.vars.set(name, value)
 
     def _to_tag(self) -> str:
         alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -1674,7 +1500,7 @@ class Channel:
             if self.hung_up:
                 break
             self._socket_exit = ""
-            yield from self._execute(
+            yield from self.runner.execute(
                 step.app, step.data or None, self._new_uuid(), from_socket=False
             )
             redirect, self._redirect = self._redirect, None
@@ -1710,23 +1536,6 @@ class Channel:
             self.call_state = "ACTIVE"
         self._set_state("CS_EXECUTE")
         yield from self._run_dialplan(apps)
-
-    # ------------------------------------------------------------------ applications --------
-
-    def _app_noop(self, arg: str) -> AppGen:
-        return
-        yield  # pragma: no cover
-
-    def _app_answer(self, arg: str) -> AppGen:
-        yield from self._answer()
-
-    def _app_pre_answer(self, arg: str) -> AppGen:
-        yield from self._pre_answer()
-
-    def _app_hangup(self, arg: str) -> AppGen:
-        self._hangup(tpl.cause_name(arg))
-        return
-        yield  # pragma: no cover
 
 
 def _serialize_xml(headers: Headers, body: str | None) -> str:

@@ -186,7 +186,7 @@ class ChannelConfig:
     event dispatch thread decides that by timing; they are delivered right
     after the ``early_events_after_reply``-th reply following ``connect``
     (if subscribed then).  An application no recording shows is ``Unrecorded``
-    (``_app_impl``).
+    (``apps.AppRunner.impl``).
 
     ``callcenter_break``: what a break of the hold music (``uuid_break``) does
     to a waiting member.  ``ignore`` (1.10.12, T08/T09: ``api uuid_break <uuid>
