@@ -170,7 +170,9 @@ class AppRunner:
         post.append(("Application-UUID", app_uuid))
         if uuid_name:
             post.append(("Application-UUID-Name", uuid_name))
-        ch._fire("CHANNEL_EXECUTE", ch._event("CHANNEL_EXECUTE", post=post), early=early)
+        ch.events.fire(
+            "CHANNEL_EXECUTE", ch.events.event("CHANNEL_EXECUTE", post=post), early=early
+        )
         ch.vars.set("current_application", app)
         self.state.app_uuid = app_uuid
 
@@ -187,7 +189,9 @@ class AppRunner:
         post.append(("Application-UUID", app_uuid))
         if uuid_name:
             post.append(("Application-UUID-Name", uuid_name))
-        ch._fire("CHANNEL_EXECUTE_COMPLETE", ch._event("CHANNEL_EXECUTE_COMPLETE", post=post))
+        ch.events.fire(
+            "CHANNEL_EXECUTE_COMPLETE", ch.events.event("CHANNEL_EXECUTE_COMPLETE", post=post)
+        )
 
     def impl(self, app: str) -> AppImpl:
         if app not in RECORDED_APPS:

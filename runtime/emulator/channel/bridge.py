@@ -171,7 +171,7 @@ class Bridging:
         ):
             self.ch.vars.set(name, value)
         ab: Headers = [("Bridge-A-Unique-ID", self.ch.uuid), ("Bridge-B-Unique-ID", b_uuid)]
-        self.ch._fire("CHANNEL_BRIDGE", self.ch._event("CHANNEL_BRIDGE", pre=ab))
+        self.ch.events.fire("CHANNEL_BRIDGE", self.ch.events.event("CHANNEL_BRIDGE", pre=ab))
         yield from self.ch._sleep(outcome.talk_time)
         cause = outcome.far_end_hangup_cause if not self.ch.hung_up else "NORMAL_CLEARING"
         for name, value in (
@@ -190,7 +190,7 @@ class Bridging:
         else:
             self.ch.vars.set("last_bridge_hangup_cause", cause)
         self.ch.vars.set("bridge_hangup_cause", cause)
-        self.ch._fire("CHANNEL_UNBRIDGE", self.ch._event("CHANNEL_UNBRIDGE", pre=ab))
+        self.ch.events.fire("CHANNEL_UNBRIDGE", self.ch.events.event("CHANNEL_UNBRIDGE", pre=ab))
         if truthy(self.ch.vars.get("hangup_after_bridge")):
             self.ch._hangup(cause)
 

@@ -144,8 +144,10 @@ class Callcenter:
         """A ``callcenter::info`` CUSTOM event."""
         ch = self.ch
         sub = "callcenter::info"
-        ch._fire(
-            "CUSTOM", ch._event("CUSTOM", calling=calling, subclass=sub, post=post), subclass=sub
+        ch.events.fire(
+            "CUSTOM",
+            ch.events.event("CUSTOM", calling=calling, subclass=sub, post=post),
+            subclass=sub,
         )
 
     def _wait(self, join: _Join) -> Generator[Wait, str, _Wait]:
@@ -336,14 +338,14 @@ class Callcenter:
         ch._set_state("CS_SOFT_EXECUTE")
         ch.vars.delete("uuid_bridge")
         post: Headers = [("Application", "uuid_bridge"), ("Application-Data", leg.agent_uuid)]
-        ch._fire(
+        ch.events.fire(
             "CHANNEL_EXECUTE",
-            ch._event("CHANNEL_EXECUTE", calling="UUID_BRIDGE_EXECUTE", post=post),
+            ch.events.event("CHANNEL_EXECUTE", calling="UUID_BRIDGE_EXECUTE", post=post),
         )
         ch.profile.bridged = ch._us()
         ch.profile.touch()
         ab: Headers = [("Bridge-A-Unique-ID", ch.uuid), ("Bridge-B-Unique-ID", leg.agent_uuid)]
-        ch._fire("CHANNEL_BRIDGE", ch._event("CHANNEL_BRIDGE", pre=ab))
+        ch.events.fire("CHANNEL_BRIDGE", ch.events.event("CHANNEL_BRIDGE", pre=ab))
         answered_at = ch._epoch()
         ch._bridged = True
         try:
@@ -351,7 +353,7 @@ class Callcenter:
         finally:
             ch._bridged = False
         self._unbridged_vars(leg, answered_at)
-        ch._fire("CHANNEL_UNBRIDGE", ch._event("CHANNEL_UNBRIDGE", pre=ab))
+        ch.events.fire("CHANNEL_UNBRIDGE", ch.events.event("CHANNEL_UNBRIDGE", pre=ab))
         ch._schedule(ch.now + ch.config.cc_end_delay, lambda: self._terminated(leg, answered_at))
         if ch.hung_up:
             yield from ch._hangup_tail()

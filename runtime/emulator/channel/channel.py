@@ -14,18 +14,15 @@ from typing import Final, Literal
 
 from .. import templates as tpl
 from ..dialplan import Hunt
-from ..fsutil import atoi, regex_match
+from ..fsutil import atoi
 from ..profile import Unrecorded
 from ..switch import QueueMember, Switch
 from ..templates import CallerProfile, CallParams, Vars
 from ..wire import (
     Command,
-    EventData,
     Headers,
-    Part,
     command_reply,
     disconnect_notice,
-    frame_event,
     linger_notice,
 )
 from .apps import AppRunner, check_dialplan
@@ -34,6 +31,7 @@ from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
 from .digits import DigitCollector
 from .engine import Timer as _Timer
+from .events import Events
 from .media import Player
 from .recording import Recorder
 from .script import (
@@ -67,14 +65,6 @@ _STATE_NUM: Final = {
     "CS_DESTROY": 12,
 }
 
-_CODEC_HEADERS: Final = (
-    ("Channel-Read-Codec-Name", "PCMU"),
-    ("Channel-Read-Codec-Rate", "8000"),
-    ("Channel-Read-Codec-Bit-Rate", "64000"),
-    ("Channel-Write-Codec-Name", "PCMU"),
-    ("Channel-Write-Codec-Rate", "8000"),
-    ("Channel-Write-Codec-Bit-Rate", "64000"),
-)
 
 SleepKind = Literal["plain", "media", "moh"]
 
@@ -130,9 +120,9 @@ class Channel:
         self.config = cfg = spec.config
         self.uuid = spec.uuid
         self.now = now
+        self.events = Events(self)
         self._epoch0 = (cfg.start_epoch if cfg.start_epoch is not None else time.time()) - now
         self._rng = random.Random(cfg.seed if cfg.seed is not None else spec.uuid)
-        self._seq = cfg.event_sequence
         # call identity
         caller = spec.caller
         name = spec.caller_name or caller
@@ -523,196 +513,11 @@ class Channel:
     def _new_uuid(self) -> str:
         return str(uuid_mod.UUID(int=self._rng.getrandbits(128), version=4))
 
-    # ------------------------------------------------------------------ events --------------
-
-    def _event(
-        self,
-        name: str,
-        *,
-        calling: str | None = None,
-        pre: Headers | None = None,
-        post: Headers | None = None,
-        with_vars: bool = True,
-        subclass: str | None = None,
-        channel: bool = True,
-        body: str | None = None,
-    ) -> EventData:
-        ts = self._epoch0 + self.now
-        gm = time.gmtime(ts)
-        cfile, cfunc, cline = tpl.CALLING[calling or name]
-        self._seq += 1
-        h: Headers = (
-            [("Event-Subclass", subclass), ("Event-Name", "CUSTOM")]
-            if subclass
-            else [("Event-Name", name)]
-        )
-        h += [
-            ("Core-UUID", self.config.core_uuid),
-            ("FreeSWITCH-Hostname", self.config.hostname),
-            ("FreeSWITCH-Switchname", self.config.hostname),
-            ("FreeSWITCH-IPv4", self.config.ipv4),
-            ("FreeSWITCH-IPv6", self.config.ipv6),
-            ("Event-Date-Local", time.strftime("%Y-%m-%d %H:%M:%S", gm)),
-            ("Event-Date-GMT", time.strftime("%a, %d %b %Y %H:%M:%S GMT", gm)),
-            ("Event-Date-Timestamp", str(int(ts * 1_000_000))),
-            ("Event-Calling-File", cfile),
-            ("Event-Calling-Function", cfunc),
-            ("Event-Calling-Line-Number", cline),
-            ("Event-Sequence", str(self._seq)),
-        ]
-        if pre:
-            h += pre
-        parts: list[Part] = [h]
-        if channel:
-            parts += self._channel_data()
-            if with_vars:
-                parts.append(self.vars.snapshot())
-        if post:
-            parts.append(post)
-        return EventData(parts, body)
-
-    def _channel_data(self) -> list[Part]:
-        """``switch_channel_event_set_basic_data`` + caller profile (+ other leg)."""
-        presence = self.vars.get("presence_id")
-        h: Headers = [
-            ("Channel-State", self.state),
-            ("Channel-Call-State", self.call_state),
-            ("Channel-State-Number", str(self.state_num)),
-            ("Channel-Name", self.channel_name),
-            ("Unique-ID", self.uuid),
-            ("Call-Direction", "inbound"),
-            ("Presence-Call-Direction", "inbound"),
-            ("Channel-HIT-Dialplan", "true"),
-        ]
-        if presence:
-            h.append(("Channel-Presence-ID", presence))
-        h.append(("Channel-Call-UUID", self.uuid))
-        h.append(("Answer-State", self.answer_state))
-        if self.hangup_cause is not None:
-            h.append(("Hangup-Cause", self.hangup_cause))
-        if self.media:
-            h += _CODEC_HEADERS
-        parts: list[Part] = [h, self.profile.block("Caller")]
-        if self.other is not None:
-            parts.append([("Other-Type", "originatee")])
-            parts.append(self.other.block("Other-Leg"))
-        return parts
-
-    def _fire(
-        self,
-        name: str,
-        event: EventData,
-        *,
-        subclass: str | None = None,
-        early: bool = False,
-    ) -> None:
-        for lst in self._listeners:
-            if lst.closed:
-                continue
-            if (
-                early
-                and lst.index == 0
-                and name in self.config.early_events
-                and not lst.early_released
-            ):
-                lst.early.append((name, subclass, event))
-                continue
-            self._dispatch(lst, name, subclass, event)
-
-    def _subscribed(
-        self, lst: _Listener, name: str, subclass: str | None, event: EventData
-    ) -> bool:
-        """``event_handler`` of mod_event_socket for this listener."""
-        if not lst.running or not lst.events_on or not lst.live:
-            return False
-        send = lst.all_events or (
-            name in lst.event_list
-            and (name != "CUSTOM" or subclass is None or subclass in lst.custom)
-        )
-        if send and lst.filters:
-            send = self._filter_pass(lst, event)
-        if send and lst.myevents:
-            uid = event.get("Unique-ID")
-            if uid is None or uid != self.uuid:
-                send = False
-        if lst.myevents and name == "BACKGROUND_JOB" and event.get("Job-Owner-UUID") == self.uuid:
-            send = True
-        return send
-
-    def _filter_pass(self, lst: _Listener, event: EventData) -> bool:
-        send = False
-        for fname, fvalue in lst.filters:
-            hval = event.get_ci(fname)
-            if hval is None:
-                continue
-            comp = fvalue
-            pos = True
-            i = 0
-            while i < len(comp):
-                c = comp[i]
-                if c == "+":
-                    pos = True
-                elif c == "-":
-                    pos = False
-                elif c != " ":
-                    break
-                i += 1
-            comp = comp[i:]
-            if send and pos:
-                continue
-            cmp = (
-                regex_match(hval, comp) if fvalue.startswith("/") else hval.lower() == comp.lower()
-            )
-            if cmp:
-                if pos:
-                    send = True
-                else:
-                    send = False
-                    break
-        return send
-
-    def _dispatch(self, lst: _Listener, name: str, subclass: str | None, event: EventData) -> None:
-        if not self._subscribed(lst, name, subclass, event):
-            return
-        self._emit_event(lst, name, event)
-
-    def _emit_event(self, lst: _Listener, name: str, event: EventData) -> None:
-        fmt = lst.format
-        if fmt == "json":
-            data = frame_event(event.json(), "json")
-        elif fmt == "xml":
-            data = frame_event(_serialize_xml(event.pairs(), event.body), "xml")
-        else:
-            data = frame_event(event.plain(), "plain")
-        app = app_uuid = None
-        tail = event.parts[-1]
-        if isinstance(tail, list):
-            for key, value in tail:
-                if key == "Application" and app is None:
-                    app = value
-                elif key == "Application-UUID" and app_uuid is None:
-                    app_uuid = value
-        self._write(lst, Outgoing(data, "event", name, app, app_uuid))
-
-    def _write(self, lst: _Listener, item: Outgoing) -> None:
-        if not lst.live:
-            return
-        if lst.held is not None and item.kind == "event":
-            lst.held.append(item)
-            return
-        lst.out.append(item)
-
-    def _release_early(self, lst: _Listener) -> None:
-        lst.early_released = True
-        early, lst.early = lst.early, []
-        for name, subclass, event in early:
-            self._dispatch(lst, name, subclass, event)
+    # ------------------------------------------------------------------ the listeners -------
 
     def _external(self) -> None:
         if self.on_external is not None:
             self.on_external()
-
-    # ------------------------------------------------------------------ the listeners -------
 
     def _listener(self, socket: int) -> _Listener | None:
         return self._listeners[socket] if 0 <= socket < len(self._listeners) else None
@@ -730,7 +535,7 @@ class Channel:
             )
 
     def _reply(self, lst: _Listener, text: str) -> None:
-        self._write(lst, Outgoing(command_reply(text), "reply"))
+        self.events.write(lst, Outgoing(command_reply(text), "reply"))
 
     def _on_command(self, lst: _Listener, cmd: Command) -> None:
         if lst.connect_timer is not None:
@@ -753,7 +558,7 @@ class Channel:
                 not lst.early_released
                 and lst.replies_after_connect >= self.config.early_events_after_reply
             ):
-                self._release_early(lst)
+                self.events.release_early(lst)
 
     def _parse_command(self, lst: _Listener, cmd: Command) -> str | None:
         """``parse_command``: returns the Reply-Text (``None``: nothing to send now)."""
@@ -912,9 +717,9 @@ class Channel:
         return "+OK events nixed"
 
     def _cmd_connect(self, lst: _Listener) -> None:
-        event = self._event("CHANNEL_DATA", channel=False)
+        event = self.events.event("CHANNEL_DATA", channel=False)
         event.parts.append(self.profile.block("Channel"))
-        event.parts += self._channel_data()
+        event.parts += self.events.channel_data()
         event.parts.append(self.vars.snapshot())
         event.parts.append(
             [
@@ -924,7 +729,7 @@ class Channel:
                 ("Control", "full" if lst.full else "single-channel"),
             ]
         )
-        self._write(lst, Outgoing(event.plain().encode(), "channel_data", "CHANNEL_DATA"))
+        self.events.write(lst, Outgoing(event.plain().encode(), "channel_data", "CHANNEL_DATA"))
         if not lst.connected:
             lst.connected = True
             self._wake("connect")
@@ -933,7 +738,7 @@ class Channel:
         # api_exec runs the command in the listener's thread: the reply comes at once.
         body = self.switch.api(self, text).encode()
         head = f"Content-Type: api/response\nContent-Length: {len(body)}\n\n".encode()
-        self._write(lst, Outgoing(head + body, "reply"))
+        self.events.write(lst, Outgoing(head + body, "reply"))
         self._after_reply(lst)
 
     def _cmd_bgapi(self, lst: _Listener, cmd: Command) -> str:
@@ -950,10 +755,10 @@ class Channel:
             ]
             if arg:
                 out.append(("Job-Command-Arg", arg))
-            event = self._event("BACKGROUND_JOB", pre=out, channel=False, body=body)
+            event = self.events.event("BACKGROUND_JOB", pre=out, channel=False, body=body)
             for each in self._listeners:
                 if each.live:
-                    self._dispatch(each, "BACKGROUND_JOB", None, event)
+                    self.events.dispatch(each, "BACKGROUND_JOB", None, event)
 
         self._schedule(self.now, fire)
         return f"~Reply-Text: +OK Job-UUID: {job}\nJob-UUID: {job}\n\n"
@@ -984,7 +789,7 @@ class Channel:
         self._reply(lst, "+OK")
         self._after_reply(lst)
         for item in held:
-            self._write(lst, item)
+            self.events.write(lst, item)
         if lst.held_input:
             data = bytes(lst.held_input)
             lst.held_input.clear()
@@ -1162,7 +967,9 @@ class Channel:
     def _session_main(self) -> AppGen:
         # The channel entered CS_EXECUTE and the dialplan runs the socket app.
         lst = self._listeners[0]
-        self._fire("CHANNEL_STATE", self._event("CHANNEL_STATE", with_vars=False), early=True)
+        self.events.fire(
+            "CHANNEL_STATE", self.events.event("CHANNEL_STATE", with_vars=False), early=True
+        )
         self.runner.events_begin("socket", self.config.socket_data, lst.app_uuid, early=True)
         yield from self._socket(lst, first=True)
         self.runner.complete_event("socket", self.config.socket_data, lst.app_uuid, None)
@@ -1218,7 +1025,7 @@ class Channel:
             if (yield None) == "hangup":
                 break
         if lst.async_mode and not self.hung_up and lst.live:
-            self._fire("CHANNEL_PARK", self._event("CHANNEL_PARK"), early=first)
+            self.events.fire("CHANNEL_PARK", self.events.event("CHANNEL_PARK"), early=first)
         # The park loop: run what sendmsg queued until hang-up or control leaves.
         while not self.hung_up and self._redirect is None and lst.live and self._controlled:
             if not self._msgs:
@@ -1254,7 +1061,7 @@ class Channel:
         self.vars.delete("current_loop")
         self.vars.delete("total_loops")
         if lst.async_mode:
-            self._fire("CHANNEL_UNPARK", self._event("CHANNEL_UNPARK"))
+            self.events.fire("CHANNEL_UNPARK", self.events.event("CHANNEL_UNPARK"))
 
     def _app_socket(self, arg: str) -> AppGen:
         """The ``socket`` action in the dialplan: a new connection for the same channel."""
@@ -1278,7 +1085,7 @@ class Channel:
         self.state = name
         self.state_num = _STATE_NUM[name]
         if fire:
-            self._fire("CHANNEL_STATE", self._event("CHANNEL_STATE", with_vars=False))
+            self.events.fire("CHANNEL_STATE", self.events.event("CHANNEL_STATE", with_vars=False))
 
     def _pre_answer(self) -> AppGen:
         if self.media or self.hung_up:
@@ -1292,7 +1099,7 @@ class Channel:
         self.answer_state = "early"
         self.profile.progress_media = self._us()
         self.profile.touch()
-        self._fire("CHANNEL_PROGRESS_MEDIA", self._event("CHANNEL_PROGRESS_MEDIA"))
+        self.events.fire("CHANNEL_PROGRESS_MEDIA", self.events.event("CHANNEL_PROGRESS_MEDIA"))
         self.call_state = "EARLY"
 
     def _answer(self) -> AppGen:
@@ -1307,7 +1114,7 @@ class Channel:
         self.answer_state = "answered"
         self.profile.answered = self._us()
         self.profile.touch()
-        self._fire("CHANNEL_ANSWER", self._event("CHANNEL_ANSWER"))
+        self.events.fire("CHANNEL_ANSWER", self.events.event("CHANNEL_ANSWER"))
         self.call_state = "ACTIVE"
         self.vars.set("endpoint_disposition", "ANSWER")
         self._ack_pending = True
@@ -1346,7 +1153,7 @@ class Channel:
         self.hangup_cause = cause
         self.state_num = 10
         self.answer_state = "hangup"
-        self._fire("CHANNEL_HANGUP", self._event("CHANNEL_HANGUP"))
+        self.events.fire("CHANNEL_HANGUP", self.events.event("CHANNEL_HANGUP"))
         if by_caller:
             self.vars.set("sip_hangup_disposition", "recv_bye" if self.answered else "recv_cancel")
         if self._pending_hangup_timer is not None:
@@ -1386,9 +1193,9 @@ class Channel:
         for name, value in self._cdr_vars():
             self.vars.set(name, value)
         cause = self.hangup_cause or "NORMAL_CLEARING"
-        self._fire(
+        self.events.fire(
             "CHANNEL_HANGUP_COMPLETE",
-            self._event("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", cause)]),
+            self.events.event("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", cause)]),
         )
         self.state_num = 12
         self.switch.unregister(self)
@@ -1536,20 +1343,3 @@ class Channel:
             self.call_state = "ACTIVE"
         self._set_state("CS_EXECUTE")
         yield from self._run_dialplan(apps)
-
-
-def _serialize_xml(headers: Headers, body: str | None) -> str:
-    """Approximation of ``switch_event_xmlize`` + ``switch_xml_toxml`` (not recorded)."""
-
-    def esc(s: str) -> str:
-        return (
-            s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-        )
-
-    parts = ["<event>\n  <headers>\n"]
-    parts += [f"    <{name}>{esc(value)}</{name}>\n" for name, value in headers]
-    parts.append("  </headers>\n")
-    if body:
-        parts.append(f"  <body>{esc(body)}</body>\n")
-    parts.append("</event>")
-    return "".join(parts)

@@ -48,7 +48,7 @@ class DigitCollector:
             ("DTMF-Duration", str(self.ch.script.dtmf_duration if duration is None else duration)),
             ("DTMF-Source", self.ch.script.dtmf_source),
         ]
-        self.ch._fire("DTMF", self.ch._event("DTMF", with_vars=False, post=post))
+        self.ch.events.fire("DTMF", self.ch.events.event("DTMF", with_vars=False, post=post))
 
     def key_arrives(self) -> None:
         """A ``CallerScript.keys_at`` key reaches the switch (see there)."""

@@ -76,11 +76,11 @@ class SpeechDetector:
         fire_asr = (self.ch.vars.get("fire_asr_events") or "").lower() in ("true", "yes", "on", "1")
         pre: Headers = [("Speech-Type", kind)]
         if fire_asr:
-            event = self.ch._event("DETECTED_SPEECH", pre=pre, with_vars=False, body=body)
-            self.ch._fire("DETECTED_SPEECH", event)
+            event = self.ch.events.event("DETECTED_SPEECH", pre=pre, with_vars=False, body=body)
+            self.ch.events.fire("DETECTED_SPEECH", event)
         # The event is also queued to the session (divert_events delivers it as it is).
         self.session_queue.append(
-            self.ch._event("DETECTED_SPEECH", pre=pre, channel=False, body=body)
+            self.ch.events.event("DETECTED_SPEECH", pre=pre, channel=False, body=body)
         )
         self.flush_session_queue()
 
@@ -90,7 +90,7 @@ class SpeechDetector:
             queued, self.session_queue = self.session_queue, []
             for event in queued:
                 for lst in diverting:
-                    self.ch._emit_event(lst, "DETECTED_SPEECH", event)
+                    self.ch.events.emit(lst, "DETECTED_SPEECH", event)
 
 
 def _nlsml(grammar: str, text: str, confidence: int) -> str:
