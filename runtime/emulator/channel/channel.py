@@ -27,6 +27,7 @@ from .apps import AppRunner, check_dialplan
 from .base import AppGen, Wait, truthy
 from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
+from .cdr import cdr_vars
 from .commands import Commands
 from .digits import DigitCollector
 from .engine import Timer as _Timer
@@ -969,7 +970,7 @@ class Channel:
         self.profile.hangup = self._us()
         self.profile.touch()
         self._set_state("CS_REPORTING")
-        for name, value in self._cdr_vars():
+        for name, value in cdr_vars(self):
             self.vars.set(name, value)
         cause = self.hangup_cause or "NORMAL_CLEARING"
         self.events.fire(
@@ -989,92 +990,6 @@ class Channel:
                         self.now + lst.linger,
                         partial(self._close, lst, notice=True),
                     )
-
-    def _cdr_vars(self) -> list[tuple[str, str]]:
-        p = self.profile
-        end = p.hangup or self._us()
-
-        def stamp(us: int) -> str:
-            return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(us / 1_000_000))
-
-        def sec(us: int) -> int:
-            return us // 1_000_000
-
-        created = p.created
-        out: list[tuple[str, str]] = [
-            ("hangup_cause", self.hangup_cause or "NORMAL_CLEARING"),
-            ("hangup_cause_q850", str(tpl.cause_code(self.hangup_cause or "NORMAL_CLEARING"))),
-            ("digits_dialed", self.digits_dialed or "none"),
-            ("start_stamp", stamp(created)),
-            ("profile_start_stamp", stamp(p.profile_created)),
-        ]
-        if p.answered:
-            out.append(("answer_stamp", stamp(p.answered)))
-        if p.bridged:
-            out.append(("bridge_stamp", stamp(p.bridged)))
-        if p.progress:
-            out.append(("progress_stamp", stamp(p.progress)))
-        if p.progress_media:
-            out.append(("progress_media_stamp", stamp(p.progress_media)))
-        out.append(("end_stamp", stamp(end)))
-        for label, us in (
-            ("start", created),
-            ("profile_start", p.profile_created),
-            ("answer", p.answered),
-            ("bridge", p.bridged),
-            ("last_hold", p.last_hold),
-        ):
-            out.append((f"{label}_epoch", str(sec(us))))
-            out.append((f"{label}_uepoch", str(us)))
-        out += [("hold_accum_seconds", "0"), ("hold_accum_usec", "0"), ("hold_accum_ms", "0")]
-        for label, us in (
-            ("resurrect", p.resurrect),
-            ("progress", p.progress),
-            ("progress_media", p.progress_media),
-            ("end", end),
-        ):
-            out.append((f"{label}_epoch", str(sec(us))))
-            out.append((f"{label}_uepoch", str(us)))
-        if self.app_log:
-            last_app, last_arg = self.app_log[-1]
-            out.append(("last_app", last_app))
-            if last_arg:
-                out.append(("last_arg", last_arg))
-        out.append(("caller_id", f'"{p.caller_id_name}" <{p.caller_id_number}>'))
-
-        def span(a: int, b: int, div: int) -> str:
-            return str(b // div - a // div) if a and b else "0"
-
-        for unit, div in (("sec", 1_000_000), ("msec", 1000), ("usec", 1)):
-            dur = "duration" if unit == "sec" else ("mduration" if unit == "msec" else "uduration")
-            out += [
-                (dur, span(created, end, div)),
-                (f"bill{unit}", span(p.answered, end, div)),
-                (f"progress{unit}", span(created, p.progress, div)),
-                (f"answer{unit}", span(created, p.answered, div)),
-                (f"wait{unit}", span(created, p.bridged, div)),
-                (f"progress_media{unit}", span(created, p.progress_media, div)),
-                (f"flow_bill{unit}", span(p.profile_created, end, div)),
-            ]
-        if "sip_hangup_disposition" not in self.vars:
-            out.append(("sip_hangup_disposition", "send_bye"))
-        if self.media:
-            packets = max(0, (end - (p.progress_media or end)) // 20_000)
-            stats = {
-                "rtp_audio_in_skip_packet_count": str(packets),
-                "rtp_audio_out_raw_bytes": str(packets * 172),
-                "rtp_audio_out_media_bytes": str(packets * 172),
-                "rtp_audio_out_packet_count": str(packets),
-                "rtp_audio_out_media_packet_count": str(packets),
-                "rtp_audio_in_quality_percentage": "100.00",
-                "rtp_audio_in_mos": "4.50",
-            }
-            for name in tpl.RTP_STAT_VARS:
-                default = (
-                    "0.00" if ("variance" in name or "rate" in name or "interval" in name) else "0"
-                )
-                out.append((name, stats.get(name, default)))
-        return out
 
     # ------------------------------------------------------------------ after the socket ---
 
