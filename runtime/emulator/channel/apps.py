@@ -88,7 +88,7 @@ class AppRunner:
                     broadcast=broadcast,
                 )
         elif command == "hangup":
-            self.ch._hangup(tpl.cause_name(cmd.get("hangup-cause")))
+            self.ch.life.hangup(tpl.cause_name(cmd.get("hangup-cause")))
 
     def execute(
         self,
@@ -115,19 +115,19 @@ class AppRunner:
                 return  # "Channel is hungup, aborting execution of application"
             impl = self.impl(app)
             if app in _NEEDS_MEDIA and not ch.media:
-                yield from ch._pre_answer()
+                yield from ch.life.pre_answer()
             expanded = ch.variables.expand(arg) if arg else None
             count = self._count(from_socket=from_socket, broadcast=broadcast)
             self.events_begin(app, expanded, app_uuid, uuid_name=uuid_name)
             ch.app_log.append((app, expanded))
             if count and ch.script.hangup_after_apps == count:
-                ch._caller_hangup_at(ch.now + ch.script.hangup_delay)
+                ch.life.caller_hangup_at(ch.now + ch.script.hangup_delay)
             start = ch.now
             yield from self._run(app, impl, expanded or "", broadcast=broadcast)
             if count and ch.script.hangup_after_apps == count:
-                ch._caller_hangup_now()
+                ch.life.caller_hangup_now()
             self.complete_event(app, expanded, app_uuid, uuid_name)
-            ch._after_answer_acked()
+            ch.life.after_answer_acked()
             if ch.hung_up or ch._redirect is not None or ch.now - start < 0.5:
                 return
 
@@ -233,12 +233,12 @@ class AppRunner:
         yield  # pragma: no cover
 
     def _app_answer(self, arg: str) -> AppGen:
-        yield from self.ch._answer()
+        yield from self.ch.life.answer()
 
     def _app_pre_answer(self, arg: str) -> AppGen:
-        yield from self.ch._pre_answer()
+        yield from self.ch.life.pre_answer()
 
     def _app_hangup(self, arg: str) -> AppGen:
-        self.ch._hangup(tpl.cause_name(arg))
+        self.ch.life.hangup(tpl.cause_name(arg))
         return
         yield  # pragma: no cover

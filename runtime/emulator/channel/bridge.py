@@ -58,7 +58,7 @@ class Bridging:
         forwards = atoi(self.ch.vars.get("max_forwards")) or 70
         if forwards <= 1:
             # The emulator's bound on a dialplan that transfers in a loop.
-            self.ch._hangup("EXCHANGE_ROUTING_ERROR")
+            self.ch.life.hangup("EXCHANGE_ROUTING_ERROR")
             return
         self.ch.vars.set("max_forwards", str(forwards - 1))
         history = f"{self.ch._epoch()}:{self.ch._new_uuid()}:bl_xfer:{ext}/{context}/{dialplan}"
@@ -135,11 +135,11 @@ class Bridging:
                 raise Unrecorded(f"bridge to the directory user {contact!r}")
             self.ch.switch_log.append(f"Can't find user [{user}@{domain or '127.0.0.1'}]")
             if not _continue_on_fail(self.ch.vars.get("continue_on_fail"), "SUBSCRIBER_ABSENT"):
-                self.ch._hangup("SUBSCRIBER_ABSENT")
+                self.ch.life.hangup("SUBSCRIBER_ABSENT")
                 return
             raise Unrecorded("continue_on_fail after a missing directory user")
         if not self.ch.media:
-            yield from self.ch._pre_answer()
+            yield from self.ch.life.pre_answer()
         if fail_cause is None and outcome.result == "answered":
             yield from self._answered(outcome, contact, number)
         else:
@@ -192,7 +192,7 @@ class Bridging:
         self.ch.vars.set("bridge_hangup_cause", cause)
         self.ch.events.fire("CHANNEL_UNBRIDGE", self.ch.events.event("CHANNEL_UNBRIDGE", pre=ab))
         if truthy(self.ch.vars.get("hangup_after_bridge")):
-            self.ch._hangup(cause)
+            self.ch.life.hangup(cause)
 
     def _failed(
         self, outcome: BridgeOutcome, number: str, fail_cause: str | None, arg: str
@@ -236,7 +236,7 @@ class Bridging:
         for name, value in items:
             self.ch.vars.set(name, value)
         if not _continue_on_fail(self.ch.vars.get("continue_on_fail"), cause):
-            self.ch._hangup(cause)
+            self.ch.life.hangup(cause)
 
 
 def _continue_on_fail(value: str | None, cause: str) -> bool:

@@ -103,7 +103,7 @@ class Callcenter:
         queue = arg.split(" ")[0] if arg else ""
         outcome = self.outcome(queue)
         if not ch.answered:
-            yield from ch._answer()
+            yield from ch.life.answer()
         if ch.hung_up:
             return
         join = self._join(queue, outcome)
@@ -166,7 +166,7 @@ class Callcenter:
             result = "wait"
         deadline = ch.now + (FOREVER if result == "wait" else outcome.wait)
         if result == "hangup":
-            ch._caller_hangup_at(deadline)
+            ch.life.caller_hangup_at(deadline)
         key: str | None = outcome.exit_key if result == "exit_key" else None
         flush = True
         while True:
@@ -333,9 +333,9 @@ class Callcenter:
         socket action)."""
         ch = self.ch
         outcome = leg.outcome
-        ch._set_state("CS_HIBERNATE")
-        ch._set_state("CS_RESET")
-        ch._set_state("CS_SOFT_EXECUTE")
+        ch.life.set_state("CS_HIBERNATE")
+        ch.life.set_state("CS_RESET")
+        ch.life.set_state("CS_SOFT_EXECUTE")
         ch.vars.delete("uuid_bridge")
         post: Headers = [("Application", "uuid_bridge"), ("Application-Data", leg.agent_uuid)]
         ch.events.fire(
@@ -356,9 +356,9 @@ class Callcenter:
         ch.events.fire("CHANNEL_UNBRIDGE", ch.events.event("CHANNEL_UNBRIDGE", pre=ab))
         ch._schedule(ch.now + ch.config.cc_end_delay, lambda: self._terminated(leg, answered_at))
         if ch.hung_up:
-            yield from ch._hangup_tail()
+            yield from ch.life.hangup_tail()
             return
-        ch._set_state("CS_EXECUTE")
+        ch.life.set_state("CS_EXECUTE")
         ch.vars.set("call_uuid", ch.uuid)
         yield from ch._run_dialplan(rest)
 

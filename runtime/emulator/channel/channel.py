@@ -9,7 +9,6 @@ import time
 import uuid as uuid_mod
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
-from functools import partial
 from typing import Final, Literal
 
 from .. import templates as tpl
@@ -21,17 +20,16 @@ from ..wire import (
     Command,
     command_reply,
     disconnect_notice,
-    linger_notice,
 )
 from .apps import AppRunner, check_dialplan
 from .base import AppGen, Wait, truthy
 from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
-from .cdr import cdr_vars
 from .commands import Commands
 from .digits import DigitCollector
 from .engine import Timer as _Timer
 from .events import Events
+from .lifecycle import Lifecycle
 from .media import Player
 from .recording import Recorder
 from .script import (
@@ -47,23 +45,6 @@ from .variables import Variables
 __all__ = ["Channel"]
 
 EARLY_EVENT_NAMES: Final = ("CHANNEL_STATE", "CHANNEL_EXECUTE", "CHANNEL_PARK")
-
-
-_STATE_NUM: Final = {
-    "CS_NEW": 0,
-    "CS_INIT": 1,
-    "CS_ROUTING": 2,
-    "CS_SOFT_EXECUTE": 3,
-    "CS_EXECUTE": 4,
-    "CS_EXCHANGE_MEDIA": 5,
-    "CS_PARK": 6,
-    "CS_CONSUME_MEDIA": 7,
-    "CS_HIBERNATE": 8,
-    "CS_RESET": 9,
-    "CS_HANGUP": 10,
-    "CS_REPORTING": 11,
-    "CS_DESTROY": 12,
-}
 
 
 SleepKind = Literal["plain", "media", "moh"]
@@ -121,6 +102,7 @@ class Channel:
         self.uuid = spec.uuid
         self.now = now
         self.events = Events(self)
+        self.life = Lifecycle(self)
         self._epoch0 = (cfg.start_epoch if cfg.start_epoch is not None else time.time()) - now
         self._rng = random.Random(cfg.seed if cfg.seed is not None else spec.uuid)
         # call identity
@@ -181,7 +163,6 @@ class Channel:
         self.switch_log: list[str] = []
         self.routes: list[Hunt] = []  # every dialplan hunt (``CallerScript.dialplan``)
         self._bridged = False
-        self._ack_pending = False
         self._redirect: tuple[str, object] | None = None
         # the switch around the channel (api commands, mod_callcenter's members table)
         self.switch = switch if switch is not None else Switch()
@@ -238,7 +219,6 @@ class Channel:
         self._sleep_interruptible = True
         self._sleep_kind: SleepKind = "plain"
         self._msgs: deque[tuple[_Listener | None, Command]] = deque()
-        self._pending_hangup_timer: _Timer | None = None
         if self._dialplan is not None:
             self._gen = self._routing(spec.did)
         else:
@@ -703,7 +683,7 @@ class Channel:
 
         def fire() -> None:
             if not self.hung_up:
-                self._hangup("MEDIA_TIMEOUT")
+                self.life.hangup("MEDIA_TIMEOUT")
 
         self._schedule(when, fire)
 
@@ -712,7 +692,7 @@ class Channel:
         the session acts on it 20 ms later: ``sofia.c:1065 Hangup`` to CHANNEL_HANGUP took
         5-27 ms (T14 1.080 -> 1.102, T13 1.580 -> 1.591, T10a 240.860 -> 240.887, where the
         runtime's uuid_setvar/uuid_broadcast of 240.866 still found the call up)."""
-        self._caller_hangup_at(when + 0.02)
+        self.life.caller_hangup_at(when + 0.02)
 
     def recv_dtmf(self, digits: str) -> None:
         """``uuid_recv_dtmf <uuid> <digits>``: the keys as if the caller pressed them.  Only
@@ -756,7 +736,7 @@ class Channel:
         self._static_done(lst)
         redirect, self._redirect = self._redirect, None
         if self.hung_up:
-            yield from self._hangup_tail()
+            yield from self.life.hangup_tail()
             return
         if redirect is not None:
             yield from self._follow(redirect, self.script.after_socket)
@@ -768,8 +748,8 @@ class Channel:
             # running app ends, then the dialplan goes on), it continues after the action.
             yield from self._run_dialplan(self.script.after_socket)
         else:
-            self._hangup("NORMAL_CLEARING")
-            yield from self._hangup_tail()
+            self.life.hangup("NORMAL_CLEARING")
+            yield from self.life.hangup_tail()
 
     def _socket(self, lst: _Listener, *, first: bool) -> AppGen:
         """``socket_function``: socket_path/socket_host, the connection, the wait for
@@ -859,138 +839,6 @@ class Channel:
             assert isinstance(target, AgentLeg)
             yield from self.cc.bridge(target, rest)
 
-    # ------------------------------------------------------------------ state changes -------
-
-    def _set_state(self, name: str, *, fire: bool = True) -> None:
-        self.state = name
-        self.state_num = _STATE_NUM[name]
-        if fire:
-            self.events.fire("CHANNEL_STATE", self.events.event("CHANNEL_STATE", with_vars=False))
-
-    def _pre_answer(self) -> AppGen:
-        if self.media or self.hung_up:
-            return
-        yield from self._sleep(self.script.answer_delay)
-        if self.hung_up:
-            return
-        for name, value in tpl.media_vars(self.params, self._rng):
-            self.vars.set(name, value)
-        self.media = True
-        self.answer_state = "early"
-        self.profile.progress_media = self._us()
-        self.profile.touch()
-        self.events.fire("CHANNEL_PROGRESS_MEDIA", self.events.event("CHANNEL_PROGRESS_MEDIA"))
-        self.call_state = "EARLY"
-
-    def _answer(self) -> AppGen:
-        if self.answered or self.hung_up:
-            return
-        yield from self._pre_answer()
-        if self.hung_up:
-            return
-        port = self.vars.get("local_media_port") or "20000"
-        self.vars.set("rtp_local_sdp_str", tpl.local_sdp(self.params, port, self._rng))
-        self.answered = True
-        self.answer_state = "answered"
-        self.profile.answered = self._us()
-        self.profile.touch()
-        self.events.fire("CHANNEL_ANSWER", self.events.event("CHANNEL_ANSWER"))
-        self.call_state = "ACTIVE"
-        self.vars.set("endpoint_disposition", "ANSWER")
-        self._ack_pending = True
-
-    def _after_answer_acked(self) -> None:
-        """The ACK of the 200 OK arrived while the app ran: its variables, once."""
-        if self._ack_pending:
-            self._ack_pending = False
-            for name, value in tpl.ack_vars(self.params, self._to_tag()):
-                self.vars.set(name, value)
-
-    def _to_tag(self) -> str:
-        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-        return "".join(self._rng.choice(alphabet) for _ in range(13))
-
-    def _hangup(self, cause: str, *, by_caller: bool = False) -> None:
-        """``switch_channel_perform_hangup``: CHANNEL_HANGUP now, the rest follows."""
-        if self.hung_up:
-            return
-        self.hung_up = True
-        if by_caller:
-            if self.answered:
-                for name, value in (
-                    ("sip_term_status", "200"),
-                    ("proto_specific_hangup_cause", "sip:200"),
-                    ("sip_term_cause", str(tpl.cause_code(cause))),
-                ):
-                    self.vars.set(name, value)
-            else:
-                for name, value in (
-                    ("sip_term_status", "487"),
-                    ("proto_specific_hangup_cause", "sip:487"),
-                    ("sip_term_cause", str(tpl.cause_code(cause))),
-                ):
-                    self.vars.set(name, value)
-        self.hangup_cause = cause
-        self.state_num = 10
-        self.answer_state = "hangup"
-        self.events.fire("CHANNEL_HANGUP", self.events.event("CHANNEL_HANGUP"))
-        if by_caller:
-            self.vars.set("sip_hangup_disposition", "recv_bye" if self.answered else "recv_cancel")
-        if self._pending_hangup_timer is not None:
-            self._pending_hangup_timer.cancelled = True
-            self._pending_hangup_timer = None
-        for lst in self._listeners:
-            if lst.live and lst.linger is None:
-                # Without linger the listener notices the channel is down and closes.
-                self._schedule(self.now, partial(self._close, lst, notice=True))
-        self._interrupt()
-
-    def _caller_hangup_at(self, when: float) -> None:
-        if self.hung_up or self._pending_hangup_timer is not None:
-            return
-
-        def fire() -> None:
-            self._pending_hangup_timer = None
-            self._hangup("NORMAL_CLEARING", by_caller=True)
-
-        self._pending_hangup_timer = self._schedule(when, fire)
-
-    def _caller_hangup_now(self) -> None:
-        if self._pending_hangup_timer is not None:
-            self._pending_hangup_timer.cancelled = True
-            self._pending_hangup_timer = None
-            self._hangup("NORMAL_CLEARING", by_caller=True)
-
-    def _hangup_tail(self) -> AppGen:
-        """CS_HANGUP, CS_REPORTING, CHANNEL_HANGUP_COMPLETE, then the linger notice."""
-        yield from self._sleep(0.0, interruptible=False)
-        self._set_state("CS_HANGUP")
-        self.state_num = 11
-        self.call_state = "HANGUP"
-        self.profile.hangup = self._us()
-        self.profile.touch()
-        self._set_state("CS_REPORTING")
-        for name, value in cdr_vars(self):
-            self.vars.set(name, value)
-        cause = self.hangup_cause or "NORMAL_CLEARING"
-        self.events.fire(
-            "CHANNEL_HANGUP_COMPLETE",
-            self.events.event("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", cause)]),
-        )
-        self.state_num = 12
-        self.switch.unregister(self)
-        for lst in self._listeners:
-            if lst.linger is not None and not lst.linger_sent and lst.live:
-                lst.linger_sent = True
-                lst.out.append(
-                    Outgoing(linger_notice(self.uuid, self.channel_name, lst.linger), "notice")
-                )
-                if lst.linger >= 0:
-                    self._schedule(
-                        self.now + lst.linger,
-                        partial(self._close, lst, notice=True),
-                    )
-
     # ------------------------------------------------------------------ after the socket ---
 
     def _run_dialplan(self, apps: Sequence[DialplanApp]) -> AppGen:
@@ -1009,14 +857,14 @@ class Channel:
                 yield from self._follow(redirect, steps[i + 1 :])
                 return
         if not self.hung_up:
-            self._hangup("NORMAL_CLEARING")
-        yield from self._hangup_tail()
+            self.life.hangup("NORMAL_CLEARING")
+        yield from self.life.hangup_tail()
 
     def _routing(self, extension: str) -> AppGen:
         """After a transfer (or at the start, with a ``CallerScript.dialplan``): CS_ROUTING,
         dialplan hunt, CS_EXECUTE or NO_ROUTE_DESTINATION."""
         self.call_state = "RINGING"
-        self._set_state("CS_ROUTING")
+        self.life.set_state("CS_ROUTING")
         self.vars.set("call_uuid", self.uuid)
         exts = self.script.extensions
         apps: Sequence[DialplanApp] | None
@@ -1030,10 +878,10 @@ class Channel:
         else:
             apps = exts.get(extension)
         if apps is None:
-            self._hangup("NO_ROUTE_DESTINATION")
-            yield from self._hangup_tail()
+            self.life.hangup("NO_ROUTE_DESTINATION")
+            yield from self.life.hangup_tail()
             return
         if self.answered:
             self.call_state = "ACTIVE"
-        self._set_state("CS_EXECUTE")
+        self.life.set_state("CS_EXECUTE")
         yield from self._run_dialplan(apps)

@@ -237,7 +237,7 @@ class Commands:
         if (cmd.get("call-command") or "").strip() == "hangup":
             # Processed at once, even inside a running app (switch_ivr_parse_all_events).
             cause = tpl.cause_name(cmd.get("hangup-cause"))
-            self.ch._schedule(self.ch.now, lambda: self.ch._hangup(cause))
+            self.ch._schedule(self.ch.now, lambda: self.ch.life.hangup(cause))
             return "+OK"
         self.ch._msgs.append((lst, cmd))
         if not lst.async_mode and not truthy(cmd.get("async")):

@@ -93,7 +93,7 @@ class DigitCollector:
         ch.vars.delete("read_result")
         if var_name:
             ch.vars.delete(var_name)
-        yield from ch._pre_answer()
+        yield from ch.life.pre_answer()
         plan = self._key_plan(prompt)
         buffer, status = "", "success"
         if prompt and prompt.lower() != "silence":
@@ -140,7 +140,7 @@ class DigitCollector:
         if opened == "notfound":
             plan = deque()
         if inp == "hangup":
-            ch._caller_hangup_at(start + ch.script.hangup_delay)
+            ch.life.caller_hangup_at(start + ch.script.hangup_delay)
         elif inp not in ("silence", ""):
             t = start + ch.script.digit_delay
             for d in inp:

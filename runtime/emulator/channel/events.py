@@ -84,6 +84,10 @@ class Events:
             parts.append(post)
         return EventData(parts, body)
 
+    def announce(self, name: str, *, with_vars: bool = True, pre: Headers | None = None) -> None:
+        """Build the channel event ``name`` and fire it."""
+        self.fire(name, self.event(name, with_vars=with_vars, pre=pre))
+
     def channel_data(self) -> list[Part]:
         """``switch_channel_event_set_basic_data`` + caller profile (+ other leg)."""
         presence = self.ch.vars.get("presence_id")

@@ -54,7 +54,7 @@ class SpeechDetector:
         inp = self.ch.digits.next_input()
         start = self.ch.now
         if inp == "hangup":
-            self.ch._caller_hangup_at(start + self.ch.script.hangup_delay)
+            self.ch.life.caller_hangup_at(start + self.ch.script.hangup_delay)
         elif inp.startswith("speech:"):
             text = inp[len("speech:") :]
             self.ch._schedule(
