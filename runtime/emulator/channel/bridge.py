@@ -146,7 +146,7 @@ class Bridging:
             yield from self._failed(outcome, number, fail_cause, arg)
 
     def _answered(self, outcome: BridgeOutcome, contact: str, number: str) -> AppGen:
-        r = yield from self.ch._sleep(outcome.ring_time)
+        r = yield from self.ch.engine.sleep(outcome.ring_time)
         if r == "hangup":
             return
         leg = self.other_leg(contact, number, originate=False)
@@ -172,7 +172,7 @@ class Bridging:
             self.ch.vars.set(name, value)
         ab: Headers = [("Bridge-A-Unique-ID", self.ch.uuid), ("Bridge-B-Unique-ID", b_uuid)]
         self.ch.events.fire("CHANNEL_BRIDGE", self.ch.events.event("CHANNEL_BRIDGE", pre=ab))
-        yield from self.ch._sleep(outcome.talk_time)
+        yield from self.ch.engine.sleep(outcome.talk_time)
         cause = outcome.far_end_hangup_cause if not self.ch.hung_up else "NORMAL_CLEARING"
         for name, value in (
             ("last_bridge_to", b_uuid),
@@ -210,7 +210,7 @@ class Bridging:
         else:
             cause, status, phrase = "NORMAL_TEMPORARY_FAILURE", "503", "Service Unavailable"
             delay = outcome.fail_time
-        r = yield from self.ch._sleep(delay)
+        r = yield from self.ch.engine.sleep(delay)
         if r == "hangup":
             return
         b_uuid = self.ch._new_uuid()

@@ -179,7 +179,7 @@ class Callcenter:
                 ch._cf_break = False
                 r = "break"
             else:
-                r = yield from ch._sleep(max(0.0, deadline - ch.now), kind="moh")
+                r = yield from ch.engine.sleep(max(0.0, deadline - ch.now), kind="moh")
             if r == "broadcast":
                 if not spinning:
                     yield from self.nested_broadcasts(deadline)
@@ -349,12 +349,14 @@ class Callcenter:
         answered_at = ch._epoch()
         ch._bridged = True
         try:
-            yield from ch._sleep(outcome.talk_time)
+            yield from ch.engine.sleep(outcome.talk_time)
         finally:
             ch._bridged = False
         self._unbridged_vars(leg, answered_at)
         ch.events.fire("CHANNEL_UNBRIDGE", ch.events.event("CHANNEL_UNBRIDGE", pre=ab))
-        ch._schedule(ch.now + ch.config.cc_end_delay, lambda: self._terminated(leg, answered_at))
+        ch.engine.schedule(
+            ch.now + ch.config.cc_end_delay, lambda: self._terminated(leg, answered_at)
+        )
         if ch.hung_up:
             yield from ch.life.hangup_tail()
             return

@@ -8,8 +8,8 @@ import random
 import time
 import uuid as uuid_mod
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
-from typing import Final, Literal
+from collections.abc import Callable, Sequence
+from typing import Final
 
 from .. import templates as tpl
 from ..dialplan import Hunt
@@ -22,12 +22,12 @@ from ..wire import (
     disconnect_notice,
 )
 from .apps import AppRunner, check_dialplan
-from .base import AppGen, Wait, truthy
+from .base import AppGen, truthy
 from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
 from .commands import Commands
 from .digits import DigitCollector
-from .engine import Timer as _Timer
+from .engine import Engine
 from .events import Events
 from .lifecycle import Lifecycle
 from .media import Player
@@ -46,8 +46,6 @@ __all__ = ["Channel"]
 
 EARLY_EVENT_NAMES: Final = ("CHANNEL_STATE", "CHANNEL_EXECUTE", "CHANNEL_PARK")
 
-
-SleepKind = Literal["plain", "media", "moh"]
 
 # `switch_caller_get_field_by_name`: caller-profile fields by name (case-insensitive).
 _PROFILE_FIELDS: Final = {
@@ -101,6 +99,7 @@ class Channel:
         self.config = cfg = spec.config
         self.uuid = spec.uuid
         self.now = now
+        self.engine = Engine(self)
         self.events = Events(self)
         self.life = Lifecycle(self)
         self._epoch0 = (cfg.start_epoch if cfg.start_epoch is not None else time.time()) - now
@@ -209,18 +208,9 @@ class Channel:
         self._broadcast_depth = 0
         self._stop_broadcast = False
         self._media_deadline: float | None = None
-        # engine
-        self._timers: list[_Timer] = []
-        self._timer_seq = 0
-        self._gen: AppGen | None = None
-        self._gen_running = False
-        self._waiting: Literal["sleep", "wake", None] = None
-        self._sleep_timer: _Timer | None = None
-        self._sleep_interruptible = True
-        self._sleep_kind: SleepKind = "plain"
         self._msgs: deque[tuple[_Listener | None, Command]] = deque()
         if self._dialplan is not None:
-            self._gen = self._routing(spec.did)
+            self.engine.gen = self._routing(spec.did)
         else:
             first = self._new_listener(cfg.socket_data, self._new_uuid())
             if first_target is not None:
@@ -229,10 +219,10 @@ class Channel:
                 first.targets = [(*first_target, first.path, True)]
             if connect_first:
                 self._open(first)
-            self._gen = self._session_main()
+            self.engine.gen = self._session_main()
         for when, _digit in self.digits.keys.queue:
-            self._schedule(when, self.digits.key_arrives)
-        self._step("start")
+            self.engine.schedule(when, self.digits.key_arrives)
+        self.engine.step("start")
 
     # ------------------------------------------------------------------ public I/O ----------
 
@@ -270,7 +260,7 @@ class Channel:
 
     def advance(self, now: float) -> None:
         """Run every timer due at or before ``now`` (virtual seconds)."""
-        timers = self._timers
+        timers = self.engine.timers
         while timers and timers[0].when <= now and not self._done:
             t = heapq.heappop(timers)
             if t.cancelled:
@@ -284,7 +274,7 @@ class Channel:
     def next_deadline(self) -> float | None:
         if self._done:
             return None
-        timers = self._timers
+        timers = self.engine.timers
         while timers and timers[0].cancelled:
             heapq.heappop(timers)
         return timers[0].when if timers else None
@@ -309,7 +299,7 @@ class Channel:
         lst = self._listener(socket)
         if lst is not None and lst.state == "pending" and not self._done:
             self._open(lst)
-            self._wake("socket")
+            self.engine.wake("socket")
         self.advance(self.now)
 
     def socket_failed(self, socket: int, now: float) -> None:
@@ -318,7 +308,7 @@ class Channel:
         lst = self._listener(socket)
         if lst is not None and lst.state == "pending":
             lst.state = "failed"
-            self._wake("socket")
+            self.engine.wake("socket")
             self._check_done()
         self.advance(self.now)
 
@@ -386,99 +376,6 @@ class Channel:
         """The channel's row in mod_callcenter's members table (while it is queued)."""
         return self.cc.member
 
-    # ------------------------------------------------------------------ engine --------------
-
-    def _schedule(self, when: float, callback: Callable[[], None]) -> _Timer:
-        self._timer_seq += 1
-        t = _Timer(when, self._timer_seq, callback)
-        heapq.heappush(self._timers, t)
-        return t
-
-    def _step(self, value: str) -> None:
-        gen = self._gen
-        if gen is None or self._gen_running:
-            return
-        self._gen_running = True
-        self._waiting = None
-        try:
-            while True:
-                try:
-                    wait = gen.send(value) if value != "start" else next(gen)
-                except StopIteration:
-                    self._gen = None
-                    self._check_done()
-                    return
-                if wait is None:
-                    if self._msgs and self._parked:
-                        value = "msg"
-                        continue
-                    self._waiting = "wake"
-                    return
-                self._waiting = "sleep"
-                self._sleep_timer = self._schedule(self.now + max(wait, 0.0), self._on_sleep_done)
-                return
-        finally:
-            self._gen_running = False
-
-    def _on_sleep_done(self) -> None:
-        self._sleep_timer = None
-        if self._waiting == "sleep":
-            self._step("ok")
-
-    def _wake(self, reason: str) -> None:
-        """Resume the session if it waits for a message/event (not a sleep)."""
-        if self._waiting == "wake" and not self._gen_running:
-            self._step(reason)
-
-    def _cut_sleep(self, reason: str, kinds: tuple[SleepKind, ...]) -> bool:
-        """End the session's current sleep now if it is of one of ``kinds``."""
-        if self._gen_running or self._waiting != "sleep" or self._sleep_kind not in kinds:
-            return False
-        if self._sleep_timer is not None:
-            self._sleep_timer.cancelled = True
-            self._sleep_timer = None
-        self._step(reason)
-        return True
-
-    def _interrupt(self) -> None:
-        """The channel went down: cut an interruptible sleep or a wait short."""
-        if self._gen_running:
-            return
-        if self._waiting == "sleep" and self._sleep_interruptible:
-            if self._sleep_timer is not None:
-                self._sleep_timer.cancelled = True
-                self._sleep_timer = None
-            self._step("hangup")
-        elif self._waiting == "wake":
-            self._step("hangup")
-
-    def _sleep(
-        self, seconds: float, interruptible: bool = True, kind: SleepKind = "plain"
-    ) -> Generator[Wait, str, str]:
-        if interruptible and self.hung_up:
-            return "hangup"
-        self._sleep_interruptible = interruptible
-        self._sleep_kind = kind
-        result = yield seconds
-        self._sleep_interruptible = True
-        self._sleep_kind = "plain"
-        return result
-
-    def _media_sleep(self, seconds: float) -> Generator[Wait, str, str]:
-        """Media playing for ``seconds``: "ok", "break" (CF_BREAK, or the end of a nested
-        broadcast's time) or "hangup"."""
-        if self._cf_break:
-            self._cf_break = False
-            return "break"
-        end = self.now + max(seconds, 0.0)
-        cut = self._media_deadline is not None and self._media_deadline < end
-        if cut and self._media_deadline is not None:
-            end = self._media_deadline
-        result = yield from self._sleep(end - self.now, kind="media")
-        if result == "ok" and cut:
-            return "break"
-        return result
-
     # ------------------------------------------------------------------ time & ids ----------
 
     def _us(self) -> int:
@@ -511,7 +408,7 @@ class Channel:
     def _open(self, lst: _Listener) -> None:
         lst.state = "open"
         if math.isfinite(self.config.connect_timeout):
-            lst.connect_timer = self._schedule(
+            lst.connect_timer = self.engine.schedule(
                 self.now + self.config.connect_timeout, lambda: self._on_connect_timeout(lst)
             )
 
@@ -553,7 +450,7 @@ class Channel:
         if lst.held_input:
             data = bytes(lst.held_input)
             lst.held_input.clear()
-            self._schedule(self.now, lambda: self._feed_held(lst, data))
+            self.engine.schedule(self.now, lambda: self._feed_held(lst, data))
 
     def _feed_held(self, lst: _Listener, data: bytes) -> None:
         # Commands that waited for a static-mode app are read before anything that came later.
@@ -596,10 +493,10 @@ class Channel:
             # its park loop when the running app ends (switch_ivr.c:1007): T04 lines 63, 73.
             self._controlled = False
             if self._parked:
-                self._wake("uncontrolled")
+                self.engine.wake("uncontrolled")
         if self._ctl is lst and (self._parked or not lst.connected):
             # the session waits in this socket's park loop, or for its `connect`
-            self._wake("closed")
+            self.engine.wake("closed")
         self._check_done()
 
     def _check_done(self) -> None:
@@ -607,16 +504,16 @@ class Channel:
             return
         if any(each.state in ("pending", "open") for each in self._listeners):
             return
-        if self._gen is None:
+        if self.engine.gen is None:
             self._stop()
 
     def _stop(self) -> None:
         """Nothing observable happens any more: drop the simulation."""
         self._done = True
-        self._timers.clear()
+        self.engine.timers.clear()
         self.switch.unregister(self)
-        gen, self._gen = self._gen, None
-        if gen is not None and not self._gen_running:
+        gen, self.engine.gen = self.engine.gen, None
+        if gen is not None and not self.engine.gen_running:
             gen.close()
 
     # ------------------------------------------------------------------ the switch's api -----
@@ -627,7 +524,7 @@ class Channel:
         if flush_all:
             self._flush_private_events()
         # The api reply goes out first; the session thread sees the flag afterwards.
-        self._schedule(self.now, self._apply_break)
+        self.engine.schedule(self.now, self._apply_break)
 
     def _flush_private_events(self) -> None:
         """``switch_core_session_flush_private_events`` (a static socket's own queued
@@ -639,7 +536,7 @@ class Channel:
         if self._broadcast_depth:
             # switch_channel_stop_broadcast: the broadcast stops, then CF_BREAK again
             self._stop_broadcast = True
-        if not self._cut_sleep("break", ("media", "moh")) and self._running_app is not None:
+        if not self.engine.cut_sleep("break", ("media", "moh")) and self._running_app is not None:
             self._cf_break = True
 
     def queue_broadcast(self, app: str, arg: str) -> None:
@@ -656,25 +553,25 @@ class Channel:
             ],
         )
         self._msgs.append((None, cmd))
-        self._schedule(self.now, self._deliver_broadcast)
+        self.engine.schedule(self.now, self._deliver_broadcast)
 
     def _broadcast_in_moh(self) -> None:
-        self._cut_sleep("broadcast", ("moh",))
+        self.engine.cut_sleep("broadcast", ("moh",))
 
     def _deliver_broadcast(self) -> None:
-        if self._running_app == "callcenter" and self._waiting == "sleep":
+        if self._running_app == "callcenter" and self.engine.waiting == "sleep":
             # inside the hold music the broadcast starts ~200 ms after ``+OK Message sent``
             # (T10a 180.862 -> 181.063, T07 64.297 -> 64.498: the play loop's next pass)
-            self._schedule(self.now + 0.2, self._broadcast_in_moh)
-        elif not self._cut_sleep("broadcast", ("moh",)):
-            self._wake("msg")
+            self.engine.schedule(self.now + 0.2, self._broadcast_in_moh)
+        elif not self.engine.cut_sleep("broadcast", ("moh",)):
+            self.engine.wake("msg")
 
     def caller_key_at(self, when: float, digit: str) -> None:
         """The caller's key reaches the switch at ``when`` (``CallerScript.live_keys``)."""
         keys = sorted([*self.digits.keys.queue, (when, digit)])
         self.digits.keys.queue.clear()
         self.digits.keys.queue.extend(keys)
-        self._schedule(when, self.digits.key_arrives)
+        self.engine.schedule(when, self.digits.key_arrives)
 
     def media_timeout_at(self, when: float) -> None:
         """No RTP from the caller for the profile's ``rtp-timeout-sec`` (300 on the live
@@ -685,7 +582,7 @@ class Channel:
             if not self.hung_up:
                 self.life.hangup("MEDIA_TIMEOUT")
 
-        self._schedule(when, fire)
+        self.engine.schedule(when, fire)
 
     def caller_hangup_at(self, when: float) -> None:
         """The caller's BYE reaches the switch at virtual time ``when`` (whatever runs then);
@@ -702,9 +599,9 @@ class Channel:
             raise Unrecorded("uuid_recv_dtmf outside a queue wait (E1 is the only capture)")
 
         def deliver() -> None:
-            self._cut_sleep("dtmf:" + digits, ("moh",))
+            self.engine.cut_sleep("dtmf:" + digits, ("moh",))
 
-        self._schedule(self.now, deliver)
+        self.engine.schedule(self.now, deliver)
 
     def set_variable(self, name: str, value: str | None) -> None:
         """``switch_channel_add_variable_var_check(..., SWITCH_STACK_BOTTOM)`` (None: unset)."""
@@ -799,7 +696,7 @@ class Channel:
                 # The flag is checked once per pass of the park loop, after a frame (20 ms)
                 # and the private events that arrived meanwhile: T04 conn 11, the survey's
                 # pagd sent 3 ms after the exit on the first socket still ran (line 73).
-                if (yield from self._sleep(0.02)) == "hangup":
+                if (yield from self.engine.sleep(0.02)) == "hangup":
                     break
             while self._msgs and not self.hung_up and self._redirect is None:
                 src, msg = self._msgs.popleft()

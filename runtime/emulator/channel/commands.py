@@ -199,7 +199,7 @@ class Commands:
         self.ch.events.write(lst, Outgoing(event.plain().encode(), "channel_data", "CHANNEL_DATA"))
         if not lst.connected:
             lst.connected = True
-            self.ch._wake("connect")
+            self.ch.engine.wake("connect")
 
     def _api(self, lst: Listener, text: str) -> None:
         # api_exec runs the command in the listener's thread: the reply comes at once.
@@ -227,7 +227,7 @@ class Commands:
                 if each.live:
                     self.ch.events.dispatch(each, "BACKGROUND_JOB", None, event)
 
-        self.ch._schedule(self.ch.now, fire)
+        self.ch.engine.schedule(self.ch.now, fire)
         return f"~Reply-Text: +OK Job-UUID: {job}\nJob-UUID: {job}\n\n"
 
     def _sendmsg(self, lst: Listener, cmd: Command) -> str | None:
@@ -237,13 +237,13 @@ class Commands:
         if (cmd.get("call-command") or "").strip() == "hangup":
             # Processed at once, even inside a running app (switch_ivr_parse_all_events).
             cause = tpl.cause_name(cmd.get("hangup-cause"))
-            self.ch._schedule(self.ch.now, lambda: self.ch.life.hangup(cause))
+            self.ch.engine.schedule(self.ch.now, lambda: self.ch.life.hangup(cause))
             return "+OK"
         self.ch._msgs.append((lst, cmd))
         if not lst.async_mode and not truthy(cmd.get("async")):
             lst.static_busy = True
             lst.held = []
-        self.ch._schedule(self.ch.now, lambda: self.ch._wake("msg"))
+        self.ch.engine.schedule(self.ch.now, lambda: self.ch.engine.wake("msg"))
         if lst.static_busy:
             return None  # replied once the app is done
         return "+OK"

@@ -60,9 +60,9 @@ class DigitCollector:
                 # (T12 conn 23, DTMF at 3.053 and 5.060 s after CHANNEL_BRIDGE)
                 _, digit = self.keys.queue.popleft()
                 self.dtmf(digit)
-            elif self.ch._running_app == "callcenter" and self.ch._waiting == "sleep":
+            elif self.ch._running_app == "callcenter" and self.ch.engine.waiting == "sleep":
                 _, digit = self.keys.queue.popleft()
-                self.ch._cut_sleep("cdtmf:" + digit, ("moh",))
+                self.ch.engine.cut_sleep("cdtmf:" + digit, ("moh",))
             elif self.ch._parked and not self.ch._msgs:
                 self.drop_queued_keys()
             else:
@@ -224,7 +224,7 @@ class DigitCollector:
             deadline = last + timeout
             if plan and plan[0][0] <= deadline:
                 at, d = plan.popleft()
-                r = yield from self.ch._sleep(max(0.0, at - self.ch.now))
+                r = yield from self.ch.engine.sleep(max(0.0, at - self.ch.now))
                 if r == "hangup":
                     return "failure", digits, ""
                 self.dtmf(d)
@@ -236,7 +236,7 @@ class DigitCollector:
                 if have + len(digits) >= max_digits:
                     return "success", digits, ""
                 continue
-            r = yield from self.ch._sleep(max(0.0, deadline - self.ch.now))
+            r = yield from self.ch.engine.sleep(max(0.0, deadline - self.ch.now))
             if r == "hangup":
                 return "failure", digits, ""
             if plan is not self.keys.queue:

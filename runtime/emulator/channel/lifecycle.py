@@ -60,7 +60,7 @@ class Lifecycle:
     def pre_answer(self) -> AppGen:
         if self.ch.media or self.ch.hung_up:
             return
-        yield from self.ch._sleep(self.ch.script.answer_delay)
+        yield from self.ch.engine.sleep(self.ch.script.answer_delay)
         if self.ch.hung_up:
             return
         for name, value in tpl.media_vars(self.ch.params, self.ch._rng):
@@ -136,8 +136,8 @@ class Lifecycle:
         for lst in self.ch._listeners:
             if lst.live and lst.linger is None:
                 # Without linger the listener notices the channel is down and closes.
-                self.ch._schedule(self.ch.now, partial(self.ch._close, lst, notice=True))
-        self.ch._interrupt()
+                self.ch.engine.schedule(self.ch.now, partial(self.ch._close, lst, notice=True))
+        self.ch.engine.interrupt()
 
     def caller_hangup_at(self, when: float) -> None:
         if self.ch.hung_up or self.pending_hangup is not None:
@@ -147,7 +147,7 @@ class Lifecycle:
             self.pending_hangup = None
             self.hangup("NORMAL_CLEARING", by_caller=True)
 
-        self.pending_hangup = self.ch._schedule(when, fire)
+        self.pending_hangup = self.ch.engine.schedule(when, fire)
 
     def caller_hangup_now(self) -> None:
         if self.pending_hangup is not None:
@@ -157,7 +157,7 @@ class Lifecycle:
 
     def hangup_tail(self) -> AppGen:
         """CS_HANGUP, CS_REPORTING, CHANNEL_HANGUP_COMPLETE, then the linger notice."""
-        yield from self.ch._sleep(0.0, interruptible=False)
+        yield from self.ch.engine.sleep(0.0, interruptible=False)
         self.set_state("CS_HANGUP")
         self.ch.state_num = 11
         self.ch.call_state = "HANGUP"
@@ -182,7 +182,7 @@ class Lifecycle:
                     )
                 )
                 if lst.linger >= 0:
-                    self.ch._schedule(
+                    self.ch.engine.schedule(
                         self.ch.now + lst.linger,
                         partial(self.ch._close, lst, notice=True),
                     )

@@ -130,7 +130,7 @@ class Player:
         if break_at is not None and break_at < end:
             end = break_at
             status = "break"
-        result = yield from self.ch._media_sleep(end - start)
+        result = yield from self.ch.engine.media_sleep(end - start)
         if result == "hangup":
             status = "hangup"
         elif result == "break":
@@ -165,7 +165,7 @@ class Player:
                 f"speak {arg[:60]!r}: only engine|voice|text with flite|kal is recorded"
             )
         text = parts[-1]
-        yield from self.ch._media_sleep(self.tts_ms(text) / 1000.0)
+        yield from self.ch.engine.media_sleep(self.tts_ms(text) / 1000.0)
 
     def app_say(self, arg: str) -> AppGen:
         """``say <lang> <type> <method> <value>``: without a say module for the language
@@ -180,4 +180,4 @@ class Player:
         yield  # pragma: no cover
 
     def app_sleep(self, arg: str) -> AppGen:
-        yield from self.ch._media_sleep(max(0, atoi(arg)) / 1000.0)
+        yield from self.ch.engine.media_sleep(max(0, atoi(arg)) / 1000.0)

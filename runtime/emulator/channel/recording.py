@@ -28,7 +28,7 @@ class Recorder:
         limit = atoi(argv[1]) * 1000 if len(argv) > 1 and atoi(argv[1]) > 0 else None
         ms = self.ch.script.record_ms if limit is None else min(limit, self.ch.script.record_ms)
         start = self.ch.now
-        yield from self.ch._sleep(ms / 1000.0)
+        yield from self.ch.engine.sleep(ms / 1000.0)
         done = round((self.ch.now - start) * 1000)
         self.ch.vars.set("record_samples", str(done * 8))
         self.ch.vars.set("record_seconds", str(done // 1000))
@@ -57,18 +57,18 @@ class Recorder:
             raise Unrecorded("voicemail on an unanswered channel")
         if not self.ch.profile_sw.has_user(domain, box):
             self.ch.switch_log.append(f"Can't find user [{box}@{domain}]")
-            yield from self.ch._sleep(0.1)
+            yield from self.ch.engine.sleep(0.1)
             return
         skips = ("skip_greeting", "skip_instructions", "skip_record_check")
         if not self.ch.profile_sw.sound_files and not all(
             truthy(self.ch.vars.get(v)) for v in skips
         ):
-            yield from self.ch._sleep(0.4)
+            yield from self.ch.engine.sleep(0.4)
             return
         if self.ch.profile_sw.sound_files:
             raise Unrecorded("voicemail with sound files installed")
         start = self.ch.now
-        yield from self.ch._sleep(self.ch.script.record_ms / 1000.0)
+        yield from self.ch.engine.sleep(self.ch.script.record_ms / 1000.0)
         done = round((self.ch.now - start) * 1000)
         if self.ch.hung_up:
             raise Unrecorded("a caller hanging up while leaving a voicemail")

@@ -57,11 +57,11 @@ class SpeechDetector:
             self.ch.life.caller_hangup_at(start + self.ch.script.hangup_delay)
         elif inp.startswith("speech:"):
             text = inp[len("speech:") :]
-            self.ch._schedule(
+            self.ch.engine.schedule(
                 start + self.ch.script.speech_delay / 2,
                 lambda: self._detected("begin-speaking", None),
             )
-            self.ch._schedule(
+            self.ch.engine.schedule(
                 start + self.ch.script.speech_delay,
                 lambda: self._detected(
                     "detected-speech", _nlsml(grammar, text, self.ch.script.speech_confidence)
