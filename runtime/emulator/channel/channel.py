@@ -15,7 +15,7 @@ from .. import templates as tpl
 from ..dialplan import Hunt
 from ..profile import Unrecorded
 from ..switch import QueueMember, Switch
-from ..templates import CallerProfile, CallParams, Vars
+from ..templates import CallerProfile, Vars
 from ..wire import (
     Command,
     command_reply,
@@ -29,6 +29,7 @@ from .commands import Commands
 from .digits import DigitCollector
 from .engine import Engine
 from .events import Events
+from .identity import call_identity
 from .lifecycle import Lifecycle
 from .media import Player
 from .recording import Recorder
@@ -104,41 +105,8 @@ class Channel:
         self.life = Lifecycle(self)
         self._epoch0 = (cfg.start_epoch if cfg.start_epoch is not None else time.time()) - now
         self._rng = random.Random(cfg.seed if cfg.seed is not None else spec.uuid)
-        # call identity
-        caller = spec.caller
-        name = spec.caller_name or caller
-        created = self._us()
-        self.params = CallParams(
-            uuid=spec.uuid,
-            caller_number=caller,
-            caller_name=name,
-            destination=spec.did,
-            caller_host=cfg.caller_host,
-            caller_port=cfg.caller_port,
-            switch_host=cfg.switch_host,
-            switch_sip_port=cfg.switch_sip_port,
-            sip_subject=cfg.sip_subject,
-            sip_to_display=cfg.sip_to_display,
-            created_us=created,
-            call_id_seq=1,
-            tag_seed=self._rng.randrange(1000, 99999),
-        )
+        self.params, self.profile = call_identity(spec, self._us(), self._rng)
         self.channel_name = self.params.channel_name
-        self.profile = CallerProfile(
-            caller_id_name=name,
-            caller_id_number=caller,
-            destination_number=spec.did,
-            uuid=spec.uuid,
-            channel_name=self.channel_name,
-            network_addr=cfg.caller_host,
-            username=caller,
-            context=cfg.context,
-            orig_caller_id_name=name,
-            orig_caller_id_number=caller,
-            ani=caller,
-            profile_created=created,
-            created=created,
-        )
         self.other: CallerProfile | None = None
         self.vars = Vars(tpl.initial_vars(self.params))
         # what the switch's own dialplan set before the flow's socket/extension (live README,
@@ -186,21 +154,7 @@ class Channel:
         self._socket_exit = ""
         self._controlled = False  # CF_CONTROLLED
         self._dialplan = self.script.dialplan
-        if self._dialplan is not None:
-            if self.script.after_socket or self.script.extensions is not None:
-                raise ValueError("a CallerScript with a dialplan takes no after_socket/extensions")
-            if first_target is not None:
-                raise ValueError("a call that starts in the dialplan connects where it says")
-            check_dialplan(self._dialplan)
-        self._may_reconnect = self._dialplan is not None or any(
-            a.app.lower() == "socket"
-            for apps in (
-                self.script.after_socket,
-                self.script.default_extension,
-                *(self.script.extensions or {}).values(),
-            )
-            for a in apps
-        )
+        self._may_reconnect = self._check_script(first_target)
         self._done = False
         # CF_BREAK and broadcasts
         self._running_app: str | None = None
@@ -209,10 +163,34 @@ class Channel:
         self._stop_broadcast = False
         self._media_deadline: float | None = None
         self._msgs: deque[tuple[_Listener | None, Command]] = deque()
+        self._start(connect_first, first_target)
+
+    def _check_script(self, first_target: tuple[str, int] | None) -> bool:
+        """Whether a later socket can connect again (a ``socket`` action after the first)."""
+        script = self.script
         if self._dialplan is not None:
-            self.engine.gen = self._routing(spec.did)
+            if script.after_socket or script.extensions is not None:
+                raise ValueError("a CallerScript with a dialplan takes no after_socket/extensions")
+            if first_target is not None:
+                raise ValueError("a call that starts in the dialplan connects where it says")
+            check_dialplan(self._dialplan)
+            return True
+        return any(
+            a.app.lower() == "socket"
+            for apps in (
+                script.after_socket,
+                script.default_extension,
+                *(script.extensions or {}).values(),
+            )
+            for a in apps
+        )
+
+    def _start(self, connect_first: bool, first_target: tuple[str, int] | None) -> None:
+        """The session starts: in the dialplan's hunt, or in the first socket action."""
+        if self._dialplan is not None:
+            self.engine.gen = self._routing(self.spec.did)
         else:
-            first = self._new_listener(cfg.socket_data, self._new_uuid())
+            first = self._new_listener(self.config.socket_data, self._new_uuid())
             if first_target is not None:
                 first.host, first.port = first_target
                 first.resolvable = True
