@@ -149,18 +149,27 @@ class Bridging:
         r = yield from self.ch.engine.sleep(outcome.ring_time)
         if r == "hangup":
             return
+        b_uuid = self.bridged(contact, number)
+        yield from self.ch.engine.sleep(outcome.talk_time)
+        cause = outcome.far_end_hangup_cause if not self.ch.hung_up else "NORMAL_CLEARING"
+        self.unbridged(contact, b_uuid, number, cause)
+
+    def bridged(self, contact: str, number: str) -> str:
+        """The far end ``contact`` answered: the other leg, the originate variables,
+        CHANNEL_BRIDGE.  Returns the other leg's UUID."""
+        ch = self.ch
         leg = self.other_leg(contact, number, originate=False)
-        leg.answered = self.ch._us()
+        leg.answered = ch._us()
         b_uuid = leg.uuid
-        self.ch.other = leg
-        self.ch.profile.callee_id_name = "Outbound Call"
-        self.ch.profile.callee_id_number = number
-        self.ch.profile.progress = leg.progress
-        self.ch.profile.bridged = self.ch._us()
-        self.ch.profile.touch()
+        ch.other = leg
+        ch.profile.callee_id_name = "Outbound Call"
+        ch.profile.callee_id_number = number
+        ch.profile.progress = leg.progress
+        ch.profile.bridged = ch._us()
+        ch.profile.touch()
         for name, value in (
             ("originated_legs", f"{b_uuid};Outbound Call;{number}"),
-            ("switch_m_sdp", self.ch.vars.get("switch_r_sdp")),
+            ("switch_m_sdp", ch.vars.get("switch_r_sdp")),
             ("video_media_flow", "inactive"),
             ("text_media_flow", "inactive"),
             ("audio_media_flow", "sendrecv"),
@@ -169,11 +178,17 @@ class Bridging:
             ("originate_causes", f"{b_uuid};NONE"),
             ("signal_bond", b_uuid),
         ):
-            self.ch.vars.set(name, value)
-        ab: Headers = [("Bridge-A-Unique-ID", self.ch.uuid), ("Bridge-B-Unique-ID", b_uuid)]
-        self.ch.events.fire("CHANNEL_BRIDGE", self.ch.events.event("CHANNEL_BRIDGE", pre=ab))
-        yield from self.ch.engine.sleep(outcome.talk_time)
-        cause = outcome.far_end_hangup_cause if not self.ch.hung_up else "NORMAL_CLEARING"
+            ch.vars.set(name, value)
+        ch.events.announce("CHANNEL_BRIDGE", pre=self._ab(b_uuid))
+        return b_uuid
+
+    def _ab(self, b_uuid: str) -> Headers:
+        return [("Bridge-A-Unique-ID", self.ch.uuid), ("Bridge-B-Unique-ID", b_uuid)]
+
+    def unbridged(self, contact: str, b_uuid: str, number: str, cause: str) -> None:
+        """The bridge ended with ``cause``: its variables, CHANNEL_UNBRIDGE, and the hang-up
+        when ``hangup_after_bridge`` is set."""
+        ch = self.ch
         for name, value in (
             ("last_bridge_to", b_uuid),
             ("bridge_channel", contact),
@@ -182,17 +197,17 @@ class Bridging:
             ("last_sent_callee_id_name", "Outbound Call"),
             ("last_sent_callee_id_number", number),
         ):
-            self.ch.vars.set(name, value)
-        if not self.ch.hung_up and cause == "NORMAL_CLEARING":
-            self.ch.vars.set("sip_hangup_phrase", "OK")
-            self.ch.vars.set("last_bridge_hangup_cause", cause)
-            self.ch.vars.set("last_bridge_proto_specific_hangup_cause", "sip:200")
+            ch.vars.set(name, value)
+        if not ch.hung_up and cause == "NORMAL_CLEARING":
+            ch.vars.set("sip_hangup_phrase", "OK")
+            ch.vars.set("last_bridge_hangup_cause", cause)
+            ch.vars.set("last_bridge_proto_specific_hangup_cause", "sip:200")
         else:
-            self.ch.vars.set("last_bridge_hangup_cause", cause)
-        self.ch.vars.set("bridge_hangup_cause", cause)
-        self.ch.events.fire("CHANNEL_UNBRIDGE", self.ch.events.event("CHANNEL_UNBRIDGE", pre=ab))
-        if truthy(self.ch.vars.get("hangup_after_bridge")):
-            self.ch.life.hangup(cause)
+            ch.vars.set("last_bridge_hangup_cause", cause)
+        ch.vars.set("bridge_hangup_cause", cause)
+        ch.events.announce("CHANNEL_UNBRIDGE", pre=self._ab(b_uuid))
+        if truthy(ch.vars.get("hangup_after_bridge")):
+            ch.life.hangup(cause)
 
     def _failed(
         self, outcome: BridgeOutcome, number: str, fail_cause: str | None, arg: str
