@@ -87,6 +87,8 @@ broadcast in the hold music ~200 ms later      T10a 180.862, T07 64.297
 a listener's end clears CF_CONTROLLED          T04 63, 73; D1
 a closed socket: the dialplan goes on          Qb 27, 215, 232
 ``bridge user/X`` not in the directory         Qb 249, 254
+``bridge loopback/N/default``: a second call   T11 fslog 1.199954, 13.239962; conn 1
+(``BridgeOutcome("loopback")``, loopback.py)
 ``socket a|b``: each host in turn              Qc2 180-183
 a BYE acts ~20 ms later                        T14, T13, T10a
 keys: queue exit/ignored, bridged, park drop   T06 272, T12 (3.053), T07 101

@@ -1,6 +1,6 @@
 """Where the channel goes next: ``transfer`` (``switch_ivr_session_transfer``: a new caller
 profile, a new dialplan hunt) and ``bridge`` (the far end's outcome from the caller's script; a
-directory user the switch lacks: Qb)."""
+directory user the switch lacks: Qb; the switch's own mod_loopback: ``loopback``, T11)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ..profile import Unrecorded
 from ..templates import CallerProfile
 from ..wire import Headers
 from .base import AppGen, truthy
+from .loopback import Loopback, loopback_target
 from .script import BridgeOutcome
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Bridging:
     def __init__(self, ch: Channel) -> None:
         self.ch = ch
         self.outcomes: deque[BridgeOutcome] = deque(ch.script.bridges)
+        self.loopback: Loopback | None = None  # a bridge to mod_loopback that runs
 
     # transfer ---------------------------------------------------------------------------------
 
@@ -138,12 +140,29 @@ class Bridging:
                 self.ch.life.hangup("SUBSCRIBER_ABSENT")
                 return
             raise Unrecorded("continue_on_fail after a missing directory user")
+        if outcome.result == "loopback":
+            yield from self._loopback(arg, contact, number)
+            return
         if not self.ch.media:
             yield from self.ch.life.pre_answer()
         if fail_cause is None and outcome.result == "answered":
             yield from self._answered(outcome, contact, number)
         else:
             yield from self._failed(outcome, number, fail_cause, arg)
+
+    def _loopback(self, arg: str, contact: str, number: str) -> AppGen:
+        """The far end is the switch's own mod_loopback (``BridgeOutcome("loopback")``, T11)."""
+        target = loopback_target(contact)
+        if target is None:
+            raise Unrecorded(f"a loopback far end for {contact[:60]!r}: not a loopback dial string")
+        ext, context = target
+        if context != "default":
+            raise Unrecorded(f"bridge {contact!r}: only the default context is recorded (T11)")
+        self.loopback = Loopback(self.ch, ext)
+        try:
+            yield from self.loopback.bridge(arg, contact, number)
+        finally:
+            self.loopback = None
 
     def _answered(self, outcome: BridgeOutcome, contact: str, number: str) -> AppGen:
         r = yield from self.ch.engine.sleep(outcome.ring_time)

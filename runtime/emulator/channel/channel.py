@@ -93,6 +93,7 @@ class Channel:
         switch: Switch | None = None,
         connect_first: bool = True,
         first_target: tuple[str, int] | None = None,
+        hooks: tuple[Callable[[], None], Callable[[str], None]] | None = None,
     ) -> None:
         spec = spec if spec is not None else CallSpec()
         self.spec = spec
@@ -103,10 +104,12 @@ class Channel:
         self.engine = Engine(self)
         self.events = Events(self)
         self.life = Lifecycle(self)
+        if hooks is not None:  # another leg watches this one (a loopback b-leg)
+            self.life.on_answered, self.life.on_hung_up = hooks
         self._epoch0 = (cfg.start_epoch if cfg.start_epoch is not None else time.time()) - now
         self._rng = random.Random(cfg.seed if cfg.seed is not None else spec.uuid)
         self.params, self.profile = call_identity(spec, self._us(), self._rng)
-        self.channel_name = self.params.channel_name
+        self.channel_name = self.profile.channel_name
         self.other: CallerProfile | None = None
         self.vars = Vars(tpl.initial_vars(self.params))
         # what the switch's own dialplan set before the flow's socket/extension (live README,

@@ -55,6 +55,8 @@ class DigitCollector:
         if self.keys.collecting or self.ch.hung_up or self.ch._done:
             return  # the running collect reads the queue itself
         while self.keys.queue and self.keys.queue[0][0] <= self.ch.now:
+            if self.ch.xfer.loopback is not None:
+                raise Unrecorded("a caller's key during a loopback bridge (T11 has none)")
             if self.ch._bridged:
                 # talking to an agent: the key's DTMF event, then it goes to the other leg
                 # (T12 conn 23, DTMF at 3.053 and 5.060 s after CHANNEL_BRIDGE)

@@ -38,7 +38,7 @@ def call_identity(
         caller_id_number=caller,
         destination_number=spec.did,
         uuid=spec.uuid,
-        channel_name=params.channel_name,
+        channel_name=spec.channel_name or params.channel_name,
         network_addr=cfg.caller_host,
         username=caller,
         context=cfg.context,

@@ -4,6 +4,7 @@ cause) and the CS_HANGUP / CS_REPORTING / CHANNEL_HANGUP_COMPLETE tail with the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
@@ -45,6 +46,9 @@ class Lifecycle:
         self.ch = ch
         self.ack_pending = False
         self.pending_hangup: Timer | None = None
+        # another leg watching this one (a loopback b-leg: ``loopback.Loopback``)
+        self.on_answered: Callable[[], None] | None = None
+        self.on_hung_up: Callable[[str], None] | None = None
 
     # -- life
     # ------------------------------------------------------------------ state changes -------
@@ -90,6 +94,8 @@ class Lifecycle:
         self.ch.call_state = "ACTIVE"
         self.ch.vars.set("endpoint_disposition", "ANSWER")
         self.ack_pending = True
+        if self.on_answered is not None:
+            self.on_answered()
 
     def after_answer_acked(self) -> None:
         """The ACK of the 200 OK arrived while the app ran: its variables, once."""
@@ -137,6 +143,8 @@ class Lifecycle:
             if lst.live and lst.linger is None:
                 # Without linger the listener notices the channel is down and closes.
                 self.ch.engine.schedule(self.ch.now, partial(self.ch._close, lst, notice=True))
+        if self.on_hung_up is not None:
+            self.on_hung_up(cause)
         self.ch.engine.interrupt()
 
     def caller_hangup_at(self, when: float) -> None:

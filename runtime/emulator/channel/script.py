@@ -72,10 +72,13 @@ class BridgeOutcome:
     ``answered``: rings ``ring_time`` s, answers, hangs up after ``talk_time``
     s (cause ``far_end_hangup_cause``); ``busy``: 486 (USER_BUSY, DIALSTATUS
     BUSY); ``fail``: nothing listens (503, NORMAL_TEMPORARY_FAILURE);
-    ``no_answer``: rings until the originate timeout (NO_ANSWER).
+    ``no_answer``: rings until the originate timeout (NO_ANSWER); ``loopback``: the dial
+    string is ``loopback/<ext>/default`` and the far end is the switch itself, as T11 shows
+    (``loopback.Loopback``: a second call, a channel of its own, hunts ``<ext>``; the times
+    above do not apply).
     """
 
-    result: Literal["answered", "busy", "fail", "no_answer"] = "answered"
+    result: Literal["answered", "busy", "fail", "no_answer", "loopback"] = "answered"
     ring_time: float = 0.06
     talk_time: float = 2.0
     far_end_hangup_cause: str = "NORMAL_CLEARING"
@@ -234,6 +237,7 @@ class CallSpec:
     script: CallerScript = CallerScript()
     caller_name: str | None = None
     config: ChannelConfig = ChannelConfig()
+    channel_name: str | None = None  # else the sofia channel's name (a loopback b-leg's own)
 
 
 @dataclass(frozen=True, slots=True)
