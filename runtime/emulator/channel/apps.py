@@ -139,17 +139,17 @@ class AppRunner:
 
     def _run(self, app: str, impl: AppImpl, arg: str, *, broadcast: bool) -> AppGen:
         ch = self.ch
-        outer, ch._running_app = ch._running_app, app
+        outer, ch.private.running_app = ch.private.running_app, app
         if broadcast:
-            ch._broadcast_depth += 1
+            ch.private.broadcast_depth += 1
         try:
             yield from impl(arg)
         finally:
-            ch._running_app = outer
+            ch.private.running_app = outer
             if broadcast:
-                ch._broadcast_depth -= 1
+                ch.private.broadcast_depth -= 1
             # A CF_BREAK nobody consumed goes with the app (see the package docstring).
-            ch._cf_break = False
+            ch.private.cf_break = False
 
     def events_begin(
         self,

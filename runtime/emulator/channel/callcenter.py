@@ -173,10 +173,10 @@ class Callcenter:
             if flush or spinning:
                 # callcenter_function flushes the private events before each play of the
                 # hold music; what arrives while it plays runs (switch_ivr_play_file).
-                ch._flush_private_events()
+                ch.private.flush()
                 flush = False
-            if ch._cf_break:
-                ch._cf_break = False
+            if ch.private.cf_break:
+                ch.private.cf_break = False
                 r = "break"
             else:
                 r = yield from ch.engine.sleep(max(0.0, deadline - ch.now), kind="moh")
@@ -301,21 +301,21 @@ class Callcenter:
         """The broadcasts queued to the channel run inside the hold music (switch_ivr_play_file
         parses the private events); the wait's end cuts them."""
         ch = self.ch
-        saved, ch._media_deadline = ch._media_deadline, deadline
+        saved, ch.private.media_deadline = ch.private.media_deadline, deadline
         try:
             while not ch.hung_up and ch.now < deadline:
-                item = next(((s, c) for s, c in ch._msgs if s is None), None)
+                item = next(((s, c) for s, c in ch.private.msgs if s is None), None)
                 if item is None:
                     break
-                ch._msgs.remove(item)
+                ch.private.msgs.remove(item)
                 yield from ch.runner.private_event(item[1], broadcast=True)
-                if ch._stop_broadcast:
+                if ch.private.stop_broadcast:
                     # uuid_break during a broadcast: it stops, and CF_BREAK is set again
-                    ch._stop_broadcast = False
-                    ch._cf_break = True
+                    ch.private.stop_broadcast = False
+                    ch.private.cf_break = True
                     break
         finally:
-            ch._media_deadline = saved
+            ch.private.media_deadline = saved
 
     def moh_vars(self, start: float) -> None:
         played = round((self.ch.now - start) * 1000)

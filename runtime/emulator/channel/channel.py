@@ -7,7 +7,6 @@ import math
 import random
 import time
 import uuid as uuid_mod
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -23,6 +22,7 @@ from ..wire import (
 )
 from .apps import AppRunner, check_dialplan
 from .base import AppGen, truthy
+from .breaks import PrivateEvents
 from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
 from .commands import Commands
@@ -104,6 +104,7 @@ class Channel:
         self.engine = Engine(self)
         self.events = Events(self)
         self.life = Lifecycle(self)
+        self.private = PrivateEvents(self)
         if hooks is not None:  # another leg watches this one (a loopback b-leg)
             self.life.on_answered, self.life.on_hung_up = hooks
         self._epoch0 = (cfg.start_epoch if cfg.start_epoch is not None else time.time()) - now
@@ -159,13 +160,6 @@ class Channel:
         self._dialplan = self.script.dialplan
         self._may_reconnect = self._check_script(first_target)
         self._done = False
-        # CF_BREAK and broadcasts
-        self._running_app: str | None = None
-        self._cf_break = False
-        self._broadcast_depth = 0
-        self._stop_broadcast = False
-        self._media_deadline: float | None = None
-        self._msgs: deque[tuple[_Listener | None, Command]] = deque()
         self._start(connect_first, first_target)
 
     def _check_script(self, first_target: tuple[str, int] | None) -> bool:
@@ -500,52 +494,12 @@ class Channel:
     # ------------------------------------------------------------------ the switch's api -----
 
     def api_break(self, flush_all: bool) -> None:
-        """``uuid_break`` on this channel: CF_BREAK (and, with ``all``, the private events
-        flushed; queued sendmsgs of a static socket stay: they are its own replies)."""
-        if flush_all:
-            self._flush_private_events()
-        # The api reply goes out first; the session thread sees the flag afterwards.
-        self.engine.schedule(self.now, self._apply_break)
-
-    def _flush_private_events(self) -> None:
-        """``switch_core_session_flush_private_events`` (a static socket's own queued
-        sendmsg stays: it is the listener's inline execution, not a private event)."""
-        kept = [(src, cmd) for src, cmd in self._msgs if src is not None and src.static_busy]
-        self._msgs = deque(kept)
-
-    def _apply_break(self) -> None:
-        if self._broadcast_depth:
-            # switch_channel_stop_broadcast: the broadcast stops, then CF_BREAK again
-            self._stop_broadcast = True
-        if not self.engine.cut_sleep("break", ("media", "moh")) and self._running_app is not None:
-            self._cf_break = True
+        """``uuid_break`` on this channel (``breaks.PrivateEvents.api_break``)."""
+        self.private.api_break(flush_all)
 
     def queue_broadcast(self, app: str, arg: str) -> None:
-        """``switch_ivr_broadcast`` for this channel's A-leg: a private event that runs
-        ``app arg`` (event-lock, lead-frames 5)."""
-        cmd = Command(
-            "sendmsg",
-            [
-                ("call-command", "execute"),
-                ("execute-app-name", app),
-                ("execute-app-arg", arg),
-                ("event-lock", "true"),
-                ("lead-frames", "5"),
-            ],
-        )
-        self._msgs.append((None, cmd))
-        self.engine.schedule(self.now, self._deliver_broadcast)
-
-    def _broadcast_in_moh(self) -> None:
-        self.engine.cut_sleep("broadcast", ("moh",))
-
-    def _deliver_broadcast(self) -> None:
-        if self._running_app == "callcenter" and self.engine.waiting == "sleep":
-            # inside the hold music the broadcast starts ~200 ms after ``+OK Message sent``
-            # (T10a 180.862 -> 181.063, T07 64.297 -> 64.498: the play loop's next pass)
-            self.engine.schedule(self.now + 0.2, self._broadcast_in_moh)
-        elif not self.engine.cut_sleep("broadcast", ("moh",)):
-            self.engine.wake("msg")
+        """``switch_ivr_broadcast`` for this channel's A-leg (``breaks.PrivateEvents``)."""
+        self.private.queue_broadcast(app, arg)
 
     def caller_key_at(self, when: float, digit: str) -> None:
         """The caller's key reaches the switch at ``when`` (``CallerScript.live_keys``)."""
@@ -576,7 +530,7 @@ class Channel:
         """``uuid_recv_dtmf <uuid> <digits>``: the keys as if the caller pressed them.  Only
         recorded for a member waiting in ``callcenter`` (E1: the queue's exit key ends the
         wait at once); anywhere else ``Unrecorded``."""
-        if self._running_app != "callcenter" or len(digits) != 1:
+        if self.private.running_app != "callcenter" or len(digits) != 1:
             raise Unrecorded("uuid_recv_dtmf outside a queue wait (E1 is the only capture)")
 
         def deliver() -> None:
@@ -666,7 +620,7 @@ class Channel:
             self.events.fire("CHANNEL_PARK", self.events.event("CHANNEL_PARK"), early=first)
         # The park loop: run what sendmsg queued until hang-up or control leaves.
         while not self.hung_up and self._redirect is None and lst.live and self._controlled:
-            if not self._msgs:
+            if not self.private.msgs:
                 self.digits.drop_queued_keys()
             self._parked = True
             reason = yield None
@@ -679,8 +633,8 @@ class Channel:
                 # pagd sent 3 ms after the exit on the first socket still ran (line 73).
                 if (yield from self.engine.sleep(0.02)) == "hangup":
                     break
-            while self._msgs and not self.hung_up and self._redirect is None:
-                src, msg = self._msgs.popleft()
+            while self.private.msgs and not self.hung_up and self._redirect is None:
+                src, msg = self.private.msgs.popleft()
                 yield from self.runner.private_event(msg, broadcast=src is None)
                 if not lst.async_mode:
                     self._static_done(src)

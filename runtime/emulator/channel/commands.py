@@ -239,7 +239,7 @@ class Commands:
             cause = tpl.cause_name(cmd.get("hangup-cause"))
             self.ch.engine.schedule(self.ch.now, lambda: self.ch.life.hangup(cause))
             return "+OK"
-        self.ch._msgs.append((lst, cmd))
+        self.ch.private.msgs.append((lst, cmd))
         if not lst.async_mode and not truthy(cmd.get("async")):
             lst.static_busy = True
             lst.held = []

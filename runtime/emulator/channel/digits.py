@@ -62,10 +62,10 @@ class DigitCollector:
                 # (T12 conn 23, DTMF at 3.053 and 5.060 s after CHANNEL_BRIDGE)
                 _, digit = self.keys.queue.popleft()
                 self.dtmf(digit)
-            elif self.ch._running_app == "callcenter" and self.ch.engine.waiting == "sleep":
+            elif self.ch.private.running_app == "callcenter" and self.ch.engine.waiting == "sleep":
                 _, digit = self.keys.queue.popleft()
                 self.ch.engine.cut_sleep("cdtmf:" + digit, ("moh",))
-            elif self.ch._parked and not self.ch._msgs:
+            elif self.ch._parked and not self.ch.private.msgs:
                 self.drop_queued_keys()
             else:
                 return  # queued for the next collect, or the park loop after this app

@@ -69,7 +69,7 @@ class Engine:
                     self.ch._check_done()
                     return
                 if wait is None:
-                    if self.ch._msgs and self.ch._parked:
+                    if self.ch.private.msgs and self.ch._parked:
                         value = "msg"
                         continue
                     self.waiting = "wake"
@@ -128,13 +128,13 @@ class Engine:
     def media_sleep(self, seconds: float) -> Generator[Wait, str, str]:
         """Media playing for ``seconds``: "ok", "break" (CF_BREAK, or the end of a nested
         broadcast's time) or "hangup"."""
-        if self.ch._cf_break:
-            self.ch._cf_break = False
+        if self.ch.private.cf_break:
+            self.ch.private.cf_break = False
             return "break"
         end = self.ch.now + max(seconds, 0.0)
-        cut = self.ch._media_deadline is not None and self.ch._media_deadline < end
-        if cut and self.ch._media_deadline is not None:
-            end = self.ch._media_deadline
+        cut = self.ch.private.media_deadline is not None and self.ch.private.media_deadline < end
+        if cut and self.ch.private.media_deadline is not None:
+            end = self.ch.private.media_deadline
         result = yield from self.sleep(end - self.ch.now, kind="media")
         if result == "ok" and cut:
             return "break"
