@@ -209,7 +209,7 @@ class AppRunner:
             "log": self._app_noop,
             "park": self._app_noop,
             "hangup": self._app_hangup,
-            "socket": ch._app_socket,
+            "socket": ch.conns.app_socket,
             "set": ch.variables.app_set,
             "multiset": ch.variables.app_multiset,
             "export": ch.variables.app_export,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import math
 import random
 import time
 import uuid as uuid_mod
@@ -17,15 +16,14 @@ from ..switch import QueueMember, Switch
 from ..templates import CallerProfile, Vars
 from ..wire import (
     Command,
-    command_reply,
-    disconnect_notice,
 )
 from .apps import AppRunner, check_dialplan
-from .base import AppGen, truthy
+from .base import AppGen
 from .breaks import PrivateEvents
 from .bridge import Bridging
 from .callcenter import AgentLeg, Callcenter
 from .commands import Commands
+from .connections import Connections
 from .digits import DigitCollector
 from .engine import Engine
 from .events import Events
@@ -39,7 +37,6 @@ from .script import (
     Outgoing,
     SocketRequest,
 )
-from .sockets import Listener as _Listener
 from .speech import SpeechDetector
 from .variables import Variables
 
@@ -150,15 +147,8 @@ class Channel:
         # Called when something outside the channel's own input changed it (an api command
         # sent on another channel's socket): the driver pumps the channel's output then.
         self.on_external: Callable[[], None] | None = None
-        # sockets
-        self._listeners: list[_Listener] = []
-        self._requests: list[SocketRequest] = []
-        self._ctl: _Listener | None = None  # the socket whose park loop controls the channel
-        self._parked = False
-        self._socket_exit = ""
-        self._controlled = False  # CF_CONTROLLED
         self._dialplan = self.script.dialplan
-        self._may_reconnect = self._check_script(first_target)
+        self.conns = Connections(self, self._check_script(first_target))
         self._done = False
         self._start(connect_first, first_target)
 
@@ -187,13 +177,13 @@ class Channel:
         if self._dialplan is not None:
             self.engine.gen = self._routing(self.spec.did)
         else:
-            first = self._new_listener(self.config.socket_data, self._new_uuid())
+            first = self.conns.new(self.config.socket_data, self._new_uuid())
             if first_target is not None:
                 first.host, first.port = first_target
                 first.resolvable = True
                 first.targets = [(*first_target, first.path, True)]
             if connect_first:
-                self._open(first)
+                self.conns.open(first)
             self.engine.gen = self._session_main()
         for when, _digit in self.digits.keys.queue:
             self.engine.schedule(when, self.digits.key_arrives)
@@ -206,31 +196,9 @@ class Channel:
 
         Returns the commands read."""
         self.advance(now)
-        lst = self._listener(socket)
-        done = self._feed(lst, data) if lst is not None else []
+        lst = self.conns.get(socket)
+        done = self.conns.feed(lst, data) if lst is not None else []
         self.advance(self.now)
-        return done
-
-    def _feed(self, lst: _Listener, data: bytes) -> list[Command]:
-        if self._done or not lst.live:
-            return []
-        if not data:
-            self._peer_closed(lst)
-            return []
-        if lst.static_busy:
-            lst.held_input += data
-            return []
-        cmds = lst.reader.feed(data)
-        done: list[Command] = []
-        for i, cmd in enumerate(cmds):
-            if not lst.live or not lst.running or self._done:
-                break
-            done.append(cmd)
-            self._on_command(lst, cmd)
-            if lst.static_busy:
-                # the listener is busy running the app: keep the rest for later
-                lst.held_input += b"".join(c.raw for c in cmds[i + 1 :])
-                break
         return done
 
     def advance(self, now: float) -> None:
@@ -255,7 +223,7 @@ class Channel:
         return timers[0].when if timers else None
 
     def pop_output(self, socket: int = 0) -> list[Outgoing]:
-        lst = self._listener(socket)
+        lst = self.conns.get(socket)
         if lst is None:
             return []
         out = lst.out
@@ -264,23 +232,23 @@ class Channel:
 
     def socket_requests(self) -> list[SocketRequest]:
         """Connections the channel's ``socket`` apps want opened since the last call."""
-        out = self._requests
-        self._requests = []
+        out = self.conns.requests
+        self.conns.requests = []
         return out
 
     def socket_connected(self, socket: int, now: float) -> None:
         """The driver opened the requested connection ``socket``."""
         self.advance(now)
-        lst = self._listener(socket)
+        lst = self.conns.get(socket)
         if lst is not None and lst.state == "pending" and not self._done:
-            self._open(lst)
+            self.conns.open(lst)
             self.engine.wake("socket")
         self.advance(self.now)
 
     def socket_failed(self, socket: int, now: float) -> None:
         """The requested connection ``socket`` could not be opened ("Socket Error!")."""
         self.advance(now)
-        lst = self._listener(socket)
+        lst = self.conns.get(socket)
         if lst is not None and lst.state == "pending":
             lst.state = "failed"
             self.engine.wake("socket")
@@ -288,23 +256,23 @@ class Channel:
         self.advance(self.now)
 
     def socket_is_closed(self, socket: int) -> bool:
-        lst = self._listener(socket)
+        lst = self.conns.get(socket)
         return lst is None or lst.closed or self._done
 
     @property
     def socket_requests_pending(self) -> bool:
-        return bool(self._requests)
+        return bool(self.conns.requests)
 
     def socket_states(self) -> list[tuple[str, int, str, bool]]:
         """Every socket action so far: (host, port, pending|open|failed|closed, requested -
         False when its host did not resolve)."""
-        return [(lst.host, lst.port, lst.state, lst.requested) for lst in self._listeners]
+        return [(lst.host, lst.port, lst.state, lst.requested) for lst in self.conns.listeners]
 
     @property
     def socket_closed(self) -> bool:
         """Socket 0 is closed (or could not be opened, or there is none), or the model
         stopped."""
-        return self._done or not self._listeners or self._listeners[0].closed
+        return self._done or not self.conns.listeners or self.conns.listeners[0].closed
 
     @property
     def starts_in_dialplan(self) -> bool:
@@ -322,29 +290,29 @@ class Channel:
 
     def connect_timed_out(self, socket: int = 0) -> None:
         """The wait for the first command expired (for drivers that time it themselves)."""
-        lst = self._listener(socket)
+        lst = self.conns.get(socket)
         if lst is not None and lst.first_packet and lst.live:
-            self._close(lst, notice=True)
+            self.conns.close(lst, notice=True)
 
     @property
     def awaiting_first_command(self) -> bool:
-        lst = self._listener(0)
+        lst = self.conns.get(0)
         return lst is not None and lst.first_packet and lst.live
 
     def awaiting_command(self, socket: int) -> bool:
-        lst = self._listener(socket)
+        lst = self.conns.get(socket)
         return lst is not None and lst.first_packet and lst.live
 
     @property
     def connected(self) -> bool:
         """The application sent ``connect`` on socket 0."""
-        lst = self._listener(0)
+        lst = self.conns.get(0)
         return lst is not None and lst.connected
 
     @property
     def any_connected(self) -> bool:
         """The application sent ``connect`` on some socket."""
-        return any(lst.connected for lst in self._listeners)
+        return any(lst.connected for lst in self.conns.listeners)
 
     @property
     def member(self) -> QueueMember | None:
@@ -372,112 +340,10 @@ class Channel:
         if self.on_external is not None:
             self.on_external()
 
-    def _listener(self, socket: int) -> _Listener | None:
-        return self._listeners[socket] if 0 <= socket < len(self._listeners) else None
-
-    def _new_listener(self, data: str, app_uuid: str) -> _Listener:
-        lst = _Listener(len(self._listeners), data, app_uuid)
-        self._listeners.append(lst)
-        return lst
-
-    def _open(self, lst: _Listener) -> None:
-        lst.state = "open"
-        if math.isfinite(self.config.connect_timeout):
-            lst.connect_timer = self.engine.schedule(
-                self.now + self.config.connect_timeout, lambda: self._on_connect_timeout(lst)
-            )
-
-    def _reply(self, lst: _Listener, text: str) -> None:
-        self.events.write(lst, Outgoing(command_reply(text), "reply"))
-
-    def _on_command(self, lst: _Listener, cmd: Command) -> None:
-        if lst.connect_timer is not None:
-            lst.connect_timer.cancelled = True
-            lst.connect_timer = None
-        first = lst.first_packet
-        lst.first_packet = False
-        reply = self.commands.parse(lst, cmd)
-        if reply is not None and not lst.static_busy and not first:
-            # (listener_run never sends the reply to the first packet)
-            self._reply(lst, reply)
-            self._after_reply(lst)
-        if not lst.running:
-            self._close(lst, notice=True)
-
-    def _after_reply(self, lst: _Listener) -> None:
-        if lst.connected:
-            lst.replies_after_connect += 1
-            if (
-                not lst.early_released
-                and lst.replies_after_connect >= self.config.early_events_after_reply
-            ):
-                self.events.release_early(lst)
-
-    def _static_done(self, lst: _Listener | None) -> None:
-        if lst is None or not lst.static_busy:
-            return
-        lst.static_busy = False
-        held, lst.held = lst.held or [], None
-        self._reply(lst, "+OK")
-        self._after_reply(lst)
-        for item in held:
-            self.events.write(lst, item)
-        if lst.held_input:
-            data = bytes(lst.held_input)
-            lst.held_input.clear()
-            self.engine.schedule(self.now, lambda: self._feed_held(lst, data))
-
-    def _feed_held(self, lst: _Listener, data: bytes) -> None:
-        # Commands that waited for a static-mode app are read before anything that came later.
-        later = bytes(lst.held_input)
-        lst.held_input.clear()
-        self._feed(lst, data + later)
-
-    def _on_connect_timeout(self, lst: _Listener) -> None:
-        lst.connect_timer = None
-        if lst.first_packet:
-            self._close(lst, notice=True)
-
-    def _peer_closed(self, lst: _Listener) -> None:
-        """The application closed the socket: the listener ends, control leaves."""
-        lst.state = "closed"
-        lst.running = False
-        self._listener_gone(lst)
-
-    def _close(self, lst: _Listener, *, notice: bool) -> None:
-        if not lst.live:
-            return
-        if notice:
-            lst.out.append(Outgoing(disconnect_notice(self.uuid), "notice"))
-        lst.state = "closed"
-        lst.running = False
-        self._listener_gone(lst)
-
-    def _listener_gone(self, lst: _Listener) -> None:
-        if lst.connect_timer is not None:
-            lst.connect_timer.cancelled = True
-            lst.connect_timer = None
-        others = any(each.state in ("pending", "open") for each in self._listeners)
-        if not others and not self._may_reconnect:
-            # Nothing observable happens after the socket is gone: drop the simulation.
-            self._stop()
-            return
-        if self._ctl is not None and self._ctl is not lst and lst.connected:
-            # listener_run's teardown clears CF_CONTROLLED on the channel whichever listener
-            # ends (mod_event_socket.c:2838), so the socket that controls the channel leaves
-            # its park loop when the running app ends (switch_ivr.c:1007): T04 lines 63, 73.
-            self._controlled = False
-            if self._parked:
-                self.engine.wake("uncontrolled")
-        if self._ctl is lst and (self._parked or not lst.connected):
-            # the session waits in this socket's park loop, or for its `connect`
-            self.engine.wake("closed")
-        self._check_done()
-
     def _check_done(self) -> None:
         if self._done:
             return
-        if any(each.state in ("pending", "open") for each in self._listeners):
+        if any(each.state in ("pending", "open") for each in self.conns.listeners):
             return
         if self.engine.gen is None:
             self._stop()
@@ -558,14 +424,14 @@ class Channel:
 
     def _session_main(self) -> AppGen:
         # The channel entered CS_EXECUTE and the dialplan runs the socket app.
-        lst = self._listeners[0]
+        lst = self.conns.listeners[0]
         self.events.fire(
             "CHANNEL_STATE", self.events.event("CHANNEL_STATE", with_vars=False), early=True
         )
         self.runner.events_begin("socket", self.config.socket_data, lst.app_uuid, early=True)
-        yield from self._socket(lst, first=True)
+        yield from self.conns.socket_app(lst, first=True)
         self.runner.complete_event("socket", self.config.socket_data, lst.app_uuid, None)
-        self._static_done(lst)
+        self.conns.static_done(lst)
         redirect, self._redirect = self._redirect, None
         if self.hung_up:
             yield from self.life.hangup_tail()
@@ -573,7 +439,7 @@ class Channel:
         if redirect is not None:
             yield from self._follow(redirect, self.script.after_socket)
             return
-        if self._socket_exit in ("failed", "resume", "uncontrolled", "closed"):
+        if self.conns.socket_exit in ("failed", "resume", "uncontrolled", "closed"):
             # Control left without a redirect: on resume, when the socket could not be
             # opened, when another listener cleared CF_CONTROLLED (T04) or when the
             # application closed the socket (Qb lines 27, 215, 232: the runtime killed, the
@@ -582,83 +448,6 @@ class Channel:
         else:
             self.life.hangup("NORMAL_CLEARING")
             yield from self.life.hangup_tail()
-
-    def _socket(self, lst: _Listener, *, first: bool) -> AppGen:
-        """``socket_function``: socket_path/socket_host, the connection, the wait for
-        ``connect``, the park loop running what sendmsg queued; UNPARK when control leaves.
-        ``self._socket_exit`` says how it ended."""
-        if lst.path is not None:
-            self.vars.set("socket_path", lst.path)
-        self.vars.set("socket_host", lst.host)
-        if lst.state == "pending":
-            # each host of a `|` list in turn until one connects (Qc2 lines 180-183)
-            for host, port, _path, resolvable in lst.targets:
-                lst.host, lst.port, lst.resolvable = host, port, resolvable
-                lst.state = "pending"
-                if not resolvable:
-                    lst.state = "failed"  # "Socket Error!": the host does not resolve
-                    continue
-                lst.requested = True
-                self._requests.append(SocketRequest(lst.index, host, port, lst.data))
-                while lst.state == "pending":
-                    if (yield None) == "hangup" or self.hung_up:
-                        break
-                if not lst.closed or self.hung_up:  # connected (or the caller left)
-                    break
-        if lst.state != "open" or self.hung_up:
-            if lst.state == "pending":
-                lst.state = "failed"
-            self._socket_exit = "failed" if lst.state == "failed" else "hangup"
-            self._check_done()
-            return
-        self._ctl = lst
-        self._controlled = True  # listener_run sets CF_CONTROLLED
-        while not lst.connected and lst.live:
-            if (yield None) == "hangup":
-                break
-        if lst.async_mode and not self.hung_up and lst.live:
-            self.events.fire("CHANNEL_PARK", self.events.event("CHANNEL_PARK"), early=first)
-        # The park loop: run what sendmsg queued until hang-up or control leaves.
-        while not self.hung_up and self._redirect is None and lst.live and self._controlled:
-            if not self.private.msgs:
-                self.digits.drop_queued_keys()
-            self._parked = True
-            reason = yield None
-            self._parked = False
-            if reason == "hangup" or self.hung_up or not lst.live:
-                break
-            if reason == "uncontrolled":
-                # The flag is checked once per pass of the park loop, after a frame (20 ms)
-                # and the private events that arrived meanwhile: T04 conn 11, the survey's
-                # pagd sent 3 ms after the exit on the first socket still ran (line 73).
-                if (yield from self.engine.sleep(0.02)) == "hangup":
-                    break
-            while self.private.msgs and not self.hung_up and self._redirect is None:
-                src, msg = self.private.msgs.popleft()
-                yield from self.runner.private_event(msg, broadcast=src is None)
-                if not lst.async_mode:
-                    self._static_done(src)
-        self._parked = False
-        self._ctl = None
-        if self.hung_up:
-            self._socket_exit = "hangup"
-        elif self._redirect is not None:
-            self._socket_exit = "redirect"
-        elif lst.resume or truthy(self.vars.get("socket_resume")):
-            self._socket_exit = "resume"
-        elif not self._controlled and lst.live:
-            self._socket_exit = "uncontrolled"
-        else:
-            self._socket_exit = "closed"
-        self.vars.delete("current_loop")
-        self.vars.delete("total_loops")
-        if lst.async_mode:
-            self.events.fire("CHANNEL_UNPARK", self.events.event("CHANNEL_UNPARK"))
-
-    def _app_socket(self, arg: str) -> AppGen:
-        """The ``socket`` action in the dialplan: a new connection for the same channel."""
-        lst = self._new_listener(arg, self.runner.state.app_uuid)
-        yield from self._socket(lst, first=False)
 
     def _follow(self, redirect: tuple[str, object], rest: Sequence[DialplanApp]) -> AppGen:
         """Control left for a transfer (new extension) or mod_callcenter's uuid_bridge (the
@@ -680,7 +469,7 @@ class Channel:
         for i, step in enumerate(steps):
             if self.hung_up:
                 break
-            self._socket_exit = ""
+            self.conns.socket_exit = ""
             yield from self.runner.execute(
                 step.app, step.data or None, self._new_uuid(), from_socket=False
             )

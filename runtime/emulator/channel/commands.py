@@ -206,7 +206,7 @@ class Commands:
         body = self.ch.switch.api(self.ch, text).encode()
         head = f"Content-Type: api/response\nContent-Length: {len(body)}\n\n".encode()
         self.ch.events.write(lst, Outgoing(head + body, "reply"))
-        self.ch._after_reply(lst)
+        self.ch.conns.after_reply(lst)
 
     def _bgapi(self, lst: Listener, cmd: Command) -> str:
         text = cmd.line[6:]
@@ -223,7 +223,7 @@ class Commands:
             if arg:
                 out.append(("Job-Command-Arg", arg))
             event = self.ch.events.event("BACKGROUND_JOB", pre=out, channel=False, body=body)
-            for each in self.ch._listeners:
+            for each in self.ch.conns.listeners:
                 if each.live:
                     self.ch.events.dispatch(each, "BACKGROUND_JOB", None, event)
 

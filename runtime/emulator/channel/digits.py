@@ -65,7 +65,7 @@ class DigitCollector:
             elif self.ch.private.running_app == "callcenter" and self.ch.engine.waiting == "sleep":
                 _, digit = self.keys.queue.popleft()
                 self.ch.engine.cut_sleep("cdtmf:" + digit, ("moh",))
-            elif self.ch._parked and not self.ch.private.msgs:
+            elif self.ch.conns.parked and not self.ch.private.msgs:
                 self.drop_queued_keys()
             else:
                 return  # queued for the next collect, or the park loop after this app

@@ -69,7 +69,7 @@ class Engine:
                     self.ch._check_done()
                     return
                 if wait is None:
-                    if self.ch.private.msgs and self.ch._parked:
+                    if self.ch.private.msgs and self.ch.conns.parked:
                         value = "msg"
                         continue
                     self.waiting = "wake"

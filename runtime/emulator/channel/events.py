@@ -123,7 +123,7 @@ class Events:
         subclass: str | None = None,
         early: bool = False,
     ) -> None:
-        for lst in self.ch._listeners:
+        for lst in self.ch.conns.listeners:
             if lst.closed:
                 continue
             if (

@@ -139,10 +139,10 @@ class Lifecycle:
         if self.pending_hangup is not None:
             self.pending_hangup.cancelled = True
             self.pending_hangup = None
-        for lst in self.ch._listeners:
+        for lst in self.ch.conns.listeners:
             if lst.live and lst.linger is None:
                 # Without linger the listener notices the channel is down and closes.
-                self.ch.engine.schedule(self.ch.now, partial(self.ch._close, lst, notice=True))
+                self.ch.engine.schedule(self.ch.now, partial(self.ch.conns.close, lst, notice=True))
         if self.on_hung_up is not None:
             self.on_hung_up(cause)
         self.ch.engine.interrupt()
@@ -181,7 +181,7 @@ class Lifecycle:
         )
         self.ch.state_num = 12
         self.ch.switch.unregister(self.ch)
-        for lst in self.ch._listeners:
+        for lst in self.ch.conns.listeners:
             if lst.linger is not None and not lst.linger_sent and lst.live:
                 lst.linger_sent = True
                 lst.out.append(
@@ -192,5 +192,5 @@ class Lifecycle:
                 if lst.linger >= 0:
                     self.ch.engine.schedule(
                         self.ch.now + lst.linger,
-                        partial(self.ch._close, lst, notice=True),
+                        partial(self.ch.conns.close, lst, notice=True),
                     )

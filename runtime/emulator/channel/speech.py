@@ -85,7 +85,9 @@ class SpeechDetector:
         self.flush_session_queue()
 
     def flush_session_queue(self) -> None:
-        diverting = [lst for lst in self.ch._listeners if lst.divert and lst.live and lst.events_on]
+        diverting = [
+            lst for lst in self.ch.conns.listeners if lst.divert and lst.live and lst.events_on
+        ]
         if diverting and self.ch.state_num < 10:
             queued, self.session_queue = self.session_queue, []
             for event in queued:
