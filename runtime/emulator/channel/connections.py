@@ -166,73 +166,84 @@ class Connections:
         """``socket_function``: socket_path/socket_host, the connection, the wait for
         ``connect``, the park loop running what sendmsg queued; UNPARK when control leaves.
         ``self.socket_exit`` says how it ended."""
+        ch = self.ch
         if lst.path is not None:
-            self.ch.vars.set("socket_path", lst.path)
-        self.ch.vars.set("socket_host", lst.host)
+            ch.vars.set("socket_path", lst.path)
+        ch.vars.set("socket_host", lst.host)
         if lst.state == "pending":
-            # each host of a `|` list in turn until one connects (Qc2 lines 180-183)
-            for host, port, _path, resolvable in lst.targets:
-                lst.host, lst.port, lst.resolvable = host, port, resolvable
-                lst.state = "pending"
-                if not resolvable:
-                    lst.state = "failed"  # "Socket Error!": the host does not resolve
-                    continue
-                lst.requested = True
-                self.requests.append(SocketRequest(lst.index, host, port, lst.data))
-                while lst.state == "pending":
-                    if (yield None) == "hangup" or self.ch.hung_up:
-                        break
-                if not lst.closed or self.ch.hung_up:  # connected (or the caller left)
-                    break
-        if lst.state != "open" or self.ch.hung_up:
+            yield from self._connect(lst)
+        if lst.state != "open" or ch.hung_up:
             if lst.state == "pending":
                 lst.state = "failed"
             self.socket_exit = "failed" if lst.state == "failed" else "hangup"
-            self.ch._check_done()
+            ch._check_done()
             return
         self.ctl = lst
         self.controlled = True  # listener_run sets CF_CONTROLLED
         while not lst.connected and lst.live:
             if (yield None) == "hangup":
                 break
-        if lst.async_mode and not self.ch.hung_up and lst.live:
-            self.ch.events.fire("CHANNEL_PARK", self.ch.events.event("CHANNEL_PARK"), early=first)
-        # The park loop: run what sendmsg queued until hang-up or control leaves.
-        while not self.ch.hung_up and self.ch._redirect is None and lst.live and self.controlled:
-            if not self.ch.private.msgs:
-                self.ch.digits.drop_queued_keys()
+        if lst.async_mode and not ch.hung_up and lst.live:
+            ch.events.fire("CHANNEL_PARK", ch.events.event("CHANNEL_PARK"), early=first)
+        yield from self._park(lst)
+        self.parked = False
+        self.ctl = None
+        self.socket_exit = self._exit_reason(lst)
+        ch.vars.delete("current_loop")
+        ch.vars.delete("total_loops")
+        if lst.async_mode:
+            ch.events.announce("CHANNEL_UNPARK")
+
+    def _connect(self, lst: Listener) -> AppGen:
+        """Each host of a ``|`` list in turn until one connects (Qc2 lines 180-183)."""
+        for host, port, _path, resolvable in lst.targets:
+            lst.host, lst.port, lst.resolvable = host, port, resolvable
+            lst.state = "pending"
+            if not resolvable:
+                lst.state = "failed"  # "Socket Error!": the host does not resolve
+                continue
+            lst.requested = True
+            self.requests.append(SocketRequest(lst.index, host, port, lst.data))
+            while lst.state == "pending":
+                if (yield None) == "hangup" or self.ch.hung_up:
+                    break
+            if not lst.closed or self.ch.hung_up:  # connected (or the caller left)
+                break
+
+    def _park(self, lst: Listener) -> AppGen:
+        """The park loop: run what sendmsg queued until hang-up or control leaves."""
+        ch = self.ch
+        while not ch.hung_up and ch._redirect is None and lst.live and self.controlled:
+            if not ch.private.msgs:
+                ch.digits.drop_queued_keys()
             self.parked = True
             reason = yield None
             self.parked = False
-            if reason == "hangup" or self.ch.hung_up or not lst.live:
+            if reason == "hangup" or ch.hung_up or not lst.live:
                 break
             if reason == "uncontrolled":
                 # The flag is checked once per pass of the park loop, after a frame (20 ms)
                 # and the private events that arrived meanwhile: T04 conn 11, the survey's
                 # pagd sent 3 ms after the exit on the first socket still ran (line 73).
-                if (yield from self.ch.engine.sleep(0.02)) == "hangup":
+                if (yield from ch.engine.sleep(0.02)) == "hangup":
                     break
-            while self.ch.private.msgs and not self.ch.hung_up and self.ch._redirect is None:
-                src, msg = self.ch.private.msgs.popleft()
-                yield from self.ch.runner.private_event(msg, broadcast=src is None)
+            while ch.private.msgs and not ch.hung_up and ch._redirect is None:
+                src, msg = ch.private.msgs.popleft()
+                yield from ch.runner.private_event(msg, broadcast=src is None)
                 if not lst.async_mode:
                     self.static_done(src)
-        self.parked = False
-        self.ctl = None
-        if self.ch.hung_up:
-            self.socket_exit = "hangup"
-        elif self.ch._redirect is not None:
-            self.socket_exit = "redirect"
-        elif lst.resume or truthy(self.ch.vars.get("socket_resume")):
-            self.socket_exit = "resume"
-        elif not self.controlled and lst.live:
-            self.socket_exit = "uncontrolled"
-        else:
-            self.socket_exit = "closed"
-        self.ch.vars.delete("current_loop")
-        self.ch.vars.delete("total_loops")
-        if lst.async_mode:
-            self.ch.events.fire("CHANNEL_UNPARK", self.ch.events.event("CHANNEL_UNPARK"))
+
+    def _exit_reason(self, lst: Listener) -> str:
+        ch = self.ch
+        if ch.hung_up:
+            return "hangup"
+        if ch._redirect is not None:
+            return "redirect"
+        if lst.resume or truthy(ch.vars.get("socket_resume")):
+            return "resume"
+        if not self.controlled and lst.live:
+            return "uncontrolled"
+        return "closed"
 
     def app_socket(self, arg: str) -> AppGen:
         """The ``socket`` action in the dialplan: a new connection for the same channel."""
