@@ -135,15 +135,7 @@ class Channel:
         # the switch around the channel (api commands, mod_callcenter's members table)
         self.switch = switch if switch is not None else Switch()
         self.switch.register(self)
-        self.cc = Callcenter(self)
-        self.xfer = Bridging(self)
-        self.recorder = Recorder(self)
-        self.asr = SpeechDetector(self)
-        self.digits = DigitCollector(self)
-        self.player = Player(self)
-        self.variables = Variables(self)
-        self.runner = AppRunner(self)
-        self.commands = Commands(self)
+        self._jobs()
         # Called when something outside the channel's own input changed it (an api command
         # sent on another channel's socket): the driver pumps the channel's output then.
         self.on_external: Callable[[], None] | None = None
@@ -151,6 +143,18 @@ class Channel:
         self.conns = Connections(self, self._check_script(first_target))
         self._done = False
         self._start(connect_first, first_target)
+
+    def _jobs(self) -> None:
+        """The parts that hold the channel's jobs, each with its own state."""
+        self.cc = Callcenter(self)  # mod_callcenter
+        self.xfer = Bridging(self)  # transfer, bridge, mod_loopback
+        self.recorder = Recorder(self)  # record, voicemail
+        self.asr = SpeechDetector(self)  # detect_speech
+        self.digits = DigitCollector(self)  # keys, play_and_get_digits, read
+        self.player = Player(self)  # playback, speak, say, sleep
+        self.variables = Variables(self)  # expansion, set, multiset, export, unset
+        self.runner = AppRunner(self)  # execute, the app table
+        self.commands = Commands(self)  # the listener's command table
 
     def _check_script(self, first_target: tuple[str, int] | None) -> bool:
         """Whether a later socket can connect again (a ``socket`` action after the first)."""
