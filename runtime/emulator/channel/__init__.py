@@ -7,6 +7,23 @@ messages FreeSWITCH would write (``pop_output``), in FreeSWITCH's order and
 byte format.  No I/O, no clock, no sleeping: every delay is a timer in
 virtual seconds, ``next_deadline()`` says when the next one is due.
 
+The parts, one module per job (``Channel`` in ``channel.py`` is the facade and the session:
+the dialplan, the socket's control, routing and transfers; each part gets the channel and
+keeps its own state):
+
+* ``script``: what a test says about the call (``CallerScript``, ``ChannelConfig``, ...);
+* ``engine``: timers and the session coroutine; ``events``: building and delivering events;
+* ``sockets`` / ``connections`` / ``commands``: the outbound connections, ``socket_function``
+  and its park loop, the listener's command table;
+* ``breaks``: private events (sendmsg, broadcasts) and CF_BREAK;
+* ``apps``: executing applications, the table of recorded apps; ``variables``: expansion and
+  the set apps; ``media``: playing (streams, TTS, ``file_string://``, say); ``digits``: keys
+  and digit collection; ``speech``: detect_speech; ``recording``: record, voicemail;
+  ``callcenter``: the queue app and the agent bridge; ``bridge``: bridge and transfer;
+  ``loopback``: mod_loopback's second call (T11);
+* ``lifecycle``: states, answer, hang-up and its tail; ``cdr``: the CS_REPORTING variables;
+  ``identity``: the call's SIP identity and first caller profile.
+
 What is modelled, and where the facts come from (``tests/fixtures/freeswitch``
 recordings of FreeSWITCH 1.10.12 and ``mod_event_socket.c`` /
 ``switch_core_session.c`` / ``switch_ivr_play_say.c``):
