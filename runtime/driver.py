@@ -58,11 +58,13 @@ Who ended the channel: a CHANNEL_HANGUP the caller caused carries the far end's 
 (T04 line 74); `MEDIA_TIMEOUT` is the switch's (T07). A call the switch or the dialplan ended
 is never journaled as the caller's hang-up (see `_finish`).
 
-Journal: one `CallRecord` when the call starts; one `StepRecord` per node visited (written when
-the call leaves the node: kind, why it came there, the caller's input there - masked when
-sensitive -, where it went, how long it stayed); `SurveyAnswer` and `CallbackRequest` from the
-interpreter's journal commands; one `CallEnd` (outcome, node, detail with the outcome's
-detail, survey answers and masked variables).
+Journal: one `CallRecord` when the call starts; one `StepRecord` per node visited (opened by
+the interpreter's `NodeEntered` record, which says why the call came there; written when the
+call leaves the node: kind, why, the caller's input there - the answers to its Collects,
+masked when the Collect was sensitive -, where it went, how long it stayed); `SurveyAnswer` and
+`CallbackRequest` from the interpreter's `SurveyAnswered` / `CallbackBooked` records; one
+`CallEnd` (outcome, node, detail with the outcome's detail, survey answers and masked
+variables).
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ import time as time_mod
 import uuid as uuid_mod
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from flowc.interpreter import MASK, Call, CallInfo, Program
@@ -185,16 +187,19 @@ class _PendingStep:
     sensitive: bool = False
 
 
-def _input_of(detail: Mapping[str, Any]) -> str | None:
-    """The caller's input in an `event` trace step (already masked by the interpreter)."""
-    kind = detail.get("type")
-    if kind == "digits":
-        digits = detail.get("digits") or ""
-        return str(digits) if digits else str(detail.get("result") or "timeout")
-    if kind == "speech_result":
-        return f"say:{detail.get('text', '')}"
-    if kind == "speech_no_match":
-        return str(detail.get("reason") or "no_match")
+def _input_of(event: ev.Event, secret: bool) -> tuple[str, bool] | None:
+    """The caller's input in an answer to a Collect, as the journal shows it, and whether it
+    is masked (`secret`: the Collect was sensitive; its digits or words are never written)."""
+    if isinstance(event, ev.Digits):
+        if event.digits:
+            return (MASK, True) if secret else (event.digits, False)
+        return event.result or "timeout", False
+    if isinstance(event, ev.SpeechResult):
+        if secret and event.text:
+            return f"say:{MASK}", True
+        return f"say:{event.text}", False
+    if isinstance(event, ev.SpeechNoMatch):
+        return event.reason or "no_match", False
     return None
 
 
@@ -262,8 +267,8 @@ class CallDriver:
         self._trace_pos = 0
         self._seq = 0
         self._pending: _PendingStep | None = None
-        self._why = "start"
-        self._flow_stack: list[str] = []
+        self._node_flow = self.flow  # the flow (main or module) of the node being run
+        self._secret_collect = False  # the running Collect is sensitive
         self._runtime_reason: str | None = None
         self._detached = False
         self._resume_pending = False
@@ -300,7 +305,6 @@ class CallDriver:
                 outcome="queued" if detail is not None else None,
                 detail=detail,
             )
-        self._why = "resumed after the agent conversation"
         if node not in self.program.nodes:
             log.warning("resume_node_unknown", call_id=self.call_id, flow=self.flow, node=node)
             node = self.program.entry
@@ -427,6 +431,7 @@ class CallDriver:
                 self._cancel_op()
             if self._observer is not None:
                 self._observer(self.call_id, event)
+            self._note_input(event)
             commands = self.call.handle(event)
 
     async def _next_item(self) -> _Item:
@@ -457,7 +462,7 @@ class CallDriver:
                     command=c.to_json(),
                 )
             if isinstance(c, cmd.Journal):
-                self._journal_command(c)
+                self._journal_record(c)
             elif isinstance(c, cmd.SetVariable):
                 if self.host.mirror_variables and not c.sensitive:
                     name = tr.mirror_name(c.name)
@@ -737,6 +742,7 @@ class CallDriver:
         self._answer(ev.PromptDone(at=self.now()))
 
     async def _op_collect(self, c: cmd.Collect) -> None:
+        self._secret_collect = c.sensitive
         self._refused(c.prompt)
         plan = tr.collect_plan(c, self.media)
         arg = plan.arg
@@ -856,7 +862,7 @@ class CallDriver:
             body=body,
             timeout_ms=c.timeout_ms,
             retries=c.retries,
-            flow=self._current_flow(),
+            flow=self._node_flow,
         )
         result = await client.fetch(req)
         self._mark()
@@ -879,16 +885,6 @@ class CallDriver:
             self._inbox.put_nowait(
                 ev.FetchFailed(c.request_id, result.reason, result.detail, at=self.now())
             )
-
-    def _current_flow(self) -> str:
-        """The flow (main or subflow module) of the node being run: a module's services
-        are bound under the module's name."""
-        trace = self.call.trace
-        for i in range(len(trace) - 1, max(-1, len(trace) - 64), -1):
-            step = trace[i]
-            if step.kind == "enter":
-                return str(step.detail.get("flow") or self.flow)
-        return self.flow
 
     async def _op_enqueue(self, c: cmd.Enqueue) -> None:
         from runtime import queue_announce as qa
@@ -1088,7 +1084,6 @@ class CallDriver:
         item.accepted.set_result(True)
         await self._setup(self.esl)
         self._start_pump()
-        self._why = "resumed after the agent conversation"
         log.info("call_resumed", call_id=self.call_id, flow=self.flow, node=self.call.node)
 
     async def _detach(self, reason: str) -> None:
@@ -1248,42 +1243,37 @@ class CallDriver:
     # ------------------------------------------------------------------ journal and metrics
 
     def _after_handle(self) -> None:
-        trace = self.call.trace
-        start = self._trace_pos
-        end = len(trace)
-        if start >= end:
-            return
-        self._trace_pos = end
-        self.metrics.steps(self.flow, end - start)
-        for i in range(start, end):
-            step = trace[i]
-            kind = step.kind
-            if kind == "enter":
-                detail = step.detail
-                node = step.node or ""
-                flow = str(detail.get("flow") or self.flow)
-                name = node if flow == self.program.name else f"{flow}.{node}"
-                self._finalize_step(None, name, step.at)
-                self.metrics.node(self.flow, name)
-                self._pending = _PendingStep(
-                    self._seq + 1, step.at, name, str(detail.get("kind") or ""), self._why
-                )
-                self._seq += 1
-                self._why = "next"
-            elif kind == "event":
-                found = _input_of({"type": step.why, **step.detail})
-                if found is not None and self._pending is not None:
-                    self._pending.inputs.append(found)
-                    if MASK in found:
-                        self._pending.sensitive = True
-            elif kind == "decision":
-                self._why = step.why
+        trace_len = len(self.call.trace)
+        if trace_len > self._trace_pos:
+            self.metrics.steps(self.flow, trace_len - self._trace_pos)
+            self._trace_pos = trace_len
         if self.with_agent and self._pending is not None:
             self._finalize_step("answered", None)
             if self.host.agents.get(self.call_id) is not self:
                 self.host.agents[self.call_id] = self
         elif not self.with_agent and self.host.agents.get(self.call_id) is self:
             del self.host.agents[self.call_id]
+
+    def _node_entered(self, c: cmd.NodeEntered) -> None:
+        """Close the step of the node left and open the one of the node entered."""
+        flow = c.flow
+        self._node_flow = flow
+        name = c.node if flow == self.program.name else f"{flow}.{c.node}"
+        self._finalize_step(None, name, c.at)
+        self.metrics.node(self.flow, name)
+        self._seq += 1
+        self._pending = _PendingStep(self._seq, c.at, name, c.node_kind, c.why)
+
+    def _note_input(self, event: ev.Event) -> None:
+        """The caller's input, given to the interpreter: part of the current node's step."""
+        pending = self._pending
+        if pending is None:
+            return
+        found = _input_of(event, self._secret_collect)
+        if found is not None:
+            pending.inputs.append(found[0])
+            if found[1]:
+                pending.sensitive = True
 
     def _finalize_step(
         self, outcome: str | None, next_node: str | None, at: datetime | None = None
@@ -1314,28 +1304,25 @@ class CallDriver:
             )
         )
 
-    def _journal_command(self, c: cmd.Journal) -> None:
-        if self.journal is None:
+    def _journal_record(self, c: cmd.Journal) -> None:
+        if isinstance(c, cmd.NodeEntered):
+            self._node_entered(c)
             return
-        data = c.data
-        if c.kind == "survey":
-            answer = data.get("answer")
+        journal = self.journal
+        if journal is None:
+            return
+        if isinstance(c, cmd.SurveyAnswered):
+            answer = c.answer
             if answer is None:
                 return
             from runtime.journal import SurveyAnswer
 
             value: int | str = ("yes" if answer else "no") if isinstance(answer, bool) else answer
-            if not isinstance(value, int | str):
-                value = str(value)
-            self.journal.record(
-                SurveyAnswer(self.call_id, self.flow, str(data.get("question")), value, self.now())
-            )
-        elif c.kind == "callback":
+            journal.record(SurveyAnswer(self.call_id, self.flow, c.question, value, self.now()))
+        elif isinstance(c, cmd.CallbackBooked):
             from runtime.journal import CallbackRequest
 
-            number = str(data.get("number") or "")
-            at = _parse_time(data.get("requested_at")) or self.now()
-            self.journal.record(CallbackRequest(self.call_id, self.flow, number, at))
+            journal.record(CallbackRequest(self.call_id, self.flow, c.number, c.requested_at))
 
 
 # ------------------------------------------------------------------ helpers
@@ -1362,13 +1349,3 @@ def _discard(_e: Event | None) -> None:
 def _consume(fut: asyncio.Future[Any]) -> None:
     if not fut.cancelled():
         fut.exception()
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
