@@ -218,6 +218,7 @@ class Call:
         self._accept: tuple[type[ev.Event], ...] = ()
         self._cont: Cont | None = None
         self._secret_input = False
+        self._why = "start"  # why the next node is entered (`cmd.NodeEntered.why`)
         self._seq = 0
         self._steps = 0
         self._struggles = 0  # failed inputs of the call, all menus and collects (`escalate`)
@@ -322,6 +323,8 @@ class Call:
         self._set_now(now)
         self._steps = 0
         entry = at_node or self.program.entry
+        if at_node is not None:
+            self._why = cmd.RESUMED
         self._trace(
             "start",
             f"call started in `{self.program.name}` at `{entry}`",
@@ -378,6 +381,8 @@ class Call:
                 self._ignored(event, f"stale answer to request `{event.request_id}`")
                 return out
             self._trace_event(event)
+            if isinstance(event, ev.AgentDone):
+                self._why = cmd.RESUMED
             cont = self._cont
             self._cont = None
             self._accept = ()
@@ -464,15 +469,9 @@ class Call:
                 },
             )
             self._emit(
-                cmd.Journal(
-                    "node",
-                    {
-                        "flow": frame.program.name,
-                        "node": node_id,
-                        "kind": node.kind,
-                    },
-                )
+                cmd.NodeEntered(frame.program.name, node_id, node.kind, self._now, self._why)
             )
+            self._why = "next"
             node_id = _ENTER[type(node)](self, node)
 
     # ------------------------------------------------------------------ trace & masking
@@ -486,6 +485,7 @@ class Call:
         self._trace("note", why, self.node, detail)
 
     def _decision(self, why: str, **detail: Any) -> None:
+        self._why = why
         self._trace("decision", why, self.node, detail)
 
     def _ignored(self, event: ev.Event, why: str) -> None:
@@ -814,7 +814,7 @@ class Call:
             run.offer = self._offer(n)
             if not run.offer:
                 self._decision("no option of this menu is offered to this caller", target=n.on_fail)
-                self._emit(cmd.Journal("menu_empty", {"node": n.id, "target": n.on_fail}))
+                self._emit(cmd.MenuEmpty(n.id, n.on_fail))
                 return self._branch(n.on_fail, "a menu without options")
         return self._menu_attempt(run, None)
 
@@ -972,18 +972,7 @@ class Call:
         self._decision(
             f"{what}{extra}: go to `{target}`", via=via, choice=choice, target=target, **more
         )
-        self._emit(
-            cmd.Journal(
-                "menu",
-                {
-                    "node": run.node.id,
-                    "via": via,
-                    "choice": choice,
-                    "target": target,
-                    "failures": run.failures,
-                },
-            )
-        )
+        self._emit(cmd.MenuChosen(run.node.id, via, choice, target, run.failures))
         return target
 
     def _menu_failure(self, run: _MenuRun, kind: str, why: str) -> str | None:
@@ -1013,18 +1002,7 @@ class Call:
         if escalated is not None:
             return escalated
         if run.failures >= n.retries:
-            self._emit(
-                cmd.Journal(
-                    "menu_failed",
-                    {
-                        "node": n.id,
-                        "failures": run.failures,
-                        "no_input": run.no_input,
-                        "no_match": run.no_match,
-                        "target": n.on_fail,
-                    },
-                )
-            )
+            self._emit(cmd.MenuFailed(n.id, run.failures, run.no_input, run.no_match, n.on_fail))
             if n.on_fail is not None:
                 self._decision(
                     f"menu failed {run.failures} times: go to `{n.on_fail}`", target=n.on_fail
@@ -1049,12 +1027,7 @@ class Call:
             last=kind,
             target=esc.goto,
         )
-        self._emit(
-            cmd.Journal(
-                "escalate",
-                {"node": self.node, "failures": self._struggles, "target": esc.goto},
-            )
-        )
+        self._emit(cmd.Escalated(self.node, self._struggles, esc.goto))
         if len(self._frames) > 1:  # the budget is the main flow's: leave every module
             del self._frames[1:]
             self._frame = self._frames[0]
@@ -1301,18 +1274,7 @@ class Call:
 
     def _queue_done(self, n: QueueN, priority: int, e: ev.Event | None) -> str | None:
         assert isinstance(e, ev.QueueResult)
-        self._emit(
-            cmd.Journal(
-                "queue",
-                {
-                    "node": n.id,
-                    "queue": n.queue,
-                    "priority": priority,
-                    "outcome": e.outcome,
-                    "agent": e.agent,
-                },
-            )
-        )
+        self._emit(cmd.QueueDone(n.id, n.queue, priority, e.outcome, e.agent))
         if e.outcome == "answered":
             self._sticky = ("queued", {"queue": n.queue, "priority": priority, "agent": e.agent})
             if n.after is None:
@@ -1379,17 +1341,7 @@ class Call:
 
         def done(e: ev.Event | None) -> str | None:
             assert isinstance(e, ev.RecordDone)
-            self._emit(
-                cmd.Journal(
-                    "voicemail",
-                    {
-                        "node": n.id,
-                        "mailbox": n.mailbox,
-                        "path": e.path,
-                        "duration_ms": e.duration_ms,
-                    },
-                )
-            )
+            self._emit(cmd.VoicemailLeft(n.id, n.mailbox, e.path, e.duration_ms))
             self._sticky = ("voicemail", {"mailbox": n.mailbox, "path": e.path})
             return self._continue_or_finish(n.next, "message left")
 
@@ -1418,17 +1370,7 @@ class Call:
         items, barge = self._render(n.prompt)
 
         def book(num: str, confirmed: bool | None) -> str | None:
-            self._emit(
-                cmd.Journal(
-                    "callback",
-                    {
-                        "node": n.id,
-                        "number": num,
-                        "requested_at": self._now.isoformat(),
-                        "confirmed": confirmed,
-                    },
-                )
-            )
+            self._emit(cmd.CallbackBooked(n.id, num, self._now, confirmed))
             self._decision(f"callback to {num or '(unknown)'} booked", number=num)
             return self._continue_or_finish(n.next, "callback booked")
 
@@ -1513,17 +1455,7 @@ class Call:
             self._decision(
                 f"survey `{q.id}`: {_answer_text(q, e, answer)}", question=q.id, answer=answer
             )
-            self._emit(
-                cmd.Journal(
-                    "survey",
-                    {
-                        "node": n.id,
-                        "question": q.id,
-                        "scale": q.scale,
-                        "answer": answer,
-                    },
-                )
-            )
+            self._emit(cmd.SurveyAnswered(n.id, q.id, q.scale, answer))
             return self._survey_question(n, index + 1)
 
         return self._ask(items, barge, collect, answered)

@@ -154,7 +154,7 @@ nodes:
     d.start()
     out = d.send(ev.Answered)
     assert d.call.node == "agent"
-    assert any(isinstance(c, cmd.Journal) and c.kind == "menu_empty" for c in out)
+    assert any(isinstance(c, cmd.MenuEmpty) for c in out)
 
 
 def test_fixed_menus_keep_any_key_as_valid_input() -> None:
@@ -198,8 +198,9 @@ def test_escalate_counts_failures_across_menus_and_collects() -> None:
     d.send(ev.Digits, digits="12", result="success")  # too short: no-match, 2
     out = d.send(ev.Digits, digits="", result="timeout")  # no-input, 3: escalate
     assert d.call.node == "agent"
-    journal = [c for c in out if isinstance(c, cmd.Journal) and c.kind == "escalate"]
-    assert journal[0].data == {"node": "pin", "failures": 3, "target": "agent"}
+    journal = [c for c in out if isinstance(c, cmd.Escalated)]
+    assert journal == [cmd.Escalated("pin", 3, "agent")]
+    assert journal[0].to_json()["data"] == {"node": "pin", "failures": 3, "target": "agent"}
     reasons = [s.why for s in d.call.trace if s.kind == "decision"]
     assert any(re.search(r"3 failed inputs in this call: escalate to `agent`", r) for r in reasons)
 
