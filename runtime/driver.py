@@ -299,6 +299,7 @@ class CallDriver:
                 variables=saved if isinstance(saved, Mapping) else None,
                 outcome="queued" if detail is not None else None,
                 detail=detail,
+                struggles=state.get("struggles"),
             )
         self._why = "resumed after the agent conversation"
         if node not in self.program.nodes:
@@ -1061,6 +1062,7 @@ class CallDriver:
             "version": self.bundle.versions.get(self.flow, ""),
             "seq": self._seq,
             "vars": values,
+            "struggles": self.call.struggles,  # the `escalate` budget goes on after the agent
         }
 
     async def _adopt(self, item: _Adopt) -> None:

@@ -78,6 +78,9 @@ MAX_STEPS = 1000
 # restored into a resumed call.
 STICKY_OUTCOMES: tuple[OutcomeKind, ...] = ("queued", "voicemail")
 MAX_DEPTH = 10
+# The most failed inputs a resumed call takes over (`restore(struggles=...)`): more than any
+# `escalate.after_failures` (at most 100) can ask for, and a bound on what a state may carry.
+MAX_STRUGGLES = 1000
 ERROR_CAUSE = "NORMAL_TEMPORARY_FAILURE"
 FETCH_GUARD_MARGIN_MS = 1000
 
@@ -225,7 +228,9 @@ class Call:
         self._timer: str | None = None
         self._request: str | None = None
         self._sticky: tuple[OutcomeKind, dict[str, Any]] | None = None
-        self._restore: tuple[dict[str, Any], OutcomeKind | None, dict[str, Any]] | None = None
+        self._restore: tuple[dict[str, Any], OutcomeKind | None, dict[str, Any], object] | None = (
+            None
+        )
         self._frame: _Frame = self._frame_for(program, None, {})  # the top of `_frames`
         self._frames: list[_Frame] = [self._frame]
         if requested and requested != self.locale:
@@ -251,12 +256,20 @@ class Call:
     def survey(self) -> dict[str, Any]:
         return dict(self._survey)
 
+    @property
+    def struggles(self) -> dict[str, Any]:
+        """The call's `escalate` budget so far, to save with the variables when the call may
+        resume elsewhere (see `restore`): failed inputs (capped at `MAX_STRUGGLES`) and
+        whether the call escalated already."""
+        return {"failures": min(self._struggles, MAX_STRUGGLES), "escalated": self._escalated}
+
     def restore(
         self,
         *,
         variables: Mapping[str, Any] | None = None,
         outcome: OutcomeKind | None = None,
         detail: Mapping[str, Any] | None = None,
+        struggles: object = None,
     ) -> None:
         """Give a call that resumes a conversation begun elsewhere the state saved there.
 
@@ -273,6 +286,12 @@ class Call:
         answered; `voicemail`: a message was left). The resumed call keeps it however it ends
         (`detail.ended` says how), as the original call would have.
 
+        `struggles`: the `struggles` of the call as it was saved, so failed inputs before the
+        hand-off still count toward the flow's `escalate` budget (and a call that escalated
+        does not escalate twice). It comes from outside: anything but a mapping of
+        `failures` (an int from 0 to `MAX_STRUGGLES`) and `escalated` (a bool) is ignored,
+        with a note, and the count starts at zero.
+
         The state is applied when `start` runs (and noted in the trace there); a second
         `restore` before it replaces the first. Raises ValueError for an outcome that is not
         sticky; after `start` it does nothing (noted), as a second `start` does.
@@ -286,10 +305,14 @@ class Call:
             self._note("restore() after start(): ignored")
             return
         # Applied by `start`, once `now` is known (the trace and any conversion note need it).
-        self._restore = (dict(variables or {}), outcome, dict(detail or {}))
+        self._restore = (dict(variables or {}), outcome, dict(detail or {}), struggles)
 
     def _apply_restore(
-        self, variables: dict[str, Any], outcome: OutcomeKind | None, detail: dict[str, Any]
+        self,
+        variables: dict[str, Any],
+        outcome: OutcomeKind | None,
+        detail: dict[str, Any],
+        struggles: object,
     ) -> None:
         frame = self._frames[0]
         declared = frame.program.variables
@@ -304,11 +327,31 @@ class Call:
             restored.append(name)
         if outcome is not None:
             self._sticky = (outcome, detail)
+        failures = self._restore_struggles(struggles)
         self._note(
             f"resumed with {len(restored)} saved variable(s)"
-            + (f" and outcome `{outcome}`" if outcome is not None else ""),
-            {"restored": restored, "ignored": ignored, "outcome": outcome},
+            + (f" and outcome `{outcome}`" if outcome is not None else "")
+            + (f", {failures} failed input(s) so far" if failures else ""),
+            {"restored": restored, "ignored": ignored, "outcome": outcome, "failures": failures},
         )
+
+    def _restore_struggles(self, saved: object) -> int:
+        """Apply a saved `struggles` (see `restore`); the failures restored (0 if refused)."""
+        if saved is None:
+            return 0
+        failures = saved.get("failures") if isinstance(saved, Mapping) else None
+        escalated = saved.get("escalated", False) if isinstance(saved, Mapping) else None
+        if (
+            not isinstance(failures, int)
+            or isinstance(failures, bool)
+            or not 0 <= failures <= MAX_STRUGGLES
+            or not isinstance(escalated, bool)
+        ):
+            self._note("saved failed-input count is not valid: counting from zero")
+            return 0
+        self._struggles = failures
+        self._escalated = escalated
+        return failures
 
     def start(self, now: datetime, *, at_node: str | None = None) -> list[cmd.Command]:
         """Begin the call: answer it, then run from the entry (or `at_node`, to resume a call
