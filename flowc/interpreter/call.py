@@ -160,7 +160,7 @@ class _Tally:
 
 
 class _MenuRun:
-    __slots__ = ("failures", "no_input", "no_match", "node", "offer")
+    __slots__ = ("failures", "no_input", "no_match", "node", "offer", "speech")
 
     def __init__(self, node: MenuN) -> None:
         self.node = node
@@ -169,6 +169,8 @@ class _MenuRun:
         self.no_match = 0
         # Adaptive menus: the options offered on this visit, in order, with their keys.
         self.offer: tuple[tuple[str, MenuChoice], ...] = ()
+        # The speech keywords the caller may say on this visit (see `_offered_speech`).
+        self.speech = node.speech
 
 
 class _KeyScope(Mapping[str, object]):
@@ -855,6 +857,7 @@ class Call:
         run = _MenuRun(n)
         if n.adaptive:
             run.offer = self._offer(n)
+            run.speech = _offered_speech(n, run.offer)
             if not run.offer:
                 self._decision("no option of this menu is offered to this caller", target=n.on_fail)
                 self._emit(cmd.Journal("menu_empty", {"node": n.id, "target": n.on_fail}))
@@ -958,7 +961,7 @@ class Call:
         else:
             items, barge = self._render(n.prompt)
             regex = ANY_KEY
-        keywords = n.keywords
+        keywords = tuple(word for _, word, _ in run.speech)
 
         collect = self._digits(
             MENU_VAR,
@@ -976,7 +979,7 @@ class Call:
     def _menu_input(self, run: _MenuRun, e: ev.Event | None) -> str | None:
         n = run.node
         if isinstance(e, ev.SpeechResult):
-            found = _match_speech(n, e.text)
+            found = _match_speech(run.speech, e.text)
             if found is not None:
                 word, target = found
                 return self._menu_choice(run, target, "speech", word)
@@ -1637,13 +1640,25 @@ class Call:
         return node.next
 
 
-def _match_speech(n: MenuN, text: str) -> tuple[str, str] | None:
+def _offered_speech(
+    n: MenuN, offer: tuple[tuple[str, MenuChoice], ...]
+) -> tuple[tuple[str, str, str], ...]:
+    """An adaptive menu's speech keywords on one visit. A word is tied to the options that go
+    where it goes: it is heard (given to the recogniser, matched) only while one of them is
+    offered, so a hidden option is reached by no input. A word to a node no option goes to
+    (an agent, say) is offered always, as in a fixed menu."""
+    offered = {c.target for _, c in offer}
+    optional = {c.target for c in n.choices}
+    return tuple(s for s in n.speech if s[2] in offered or s[2] not in optional)
+
+
+def _match_speech(speech: tuple[tuple[str, str, str], ...], text: str) -> tuple[str, str] | None:
     """Exact match of the normalised text first, else the longest keyword it contains."""
     said = normalize_speech(text)
     if not said:
         return None
     best: tuple[str, str, str] | None = None
-    for norm, word, target in n.speech:
+    for norm, word, target in speech:
         if norm == said:
             return word, target
         if norm and norm in said and (best is None or len(norm) > len(best[0])):
