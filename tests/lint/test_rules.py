@@ -106,7 +106,7 @@ def test_pass_fixture_in_the_text_form(code: str) -> None:
     assert not _found(diags, code), "unexpected:\n" + _show(diags, code)
 
 
-@pytest.mark.parametrize("code", ["FL308", "FL309", "FL310", "FL311"])
+@pytest.mark.parametrize("code", ["FL208", "FL308", "FL309", "FL310", "FL311"])
 def test_adaptive_menu_rules_have_fixtures_in_both_forms(code: str) -> None:
     for name in ("pass.yaml", "fail.yaml", "pass.flow", "fail.flow"):
         assert (FIXTURES / code / name).is_file(), f"missing fixture {code}/{name}"
