@@ -904,12 +904,17 @@ class Call:
 
         ordered = [c for _, c, _ in sorted(shown, key=order)]
         offer: list[tuple[str, MenuChoice]] = []
-        taken = set(self._reserved_keys(n))
+        reserved = self._reserved_keys(n)
+        taken = set(reserved)
         free = iter(k for k in "1234567890" if k not in taken)
         for c in ordered:
             key = next(free, None) if n.renumber else c.key
             if key is None:
                 self._note(f"{c.label}: no key left to offer it on")
+                hidden.append(c.label)
+                continue
+            if key in reserved:  # the agent and repeat keys keep their meaning (FL301)
+                self._note(f"{c.label}: key {key} is this menu's agent or repeat key")
                 hidden.append(c.label)
                 continue
             if key in taken:

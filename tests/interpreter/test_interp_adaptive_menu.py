@@ -279,3 +279,25 @@ def test_a_spoken_keyword_does_not_reach_a_hidden_option() -> None:
     d, _ = _call(flow, plan="mobile")
     d.send(ev.SpeechResult, text="agent")
     assert d.call.node == "agent"
+
+
+def test_an_option_on_the_agent_key_is_not_offered_unless_renumbered() -> None:
+    """FL301's adaptive case: the agent key keeps its meaning, the option is hidden; with
+    `renumber` the option is offered on a free key."""
+    flow = _flow(**{"        3: {goto: roam,": "        0: {goto: roam,"})
+    d = Driver(program(flow, lint=False))  # the checker refuses it (FL301)
+    d.start()
+    c = only(d.send(ev.Answered), cmd.Collect)
+    assert texts(c) == ["Welcome.", "Billing, press 1.", "Data, press 2."]
+    assert c.regex == "^[120]$"
+    assert any("key 0 is this menu's agent or repeat key" in t.why for t in d.call.trace)
+    d.send(ev.Digits, digits="0")
+    assert d.call.node == "agent"
+
+    renumbered = flow.replace(
+        '      first: "{favourite}"\n', '      first: "{favourite}"\n      renumber: true\n'
+    )
+    d, c = _call(renumbered, plan="mobile")
+    assert texts(c) == ["Welcome.", "Billing, press 1.", "Data, press 2.", "Roaming, press 3."]
+    d.send(ev.Digits, digits="3")
+    assert d.call.node == "roam"
