@@ -166,3 +166,10 @@ def test_fl301_says_the_agent_key_wins_in_an_adaptive_menu(tmp_path: Path) -> No
         )
     )
     assert not [d for d in lint_fixture(path) if d.code == "FL301"]
+
+
+def test_a_module_s_failed_inputs_make_the_escalate_target_reachable() -> None:
+    """The main flow has no menu or collect of its own, only a module that asks for a PIN:
+    its failures spend the call's budget, so the `escalate` target is no dead node."""
+    diags = lint_fixture(FIXTURES / "FL208" / "pass.yaml")
+    assert not [d for d in diags if d.code == "FL202"], _show(diags, "FL202")
