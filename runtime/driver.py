@@ -141,6 +141,7 @@ class CallDriver(PromptOps, LookupOps, QueueOps, HandoffOps, CallEnding):
                 variables=saved if isinstance(saved, Mapping) else None,
                 outcome="queued" if detail is not None else None,
                 detail=detail,
+                struggles=state.get("struggles"),
             )
         if node not in self.program.nodes:
             log.warning("resume_node_unknown", call_id=self.call_id, flow=self.flow, node=node)

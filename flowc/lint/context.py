@@ -149,8 +149,9 @@ class LintContext:
             menu = node_field(node, "menu")
             if agent and menu is not None and menu.agent_key and agent.key not in menu.options:
                 targets.append(agent.goto)
-            if escalate and node.kind in ("menu", "collect"):
-                targets.append(escalate.goto)  # a failed input may spend the call's budget
+            if escalate and node.kind in ("menu", "collect", "subflow"):
+                # a failed input (a module's too) may spend the call's budget
+                targets.append(escalate.goto)
             out[node_id] = list(dict.fromkeys(t for t in targets if t in nodes))
         return out
 

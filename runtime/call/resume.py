@@ -31,6 +31,7 @@ class ResumeOps(EslLink):
             "version": self.bundle.versions.get(self.flow, ""),
             "seq": self.steps.seq,
             "vars": values,
+            "struggles": self.call.struggles,  # the `escalate` budget goes on after the agent
         }
 
     async def _adopt(self, item: Adopt) -> None:
