@@ -27,14 +27,16 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
-from flowc.analysis.graph import PERSON_KINDS, build_graph
+from flowc.analysis.edgegraph import EdgeGraph
+from flowc.analysis.graph import PERSON_KINDS, build_edge_graph, build_graph
 from flowc.analysis.prompts import PromptTimer, has_data, main_prompts, retry_prompts
 from flowc.model.flow import Flow
 from flowc.model.nodes import INPUT_KINDS, Node
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 ENDING_KINDS = frozenset({"hangup", "voicemail", "return"})
 _ENDS_WITHOUT_NEXT = frozenset({"record", "callback", "survey"})
@@ -112,7 +114,7 @@ CostFn = Callable[[str, str, dict[str, Any]], float | None]
 
 
 def shortest_route(
-    g: nx.MultiDiGraph,
+    g: nx.MultiDiGraph | EdgeGraph,
     start: str,
     is_target: Callable[[str], bool],
     cost: CostFn,
@@ -315,7 +317,7 @@ def _env_fn(flow: Flow) -> Callable[[str], bool]:
 
 def presses_route(
     flow: Flow,
-    g: nx.MultiDiGraph,
+    g: nx.MultiDiGraph | EdgeGraph,
     modules: Mapping[str, Flow | None],
     target_kinds: frozenset[str] = PERSON_KINDS,
     depth: int = 0,
@@ -345,7 +347,7 @@ def presses_route(
 
 def seconds_route(
     flow: Flow,
-    g: nx.MultiDiGraph,
+    g: nx.MultiDiGraph | EdgeGraph,
     modules: Mapping[str, Flow | None],
     locale: str,
     *,
@@ -395,7 +397,7 @@ def _module_cost(
     mod = _module_of(flow, node, modules)
     if mod is None or depth > 4:
         return 0.0
-    mg = build_graph(mod)
+    mg = build_edge_graph(mod)
     returns = frozenset({"return"})
     if seconds is None:
         route = presses_route(mod, mg, modules, returns, depth + 1)
@@ -477,6 +479,8 @@ def _ends_without_person(flow: Flow, g: nx.MultiDiGraph) -> tuple[list[EndPath],
 
 
 def _cycles(flow: Flow, g: nx.MultiDiGraph) -> list[Cycle]:
+    import networkx as nx
+
     nodes = flow.nodes
     order = {n: i for i, n in enumerate(nodes)}
     # A plain digraph of the flow's own nodes (subgraph views are slow on big flows).
@@ -503,6 +507,8 @@ def flow_stats(
 ) -> FlowStats:
     """All the numbers for one flow (subflow modules, when given, count their prompts and
     key presses between the call and the quickest return)."""
+    import networkx as nx
+
     mods = modules or {}
     g = graph if graph is not None else build_graph(flow)
     nodes = flow.nodes

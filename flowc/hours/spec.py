@@ -45,8 +45,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
 
-import holidays as _holidays
-
 from flowc.codes import code
 from flowc.diagnostics import Diagnostic, Severity, did_you_mean
 
@@ -184,6 +182,8 @@ def available_timezones() -> frozenset[str]:
 @functools.cache
 def supported_calendars() -> dict[str, tuple[str, ...]]:
     """python-holidays country codes (with aliases) -> their subdivision codes."""
+    import holidays as _holidays  # slow to import: only flows with a holiday calendar ask
+
     return {k: tuple(v) for k, v in _holidays.list_supported_countries().items()}
 
 

@@ -14,9 +14,8 @@ from functools import cached_property
 from pathlib import Path as FsPath
 from typing import Any, Literal, NamedTuple
 
-import networkx as nx
-
-from flowc.analysis.graph import build_graph
+from flowc.analysis.edgegraph import EdgeGraph
+from flowc.analysis.graph import build_edge_graph
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.gcpause import gc_paused
 from flowc.lang.expr import (
@@ -106,8 +105,8 @@ class LintContext:
         return Diagnostic(code, sev, message, self.doc.span_of(path, key=key), hint)
 
     @cached_property
-    def graph(self) -> nx.MultiDiGraph:
-        return build_graph(self.flow)
+    def graph(self) -> EdgeGraph:
+        return build_edge_graph(self.flow)
 
     @cached_property
     def reachable(self) -> set[str]:
