@@ -19,7 +19,6 @@ import hashlib
 import json
 from typing import Any
 
-from flowc.gcpause import gc_paused
 from flowc.model.flow import Flow
 from flowc.source.document import SourceDoc
 
@@ -63,8 +62,7 @@ def compile_flow(flow: Flow, modules: dict[str, str] | None = None) -> dict[str,
         "mailboxes": dump["mailboxes"],
         "modules": dict(sorted((modules or {}).items())),
     }
-    with gc_paused():
-        ir["nodes"] = {node_id: _node_ir(node) for node_id, node in flow.nodes.items()}
+    ir["nodes"] = {node_id: _node_ir(node) for node_id, node in flow.nodes.items()}
     ir["hash"] = content_hash(ir)
     return ir
 

@@ -17,7 +17,6 @@ from typing import Any, Literal, NamedTuple
 from flowc.analysis.edgegraph import EdgeGraph
 from flowc.analysis.graph import build_edge_graph
 from flowc.diagnostics import Diagnostic, Severity
-from flowc.gcpause import gc_paused
 from flowc.lang.expr import (
     Call,
     Expr,
@@ -322,8 +321,7 @@ class LintContext:
     @cached_property
     def checked_sites(self) -> list[SiteCheck]:
         """Every site parsed and type-checked once: shared by the FL2xx and FL5xx rules."""
-        with gc_paused():
-            return [self._check_site(site) for site in self.sites()]
+        return [self._check_site(site) for site in self.sites()]
 
     def _check_site(self, site: ExprSite) -> SiteCheck:
         env = self.env_for(site)

@@ -29,7 +29,6 @@ from lark.lark import PostLex
 
 from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity, did_you_mean
-from flowc.gcpause import gc_paused
 from flowc.source.document import Path, SourceDoc, Span
 from flowc.source.dsl.fastparse import WORD_CHAR, Fallback, FastParser, collect_comments
 from flowc.source.dsl.fastparse import keyword_types as _keyword_types
@@ -359,8 +358,7 @@ def _prepare(text: str) -> str:
 
 
 def _parse_doc(text: str, file: str, base_dir: FsPath, includes: bool) -> SourceDoc:
-    with gc_paused():  # many small long-lived objects: see flowc.gcpause
-        return _build_doc(text, file, base_dir, includes)
+    return _build_doc(text, file, base_dir, includes)
 
 
 def _build_doc(text: str, file: str, base_dir: FsPath, includes: bool) -> SourceDoc:
