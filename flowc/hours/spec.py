@@ -124,10 +124,6 @@ def format_ranges(ranges: Iterable[TimeRange], sep: str = " and ") -> str:
     return text or "closed"
 
 
-def format_day(day: DayKey) -> str:
-    return day.isoformat() if isinstance(day, date) else DAY_NAMES[day]
-
-
 def format_days(days: Iterable[DayKey]) -> str:
     """Compact day list: weekdays as runs (`mon-wed,fri`), dates as ISO dates."""
     unique = sorted(set(days), key=_day_sort_key)

@@ -48,7 +48,6 @@ BODY_PT = 9  # the smallest text a reader needs: prompt lines, edge labels, name
 
 Detail = Literal["auto", "full", "medium", "names"]
 _PORT_NAMES = {"*": "star", "#": "hash"}
-_ROW_KINDS = frozenset({"key", "speech", "agent_key"})
 
 
 @dataclass

@@ -914,13 +914,6 @@ def _no_target(file: str, line: int, col: int) -> Diagnostic:
     )
 
 
-def _indent_of(text: str, line: int) -> int:
-    start = _line_pos(text, line, 1)
-    end = text.find("\n", start)
-    content = text[start : end if end >= 0 else len(text)]
-    return len(content) - len(content.lstrip(" \t"))
-
-
 def _fat_arrow(file: str, line: int, col: int) -> Diagnostic:
     return _diag(
         file,
