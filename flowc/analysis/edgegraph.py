@@ -32,14 +32,23 @@ class EdgeGraph:
         self.nodes[node].update(attrs)
 
     def add_edge(self, u: str, v: str, key: Any = None, **attrs: Any) -> Any:
-        self.add_node(u)
-        self.add_node(v)
-        keyed = self._succ[u].setdefault(v, {})
+        succ = self._succ
+        if u not in succ:
+            self.add_node(u)
+        if v not in succ:
+            self.add_node(v)
+        keyed = succ[u].get(v)
+        if keyed is None:
+            keyed = succ[u][v] = {}
         if key is None:  # networkx: the lowest unused integer key
             key = len(keyed)
             while key in keyed:
                 key += 1
-        keyed.setdefault(key, {}).update(attrs)
+        old = keyed.get(key)
+        if old is None:
+            keyed[key] = attrs  # a fresh dict made for this call
+        else:
+            old.update(attrs)
         return key
 
     def out_edges(self, u: str, data: bool = False) -> Iterator[tuple[Any, ...]]:

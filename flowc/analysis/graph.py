@@ -115,7 +115,12 @@ def _add_flow(
     module: str | None = None,
 ) -> None:
     locales = list(flow.locales)
+    # Route searches (lint) read edges and node kinds only: the drawing's texts are not built.
+    described = not isinstance(g, EdgeGraph)
     for node_id, node in flow.nodes.items():
+        if not described:
+            g.add_node(prefix + node_id, kind=node.kind, name=node_id, flow=flow.name)
+            continue
         line: int | None = None
         if doc is not None:
             line = doc.span_of(("nodes", node_id), key=True).line

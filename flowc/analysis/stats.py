@@ -34,6 +34,7 @@ from flowc.analysis.graph import PERSON_KINDS, build_edge_graph, build_graph
 from flowc.analysis.prompts import PromptTimer, has_data, main_prompts, retry_prompts
 from flowc.model.flow import Flow
 from flowc.model.nodes import INPUT_KINDS, Node
+from flowc.model.prompts import Prompt
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -270,22 +271,26 @@ class _Costs:
     flow: Flow
     timer: PromptTimer
     locale: str
+    # id(node) -> (node, worst-case seconds): worst() is asked for again by failed()
+    _worst: dict[int, tuple[Node, float]] = field(default_factory=dict)
 
     def once(self, node: Node) -> float:
         return self.timer.total(main_prompts(node), self.locale)
 
-    def reprompts(self, node: Node, failures: int) -> float:
-        _, steps = retry_prompts(node)
-        total = 0.0
-        for ni, nm in steps[:failures]:
-            total += max(self.timer.seconds(ni, self.locale), self.timer.seconds(nm, self.locale))
-        return total
+    def _reprompts(self, steps: list[tuple[Prompt | None, Prompt | None]]) -> float:
+        seconds, locale = self.timer.seconds, self.locale
+        return sum(max(seconds(ni, locale), seconds(nm, locale)) for ni, nm in steps)
 
     def worst(self, node: Node) -> float:
         if node.kind not in ("menu", "collect"):
             return self.once(node)
-        retries, _ = retry_prompts(node)
-        return retries * self.once(node) + self.reprompts(node, retries - 1)
+        known = self._worst.get(id(node))
+        if known is not None:
+            return known[1]
+        retries, steps = retry_prompts(node)
+        secs = retries * self.once(node) + self._reprompts(steps[: retries - 1])
+        self._worst[id(node)] = (node, secs)
+        return secs
 
     def failed(self, node: Node) -> float:
         # Every attempt fails; the last failure goes straight on (no re-prompt).
