@@ -4,6 +4,7 @@ FL2xx and FL5xx rules share)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -322,9 +323,20 @@ _Analysis = tuple[
 ]
 
 
+# What makes a template more than plain text: holes, escaped braces, `${NAME}` references.
+_TEMPLATE_SYNTAX = re.compile(r"[{}$]")
+
+
 def _analyse(site: ExprSite, env: TypeEnv) -> _Analysis:
     """Parse and check one site's text: (error, type, issues, exprs, single hole, literal,
     names read, `in_hours` schedule names), with offsets into the text."""
+    if (
+        site.usage != "expr"
+        and isinstance(site.text, str)
+        and not _TEMPLATE_SYNTAX.search(site.text)
+    ):
+        # Plain text, as most prompts are: no holes to parse or check.
+        return None, Type.STRING, [], [], False, True, [], []
     try:
         if site.usage == "expr":
             expr = parse_expr(site.text)
