@@ -3,8 +3,9 @@
     python bench/startup.py [--runs 10]
 
 Each command runs `--runs` times in fresh processes, the three interleaved so a busy machine
-slows them alike; the median wall time of each is printed, and each over pydantic's import
-(the ratio says more than seconds on a shared machine). Bytecode caches are allowed and warmed
+slows them alike; the median wall time and CPU time (user + system) of each is printed, and
+each over pydantic's import (ratios and CPU time say more than wall seconds on a shared
+machine). Bytecode caches are allowed and warmed
 first, as after any install.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,21 +42,28 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _wall(cmd: list[str], env: dict[str, str]) -> float:
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run; CPU is user + system time of the process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
-def measure(runs: int) -> dict[str, float]:
+def measure(runs: int) -> dict[str, tuple[float, float]]:
     env = _env()
     for cmd in COMMANDS.values():  # warm the bytecode caches and the file cache
-        _wall(cmd, env)
-    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+        _run(cmd, env)
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
     for _ in range(runs):
         for name, cmd in COMMANDS.items():
-            times[name].append(_wall(cmd, env))
-    return {name: statistics.median(ts) for name, ts in times.items()}
+            times[name].append(_run(cmd, env))
+    return {
+        name: (statistics.median(w for w, _ in ts), statistics.median(c for _, c in ts))
+        for name, ts in times.items()
+    }
 
 
 def main() -> None:
@@ -62,10 +71,14 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
     medians = measure(args.runs)
-    scale = medians["python -c 'import pydantic'"]
-    print(f"median of {args.runs} runs, wall seconds (x = times pydantic's import)")
-    for name, median in medians.items():
-        print(f"{name:<34} {median:6.3f} s  {median / scale:5.1f} x")
+    wall0, cpu0 = medians["python -c 'import pydantic'"]
+    load = os.getloadavg()[0]
+    print(f"median of {args.runs} runs (x = times pydantic's import; load {load:.1f})")
+    for name, (wall, cpu) in medians.items():
+        print(
+            f"{name:<34} {wall:6.3f} s wall {wall / wall0:5.1f} x   "
+            f"{cpu:6.3f} s CPU {cpu / cpu0:5.1f} x"
+        )
 
 
 if __name__ == "__main__":
