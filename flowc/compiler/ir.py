@@ -19,7 +19,6 @@ import hashlib
 import json
 from typing import Any
 
-from flowc.gcpause import gc_paused
 from flowc.model.flow import Flow
 from flowc.source.document import SourceDoc
 
@@ -65,8 +64,7 @@ def compile_flow(flow: Flow, modules: dict[str, str] | None = None) -> dict[str,
     }
     if h.escalate is not None:  # only when set: flows without it keep their IR
         ir["escalate"] = dump["escalate"]
-    with gc_paused():
-        ir["nodes"] = {node_id: _node_ir(node) for node_id, node in flow.nodes.items()}
+    ir["nodes"] = {node_id: _node_ir(node) for node_id, node in flow.nodes.items()}
     ir["hash"] = content_hash(ir)
     return ir
 
