@@ -192,6 +192,25 @@ class FlowIndenter(PostLex):
             collect_comments(text, tok.line or 1, self.comments)
 
 
+def grammar_cache() -> str | bool:
+    """Where lark keeps the analysed DSL grammar between runs, or False for no cache.
+
+    The cache is a pickle, and loading it runs whatever it holds: lark's default (a name any
+    local user can predict in the shared temp folder) would let another user plant one. So it
+    lives in the user's own cache folder, and only when that folder is private.
+    """
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(root, "flowc")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        st = os.stat(folder)
+    except OSError:
+        return False
+    if st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return False
+    return os.path.join(folder, "dsl-grammar.lark")
+
+
 class _Grammar:
     """The analysed grammar, shared by every parse and changed by none: lark's tables and
     lexers, the fast driver built on them, the keywords. Each parse brings its own `Builder`
@@ -205,7 +224,7 @@ class _Grammar:
             lexer="contextual",
             postlex=FlowIndenter(),
             maybe_placeholders=False,
-            cache=True,
+            cache=grammar_cache(),
         )
         self.keywords = _keyword_types(self.lark)
         self.all_words = tuple(sorted({_keyword(self.lark, t) or "" for t in self.keywords} - {""}))
