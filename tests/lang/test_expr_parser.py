@@ -3,7 +3,6 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from exprutil import sx
 
 from flowc.lang.expr import (
     MAX_DEPTH,
@@ -21,6 +20,7 @@ from flowc.lang.expr import (
     to_source,
     walk,
 )
+from tests.lang.exprutil import sx
 
 PRECEDENCE = [
     ("a or b and c", "(or a (and b c))"),
