@@ -18,7 +18,7 @@ from flowc.cli.main import app
 
 __all__ = ["RUNTIME_COMMANDS", "app", "full_app", "main", "register_runtime"]
 
-RUNTIME_COMMANDS = frozenset({"serve", "emulate", "report"})
+RUNTIME_COMMANDS = frozenset({"serve", "emulate", "report", "replay"})
 _registered = False
 
 
@@ -27,6 +27,7 @@ def register_runtime() -> None:
     global _registered
     if _registered:
         return
+    from flowc_app import replay_cmd as _replay_cmd  # noqa: F401  (registers replay)
     from runtime import cli as _serve_cli  # noqa: F401  (registers serve and report)
     from runtime.emulator import cli as _emulate_cli  # noqa: F401
 

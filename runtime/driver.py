@@ -86,6 +86,7 @@ from runtime.esl import commands as esl_cmd
 from runtime.esl.errors import ChannelHangup, ConnectionClosed, ESLError
 from runtime.esl.message import Event
 from runtime.logs import get_logger
+from runtime.replay_log import observer_for
 from runtime.resume_state import ResumeKeys
 
 if TYPE_CHECKING:
@@ -276,7 +277,8 @@ class CallDriver:
         self._deferred: ev.Hangup | None = None
         self._expect_resume = False
         self._resume_timer: asyncio.TimerHandle | None = None
-        self._observer = host.observer
+        # Sees every command and event; journals what `flowc replay` needs (runtime.replay_log).
+        self._observer = observer_for(self, host.observer)
         self.apps_sent = 0  # executes written (the emulator's caller counts apps too)
         self.sets_pending: list[str] = []  # variable sets not yet written (see _execute)
 
