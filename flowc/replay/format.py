@@ -44,10 +44,24 @@ MASK = "****"
 INPUT_TYPES = frozenset({"digits", "speech_result", "speech_no_match"})
 
 
-def prompt_hash(items: Sequence[cmd.PlayItem]) -> str:
-    """A short hash of what a prompt says (sensitive items masked, as in `to_json`)."""
+_HASHES: dict[tuple[cmd.PlayItem, ...], str] = {}
+_HASHES_MAX = 65536
+
+
+def prompt_hash(items: tuple[cmd.PlayItem, ...]) -> str:
+    """A short hash of what a prompt says (sensitive items masked, as in `to_json`).
+    Remembered by value: a replay renders the same prompts over and over."""
+    found = _HASHES.get(items)
+    if found is not None:
+        return found
     text = json.dumps([i.to_json() for i in items], ensure_ascii=False, sort_keys=True)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
+    if any(i.sensitive for i in items):
+        return digest  # a secret is not kept in memory beyond the call
+    if len(_HASHES) >= _HASHES_MAX:
+        _HASHES.clear()
+    _HASHES[items] = digest
+    return digest
 
 
 def ask_of(node: str, c: cmd.Command) -> str | None:
