@@ -47,8 +47,24 @@ def _wants_runtime(argv: Sequence[str]) -> bool:
     return words[0] in RUNTIME_COMMANDS
 
 
+def _wants_from_journal(argv: Sequence[str]) -> bool:
+    words = [a for a in argv if not a.startswith("-")]
+    return (
+        bool(words)
+        and words[0] == "test"
+        and any(a == "--from-journal" or a.startswith("--from-journal=") for a in argv)
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if _wants_from_journal(args):  # `flowc test --from-journal`: reads a journal (runtime)
+        from flowc_app.from_journal import app as from_journal_app
+
+        rest = list(args)
+        rest.remove("test")
+        from_journal_app(args=rest, prog_name="flowc test")
+        return
     if _wants_runtime(args):
         register_runtime()
     app(args=args, prog_name="flowc")

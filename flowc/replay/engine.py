@@ -69,6 +69,9 @@ class Replayed:
     split: tuple[str, str, str] | None = None
     new_prompt_nodes: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    # With `replay_call(..., keep=True)`: every answer given, as (state, node, key, event);
+    # key: the service, queue or transfer target asked for.
+    trail: list[tuple[str, str, str, ev.Event]] = field(default_factory=list)
 
     @property
     def identical(self) -> bool:
@@ -152,8 +155,9 @@ def _name(program: Program, data: Mapping[str, Any]) -> str:
     return node if flow == program.name else f"{flow}.{node}"
 
 
-def replay_call(program: Program, rec: RecordedCall) -> Replayed:
-    """Run `rec` through `program` and compare (see the module docstring)."""
+def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> Replayed:
+    """Run `rec` through `program` and compare (see the module docstring); `keep`: keep the
+    answers given in `Replayed.trail`."""
     out = Replayed(rec.call_id)
     info = CallInfo(
         caller_number=rec.caller_number,
@@ -209,6 +213,10 @@ def replay_call(program: Program, rec: RecordedCall) -> Replayed:
         if isinstance(event, _Unrecorded):
             kinds.add(event.kind)
             event = event.event
+        if keep:
+            state = call.state
+            key = {"fetching": fetch.service if fetch else "", "queued": queue}.get(state, "")
+            out.trail.append((state, node, target if state == "transferring" else key, event))
         now = event.at
         mark = len(call.trace)
         commands = call.handle(event)

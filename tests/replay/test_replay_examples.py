@@ -9,9 +9,7 @@ interpreter), journaled on SQLite and on a real PostgreSQL server, replayed by `
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +19,9 @@ from changes import CHANGES, Change, apply, changed_by_simulation
 from typer.testing import CliRunner
 
 from flowc_app import full_app
-from runtime.journal.pgserver import PgServer
 from runtime.scenario_calls import compile_with_bindings
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def recorded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[R.Recorded]:
-    tmp = tmp_path_factory.mktemp(f"replay-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp}/journal.db"
-    else:
-        server: PgServer = request.getfixturevalue("pg_server")
-        url = server.create_database()
-    yield asyncio.run(R.record_examples(tmp, url))
 
 
 def _split(sid: str) -> tuple[str, str]:
