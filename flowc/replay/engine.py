@@ -9,8 +9,9 @@ order, so a changed flow still gets the answers that fit it:
 * a collect gets the next recorded input, dropping answers the new version no longer asks
   for (a removed look-up) on the way;
 * a look-up, a queue, a transfer gets the next recorded answer for the same service, queue,
-  target (before the next input); none: the look-up fails (`unrecorded_lookup`), the queue
-  times out, the transfer succeeds (`unrecorded_outcome`);
+  target (past inputs the new version does not ask for, not past the caller's hang-up);
+  none: the look-up fails (`unrecorded_lookup`), the queue times out, the transfer succeeds
+  (`unrecorded_outcome`);
 * the caller's recorded hang-up comes when the answers before it are used up.
 
 The result is compared with the recording: same path and end, a different end, a different
@@ -50,7 +51,7 @@ KINDS = (
 MAX_ROUNDS = 5000  # answers given to one call before it is cut off (a recording that loops)
 
 _PASSIVE = frozenset({"answered", "prompt_done", "timer_fired", "agent_done", "record_done"})
-_STOP_AT_INPUT = INPUT_TYPES | {"hangup"}
+_NO_STOP: frozenset[str] = frozenset()
 _PROMPTS = ("|play|", "|collect|")
 
 
@@ -288,7 +289,7 @@ def _answer(
         service = fetch.service if fetch is not None else ""
         rid = fetch.request_id if fetch is not None else ""
         j, hang = answers.find(
-            frozenset({"fetch_result", "fetch_failed", "timer_fired"}), "s", service, _STOP_AT_INPUT
+            frozenset({"fetch_result", "fetch_failed", "timer_fired"}), "s", service, _NO_STOP
         )
         if j is None:
             failed = ev.FetchFailed(rid, "error", "not recorded", at=now)
@@ -306,7 +307,7 @@ def _answer(
             return ev.FetchFailed(rid, "timeout", "", at=at), e
         return ev.FetchFailed(rid, "error", "", at=at), e
     if state == "queued":
-        j, hang = answers.find(frozenset({"queue_result"}), None, None, _STOP_AT_INPUT)
+        j, hang = answers.find(frozenset({"queue_result"}), None, None, _NO_STOP)
         if j is not None and answers.events[j].get("q") not in (None, queue):
             j = None  # another queue's outcome
         if j is None:
@@ -322,7 +323,7 @@ def _answer(
         agent = e.get("a") if isinstance(e.get("a"), str) else None
         return ev.QueueResult(o, agent, at=_when(rec, e, now)), e  # type: ignore[arg-type]
     if state == "with_agent":
-        j, hang = answers.find(frozenset({"agent_done"}), None, None, _STOP_AT_INPUT)
+        j, hang = answers.find(frozenset({"agent_done"}), None, None, _NO_STOP)
         if j is None:
             if hang is not None:
                 return _hangup(answers, rec, hang, now), None
@@ -330,7 +331,7 @@ def _answer(
         e = answers.take(j)
         return ev.AgentDone(at=_when(rec, e, now)), e
     if state == "transferring":
-        j, hang = answers.find(frozenset({"transfer_result"}), None, None, _STOP_AT_INPUT)
+        j, hang = answers.find(frozenset({"transfer_result"}), None, None, _NO_STOP)
         if j is None:
             if hang is not None:
                 return _hangup(answers, rec, hang, now), None
@@ -339,7 +340,7 @@ def _answer(
         cause = _str(e.get("cause"))
         return ev.TransferResult(bool(e.get("ok", True)), cause, at=_when(rec, e, now)), e
     if state == "recording":
-        j, hang = answers.find(frozenset({"record_done"}), None, None, _STOP_AT_INPUT)
+        j, hang = answers.find(frozenset({"record_done"}), None, None, _NO_STOP)
         if j is None:
             if hang is not None:
                 return _hangup(answers, rec, hang, now), None
@@ -360,6 +361,11 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _steps(asks: list[str]) -> list[str]:
+    """`node|kind` of each ask (what was asked where, not what a prompt said)."""
+    return [a.rsplit("|", 1)[0] for a in asks]
+
+
 def _compare(rec: RecordedCall, out: Replayed) -> None:
     kinds = out.kinds
     if (out.end_kind, out.end_node) != (rec.end_kind, rec.end_node):
@@ -378,6 +384,17 @@ def _compare(rec: RecordedCall, out: Replayed) -> None:
     elif DIFFERENT_END in kinds:
         last = out.path[-1] if out.path else "(start)"
         out.split = (last, f"(end: {rec.end_kind})", f"(end: {out.end_kind})")
+    elif rec.source == "log" and _steps(out.asks) != _steps(rec.asks):
+        # The same nodes, asked otherwise: a retry more or less, a prompt played or not.
+        kinds.add(DIFFERENT_PATH)
+        a, b = _steps(rec.asks), _steps(out.asks)
+        k = 0
+        while k < len(a) and k < len(b) and a[k] == b[k]:
+            k += 1
+        at = (a[k] if k < len(a) else b[k]).split("|", 1)[0] or "(start)"
+        was = a[k] if k < len(a) else f"(end: {rec.end_kind})"
+        now = b[k] if k < len(b) else f"(end: {out.end_kind})"
+        out.split = (at, was, now)
     if rec.source == "log":
         heard = Counter(a for a in out.asks if any(p in a for p in _PROMPTS))
         recorded = Counter(a for a in rec.asks if any(p in a for p in _PROMPTS))
