@@ -64,23 +64,30 @@ def prompt_hash(items: tuple[cmd.PlayItem, ...]) -> str:
     return digest
 
 
+def _play(node: str, c: Any) -> str:
+    return f"{node}|play|{prompt_hash(c.items)}"
+
+
+def _collect(node: str, c: Any) -> str:
+    return f"{node}|collect|{prompt_hash(c.prompt + c.invalid_prompt)}"
+
+
+_ASKS: dict[type, Any] = {
+    cmd.Play: _play,
+    cmd.Collect: _collect,
+    cmd.Fetch: lambda node, c: f"{node}|fetch|{c.service}",
+    cmd.Enqueue: lambda node, c: f"{node}|queue|{c.queue}",
+    cmd.Transfer: lambda node, c: f"{node}|transfer|{c.target}",
+    cmd.Answer: lambda node, c: f"{node}|answer|",
+    cmd.Voicemail: lambda node, c: f"{node}|voicemail|",
+    cmd.Record: lambda node, c: f"{node}|record|",
+}
+
+
 def ask_of(node: str, c: cmd.Command) -> str | None:
     """`node|kind|key` for a command that wants an answer, None for the others."""
-    if isinstance(c, cmd.Play):
-        return f"{node}|play|{prompt_hash(c.items)}"
-    if isinstance(c, cmd.Collect):
-        return f"{node}|collect|{prompt_hash(c.prompt + c.invalid_prompt)}"
-    if isinstance(c, cmd.Fetch):
-        return f"{node}|fetch|{c.service}"
-    if isinstance(c, cmd.Enqueue):
-        return f"{node}|queue|{c.queue}"
-    if isinstance(c, cmd.Transfer):
-        return f"{node}|transfer|{c.target}"
-    if isinstance(c, cmd.Answer):
-        return f"{node}|answer|"
-    if isinstance(c, cmd.Voicemail | cmd.Record):
-        return f"{node}|{c.type}|"
-    return None
+    make = _ASKS.get(type(c))
+    return None if make is None else str(make(node, c))
 
 
 @dataclass(slots=True)

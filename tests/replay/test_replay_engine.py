@@ -270,3 +270,21 @@ def test_prune_keeps_read_paths_and_masks_without_touching_the_answer() -> None:
     assert body["a"]["pin"] == "9999"  # the call's own answer is not changed
     assert prune(body, frozenset({()}), frozenset()) is body
     assert prune([1, 2], frozenset({("x",)}), frozenset()) is None
+
+
+def test_every_example_scenario_recorded_in_the_simulator_replays_identical() -> None:
+    """All scenarios of every example (speech, voicemail, recordings, transfers, subflows,
+    the survey after an agent included), recorded by the runtime's recorder watching the
+    simulator's call, replay identically through the same programs."""
+    from bench.replay import recorded_examples
+
+    programs, calls = recorded_examples()
+    assert len(programs) == 4 and len(calls) >= 150
+    kinds = {t for c in calls for t in (e["t"] for e in c.events)}
+    assert {"speech_result", "record_done", "transfer_result", "agent_done"} <= kinds
+    changed = [
+        (c.call_id, sorted(r.kinds))
+        for c in calls
+        if not (r := replay_call(programs[c.flow], c)).identical
+    ]
+    assert changed == []
