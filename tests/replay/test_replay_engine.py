@@ -27,8 +27,6 @@ from runtime.journal import ReplayLog
 from runtime.replay_log import ReplayRecorder
 from tests.interpreter.flowkit import program
 
-pytestmark = pytest.mark.fast
-
 FLOW = """
 flow: mini
 variables:

@@ -10,14 +10,11 @@ import sqlite3
 from datetime import datetime, timedelta
 
 import psycopg
-import pytest
 
 from flowc.replay import build_report, render, replay_call
 from runtime.journal import CallEnd, CallRecord, ReplayLog, StepRecord, open_journal
 from runtime.journal.replay_read import NO_SECOND_PART, read_recorded
 from tests.interpreter.flowkit import program
-
-pytestmark = pytest.mark.fast
 
 T0 = datetime.fromisoformat("2026-03-02T10:00:00+08:00")
 FLOW = """
