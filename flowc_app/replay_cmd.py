@@ -43,9 +43,16 @@ def load_recorded(
     call_ids: Sequence[str] = (),
     limit: int | None = None,
 ) -> tuple[list[RecordedCall], dict[str, int]]:
-    """The recorded calls of the journal at `url` (read-only)."""
+    """The recorded calls of the journal at `url` (read-only). ValueError when `url` names
+    a SQLite file that does not exist (opening it would create an empty journal)."""
     from runtime.journal import open_journal
     from runtime.journal.replay_read import read_recorded
+
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() == "sqlite":
+        path = Path(rest[1:] or "journal.db")
+        if not path.is_file():
+            raise ValueError(f"no journal at {path}")
 
     async def go() -> tuple[list[RecordedCall], dict[str, int]]:
         journal = open_journal(url)
@@ -123,6 +130,7 @@ def replay(
     bundle or option."""
     from runtime.bundle_store import BundleError, load_bundle
     from runtime.report import parse_when
+    from runtime.report.queries import ReportError
 
     try:
         loaded = load_bundle(bundle, env)
@@ -131,12 +139,14 @@ def replay(
     try:
         start = None if since is None else parse_when(since)
         stop = None if until is None else parse_when(until)
-    except ValueError as exc:
+    except (ValueError, ReportError) as exc:
         raise _fail(str(exc)) from None
     try:
         calls, skipped = load_recorded(
             journal, since=start, until=stop, flows=tuple(flow or ()), limit=limit
         )
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
     except Exception as exc:  # a journal that cannot be opened or read: say why, no trace
         raise _fail(f"cannot read the journal: {type(exc).__name__}: {exc}") from None
     t0 = time.perf_counter()

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import psycopg
 
@@ -127,3 +128,35 @@ def test_the_parts_before_and_after_an_agent_are_joined(journal_url: str) -> Non
         assert res.path == rec.path and (res.end_kind, res.end_node) == ("queued", "bye")
 
     asyncio.run(go())
+
+
+def _mini_bundle(tmp: Path) -> Path:
+    from flowc.compiler.bundle import compile_paths
+
+    src = tmp / "src"
+    src.mkdir()
+    (src / "mini.yaml").write_text(FLOW, encoding="utf-8")
+    out = tmp / "build"
+    assert compile_paths([src], out, echo=lambda _line: None) == 0
+    return out
+
+
+def test_bad_arguments_are_one_error_line_and_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from flowc_app import full_app
+
+    bundle = _mini_bundle(tmp_path)
+    missing = tmp_path / "nowhere" / "journal.db"
+    runner = CliRunner()
+    cases = [
+        (["--journal", f"sqlite:///{missing}", "--bundle", str(bundle)], "no journal at"),
+        (["--journal", "bogus://x", "--bundle", str(bundle)], "unknown scheme"),
+        (["--journal", "sqlite:///j.db", "--bundle", str(tmp_path / "none")], "cannot read"),
+        (["--bundle", str(bundle), "--since", "yesterday-ish"], "cannot read the time"),
+    ]
+    for args, words in cases:
+        result = runner.invoke(full_app(), ["replay", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert words in result.output and "Traceback" not in result.output
+    assert not missing.parent.exists()  # a read-only command creates no journal
