@@ -73,13 +73,15 @@ class _Watched(Simulator):
     """The simulator with the replay recorder seeing each command and event."""
 
     recorder: ReplayRecorder
+    driver: _Driver
 
     def _execute(self, c: cmd.Command) -> None:
         self.recorder("bench", c)
         super()._execute(c)
 
     def watch(self, journal: _Journal) -> None:
-        self.recorder = ReplayRecorder(_Driver(self, journal), None)
+        self.driver = _Driver(self, journal)  # the recorder holds it weakly
+        self.recorder = ReplayRecorder(self.driver, None)
         handle = self.call.handle
 
         def seen(event: ev.Event) -> list[cmd.Command]:

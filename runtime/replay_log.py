@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -55,7 +56,6 @@ class ReplayRecorder:
         "_asks",
         "_chained",
         "_collect_secret",
-        "_driver",
         "_events",
         "_fetch",
         "_input",
@@ -63,6 +63,7 @@ class ReplayRecorder:
         "_part",
         "_path",
         "_queue",
+        "_ref",
         "_resume_at",
         "_start",
         "_target",
@@ -70,7 +71,9 @@ class ReplayRecorder:
     )
 
     def __init__(self, driver: Any, chained: Observer | None) -> None:
-        self._driver = driver
+        # Weakly: the driver holds this recorder (its observer); a strong reference back
+        # would make every finished call a reference cycle (tests/server/test_no_cycles.py).
+        self._ref = weakref.ref(driver)
         self._chained = chained
         self._events: list[dict[str, Any]] = []
         self._asks: list[str] = []
@@ -99,6 +102,13 @@ class ReplayRecorder:
         chained = self._chained
         if chained is not None:
             chained(call_id, item)
+
+    @property
+    def _driver(self) -> Any:
+        driver = self._ref()
+        if driver is None:  # pragma: no cover - the driver calls its observer
+            raise LookupError("the call's driver is gone")
+        return driver
 
     def _begin(self) -> None:
         """Part 1 when this driver serves the resume of a call begun elsewhere (its start is
