@@ -206,21 +206,21 @@ def merge_parts(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str
     start0, start1 = _time(first.get("start")), _time(second.get("start"))
     shift = int((start1 - start0).total_seconds() * 1000) if start0 and start1 else 0
     later = [dict(e) for e in second.get("events") or () if isinstance(e, Mapping)]
+    resumed: list[dict[str, Any]] = []
     if later and later[0].get("t") in ("answered", "agent_done"):
-        first_ms = later[0].get("ms")
+        # The call came back from the agent (else the caller hung up while with the agent).
+        ms = later[0].get("ms")
+        resumed = [{"t": "agent_done", "ms": (ms if isinstance(ms, int) else 0) + shift}]
         later = later[1:]
-    else:
-        first_ms = 0
     for e in later:
         ms = e.get("ms")
         e["ms"] = (ms if isinstance(ms, int) else 0) + shift
-    done = {"t": "agent_done", "ms": (first_ms if isinstance(first_ms, int) else 0) + shift}
     asks = list(second.get("asks") or ())
     if asks and str(asks[0]).endswith("|answer|"):
         asks = asks[1:]
     merged = dict(first)
     merged.update(
-        events=[*(first.get("events") or ()), done, *later],
+        events=[*(first.get("events") or ()), *resumed, *later],
         asks=[*(first.get("asks") or ()), *asks],
         path=[*(first.get("path") or ()), *(second.get("path") or ())],
         end=second.get("end"),

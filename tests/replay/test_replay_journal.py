@@ -160,3 +160,27 @@ def test_bad_arguments_are_one_error_line_and_exit_2(tmp_path: Path) -> None:
         assert result.exit_code == 2, (args, result.output)
         assert words in result.output and "Traceback" not in result.output
     assert not missing.parent.exists()  # a read-only command creates no journal
+
+
+def test_a_caller_who_hangs_up_with_the_agent_is_not_resumed() -> None:
+    from flowc.replay import RecordedCall
+    from flowc.replay.format import merge_parts
+
+    first = {
+        "v": 1, "flow": "mini", "start": T0.isoformat(), "part": 0, "open": True,
+        "events": [{"t": "answered", "ms": 0}, {"t": "digits", "ms": 2000, "d": "0",
+                   "r": "success"}, {"t": "queue_result", "ms": 9000, "q": "general",
+                   "o": "answered", "a": "1001"}],
+        "asks": ["|answer|", "menu|collect|aa", "agent|queue|general"], "path": ["menu", "agent"],
+    }  # fmt: skip
+    second = {
+        "v": 1, "flow": "mini", "start": T0.isoformat(), "part": 1, "path": [],
+        "events": [{"t": "hangup", "ms": 70000, "c": "NORMAL_CLEARING"}], "asks": [],
+        "end": {"kind": "queued", "node": "agent"},
+    }  # fmt: skip
+    rec = RecordedCall.from_log("c", merge_parts(first, second))
+    assert [e["t"] for e in rec.events] == ["answered", "digits", "queue_result", "hangup"]
+    res = replay_call(program(FLOW), rec)
+    # (the prompt hashes written above are made up: only the route and the end count here)
+    assert res.path == ["menu", "agent"] and (res.end_kind, res.end_node) == ("queued", "agent")
+    assert res.kinds <= {"new_prompts"}
