@@ -81,7 +81,7 @@ class _Watched(Simulator):
 
     def watch(self, journal: _Journal) -> None:
         self.driver = _Driver(self, journal)  # the recorder holds it weakly
-        self.recorder = ReplayRecorder(self.driver, None)
+        self.recorder = ReplayRecorder(self.driver, None, journal)
         handle = self.call.handle
 
         def seen(event: ev.Event) -> list[cmd.Command]:

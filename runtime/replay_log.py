@@ -42,10 +42,12 @@ _KEY = os.environb.get(b"FLOWC_REPLAY_KEY") or None
 
 
 def observer_for(driver: Any, chained: Observer | None) -> Observer | None:
-    """The observer a call driver uses: a recorder when it journals, else `chained` as is."""
-    if driver.journal is None:
+    """The observer a call driver uses: a recorder when it journals (`driver.host.journal`),
+    else `chained` as is."""
+    journal = driver.host.journal
+    if journal is None:
         return chained
-    return ReplayRecorder(driver, chained)
+    return ReplayRecorder(driver, chained, journal)
 
 
 class ReplayRecorder:
@@ -59,6 +61,7 @@ class ReplayRecorder:
         "_events",
         "_fetch",
         "_input",
+        "_journal",
         "_node",
         "_part",
         "_path",
@@ -70,11 +73,12 @@ class ReplayRecorder:
         "_written",
     )
 
-    def __init__(self, driver: Any, chained: Observer | None) -> None:
+    def __init__(self, driver: Any, chained: Observer | None, journal: Any) -> None:
         # Weakly: the driver holds this recorder (its observer); a strong reference back
         # would make every finished call a reference cycle (tests/server/test_no_cycles.py).
         self._ref = weakref.ref(driver)
         self._chained = chained
+        self._journal = journal  # a `runtime.journal.Journal` (anything with `record`)
         self._events: list[dict[str, Any]] = []
         self._asks: list[str] = []
         self._path: list[str] = []
@@ -124,14 +128,12 @@ class ReplayRecorder:
         if self._input is not None:
             self._settle_input()
         t = type(c)
-        if t is cmd.Journal:
-            if c.kind == "node":  # type: ignore[attr-defined]
-                data = c.data  # type: ignore[attr-defined]
-                program = self._driver.program
-                node = str(data.get("node") or "")
-                flow = str(data.get("flow") or program.name)
-                self._node = node if flow == program.name else f"{flow}.{node}"
-                self._path.append(self._node)
+        if t is cmd.NodeEntered:
+            program = self._driver.program
+            flow = c.flow  # type: ignore[attr-defined]
+            node = c.node  # type: ignore[attr-defined]
+            self._node = node if flow == program.name else f"{flow}.{node}"
+            self._path.append(self._node)
             return
         if t is cmd.End:
             self._write(c.outcome)  # type: ignore[attr-defined]
@@ -240,9 +242,7 @@ class ReplayRecorder:
         if self._written:
             return
         d = self._driver
-        journal = d.journal
-        if journal is None:
-            return
+        journal = self._journal
         from runtime.journal import ReplayLog
 
         info = d.info

@@ -38,13 +38,29 @@ _OUTCOME_FIELDS = frozenset(
 )
 
 
+def option_label(key: str, index: int | None) -> str:
+    """`key 2`, or `key 2#1` for the first of several alternatives written on key 2."""
+    return f"key {key}" if index is None else f"key {key}#{index + 1}"
+
+
+def option_field(key: str, index: int | None) -> str:
+    return f"menu.options.{key}" if index is None else f"menu.options.{key}.{index}"
+
+
 def node_edges(node: Node) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(target, label, attributes) for every continuation of a node, in drawing order."""
     kind = node.kind
     if kind == "menu":
         menu = node.menu  # type: ignore[attr-defined]
-        for k, t in menu.options.items():
-            yield t, f"key {k}", {"field": f"menu.options.{k}", "kind": "key", "dtmf": k}
+        for opt in menu.entries():
+            k = opt.key
+            attrs: dict[str, Any] = {"field": option_field(opt.key, opt.index)}
+            attrs.update(kind="key", dtmf=k)
+            if opt.when is not None:
+                attrs["when"] = opt.when
+            if opt.rank is not None:
+                attrs["rank"] = opt.rank
+            yield opt.goto, option_label(k, opt.index), attrs
         for w, t in menu.speech.items():
             yield t, f'say "{w}"', {"field": f"menu.speech.{w}", "kind": "speech", "word": w}
         if menu.on_fail:

@@ -63,6 +63,8 @@ def compile_flow(flow: Flow, modules: dict[str, str] | None = None) -> dict[str,
         "mailboxes": dump["mailboxes"],
         "modules": dict(sorted((modules or {}).items())),
     }
+    if h.escalate is not None:  # only when set: flows without it keep their IR
+        ir["escalate"] = dump["escalate"]
     with gc_paused():
         ir["nodes"] = {node_id: _node_ir(node) for node_id, node in flow.nodes.items()}
     ir["hash"] = content_hash(ir)

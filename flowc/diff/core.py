@@ -30,6 +30,7 @@ _HEADER_SECTIONS = (
     "default_locale",
     "locales",
     "agent_key",
+    "escalate",
     "params",
     "returns",
     "variables",
@@ -41,7 +42,11 @@ _HEADER_SECTIONS = (
     "mailboxes",
 )
 _ENDS_WITHOUT_NEXT = frozenset({"voicemail", "record", "callback", "survey"})
-_MENU_REF_RE = re.compile(r"^menu\.(options|speech)\..+$|^menu\.on_fail$")
+# An option's target: `menu.options.1`, or `.goto` of an adaptive option (`menu.options.2[0]
+# .goto`); its `when`, `rank` and `say` are attributes, so a changed condition is named.
+_MENU_REF_RE = re.compile(
+    r"^menu\.options\.[^.\[]+(?:\[\d+\])?(?:\.goto)?$|^menu\.speech\..+$|^menu\.on_fail$"
+)
 _SWITCH_REF_RE = re.compile(r"^switch\[\d+\]\.goto$|^default$")
 
 
@@ -82,7 +87,7 @@ class EdgeChange:
 
 @dataclass
 class ReachChange:
-    kind: str  # unreachable, reachable, agent_lost, agent_gained, dead_end
+    kind: str  # unreachable, reachable, agent_lost, agent_gained, dead_end, audience
     node: str
     message: str
 
@@ -344,7 +349,37 @@ def _header(flow: Flow | None) -> dict[str, Any]:
     if flow is None:
         return {}
     ir = compile_flow(flow)
-    return flatten({k: ir[k] for k in _HEADER_SECTIONS})
+    return flatten({k: ir.get(k) for k in _HEADER_SECTIONS})
+
+
+_OPTION_SETTING_RE = re.compile(r"^menu\.options\.([^.\[]+)(?:\[(\d+)\])?\.(when|rank)$")
+
+
+def _audience(change: NodeChange, attrs: Mapping[str, Any]) -> list[ReachChange]:
+    """Who is offered which option, and in what order: changed `when` and `rank` in words."""
+    out: list[ReachChange] = []
+    for a in change.changes:
+        m = _OPTION_SETTING_RE.match(a.path)
+        if m is None:
+            continue
+        key, alt, what = m.groups()
+        base = a.path.rsplit(".", 1)[0]
+        target = attrs.get(f"{base}.goto") or "?"
+        option = f"key {key}" + (f"#{int(alt) + 1}" if alt is not None else "")
+        if what == "when":
+            now = f"offered when `{a.new}`" if a.new is not None else "offered to every caller"
+            was = f"`{a.old}`" if a.old is not None else "every caller"
+        else:
+            now = f"ranked by `{a.new}`" if a.new is not None else "no longer ranked"
+            was = f"`{a.old}`" if a.old is not None else "unranked"
+        out.append(
+            ReachChange(
+                "audience",
+                change.node,
+                f"menu `{change.node}`: {option} (`{target}`) is now {now} (was {was})",
+            )
+        )
+    return out
 
 
 def diff_flows(old: Flow | None, new: Flow | None) -> FlowDiff:
@@ -428,6 +463,9 @@ def diff_flows(old: Flow | None, new: Flow | None) -> FlowDiff:
                 d.reach.append(
                     ReachChange("dead_end", n, f"calls that reach `{n}` can no longer end")
                 )
+        for change in d.changed:
+            if change.kind == "menu":
+                d.reach += _audience(change, new_attrs[change.node])
         for n in d.added:
             if n not in nreach:
                 d.reach.append(ReachChange("unreachable", n, f"new node `{n}` is not reachable"))

@@ -68,9 +68,30 @@ class NodeBase:
 
 
 @dataclass(frozen=True, slots=True)
+class MenuChoice:
+    """One option of a menu: its written key, target and (adaptive menus) its condition,
+    rank and prompt fragment. `label` names it in traces and coverage (`key 2`, `key 2#1`)."""
+
+    key: str
+    target: str
+    label: str
+    when: Expr | None = None
+    when_text: str | None = None
+    rank: Expr | None = None
+    rank_text: str | None = None
+    say: CompiledPrompt | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    after_failures: int
+    goto: str
+
+
+@dataclass(frozen=True, slots=True)
 class MenuN(NodeBase):
     prompt: CompiledPrompt
-    options: Mapping[str, str]
+    options: Mapping[str, str]  # the first option written on each key (fixed menus: all)
     speech: tuple[tuple[str, str, str], ...]  # (normalized word, word as written, target)
     keywords: tuple[str, ...]  # the words as written, for the recogniser
     timeout_ms: int
@@ -82,6 +103,10 @@ class MenuN(NodeBase):
     repeat_key: str | None
     agent_key: bool
     on_no_input: str | None = None
+    choices: tuple[MenuChoice, ...] = ()
+    adaptive: bool = False  # the prompt is assembled from the offered options' fragments
+    renumber: bool = False
+    first: Template | None = None
 
     kind = "menu"
 
@@ -308,6 +333,7 @@ class Program:
     nodes: Mapping[str, Node]
     modules: Mapping[str, Program]  # subflow path -> module program
     hash: str | None
+    escalate: Escalation | None = None  # the call's struggle budget (see `Call`)
 
     @classmethod
     def from_ir(
@@ -391,6 +417,7 @@ class _Builder:
             nodes=MappingProxyType(nodes),
             modules=MappingProxyType(modules),
             hash=h if isinstance(h, str) else None,
+            escalate=_escalation(ir.get("escalate")),
         )
         # Modules are compiled once the program exists, so that a module calling itself (or
         # its caller) resolves to the program being built: the registry holds it already.
@@ -488,10 +515,12 @@ def _menu(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: 
         (normalize_speech(str(word)), str(word), str(target))
         for word, target in (m.get("speech") or {}).items()
     )
+    choices = _menu_choices(m.get("options") or {}, prompts, where)
+    first_text = m.get("first")
     return MenuN(
         node_id,
         prompts.compile(m["prompt"], f"{where} prompt"),
-        MappingProxyType({str(k): str(v) for k, v in (m.get("options") or {}).items()}),
+        MappingProxyType({c.key: c.target for c in reversed(choices)}),
         speech,
         tuple(word for _, word, _ in speech),
         int(m.get("timeout", 5000)),
@@ -503,7 +532,53 @@ def _menu(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: 
         m.get("repeat_key"),
         bool(m.get("agent_key", True)),
         m.get("on_no_input"),
+        choices,
+        any(c.say is not None for c in choices),
+        bool(m.get("renumber", False)),
+        None if first_text is None else compile_template(str(first_text), f"{where} first"),
     )
+
+
+def _escalation(raw: Any) -> Escalation | None:
+    if not isinstance(raw, Mapping):
+        return None
+    return Escalation(max(1, int(raw["after_failures"])), str(raw["goto"]))
+
+
+def _condition(text: Any, where: str) -> Expr:
+    try:
+        return parse_expr(str(text))
+    except ExprError as exc:
+        raise ProgramError(f"{where}: {exc.message}") from None
+
+
+def _menu_choices(
+    options: Mapping[str, Any], prompts: PromptCompiler, where: str
+) -> tuple[MenuChoice, ...]:
+    out: list[MenuChoice] = []
+    for key, value in options.items():
+        k = str(key)
+        if isinstance(value, str):
+            out.append(MenuChoice(k, value, f"key {k}"))
+            continue
+        alts = value if isinstance(value, list | tuple) else [value]
+        for i, opt in enumerate(alts):
+            label = f"key {k}" if len(alts) == 1 else f"key {k}#{i + 1}"
+            here = f"{where} option {label}"
+            when, rank, say = opt.get("when"), opt.get("rank"), opt.get("say")
+            out.append(
+                MenuChoice(
+                    k,
+                    str(opt["goto"]),
+                    label,
+                    None if when is None else _condition(when, f"{here} when"),
+                    None if when is None else str(when),
+                    None if rank is None else _condition(rank, f"{here} rank"),
+                    None if rank is None else str(rank),
+                    None if say is None else prompts.compile(say, f"{here} say"),
+                )
+            )
+    return tuple(out)
 
 
 def _collect(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:

@@ -142,12 +142,15 @@ class LintContext:
         duplicates, in edge order). Dangling targets are left out: FL201 reports them."""
         nodes = self.flow.nodes
         agent = self.flow.header.agent_key
+        escalate = self.flow.header.escalate
         out: dict[str, list[str]] = {}
         for node_id, node in nodes.items():
             targets = [t for _, t in node.edges()]
             menu = node_field(node, "menu")
             if agent and menu is not None and menu.agent_key and agent.key not in menu.options:
                 targets.append(agent.goto)
+            if escalate and node.kind in ("menu", "collect"):
+                targets.append(escalate.goto)  # a failed input may spend the call's budget
             out[node_id] = list(dict.fromkeys(t for t in targets if t in nodes))
         return out
 
@@ -313,7 +316,13 @@ class LintContext:
     def _result_env(self) -> TypeEnv:
         return self.type_env.copy().declare_open("result", Type.ANY)
 
+    @cached_property
+    def _key_env(self) -> TypeEnv:
+        return self.type_env.copy().declare("key", Type.STRING)
+
     def env_for(self, site: ExprSite) -> TypeEnv:
+        if site.role == "option_prompt":
+            return self._key_env
         if site.role == "set" and site.node is not None:
             kind = self.flow.nodes[site.node].kind
             if kind in ("fetch", "subflow"):
@@ -437,6 +446,8 @@ class LintContext:
         for name, number in h.numbers.items():
             yield ExprSite(("numbers", name), number, "template", None, "number")
         for path, prompt, node_id in self.prompts():
+            # an option's fragment may read `{key}`: the key it is offered on
+            role = "option_prompt" if path[2:4] == ("menu", "options") else "prompt"
             for loc, i, part in prompt.parts():
                 if part.kind in ("tts", "say"):
                     yield ExprSite(
@@ -444,7 +455,7 @@ class LintContext:
                         part.text,
                         "template",
                         node_id,
-                        "prompt",
+                        role,
                     )
         for node_id, node in self.flow.nodes.items():
             base: Path = ("nodes", node_id)
@@ -453,6 +464,18 @@ class LintContext:
                 for i, rule in enumerate(node.switch):  # type: ignore[attr-defined]
                     yield ExprSite(
                         (*base, "switch", i, "if"), rule.if_, "expr", node_id, "condition"
+                    )
+            elif kind == "menu":
+                menu = node.menu  # type: ignore[attr-defined]
+                for opt in menu.entries():
+                    where: Path = (*base, "menu", *opt.path)
+                    if opt.when is not None:
+                        yield ExprSite((*where, "when"), opt.when, "expr", node_id, "condition")
+                    if opt.rank is not None:
+                        yield ExprSite((*where, "rank"), opt.rank, "expr", node_id, "rank")
+                if menu.first is not None:
+                    yield ExprSite(
+                        (*base, "menu", "first"), menu.first, "template", node_id, "first"
                     )
             for fname in _mapping_fields(type(node)):
                 mapping = _field(node, fname)
@@ -618,6 +641,10 @@ def _node_prompts(node: Any, base: Path) -> Iterator[tuple[Path, Prompt]]:
     if node.kind == "survey":
         for i, q in enumerate(node.survey):
             yield (*base, "survey", i, "ask"), q.ask
+    elif node.kind == "menu":
+        for opt in node.menu.entries():
+            if opt.say is not None:
+                yield (*base, "menu", *opt.path, "say"), opt.say
 
 
 def strongly_connected(

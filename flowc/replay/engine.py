@@ -150,12 +150,6 @@ class _Answers:
         return [e for e, u in zip(self.events, self.used, strict=True) if not u]
 
 
-def _name(program: Program, data: Mapping[str, Any]) -> str:
-    node = str(data.get("node") or "")
-    flow = str(data.get("flow") or program.name)
-    return node if flow == program.name else f"{flow}.{node}"
-
-
 def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> Replayed:
     """Run `rec` through `program` and compare (see the module docstring); `keep`: keep the
     answers given in `Replayed.trail`."""
@@ -178,13 +172,14 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
     target = ""
     commands = call.start(now)
     kinds = out.kinds
+    name = program.name
     for _ in range(MAX_ROUNDS):
         for c in commands:
             t = type(c)
-            if t is cmd.Journal:
-                if c.kind == "node":  # type: ignore[attr-defined]
-                    node = _name(program, c.data)  # type: ignore[attr-defined]
-                    out.path.append(node)
+            if t is cmd.NodeEntered:
+                flow = c.flow  # type: ignore[attr-defined]
+                node = c.node if flow == name else f"{flow}.{c.node}"  # type: ignore[attr-defined]
+                out.path.append(node)
                 continue
             if t is cmd.End:
                 outcome = c.outcome  # type: ignore[attr-defined]

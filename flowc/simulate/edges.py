@@ -43,6 +43,9 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "goto": ("goto",),
 }
 MENU_KINDS = frozenset({"key", "speech", "agent_key"})
+# A conditional option of an adaptive menu counts twice more: seen offered, and seen hidden.
+VISIBILITY_KINDS = frozenset({"shown", "hidden"})
+_NOT_MOVES = frozenset({"call", "return"}) | VISIBILITY_KINDS
 
 EdgeKey = tuple[str, str, str]  # (source, field, target)
 
@@ -91,6 +94,7 @@ def _node_edges(
     src = prefix + node_id
     kind = str(raw.get("kind"))
     out: list[Edge] = []
+    visibility: list[Edge] = []
 
     def add(target: Any, fld: str, label: str, ekind: str) -> None:
         if isinstance(target, str) and target:
@@ -100,7 +104,27 @@ def _node_edges(
         menu = raw.get("menu") or {}
         options = menu.get("options") or {}
         for k, t in options.items():
-            add(t, f"menu.options.{k}", f"key {k}", "key")
+            if isinstance(t, str):
+                add(t, f"menu.options.{k}", f"key {k}", "key")
+                continue
+            alts = t if isinstance(t, list) else [t]
+            for i, opt in enumerate(alts):
+                one = not isinstance(t, list)
+                fld = f"menu.options.{k}" if one else f"menu.options.{k}.{i}"
+                label = f"key {k}" if one else f"key {k}#{i + 1}"
+                add(opt.get("goto"), fld, label, "key")
+                if opt.get("when") is not None:
+                    # visibility coverage: the option seen offered and seen hidden
+                    for state in ("shown", "hidden"):
+                        visibility.append(
+                            Edge(
+                                src,
+                                f"{fld}.{state}",
+                                f"{label} {state}",
+                                prefix + str(opt.get("goto")),
+                                state,
+                            )
+                        )
         for w, t in (menu.get("speech") or {}).items():
             add(t, f"menu.speech.{w}", f'say "{w}"', "speech")
         add(menu.get("on_fail"), "menu.on_fail", "on_fail", "outcome")
@@ -112,7 +136,7 @@ def _node_edges(
         ):
             key = str(agent_key.get("key"))
             add(agent_key.get("goto"), "agent_key", f"key {key} (agent)", "agent_key")
-        return out
+        return out + visibility
     if kind == "switch":
         for i, rule in enumerate(raw.get("switch") or ()):
             add(rule.get("goto"), f"switch[{i}]", f"if {rule.get('if')}", "condition")
@@ -190,6 +214,11 @@ def _pick(cands: Sequence[Edge], kind: str, decisions: Sequence[Mapping[str, Any
         if kind == "menu":
             via = d.get("via")
             if via == "dtmf":
+                option = d.get("option")
+                if isinstance(option, str) and option.startswith("key "):
+                    # an adaptive menu: the option as written (renumbered keys differ)
+                    key, _, alt = option[4:].partition("#")
+                    return f"menu.options.{key}" + (f".{int(alt) - 1}" if alt else "")
                 return f"menu.options.{d.get('choice')}"
             if via == "speech":
                 return f"menu.speech.{d.get('choice')}"
@@ -245,11 +274,22 @@ class EdgeTracker:
         for step in new:
             if step.kind == "decision":
                 self._decisions.append(step.detail)
+                if "shown" in step.detail and "hidden" in step.detail:
+                    self._visibility(step.detail)
             elif step.kind == "enter" and step.node is not None:
                 flow = step.detail.get("flow")
                 self._enter(self.fe.qualified(str(flow) if flow else None, step.node))
             out.append((step, self._stack[-1] if self._stack[-1] is not None else step.node))
         return out
+
+    def _visibility(self, detail: Mapping[str, Any]) -> None:
+        """An adaptive menu's offer: its conditional options seen shown and seen hidden."""
+        here = self._stack[-1]
+        labels = {f"{lab} shown" for lab in detail.get("shown") or ()}
+        labels |= {f"{lab} hidden" for lab in detail.get("hidden") or ()}
+        for e in self.fe.out.get(here or "", []):
+            if e.kind in VISIBILITY_KINDS and e.label in labels:
+                self.taken.append(e.key)
 
     def _take(self, edge: Edge | None) -> None:
         if edge is not None:
@@ -279,8 +319,10 @@ class EdgeTracker:
             self._stack[-1] = node
             self._after_enter(node)
             return
-        if prev is not None:
-            cands = [e for e in out if e.dst == node and e.kind not in ("call", "return")]
+        if prev is not None and self._decisions and "escalate" in self._decisions[-1]:
+            pass  # the call's `escalate` budget moved it: no edge of `prev` was taken
+        elif prev is not None:
+            cands = [e for e in out if e.dst == node and e.kind not in _NOT_MOVES]
             if len(cands) == 1:
                 self._take(cands[0])
             elif cands:

@@ -107,7 +107,7 @@ def record(prog: Program, keys: list[str], body: Any = BODY) -> RecordedCall:
     caller pressing `keys` one per collect, then hanging up; the look-up answering `body`."""
     call = Call(prog, CallInfo(caller_number="+8613800000000", did="5000", call_id="c-1"))
     driver = FakeDriver(prog, call)
-    observe = ReplayRecorder(driver, None)
+    observe = ReplayRecorder(driver, None, driver.journal)
     now = START
     commands = call.start(now)
     pending = list(keys)
@@ -277,7 +277,7 @@ def test_every_example_scenario_recorded_in_the_simulator_replays_identical() ->
     from bench.replay import recorded_examples
 
     programs, calls = recorded_examples()
-    assert len(programs) == 4 and len(calls) >= 150
+    assert len(programs) >= 4 and len(calls) >= 150
     kinds = {t for c in calls for t in (e["t"] for e in c.events)}
     assert {"speech_result", "record_done", "transfer_result", "agent_done"} <= kinds
     changed = [

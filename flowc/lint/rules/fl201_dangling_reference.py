@@ -28,13 +28,16 @@ def _target_paths(ctx: LintContext) -> Iterator[tuple[Path, str]]:
         yield ("entry",), h.entry
     if h.agent_key:
         yield ("agent_key", "goto"), h.agent_key.goto
+    if h.escalate:
+        yield ("escalate", "goto"), h.escalate.goto
     for node_id, node in ctx.flow.nodes.items():
         base: Path = ("nodes", node_id)
         kind = node.kind
         if kind == "menu":
             menu = node.menu  # type: ignore[attr-defined]
-            for key, target in menu.options.items():
-                yield (*base, "menu", "options", key), target
+            for opt in menu.entries():
+                path = (*base, "menu", *opt.path)
+                yield (path if opt.say is None else (*path, "goto")), opt.goto
             for word, target in menu.speech.items():
                 yield (*base, "menu", "speech", word), target
             if menu.on_fail:
