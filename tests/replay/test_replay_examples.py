@@ -59,6 +59,7 @@ def test_every_runnable_scenario_was_recorded(recorded: R.Recorded) -> None:
         "bank",
         "ecommerce_aftersales",
         "telecom_care",
+        "telecom_line",
     }
 
 
