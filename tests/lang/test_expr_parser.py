@@ -87,10 +87,10 @@ def test_precedence_and_associativity(text: str, expected: str) -> None:
         ("1.25E-2", 0.0125, FloatLit),
     ],
 )
-def test_literals(text: str, value: object, kind: type) -> None:
+def test_literals(text: str, value: object, kind: type[StrLit | IntLit | FloatLit]) -> None:
     e = parse_expr(text)
     assert isinstance(e, kind)
-    assert e.value == value  # type: ignore[union-attr]
+    assert e.value == value
     assert (e.start, e.end) == (0, len(text))
 
 
