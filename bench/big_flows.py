@@ -102,7 +102,8 @@ def command(menus: int, runs: int) -> None:
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             if done.returncode != 0:
-                raise SystemExit(f"flowc check failed ({done.returncode}):\n{done.stdout}")
+                out = done.stdout.decode(errors="replace")
+                raise SystemExit(f"flowc check failed ({done.returncode}):\n{out}")
     print(
         f"flowc check, chain of {menus:,} menus x 5 options: median of {runs}: "
         f"{statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU "

@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
                     data["gc_longest_ms"] = f"{jstats['gc_longest_ms']:.1f}"
                 ref = results.get(("baseline", mode, conc))
                 data["ratio"] = (
-                    f"{data['calls_per_s'] / ref['calls_per_s']:.0%}"  # type: ignore[operator]
+                    f"{data['calls_per_s'] / ref['calls_per_s']:.0%}"
                     if ref and mode == "throughput" and ref["calls_per_s"]
                     else ""
                 )

@@ -7,6 +7,6 @@ bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff";   ruff check flowc flowc_app runtime tests bench scripts
 echo "== ruff format"; ruff format --check flowc flowc_app runtime tests bench scripts
-echo "== mypy";   mypy
+echo "== mypy";   mypy  # the paths are in pyproject.toml: the code, tests/, bench/ and scripts/
 echo "== import contracts"; lint-imports --no-cache
 echo "== pytest"; python -m pytest "$@"

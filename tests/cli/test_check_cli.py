@@ -95,7 +95,7 @@ def test_hostile_inputs_give_diagnostics_not_tracebacks(tmp_path: Path) -> None:
         f"{c}: &{c} [{','.join('*' + p for _ in range(9))}]\n"
         for p, c in zip("abcdefgh", "bcdefghi", strict=True)
     )
-    cases = {
+    cases: dict[str, tuple[str | bytes, str]] = {
         "broken.yaml": ("flow: x\nnodes: {start: {hangup: null}\n", "FL001"),
         "dup.yaml": ("flow: x\nflow: y\nnodes:\n  s: {hangup: null}\n", "FL002"),
         "tag.yaml": ("flow: !!python/object/apply:os.system [ls]\n", "FL003"),

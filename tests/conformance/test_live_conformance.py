@@ -46,7 +46,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from live_capture import CAPTURES, Capture, FsMessage, _split_messages, load
 
 from runtime.emulator import (
     BridgeOutcome,
@@ -63,6 +62,7 @@ from runtime.emulator.profile import (
     Unrecorded,
     stock_1_10_12,
 )
+from tests.conformance.live_capture import CAPTURES, Capture, FsMessage, _split_messages, load
 
 VARS = (
     "read_result",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flowc.compiler.ir import canonical_json, compile_flow
 from flowc.model.build import build_flow
+from flowc.source.document import SourceDoc
 from flowc.source.dsl.parser import parse_dsl_text
 from flowc.source.dsl.printer import to_dsl
 from flowc.source.yaml_loader import load_yaml_text
@@ -68,8 +69,8 @@ agent: queue general
 """
 
 
-def _ir(doc: object) -> str:
-    flow, diags = build_flow(doc)  # type: ignore[arg-type]
+def _ir(doc: SourceDoc) -> str:
+    flow, diags = build_flow(doc)
     assert flow is not None, [d.message for d in diags]
     return canonical_json(compile_flow(flow))
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import yaml
-from dsl_samples import RICH
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from flowc.source.dsl import parser as dsl_parser
 from flowc.source.dsl.parser import parse_dsl_text
 from flowc.source.dsl.printer import KEYWORDS, to_dsl
 from flowc.source.emit_yaml import to_yaml
+from tests.dsl.dsl_samples import RICH
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dsl_samples import COMMENTS, ODD, RICH
 
 from flowc.source.dsl import parser as dsl_parser
 from flowc.source.dsl.parser import parse_dsl_text
 from flowc.source.dsl.printer import to_dsl
 from flowc.source.emit_yaml import to_yaml
+from tests.dsl.dsl_samples import COMMENTS, ODD, RICH
 
 HAVE_YAML_LOADER = importlib.util.find_spec("flowc.source.yaml_loader") is not None
 

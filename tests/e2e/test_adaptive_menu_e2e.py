@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import e2e_support as E
 import pytest
 
+from tests.e2e import e2e_support as E
 from tests.runtime.esl_support import fs_separate_blank
 
 SCENARIO_FILE = E.EXAMPLES / "telecom_line.test.yaml"

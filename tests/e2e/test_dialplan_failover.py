@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import e2e_support as E
-
 from flowc.compiler.bundle import compile_paths
 from runtime.demo import free_ports
 from runtime.emulator import (
@@ -30,6 +28,7 @@ from runtime.emulator import (
     call_through_dialplan,
 )
 from runtime.server import Runtime, ServeConfig
+from tests.e2e import e2e_support as E
 
 DID = "7000"
 FLOW = """\
@@ -152,7 +151,8 @@ class Site:
     async def row(self, name: str, call_id: str) -> dict[str, Any] | None:
         journal = self.runtimes[name].journal
         assert journal is not None
-        return await journal.fetch_call(call_id)
+        row: dict[str, Any] | None = await journal.fetch_call(call_id)
+        return row
 
     async def survey(self, name: str, call_id: str) -> dict[str, Any]:
         journal = self.runtimes[name].journal

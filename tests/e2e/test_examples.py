@@ -108,12 +108,12 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-import e2e_support as E
 import pytest
 
 from runtime.emulator.profile import Unrecorded
 from runtime.journal import open_journal
 from runtime.scenario_calls import REFUSAL_WORDS
+from tests.e2e import e2e_support as E
 
 SCENARIOS = E.all_scenarios()
 IDS = [E.scenario_id(item) for item in SCENARIOS]

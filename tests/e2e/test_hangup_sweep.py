@@ -9,9 +9,8 @@ import dataclasses
 import tempfile
 from pathlib import Path
 
-import e2e_support as E
-
 from flowc.simulate import Simulator
+from tests.e2e import e2e_support as E
 
 
 def _longest_scenarios(n: int) -> list[E.Plan]:

@@ -33,8 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import E2E_TIMEOUTS
-from hostile_campaign import CASES, Case, LookupServer, Sinks, wire_hazards
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from runtime import scenario_calls as sc
@@ -43,6 +41,8 @@ from runtime.journal import CallEnd
 from runtime.lookup.breaker import BreakerConfig
 from runtime.server import Runtime, ServeConfig
 from runtime.translate import MediaConfig
+from tests.e2e.e2e_support import E2E_TIMEOUTS
+from tests.e2e.hostile_campaign import CASES, Case, LookupServer, Sinks, wire_hazards
 
 HERE = Path(__file__).resolve().parent
 FLOWS = HERE / "hostile_flows"
@@ -154,7 +154,7 @@ async def run_campaign(chunks: Sequence[Future[list[Case]]], tmp: Path) -> dict[
                 ends[item.call_id] += 1
             record(item)
 
-        rt.journal.record = counting  # type: ignore[method-assign]
+        rt.journal.record = counting
         did = sc.flow_did(bundle, "e2e", "hostile")
         base = CallerScript(dialplan=sc.generated_dialplan(bundle, "e2e", [f"127.0.0.1:{rt.port}"]))
         slots = asyncio.Semaphore(CONCURRENCY)

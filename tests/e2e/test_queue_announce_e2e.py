@@ -17,12 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import e2e_support as E
-
 from runtime import queue_announce as qa
 from runtime.emulator import CallerScript, CallSpec, QueueMember, QueueOutcome, Switch, place_call
 from runtime.emulator.channel import ChannelConfig
 from runtime.scenario_calls import compile_with_bindings
+from tests.e2e import e2e_support as E
 
 FLOW = """\
 flowc: 1

@@ -8,12 +8,14 @@ Parsing here is deliberately independent of the code under test: plain
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 from runtime.emulator import CallerScript, CallSpec, Channel, ChannelConfig
 from runtime.emulator.profile import outbound_recordings
+from runtime.esl.aio import AsyncESL
 
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "freeswitch"
 OUTBOUND = sorted(p.name for p in FIXTURE_DIR.glob("outbound_*.jsonl"))
@@ -143,12 +145,12 @@ class AppLog:
         self.results = []
 
 
-def ivr_app(log: AppLog, *, pagd_timeout: float = 15.0):  # type: ignore[no-untyped-def]
+def ivr_app(log: AppLog, *, pagd_timeout: float = 15.0) -> Callable[[AsyncESL], Awaitable[None]]:
     """answer; play_and_get_digits; hangup (unless the caller already hung up); exit."""
     from runtime.esl import ChannelHangup, ConnectionClosed
     from runtime.esl import commands as cmd
 
-    async def handler(esl):  # type: ignore[no-untyped-def]
+    async def handler(esl: AsyncESL) -> None:
         await esl.command(cmd.myevents("json"), timeout=5)
         await esl.command(cmd.linger(), timeout=5)
         await esl.execute("answer", timeout=5)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from emu_support import event_pairs, header_block
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +29,7 @@ from runtime.emulator import (
 from runtime.emulator.profile import outbound_recordings
 from runtime.esl import ESLConnection, ESLParser, commands
 from runtime.esl.connection import Connected, Disconnect, EventReceived, ExecuteComplete
+from tests.emulator.emu_support import event_pairs, header_block
 
 UUID = "11111111-2222-4333-8444-555555555555"
 

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emu_support import AppLog, ivr_app
 from typer.testing import CliRunner
 
 from flowc_app import full_app
 from runtime.emulator.cli import parse_target
 from runtime.esl import serve_outbound
+from tests.emulator.emu_support import AppLog, ivr_app
 
 app = full_app()
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emu_support import AppLog, ivr_app
 
 from flowc.compiler.freeswitch import dialplan as generate
 from runtime.emulator import (
@@ -29,6 +28,7 @@ from runtime.emulator import (
 from runtime.emulator.dialplan import substitute
 from runtime.esl import commands as esl_cmd
 from runtime.esl import serve_outbound
+from tests.emulator.emu_support import AppLog, ivr_app
 
 
 def run(coro: Awaitable[Any], limit: float = 30.0) -> Any:

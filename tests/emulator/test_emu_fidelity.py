@@ -33,7 +33,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from emu_support import (
+
+from runtime.emulator import BridgeOutcome, CallerScript, CallSpec, DialplanApp, QueueOutcome
+from runtime.esl import ESLParser, Event
+from tests.emulator.emu_support import (
     OUTBOUND,
     Pairs,
     event_pairs,
@@ -43,9 +46,6 @@ from emu_support import (
     message_key,
     replay,
 )
-
-from runtime.emulator import BridgeOutcome, CallerScript, CallSpec, DialplanApp, QueueOutcome
-from runtime.esl import ESLParser, Event
 
 ALL_EARLY = ("CHANNEL_STATE", "CHANNEL_EXECUTE", "CHANNEL_PARK")
 

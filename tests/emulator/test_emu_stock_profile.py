@@ -7,13 +7,15 @@ pin each behaviour on its own, with the capture's own arguments.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
-from test_emu_switch import UUID, Call, completion, events, executed
 
 from runtime.emulator import CallerScript, ChannelConfig, QueueOutcome, Unrecorded
 from runtime.emulator.channel import SAY_STRING_USAGE
 from runtime.emulator.profile import VANILLA_HOLD_MUSIC, stock_1_10_12
 from runtime.esl import commands
+from tests.emulator.test_emu_switch import UUID, Call, completion, events, executed
 
 MENU = "say:人工服务请按0。查话费和缴费请按1。"
 PAGD = f"1 1 1 6000 none {MENU} silence_stream://250 flowc_menu ^[0-9*#]$ 20"
@@ -182,7 +184,7 @@ def test_unplayable_hold_music_loses_the_exit_key_and_the_broadcasts() -> None:
 
 def test_a_second_socket_keeps_control_while_the_first_stays_open() -> None:
     # D1: the first socket kept open, the survey's two collects both run
-    from test_emu_switch import DialplanApp
+    from runtime.emulator import DialplanApp
 
     resume = "127.0.0.1:9003 async full"
     script = CallerScript(
@@ -205,14 +207,14 @@ def test_the_asyncio_driver_raises_what_no_recording_shows_into_the_test() -> No
     # an application that plays a sound file on the stock switch (it has none)
     import asyncio
 
-    from emu_support import AppLog
-    from test_emu_aio import with_app
-
     from runtime.emulator import CallSpec, place_call
     from runtime.esl import commands as cmd
+    from runtime.esl.aio import AsyncESL
+    from tests.emulator.emu_support import AppLog
+    from tests.emulator.test_emu_aio import with_app
 
-    def app(log: AppLog):  # type: ignore[no-untyped-def]
-        async def handler(esl):  # type: ignore[no-untyped-def]
+    def app(log: AppLog) -> Callable[[AsyncESL], Awaitable[None]]:
+        async def handler(esl: AsyncESL) -> None:
             await esl.command(cmd.myevents("json"), timeout=5)
             await esl.execute("playback", "/srv/sounds/welcome.wav", timeout=5)
 

@@ -14,7 +14,6 @@ mod_callcenter ``callcenter_function`` / ``cc_config_api_function`` /
 from __future__ import annotations
 
 import pytest
-from emu_support import event_pairs, header_block
 
 from runtime.emulator import (
     CallerScript,
@@ -32,6 +31,7 @@ from runtime.emulator.channel import socket_targets
 from runtime.emulator.fsutil import separate_string_char
 from runtime.emulator.profile import outbound_recordings
 from runtime.esl import commands
+from tests.emulator.emu_support import event_pairs, header_block
 
 UUID = "11111111-2222-4333-8444-555555555555"
 OTHER = "99999999-2222-4333-8444-555555555555"

@@ -7,7 +7,6 @@ import math
 import random
 
 import pytest
-from emu_support import FIXTURE_DIR
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,6 +23,7 @@ from runtime.emulator.wire import (
 )
 from runtime.esl import Event, Message
 from runtime.esl.message import url_decode
+from tests.emulator.emu_support import FIXTURE_DIR
 
 
 def _plain_values() -> list[tuple[str, str]]:

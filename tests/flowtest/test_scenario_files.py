@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -192,7 +193,7 @@ def test_a_scenario_needs_a_name_and_the_file_needs_scenarios(tmp_path: Path) ->
 # ---------------------------------------------------------------------- expectations
 
 
-RESULT = {
+RESULT: dict[str, Any] = {
     "path": ["start", "greet", "identify", "route", "vip_queue", "survey", "goodbye"],
     "heard": ["欢迎致电客服热线", "尊敬的王先生，您好", "请对本次服务进行评价", "再见"],
     "variables": {"tier": "gold", "balance": 12.5, "pin": "****", "open_ticket": True},

@@ -64,11 +64,13 @@ def test_lint_refuses_what_re2_cannot_run_with_position_and_hint() -> None:
 def test_collect_pattern_in_the_interpreter_runs_on_re2() -> None:
     from flowc.compiler.ir import compile_flow
     from flowc.interpreter import Program
+    from flowc.interpreter.program import CollectN
 
     text = FLOW.replace("'(\\d)\\1{3}'", f"'{NESTED[1:-1]}'").replace("(?!0)", "")
     checked = check_text(text, "flows/re.yaml")
     assert checked.flow is not None and checked.ok, checked.diagnostics
     program = Program.from_ir(compile_flow(checked.flow))
     node = program.nodes["ask"]
-    assert node.pattern is not None  # type: ignore[attr-defined]
-    assert node.pattern.match("1" * 80 + "2") is None  # type: ignore[attr-defined]
+    assert isinstance(node, CollectN)
+    assert node.pattern is not None
+    assert node.pattern.match("1" * 80 + "2") is None

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -26,6 +26,7 @@ from flowc.source.yaml_loader import load_yaml_text
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 DEFAULT_START = "2026-03-02T10:00:00+08:00"  # a Monday, 10:00 in Shanghai
+T = TypeVar("T")
 
 
 class FlowInvalid(AssertionError):
@@ -124,7 +125,7 @@ def kinds(commands: Iterable[cmd.Command], *, journal: bool = False) -> list[str
     return [c.type for c in commands if c.type not in skip]
 
 
-def only(commands: Iterable[cmd.Command], kind: type[Any]) -> Any:
+def only(commands: Iterable[cmd.Command], kind: type[T]) -> T:
     found = [c for c in commands if isinstance(c, kind)]
     assert len(found) == 1, f"expected one {kind.__name__} in {commands}"
     return found[0]

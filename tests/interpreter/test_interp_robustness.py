@@ -69,7 +69,7 @@ def test_caller_hangup_anywhere_ends_with_only_end(state: str, node: str | None)
 def test_unexpected_events_are_traced_and_change_nothing() -> None:
     d = _drive_to("collecting")
     n = len(d.call.trace)
-    for event_type, fields in [
+    late: list[tuple[type[ev.Event], dict[str, Any]]] = [
         (ev.PromptDone, {}),
         (ev.Answered, {}),
         (ev.FetchResult, {"request_id": "r1", "status": 200}),
@@ -78,7 +78,8 @@ def test_unexpected_events_are_traced_and_change_nothing() -> None:
         (ev.AgentDone, {}),
         (ev.TransferResult, {"ok": True}),
         (ev.RecordDone, {"path": "x"}),
-    ]:
+    ]
+    for event_type, fields in late:
         assert d.send(event_type, **fields) == []
     assert [t.kind for t in d.call.trace[n:]] == ["ignored"] * 8
     assert d.call.state == "collecting"

@@ -15,9 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from journal_support import call_items
-
 from runtime.journal import open_journal
+from tests.journal.journal_support import call_items
 
 STEPS = 10
 FLUSH_EVERY = 50

@@ -14,7 +14,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from journal_support import T0, call_items, run, until
 
 from runtime.journal import (
     MASK,
@@ -34,6 +33,7 @@ from runtime.journal import (
 from runtime.journal.pgserver import PgServer
 from runtime.journal.postgres import PostgresJournal
 from runtime.journal.sqlite import SQLiteJournal
+from tests.journal.journal_support import T0, call_items, run, until
 
 CARD = "4111111111111111"
 

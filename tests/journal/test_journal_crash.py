@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from journal_support import run
 
 from runtime.journal import open_journal
+from tests.journal.journal_support import run
 
 HERE = Path(__file__).resolve().parent
 WRITER = HERE / "crash_writer.py"

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from journal_support import T0, run
-
 from runtime.journal import CallEnd, CallRecord, StepRecord, open_journal
+from tests.journal.journal_support import T0, run
 
 
 def _open_call(call_id: str, instance: str, start_h: float, steps: int = 2) -> list[Any]:

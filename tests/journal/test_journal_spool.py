@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from journal_support import call_items, run, until
-
 from runtime.journal import Journal, open_journal
 from runtime.journal.pgserver import PgServer, free_port
 from runtime.journal.spool import Spool, decode, encode
+from tests.journal.journal_support import call_items, run, until
 
 
 @contextlib.contextmanager

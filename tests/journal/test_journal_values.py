@@ -7,10 +7,9 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from journal_support import T0, call_items, run
-
 from runtime.journal import CallEnd, StepRecord, SurveyAnswer, open_journal
 from runtime.journal.safe import json_safe, safe_dumps
+from tests.journal.journal_support import T0, call_items, run
 
 HUGE = 10**5000  # str() refuses integers over 4,300 digits
 

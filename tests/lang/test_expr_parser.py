@@ -3,7 +3,6 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from exprutil import sx
 
 from flowc.lang.expr import (
     MAX_DEPTH,
@@ -21,6 +20,7 @@ from flowc.lang.expr import (
     to_source,
     walk,
 )
+from tests.lang.exprutil import sx
 
 PRECEDENCE = [
     ("a or b and c", "(or a (and b c))"),
@@ -87,10 +87,10 @@ def test_precedence_and_associativity(text: str, expected: str) -> None:
         ("1.25E-2", 0.0125, FloatLit),
     ],
 )
-def test_literals(text: str, value: object, kind: type) -> None:
+def test_literals(text: str, value: object, kind: type[StrLit | IntLit | FloatLit]) -> None:
     e = parse_expr(text)
     assert isinstance(e, kind)
-    assert e.value == value  # type: ignore[union-attr]
+    assert e.value == value
     assert (e.start, e.end) == (0, len(text))
 
 

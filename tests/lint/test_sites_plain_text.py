@@ -7,7 +7,7 @@ import pytest
 
 from flowc.lang.expr import Type, TypeEnv
 from flowc.lang.template import check_template, parse_template
-from flowc.lint.sites import ExprSite, _analyse
+from flowc.lint.sites import ExprSite, Usage, _analyse
 
 ENV = TypeEnv.standard({}, schedules=None, result=False)
 
@@ -16,10 +16,10 @@ ENV = TypeEnv.standard({}, schedules=None, result=False)
     "text", ["", "Hello", "Press 1 for billing.", "再见", "tab\there", "  spaced  ", "50% off!"]
 )
 @pytest.mark.parametrize("usage", ["template", "url"])
-def test_plain_text_matches_a_full_parse(text: str, usage: str) -> None:
+def test_plain_text_matches_a_full_parse(text: str, usage: Usage) -> None:
     tpl = parse_template(text)
     type_, issues = check_template(tpl, ENV)
-    full = (None, type_, issues, [], tpl.is_single_hole, tpl.is_literal, [], [])
+    full: tuple[object, ...] = (None, type_, issues, [], tpl.is_single_hole, tpl.is_literal, [], [])
     site = ExprSite(("prompts", "x"), text, usage, None, "prompt")
     assert _analyse(site, ENV) == full
     assert full[1] == Type.STRING

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from lookup_support import TEST_TIMEOUT, RawServer
 
 from runtime.lookup import LookupClient, LookupFailed, LookupOk, LookupRequest
+from tests.lookup.lookup_support import TEST_TIMEOUT, RawServer
 
 TIMEOUT_MS = 100
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flowc.flowtest import load_scenario_file
-from flowc.simulate import Simulator, compile_file
+from flowc.simulate import CompiledFlow, Simulator, compile_file
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -95,10 +95,10 @@ def _signature(examples: Path, test_file: str, scenario_name: str) -> tuple[obje
     return (tuple(result.path), outcome, tuple(result.heard))
 
 
-_flows: dict[Path, object] = {}
+_flows: dict[Path, CompiledFlow] = {}
 
 
-def _compiled(path: Path) -> object:
+def _compiled(path: Path) -> CompiledFlow:
     if path not in _flows:
         _flows[path] = compile_file(path)
     return _flows[path]

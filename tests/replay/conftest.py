@@ -15,10 +15,10 @@ import asyncio  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
-import replay_support as R  # noqa: E402
-from conftest_pg import backend, journal_url, pg_server  # noqa: E402, F401
 
 from runtime.journal.pgserver import PgServer  # noqa: E402
+from tests.replay import replay_support as R  # noqa: E402
+from tests.replay.conftest_pg import backend, journal_url, pg_server  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

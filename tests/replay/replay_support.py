@@ -9,11 +9,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import e2e_support as E
-
 from runtime.emulator.profile import Unrecorded
 from runtime.server import ServeConfig
 from runtime.translate import MediaConfig
+from tests.e2e import e2e_support as E
 
 SCENARIOS = E.all_scenarios()
 IDS = [E.scenario_id(item) for item in SCENARIOS]

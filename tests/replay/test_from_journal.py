@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-import replay_support as R
 import yaml
 
 from flowc.flowtest.runner import run_tests
 from flowc_app import main
 from flowc_app.replay_cmd import load_recorded
+from tests.replay import replay_support as R
 
 pytestmark = pytest.mark.e2e
 

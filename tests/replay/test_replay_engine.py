@@ -262,7 +262,7 @@ def test_the_report_counts_kinds_and_gates(mini: Program) -> None:
 
 
 def test_prune_keeps_read_paths_and_masks_without_touching_the_answer() -> None:
-    body = {"a": {"b": 1, "pin": "9999"}, "c": 2}
+    body: dict[str, Any] = {"a": {"b": 1, "pin": "9999"}, "c": 2}
     kept = prune(body, frozenset({("a",)}), frozenset({("a", "pin")}))
     assert kept == {"a": {"b": 1, "pin": "****"}}
     assert body["a"]["pin"] == "9999"  # the call's own answer is not changed

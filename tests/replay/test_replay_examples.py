@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import replay_support as R
-from changes import CHANGES, Change, apply, changed_by_simulation
 from typer.testing import CliRunner
 
 from flowc_app import full_app
 from runtime.scenario_calls import compile_with_bindings
+from tests.replay import replay_support as R
+from tests.replay.changes import CHANGES, Change, apply, changed_by_simulation
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from journal_support import run
-
 from runtime.journal import (
     CallbackRequest,
     CallEnd,
@@ -24,6 +22,7 @@ from runtime.journal import (
     SurveyAnswer,
     open_journal,
 )
+from tests.journal.journal_support import run
 
 T0 = datetime(2026, 3, 2, 8, 0, 0, 123456, tzinfo=UTC)
 V1 = "sha256:" + "a1" * 32

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_support import T0, V1, V2, VS, dataset, write_journal
 
 from runtime.journal.pgserver import PgServer
 from runtime.report import Filters, ReportError, build_report, parse_when, render_json
 from runtime.report.compute import classify_visit, percentile
 from runtime.report.queries import redact
+from tests.report.report_support import T0, V1, V2, VS, dataset, write_journal
 
 
 def report_json(url: str, **filters: Any) -> dict[str, Any]:
@@ -29,7 +29,8 @@ def known(journal_url: str) -> str:
 
 
 def flow_of(data: dict[str, Any], name: str) -> dict[str, Any]:
-    (found,) = [f for f in data["flows"] if f["flow"] == name]
+    flows: list[dict[str, Any]] = data["flows"]
+    (found,) = [f for f in flows if f["flow"] == name]
     return found
 
 

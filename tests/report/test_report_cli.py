@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_support import T0, S, call, dataset, write_journal
 from typer.testing import CliRunner
 
 from flowc_app import full_app
 from runtime.journal.pgserver import PgServer
+from tests.report.report_support import T0, S, call, dataset, write_journal
 
 app = full_app()
 

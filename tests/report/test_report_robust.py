@@ -8,11 +8,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from report_support import T0, V1, S, call, write_journal
 from typer.testing import CliRunner
 
 from flowc_app import full_app
 from runtime.report import Filters, build_report, render_json, render_markdown, render_text
+from tests.report.report_support import T0, V1, S, call, write_journal
 
 app = full_app()
 

@@ -12,15 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from esl_support import (
-    INBOUND_FIXTURES,
-    OUTBOUND_FIXTURES,
-    Line,
-    is_execute,
-    load,
-    parse_command,
-    reference_parse,
-)
 
 from runtime.esl import (
     AsyncESL,
@@ -33,6 +24,15 @@ from runtime.esl import (
 )
 from runtime.esl import commands as cmd
 from runtime.esl.aio import DEFAULT_BACKLOG
+from tests.runtime.esl_support import (
+    INBOUND_FIXTURES,
+    OUTBOUND_FIXTURES,
+    Line,
+    is_execute,
+    load,
+    parse_command,
+    reference_parse,
+)
 
 TEST_TIMEOUT = 20.0
 

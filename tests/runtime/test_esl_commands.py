@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from esl_support import FIXTURES, fs_separate_blank, is_execute, parse_command, to_switch
 from hypothesis import given
 from hypothesis import strategies as st
 
 from runtime.esl import commands as cmd
+from tests.runtime.esl_support import (
+    FIXTURES,
+    fs_separate_blank,
+    is_execute,
+    parse_command,
+    to_switch,
+)
 
 
 def test_simple_commands_bytes() -> None:
@@ -127,9 +135,9 @@ def test_sendmsg_execute_multiline_uses_body() -> None:
         lambda: cmd.getvar(""),
     ],
 )
-def test_builders_reject_framing_breakers(call: object) -> None:
+def test_builders_reject_framing_breakers(call: Callable[[], object]) -> None:
     with pytest.raises(ValueError):
-        call()  # type: ignore[operator]
+        call()
 
 
 # -- play_and_get_digits ---------------------------------------------------------------------------
@@ -220,7 +228,7 @@ def test_pagd_args_rejects(kwargs: dict[str, object]) -> None:
 
 
 _SAFE_TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\\\x00"),
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\n\r\\\x00"),
     max_size=40,
 )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from esl_support import FIXTURES, from_switch, load, reference_event
 
 from runtime.esl import ESLParser, Event, Message, RemoteProtocolError
+from tests.runtime.esl_support import FIXTURES, from_switch, load, reference_event
 
 
 def _messages(name: str) -> list[Message]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 
-from esl_support import FIXTURES, chunked, load
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runtime.esl import ConnState, ESLConnection, ESLParser, ProtocolError
 from runtime.esl.parser import MAX_HEADER_BYTES
+from tests.runtime.esl_support import FIXTURES, chunked, load
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from esl_support import FIXTURES, chunked, from_switch, reference_parse, stream
 
 from runtime.esl import ESLParser, Event, Message, ProtocolError, RemoteProtocolError
 from runtime.esl.parser import MAX_BODY_BYTES, MAX_HEADER_BYTES
+from tests.runtime.esl_support import FIXTURES, chunked, from_switch, reference_parse, stream
 
 
 def _expected(name: str) -> list[tuple[dict[str, str], bytes]]:

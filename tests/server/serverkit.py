@@ -157,6 +157,7 @@ class MockHTTP:
                     await reader.readexactly(length)
                 path = line.split()[1]
                 self.requests.append(path)
+                body: Any  # a route's JSON answer, or "malformed"
                 status, body, delay = 404, {"error": "no route"}, 0.0
                 for prefix, answer in self.routes.items():
                     if path.startswith(prefix):

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serverkit import FLOWS, compile_bundle
 
 from runtime.bundle_store import BundleError, BundleStore, load_bundle, read_bundle_file
+from tests.server.serverkit import FLOWS, compile_bundle
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeswitch import FakeCall, Record, Script
-from serverkit import MockHTTP, compile_bundle, running
 
 from runtime.logs import setup_logging
 from runtime.server import Runtime
+from tests.server.fakeswitch import FakeCall, Record, Script
+from tests.server.serverkit import MockHTTP, compile_bundle, running
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +108,7 @@ def test_lookup_result_sets_priority_and_queue_answers_then_survey_resumes(
                 assert row["detail"]["survey"] == {"csat": 4}
                 assert nodes(steps) == ["start", "lookup", "menu", "sales", "survey", "bye"]
                 assert steps[3]["outcome"] == "answered"
+                assert rt.journal is not None
                 survey = await rt.journal.fetch_survey(call.uuid)
                 assert [(s["question"], s["value"]) for s in survey] == [("csat", 4)]
                 assert record.exits == 2  # both sockets were released with exit
@@ -319,9 +320,8 @@ def test_garbage_bytes_end_only_that_call(bundle: Path, tmp_path: Path) -> None:
 
 
 def test_switch_never_completes_an_app(bundle: Path, tmp_path: Path) -> None:
-    from serverkit import FAST
-
     from runtime.driver import Timeouts
+    from tests.server.serverkit import FAST
 
     short = Timeouts(**{**FAST.__dict__, "app": 0.3})
 

@@ -7,8 +7,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from fakeswitch import FakeCall, Script
-from serverkit import compile_bundle, running
+
+from tests.server.fakeswitch import FakeCall, Script
+from tests.server.serverkit import compile_bundle, running
 
 
 @pytest.fixture(scope="module")

@@ -86,8 +86,8 @@ LOCALE = st.sampled_from(["en-US", "zh-CN", "fr-FR", "${x}", ""])
 CFG = tr.MediaConfig(asr_engine="unimrcp")
 
 
-def _item(kind: str, text: str, say_as: str) -> cmd.PlayItem:
-    return cmd.PlayItem(kind, text, say_as if kind == "say" else None)  # type: ignore[arg-type]
+def _item(kind: cmd.PlayKind, text: str, say_as: str) -> cmd.PlayItem:
+    return cmd.PlayItem(kind, text, say_as if kind == "say" else None)
 
 
 ITEMS = st.lists(

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from fakeswitch import FakeCall, Script
-from serverkit import FAST, compile_bundle, fixed_clock, running
-from test_calls import go
-from test_server import _free_port, _http_get, _wait_for
 
 from runtime.journal.pgserver import PgServer
 from runtime.server import Runtime, ServeConfig
+from tests.server.fakeswitch import FakeCall, Script
+from tests.server.serverkit import FAST, compile_bundle, fixed_clock, running
+from tests.server.test_calls import go
+from tests.server.test_server import _free_port, _http_get, _wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 300
@@ -49,15 +49,15 @@ def _config(build: Path, url: str, spool: Path) -> ServeConfig:
     )
 
 
-def _pg_counts(url: str) -> dict[str, tuple[int, int]]:
+def _pg_counts(url: str) -> dict[str, object]:
     with psycopg.connect(url) as conn:
-        out = {}
+        out: dict[str, object] = {}
         for table in ("calls", "call_ends"):
             row = conn.execute(f"SELECT count(*), count(DISTINCT call_id) FROM {table}").fetchone()
             assert row is not None
             out[table] = (int(row[0]), int(row[1]))
         outcomes = conn.execute("SELECT outcome, count(*) FROM call_ends GROUP BY 1").fetchall()
-        out["outcomes"] = dict(outcomes)  # type: ignore[assignment]
+        out["outcomes"] = dict(outcomes)
         return out
 
 

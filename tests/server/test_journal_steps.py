@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fakeswitch import Script
-from serverkit import compile_bundle, running
-from test_calls import call_through, go, nodes
+from tests.server.fakeswitch import Script
+from tests.server.serverkit import compile_bundle, running
+from tests.server.test_calls import call_through, go, nodes
 
 TINY = """\
 flowc: 1

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeswitch import FakeCall, Record, Script
-from serverkit import FAST, HERE, START, compile_bundle, running
 
 from runtime import translate as tr
 from runtime.esl.message import Event
 from runtime.esl.parser import ESLParser
 from runtime.server import Runtime
+from tests.server.fakeswitch import FakeCall, Record, Script
+from tests.server.serverkit import FAST, HERE, START, compile_bundle, running
 
 LIVE = HERE.parents[1] / "tests" / "fixtures" / "freeswitch" / "live"
 

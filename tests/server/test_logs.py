@@ -8,12 +8,11 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fakeswitch import FakeCall, Script
-from serverkit import MockHTTP, compile_bundle, running
-from test_calls import go
-
 from flowc.interpreter import commands as cmd
 from runtime.logs import get_logger, mask_url, redact, scrub_command, setup_logging
+from tests.server.fakeswitch import FakeCall, Script
+from tests.server.serverkit import MockHTTP, compile_bundle, running
+from tests.server.test_calls import go
 
 
 def test_json_lines_and_redaction() -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeswitch import FakeCall, Script
-from serverkit import compile_bundle, running
 
 from runtime import driver as driver_mod
 from runtime.server import FULL_GC_EVERY, SWITCH_INTERVAL, tune_process
+from tests.server.fakeswitch import FakeCall, Script
+from tests.server.serverkit import compile_bundle, running
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeswitch import FakeCall, Record, Script
-from serverkit import HERE, compile_bundle, running
 
 from runtime import translate as tr
 from runtime.logs import setup_logging
 from runtime.resume_state import ENV_VAR, ResumeKeyError, ResumeKeys
 from runtime.server import Runtime
+from tests.server.fakeswitch import FakeCall, Record, Script
+from tests.server.serverkit import HERE, compile_bundle, running
 
 OLD = "old-resume-key-0123456789abcdef"
 NEW = "new-resume-key-fedcba9876543210"

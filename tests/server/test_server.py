@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeswitch import FakeCall, Script
-from serverkit import FLOWS, compile_bundle, running
-from test_calls import go
 
 from runtime.server import Runtime, parse_hostport
+from tests.server.fakeswitch import FakeCall, Script
+from tests.server.serverkit import FLOWS, compile_bundle, running
+from tests.server.test_calls import go
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -177,6 +177,7 @@ def test_sigterm_drain_with_500_calls_in_progress(tmp_path: Path) -> None:
                 assert await j.count("calls") == n
                 assert await j.count("call_ends") == n
                 row = await j.fetch_call(calls[0].uuid)
+                assert row is not None
                 # the runtime, not the caller, ended these calls: not counted as abandoned
                 assert row["outcome"] == "shutdown"
                 assert row["detail"]["interpreter_outcome"] == "caller_hangup"

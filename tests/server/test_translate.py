@@ -11,6 +11,7 @@ import pytest
 
 from flowc.compiler.freeswitch import max_record_len
 from flowc.interpreter import commands as cmd
+from flowc.interpreter import events as ev
 from runtime import fsarg
 from runtime import translate as tr
 from runtime.esl.message import Event
@@ -385,15 +386,15 @@ def test_speech_results() -> None:
     )
     e = Event({"Event-Name": "DETECTED_SPEECH", "Speech-Type": "detected-speech"}, body)
     r = tr.speech_result(e, AT)
-    assert r is not None and r.type == "speech_result"
-    assert (r.text, r.confidence) == ("查话费", pytest.approx(0.87))  # type: ignore[union-attr]
+    assert isinstance(r, ev.SpeechResult) and r.type == "speech_result"
+    assert r.text == "查话费" and r.confidence == pytest.approx(0.87)
     nomatch = Event(
         {"Speech-Type": "detected-speech"},
         "<result><interpretation><input><nomatch/></input></interpretation></result>",
     )
-    assert tr.speech_result(nomatch, AT) == tr.ev.SpeechNoMatch("no_match", at=AT)
+    assert tr.speech_result(nomatch, AT) == ev.SpeechNoMatch("no_match", at=AT)
     assert tr.speech_result(Event({"Speech-Type": "begin-speaking"}), AT) is None
-    assert tr.speech_result(Event({"Speech-Type": "detected-speech"}), AT) == tr.ev.SpeechNoMatch(
+    assert tr.speech_result(Event({"Speech-Type": "detected-speech"}), AT) == ev.SpeechNoMatch(
         "no_input", at=AT
     )
 
@@ -516,9 +517,7 @@ def test_bridge_results_from_recorded_sessions() -> None:
     r = tr.bridge_result(busy, AT)
     assert (r.ok, r.cause) == (False, "USER_BUSY")
     fail = _completion("outbound_bridge_fail_continue_json.jsonl", "bridge")
-    assert tr.bridge_result(fail, AT) == tr.ev.TransferResult(
-        False, "NORMAL_TEMPORARY_FAILURE", at=AT
-    )
+    assert tr.bridge_result(fail, AT) == ev.TransferResult(False, "NORMAL_TEMPORARY_FAILURE", at=AT)
 
 
 def test_hangup_cause_from_recorded_session() -> None:

@@ -10,7 +10,14 @@ import pytest
 
 from flowc.flowtest import Scenario, build_scenario, parse_input
 from flowc.flowtest.scenario import MockResponse, QueueAnswer, TransferAnswer
-from flowc.simulate import CompiledFlow, Simulator, compile_file, compile_text, simulate
+from flowc.simulate import (
+    CompiledFlow,
+    SimResult,
+    Simulator,
+    compile_file,
+    compile_text,
+    simulate,
+)
 
 AT = datetime(2026, 10, 9, 10, 0)  # a Friday
 
@@ -62,8 +69,8 @@ def scenario(**kw: object) -> Scenario:
     return build_scenario(data)
 
 
-def lines(result: object) -> list[tuple[str, str]]:
-    return [(line.kind, line.text) for line in result.transcript]  # type: ignore[attr-defined]
+def lines(result: SimResult) -> list[tuple[str, str]]:
+    return [(line.kind, line.text) for line in result.transcript]
 
 
 def test_self_service_call_transcript_path_and_outcome() -> None:
