@@ -1,0 +1,263 @@
+"""JSON <-> IR classes, driven by the classes' own field declarations.
+
+Each IR class is a frozen dataclass whose fields, in order, are the keys of its JSON form: a
+field is declared once and both directions follow from its type (str, int, bool, Literal,
+`X | None`, `tuple[X, ...]`, `Mapping[str, X]`, another IR class, or `Any` for plain JSON).
+Field metadata may rename the key (`{"json": "if"}`), leave it out when None
+(`{"omit_none": True}`) or give a custom reader (`{"read": fn}`).
+
+Reading is lenient where the writer is not the compiler (hand-written IR in tests, old
+bundles): a missing key takes the field's default. A value of the wrong type raises `IRError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Literal, TypeVar, Union
+
+T = TypeVar("T")
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+Reader = Callable[[Any], Any]
+Writer = Callable[[Any], Any]
+
+
+class IRError(ValueError):
+    """JSON that is not the IR it claims to be."""
+
+
+_MISSING = dataclasses.MISSING
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Field:
+    attr: str
+    key: str
+    read: Reader
+    write: Writer
+    default: Any  # _MISSING when required
+    omit_none: bool
+    custom: bool  # a reader of its own, whose errors say where they are already
+    nullable: bool  # None is a value of the field's type
+
+
+_PLANS: dict[type, tuple[_Field, ...]] = {}
+
+
+def _plan(cls: type) -> tuple[_Field, ...]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = typing.get_type_hints(cls, include_extras=False)
+        out = []
+        for f in dataclasses.fields(cls):
+            tp = hints[f.name]
+            default: Any = f.default
+            factory: Any = f.default_factory
+            if default is _MISSING and factory is not _MISSING:
+                default = factory()
+            out.append(
+                _Field(
+                    f.name,
+                    f.metadata.get("json", f.name),
+                    f.metadata.get("read") or reader(tp),
+                    writer(tp),
+                    default,
+                    bool(f.metadata.get("omit_none")),
+                    "read" in f.metadata,
+                    tp is Any or type(None) in typing.get_args(tp),
+                )
+            )
+        plan = _PLANS[cls] = tuple(out)
+    return plan
+
+
+def from_json(cls: type[T], raw: Any) -> T:
+    """An instance of the IR class `cls` from its JSON form."""
+    if not isinstance(raw, Mapping):
+        raise IRError(f"expected a mapping for {cls.__name__}, got {type(raw).__name__}")
+    values: dict[str, Any] = {}
+    for f in _plan(cls):
+        value = raw.get(f.key, _MISSING)
+        if value is _MISSING:
+            if f.default is _MISSING:
+                raise IRError(f"`{f.key}` is missing")
+            values[f.attr] = f.default
+            continue
+        if value is None and not f.nullable and f.default is not _MISSING:
+            values[f.attr] = f.default  # null where null is no value: the default
+            continue
+        try:
+            values[f.attr] = f.read(value)
+        except IRError as exc:
+            if f.custom:
+                raise
+            raise IRError(f"`{f.key}`: {exc}") from None
+    return cls(**values)
+
+
+def to_json(obj: Any) -> dict[str, Any]:
+    """The JSON form of an IR instance (keys in field order, as the compiler writes them)."""
+    out: dict[str, Any] = {}
+    for f in _plan(type(obj)):
+        value = getattr(obj, f.attr)
+        if value is None and f.omit_none:
+            continue
+        out[f.key] = f.write(value)
+    return out
+
+
+# ------------------------------------------------------------------------------ readers
+
+
+def _read_str(raw: Any) -> str:
+    if isinstance(raw, str):
+        return raw
+    raise IRError(f"expected text, got {raw!r}")
+
+
+def _read_int(raw: Any) -> int:
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return int(raw)
+    raise IRError(f"expected a number, got {raw!r}")
+
+
+def _read_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    raise IRError(f"expected true or false, got {raw!r}")
+
+
+def _read_any(raw: Any) -> Any:
+    return raw
+
+
+def reader(tp: Any) -> Reader:
+    """How to read JSON into a value of type `tp`."""
+    if tp is str:
+        return _read_str
+    if tp is int:
+        return _read_int
+    if tp is bool:
+        return _read_bool
+    if tp is Any or tp is object:
+        return _read_any
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        cls = tp
+        return lambda raw: from_json(cls, raw)
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is Literal:
+        allowed = frozenset(args)
+
+        def read_literal(raw: Any) -> Any:
+            if raw in allowed and not isinstance(raw, bool):
+                return raw
+            raise IRError(f"{raw!r} is not one of {', '.join(map(repr, args))}")
+
+        return read_literal
+    if origin in (Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1:
+            one = reader(inner[0])
+            return lambda raw: None if raw is None else one(raw)
+        return _union_reader(inner, type(None) in args)
+    if origin is tuple:
+        item = reader(args[0])
+
+        def read_tuple(raw: Any) -> tuple[Any, ...]:
+            if not isinstance(raw, list | tuple):
+                raise IRError(f"expected a list, got {raw!r}")
+            return tuple(item(x) for x in raw)
+
+        return read_tuple
+    if origin in (Mapping, dict):
+        value = reader(args[1])
+
+        def read_mapping(raw: Any) -> Mapping[str, Any]:
+            if not isinstance(raw, Mapping):
+                raise IRError(f"expected a mapping, got {raw!r}")
+            return MappingProxyType({str(k): value(v) for k, v in raw.items()})
+
+        return read_mapping
+    raise TypeError(f"no IR reader for {tp!r}")
+
+
+def _union_reader(members: list[Any], nullable: bool) -> Reader:
+    """Unions of IR classes are told apart by their `kind` field."""
+    by_kind: dict[Any, type] = {}
+    for m in members:
+        kind = getattr(m, "KIND", None)
+        if kind is None:
+            raise TypeError(f"no IR reader for a union with {m!r}")
+        by_kind[kind] = m
+
+    def read_union(raw: Any) -> Any:
+        if raw is None and nullable:
+            return None
+        kind = raw.get("kind") if isinstance(raw, Mapping) else None
+        cls = by_kind.get(kind)
+        if cls is None:
+            raise IRError(f"unknown kind {kind!r}")
+        return from_json(cls, raw)
+
+    return read_union
+
+
+# ------------------------------------------------------------------------------ writers
+
+
+def _write_plain(value: Any) -> Any:
+    return value
+
+
+def _write_ir(value: Any) -> Any:
+    return None if value is None else to_json(value)
+
+
+def writer(tp: Any) -> Writer:
+    """How to write a value of type `tp` as JSON."""
+    if tp in (str, int, bool) or tp is Any or tp is object:
+        return _write_plain
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return _write_ir
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is Literal:
+        return _write_plain
+    if origin in (Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1:
+            one = writer(inner[0])
+            if one is _write_plain or one is _write_ir:
+                return one
+            return lambda value: None if value is None else one(value)
+        return _write_ir
+    if origin is tuple:
+        item = writer(args[0])
+        if item is _write_plain:
+            return list
+        return lambda value: [item(x) for x in value]
+    if origin in (Mapping, dict):
+        value_w = writer(args[1])
+        if value_w is _write_plain:
+            return dict
+        return lambda value: {k: value_w(v) for k, v in value.items()}
+    raise TypeError(f"no IR writer for {tp!r}")
+
+
+def renamed(key: str, **kw: Any) -> Any:
+    """A dataclass field written under another JSON key (a Python keyword such as `if`)."""
+    return dataclasses.field(metadata={"json": key}, **kw)
+
+
+def mapping() -> Any:
+    """An empty, read-only mapping as a field default."""
+    return dataclasses.field(default_factory=_empty)
+
+
+def _empty() -> Mapping[str, Any]:
+    return EMPTY
