@@ -5,8 +5,8 @@ prompts resolved per locale, schedules loaded, regular expressions compiled, nod
 defaulted. A `Program` is never mutated after `from_ir` returns, so any number of calls (and
 threads) may share it.
 
-Built from the IR dict only (see `flowc.compiler.ir` for its layout): never from the model or
-the source files.
+Built from the typed IR only (`flowc.ir`; a JSON flow of `bundle.json` is read into it first):
+never from the model or the source files.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from flowc import ir
 from flowc.hours import Schedule
 from flowc.interpreter.prompts import (
     CompiledPrompt,
@@ -24,11 +25,14 @@ from flowc.interpreter.prompts import (
     compile_template,
     template_roots,
 )
+from flowc.ir import nodes as ir_nodes
+from flowc.ir.codec import IRError
+from flowc.ir.flow import FlowIR
 from flowc.lang.expr import Expr, ExprError, parse_expr
 from flowc.lang.regex import Regex, RegexError, compile_regex
 from flowc.lang.template import Template
 
-SUPPORTED_IR_VERSION = 1
+SUPPORTED_IR_VERSION = ir.IR_VERSION
 DEFAULT_PATTERN = r"\d+"
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -311,9 +315,12 @@ class Program:
 
     @classmethod
     def from_ir(
-        cls, ir: Mapping[str, Any], modules: Mapping[str, Mapping[str, Any]] = _EMPTY
+        cls,
+        ir: FlowIR | Mapping[str, Any],
+        modules: Mapping[str, FlowIR | Mapping[str, Any]] = _EMPTY,
     ) -> Program:
         """Compile `ir`; `modules` maps subflow paths (as written in `subflow:`) to module IR.
+        Either may be the typed IR or its JSON form (a flow of `bundle.json`).
 
         Raises `ProgramError` on IR this interpreter cannot run (wrong version, unknown node
         kind, unparsable template or condition, a subflow path without its module...).
@@ -324,73 +331,71 @@ class Program:
         return f"<Program {self.name} ({len(self.nodes)} nodes)>"
 
 
+def read_ir(raw: FlowIR | Mapping[str, Any], label: str) -> FlowIR:
+    """The typed IR of a flow given either way; `ProgramError` when it is not one."""
+    if isinstance(raw, FlowIR):
+        return raw
+    if not isinstance(raw, Mapping) or raw.get("ir") != "flowc-ir":
+        raise ProgramError(f"{label}: not a compiled flow (expected `ir: flowc-ir`)")
+    if raw.get("version") != SUPPORTED_IR_VERSION:
+        raise ProgramError(
+            f"{label}: IR version {raw.get('version')!r} is not supported"
+            f" (this interpreter runs version {SUPPORTED_IR_VERSION})"
+        )
+    try:
+        return FlowIR.from_json(raw)
+    except IRError as exc:
+        raise ProgramError(str(exc)) from None
+
+
 class _Builder:
-    def __init__(self, modules: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, modules: Mapping[str, FlowIR | Mapping[str, Any]]) -> None:
         self.module_irs = modules
         self.registry: dict[str, Program] = {}
 
-    def build(self, ir: Mapping[str, Any], label: str) -> Program:
-        if not isinstance(ir, Mapping) or ir.get("ir") != "flowc-ir":
-            raise ProgramError(f"{label}: not a compiled flow (expected `ir: flowc-ir`)")
-        if ir.get("version") != SUPPORTED_IR_VERSION:
-            raise ProgramError(
-                f"{label}: IR version {ir.get('version')!r} is not supported"
-                f" (this interpreter runs version {SUPPORTED_IR_VERSION})"
-            )
-        name = str(ir.get("name", label))
-        nodes_ir = ir.get("nodes")
-        if not isinstance(nodes_ir, Mapping) or not nodes_ir:
+    def build(self, raw: FlowIR | Mapping[str, Any], label: str) -> Program:
+        ir = read_ir(raw, label)
+        name = ir.name
+        if not ir.nodes:
             raise ProgramError(f"flow `{name}` has no nodes")
-        entry = ir.get("entry") or next(iter(nodes_ir))
-        if entry not in nodes_ir:
+        entry = ir.entry or next(iter(ir.nodes))
+        if entry not in ir.nodes:
             raise ProgramError(f"flow `{name}`: entry node `{entry}` does not exist")
-        default_locale = str(ir.get("default_locale") or "en-US")
-        locales = tuple(str(x) for x in (ir.get("locales") or (default_locale,)))
-        ak = ir.get("agent_key")
-        agent_key = (str(ak["key"]), str(ak["goto"])) if isinstance(ak, Mapping) else None
-        variables: dict[str, VarDef] = {}
-        for var, spec in (ir.get("variables") or {}).items():
-            spec = spec if isinstance(spec, Mapping) else {"type": spec}
-            variables[str(var)] = VarDef(
-                str(spec.get("type", "any")), spec.get("default"), bool(spec.get("sensitive"))
-            )
-        params = {str(k): str(v) for k, v in (ir.get("params") or {}).items()}
-        for param, type_ in params.items():
+        default_locale = ir.default_locale or "en-US"
+        locales = ir.locales or (default_locale,)
+        ak = ir.agent_key
+        variables = {
+            var: VarDef(spec.type, spec.default, spec.sensitive)
+            for var, spec in ir.variables.items()
+        }
+        for param, type_ in ir.params.items():
             variables.setdefault(param, VarDef(type_, None, False))
         sensitive = {n for n, v in variables.items() if v.sensitive}
-        prompts = PromptCompiler(ir.get("prompts") or {}, list(locales), default_locale)
+        prompts = PromptCompiler(ir.prompts, list(locales), default_locale)
         nodes: dict[str, Node] = {}
-        for node_id, raw in nodes_ir.items():
-            node = _node(str(node_id), raw, prompts)
-            nodes[str(node_id)] = node
+        for node_id, raw_node in ir.nodes.items():
+            node = _node(node_id, raw_node, prompts)
+            nodes[node_id] = node
             if isinstance(node, CollectN) and node.sensitive:
                 sensitive.add(node.into)
         modules: dict[str, Program] = {}
-        h = ir.get("hash")
         p = Program(
             name=name,
-            entry=str(entry),
+            entry=entry,
             default_locale=default_locale,
             locales=locales,
-            agent_key=agent_key,
+            agent_key=(ak.key, ak.goto) if ak is not None else None,
             variables=MappingProxyType(variables),
-            params=MappingProxyType(params),
+            params=ir.params,
             sensitive=frozenset(sensitive),
-            schedules=MappingProxyType(
-                {str(k): _schedule(str(k), v) for k, v in (ir.get("schedules") or {}).items()}
-            ),
-            services=MappingProxyType(
-                {str(k): _service(str(k), v) for k, v in (ir.get("services") or {}).items()}
-            ),
+            schedules=MappingProxyType({k: _schedule(k, v) for k, v in ir.schedules.items()}),
+            services=MappingProxyType({k: _service(k, v) for k, v in ir.services.items()}),
             numbers=MappingProxyType(
-                {
-                    str(k): compile_template(v, f"number `{k}`")
-                    for k, v in (ir.get("numbers") or {}).items()
-                }
+                {k: compile_template(v, f"number `{k}`") for k, v in ir.numbers.items()}
             ),
             nodes=MappingProxyType(nodes),
             modules=MappingProxyType(modules),
-            hash=h if isinstance(h, str) else None,
+            hash=ir.hash,
         )
         # Modules are compiled once the program exists, so that a module calling itself (or
         # its caller) resolves to the program being built: the registry holds it already.
@@ -416,48 +421,36 @@ def _schedule(name: str, raw: Any) -> Schedule:
         raise ProgramError(f"schedule `{name}`: {exc}") from None
 
 
-def _assignments(raw: Any, where: str) -> Assignments:
-    if raw is None:
-        return ()
-    if not isinstance(raw, Mapping):
-        raise ProgramError(f"{where}: expected a mapping of templates")
+def _assignments(raw: Mapping[str, str], where: str) -> Assignments:
     out = []
     for k, v in raw.items():
         t = compile_template(v, f"{where}.{k}")
-        out.append((str(k), t, template_roots(t)))
+        out.append((k, t, template_roots(t)))
     return tuple(out)
 
 
-def _service(name: str, raw: Any) -> Service:
-    if not isinstance(raw, Mapping) or "url" not in raw:
-        raise ProgramError(f"service `{name}` is malformed")
-    url = compile_template(raw["url"], f"service `{name}` url")
-    headers = _assignments(raw.get("headers"), f"service `{name}` headers")
-    body = raw.get("body")
+def _service(name: str, svc: ir.Service) -> Service:
+    url = compile_template(svc.url, f"service `{name}` url")
+    headers = _assignments(svc.headers, f"service `{name}` headers")
+    body = svc.body
     body_t = _assignments(body, f"service `{name}` body") if body is not None else None
     roots = set(template_roots(url))
     for _, _, used in headers + (body_t or ()):
         roots |= used
     return Service(
-        name,
-        url,
-        str(raw.get("method") or "GET").upper(),
-        headers,
-        body_t,
-        int(raw.get("timeout") or 2000),
-        int(raw.get("retries") or 0),
-        frozenset(roots),
+        name, url, svc.method, headers, body_t, svc.timeout, svc.retries, frozenset(roots)
     )
 
 
-def _opt_prompt(prompts: PromptCompiler, raw: Any, where: str) -> CompiledPrompt | None:
-    return None if raw is None else prompts.compile(raw, where)
+def _opt_prompt(
+    prompts: PromptCompiler, prompt: ir.Prompt | None, where: str
+) -> CompiledPrompt | None:
+    return None if prompt is None else prompts.compile(prompt, where)
 
 
-def _prompt_list(prompts: PromptCompiler, raw: Any, where: str) -> tuple[CompiledPrompt, ...]:
-    if raw is None:
-        return ()
-    items = raw if isinstance(raw, list | tuple) else [raw]
+def _prompt_list(
+    prompts: PromptCompiler, items: tuple[ir.Prompt, ...], where: str
+) -> tuple[CompiledPrompt, ...]:
     return tuple(prompts.compile(r, f"{where}[{i}]") for i, r in enumerate(items))
 
 
@@ -465,249 +458,163 @@ def _anchored(pattern: str) -> str:
     return f"^(?:{pattern})$"
 
 
-def _node(node_id: str, raw: Any, prompts: PromptCompiler) -> Node:
-    if not isinstance(raw, Mapping):
-        raise ProgramError(f"node `{node_id}` is malformed")
-    kind = raw.get("kind")
+def _node(node_id: str, node: ir_nodes.Node, prompts: PromptCompiler) -> Node:
+    """The executable form of one IR node: prompts resolved, templates and conditions parsed."""
     where = f"node `{node_id}`"
-    try:
-        builder = _BUILDERS[str(kind)]
-    except KeyError:
-        raise ProgramError(f"{where}: unknown node kind {kind!r}") from None
-    try:
-        return builder(node_id, raw, prompts, where)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, ProgramError):
-            raise
-        raise ProgramError(f"{where}: malformed {kind} node ({exc})") from None
-
-
-def _menu(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    m = raw["menu"]
-    speech = tuple(
-        (normalize_speech(str(word)), str(word), str(target))
-        for word, target in (m.get("speech") or {}).items()
-    )
-    return MenuN(
-        node_id,
-        prompts.compile(m["prompt"], f"{where} prompt"),
-        MappingProxyType({str(k): str(v) for k, v in (m.get("options") or {}).items()}),
-        speech,
-        tuple(word for _, word, _ in speech),
-        int(m.get("timeout", 5000)),
-        int(m.get("inter_digit_timeout", 2000)),
-        max(1, int(m.get("retries", 3))),
-        _prompt_list(prompts, m.get("no_input"), f"{where} no_input"),
-        _prompt_list(prompts, m.get("no_match"), f"{where} no_match"),
-        m.get("on_fail"),
-        m.get("repeat_key"),
-        bool(m.get("agent_key", True)),
-        m.get("on_no_input"),
-    )
-
-
-def _collect(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    c = raw["collect"]
-    pattern = c.get("pattern") or DEFAULT_PATTERN
-    regex = _anchored(pattern)
-    try:
-        compiled: Regex | None = compile_regex(regex)
-    except RegexError:
-        compiled = None  # the switch validates; the interpreter then trusts its verdict
-    no_match = _prompt_list(prompts, c.get("no_match"), f"{where} no_match")
-    no_input = _prompt_list(prompts, c.get("no_input"), f"{where} no_input")
-    terminator = c.get("terminator")
-    return CollectN(
-        node_id,
-        str(c["into"]),
-        prompts.compile(c["prompt"], f"{where} prompt"),
-        int(c.get("min", 1)),
-        int(c.get("max", 16)),
-        str(terminator) if terminator else None,
-        regex,
-        compiled,
-        int(c.get("timeout", 5000)),
-        int(c.get("inter_digit_timeout", 3000)),
-        max(1, int(c.get("retries", 3))),
-        no_input,
-        no_match,
-        _opt_prompt(prompts, c.get("confirm"), f"{where} confirm"),
-        bool(c.get("sensitive", False)),
-        bool(c.get("speech", False)),
-        c.get("on_fail"),
-        raw.get("next"),
-    )
-
-
-def _switch(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    rules = []
-    for rule in raw["switch"]:
-        text = str(rule["if"])
-        try:
-            expr = parse_expr(text)
-        except ExprError as exc:
-            raise ProgramError(f"{where}: bad condition {text!r}: {exc.message}") from None
-        rules.append(Rule(text, expr, str(rule["goto"])))
-    return SwitchN(node_id, tuple(rules), str(raw["default"]))
-
-
-def _hours(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return HoursN(
-        node_id,
-        str(raw["hours"]),
-        str(raw["open"]),
-        str(raw["closed"]),
-        raw.get("holiday"),
-        raw.get("emergency"),
-    )
-
-
-def _fetch(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return FetchN(
-        node_id,
-        str(raw["fetch"]),
-        _assignments(raw.get("params"), f"{where} params"),
-        _assignments(raw.get("set"), f"{where} set"),
-        str(raw["next"]),
-        raw.get("on_error"),
-        raw.get("on_timeout"),
-    )
-
-
-def _set(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return SetN(node_id, _assignments(raw["set"], f"{where} set"), str(raw["next"]))
-
-
-def _play(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return PlayN(node_id, prompts.compile(raw["play"], f"{where} play"), str(raw["next"]))
-
-
-def _queue(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    max_wait = raw.get("max_wait")
-    return QueueN(
-        node_id,
-        str(raw["queue"]),
-        compile_template(raw.get("priority", "0"), f"{where} priority"),
-        str(raw.get("announce") or "none"),
-        int(raw.get("announce_every") or 60_000),
-        int(max_wait) if max_wait is not None else None,
-        raw.get("exit_key"),
-        raw.get("on_timeout"),
-        raw.get("on_no_agent"),
-        raw.get("on_exit"),
-        raw.get("after"),
-    )
-
-
-def _transfer(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    mode: Literal["blind", "warm"] = "warm" if raw.get("mode") == "warm" else "blind"
-    if raw.get("mode") not in (None, "blind", "warm"):
-        raise ProgramError(f"{where}: unknown transfer mode {raw.get('mode')!r}")
-    return TransferN(
-        node_id,
-        compile_template(raw["transfer"], f"{where} target"),
-        mode,
-        _opt_prompt(prompts, raw.get("prompt"), f"{where} prompt"),
-        raw.get("on_fail"),
-    )
-
-
-def _voicemail(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return VoicemailN(
-        node_id,
-        str(raw["voicemail"]),
-        _opt_prompt(prompts, raw.get("prompt"), f"{where} prompt"),
-        int(raw.get("max_length") or 120_000),
-        raw.get("next"),
-    )
-
-
-def _record(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return RecordN(
-        node_id,
-        str(raw["record"]),
-        _opt_prompt(prompts, raw.get("prompt"), f"{where} prompt"),
-        int(raw.get("max_length") or 60_000),
-        bool(raw.get("beep", True)),
-        raw.get("next"),
-    )
-
-
-def _callback(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    cb = raw.get("callback") or {}
-    return CallbackN(
-        node_id,
-        compile_template(cb.get("number") or "{caller.number}", f"{where} number"),
-        _opt_prompt(prompts, cb.get("prompt"), f"{where} prompt"),
-        _opt_prompt(prompts, cb.get("confirm"), f"{where} confirm"),
-        raw.get("next"),
-    )
-
-
-def _survey(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    questions = []
-    for i, q in enumerate(raw["survey"]):
-        scale = str(q.get("scale") or "1-5")
-        if scale not in ("1-5", "0-10", "yes_no"):
-            raise ProgramError(f"{where}: question {i} has unknown scale {scale!r}")
-        questions.append(
-            Question(
-                str(q["id"]),
-                prompts.compile(q["ask"], f"{where} question `{q['id']}`"),
-                scale,
-                max(1, int(q.get("retries", 2))),
+    match node:
+        case ir_nodes.MenuNode(menu=m):
+            speech = tuple(
+                (normalize_speech(word), word, target) for word, target in m.speech.items()
             )
-        )
-    return SurveyN(
-        node_id,
-        tuple(questions),
-        _opt_prompt(prompts, raw.get("thanks"), f"{where} thanks"),
-        raw.get("next"),
-    )
-
-
-def _subflow(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return SubflowN(
-        node_id,
-        str(raw["subflow"]),
-        _assignments(raw.get("with"), f"{where} with"),
-        _assignments(raw.get("set"), f"{where} set"),
-        str(raw["next"]),
-    )
-
-
-def _return(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return ReturnN(node_id, _assignments(raw.get("return"), f"{where} return"))
-
-
-def _hangup(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return HangupN(
-        node_id,
-        str(raw.get("hangup") or "NORMAL_CLEARING"),
-        _opt_prompt(prompts, raw.get("prompt"), f"{where} prompt"),
-    )
-
-
-def _goto(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return GotoN(node_id, str(raw["goto"]))
-
-
-_BUILDERS = {
-    "menu": _menu,
-    "collect": _collect,
-    "switch": _switch,
-    "hours": _hours,
-    "fetch": _fetch,
-    "set": _set,
-    "play": _play,
-    "queue": _queue,
-    "transfer": _transfer,
-    "voicemail": _voicemail,
-    "record": _record,
-    "callback": _callback,
-    "survey": _survey,
-    "subflow": _subflow,
-    "return": _return,
-    "hangup": _hangup,
-    "goto": _goto,
-}
+            return MenuN(
+                node_id,
+                prompts.compile(m.prompt, f"{where} prompt"),
+                m.options,
+                speech,
+                tuple(word for _, word, _ in speech),
+                m.timeout,
+                m.inter_digit_timeout,
+                max(1, m.retries),
+                _prompt_list(prompts, m.no_input, f"{where} no_input"),
+                _prompt_list(prompts, m.no_match, f"{where} no_match"),
+                m.on_fail,
+                m.repeat_key,
+                m.agent_key,
+                m.on_no_input,
+            )
+        case ir_nodes.CollectNode(collect=c):
+            regex = _anchored(c.pattern or DEFAULT_PATTERN)
+            try:
+                compiled: Regex | None = compile_regex(regex)
+            except RegexError:
+                compiled = None  # the switch validates; the interpreter then trusts its verdict
+            no_match = _prompt_list(prompts, c.no_match, f"{where} no_match")
+            no_input = _prompt_list(prompts, c.no_input, f"{where} no_input")
+            return CollectN(
+                node_id,
+                c.into,
+                prompts.compile(c.prompt, f"{where} prompt"),
+                c.min,
+                c.max,
+                c.terminator or None,
+                regex,
+                compiled,
+                c.timeout,
+                c.inter_digit_timeout,
+                max(1, c.retries),
+                no_input,
+                no_match,
+                _opt_prompt(prompts, c.confirm, f"{where} confirm"),
+                c.sensitive,
+                c.speech,
+                c.on_fail,
+                node.next,
+            )
+        case ir_nodes.SwitchNode():
+            rules = []
+            for rule in node.switch:
+                try:
+                    expr = parse_expr(rule.if_)
+                except ExprError as exc:
+                    raise ProgramError(
+                        f"{where}: bad condition {rule.if_!r}: {exc.message}"
+                    ) from None
+                rules.append(Rule(rule.if_, expr, rule.goto))
+            return SwitchN(node_id, tuple(rules), node.default)
+        case ir_nodes.HoursNode():
+            return HoursN(node_id, node.hours, node.open, node.closed, node.holiday, node.emergency)
+        case ir_nodes.FetchNode():
+            return FetchN(
+                node_id,
+                node.fetch,
+                _assignments(node.params, f"{where} params"),
+                _assignments(node.set, f"{where} set"),
+                node.next,
+                node.on_error,
+                node.on_timeout,
+            )
+        case ir_nodes.SetNode():
+            return SetN(node_id, _assignments(node.set, f"{where} set"), node.next)
+        case ir_nodes.PlayNode():
+            return PlayN(node_id, prompts.compile(node.play, f"{where} play"), node.next)
+        case ir_nodes.QueueNode():
+            return QueueN(
+                node_id,
+                node.queue,
+                compile_template(node.priority, f"{where} priority"),
+                node.announce,
+                node.announce_every,
+                node.max_wait,
+                node.exit_key,
+                node.on_timeout,
+                node.on_no_agent,
+                node.on_exit,
+                node.after,
+            )
+        case ir_nodes.TransferNode():
+            return TransferN(
+                node_id,
+                compile_template(node.transfer, f"{where} target"),
+                node.mode,
+                _opt_prompt(prompts, node.prompt, f"{where} prompt"),
+                node.on_fail,
+            )
+        case ir_nodes.VoicemailNode():
+            return VoicemailN(
+                node_id,
+                node.voicemail,
+                _opt_prompt(prompts, node.prompt, f"{where} prompt"),
+                node.max_length,
+                node.next,
+            )
+        case ir_nodes.RecordNode():
+            return RecordN(
+                node_id,
+                node.record,
+                _opt_prompt(prompts, node.prompt, f"{where} prompt"),
+                node.max_length,
+                node.beep,
+                node.next,
+            )
+        case ir_nodes.CallbackNode(callback=cb):
+            return CallbackN(
+                node_id,
+                compile_template(cb.number or "{caller.number}", f"{where} number"),
+                _opt_prompt(prompts, cb.prompt, f"{where} prompt"),
+                _opt_prompt(prompts, cb.confirm, f"{where} confirm"),
+                node.next,
+            )
+        case ir_nodes.SurveyNode():
+            questions = tuple(
+                Question(
+                    q.id,
+                    prompts.compile(q.ask, f"{where} question `{q.id}`"),
+                    q.scale,
+                    max(1, q.retries),
+                )
+                for q in node.survey
+            )
+            return SurveyN(
+                node_id,
+                questions,
+                _opt_prompt(prompts, node.thanks, f"{where} thanks"),
+                node.next,
+            )
+        case ir_nodes.SubflowNode():
+            return SubflowN(
+                node_id,
+                node.subflow,
+                _assignments(node.with_, f"{where} with"),
+                _assignments(node.set, f"{where} set"),
+                node.next,
+            )
+        case ir_nodes.ReturnNode():
+            return ReturnN(node_id, _assignments(node.return_, f"{where} return"))
+        case ir_nodes.HangupNode():
+            return HangupN(
+                node_id,
+                node.hangup or "NORMAL_CLEARING",
+                _opt_prompt(prompts, node.prompt, f"{where} prompt"),
+            )
+        case ir_nodes.GotoNode():
+            return GotoN(node_id, node.goto)
