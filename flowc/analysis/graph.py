@@ -19,50 +19,19 @@ is taken when something fails: on_fail, on_error, on_timeout, on_no_agent), `dan
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
 
 from flowc.analysis.prompts import main_prompts, prompt_text
+from flowc.ir.edges import node_edges
 from flowc.model.flow import Flow
 from flowc.model.nodes import Node
 from flowc.model.values import format_duration_ms
 from flowc.source.document import SourceDoc
 
-FAILURE_FIELDS = frozenset({"on_fail", "on_error", "on_timeout", "on_no_agent"})
 PERSON_KINDS = frozenset({"queue", "transfer"})
-_OUTCOME_FIELDS = frozenset(
-    {"open", "closed", "holiday", "emergency", "on_error", "on_timeout", "on_no_agent"}
-    | {"on_exit", "after", "on_fail"}
-)
-
-
-def node_edges(node: Node) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(target, label, attributes) for every continuation of a node, in drawing order."""
-    kind = node.kind
-    if kind == "menu":
-        menu = node.menu  # type: ignore[attr-defined]
-        for k, t in menu.options.items():
-            yield t, f"key {k}", {"field": f"menu.options.{k}", "kind": "key", "dtmf": k}
-        for w, t in menu.speech.items():
-            yield t, f'say "{w}"', {"field": f"menu.speech.{w}", "kind": "speech", "word": w}
-        if menu.on_fail:
-            yield menu.on_fail, "on_fail", {"field": "menu.on_fail", "kind": "outcome"}
-        if menu.on_no_input:
-            yield menu.on_no_input, "on_no_input", {"field": "menu.on_no_input", "kind": "outcome"}
-        return
-    if kind == "switch":
-        for i, rule in enumerate(node.switch):  # type: ignore[attr-defined]
-            yield rule.goto, f"if {rule.if_}", {"field": f"switch[{i}]", "kind": "condition"}
-        yield node.default, "default", {"field": "default", "kind": "default"}  # type: ignore[attr-defined]
-        return
-    for label, target in node.edges():
-        if kind == "collect" and label == "on_fail":
-            yield target, label, {"field": "collect.on_fail", "kind": "outcome"}
-            continue
-        ekind = "outcome" if label in _OUTCOME_FIELDS else "next"
-        yield target, label, {"field": label, "kind": ekind}
 
 
 def node_detail(node: Node) -> str:
@@ -139,32 +108,22 @@ def _add_flow(
     agent = flow.header.agent_key
     for node_id, node in flow.nodes.items():
         src = prefix + node_id
-        for target, label, attrs in node_edges(node):
-            dangling = target not in flow.nodes
-            failure = attrs["field"].rsplit(".", 1)[-1] in FAILURE_FIELDS
+        for e in node_edges(node, agent):
+            attrs: dict[str, Any] = {"field": e.field, "kind": e.kind}
+            if e.dtmf is not None:
+                attrs["dtmf"] = e.dtmf
+            if e.word is not None:
+                attrs["word"] = e.word
             # An explicit key (the label is unique per node): networkx's own key search is
             # linear in parallel edges and dominated graph building for big flows.
             g.add_edge(
                 src,
-                prefix + target,
-                key=label,
-                label=label,
-                dangling=dangling,
-                failure=failure,
+                prefix + e.target,
+                key=e.label,
+                label=e.label,
+                dangling=e.target not in flow.nodes,
+                failure=e.failure,
                 **attrs,
-            )
-        menu = getattr(node, "menu", None)
-        if agent and menu is not None and menu.agent_key and agent.key not in menu.options:
-            g.add_edge(
-                src,
-                prefix + agent.goto,
-                key=f"key {agent.key} (agent)",
-                label=f"key {agent.key} (agent)",
-                field="agent_key",
-                kind="agent_key",
-                dtmf=agent.key,
-                failure=False,
-                dangling=agent.goto not in flow.nodes,
             )
     for node_id in list(g.nodes):
         data = g.nodes[node_id]

@@ -19,6 +19,7 @@ import networkx as nx
 from flowc.analysis.graph import build_graph
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.gcpause import gc_paused
+from flowc.ir.edges import node_edges
 from flowc.lang.expr import (
     Call,
     Expr,
@@ -144,10 +145,7 @@ class LintContext:
         agent = self.flow.header.agent_key
         out: dict[str, list[str]] = {}
         for node_id, node in nodes.items():
-            targets = [t for _, t in node.edges()]
-            menu = node_field(node, "menu")
-            if agent and menu is not None and menu.agent_key and agent.key not in menu.options:
-                targets.append(agent.goto)
+            targets = (e.target for e in node_edges(node, agent))
             out[node_id] = list(dict.fromkeys(t for t in targets if t in nodes))
         return out
 
@@ -155,7 +153,9 @@ class LintContext:
     def has_dangling(self) -> set[str]:
         """Nodes with at least one continuation naming a node that does not exist."""
         nodes = self.flow.nodes
-        return {n for n, node in nodes.items() if any(t not in nodes for _, t in node.edges())}
+        return {
+            n for n, node in nodes.items() if any(e.target not in nodes for e in node_edges(node))
+        }
 
     @cached_property
     def pred(self) -> dict[str, list[str]]:

@@ -26,20 +26,11 @@ class _Base(BaseModel):
 
 
 class _NodeBase(_Base):
+    # The key that names the kind in the source. A node's continuations are enumerated in
+    # one place, `flowc.ir.edges.node_edges`, for the model and the IR alike.
     kind: ClassVar[str]
-    # Names of fields holding node references, in the order they are drawn and walked.
-    targets: ClassVar[tuple[str, ...]] = ()
     description: str | None = None
     tags: tuple[str, ...] = ()
-
-    def edges(self) -> list[tuple[str, str]]:
-        """(label, target node) for every continuation of this node."""
-        out: list[tuple[str, str]] = []
-        for name in self.targets:
-            value = getattr(self, name)
-            if isinstance(value, str):
-                out.append((name, value))
-        return out
 
 
 def _escalation(raw: Any) -> Any:
@@ -87,15 +78,6 @@ class MenuNode(_NodeBase):
     kind = "menu"
     menu: MenuBody
 
-    def edges(self) -> list[tuple[str, str]]:
-        out = [(f"key {k}", t) for k, t in self.menu.options.items()]
-        out += [(f'say "{w}"', t) for w, t in self.menu.speech.items()]
-        if self.menu.on_fail:
-            out.append(("on_fail", self.menu.on_fail))
-        if self.menu.on_no_input:
-            out.append(("on_no_input", self.menu.on_no_input))
-        return out
-
 
 class CollectBody(_Base):
     into: Ident
@@ -127,15 +109,8 @@ class CollectBody(_Base):
 
 class CollectNode(_NodeBase):
     kind = "collect"
-    targets = ("next",)
     collect: CollectBody
     next: NodeRef | None = None
-
-    def edges(self) -> list[tuple[str, str]]:
-        out = super().edges()
-        if self.collect.on_fail:
-            out.append(("on_fail", self.collect.on_fail))
-        return out
 
 
 class Rule(_Base):
@@ -153,13 +128,9 @@ class SwitchNode(_NodeBase):
     switch: tuple[Rule, ...] = Field(min_length=1)
     default: NodeRef
 
-    def edges(self) -> list[tuple[str, str]]:
-        return [(f"if {r.if_}", r.goto) for r in self.switch] + [("default", self.default)]
-
 
 class HoursNode(_NodeBase):
     kind = "hours"
-    targets = ("open", "closed", "holiday", "emergency")
     hours: Ident
     open: NodeRef
     closed: NodeRef
@@ -169,7 +140,6 @@ class HoursNode(_NodeBase):
 
 class FetchNode(_NodeBase):
     kind = "fetch"
-    targets = ("next", "on_error", "on_timeout")
     fetch: Ident
     params: dict[str, Text] = Field(default_factory=dict)
     set: dict[str, Text] = Field(default_factory=dict)
@@ -180,21 +150,18 @@ class FetchNode(_NodeBase):
 
 class SetNode(_NodeBase):
     kind = "set"
-    targets = ("next",)
     set: dict[str, Text] = Field(min_length=1)
     next: NodeRef
 
 
 class PlayNode(_NodeBase):
     kind = "play"
-    targets = ("next",)
     play: PromptField
     next: NodeRef
 
 
 class QueueNode(_NodeBase):
     kind = "queue"
-    targets = ("on_timeout", "on_no_agent", "on_exit", "after")
     queue: Ident
     priority: Text = "0"
     announce: Literal["none", "position", "wait_time", "both"] = "none"
@@ -209,7 +176,6 @@ class QueueNode(_NodeBase):
 
 class TransferNode(_NodeBase):
     kind = "transfer"
-    targets = ("on_fail",)
     transfer: Text
     mode: Literal["blind", "warm"] = "blind"
     prompt: PromptField | None = None
@@ -218,7 +184,6 @@ class TransferNode(_NodeBase):
 
 class VoicemailNode(_NodeBase):
     kind = "voicemail"
-    targets = ("next",)
     voicemail: Ident
     prompt: PromptField | None = None
     max_length: Duration = 120_000
@@ -227,7 +192,6 @@ class VoicemailNode(_NodeBase):
 
 class RecordNode(_NodeBase):
     kind = "record"
-    targets = ("next",)
     record: Ident
     prompt: PromptField | None = None
     max_length: Duration = 60_000
@@ -243,7 +207,6 @@ class CallbackBody(_Base):
 
 class CallbackNode(_NodeBase):
     kind = "callback"
-    targets = ("next",)
     callback: Annotated[
         CallbackBody, WithJsonSchema({"anyOf": [{"x-flowc-ref": "CallbackBody"}, {"type": "null"}]})
     ]
@@ -264,7 +227,6 @@ class Question(_Base):
 
 class SurveyNode(_NodeBase):
     kind = "survey"
-    targets = ("next",)
     survey: tuple[Question, ...] = Field(min_length=1)
     thanks: PromptField | None = None
     next: NodeRef | None = None
@@ -272,7 +234,6 @@ class SurveyNode(_NodeBase):
 
 class SubflowNode(_NodeBase):
     kind = "subflow"
-    targets = ("next",)
     subflow: str
     with_: dict[str, Text] = Field(default_factory=dict, alias="with")
     set: dict[str, Text] = Field(default_factory=dict)
@@ -312,7 +273,6 @@ class HangupNode(_NodeBase):
 
 class GotoNode(_NodeBase):
     kind = "goto"
-    targets = ("goto",)
     goto: NodeRef
 
 
