@@ -26,6 +26,7 @@ import networkx as nx
 
 from flowc.analysis.prompts import main_prompts, prompt_text
 from flowc.ir.edges import node_edges
+from flowc.model import nodes as m
 from flowc.model.flow import Flow
 from flowc.model.nodes import Node
 from flowc.model.values import format_duration_ms
@@ -36,41 +37,39 @@ PERSON_KINDS = frozenset({"queue", "transfer"})
 
 def node_detail(node: Node) -> str:
     """One line saying what a node does beyond its prompt (empty when the kind says it all)."""
-    n: Any = node
-    kind = node.kind
-    if kind == "collect":
-        c = n.collect
-        digits = f"{c.min}" if c.min == c.max else f"{c.min}-{c.max}"
-        return f"→ {c.into} ({digits} digits{', sensitive' if c.sensitive else ''})"
-    if kind == "hours":
-        return f"schedule {n.hours}"
-    if kind == "fetch":
-        return f"service {n.fetch}"
-    if kind == "set":
-        return ", ".join(f"{k} = {v}" for k, v in n.set.items())
-    if kind == "queue":
-        parts = [f"queue {n.queue}", f"priority {n.priority}"]
-        if n.max_wait:
-            parts.append(f"max {format_duration_ms(n.max_wait)}")
-        if n.announce != "none":
-            parts.append(f"announce {n.announce}")
-        return " · ".join(parts)
-    if kind == "transfer":
-        return f"→ {n.transfer} ({n.mode})"
-    if kind == "voicemail":
-        return f"mailbox {n.voicemail}"
-    if kind == "record":
-        return f"→ {n.record} (max {format_duration_ms(n.max_length)})"
-    if kind == "callback":
-        return f"number {n.callback.number}"
-    if kind == "survey":
-        return ", ".join(f"{q.id} ({q.scale})" for q in n.survey)
-    if kind == "subflow":
-        return str(n.subflow)
-    if kind == "return":
-        return ", ".join(n.return_) or "return"
-    if kind == "hangup":
-        return "" if n.hangup == "NORMAL_CLEARING" else str(n.hangup)
+    match node:
+        case m.CollectNode(collect=c):
+            digits = f"{c.min}" if c.min == c.max else f"{c.min}-{c.max}"
+            return f"→ {c.into} ({digits} digits{', sensitive' if c.sensitive else ''})"
+        case m.HoursNode():
+            return f"schedule {node.hours}"
+        case m.FetchNode():
+            return f"service {node.fetch}"
+        case m.SetNode():
+            return ", ".join(f"{k} = {v}" for k, v in node.set.items())
+        case m.QueueNode():
+            parts = [f"queue {node.queue}", f"priority {node.priority}"]
+            if node.max_wait:
+                parts.append(f"max {format_duration_ms(node.max_wait)}")
+            if node.announce != "none":
+                parts.append(f"announce {node.announce}")
+            return " · ".join(parts)
+        case m.TransferNode():
+            return f"→ {node.transfer} ({node.mode})"
+        case m.VoicemailNode():
+            return f"mailbox {node.voicemail}"
+        case m.RecordNode():
+            return f"→ {node.record} (max {format_duration_ms(node.max_length)})"
+        case m.CallbackNode():
+            return f"number {node.callback.number}"
+        case m.SurveyNode():
+            return ", ".join(f"{q.id} ({q.scale})" for q in node.survey)
+        case m.SubflowNode():
+            return node.subflow
+        case m.ReturnNode():
+            return ", ".join(node.return_) or "return"
+        case m.HangupNode():
+            return "" if node.hangup == "NORMAL_CLEARING" else node.hangup
     return ""
 
 
@@ -166,8 +165,8 @@ def build_graph(
     used: set[str] = set()
     callers: dict[str, list[str]] = {}
     for node_id, node in flow.nodes.items():
-        if node.kind == "subflow":
-            callers.setdefault(node.subflow, []).append(node_id)  # type: ignore[attr-defined]
+        if isinstance(node, m.SubflowNode):
+            callers.setdefault(node.subflow, []).append(node_id)
     for path, mod in modules.items():
         if mod is None or path not in callers:
             continue
@@ -182,7 +181,8 @@ def build_graph(
         g.graph["modules"][path] = {"prefix": prefix, "name": mod.name, "entry": mod.entry}
         returns = [n for n, node in mod.nodes.items() if node.kind == "return"]
         for caller in callers[path]:
-            call_node: Any = flow.nodes[caller]
+            call_node = flow.nodes[caller]
+            assert isinstance(call_node, m.SubflowNode)  # callers holds subflow nodes only
             if mod.entry is not None:
                 g.add_edge(
                     caller,

@@ -15,6 +15,7 @@ from pathlib import Path as FsPath
 from typing import Any, Literal, NamedTuple
 
 import networkx as nx
+from pydantic import BaseModel
 
 from flowc.analysis.graph import build_graph
 from flowc.diagnostics import Diagnostic, Severity
@@ -37,6 +38,15 @@ from flowc.lang.expr import (
 from flowc.lang.template import check_template, parse_template
 from flowc.lint.config import LintConfig
 from flowc.model.flow import Flow
+from flowc.model.nodes import (
+    CallbackNode,
+    CollectNode,
+    QueueNode,
+    RecordNode,
+    SurveyNode,
+    SwitchNode,
+    TransferNode,
+)
 from flowc.model.prompts import Prompt, PromptPart
 from flowc.source.document import Path, SourceDoc, Span
 
@@ -270,10 +280,11 @@ class LintContext:
         """Variables written by callers' input: collect `into` and record targets -> kind."""
         out: dict[str, str] = {}
         for node in self.flow.nodes.values():
-            if node.kind == "collect":
-                out.setdefault(node.collect.into, "collect")  # type: ignore[attr-defined]
-            elif node.kind == "record":
-                out.setdefault(node.record, "record")  # type: ignore[attr-defined]
+            match node:
+                case CollectNode():
+                    out.setdefault(node.collect.into, "collect")
+                case RecordNode():
+                    out.setdefault(node.record, "record")
         return out
 
     @cached_property
@@ -282,8 +293,8 @@ class LintContext:
         return {
             q.id: Type.BOOL if q.scale == "yes_no" else Type.INT
             for node in self.flow.nodes.values()
-            if node.kind == "survey"
-            for q in node.survey  # type: ignore[attr-defined]
+            if isinstance(node, SurveyNode)
+            for q in node.survey
         }
 
     @property
@@ -448,9 +459,8 @@ class LintContext:
                     )
         for node_id, node in self.flow.nodes.items():
             base: Path = ("nodes", node_id)
-            kind = node.kind
-            if kind == "switch":
-                for i, rule in enumerate(node.switch):  # type: ignore[attr-defined]
+            if isinstance(node, SwitchNode):
+                for i, rule in enumerate(node.switch):
                     yield ExprSite(
                         (*base, "switch", i, "if"), rule.if_, "expr", node_id, "condition"
                     )
@@ -466,30 +476,23 @@ class LintContext:
                             "set" if fname == "set" else fname,
                             var if fname == "set" else None,
                         )
-            if kind == "queue":
-                yield ExprSite(
-                    (*base, "priority"),
-                    node.priority,  # type: ignore[attr-defined]
-                    "template",
-                    node_id,
-                    "priority",
-                )
-            if kind == "transfer":
-                yield ExprSite(
-                    (*base, "transfer"),
-                    node.transfer,  # type: ignore[attr-defined]
-                    "template",
-                    node_id,
-                    "transfer",
-                )
-            if kind == "callback":
-                yield ExprSite(
-                    (*base, "callback", "number"),
-                    node.callback.number,  # type: ignore[attr-defined]
-                    "template",
-                    node_id,
-                    "callback",
-                )
+            match node:
+                case QueueNode():
+                    yield ExprSite(
+                        (*base, "priority"), node.priority, "template", node_id, "priority"
+                    )
+                case TransferNode():
+                    yield ExprSite(
+                        (*base, "transfer"), node.transfer, "template", node_id, "transfer"
+                    )
+                case CallbackNode():
+                    yield ExprSite(
+                        (*base, "callback", "number"),
+                        node.callback.number,
+                        "template",
+                        node_id,
+                        "callback",
+                    )
 
 
 _Found = list[tuple[str, int, int]]
@@ -544,7 +547,7 @@ def _analyse(site: ExprSite, env: TypeEnv) -> _Analysis:
 _FIELDS: dict[type, frozenset[str]] = {}
 
 
-def node_field(model: Any, name: str) -> Any:
+def node_field(model: BaseModel, name: str) -> Any:
     """`model.<name>` when the model has that field, else None.
 
     Much faster than `getattr(model, name, None)` on pydantic models, whose attribute-miss
@@ -553,21 +556,21 @@ def node_field(model: Any, name: str) -> Any:
     return getattr(model, name) if name in _fields(type(model)) else None
 
 
-def _field(node: Any, name: str) -> Any:
+def _field(node: BaseModel, name: str) -> Any:
     return node_field(node, {"with": "with_", "return": "return_"}.get(name, name))
 
 
-def _fields(cls: type) -> frozenset[str]:
+def _fields(cls: type[BaseModel]) -> frozenset[str]:
     fields = _FIELDS.get(cls)
     if fields is None:
-        fields = _FIELDS[cls] = frozenset(cls.model_fields)  # type: ignore[attr-defined]
+        fields = _FIELDS[cls] = frozenset(cls.model_fields)
     return fields
 
 
 _MAPPING_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _mapping_fields(cls: type) -> tuple[str, ...]:
+def _mapping_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     """Which of `set`, `params`, `with`, `return` (template mappings) a node class has."""
     found = _MAPPING_FIELDS.get(cls)
     if found is None:

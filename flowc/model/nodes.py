@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+)
 
 from flowc.model.prompts import Prompt, normalize_prompt
 from flowc.model.values import DTMF_KEYS, DtmfKey, Duration, Ident, NodeRef, Text, as_text
@@ -75,7 +84,7 @@ class MenuBody(_Base):
 
 
 class MenuNode(_NodeBase):
-    kind = "menu"
+    kind: ClassVar[Literal["menu"]] = "menu"
     menu: MenuBody
 
 
@@ -108,7 +117,7 @@ class CollectBody(_Base):
 
 
 class CollectNode(_NodeBase):
-    kind = "collect"
+    kind: ClassVar[Literal["collect"]] = "collect"
     collect: CollectBody
     next: NodeRef | None = None
 
@@ -124,13 +133,13 @@ class Rule(_Base):
 
 
 class SwitchNode(_NodeBase):
-    kind = "switch"
+    kind: ClassVar[Literal["switch"]] = "switch"
     switch: tuple[Rule, ...] = Field(min_length=1)
     default: NodeRef
 
 
 class HoursNode(_NodeBase):
-    kind = "hours"
+    kind: ClassVar[Literal["hours"]] = "hours"
     hours: Ident
     open: NodeRef
     closed: NodeRef
@@ -139,7 +148,7 @@ class HoursNode(_NodeBase):
 
 
 class FetchNode(_NodeBase):
-    kind = "fetch"
+    kind: ClassVar[Literal["fetch"]] = "fetch"
     fetch: Ident
     params: dict[str, Text] = Field(default_factory=dict)
     set: dict[str, Text] = Field(default_factory=dict)
@@ -149,19 +158,19 @@ class FetchNode(_NodeBase):
 
 
 class SetNode(_NodeBase):
-    kind = "set"
+    kind: ClassVar[Literal["set"]] = "set"
     set: dict[str, Text] = Field(min_length=1)
     next: NodeRef
 
 
 class PlayNode(_NodeBase):
-    kind = "play"
+    kind: ClassVar[Literal["play"]] = "play"
     play: PromptField
     next: NodeRef
 
 
 class QueueNode(_NodeBase):
-    kind = "queue"
+    kind: ClassVar[Literal["queue"]] = "queue"
     queue: Ident
     priority: Text = "0"
     announce: Literal["none", "position", "wait_time", "both"] = "none"
@@ -175,7 +184,7 @@ class QueueNode(_NodeBase):
 
 
 class TransferNode(_NodeBase):
-    kind = "transfer"
+    kind: ClassVar[Literal["transfer"]] = "transfer"
     transfer: Text
     mode: Literal["blind", "warm"] = "blind"
     prompt: PromptField | None = None
@@ -183,7 +192,7 @@ class TransferNode(_NodeBase):
 
 
 class VoicemailNode(_NodeBase):
-    kind = "voicemail"
+    kind: ClassVar[Literal["voicemail"]] = "voicemail"
     voicemail: Ident
     prompt: PromptField | None = None
     max_length: Duration = 120_000
@@ -191,7 +200,7 @@ class VoicemailNode(_NodeBase):
 
 
 class RecordNode(_NodeBase):
-    kind = "record"
+    kind: ClassVar[Literal["record"]] = "record"
     record: Ident
     prompt: PromptField | None = None
     max_length: Duration = 60_000
@@ -206,7 +215,7 @@ class CallbackBody(_Base):
 
 
 class CallbackNode(_NodeBase):
-    kind = "callback"
+    kind: ClassVar[Literal["callback"]] = "callback"
     callback: Annotated[
         CallbackBody, WithJsonSchema({"anyOf": [{"x-flowc-ref": "CallbackBody"}, {"type": "null"}]})
     ]
@@ -226,14 +235,14 @@ class Question(_Base):
 
 
 class SurveyNode(_NodeBase):
-    kind = "survey"
+    kind: ClassVar[Literal["survey"]] = "survey"
     survey: tuple[Question, ...] = Field(min_length=1)
     thanks: PromptField | None = None
     next: NodeRef | None = None
 
 
 class SubflowNode(_NodeBase):
-    kind = "subflow"
+    kind: ClassVar[Literal["subflow"]] = "subflow"
     subflow: str
     with_: dict[str, Text] = Field(default_factory=dict, alias="with")
     set: dict[str, Text] = Field(default_factory=dict)
@@ -241,7 +250,7 @@ class SubflowNode(_NodeBase):
 
 
 class ReturnNode(_NodeBase):
-    kind = "return"
+    kind: ClassVar[Literal["return"]] = "return"
     return_: Annotated[
         dict[str, Text],
         WithJsonSchema(
@@ -259,7 +268,7 @@ class ReturnNode(_NodeBase):
 
 
 class HangupNode(_NodeBase):
-    kind = "hangup"
+    kind: ClassVar[Literal["hangup"]] = "hangup"
     hangup: Annotated[
         str, WithJsonSchema({"type": ["string", "null"], "description": "hangup cause"})
     ] = "NORMAL_CLEARING"
@@ -272,32 +281,30 @@ class HangupNode(_NodeBase):
 
 
 class GotoNode(_NodeBase):
-    kind = "goto"
+    kind: ClassVar[Literal["goto"]] = "goto"
     goto: NodeRef
 
 
-NODE_KINDS: dict[str, type[_NodeBase]] = {
-    cls.kind: cls
-    for cls in (
-        MenuNode,
-        CollectNode,
-        SwitchNode,
-        HoursNode,
-        FetchNode,
-        SetNode,
-        PlayNode,
-        QueueNode,
-        TransferNode,
-        VoicemailNode,
-        RecordNode,
-        CallbackNode,
-        SurveyNode,
-        SubflowNode,
-        ReturnNode,
-        HangupNode,
-        GotoNode,
-    )
-}
+NODE_CLASSES = (
+    MenuNode,
+    CollectNode,
+    SwitchNode,
+    HoursNode,
+    FetchNode,
+    SetNode,
+    PlayNode,
+    QueueNode,
+    TransferNode,
+    VoicemailNode,
+    RecordNode,
+    CallbackNode,
+    SurveyNode,
+    SubflowNode,
+    ReturnNode,
+    HangupNode,
+    GotoNode,
+)
+NODE_KINDS: dict[str, type[_NodeBase]] = {cls.kind: cls for cls in NODE_CLASSES}
 # Keys that name the kind in YAML differ from field names where Python reserves the word.
 KIND_FIELD = {"return": "return_"}
 # Nodes after which the call is in someone else's hands or over: paths ending here are fine.
@@ -305,4 +312,50 @@ TERMINAL_KINDS = frozenset({"hangup", "transfer", "queue", "voicemail", "return"
 # Nodes that wait for the caller: a loop through one of these is not a busy loop.
 INPUT_KINDS = frozenset({"menu", "collect", "survey", "record", "callback", "queue"})
 
-Node = _NodeBase
+
+def kind_keys(raw: dict[str, Any]) -> list[str]:
+    """The kind keys of a written node: one for a well-formed node. `set` is a kind and also
+    a field of fetch and subflow: the kind is the key whose model has all the others as
+    fields."""
+    kinds = [k for k in raw if k in NODE_KINDS]
+    if len(kinds) > 1:
+        fitting = [k for k in kinds if all(o == k or o in _written_fields(k) for o in kinds)]
+        kinds = fitting if len(fitting) == 1 else kinds
+    return kinds
+
+
+def _written_fields(kind: str) -> set[str]:
+    return {info.alias or name for name, info in NODE_KINDS[kind].model_fields.items()}
+
+
+def _node_tag(value: Any) -> str | None:
+    if isinstance(value, _NodeBase):
+        return value.kind
+    if isinstance(value, dict):
+        kinds = kind_keys(value)
+        return kinds[0] if len(kinds) == 1 else None
+    return None
+
+
+Node = Annotated[
+    Annotated[MenuNode, Tag("menu")]
+    | Annotated[CollectNode, Tag("collect")]
+    | Annotated[SwitchNode, Tag("switch")]
+    | Annotated[HoursNode, Tag("hours")]
+    | Annotated[FetchNode, Tag("fetch")]
+    | Annotated[SetNode, Tag("set")]
+    | Annotated[PlayNode, Tag("play")]
+    | Annotated[QueueNode, Tag("queue")]
+    | Annotated[TransferNode, Tag("transfer")]
+    | Annotated[VoicemailNode, Tag("voicemail")]
+    | Annotated[RecordNode, Tag("record")]
+    | Annotated[CallbackNode, Tag("callback")]
+    | Annotated[SurveyNode, Tag("survey")]
+    | Annotated[SubflowNode, Tag("subflow")]
+    | Annotated[ReturnNode, Tag("return")]
+    | Annotated[HangupNode, Tag("hangup")]
+    | Annotated[GotoNode, Tag("goto")],
+    Discriminator(_node_tag),
+]
+"""A node of any kind: a union told apart by the kind key written (pydantic validates a
+written mapping against the one class it names); code dispatches with `match`."""
