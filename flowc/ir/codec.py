@@ -187,22 +187,38 @@ def reader(tp: Any) -> Reader:
 
 
 def _union_reader(members: list[Any], nullable: bool) -> Reader:
-    """Unions of IR classes are told apart by their `kind` field."""
+    """Unions are told apart by the JSON value: a mapping is the IR class among the members
+    (several IR classes by their `kind` field), a scalar the scalar type of its kind."""
     by_kind: dict[Any, type] = {}
+    classes: list[type] = []
+    scalars: list[tuple[type | tuple[type, ...], Reader]] = []
     for m in members:
-        kind = getattr(m, "KIND", None)
-        if kind is None:
+        if dataclasses.is_dataclass(m) and isinstance(m, type):
+            classes.append(m)
+            kind = getattr(m, "KIND", None)
+            if kind is not None:
+                by_kind[kind] = m
+        elif m in (str, int, bool):
+            scalars.append((bool if m is bool else (int, float) if m is int else str, reader(m)))
+        else:
             raise TypeError(f"no IR reader for a union with {m!r}")
-        by_kind[kind] = m
+    if len(classes) > 1 and len(by_kind) != len(classes):
+        raise TypeError(f"IR classes {classes!r} in one union need a `KIND` each")
 
     def read_union(raw: Any) -> Any:
         if raw is None and nullable:
             return None
-        kind = raw.get("kind") if isinstance(raw, Mapping) else None
-        cls = by_kind.get(kind)
-        if cls is None:
-            raise IRError(f"unknown kind {kind!r}")
-        return from_json(cls, raw)
+        if isinstance(raw, Mapping) and classes:
+            if len(classes) == 1:
+                return from_json(classes[0], raw)
+            cls = by_kind.get(raw.get("kind"))
+            if cls is None:
+                raise IRError(f"unknown kind {raw.get('kind')!r}")
+            return from_json(cls, raw)
+        for json_type, read in scalars:
+            if isinstance(raw, json_type) and (json_type is bool or not isinstance(raw, bool)):
+                return read(raw)
+        raise IRError(f"unexpected {raw!r}")
 
     return read_union
 
@@ -216,6 +232,13 @@ def _write_plain(value: Any) -> Any:
 
 def _write_ir(value: Any) -> Any:
     return None if value is None else to_json(value)
+
+
+def _write_any(value: Any) -> Any:
+    """A member of a union: an IR instance as its JSON form, a scalar as it is."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_json(value)
+    return value
 
 
 def writer(tp: Any) -> Writer:
@@ -235,7 +258,7 @@ def writer(tp: Any) -> Writer:
             if one is _write_plain or one is _write_ir:
                 return one
             return lambda value: None if value is None else one(value)
-        return _write_ir
+        return _write_any
     if origin is tuple:
         item = writer(args[0])
         if item is _write_plain:

@@ -4,12 +4,15 @@ loads into `FlowIR` and writes out byte for byte, and reading that again gives a
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from flowc.ir import BundleIR, FlowIR, IRError
 from flowc.ir import nodes as n
+from flowc.ir.codec import from_json, mapping, to_json
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "ir"
 FILES = sorted(GOLDEN.glob("*.json"))
@@ -95,3 +98,26 @@ def test_other_json_is_not_a_flow() -> None:
         FlowIR.from_json({"ir": "something"})
     with pytest.raises(IRError, match="version 2"):
         FlowIR.from_json({"ir": "flowc-ir", "version": 2, "name": "f"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Option:
+    goto: str
+    rank: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Body:
+    options: Mapping[str, str | _Option] = mapping()
+    renumber: bool = False
+
+
+def test_a_field_may_hold_text_or_an_ir_class() -> None:
+    """How a field grows from a plain value to a structure (a menu option that is a node name
+    today and may carry more tomorrow) without a reader or writer of its own."""
+    raw = {"options": {"1": "a", "2": {"goto": "b", "rank": 2}}, "renumber": True}
+    body = from_json(_Body, raw)
+    assert body.options["1"] == "a" and body.options["2"] == _Option(goto="b", rank=2)
+    assert to_json(body) == raw
+    with pytest.raises(IRError):
+        from_json(_Body, {"options": {"1": 5}})
