@@ -71,46 +71,110 @@ class NodeBase:
     kind = "node"
 
 
+# Each executable node is a thin view of its IR node (`ir`): it adds what is compiled once
+# per program (prompts resolved per locale, templates, conditions and patterns parsed) and
+# reads everything else from the IR, under the names the interpreter uses (`timeout_ms`...).
+
+
 @dataclass(frozen=True, slots=True)
 class MenuN(NodeBase):
+    ir: ir_nodes.MenuNode
     prompt: CompiledPrompt
-    options: Mapping[str, str]
     speech: tuple[tuple[str, str, str], ...]  # (normalized word, word as written, target)
     keywords: tuple[str, ...]  # the words as written, for the recogniser
-    timeout_ms: int
-    inter_digit_timeout_ms: int
-    retries: int
     no_input: tuple[CompiledPrompt, ...]
     no_match: tuple[CompiledPrompt, ...]
-    on_fail: str | None
-    repeat_key: str | None
-    agent_key: bool
-    on_no_input: str | None = None
 
     kind = "menu"
+
+    @property
+    def options(self) -> Mapping[str, str]:
+        return self.ir.menu.options
+
+    @property
+    def timeout_ms(self) -> int:
+        return self.ir.menu.timeout
+
+    @property
+    def inter_digit_timeout_ms(self) -> int:
+        return self.ir.menu.inter_digit_timeout
+
+    @property
+    def retries(self) -> int:
+        return max(1, self.ir.menu.retries)
+
+    @property
+    def on_fail(self) -> str | None:
+        return self.ir.menu.on_fail
+
+    @property
+    def on_no_input(self) -> str | None:
+        return self.ir.menu.on_no_input
+
+    @property
+    def repeat_key(self) -> str | None:
+        return self.ir.menu.repeat_key
+
+    @property
+    def agent_key(self) -> bool:
+        return self.ir.menu.agent_key
 
 
 @dataclass(frozen=True, slots=True)
 class CollectN(NodeBase):
-    into: str
+    ir: ir_nodes.CollectNode
     prompt: CompiledPrompt
-    min: int
-    max: int
-    terminator: str | None
-    regex: str
+    regex: str  # the pattern anchored, as the switch and the interpreter run it
     pattern: Regex | None
-    timeout_ms: int
-    inter_digit_timeout_ms: int
-    retries: int
     no_input: tuple[CompiledPrompt, ...]
     no_match: tuple[CompiledPrompt, ...]
     confirm: CompiledPrompt | None
-    sensitive: bool
-    speech: bool
-    on_fail: str | None
-    next: str | None
 
     kind = "collect"
+
+    @property
+    def into(self) -> str:
+        return self.ir.collect.into
+
+    @property
+    def min(self) -> int:
+        return self.ir.collect.min
+
+    @property
+    def max(self) -> int:
+        return self.ir.collect.max
+
+    @property
+    def terminator(self) -> str | None:
+        return self.ir.collect.terminator or None
+
+    @property
+    def timeout_ms(self) -> int:
+        return self.ir.collect.timeout
+
+    @property
+    def inter_digit_timeout_ms(self) -> int:
+        return self.ir.collect.inter_digit_timeout
+
+    @property
+    def retries(self) -> int:
+        return max(1, self.ir.collect.retries)
+
+    @property
+    def sensitive(self) -> bool:
+        return self.ir.collect.sensitive
+
+    @property
+    def speech(self) -> bool:
+        return self.ir.collect.speech
+
+    @property
+    def on_fail(self) -> str | None:
+        return self.ir.collect.on_fail
+
+    @property
+    def next(self) -> str | None:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,106 +186,209 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class SwitchN(NodeBase):
+    ir: ir_nodes.SwitchNode
     rules: tuple[Rule, ...]
-    default: str
 
     kind = "switch"
+
+    @property
+    def default(self) -> str:
+        return self.ir.default
 
 
 @dataclass(frozen=True, slots=True)
 class HoursN(NodeBase):
-    schedule: str
-    open: str
-    closed: str
-    holiday: str | None
-    emergency: str | None
+    ir: ir_nodes.HoursNode
 
     kind = "hours"
+
+    @property
+    def schedule(self) -> str:
+        return self.ir.hours
+
+    @property
+    def open(self) -> str:
+        return self.ir.open
+
+    @property
+    def closed(self) -> str:
+        return self.ir.closed
+
+    @property
+    def holiday(self) -> str | None:
+        return self.ir.holiday
+
+    @property
+    def emergency(self) -> str | None:
+        return self.ir.emergency
 
 
 @dataclass(frozen=True, slots=True)
 class FetchN(NodeBase):
-    service: str
+    ir: ir_nodes.FetchNode
     params: Assignments
     set: Assignments
-    next: str
-    on_error: str | None
-    on_timeout: str | None
 
     kind = "fetch"
+
+    @property
+    def service(self) -> str:
+        return self.ir.fetch
+
+    @property
+    def next(self) -> str:
+        return self.ir.next
+
+    @property
+    def on_error(self) -> str | None:
+        return self.ir.on_error
+
+    @property
+    def on_timeout(self) -> str | None:
+        return self.ir.on_timeout
 
 
 @dataclass(frozen=True, slots=True)
 class SetN(NodeBase):
+    ir: ir_nodes.SetNode
     set: Assignments
-    next: str
 
     kind = "set"
+
+    @property
+    def next(self) -> str:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class PlayN(NodeBase):
+    ir: ir_nodes.PlayNode
     prompt: CompiledPrompt
-    next: str
 
     kind = "play"
+
+    @property
+    def next(self) -> str:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class QueueN(NodeBase):
-    queue: str
+    ir: ir_nodes.QueueNode
     priority: Template
-    announce: str
-    announce_every_ms: int
-    max_wait_ms: int | None
-    exit_key: str | None
-    on_timeout: str | None
-    on_no_agent: str | None
-    on_exit: str | None
-    after: str | None
 
     kind = "queue"
+
+    @property
+    def queue(self) -> str:
+        return self.ir.queue
+
+    @property
+    def announce(self) -> str:
+        return self.ir.announce
+
+    @property
+    def announce_every_ms(self) -> int:
+        return self.ir.announce_every
+
+    @property
+    def max_wait_ms(self) -> int | None:
+        return self.ir.max_wait
+
+    @property
+    def exit_key(self) -> str | None:
+        return self.ir.exit_key
+
+    @property
+    def on_timeout(self) -> str | None:
+        return self.ir.on_timeout
+
+    @property
+    def on_no_agent(self) -> str | None:
+        return self.ir.on_no_agent
+
+    @property
+    def on_exit(self) -> str | None:
+        return self.ir.on_exit
+
+    @property
+    def after(self) -> str | None:
+        return self.ir.after
 
 
 @dataclass(frozen=True, slots=True)
 class TransferN(NodeBase):
+    ir: ir_nodes.TransferNode
     target: Template
-    mode: Literal["blind", "warm"]
     prompt: CompiledPrompt | None
-    on_fail: str | None
 
     kind = "transfer"
+
+    @property
+    def mode(self) -> Literal["blind", "warm"]:
+        return self.ir.mode
+
+    @property
+    def on_fail(self) -> str | None:
+        return self.ir.on_fail
 
 
 @dataclass(frozen=True, slots=True)
 class VoicemailN(NodeBase):
-    mailbox: str
+    ir: ir_nodes.VoicemailNode
     prompt: CompiledPrompt | None
-    max_length_ms: int
-    next: str | None
 
     kind = "voicemail"
+
+    @property
+    def mailbox(self) -> str:
+        return self.ir.voicemail
+
+    @property
+    def max_length_ms(self) -> int:
+        return self.ir.max_length
+
+    @property
+    def next(self) -> str | None:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class RecordN(NodeBase):
-    var: str
+    ir: ir_nodes.RecordNode
     prompt: CompiledPrompt | None
-    max_length_ms: int
-    beep: bool
-    next: str | None
 
     kind = "record"
+
+    @property
+    def var(self) -> str:
+        return self.ir.record
+
+    @property
+    def max_length_ms(self) -> int:
+        return self.ir.max_length
+
+    @property
+    def beep(self) -> bool:
+        return self.ir.beep
+
+    @property
+    def next(self) -> str | None:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class CallbackN(NodeBase):
+    ir: ir_nodes.CallbackNode
     number: Template
     prompt: CompiledPrompt | None
     confirm: CompiledPrompt | None
-    next: str | None
 
     kind = "callback"
+
+    @property
+    def next(self) -> str | None:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,25 +401,37 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class SurveyN(NodeBase):
+    ir: ir_nodes.SurveyNode
     questions: tuple[Question, ...]
     thanks: CompiledPrompt | None
-    next: str | None
 
     kind = "survey"
+
+    @property
+    def next(self) -> str | None:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class SubflowN(NodeBase):
-    path: str
+    ir: ir_nodes.SubflowNode
     with_: Assignments
     set: Assignments
-    next: str
 
     kind = "subflow"
+
+    @property
+    def path(self) -> str:
+        return self.ir.subflow
+
+    @property
+    def next(self) -> str:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class ReturnN(NodeBase):
+    ir: ir_nodes.ReturnNode
     values: Assignments
 
     kind = "return"
@@ -260,17 +439,25 @@ class ReturnN(NodeBase):
 
 @dataclass(frozen=True, slots=True)
 class HangupN(NodeBase):
-    cause: str
+    ir: ir_nodes.HangupNode
     prompt: CompiledPrompt | None
 
     kind = "hangup"
 
+    @property
+    def cause(self) -> str:
+        return self.ir.hangup or "NORMAL_CLEARING"
+
 
 @dataclass(frozen=True, slots=True)
 class GotoN(NodeBase):
-    goto: str
+    ir: ir_nodes.GotoNode
 
     kind = "goto"
+
+    @property
+    def goto(self) -> str:
+        return self.ir.goto
 
 
 Node = (
@@ -459,7 +646,7 @@ def _anchored(pattern: str) -> str:
 
 
 def _node(node_id: str, node: ir_nodes.Node, prompts: PromptCompiler) -> Node:
-    """The executable form of one IR node: prompts resolved, templates and conditions parsed."""
+    """The executable view of one IR node: prompts resolved, templates and conditions parsed."""
     where = f"node `{node_id}`"
     match node:
         case ir_nodes.MenuNode(menu=m):
@@ -468,19 +655,12 @@ def _node(node_id: str, node: ir_nodes.Node, prompts: PromptCompiler) -> Node:
             )
             return MenuN(
                 node_id,
+                node,
                 prompts.compile(m.prompt, f"{where} prompt"),
-                m.options,
                 speech,
                 tuple(word for _, word, _ in speech),
-                m.timeout,
-                m.inter_digit_timeout,
-                max(1, m.retries),
                 _prompt_list(prompts, m.no_input, f"{where} no_input"),
                 _prompt_list(prompts, m.no_match, f"{where} no_match"),
-                m.on_fail,
-                m.repeat_key,
-                m.agent_key,
-                m.on_no_input,
             )
         case ir_nodes.CollectNode(collect=c):
             regex = _anchored(c.pattern or DEFAULT_PATTERN)
@@ -492,23 +672,13 @@ def _node(node_id: str, node: ir_nodes.Node, prompts: PromptCompiler) -> Node:
             no_input = _prompt_list(prompts, c.no_input, f"{where} no_input")
             return CollectN(
                 node_id,
-                c.into,
+                node,
                 prompts.compile(c.prompt, f"{where} prompt"),
-                c.min,
-                c.max,
-                c.terminator or None,
                 regex,
                 compiled,
-                c.timeout,
-                c.inter_digit_timeout,
-                max(1, c.retries),
                 no_input,
                 no_match,
                 _opt_prompt(prompts, c.confirm, f"{where} confirm"),
-                c.sensitive,
-                c.speech,
-                c.on_fail,
-                node.next,
             )
         case ir_nodes.SwitchNode():
             rules = []
@@ -520,69 +690,40 @@ def _node(node_id: str, node: ir_nodes.Node, prompts: PromptCompiler) -> Node:
                         f"{where}: bad condition {rule.if_!r}: {exc.message}"
                     ) from None
                 rules.append(Rule(rule.if_, expr, rule.goto))
-            return SwitchN(node_id, tuple(rules), node.default)
+            return SwitchN(node_id, node, tuple(rules))
         case ir_nodes.HoursNode():
-            return HoursN(node_id, node.hours, node.open, node.closed, node.holiday, node.emergency)
+            return HoursN(node_id, node)
         case ir_nodes.FetchNode():
             return FetchN(
                 node_id,
-                node.fetch,
+                node,
                 _assignments(node.params, f"{where} params"),
                 _assignments(node.set, f"{where} set"),
-                node.next,
-                node.on_error,
-                node.on_timeout,
             )
         case ir_nodes.SetNode():
-            return SetN(node_id, _assignments(node.set, f"{where} set"), node.next)
+            return SetN(node_id, node, _assignments(node.set, f"{where} set"))
         case ir_nodes.PlayNode():
-            return PlayN(node_id, prompts.compile(node.play, f"{where} play"), node.next)
+            return PlayN(node_id, node, prompts.compile(node.play, f"{where} play"))
         case ir_nodes.QueueNode():
-            return QueueN(
-                node_id,
-                node.queue,
-                compile_template(node.priority, f"{where} priority"),
-                node.announce,
-                node.announce_every,
-                node.max_wait,
-                node.exit_key,
-                node.on_timeout,
-                node.on_no_agent,
-                node.on_exit,
-                node.after,
-            )
+            return QueueN(node_id, node, compile_template(node.priority, f"{where} priority"))
         case ir_nodes.TransferNode():
             return TransferN(
                 node_id,
+                node,
                 compile_template(node.transfer, f"{where} target"),
-                node.mode,
                 _opt_prompt(prompts, node.prompt, f"{where} prompt"),
-                node.on_fail,
             )
         case ir_nodes.VoicemailNode():
-            return VoicemailN(
-                node_id,
-                node.voicemail,
-                _opt_prompt(prompts, node.prompt, f"{where} prompt"),
-                node.max_length,
-                node.next,
-            )
+            return VoicemailN(node_id, node, _opt_prompt(prompts, node.prompt, f"{where} prompt"))
         case ir_nodes.RecordNode():
-            return RecordN(
-                node_id,
-                node.record,
-                _opt_prompt(prompts, node.prompt, f"{where} prompt"),
-                node.max_length,
-                node.beep,
-                node.next,
-            )
+            return RecordN(node_id, node, _opt_prompt(prompts, node.prompt, f"{where} prompt"))
         case ir_nodes.CallbackNode(callback=cb):
             return CallbackN(
                 node_id,
+                node,
                 compile_template(cb.number or "{caller.number}", f"{where} number"),
                 _opt_prompt(prompts, cb.prompt, f"{where} prompt"),
                 _opt_prompt(prompts, cb.confirm, f"{where} confirm"),
-                node.next,
             )
         case ir_nodes.SurveyNode():
             questions = tuple(
@@ -595,26 +736,18 @@ def _node(node_id: str, node: ir_nodes.Node, prompts: PromptCompiler) -> Node:
                 for q in node.survey
             )
             return SurveyN(
-                node_id,
-                questions,
-                _opt_prompt(prompts, node.thanks, f"{where} thanks"),
-                node.next,
+                node_id, node, questions, _opt_prompt(prompts, node.thanks, f"{where} thanks")
             )
         case ir_nodes.SubflowNode():
             return SubflowN(
                 node_id,
-                node.subflow,
+                node,
                 _assignments(node.with_, f"{where} with"),
                 _assignments(node.set, f"{where} set"),
-                node.next,
             )
         case ir_nodes.ReturnNode():
-            return ReturnN(node_id, _assignments(node.return_, f"{where} return"))
+            return ReturnN(node_id, node, _assignments(node.return_, f"{where} return"))
         case ir_nodes.HangupNode():
-            return HangupN(
-                node_id,
-                node.hangup or "NORMAL_CLEARING",
-                _opt_prompt(prompts, node.prompt, f"{where} prompt"),
-            )
+            return HangupN(node_id, node, _opt_prompt(prompts, node.prompt, f"{where} prompt"))
         case ir_nodes.GotoNode():
-            return GotoN(node_id, node.goto)
+            return GotoN(node_id, node)
