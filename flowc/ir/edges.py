@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
-from flowc.ir import nodes as ir
-from flowc.model import nodes as model
+if TYPE_CHECKING:
+    # Types only: dispatch is on the `kind` literal both node families carry, so `flowc
+    # check` does not load the IR classes and the runtime does not load the model.
+    from flowc.ir import nodes as ir
+    from flowc.model import nodes as model
 
 EdgeKind = Literal["key", "speech", "agent_key", "condition", "default", "next", "outcome"]
 # Fields whose edges are taken when something happens to the call (edge kind `outcome`).
@@ -29,7 +32,7 @@ OUTCOME_FIELDS = frozenset(
 # Edges taken when something fails.
 FAILURE_FIELDS = frozenset({"on_fail", "on_error", "on_timeout", "on_no_agent"})
 
-AnyNode = model.Node | ir.Node
+AnyNode: TypeAlias = "model.Node | ir.Node"
 PathItem = str | int
 
 
@@ -69,8 +72,8 @@ def _named(*fields: tuple[str, str | None]) -> Iterator[NodeEdge]:
 
 def node_edges(node: AnyNode, agent: AgentKeyLike | None = None) -> Iterator[NodeEdge]:
     """The edges of `node` in drawing order; with `agent`, the agent-key edge of a menu."""
-    match node:
-        case model.MenuNode() | ir.MenuNode():
+    match node.kind:
+        case "menu":
             menu = node.menu
             for k, t in menu.options.items():
                 yield NodeEdge(
@@ -101,7 +104,7 @@ def node_edges(node: AnyNode, agent: AgentKeyLike | None = None) -> Iterator[Nod
                     ("agent_key", "goto"),
                     dtmf=agent.key,
                 )
-        case model.CollectNode() | ir.CollectNode():
+        case "collect":
             yield from _named(("next", node.next))
             if node.collect.on_fail is not None:
                 yield NodeEdge(
@@ -111,53 +114,38 @@ def node_edges(node: AnyNode, agent: AgentKeyLike | None = None) -> Iterator[Nod
                     "outcome",
                     ("collect", "on_fail"),
                 )
-        case model.SwitchNode() | ir.SwitchNode():
+        case "switch":
             rules: Sequence[model.Rule | ir.Rule] = node.switch
             for i, rule in enumerate(rules):
                 yield NodeEdge(
                     rule.goto, f"switch[{i}]", f"if {rule.if_}", "condition", ("switch", i, "goto")
                 )
             yield NodeEdge(node.default, "default", "default", "default", ("default",))
-        case model.HoursNode() | ir.HoursNode():
+        case "hours":
             yield from _named(
                 ("open", node.open),
                 ("closed", node.closed),
                 ("holiday", node.holiday),
                 ("emergency", node.emergency),
             )
-        case model.FetchNode() | ir.FetchNode():
+        case "fetch":
             yield from _named(
                 ("next", node.next), ("on_error", node.on_error), ("on_timeout", node.on_timeout)
             )
-        case model.QueueNode() | ir.QueueNode():
+        case "queue":
             yield from _named(
                 ("on_timeout", node.on_timeout),
                 ("on_no_agent", node.on_no_agent),
                 ("on_exit", node.on_exit),
                 ("after", node.after),
             )
-        case model.TransferNode() | ir.TransferNode():
+        case "transfer":
             yield from _named(("on_fail", node.on_fail))
-        case (
-            model.SetNode()
-            | ir.SetNode()
-            | model.PlayNode()
-            | ir.PlayNode()
-            | model.VoicemailNode()
-            | ir.VoicemailNode()
-            | model.RecordNode()
-            | ir.RecordNode()
-            | model.CallbackNode()
-            | ir.CallbackNode()
-            | model.SurveyNode()
-            | ir.SurveyNode()
-            | model.SubflowNode()
-            | ir.SubflowNode()
-        ):
+        case "set" | "play" | "voicemail" | "record" | "callback" | "survey" | "subflow":
             yield from _named(("next", node.next))
-        case model.GotoNode() | ir.GotoNode():
+        case "goto":
             yield from _named(("goto", node.goto))
-        case model.ReturnNode() | ir.ReturnNode() | model.HangupNode() | ir.HangupNode():
+        case "return" | "hangup":
             return
 
 
