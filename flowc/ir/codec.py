@@ -77,26 +77,97 @@ def _plan(cls: type) -> tuple[_Field, ...]:
 
 def from_json(cls: type[T], raw: Any) -> T:
     """An instance of the IR class `cls` from its JSON form."""
-    if not isinstance(raw, Mapping):
-        raise IRError(f"expected a mapping for {cls.__name__}, got {type(raw).__name__}")
-    values: dict[str, Any] = {}
-    for f in _plan(cls):
-        value = raw.get(f.key, _MISSING)
-        if value is _MISSING:
-            if f.default is _MISSING:
-                raise IRError(f"`{f.key}` is missing")
-            values[f.attr] = f.default
-            continue
-        if value is None and not f.nullable and f.default is not _MISSING:
-            values[f.attr] = f.default  # null where null is no value: the default
-            continue
-        try:
-            values[f.attr] = f.read(value)
-        except IRError as exc:
-            if f.custom:
-                raise
-            raise IRError(f"`{f.key}`: {exc}") from None
-    return cls(**values)
+    read = _READERS.get(cls)
+    if read is None:
+        read = _READERS[cls] = _class_reader(cls)
+    result: T = read(raw)
+    return result
+
+
+_READERS: dict[type, Reader] = {}
+_new = object.__new__
+_set = object.__setattr__
+
+
+class _Slow(Exception):
+    """The fast reader met something other than the compiler's own output."""
+
+
+def _class_reader(cls: type) -> Reader:
+    """The reader of one IR class. Its fast path is generated code, one statement per field,
+    for JSON as the compiler writes it (every key present, each value of its plain type); on
+    anything else it hands over to the general reader, which applies defaults and says what
+    is wrong. Instances are filled field by field as the frozen dataclass's `__init__` does."""
+    plan = _plan(cls)
+    slow = _general_reader(cls, plan)
+    env: dict[str, Any] = {
+        "cls": cls,
+        "new": _new,
+        "put": _set,
+        "M": _MISSING,
+        "Slow": _Slow,
+        "IRError": IRError,
+        "slow": slow,
+    }
+    lines = ["def read(raw):", "  try:", "    g = raw.get", "    obj = new(cls)"]
+    for i, f in enumerate(plan):
+        plain, nullable = _plain_of(f)
+        lines.append(f"    v = g({f.key!r}, M)")
+        lines.append("    if v is M: raise Slow")
+        if plain is not None:
+            env[f"t{i}"] = plain
+            check = f"type(v) is not t{i}"
+            lines.append(f"    if {check}{' and v is not None' if nullable else ''}: raise Slow")
+        elif f.read is not _read_any:
+            env[f"r{i}"] = f.read
+            if f.nullable:
+                lines.append(f"    if v is not None: v = r{i}(v)")
+            else:
+                lines.append("    if v is None: raise Slow")
+                lines.append(f"    v = r{i}(v)")
+        lines.append(f"    put(obj, {f.attr!r}, v)")
+    lines += ["    return obj", "  except (Slow, IRError, AttributeError, TypeError):", "    pass"]
+    lines.append("  return slow(raw)")
+    exec("\n".join(lines), env)  # the same technique dataclasses use for __init__
+    fast: Reader = env["read"]
+    return fast
+
+
+def _plain_of(f: _Field) -> tuple[type | None, bool]:
+    """(the plain JSON type of a field's values, None allowed) for str/int/bool fields."""
+    plain = _PLAIN_TYPES.get(f.read)
+    if plain is not None:
+        return plain, False
+    return _OPTIONAL_PLAIN.get(f.read), f.nullable
+
+
+def _general_reader(cls: type, plan: tuple[_Field, ...]) -> Reader:
+    """Any JSON mapping: defaults for missing keys and nulls, errors that name the key."""
+    name = cls.__name__
+
+    def read(raw: Any) -> Any:
+        if not isinstance(raw, Mapping):
+            raise IRError(f"expected a mapping for {name}, got {type(raw).__name__}")
+        obj: Any = _new(cls)
+        for f in plan:
+            value = raw.get(f.key, _MISSING)
+            if value is _MISSING:
+                if f.default is _MISSING:
+                    raise IRError(f"`{f.key}` is missing")
+                _set(obj, f.attr, f.default)
+                continue
+            if value is None and not f.nullable and f.default is not _MISSING:
+                _set(obj, f.attr, f.default)  # null where null is no value: the default
+                continue
+            try:
+                _set(obj, f.attr, f.read(value))
+            except IRError as exc:
+                if f.custom:
+                    raise
+                raise IRError(f"`{f.key}`: {exc}") from None
+        return obj
+
+    return read
 
 
 def to_json(obj: Any) -> dict[str, Any]:
@@ -135,6 +206,12 @@ def _read_any(raw: Any) -> Any:
     return raw
 
 
+# Readers whose plain JSON type is the value itself (`type(v) is int` leaves out booleans).
+_PLAIN_TYPES: dict[Reader, type] = {_read_str: str, _read_int: int, _read_bool: bool}
+# Readers of `str | None` (and int, bool) fields -> the plain type.
+_OPTIONAL_PLAIN: dict[Reader, type] = {}
+
+
 def reader(tp: Any) -> Reader:
     """How to read JSON into a value of type `tp`."""
     if tp is str:
@@ -147,7 +224,11 @@ def reader(tp: Any) -> Reader:
         return _read_any
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         cls = tp
-        return lambda raw: from_json(cls, raw)
+
+        def read_class(raw: Any) -> Any:
+            return from_json(cls, raw)
+
+        return read_class
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is Literal:
@@ -163,23 +244,37 @@ def reader(tp: Any) -> Reader:
         inner = [a for a in args if a is not type(None)]
         if len(inner) == 1:
             one = reader(inner[0])
-            return lambda raw: None if raw is None else one(raw)
+
+            def read_optional(raw: Any) -> Any:
+                return None if raw is None else one(raw)
+
+            if one in _PLAIN_TYPES:
+                _OPTIONAL_PLAIN[read_optional] = _PLAIN_TYPES[one]
+            return read_optional
         return _union_reader(inner, type(None) in args)
     if origin is tuple:
         item = reader(args[0])
+        plain_item = _PLAIN_TYPES.get(item)
 
         def read_tuple(raw: Any) -> tuple[Any, ...]:
             if not isinstance(raw, list | tuple):
                 raise IRError(f"expected a list, got {raw!r}")
-            return tuple(item(x) for x in raw)
+            if plain_item is not None and all(type(x) is plain_item for x in raw):
+                return tuple(raw)
+            return tuple([item(x) for x in raw])
 
         return read_tuple
     if origin in (Mapping, dict):
         value = reader(args[1])
+        plain_value = _PLAIN_TYPES.get(value)
 
         def read_mapping(raw: Any) -> Mapping[str, Any]:
-            if not isinstance(raw, Mapping):
+            if type(raw) is not dict and not isinstance(raw, Mapping):
                 raise IRError(f"expected a mapping, got {raw!r}")
+            if not raw:
+                return EMPTY
+            if plain_value is not None and all(type(v) is plain_value for v in raw.values()):
+                return MappingProxyType({str(k): v for k, v in raw.items()})
             return MappingProxyType({str(k): value(v) for k, v in raw.items()})
 
         return read_mapping
