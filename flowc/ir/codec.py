@@ -3,8 +3,8 @@
 Each IR class is a frozen dataclass whose fields, in order, are the keys of its JSON form: a
 field is declared once and both directions follow from its type (str, int, bool, Literal,
 `X | None`, `tuple[X, ...]`, `Mapping[str, X]`, another IR class, or `Any` for plain JSON).
-Field metadata may rename the key (`{"json": "if"}`), leave it out when None
-(`{"omit_none": True}`) or give a custom reader (`{"read": fn}`).
+Field metadata may rename the key (`{"json": "if"}`), leave it out while it holds a value
+(`omitted(False)`) or give a custom reader (`{"read": fn}`).
 
 Reading is lenient where the writer is not the compiler (hand-written IR in tests, old
 bundles): a missing key takes the field's default. A value of the wrong type raises `IRError`.
@@ -40,7 +40,7 @@ class _Field:
     read: Reader
     write: Writer
     default: Any  # _MISSING when required
-    omit_none: bool
+    omit: Any  # the value written by leaving the key out (_MISSING: always written)
     custom: bool  # a reader of its own, whose errors say where they are already
     nullable: bool  # None is a value of the field's type
 
@@ -66,7 +66,7 @@ def _plan(cls: type) -> tuple[_Field, ...]:
                     f.metadata.get("read") or reader(tp),
                     writer(tp),
                     default,
-                    bool(f.metadata.get("omit_none")),
+                    f.metadata.get("omit", _MISSING),
                     "read" in f.metadata,
                     tp is Any or type(None) in typing.get_args(tp),
                 )
@@ -175,7 +175,7 @@ def to_json(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in _plan(type(obj)):
         value = getattr(obj, f.attr)
-        if value is None and f.omit_none:
+        if f.omit is not _MISSING and value == f.omit:
             continue
         out[f.key] = f.write(value)
     return out
@@ -287,8 +287,11 @@ def _union_reader(members: list[Any], nullable: bool) -> Reader:
     by_kind: dict[Any, type] = {}
     classes: list[type] = []
     scalars: list[tuple[type | tuple[type, ...], Reader]] = []
+    read_list: Reader | None = None
     for m in members:
-        if dataclasses.is_dataclass(m) and isinstance(m, type):
+        if typing.get_origin(m) is tuple:
+            read_list = reader(m)
+        elif dataclasses.is_dataclass(m) and isinstance(m, type):
             classes.append(m)
             kind = getattr(m, "KIND", None)
             if kind is not None:
@@ -310,6 +313,8 @@ def _union_reader(members: list[Any], nullable: bool) -> Reader:
             if cls is None:
                 raise IRError(f"unknown kind {raw.get('kind')!r}")
             return from_json(cls, raw)
+        if isinstance(raw, list | tuple) and read_list is not None:
+            return read_list(raw)
         for json_type, read in scalars:
             if isinstance(raw, json_type) and (json_type is bool or not isinstance(raw, bool)):
                 return read(raw)
@@ -330,9 +335,12 @@ def _write_ir(value: Any) -> Any:
 
 
 def _write_any(value: Any) -> Any:
-    """A member of a union: an IR instance as its JSON form, a scalar as it is."""
+    """A member of a union: an IR instance as its JSON form, a tuple as a list, a scalar as
+    it is."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return to_json(value)
+    if isinstance(value, tuple):
+        return [_write_any(v) for v in value]
     return value
 
 
@@ -370,6 +378,12 @@ def writer(tp: Any) -> Writer:
 def renamed(key: str, **kw: Any) -> Any:
     """A dataclass field written under another JSON key (a Python keyword such as `if`)."""
     return dataclasses.field(metadata={"json": key}, **kw)
+
+
+def omitted(default: Any) -> Any:
+    """A field left out of the JSON while it holds `default`: a setting added to the IR keeps
+    every flow that does not use it byte for byte as it was (and its content hash)."""
+    return dataclasses.field(default=default, metadata={"omit": default})
 
 
 def mapping() -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from flowc.ir.codec import IRError, from_json, mapping, to_json
+from flowc.ir.codec import IRError, from_json, mapping, omitted, to_json
 from flowc.ir.nodes import NODE_CLASSES, Node
 from flowc.ir.prompts import Prompt
 
@@ -110,7 +110,7 @@ class FlowIR:
     nodes: Mapping[str, Node] = dataclasses.field(
         default_factory=dict, metadata={"read": read_nodes}
     )
-    hash: str | None = dataclasses.field(default=None, metadata={"omit_none": True})
+    hash: str | None = omitted(None)
 
     @classmethod
     def from_json(cls, raw: Any) -> FlowIR:
@@ -134,10 +134,8 @@ class BundleIR:
     version: int = IR_VERSION
     flows: Mapping[str, FlowIR] = mapping()
     bindings: Mapping[str, Any] = mapping()
-    hash: str | None = dataclasses.field(default=None, metadata={"omit_none": True})
-    sourcemap: Mapping[str, Any] | None = dataclasses.field(
-        default=None, metadata={"omit_none": True}
-    )
+    hash: str | None = omitted(None)
+    sourcemap: Mapping[str, Any] | None = omitted(None)
 
     @classmethod
     def from_json(cls, raw: Any) -> BundleIR:

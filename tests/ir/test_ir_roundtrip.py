@@ -12,7 +12,7 @@ import pytest
 
 from flowc.ir import BundleIR, FlowIR, IRError
 from flowc.ir import nodes as n
-from flowc.ir.codec import from_json, mapping, to_json
+from flowc.ir.codec import from_json, mapping, omitted, to_json
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "ir"
 FILES = sorted(GOLDEN.glob("*.json"))
@@ -108,8 +108,9 @@ class _Option:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Body:
-    options: Mapping[str, str | _Option] = mapping()
-    renumber: bool = False
+    options: Mapping[str, str | _Option | tuple[_Option, ...]] = mapping()
+    renumber: bool = omitted(False)
+    first: str | None = omitted(None)
 
 
 def test_a_field_may_hold_text_or_an_ir_class() -> None:
@@ -121,3 +122,20 @@ def test_a_field_may_hold_text_or_an_ir_class() -> None:
     assert to_json(body) == raw
     with pytest.raises(IRError):
         from_json(_Body, {"options": {"1": 5}})
+
+
+def test_a_setting_left_out_while_unused_keeps_the_json_as_it_was() -> None:
+    """Settings added to the IR later (`renumber`, `first`) are written only when used, and
+    a key may hold several alternatives (a list)."""
+    plain = {"options": {"1": "a"}}
+    body = from_json(_Body, plain)
+    assert (body.renumber, body.first) == (False, None)
+    assert to_json(body) == plain
+    used = {
+        "options": {"1": [{"goto": "a", "rank": 1}, {"goto": "b", "rank": 0}]},
+        "renumber": True,
+        "first": "b",
+    }
+    body = from_json(_Body, used)
+    assert body.options["1"] == (_Option(goto="a", rank=1), _Option(goto="b", rank=0))
+    assert to_json(body) == used
