@@ -81,6 +81,15 @@ def dtmf_keys(text: str) -> str:
     return "".join(ch for ch in text if ch in DTMF_KEYS)
 
 
+def key_class(keys: str) -> str | None:
+    """play_and_get_digits' valid-input regex for one key among `keys` (a menu's offered
+    keys): `^[120]$`. Only phone keys go in, once each; `*` and `#` are literal inside a
+    class, so nothing needs a backslash (which the app's tokenizer would rewrite). None when
+    no key is left."""
+    kept = "".join(dict.fromkeys(dtmf_keys(keys)))
+    return f"^[{kept}]$" if kept else None
+
+
 # ------------------------------------------------------------------ say values
 
 # ASCII digits only (`re.ASCII`): `١٢` or `１２` are digits to Python, not to a say module.

@@ -85,6 +85,8 @@ NO_PROMPT: Final = "silence_stream://250"
 BEEP: Final = "tone_stream://%(500,0,800)"
 VAR_PREFIX: Final = "flowc_var_"
 INPUT_PREFIX: Final = "flowc_in_"
+MENU_VAR: Final = "flowc_menu"  # the variable every menu's play_and_get_digits writes
+_MENU_KEYS: Final = re.compile(r"\^\[([0-9*#]+)\]\$")  # an adaptive menu's `^[<keys>]$`
 STATE_VAR: Final = "flowc_state"
 RESUME_VAR: Final = "flowc_resume"
 RESUME_NODE_VAR: Final = "flowc_resume_node"
@@ -318,7 +320,11 @@ def _pagd(c: cmd.Collect, prompt: str, invalid: str) -> tuple[str, int]:
     min_digits = max(0, min(c.min, max_digits))
     terminators = "".join(ch for ch in c.terminators if ch in "0123456789*#ABCD")
     regex = c.regex or ".*"
-    if regex != fsarg.app_arg(regex):
+    offered = _MENU_KEYS.fullmatch(regex) if c.var == MENU_VAR else None
+    if offered is not None:
+        # a menu's offered keys: rebuilt from the keys alone, through the one escaping layer
+        regex = fsarg.key_class(offered.group(1)) or ".*"
+    elif regex != fsarg.app_arg(regex):
         # the switch would expand `${` in it or cut the line: let any entry through, the
         # interpreter checks the pattern itself (as for the tokenizer fallback below)
         regex = ".*"

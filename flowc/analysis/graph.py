@@ -113,6 +113,10 @@ def _add_flow(
                 attrs["dtmf"] = e.dtmf
             if e.word is not None:
                 attrs["word"] = e.word
+            if e.when is not None:
+                attrs["when"] = e.when
+            if e.rank is not None:
+                attrs["rank"] = e.rank
             # An explicit key (the label is unique per node): networkx's own key search is
             # linear in parallel edges and dominated graph building for big flows.
             g.add_edge(

@@ -11,7 +11,11 @@
   person, listening to every prompt once in full. `worst_seconds_to_agent[locale]`: the same
   route search when every menu and `collect` on the way needs all its retries (its prompt
   `retries` times, plus the re-prompts between). A route through `on_fail` costs the full
-  retries either way. Prompt lengths are estimated (`flowc.analysis.prompts`).
+  retries either way. Prompt lengths are estimated (`flowc.analysis.prompts`). Adaptive menus
+  (options with `when`): the best case hears only the options offered to everyone and may
+  take a conditional option; the worst case hears every key's longest alternative (the
+  largest set of options the menu can offer) and is a caller no conditional option is
+  offered to.
 * `no_person_ends`: where calls end without ever reaching a person (hang-ups, voicemail,
   dead ends...), each with the shortest such path from the entry.
 * `self_service_ends`: hang-ups reached without a person after the caller was told something:
@@ -275,9 +279,25 @@ class _Costs:
     flow: Flow
     timer: PromptTimer
     locale: str
+    worst_case: bool = True  # adaptive menus: the most options offered, else the fewest
 
     def once(self, node: Node) -> float:
-        return self.timer.total(main_prompts(node), self.locale)
+        return self.timer.total(main_prompts(node), self.locale) + self.offered(node)
+
+    def offered(self, node: Node) -> float:
+        """An adaptive menu's fragments over the sets of options it may offer. Worst case:
+        every key's longest alternative (alternatives on one key are for audiences that
+        exclude each other, FL309); best case: only the options offered to everyone."""
+        menu = getattr(node, "menu", None)
+        if menu is None or not menu.adaptive:
+            return 0.0
+        longest: dict[str, float] = {}
+        for opt in menu.entries():
+            if opt.when is not None and not self.worst_case:
+                continue
+            seconds = self.timer.seconds(opt.say, self.locale)
+            longest[opt.key] = max(longest.get(opt.key, 0.0), seconds)
+        return sum(longest.values())
 
     def reprompts(self, node: Node, failures: int) -> float:
         _, steps = retry_prompts(node)
@@ -363,10 +383,12 @@ def seconds_route(
 ) -> Route | None:
     """The route with the fewest seconds of prompts from the entry to a `target_kinds` node."""
     nodes = flow.nodes
-    costs = _Costs(flow, timer or PromptTimer(flow), _language_of(flow, locale))
+    costs = _Costs(flow, timer or PromptTimer(flow), _language_of(flow, locale), worst)
     cache: dict[tuple[str, bool], float | None] = {}
 
     def cost(u: str, _v: str, e: dict[str, Any]) -> float | None:
+        if worst and e.get("when") is not None:
+            return None  # the worst case is a caller this option is not offered to
         node = nodes[u]
         failing = e["field"] in ("menu.on_fail", "collect.on_fail")
         key = (u, failing)

@@ -72,6 +72,30 @@ ENTRIES: tuple[Entry, ...] = (
         "FL307", "missing-audio", E, "An `{audio: path}` prompt names a file that does not exist."
     ),
     _rule(
+        "FL308",
+        "option-condition-constant",
+        W,
+        "A menu option's `when` is always true or never true.",
+    ),
+    _rule(
+        "FL309",
+        "option-key-clash",
+        E,
+        "Two options on one key can be offered to the same caller.",
+    ),
+    _rule(
+        "FL310",
+        "menu-may-be-empty",
+        W,
+        "Every option of a menu has a `when`, and all may be false at once.",
+    ),
+    _rule(
+        "FL311",
+        "person-only-when",
+        W,
+        "A menu offers a way to a person only under a condition.",
+    ),
+    _rule(
         "FL501",
         "unknown-variable",
         E,

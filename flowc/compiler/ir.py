@@ -29,6 +29,9 @@ __all__ = ["IR_VERSION", "compile_flow", "content_hash", "dumps", "make_bundle",
 
 
 def canonical_json(value: Any) -> str:
+    """Compact, key-sorted JSON (of an IR flow or bundle: of its JSON form)."""
+    if isinstance(value, FlowIR | BundleIR):
+        value = value.to_json()
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -68,6 +71,8 @@ def compile_flow(flow: Flow, modules: dict[str, str] | None = None) -> FlowIR:
         "mailboxes": dump["mailboxes"],
         "modules": dict(sorted((modules or {}).items())),
     }
+    if h.escalate is not None:  # only when set: flows without it keep their IR
+        ir["escalate"] = dump["escalate"]
     with gc_paused():
         ir["nodes"] = {node_id: _node_ir(node) for node_id, node in flow.nodes.items()}
         ir["hash"] = content_hash(ir)

@@ -11,6 +11,7 @@ on the call graphs of both versions.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -32,6 +33,7 @@ _HEADER_SECTIONS = (
     "default_locale",
     "locales",
     "agent_key",
+    "escalate",
     "params",
     "returns",
     "variables",
@@ -82,7 +84,7 @@ class EdgeChange:
 
 @dataclass
 class ReachChange:
-    kind: str  # unreachable, reachable, agent_lost, agent_gained, dead_end
+    kind: str  # unreachable, reachable, agent_lost, agent_gained, dead_end, audience
     node: str
     message: str
 
@@ -335,7 +337,37 @@ def _header(flow: Flow | None) -> dict[str, Any]:
     if flow is None:
         return {}
     ir = compile_flow(flow).to_json()
-    return flatten({k: ir[k] for k in _HEADER_SECTIONS})
+    return flatten({k: ir.get(k) for k in _HEADER_SECTIONS})
+
+
+_OPTION_SETTING_RE = re.compile(r"^menu\.options\.([^.\[]+)(?:\[(\d+)\])?\.(when|rank)$")
+
+
+def _audience(change: NodeChange, attrs: Mapping[str, Any]) -> list[ReachChange]:
+    """Who is offered which option, and in what order: changed `when` and `rank` in words."""
+    out: list[ReachChange] = []
+    for a in change.changes:
+        m = _OPTION_SETTING_RE.match(a.path)
+        if m is None:
+            continue
+        key, alt, what = m.groups()
+        base = a.path.rsplit(".", 1)[0]
+        target = attrs.get(f"{base}.goto") or "?"
+        option = f"key {key}" + (f"#{int(alt) + 1}" if alt is not None else "")
+        if what == "when":
+            now = f"offered when `{a.new}`" if a.new is not None else "offered to every caller"
+            was = f"`{a.old}`" if a.old is not None else "every caller"
+        else:
+            now = f"ranked by `{a.new}`" if a.new is not None else "no longer ranked"
+            was = f"`{a.old}`" if a.old is not None else "unranked"
+        out.append(
+            ReachChange(
+                "audience",
+                change.node,
+                f"menu `{change.node}`: {option} (`{target}`) is now {now} (was {was})",
+            )
+        )
+    return out
 
 
 def diff_flows(old: Flow | None, new: Flow | None) -> FlowDiff:
@@ -423,6 +455,9 @@ def diff_flows(old: Flow | None, new: Flow | None) -> FlowDiff:
                 d.reach.append(
                     ReachChange("dead_end", n, f"calls that reach `{n}` can no longer end")
                 )
+        for change in d.changed:
+            if change.kind == "menu":
+                d.reach += _audience(change, new_attrs[change.node])
         for n in d.added:
             if n not in nreach:
                 d.reach.append(ReachChange("unreachable", n, f"new node `{n}` is not reachable"))

@@ -25,6 +25,7 @@ _REACH_ICON = {
     "dead_end": "⚠",
     "reachable": "ℹ",
     "agent_gained": "ℹ",
+    "audience": "👥",  # an adaptive menu offers an option to other callers, or in another order
 }
 
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -51,6 +51,7 @@ from flowc.interpreter.program import (
     GotoN,
     HangupN,
     HoursN,
+    MenuChoice,
     MenuN,
     PlayN,
     Program,
@@ -85,6 +86,14 @@ CONFIRM_VAR = "flowc_confirm"
 SURVEY_VAR = "flowc_survey"
 CALLBACK_VAR = "flowc_callback"
 ANY_KEY = "^[0-9*#]$"
+
+
+def key_regex(keys: str) -> str:
+    """The valid-input pattern of a menu offering `keys` (phone keys only)."""
+    kept = "".join(k for k in dict.fromkeys(keys) if k in "0123456789*#")
+    return f"^[{kept}]$" if kept else ANY_KEY
+
+
 CONFIRM_REGEX = "^[12]$"
 SURVEY_TIMEOUT_MS = 5000
 SURVEY_DIGIT_TIMEOUT_MS = 2000
@@ -148,13 +157,38 @@ class _Tally:
 
 
 class _MenuRun:
-    __slots__ = ("failures", "no_input", "no_match", "node")
+    __slots__ = ("failures", "no_input", "no_match", "node", "offer")
 
     def __init__(self, node: MenuN) -> None:
         self.node = node
         self.failures = 0
         self.no_input = 0
         self.no_match = 0
+        # Adaptive menus: the options offered on this visit, in order, with their keys.
+        self.offer: tuple[tuple[str, MenuChoice], ...] = ()
+
+
+class _KeyScope(Mapping[str, object]):
+    """The frame's names plus `key`: what an option's prompt fragment may read."""
+
+    __slots__ = ("base", "key")
+
+    def __init__(self, base: Mapping[str, object], key: str) -> None:
+        self.base = base
+        self.key = key
+
+    def __getitem__(self, name: str) -> object:
+        return self.key if name == "key" else self.base[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name == "key" or name in self.base
+
+    def __iter__(self) -> Iterator[str]:
+        yield "key"
+        yield from (k for k in self.base if k != "key")
+
+    def __len__(self) -> int:
+        return len(self.base) + (0 if "key" in self.base else 1)
 
 
 class Call:
@@ -186,6 +220,8 @@ class Call:
         self._secret_input = False
         self._seq = 0
         self._steps = 0
+        self._struggles = 0  # failed inputs of the call, all menus and collects (`escalate`)
+        self._escalated = False
         self._timer: str | None = None
         self._request: str | None = None
         self._sticky: tuple[OutcomeKind, dict[str, Any]] | None = None
@@ -774,17 +810,116 @@ class Call:
 
     def _enter_menu(self, n: MenuN) -> str | None:
         run = _MenuRun(n)
+        if n.adaptive:
+            run.offer = self._offer(n)
+            if not run.offer:
+                self._decision("no option of this menu is offered to this caller", target=n.on_fail)
+                self._emit(cmd.Journal("menu_empty", {"node": n.id, "target": n.on_fail}))
+                return self._branch(n.on_fail, "a menu without options")
         return self._menu_attempt(run, None)
+
+    def _offer(self, n: MenuN) -> tuple[tuple[str, MenuChoice], ...]:
+        """The options offered on this visit: conditions evaluated, order and keys decided."""
+        scope = self._frame.scope
+        shown: list[tuple[int, MenuChoice, float | None]] = []
+        hidden: list[str] = []
+        for i, c in enumerate(n.choices):
+            if c.when is not None:
+                try:
+                    visible = truthy(evaluate(c.when, scope))
+                except BudgetError:
+                    raise
+                except EvalError as exc:
+                    self._note(f"{c.label} `when: {c.when_text}` failed ({exc.message}): hidden")
+                    visible = False
+                if not visible:
+                    hidden.append(c.label)
+                    continue
+            rank: float | None = None
+            if c.rank is not None:
+                try:
+                    value = evaluate(c.rank, scope)
+                    if isinstance(value, bool) or not isinstance(value, int | float):
+                        raise EvalError(f"{value!r} is not a number")
+                    rank = float(value)
+                except BudgetError:
+                    raise
+                except EvalError as exc:
+                    self._note(f"{c.label} `rank: {c.rank_text}` failed ({exc.message}): unranked")
+            shown.append((i, c, rank))
+        first = ""
+        if n.first is not None:
+            first = render_text(n.first, scope, self._note_cb).strip()
+
+        def order(item: tuple[int, MenuChoice, float | None]) -> tuple[int, int, float, int]:
+            i, c, rank = item
+            favourite = 0 if first and first in (c.target, c.key) else 1
+            return (favourite, 0 if rank is not None else 1, rank or 0.0, i)
+
+        ordered = [c for _, c, _ in sorted(shown, key=order)]
+        offer: list[tuple[str, MenuChoice]] = []
+        taken = set(self._reserved_keys(n))
+        free = iter(k for k in "1234567890" if k not in taken)
+        for c in ordered:
+            key = next(free, None) if n.renumber else c.key
+            if key is None:
+                self._note(f"{c.label}: no key left to offer it on")
+                hidden.append(c.label)
+                continue
+            if key in taken:
+                self._note(f"{c.label}: key {key} is taken by another offered option")
+                hidden.append(c.label)
+                continue
+            taken.add(key)
+            offer.append((key, c))
+        self._decision(
+            "offered: "
+            + (", ".join(f"key {k} -> `{c.target}`" for k, c in offer) or "nothing")
+            + (f"; hidden: {', '.join(hidden)}" if hidden else ""),
+            shown=[c.label for _, c in offer],
+            hidden=hidden,
+            keys=[k for k, _ in offer],
+        )
+        return tuple(offer)
+
+    def _reserved_keys(self, n: MenuN) -> list[str]:
+        """Keys that are not options in this menu: the agent key and the repeat key."""
+        out: list[str] = []
+        agent = self._frame.program.agent_key
+        if n.agent_key and agent is not None:
+            out.append(agent[0])
+        if n.repeat_key is not None:
+            out.append(n.repeat_key)
+        return out
+
+    def _menu_prompt(self, run: _MenuRun) -> tuple[tuple[cmd.PlayItem, ...], bool]:
+        items, barge = self._render(run.node.prompt)
+        frame = self._frame
+        for key, c in run.offer:
+            if c.say is None:
+                continue
+            part, part_barge = c.say.render(
+                self.locale, _KeyScope(frame.scope, key), frame.sensitive, self._note_cb
+            )
+            items += part
+            barge = barge and part_barge
+        return items, barge
 
     def _menu_attempt(self, run: _MenuRun, lead: CompiledPrompt | None) -> str | None:
         n = run.node
         lead_items, lead_barge = self._render(lead)
-        items, barge = self._render(n.prompt)
+        if n.adaptive:
+            items, barge = self._menu_prompt(run)
+            keys = "".join(dict.fromkeys([k for k, _ in run.offer] + self._reserved_keys(n)))
+            regex = key_regex(keys)
+        else:
+            items, barge = self._render(n.prompt)
+            regex = ANY_KEY
         keywords = n.keywords
 
         collect = self._digits(
             MENU_VAR,
-            ANY_KEY,
+            regex,
             timeout_ms=n.timeout_ms,
             digit_timeout_ms=n.inter_digit_timeout_ms,
             speech_keywords=keywords,
@@ -812,7 +947,11 @@ class Call:
             if e.result == "failure":
                 return self._menu_failure(run, "no_match", "invalid entry")
             return self._menu_failure(run, "no_input", "no key pressed")
-        if key in n.options:
+        if n.adaptive:
+            chosen = next((c for k, c in run.offer if k == key), None)
+            if chosen is not None:
+                return self._menu_choice(run, chosen.target, "dtmf", key, chosen.label)
+        elif key in n.options:
             return self._menu_choice(run, n.options[key], "dtmf", key)
         agent = self._frame.program.agent_key
         if n.agent_key and agent is not None and key == agent[0]:
@@ -822,10 +961,17 @@ class Call:
             return self._menu_attempt(run, None)
         return self._menu_failure(run, "no_match", f"key {key} is not an option")
 
-    def _menu_choice(self, run: _MenuRun, target: str, via: str, choice: str) -> str | None:
+    def _menu_choice(
+        self, run: _MenuRun, target: str, via: str, choice: str, option: str | None = None
+    ) -> str | None:
         what = f"said {choice!r}" if via == "speech" else f"key {choice}"
         extra = " (agent key)" if via == "agent_key" else ""
-        self._decision(f"{what}{extra}: go to `{target}`", via=via, choice=choice, target=target)
+        if option is not None and option != f"key {choice}":
+            extra = f" ({option})"
+        more = {} if option is None else {"option": option}
+        self._decision(
+            f"{what}{extra}: go to `{target}`", via=via, choice=choice, target=target, **more
+        )
         self._emit(
             cmd.Journal(
                 "menu",
@@ -863,6 +1009,9 @@ class Call:
             failures=run.failures,
             retries=n.retries,
         )
+        escalated = self._struggle(kind)
+        if escalated is not None:
+            return escalated
         if run.failures >= n.retries:
             self._emit(
                 cmd.Journal(
@@ -883,6 +1032,33 @@ class Call:
             return self._branch(n.on_fail, "a failed menu")
         lead = prompts[min(count, len(prompts)) - 1] if prompts else None
         return self._menu_attempt(run, lead)
+
+    def _struggle(self, kind: str) -> str | None:
+        """Count one failed input of the call; the node to go to when that reaches the flow's
+        `escalate` budget (once per call, from wherever the caller is: subflows are left),
+        else None."""
+        self._struggles += 1
+        esc = self._frames[0].program.escalate
+        if esc is None or self._escalated or self._struggles < esc.after_failures:
+            return None
+        self._escalated = True
+        self._decision(
+            f"{self._struggles} failed inputs in this call: escalate to `{esc.goto}`",
+            escalate=esc.goto,
+            failures=self._struggles,
+            last=kind,
+            target=esc.goto,
+        )
+        self._emit(
+            cmd.Journal(
+                "escalate",
+                {"node": self.node, "failures": self._struggles, "target": esc.goto},
+            )
+        )
+        if len(self._frames) > 1:  # the budget is the main flow's: leave every module
+            del self._frames[1:]
+            self._frame = self._frames[0]
+        return esc.goto
 
     # ------------------------------------------------------------------ collect
 
@@ -945,6 +1121,9 @@ class Call:
                 tally.no_match += 1
                 prompts, count = n.no_match, tally.no_match
             why = failure.replace("_", " ")
+            escalated = self._struggle(failure)
+            if escalated is not None:
+                return escalated
             if tally.failures < n.retries:
                 self._decision(
                     f"{why}: failure {tally.failures} of {n.retries}",

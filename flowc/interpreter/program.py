@@ -27,6 +27,7 @@ from flowc.interpreter.prompts import (
 )
 from flowc.ir import nodes as ir_nodes
 from flowc.ir.codec import IRError
+from flowc.ir.edges import option_label
 from flowc.ir.flow import FlowIR
 from flowc.lang.expr import Expr, ExprError, parse_expr
 from flowc.lang.regex import Regex, RegexError, compile_regex
@@ -77,19 +78,40 @@ class NodeBase:
 
 
 @dataclass(frozen=True, slots=True)
+class MenuChoice:
+    """One option of a menu: its written key, target and (adaptive menus) its condition,
+    rank and prompt fragment. `label` names it in traces and coverage (`key 2`, `key 2#1`)."""
+
+    key: str
+    target: str
+    label: str
+    when: Expr | None = None
+    when_text: str | None = None
+    rank: Expr | None = None
+    rank_text: str | None = None
+    say: CompiledPrompt | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    after_failures: int
+    goto: str
+
+
+@dataclass(frozen=True, slots=True)
 class MenuN(NodeBase):
     ir: ir_nodes.MenuNode
     prompt: CompiledPrompt
+    options: Mapping[str, str]  # the first option written on each key (fixed menus: all)
     speech: tuple[tuple[str, str, str], ...]  # (normalized word, word as written, target)
     keywords: tuple[str, ...]  # the words as written, for the recogniser
     no_input: tuple[CompiledPrompt, ...]
     no_match: tuple[CompiledPrompt, ...]
+    choices: tuple[MenuChoice, ...]
+    adaptive: bool  # the prompt is assembled from the offered options' fragments
+    first: Template | None
 
     kind = "menu"
-
-    @property
-    def options(self) -> Mapping[str, str]:
-        return self.ir.menu.options
 
     @property
     def timeout_ms(self) -> int:
@@ -118,6 +140,10 @@ class MenuN(NodeBase):
     @property
     def agent_key(self) -> bool:
         return self.ir.menu.agent_key
+
+    @property
+    def renumber(self) -> bool:
+        return self.ir.menu.renumber
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,6 +525,7 @@ class Program:
     nodes: Mapping[str, Node]
     modules: Mapping[str, Program]  # subflow path -> module program
     hash: str | None
+    escalate: Escalation | None = None  # the call's struggle budget (see `Call`)
 
     @classmethod
     def from_ir(
@@ -583,6 +610,11 @@ class _Builder:
             nodes=MappingProxyType(nodes),
             modules=MappingProxyType(modules),
             hash=ir.hash,
+            escalate=(
+                Escalation(max(1, ir.escalate.after_failures), ir.escalate.goto)
+                if ir.escalate is not None
+                else None
+            ),
         )
         # Modules are compiled once the program exists, so that a module calling itself (or
         # its caller) resolves to the program being built: the registry holds it already.
@@ -653,14 +685,19 @@ def _node(node_id: str, node: ir_nodes.Node, prompts: PromptCompiler) -> Node:
             speech = tuple(
                 (normalize_speech(word), word, target) for word, target in m.speech.items()
             )
+            choices = _menu_choices(m, prompts, where)
             return MenuN(
                 node_id,
                 node,
                 prompts.compile(m.prompt, f"{where} prompt"),
+                MappingProxyType({c.key: c.target for c in reversed(choices)}),
                 speech,
                 tuple(word for _, word, _ in speech),
                 _prompt_list(prompts, m.no_input, f"{where} no_input"),
                 _prompt_list(prompts, m.no_match, f"{where} no_match"),
+                choices,
+                any(c.say is not None for c in choices),
+                None if m.first is None else compile_template(m.first, f"{where} first"),
             )
         case ir_nodes.CollectNode(collect=c):
             regex = _anchored(c.pattern or DEFAULT_PATTERN)
@@ -751,3 +788,32 @@ def _node(node_id: str, node: ir_nodes.Node, prompts: PromptCompiler) -> Node:
             return HangupN(node_id, node, _opt_prompt(prompts, node.prompt, f"{where} prompt"))
         case ir_nodes.GotoNode():
             return GotoN(node_id, node)
+
+
+def _condition(text: str, where: str) -> Expr:
+    try:
+        return parse_expr(text)
+    except ExprError as exc:
+        raise ProgramError(f"{where}: {exc.message}") from None
+
+
+def _menu_choices(
+    menu: ir_nodes.MenuBody, prompts: PromptCompiler, where: str
+) -> tuple[MenuChoice, ...]:
+    out: list[MenuChoice] = []
+    for opt in menu.entries():
+        label = option_label(opt.key, opt.index)
+        here = f"{where} option {label}"
+        out.append(
+            MenuChoice(
+                opt.key,
+                opt.goto,
+                label,
+                None if opt.when is None else _condition(opt.when, f"{here} when"),
+                opt.when,
+                None if opt.rank is None else _condition(opt.rank, f"{here} rank"),
+                opt.rank,
+                None if opt.say is None else prompts.compile(opt.say, f"{here} say"),
+            )
+        )
+    return tuple(out)

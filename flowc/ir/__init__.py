@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from flowc.ir.flow import IR_VERSION as IR_VERSION
     from flowc.ir.flow import AgentKey as AgentKey
     from flowc.ir.flow import BundleIR as BundleIR
+    from flowc.ir.flow import Escalate as Escalate
     from flowc.ir.flow import FlowIR as FlowIR
     from flowc.ir.flow import Mailbox as Mailbox
     from flowc.ir.flow import Queue as Queue
@@ -30,6 +31,7 @@ _HOME = {
     "IR_VERSION": "flowc.ir.flow",
     "AgentKey": "flowc.ir.flow",
     "BundleIR": "flowc.ir.flow",
+    "Escalate": "flowc.ir.flow",
     "FlowIR": "flowc.ir.flow",
     "Mailbox": "flowc.ir.flow",
     "Queue": "flowc.ir.flow",

@@ -55,10 +55,21 @@ class NodeEdge(NamedTuple):
     path: tuple[PathItem, ...]
     dtmf: str | None = None  # the phone key of key and agent_key edges
     word: str | None = None  # the keyword of speech edges
+    when: str | None = None  # an adaptive menu option's condition
+    rank: str | None = None  # and its rank
 
     @property
     def failure(self) -> bool:
         return self.field.rsplit(".", 1)[-1] in FAILURE_FIELDS
+
+
+def option_label(key: str, index: int | None) -> str:
+    """`key 2`, or `key 2#1` for the first of several alternatives written on key 2."""
+    return f"key {key}" if index is None else f"key {key}#{index + 1}"
+
+
+def option_field(key: str, index: int | None) -> str:
+    return f"menu.options.{key}" if index is None else f"menu.options.{key}.{index}"
 
 
 def _named(*fields: tuple[str, str | None]) -> Iterator[NodeEdge]:
@@ -74,9 +85,18 @@ def node_edges(node: AnyNode, agent: AgentKeyLike | None = None) -> Iterator[Nod
     match node.kind:
         case "menu":
             menu = node.menu
-            for k, t in menu.options.items():
+            for opt in menu.entries():
+                # an adaptive option's target is its `goto` (it has a `say` fragment)
+                path = ("menu", *opt.path) if opt.say is None else ("menu", *opt.path, "goto")
                 yield NodeEdge(
-                    t, f"menu.options.{k}", f"key {k}", "key", ("menu", "options", k), dtmf=k
+                    opt.goto,
+                    option_field(opt.key, opt.index),
+                    option_label(opt.key, opt.index),
+                    "key",
+                    path,
+                    dtmf=opt.key,
+                    when=opt.when,
+                    rank=opt.rank,
                 )
             for w, t in menu.speech.items():
                 yield NodeEdge(

@@ -27,6 +27,14 @@ class AgentKey:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Escalate:
+    """The call's struggle budget: after this many failed inputs, go to `goto` at once."""
+
+    after_failures: int
+    goto: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Variable:
     type: Literal["string", "int", "float", "bool", "any"] = "string"
     default: Any = None
@@ -107,6 +115,8 @@ class FlowIR:
     numbers: Mapping[str, str] = mapping()
     mailboxes: Mapping[str, Mailbox] = mapping()
     modules: Mapping[str, str] = mapping()  # subflow path -> module flow name
+    # written only when set (`omitted(None)`, spelt out for the linter)
+    escalate: Escalate | None = dataclasses.field(default=None, metadata={"omit": None})
     nodes: Mapping[str, Node] = dataclasses.field(
         default_factory=dict, metadata={"read": read_nodes}
     )

@@ -8,10 +8,10 @@ from these declarations alone, so a new field is declared here and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-from flowc.ir.codec import mapping, renamed
+from flowc.ir.codec import mapping, omitted, renamed
 from flowc.ir.prompts import Prompt
 
 
@@ -24,9 +24,38 @@ class _Node:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MenuOption:
+    """An option of an adaptive menu (`flowc.model.nodes.MenuOption`): its target, and the
+    condition, rank and prompt fragment it is offered with."""
+
+    goto: str
+    when: str | None = omitted(None)
+    rank: str | None = omitted(None)
+    say: Prompt | None = field(default=None, metadata={"omit": None})  # = omitted(None)
+
+
+@dataclass(frozen=True, slots=True)
+class OptionEntry:
+    """One option in written order, alternatives on one key included (as the model's
+    `OptionEntry`): `index` is its place among several written on one key."""
+
+    key: str
+    goto: str
+    index: int | None = None
+    when: str | None = None
+    rank: str | None = None
+    say: Prompt | None = None
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        return ("options", self.key) if self.index is None else ("options", self.key, self.index)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MenuBody:
     prompt: Prompt
-    options: Mapping[str, str] = mapping()  # phone key -> node
+    # phone key -> a node, an adaptive option, or several alternatives told apart by `when`
+    options: Mapping[str, str | MenuOption | tuple[MenuOption, ...]] = mapping()
     speech: Mapping[str, str] = mapping()  # spoken keyword -> node
     timeout: int = 5000
     inter_digit_timeout: int = 2000
@@ -37,6 +66,23 @@ class MenuBody:
     on_no_input: str | None = None
     repeat_key: str | None = None
     agent_key: bool = True
+    # Adaptive menus; written only when used, so other menus keep their IR.
+    renumber: bool = omitted(False)
+    first: str | None = omitted(None)
+
+    def entries(self) -> list[OptionEntry]:
+        """Every option in written order, alternatives on one key included."""
+        out: list[OptionEntry] = []
+        for key, value in self.options.items():
+            if isinstance(value, str):
+                out.append(OptionEntry(key, value))
+                continue
+            several = isinstance(value, tuple)
+            for i, opt in enumerate(value if isinstance(value, tuple) else (value,)):
+                out.append(
+                    OptionEntry(key, opt.goto, i if several else None, opt.when, opt.rank, opt.say)
+                )
+        return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -41,6 +41,7 @@ from flowc.model.flow import Flow
 from flowc.model.nodes import (
     CallbackNode,
     CollectNode,
+    MenuNode,
     QueueNode,
     RecordNode,
     SurveyNode,
@@ -153,9 +154,12 @@ class LintContext:
         duplicates, in edge order). Dangling targets are left out: FL201 reports them."""
         nodes = self.flow.nodes
         agent = self.flow.header.agent_key
+        escalate = self.flow.header.escalate
         out: dict[str, list[str]] = {}
         for node_id, node in nodes.items():
-            targets = (e.target for e in node_edges(node, agent))
+            targets = [e.target for e in node_edges(node, agent)]
+            if escalate and node.kind in ("menu", "collect"):
+                targets.append(escalate.goto)  # a failed input may spend the call's budget
             out[node_id] = list(dict.fromkeys(t for t in targets if t in nodes))
         return out
 
@@ -324,7 +328,13 @@ class LintContext:
     def _result_env(self) -> TypeEnv:
         return self.type_env.copy().declare_open("result", Type.ANY)
 
+    @cached_property
+    def _key_env(self) -> TypeEnv:
+        return self.type_env.copy().declare("key", Type.STRING)
+
     def env_for(self, site: ExprSite) -> TypeEnv:
+        if site.role == "option_prompt":
+            return self._key_env
         if site.role == "set" and site.node is not None:
             kind = self.flow.nodes[site.node].kind
             if kind in ("fetch", "subflow"):
@@ -448,6 +458,8 @@ class LintContext:
         for name, number in h.numbers.items():
             yield ExprSite(("numbers", name), number, "template", None, "number")
         for path, prompt, node_id in self.prompts():
+            # an option's fragment may read `{key}`: the key it is offered on
+            role = "option_prompt" if path[2:4] == ("menu", "options") else "prompt"
             for loc, i, part in prompt.parts():
                 if part.kind in ("tts", "say"):
                     yield ExprSite(
@@ -455,7 +467,7 @@ class LintContext:
                         part.text,
                         "template",
                         node_id,
-                        "prompt",
+                        role,
                     )
         for node_id, node in self.flow.nodes.items():
             base: Path = ("nodes", node_id)
@@ -463,6 +475,18 @@ class LintContext:
                 for i, rule in enumerate(node.switch):
                     yield ExprSite(
                         (*base, "switch", i, "if"), rule.if_, "expr", node_id, "condition"
+                    )
+            elif isinstance(node, MenuNode):
+                menu = node.menu
+                for opt in menu.entries():
+                    where: Path = (*base, "menu", *opt.path)
+                    if opt.when is not None:
+                        yield ExprSite((*where, "when"), opt.when, "expr", node_id, "condition")
+                    if opt.rank is not None:
+                        yield ExprSite((*where, "rank"), opt.rank, "expr", node_id, "rank")
+                if menu.first is not None:
+                    yield ExprSite(
+                        (*base, "menu", "first"), menu.first, "template", node_id, "first"
                     )
             for fname in _mapping_fields(type(node)):
                 mapping = _field(node, fname)
@@ -618,9 +642,13 @@ def _node_prompts(node: Any, base: Path) -> Iterator[tuple[Path, Prompt]]:
         else:
             for i, pr in enumerate(value):
                 yield (*where, fname, i), pr
-    if node.kind == "survey":
+    if isinstance(node, SurveyNode):
         for i, q in enumerate(node.survey):
             yield (*base, "survey", i, "ask"), q.ask
+    elif isinstance(node, MenuNode):
+        for opt in node.menu.entries():
+            if opt.say is not None:
+                yield (*base, "menu", *opt.path, "say"), opt.say
 
 
 def strongly_connected(

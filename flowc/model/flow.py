@@ -37,6 +37,14 @@ class AgentKey(_Base):
     goto: NodeRef
 
 
+class Escalate(_Base):
+    """The call's struggle budget: after this many failed inputs (no-inputs and no-matches of
+    every menu and collect of the call, added up), the caller goes to `goto` at once."""
+
+    after_failures: int = Field(ge=1, le=100)
+    goto: NodeRef
+
+
 class Service(_Base):
     url: str
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
@@ -78,6 +86,7 @@ class FlowHeader(_Base):
         ),
     ] = ()
     agent_key: AgentKey | None = None
+    escalate: Escalate | None = None
     params: dict[Ident, VarType] = Field(default_factory=dict)
     returns: dict[Ident, VarType] = Field(default_factory=dict)
     variables: dict[

@@ -15,9 +15,12 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     Tag,
     WithJsonSchema,
     field_validator,
+    model_serializer,
+    model_validator,
 )
 
 from flowc.model.prompts import Prompt, normalize_prompt
@@ -57,9 +60,89 @@ Escalations = Annotated[
 ]
 
 
+# A condition or a number in the expression language (not a template: no `{...}` around it).
+ExprText = Annotated[
+    str,
+    BeforeValidator(as_text),
+    WithJsonSchema(
+        {"type": ["string", "number", "boolean"], "description": "an expression (no braces)"}
+    ),
+]
+
+
+class MenuOption(_Base):
+    """One option of an adaptive menu: where it goes, and when and where it is offered.
+
+    `when`: a condition over call variables and look-up results; the option is offered (and
+    its key accepted) only while it is true. `rank`: an expression giving a number; options
+    with a rank are offered before those without, lowest first (ties keep the written order).
+    `say`: the option's prompt fragment, in every locale; `{key}` in it reads the key the
+    option is offered on, so what the caller hears and the keys accepted never disagree.
+    """
+
+    goto: NodeRef
+    when: ExprText | None = None
+    rank: ExprText | None = None
+    say: PromptField | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None}
+
+
+# One key: a node name, one adaptive option, or several alternatives (told apart by `when`).
+OptionValue = NodeRef | MenuOption | tuple[MenuOption, ...]
+
+
+class OptionEntry(BaseModel):
+    """One option of a menu as every tool sees it: `index` is its position among the
+    alternatives written on one key (None for a single option); `path` its source path
+    below the menu body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    goto: str
+    index: int | None = None
+    when: str | None = None
+    rank: str | None = None
+    say: Prompt | None = None
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        return ("options", self.key) if self.index is None else ("options", self.key, self.index)
+
+    @property
+    def conditional(self) -> bool:
+        return self.when is not None
+
+
+def option_entries(options: dict[str, OptionValue]) -> list[OptionEntry]:
+    """Every option of a menu in written order, alternatives on one key included."""
+    out: list[OptionEntry] = []
+    for key, value in options.items():
+        if isinstance(value, str):
+            out.append(OptionEntry.model_construct(key=key, goto=value, index=None))
+            continue
+        alts = value if isinstance(value, tuple) else (value,)
+        for i, opt in enumerate(alts):
+            out.append(
+                OptionEntry.model_construct(
+                    key=key,
+                    goto=opt.goto,
+                    index=i if isinstance(value, tuple) else None,
+                    when=opt.when,
+                    rank=opt.rank,
+                    say=opt.say,
+                )
+            )
+    return out
+
+
 class MenuBody(_Base):
     prompt: PromptField
-    options: dict[str, NodeRef] = Field(default_factory=dict)
+    options: dict[str, OptionValue] = Field(default_factory=dict)
     speech: dict[str, NodeRef] = Field(default_factory=dict)
     timeout: Duration = 5000
     inter_digit_timeout: Duration = 2000
@@ -72,15 +155,59 @@ class MenuBody(_Base):
     on_no_input: NodeRef | None = None
     repeat_key: DtmfKey | None = None
     agent_key: bool = True
+    # Adaptive menus: keys follow the offered order (1, 2, 3 ... skipping the agent and repeat
+    # keys) instead of staying fixed per option; `first` names the option (its target node)
+    # offered before all others, e.g. the one this caller chose most, from a look-up.
+    renumber: bool = False
+    first: Text | None = None
 
     @field_validator("options", mode="before")
     @classmethod
     def _keys(cls, raw: Any) -> Any:
         if isinstance(raw, dict):
-            for key in raw:
+            for key, value in raw.items():
                 if key not in DTMF_KEYS:
                     raise ValueError(f"`{key}` is not a phone key; menu options use 0-9, * or #")
+                if isinstance(value, list) and not value:
+                    raise ValueError(f"key {key} has an empty list of options")
         return raw
+
+    @model_validator(mode="after")
+    def _fragments(self) -> MenuBody:
+        entries = option_entries(self.options)
+        adaptive = (
+            self.renumber
+            or self.first is not None
+            or any(e.when is not None or e.rank is not None or e.say is not None for e in entries)
+            or any(isinstance(v, tuple) for v in self.options.values())
+        )
+        if adaptive:
+            bare = [e.key for e in entries if e.say is None]
+            if bare:
+                raise ValueError(
+                    "an adaptive menu (options with `when`, `rank` or `say`, `renumber`,"
+                    " `first`) builds its prompt from the options' `say` fragments: give every"
+                    f" option one (missing on key {', '.join(dict.fromkeys(bare))})"
+                )
+        return self
+
+    @property
+    def adaptive(self) -> bool:
+        """Whether the prompt is assembled from the offered options' fragments."""
+        return any(e.say is not None for e in option_entries(self.options))
+
+    def entries(self) -> list[OptionEntry]:
+        return option_entries(self.options)
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Menus without the adaptive settings keep the IR they always had.
+        data: dict[str, Any] = handler(self)
+        if not self.renumber:
+            data.pop("renumber", None)
+        if self.first is None:
+            data.pop("first", None)
+        return data
 
 
 class MenuNode(_NodeBase):

@@ -129,6 +129,8 @@ class _Row:
     words: list[str] = field(default_factory=list)
     status: str | None = None  # in diffs: added, removed
     labels: list[tuple[str, str]] = field(default_factory=list)  # (edge label, edge kind)
+    # Adaptive menus: when the option is offered and how it is ordered (`if ...`, `rank ...`)
+    condition: str | None = None
 
 
 def _short(g: nx.MultiDiGraph, node: str) -> str:
@@ -146,8 +148,14 @@ def menu_rows(g: nx.MultiDiGraph, node: str) -> list[_Row]:
         if kind in ("key", "agent_key"):
             key = str(data.get("dtmf"))
             agent = kind == "agent_key"
-            row = _Row(_port(key), f"{key} → {_short(g, target)}", target, agent)
-            row.labels.append((data["label"], kind))
+            label = str(data["label"])
+            alt = label.partition("#")[2]  # `key 2#1`: one of several options on key 2
+            port = _port(key) + (f"_{alt}" if alt.isdigit() else "")
+            row = _Row(port, f"{key} → {_short(g, target)}", target, agent)
+            row.labels.append((label, kind))
+            shown = [f"if {data['when']}"] if data.get("when") is not None else []
+            shown += [f"rank {data['rank']}"] if data.get("rank") is not None else []
+            row.condition = " · ".join(shown) or None
             rows.append(row)
             by_target.setdefault(target, row)
         elif kind == "speech":
@@ -207,12 +215,21 @@ def _html_label(
                 f"<S>{text}</S>" if row.status == "removed" else text
             )
         text = f'<FONT POINT-SIZE="10">{text}</FONT>'
+        small = []
+        if row.condition:
+            small.append(truncate(row.condition, cells))
         if row.words:
-            said = truncate(" ".join(f'"{w}"' for w in row.words), cells)
+            small.append(truncate(" ".join(f'"{w}"' for w in row.words), cells))
+        if small:
             text = (
                 '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
-                f'<TR><TD ALIGN="LEFT">{text}</TD></TR><TR><TD ALIGN="LEFT">'
-                f'<FONT POINT-SIZE="8" COLOR="{MUTED}">{esc(said)}</FONT></TD></TR></TABLE>'
+                f'<TR><TD ALIGN="LEFT">{text}</TD></TR>'
+                + "".join(
+                    f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="8" COLOR="{MUTED}">{esc(s)}'
+                    "</FONT></TD></TR>"
+                    for s in small
+                )
+                + "</TABLE>"
             )
         row_html += (
             f'<TR><TD PORT="{row.port}" ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{colour}" '

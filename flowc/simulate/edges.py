@@ -25,6 +25,9 @@ from flowc.ir.flow import FlowIR
 from flowc.ir.nodes import ReturnNode, SubflowNode
 
 MENU_KINDS = frozenset({"key", "speech", "agent_key"})
+# A conditional option of an adaptive menu counts twice more: seen offered, and seen hidden.
+VISIBILITY_KINDS = frozenset({"shown", "hidden"})
+_NOT_MOVES = frozenset({"call", "return"}) | VISIBILITY_KINDS
 
 EdgeKey = tuple[str, str, str]  # (source, field, target)
 
@@ -88,8 +91,22 @@ def _add_flow(
         src = prefix + node_id
         fe.nodes.append(src)
         fe.kinds[src] = node.kind
-        for e in node_edges(node, ir.agent_key):
+        edges = list(node_edges(node, ir.agent_key))
+        for e in edges:
             fe.add_edge(Edge(src, e.field, e.label, prefix + e.target, e.kind))
+        for e in edges:
+            if e.when is not None:
+                # visibility coverage: a conditional option seen offered and seen hidden
+                for state in ("shown", "hidden"):
+                    fe.add_edge(
+                        Edge(
+                            src,
+                            f"{e.field}.{state}",
+                            f"{e.label} {state}",
+                            prefix + e.target,
+                            state,
+                        )
+                    )
         if isinstance(node, SubflowNode):
             callers.setdefault(node.subflow, []).append((node_id, node))
     for path, called_by in callers.items():
@@ -122,6 +139,11 @@ def _pick(cands: Sequence[Edge], kind: str, decisions: Sequence[Mapping[str, Any
         if kind == "menu":
             via = d.get("via")
             if via == "dtmf":
+                option = d.get("option")
+                if isinstance(option, str) and option.startswith("key "):
+                    # an adaptive menu: the option as written (renumbered keys differ)
+                    key, _, alt = option[4:].partition("#")
+                    return f"menu.options.{key}" + (f".{int(alt) - 1}" if alt else "")
                 return f"menu.options.{d.get('choice')}"
             if via == "speech":
                 return f"menu.speech.{d.get('choice')}"
@@ -177,11 +199,22 @@ class EdgeTracker:
         for step in new:
             if step.kind == "decision":
                 self._decisions.append(step.detail)
+                if "shown" in step.detail and "hidden" in step.detail:
+                    self._visibility(step.detail)
             elif step.kind == "enter" and step.node is not None:
                 flow = step.detail.get("flow")
                 self._enter(self.fe.qualified(str(flow) if flow else None, step.node))
             out.append((step, self._stack[-1] if self._stack[-1] is not None else step.node))
         return out
+
+    def _visibility(self, detail: Mapping[str, Any]) -> None:
+        """An adaptive menu's offer: its conditional options seen shown and seen hidden."""
+        here = self._stack[-1]
+        labels = {f"{lab} shown" for lab in detail.get("shown") or ()}
+        labels |= {f"{lab} hidden" for lab in detail.get("hidden") or ()}
+        for e in self.fe.out.get(here or "", []):
+            if e.kind in VISIBILITY_KINDS and e.label in labels:
+                self.taken.append(e.key)
 
     def _take(self, edge: Edge | None) -> None:
         if edge is not None:
@@ -211,8 +244,10 @@ class EdgeTracker:
             self._stack[-1] = node
             self._after_enter(node)
             return
-        if prev is not None:
-            cands = [e for e in out if e.dst == node and e.kind not in ("call", "return")]
+        if prev is not None and self._decisions and "escalate" in self._decisions[-1]:
+            pass  # the call's `escalate` budget moved it: no edge of `prev` was taken
+        elif prev is not None:
+            cands = [e for e in out if e.dst == node and e.kind not in _NOT_MOVES]
             if len(cands) == 1:
                 self._take(cands[0])
             elif cands:

@@ -35,6 +35,11 @@ def first_menu(data: dict[str, Any], *, free_key: bool = False) -> tuple[str, di
     raise AssertionError("no menu")
 
 
+def goto_of(option: Any) -> Any:
+    """An option's target: the value itself, or the `goto` of an adaptive option."""
+    return option["goto"] if isinstance(option, dict) else option
+
+
 def rename_refs(value: Any, old: str, new: str) -> Any:
     if isinstance(value, dict):
         return {k: rename_refs(v, old, new) for k, v in value.items()}
@@ -61,12 +66,18 @@ def test_add_an_option(example: tuple[dict[str, Any], Flow, str]) -> None:
     new = copy.deepcopy(data)
     name, menu = first_menu(new, free_key=True)
     key = next(k for k in "987654321" if k not in menu["options"])
-    target = next(iter(menu["options"].values()))
-    menu["options"][key] = target
+    option = next(iter(menu["options"].values()))
+    target = goto_of(option)
+    menu["options"][key] = option
     d = diff_flows(old, as_flow(new, file))
     assert only_changed(d) == {name}
     (change,) = d.changed
-    assert [a.path for a in change.changes] == [f"menu.options.{key}"]
+    paths = [a.path for a in change.changes]
+    if isinstance(option, dict):  # an adaptive option: its target and its fragment
+        assert f"menu.options.{key}.goto" in paths
+        assert all(p.startswith(f"menu.options.{key}.") for p in paths)
+    else:
+        assert paths == [f"menu.options.{key}"]
     assert [(e.source, e.old_target, e.new_target) for e in d.edges] == [(name, None, target)]
     assert f"`{name}`" in to_markdown(d)
 
@@ -93,13 +104,11 @@ def test_move_a_branch(example: tuple[dict[str, Any], Flow, str]) -> None:
     data, old, file = example
     new = copy.deepcopy(data)
     name, menu = first_menu(new)
-    key, was = next(iter(menu["options"].items()))
-    now = (
-        next(t for t in menu["options"].values() if t != was)
-        if len(set(menu["options"].values())) > 1
-        else name
-    )
-    menu["options"][key] = now
+    key, option = next(iter(menu["options"].items()))
+    was = goto_of(option)
+    targets = [goto_of(o) for o in menu["options"].values()]
+    now = next(t for t in targets if t != was) if len(set(targets)) > 1 else name
+    menu["options"][key] = {**option, "goto": now} if isinstance(option, dict) else now
     d = diff_flows(old, as_flow(new, file))
     assert only_changed(d) == {name}
     assert [(e.source, e.old_target, e.new_target) for e in d.edges] == [(name, was, now)]

@@ -162,3 +162,22 @@ def test_usage_errors() -> None:
     assert code == 2
     code, out = sim(CARE, "--at", "tomorrow")
     assert code == 2 and "cannot read the time" in out
+
+
+def test_adaptive_menu_and_escalation_in_the_transcript() -> None:
+    code, out = sim(
+        "examples/telecom_line.yaml",
+        "--mock",
+        'crm={"plan": "mobile", "favourite": "enter_voucher", "balance": "1.00"}',
+        "--silence",
+        "--press",
+        "2",
+        "3",
+        "1#",
+        "--silence",
+    )
+    assert code == 0, out
+    assert "offered: key 3 -> `enter_voucher`, key 1 -> `balance`; hidden: key 2" in out
+    assert "充值卡充值请按3。 查询话费请按1。" in out
+    assert "key 2 is not an option" in out
+    assert "4 failed inputs in this call: escalate to `agent`" in out

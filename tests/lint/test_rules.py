@@ -1,4 +1,5 @@
-"""Every lint rule against its fixtures: `fixtures/<CODE>/pass.yaml` and `fail.yaml`.
+"""Every lint rule against its fixtures: `fixtures/<CODE>/pass.yaml` and `fail.yaml` (and the
+text form, `pass.flow` and `fail.flow`, where a rule has them: every adaptive-menu rule does).
 
 A fail fixture starts with comment lines declaring exactly what the rule must report there,
 one line per diagnostic of that code (line:col of its span)::
@@ -83,6 +84,32 @@ def test_fail_fixture(code: str) -> None:
 def test_pass_fixture(code: str) -> None:
     diags = lint_fixture(FIXTURES / code / "pass.yaml")
     assert not _found(diags, code), "unexpected:\n" + _show(diags, code)
+
+
+def flow_fixture_codes() -> list[str]:
+    return [c for c in fixture_codes() if (FIXTURES / c / "fail.flow").is_file()]
+
+
+@pytest.mark.parametrize("code", flow_fixture_codes())
+def test_fail_fixture_in_the_text_form(code: str) -> None:
+    path = FIXTURES / code / "fail.flow"
+    expected = expectations(path)
+    assert expected, f"{path} declares no `# expect:` lines"
+    assert {c for c, _, _ in expected} == {code}, f"{path} may only expect {code}"
+    diags = lint_fixture(path)
+    assert _found(diags, code) == expected, "got:\n" + _show(diags, code)
+
+
+@pytest.mark.parametrize("code", flow_fixture_codes())
+def test_pass_fixture_in_the_text_form(code: str) -> None:
+    diags = lint_fixture(FIXTURES / code / "pass.flow")
+    assert not _found(diags, code), "unexpected:\n" + _show(diags, code)
+
+
+@pytest.mark.parametrize("code", ["FL308", "FL309", "FL310", "FL311"])
+def test_adaptive_menu_rules_have_fixtures_in_both_forms(code: str) -> None:
+    for name in ("pass.yaml", "fail.yaml", "pass.flow", "fail.flow"):
+        assert (FIXTURES / code / name).is_file(), f"missing fixture {code}/{name}"
 
 
 @pytest.mark.parametrize("code", [rule.code for rule in RULES])

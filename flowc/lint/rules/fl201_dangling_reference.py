@@ -29,6 +29,8 @@ def _target_paths(ctx: LintContext) -> Iterator[tuple[Path, str]]:
         yield ("entry",), h.entry
     if h.agent_key:
         yield ("agent_key", "goto"), h.agent_key.goto
+    if h.escalate:
+        yield ("escalate", "goto"), h.escalate.goto
     for node_id, node in ctx.flow.nodes.items():
         for e in node_edges(node):
             yield ("nodes", node_id, *e.path), e.target

@@ -80,8 +80,9 @@ def _norm(word: str) -> str:
 def _menu(ctx: LintContext, node_id: str, menu: MenuBody) -> Iterator[Diagnostic]:
     base: Path = ("nodes", node_id, "menu")
     agent = ctx.flow.header.agent_key if menu.agent_key else None
-    for key, target in menu.options.items():
-        where: Path = (*base, "options", key)
+    for opt in menu.entries():
+        key, target = opt.key, opt.goto
+        where: Path = (*base, *opt.path)
         if key == menu.repeat_key:
             yield ctx.diag(
                 CODE,

@@ -43,7 +43,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         menu = node.menu
         if has_global and menu.agent_key:
             continue
-        targets = [*menu.options.values(), *menu.speech.values()]
+        targets = [*(e.goto for e in menu.entries()), *menu.speech.values()]
         if any(t in nodes and nodes[t].kind in _PERSON_KINDS for t in targets):
             continue
         why = (

@@ -6,7 +6,8 @@ compared with a number is always false.
 
 Checked: operators and built-in calls get the types they need (see the expression
 language), conditions are bools (patterns are FL506), queue
-priorities are ints, and `set` stores a value of the variable's type.
+priorities are ints, menu option ranks are numbers, and `set` stores a value of the variable's
+type.
 
 Example::
 
@@ -96,6 +97,14 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
                     site.path,
                     hint='write a number, or one `{...}` giving an int: "{5 if vip else 1}"',
                 )
+        elif site.role == "rank" and checked.type not in (Type.INT, Type.FLOAT, Type.ANY, None):
+            yield ctx.diag(
+                CODE,
+                SEVERITY,
+                f"an option's rank must be a number: the value is {_a(checked.type)}",
+                site.path,
+                hint="rank with a number or a numeric variable: `rank: uses`, `rank: 0 - uses`",
+            )
         elif site.role == "set" and site.target in variables:
             dst = Type.from_name(variables[site.target].type)
             problem = _value_problem(checked, dst)

@@ -51,7 +51,7 @@ KEYWORDS = frozenset(
     hangup goto say speech inter digit no input match on fail repeat into min max terminator
     pattern confirm if else open holiday error priority announce every wait exit after mode
     length beep thanks ask with tags tts audio money digits date time ordinal off yes true
-    false null yes_no
+    false null yes_no escalate failures option when rank renumber first
     """.split()
 )
 SAY_KINDS = ("number", "money", "digits", "date", "time", "ordinal")
@@ -294,6 +294,8 @@ _COMMON = ("description", "tags")
 _BODY_FIELDS = {
     "menu": (
         "prompt",
+        "renumber",
+        "first",
         "options",
         "speech",
         "timeout",
@@ -382,6 +384,8 @@ _VALUE_WORDS = {
     "exit_key": ("exit key", dtmf),
     "terminator": ("terminator", dtmf),
     "agent_key": ("agent key", onoff),
+    "renumber": ("renumber", onoff),
+    "first": ("first", text),
     "sensitive": ("sensitive", onoff),
     "beep": ("beep", onoff),
     "pattern": ("pattern", text),
@@ -434,7 +438,18 @@ def _setting(key: str, value: Any, indent: int, path: Path, kind: str) -> list[L
     if key == "options":
         if not isinstance(value, dict) or not value:
             raise Unrepresentable
-        return [Line(indent, f"{dtmf(k)} {arrow(v)}", ((*path, k),)) for k, v in value.items()]
+        out: list[Line] = []
+        for k, v in value.items():
+            if isinstance(v, str):
+                out.append(Line(indent, f"{dtmf(k)} {arrow(v)}", ((*path, k),)))
+            elif isinstance(v, dict):
+                out += _option_lines(k, v, indent, (*path, k))
+            elif isinstance(v, list) and len(v) >= 2:
+                for i, alt in enumerate(v):
+                    out += _option_lines(k, alt, indent, (*path, k, i))
+            else:
+                raise Unrepresentable
+        return out
     if key == "speech":
         if not isinstance(value, dict) or not value:
             raise Unrepresentable
@@ -446,6 +461,31 @@ def _setting(key: str, value: Any, indent: int, path: Path, kind: str) -> list[L
             raise Unrepresentable
         return [Line(indent, "tags " + ", ".join(plain_name(t) for t in value), (path,))]
     raise Unrepresentable
+
+
+def _expr(value: Any) -> str:
+    """An expression as a quoted string: in single quotes when that spares escapes
+    (`'plan == "broadband"'`)."""
+    if isinstance(value, str) and '"' in value and not any(c in value for c in "'\\\r\n"):
+        return f"'{value}'"
+    return text(value)
+
+
+def _option_lines(key: str, opt: Any, indent: int, path: Path) -> list[Line]:
+    """`option 2 -> repair when '...' rank '...'`, then its `say` fragment."""
+    if not isinstance(opt, dict) or "goto" not in opt or set(opt) - {"goto", "when", "rank", "say"}:
+        raise Unrepresentable
+    head = f"option {dtmf(key)} {arrow(opt['goto'])}"
+    for word in ("when", "rank"):
+        if word in opt:
+            value = opt[word]
+            head += f" {word} " + (
+                number(value) if word == "rank" and not isinstance(value, str) else _expr(value)
+            )
+    lines = [Line(indent, head, (path,))]
+    if "say" in opt:
+        lines += prompt_lines("say", opt["say"], indent + 1, (*path, "say"))
+    return lines
 
 
 def _settings(
@@ -836,6 +876,13 @@ def _header_item(key: str, value: Any, data: dict[str, Any]) -> list[Line]:
         if not isinstance(value, dict) or set(value) != {"key", "goto"}:
             raise Unrepresentable
         return [Line(0, f"agent key {dtmf(value['key'])} {arrow(value['goto'])}", (path,))]
+    if key == "escalate":
+        if not isinstance(value, dict) or set(value) != {"after_failures", "goto"}:
+            raise Unrepresentable
+        count = value["after_failures"]
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise Unrepresentable
+        return [Line(0, f"escalate after {count} failures {arrow(value['goto'])}", (path,))]
     if key in _COLLECTIONS:
         if not isinstance(value, dict) or not value:
             raise Unrepresentable

@@ -392,6 +392,18 @@ class Builder(Transformer[Token, Any]):
         val = V(MAP, {"key": (kspan, key), "goto": (arrow, goto)}, join(key.span, goto.span))
         return [(("agent_key",), kspan, val)]
 
+    def escalate_stmt(self, c: list[Any]) -> list[Entry]:
+        c = _toks(c)
+        kspan = self.sp(c[0])
+        count = self.scalar(c[2])
+        arrow, goto = self.target(c[4])
+        val = V(
+            MAP,
+            {"after_failures": (self.sp(c[1]), count), "goto": (arrow, goto)},
+            join(count.span, goto.span),
+        )
+        return [(("escalate",), kspan, val)]
+
     def param_stmt(self, c: list[Any]) -> list[Entry]:
         c = _toks(c)
         return [(("params", c[1].value), self.sp(c[1]), self.word(c[3]))]
@@ -675,7 +687,9 @@ class Builder(Transformer[Token, Any]):
         for field, sub, cspan, val, op in clauses:
             # `field` entries of menu, collect and callback go inside the kind's mapping
             target = node if (inner is node or (field in NODE_LEVEL and op != "field")) else inner
-            if op == "append":
+            if op == "option":
+                self._option(self.sub_map(target, field, cspan), str(sub), cspan, val, where)
+            elif op == "append":
                 lst = self.sub_list(target, field, cspan)
                 lst.val.append(val)
                 extend(lst, val.span)
@@ -686,6 +700,21 @@ class Builder(Transformer[Token, Any]):
             extend(target, val.span)
             extend(node, val.span)
         return node
+
+    def _option(self, options: V, key: str, kspan: SpanT, val: V, where: str) -> None:
+        """An `option` block: a second one on the same key makes the key a list of
+        alternatives (as `2: [{...}, {...}]` in YAML)."""
+        got = options.val.get(key)
+        if got is None or got[1].kind == SCALAR:
+            self.put(options, key, kspan, val, where)
+            return
+        first_span, first = got
+        if first.kind == MAP:
+            first = V(LIST, [first], first.span, True)
+            options.val[key] = (first_span, first)
+        first.val.append(val)
+        extend(first, val.span)
+        extend(options, val.span)
 
     def _kind_head(self, kind: str, c: list[Any]) -> KindHead:
         head: Any = None
@@ -803,6 +832,24 @@ class Builder(Transformer[Token, Any]):
         key_tok = c[0]
         return ("options", key_text(key_tok), self.sp(key_tok), self.target(c[1])[1], "set")
 
+    def option_b(self, c: list[Any]) -> Clause:
+        c = _toks(c)
+        kw, key = c[0], c[1]
+        arrow, goto = self.target(c[2])
+        kspan = self.sp(kw)
+        opt = V(MAP, {"goto": (arrow, goto)}, join(kspan, goto.span))
+        for field, _sub, cspan, val, _op in c[3:]:
+            name = "say" if field == "prompt" else field
+            self.put(opt, name, cspan, val, f"option {key.val}")
+            extend(opt, val.span)
+        return ("options", key.val, key.span, opt, "option")
+
+    def when_c(self, c: list[Any]) -> Clause:
+        return self._kv("when", c)
+
+    def rank_c(self, c: list[Any]) -> Clause:
+        return self._kv("rank", c)
+
     def speech_c(self, c: list[Any]) -> Clause:
         word = c[1]
         return ("speech", unquote(word.value), self.sp(word), self.target(c[2])[1], "set")
@@ -902,6 +949,8 @@ for _rule, _field, _n in (
     ("retries_c", "retries", 1),
     ("repeat_c", "repeat_key", 2),
     ("agentkey_c", "agent_key", 2),
+    ("renumber_c", "renumber", 1),
+    ("first_c", "first", 1),
     ("min_c", "min", 1),
     ("max_c", "max", 1),
     ("terminator_c", "terminator", 1),

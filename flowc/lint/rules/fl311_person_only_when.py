@@ -1,0 +1,70 @@
+"""FL311 person-only-when: a menu offers a way to a person only under a condition.
+
+What: the menu does not inherit the agent key (`agent_key: false`, or the flow has none) and
+every option that leads to a queue or a transfer has a `when`. Callers for whom those
+conditions are false have no way to a person from this menu. (An option on the agent key
+itself is FL301.)
+
+Why: call-centre practice keeps "press 0 for an agent" in every menu; personalising the
+options must not take it away from the callers who are not in the audience.
+
+Example::
+
+    queues: {vip: {}}
+    variables: {tier: string}
+    nodes:
+      main:
+        menu:
+          prompt: "Welcome."
+          agent_key: false
+          options:
+            1: {goto: info, say: "Opening hours, press {key}."}
+            9: {goto: vip_line, when: 'tier == "gold"', say: "Your private banker, {key}."}
+      info: {hangup: null}
+      vip_line: {queue: vip}
+
+Fix: keep the global agent key in this menu (drop `agent_key: false`), or add an
+unconditional option to a queue or transfer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flowc.diagnostics import Diagnostic, Severity
+from flowc.lint.context import LintContext
+from flowc.model.nodes import MenuNode
+
+CODE = "FL311"
+NAME = "person-only-when"
+SEVERITY = Severity.WARNING
+
+_PERSON_KINDS = frozenset({"queue", "transfer"})
+
+
+def check(ctx: LintContext) -> Iterator[Diagnostic]:
+    nodes = ctx.flow.nodes
+    has_global = ctx.flow.header.agent_key is not None
+    for node_id, node in nodes.items():
+        if not isinstance(node, MenuNode):
+            continue
+        menu = node.menu
+        if has_global and menu.agent_key:
+            continue
+        if any(t in nodes and nodes[t].kind in _PERSON_KINDS for t in menu.speech.values()):
+            continue
+        to_person = [
+            e for e in menu.entries() if e.goto in nodes and nodes[e.goto].kind in _PERSON_KINDS
+        ]
+        if not to_person or any(e.when is None for e in to_person):
+            continue  # no way at all is FL302; an unconditional one is fine
+        conds = " or ".join(f"`{e.when}`" for e in to_person)
+        yield ctx.diag(
+            CODE,
+            SEVERITY,
+            f"menu `{node_id}` offers a person only when {conds}: other callers cannot reach"
+            " one from here",
+            ("nodes", node_id, "menu", *to_person[0].path, "when"),
+            hint="keep the agent key in this menu, or add an unconditional option to a queue"
+            " or transfer",
+        )
