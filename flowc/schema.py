@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from flowc.model.flow import FlowHeader, Mailbox, Queue, Variable
-from flowc.model.nodes import NODE_KINDS, CallbackBody
+from flowc.model.nodes import NODE_KINDS, CallbackBody, MenuOption
 from flowc.model.prompts import PART_KEYS, SAY_KINDS
 from flowc.model.values import LOCALE_RE
 
@@ -105,7 +105,7 @@ def _swap_refs(value: Any) -> Any:
 
 
 def flow_schema() -> dict[str, Any]:
-    extra = (Variable, Queue, Mailbox, CallbackBody)  # referenced through x-flowc-ref only
+    extra = (Variable, Queue, Mailbox, CallbackBody, MenuOption)  # through x-flowc-ref only
     kinds: list[type[BaseModel]] = [FlowHeader, *NODE_KINDS.values(), *extra]
     models: list[tuple[type[BaseModel], Literal["validation"]]] = [(m, "validation") for m in kinds]
     refs, top = models_json_schema(models, ref_template="#/$defs/{model}")

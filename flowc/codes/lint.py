@@ -40,6 +40,12 @@ ENTRIES: tuple[Entry, ...] = (
     _rule("FL206", "subflow-mismatch", E, "A subflow call does not fit the module it calls."),
     _rule("FL207", "subflow-cycle", E, "Subflow modules that call each other in a circle."),
     _rule(
+        "FL208",
+        "escalate-in-module",
+        E,
+        "A subflow module sets `escalate`, which only the main flow can.",
+    ),
+    _rule(
         "FL221",
         "time-to-agent",
         W,

@@ -3,7 +3,7 @@
     program = Program.from_ir(ir, modules)          # once per flow of a bundle, shared
     call = Call(program, CallInfo(caller_number="+8613800000000", did="5000"), flags=flags)
     commands = call.start(now)                        # [Answer()]
-    commands = call.handle(events.Answered(at=now))   # [Journal(...), Collect(...)]
+    commands = call.handle(events.Answered(at=now))   # [NodeEntered(...), Collect(...)]
 
 Events in (`flowc.interpreter.events`), commands out (`flowc.interpreter.commands`), time only
 from `start(now)` and the events' `at`. The simulator, `flowc test` and the live runtime all
@@ -14,7 +14,10 @@ Host contract
 -------------
 * Execute the commands of one `start`/`handle` in order. After each command that expects an
   answer (see the table in `events`), send that answer; the call waits for one at a time.
-  `SetVariable`, `Journal`, `StartTimer`, `CancelTimer` need no answer.
+  `SetVariable`, `Journal`, `StartTimer`, `CancelTimer` need no answer. `Journal` records
+  are typed, one subclass per kind (`NodeEntered`, `MenuChosen`, `MenuFailed`, `MenuEmpty`,
+  `Escalated`, `QueueDone`, `VoicemailLeft`, `CallbackBooked`, `SurveyAnswered`): dispatch
+  on the class.
 * `End` is always the last command of a call: drop its timers and outstanding requests,
   close the socket (after a transfer or queue hand-off too). `End` is not a hang-up: a
   `Hangup` command comes before it when the interpreter wants the call cleared.

@@ -78,6 +78,9 @@ MAX_STEPS = 1000
 # restored into a resumed call.
 STICKY_OUTCOMES: tuple[OutcomeKind, ...] = ("queued", "voicemail")
 MAX_DEPTH = 10
+# The most failed inputs a resumed call takes over (`restore(struggles=...)`): more than any
+# `escalate.after_failures` (at most 100) can ask for, and a bound on what a state may carry.
+MAX_STRUGGLES = 1000
 ERROR_CAUSE = "NORMAL_TEMPORARY_FAILURE"
 FETCH_GUARD_MARGIN_MS = 1000
 
@@ -157,7 +160,7 @@ class _Tally:
 
 
 class _MenuRun:
-    __slots__ = ("failures", "no_input", "no_match", "node", "offer")
+    __slots__ = ("failures", "no_input", "no_match", "node", "offer", "speech")
 
     def __init__(self, node: MenuN) -> None:
         self.node = node
@@ -166,6 +169,8 @@ class _MenuRun:
         self.no_match = 0
         # Adaptive menus: the options offered on this visit, in order, with their keys.
         self.offer: tuple[tuple[str, MenuChoice], ...] = ()
+        # The speech keywords the caller may say on this visit (see `_offered_speech`).
+        self.speech = node.speech
 
 
 class _KeyScope(Mapping[str, object]):
@@ -218,6 +223,7 @@ class Call:
         self._accept: tuple[type[ev.Event], ...] = ()
         self._cont: Cont | None = None
         self._secret_input = False
+        self._why = "start"  # why the next node is entered (`cmd.NodeEntered.why`)
         self._seq = 0
         self._steps = 0
         self._struggles = 0  # failed inputs of the call, all menus and collects (`escalate`)
@@ -225,7 +231,9 @@ class Call:
         self._timer: str | None = None
         self._request: str | None = None
         self._sticky: tuple[OutcomeKind, dict[str, Any]] | None = None
-        self._restore: tuple[dict[str, Any], OutcomeKind | None, dict[str, Any]] | None = None
+        self._restore: tuple[dict[str, Any], OutcomeKind | None, dict[str, Any], object] | None = (
+            None
+        )
         self._frame: _Frame = self._frame_for(program, None, {})  # the top of `_frames`
         self._frames: list[_Frame] = [self._frame]
         if requested and requested != self.locale:
@@ -251,12 +259,20 @@ class Call:
     def survey(self) -> dict[str, Any]:
         return dict(self._survey)
 
+    @property
+    def struggles(self) -> dict[str, Any]:
+        """The call's `escalate` budget so far, to save with the variables when the call may
+        resume elsewhere (see `restore`): failed inputs (capped at `MAX_STRUGGLES`) and
+        whether the call escalated already."""
+        return {"failures": min(self._struggles, MAX_STRUGGLES), "escalated": self._escalated}
+
     def restore(
         self,
         *,
         variables: Mapping[str, Any] | None = None,
         outcome: OutcomeKind | None = None,
         detail: Mapping[str, Any] | None = None,
+        struggles: object = None,
     ) -> None:
         """Give a call that resumes a conversation begun elsewhere the state saved there.
 
@@ -273,6 +289,12 @@ class Call:
         answered; `voicemail`: a message was left). The resumed call keeps it however it ends
         (`detail.ended` says how), as the original call would have.
 
+        `struggles`: the `struggles` of the call as it was saved, so failed inputs before the
+        hand-off still count toward the flow's `escalate` budget (and a call that escalated
+        does not escalate twice). It comes from outside: anything but a mapping of
+        `failures` (an int from 0 to `MAX_STRUGGLES`) and `escalated` (a bool) is ignored,
+        with a note, and the count starts at zero.
+
         The state is applied when `start` runs (and noted in the trace there); a second
         `restore` before it replaces the first. Raises ValueError for an outcome that is not
         sticky; after `start` it does nothing (noted), as a second `start` does.
@@ -286,10 +308,14 @@ class Call:
             self._note("restore() after start(): ignored")
             return
         # Applied by `start`, once `now` is known (the trace and any conversion note need it).
-        self._restore = (dict(variables or {}), outcome, dict(detail or {}))
+        self._restore = (dict(variables or {}), outcome, dict(detail or {}), struggles)
 
     def _apply_restore(
-        self, variables: dict[str, Any], outcome: OutcomeKind | None, detail: dict[str, Any]
+        self,
+        variables: dict[str, Any],
+        outcome: OutcomeKind | None,
+        detail: dict[str, Any],
+        struggles: object,
     ) -> None:
         frame = self._frames[0]
         declared = frame.program.variables
@@ -304,11 +330,31 @@ class Call:
             restored.append(name)
         if outcome is not None:
             self._sticky = (outcome, detail)
+        failures = self._restore_struggles(struggles)
         self._note(
             f"resumed with {len(restored)} saved variable(s)"
-            + (f" and outcome `{outcome}`" if outcome is not None else ""),
-            {"restored": restored, "ignored": ignored, "outcome": outcome},
+            + (f" and outcome `{outcome}`" if outcome is not None else "")
+            + (f", {failures} failed input(s) so far" if failures else ""),
+            {"restored": restored, "ignored": ignored, "outcome": outcome, "failures": failures},
         )
+
+    def _restore_struggles(self, saved: object) -> int:
+        """Apply a saved `struggles` (see `restore`); the failures restored (0 if refused)."""
+        if saved is None:
+            return 0
+        failures = saved.get("failures") if isinstance(saved, Mapping) else None
+        escalated = saved.get("escalated", False) if isinstance(saved, Mapping) else None
+        if (
+            not isinstance(failures, int)
+            or isinstance(failures, bool)
+            or not 0 <= failures <= MAX_STRUGGLES
+            or not isinstance(escalated, bool)
+        ):
+            self._note("saved failed-input count is not valid: counting from zero")
+            return 0
+        self._struggles = failures
+        self._escalated = escalated
+        return failures
 
     def start(self, now: datetime, *, at_node: str | None = None) -> list[cmd.Command]:
         """Begin the call: answer it, then run from the entry (or `at_node`, to resume a call
@@ -322,6 +368,8 @@ class Call:
         self._set_now(now)
         self._steps = 0
         entry = at_node or self.program.entry
+        if at_node is not None:
+            self._why = cmd.RESUMED
         self._trace(
             "start",
             f"call started in `{self.program.name}` at `{entry}`",
@@ -378,6 +426,8 @@ class Call:
                 self._ignored(event, f"stale answer to request `{event.request_id}`")
                 return out
             self._trace_event(event)
+            if isinstance(event, ev.AgentDone):
+                self._why = cmd.RESUMED
             cont = self._cont
             self._cont = None
             self._accept = ()
@@ -464,15 +514,9 @@ class Call:
                 },
             )
             self._emit(
-                cmd.Journal(
-                    "node",
-                    {
-                        "flow": frame.program.name,
-                        "node": node_id,
-                        "kind": node.kind,
-                    },
-                )
+                cmd.NodeEntered(frame.program.name, node_id, node.kind, self._now, self._why)
             )
+            self._why = "next"
             node_id = _ENTER[type(node)](self, node)
 
     # ------------------------------------------------------------------ trace & masking
@@ -486,6 +530,7 @@ class Call:
         self._trace("note", why, self.node, detail)
 
     def _decision(self, why: str, **detail: Any) -> None:
+        self._why = why
         self._trace("decision", why, self.node, detail)
 
     def _ignored(self, event: ev.Event, why: str) -> None:
@@ -812,9 +857,10 @@ class Call:
         run = _MenuRun(n)
         if n.adaptive:
             run.offer = self._offer(n)
+            run.speech = _offered_speech(n, run.offer)
             if not run.offer:
                 self._decision("no option of this menu is offered to this caller", target=n.on_fail)
-                self._emit(cmd.Journal("menu_empty", {"node": n.id, "target": n.on_fail}))
+                self._emit(cmd.MenuEmpty(n.id, n.on_fail))
                 return self._branch(n.on_fail, "a menu without options")
         return self._menu_attempt(run, None)
 
@@ -858,12 +904,17 @@ class Call:
 
         ordered = [c for _, c, _ in sorted(shown, key=order)]
         offer: list[tuple[str, MenuChoice]] = []
-        taken = set(self._reserved_keys(n))
+        reserved = self._reserved_keys(n)
+        taken = set(reserved)
         free = iter(k for k in "1234567890" if k not in taken)
         for c in ordered:
             key = next(free, None) if n.renumber else c.key
             if key is None:
                 self._note(f"{c.label}: no key left to offer it on")
+                hidden.append(c.label)
+                continue
+            if key in reserved:  # the agent and repeat keys keep their meaning (FL301)
+                self._note(f"{c.label}: key {key} is this menu's agent or repeat key")
                 hidden.append(c.label)
                 continue
             if key in taken:
@@ -915,7 +966,7 @@ class Call:
         else:
             items, barge = self._render(n.prompt)
             regex = ANY_KEY
-        keywords = n.keywords
+        keywords = tuple(word for _, word, _ in run.speech)
 
         collect = self._digits(
             MENU_VAR,
@@ -933,7 +984,7 @@ class Call:
     def _menu_input(self, run: _MenuRun, e: ev.Event | None) -> str | None:
         n = run.node
         if isinstance(e, ev.SpeechResult):
-            found = _match_speech(n, e.text)
+            found = _match_speech(run.speech, e.text)
             if found is not None:
                 word, target = found
                 return self._menu_choice(run, target, "speech", word)
@@ -972,18 +1023,7 @@ class Call:
         self._decision(
             f"{what}{extra}: go to `{target}`", via=via, choice=choice, target=target, **more
         )
-        self._emit(
-            cmd.Journal(
-                "menu",
-                {
-                    "node": run.node.id,
-                    "via": via,
-                    "choice": choice,
-                    "target": target,
-                    "failures": run.failures,
-                },
-            )
-        )
+        self._emit(cmd.MenuChosen(run.node.id, via, choice, target, run.failures))
         return target
 
     def _menu_failure(self, run: _MenuRun, kind: str, why: str) -> str | None:
@@ -1013,18 +1053,7 @@ class Call:
         if escalated is not None:
             return escalated
         if run.failures >= n.retries:
-            self._emit(
-                cmd.Journal(
-                    "menu_failed",
-                    {
-                        "node": n.id,
-                        "failures": run.failures,
-                        "no_input": run.no_input,
-                        "no_match": run.no_match,
-                        "target": n.on_fail,
-                    },
-                )
-            )
+            self._emit(cmd.MenuFailed(n.id, run.failures, run.no_input, run.no_match, n.on_fail))
             if n.on_fail is not None:
                 self._decision(
                     f"menu failed {run.failures} times: go to `{n.on_fail}`", target=n.on_fail
@@ -1049,12 +1078,7 @@ class Call:
             last=kind,
             target=esc.goto,
         )
-        self._emit(
-            cmd.Journal(
-                "escalate",
-                {"node": self.node, "failures": self._struggles, "target": esc.goto},
-            )
-        )
+        self._emit(cmd.Escalated(self.node, self._struggles, esc.goto))
         if len(self._frames) > 1:  # the budget is the main flow's: leave every module
             del self._frames[1:]
             self._frame = self._frames[0]
@@ -1301,18 +1325,7 @@ class Call:
 
     def _queue_done(self, n: QueueN, priority: int, e: ev.Event | None) -> str | None:
         assert isinstance(e, ev.QueueResult)
-        self._emit(
-            cmd.Journal(
-                "queue",
-                {
-                    "node": n.id,
-                    "queue": n.queue,
-                    "priority": priority,
-                    "outcome": e.outcome,
-                    "agent": e.agent,
-                },
-            )
-        )
+        self._emit(cmd.QueueDone(n.id, n.queue, priority, e.outcome, e.agent))
         if e.outcome == "answered":
             self._sticky = ("queued", {"queue": n.queue, "priority": priority, "agent": e.agent})
             if n.after is None:
@@ -1379,17 +1392,7 @@ class Call:
 
         def done(e: ev.Event | None) -> str | None:
             assert isinstance(e, ev.RecordDone)
-            self._emit(
-                cmd.Journal(
-                    "voicemail",
-                    {
-                        "node": n.id,
-                        "mailbox": n.mailbox,
-                        "path": e.path,
-                        "duration_ms": e.duration_ms,
-                    },
-                )
-            )
+            self._emit(cmd.VoicemailLeft(n.id, n.mailbox, e.path, e.duration_ms))
             self._sticky = ("voicemail", {"mailbox": n.mailbox, "path": e.path})
             return self._continue_or_finish(n.next, "message left")
 
@@ -1418,17 +1421,7 @@ class Call:
         items, barge = self._render(n.prompt)
 
         def book(num: str, confirmed: bool | None) -> str | None:
-            self._emit(
-                cmd.Journal(
-                    "callback",
-                    {
-                        "node": n.id,
-                        "number": num,
-                        "requested_at": self._now.isoformat(),
-                        "confirmed": confirmed,
-                    },
-                )
-            )
+            self._emit(cmd.CallbackBooked(n.id, num, self._now, confirmed))
             self._decision(f"callback to {num or '(unknown)'} booked", number=num)
             return self._continue_or_finish(n.next, "callback booked")
 
@@ -1513,17 +1506,7 @@ class Call:
             self._decision(
                 f"survey `{q.id}`: {_answer_text(q, e, answer)}", question=q.id, answer=answer
             )
-            self._emit(
-                cmd.Journal(
-                    "survey",
-                    {
-                        "node": n.id,
-                        "question": q.id,
-                        "scale": q.scale,
-                        "answer": answer,
-                    },
-                )
-            )
+            self._emit(cmd.SurveyAnswered(n.id, q.id, q.scale, answer))
             return self._survey_question(n, index + 1)
 
         return self._ask(items, barge, collect, answered)
@@ -1594,13 +1577,25 @@ class Call:
         return node.next
 
 
-def _match_speech(n: MenuN, text: str) -> tuple[str, str] | None:
+def _offered_speech(
+    n: MenuN, offer: tuple[tuple[str, MenuChoice], ...]
+) -> tuple[tuple[str, str, str], ...]:
+    """An adaptive menu's speech keywords on one visit. A word is tied to the options that go
+    where it goes: it is heard (given to the recogniser, matched) only while one of them is
+    offered, so a hidden option is reached by no input. A word to a node no option goes to
+    (an agent, say) is offered always, as in a fixed menu."""
+    offered = {c.target for _, c in offer}
+    optional = {c.target for c in n.choices}
+    return tuple(s for s in n.speech if s[2] in offered or s[2] not in optional)
+
+
+def _match_speech(speech: tuple[tuple[str, str, str], ...], text: str) -> tuple[str, str] | None:
     """Exact match of the normalised text first, else the longest keyword it contains."""
     said = normalize_speech(text)
     if not said:
         return None
     best: tuple[str, str, str] | None = None
-    for norm, word, target in n.speech:
+    for norm, word, target in speech:
         if norm == said:
             return word, target
         if norm and norm in said and (best is None or len(norm) > len(best[0])):

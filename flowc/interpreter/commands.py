@@ -7,18 +7,21 @@ StartTimer, CancelTimer, End) need no answer; every other command is answered by
 Sensitive values (collected PINs, card numbers and anything computed from them) are real in
 the fields the host reads (`SetVariable.value`, `PlayItem.text`, `Fetch.url`...) so it can act
 on them, and masked as "****" in `repr()` and `to_json()`, which is what logs, traces and
-fixtures see. `Journal.data` and `End.outcome` are masked at the source: never clear.
+fixtures see. `Journal` records and `End.outcome` are masked at the source: never clear.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Literal
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Final, Literal
 
 from flowc.interpreter.trace import MASK, Outcome
 
 PlayKind = Literal["tts", "audio", "say"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,11 +247,155 @@ class Hangup(Command):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Journal(Command):
-    """A record for the call journal (analytics); `data` is plain JSON and already masked."""
+    """A record for the call journal (analytics): one subclass per thing that happened, its
+    fields typed and already masked. Hosts dispatch on the class (`isinstance` / `match`).
+
+    `record` names the subclass in the JSON form, which stays the one fixtures were written
+    with: `{"type": "journal", "kind": <record>, "data": {...}}` (see `_data`).
+    """
 
     type: ClassVar[str] = "journal"
-    kind: str
-    data: Mapping[str, Any] = field(default_factory=dict)
+    record: ClassVar[str] = "journal"
+
+    def _data(self) -> dict[str, Any]:
+        return {f.name: _json(getattr(self, f.name)) for f in fields(self)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "kind": self.record, "data": self._data()}
+
+
+# `NodeEntered.why` of the first node after an agent conversation (the queue's `after`).
+RESUMED: Final = "resumed after the agent conversation"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class NodeEntered(Journal):
+    """The call entered `node` (of kind `node_kind`) in `flow` (the main flow or a subflow
+    module) at `at`; `why`: the decision that led there (the interpreter's one-sentence
+    reason), `"next"` when the previous node just went on, `"start"` for the first node,
+    `RESUMED` after an agent conversation. `at` and `why` are not in the JSON form."""
+
+    record: ClassVar[str] = "node"
+    flow: str
+    node: str
+    node_kind: str
+    at: datetime = field(default=_EPOCH, compare=False)
+    why: str = "next"
+
+    def _data(self) -> dict[str, Any]:
+        return {"flow": self.flow, "node": self.node, "kind": self.node_kind}
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class MenuChosen(Journal):
+    """A menu option was taken; `via`: `key`, `speech` or `agent_key`."""
+
+    record: ClassVar[str] = "menu"
+    node: str
+    via: str
+    choice: str
+    target: str
+    failures: int
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class MenuFailed(Journal):
+    """A menu ran out of retries and goes to `target` (its `on_fail`)."""
+
+    record: ClassVar[str] = "menu_failed"
+    node: str
+    failures: int
+    no_input: int
+    no_match: int
+    target: str | None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class MenuEmpty(Journal):
+    """An adaptive menu offered no option on this visit and goes to `target` (its
+    `on_fail`)."""
+
+    record: ClassVar[str] = "menu_empty"
+    node: str
+    target: str | None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Escalated(Journal):
+    """The caller struggled `failures` times (the flow's `escalate` budget): the call goes to
+    `target` from `node`."""
+
+    record: ClassVar[str] = "escalate"
+    node: str | None
+    failures: int
+    target: str
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class QueueDone(Journal):
+    """The agent queue answered the Enqueue."""
+
+    record: ClassVar[str] = "queue"
+    node: str
+    queue: str
+    priority: int
+    outcome: str
+    agent: str | None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class VoicemailLeft(Journal):
+    record: ClassVar[str] = "voicemail"
+    node: str
+    mailbox: str
+    path: str
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class CallbackBooked(Journal):
+    """A callback to `number` was booked at `requested_at` (ISO text in the JSON form)."""
+
+    record: ClassVar[str] = "callback"
+    node: str
+    number: str
+    requested_at: datetime
+    confirmed: bool | None
+
+    def _data(self) -> dict[str, Any]:
+        return {
+            "node": self.node,
+            "number": self.number,
+            "requested_at": self.requested_at.isoformat(),
+            "confirmed": self.confirmed,
+        }
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class SurveyAnswered(Journal):
+    """One survey question; `answer` None when the caller gave no valid answer."""
+
+    record: ClassVar[str] = "survey"
+    node: str
+    question: str
+    scale: str
+    answer: int | bool | None
+
+
+JOURNAL_RECORDS: dict[str, type[Journal]] = {
+    cls.record: cls
+    for cls in (
+        NodeEntered,
+        MenuChosen,
+        MenuFailed,
+        MenuEmpty,
+        Escalated,
+        QueueDone,
+        VoicemailLeft,
+        CallbackBooked,
+        SurveyAnswered,
+    )
+}
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -158,8 +158,9 @@ class LintContext:
         out: dict[str, list[str]] = {}
         for node_id, node in nodes.items():
             targets = [e.target for e in node_edges(node, agent)]
-            if escalate and node.kind in ("menu", "collect"):
-                targets.append(escalate.goto)  # a failed input may spend the call's budget
+            if escalate and node.kind in ("menu", "collect", "subflow"):
+                # a failed input (a module's too) may spend the call's budget
+                targets.append(escalate.goto)
             out[node_id] = list(dict.fromkeys(t for t in targets if t in nodes))
         return out
 

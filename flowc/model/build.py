@@ -36,12 +36,11 @@ def _model_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         fields = getattr(current, "model_fields", None)
         if not fields:
             return []
-        nxt = None
         for name, info in fields.items():
             if part in (name, info.alias):
-                nxt = _inner_model(info.annotation)
+                current = _inner_model(info.annotation)
                 break
-        current = nxt
+        # else: a key of a mapping of models (a menu option's key): the model stays
     if current is None or not hasattr(current, "model_fields"):
         return []
     return [info.alias or name for name, info in current.model_fields.items()]
@@ -139,6 +138,8 @@ def _plain(err: Any) -> tuple[str, str | None]:
         return f"{got} is too large (at most {ctx.get('le', ctx.get('lt'))})", None
     if kind in ("string_type",):
         return f"{got} is not text", "put the text in quotes"
+    if kind == "model_type":
+        return f"{got} is not a mapping of fields", "write it as `{field: value, ...}`"
     msg = str(err["msg"]).removeprefix("Value error, ")
     return msg, None
 

@@ -24,7 +24,16 @@ from pydantic import (
 )
 
 from flowc.model.prompts import Prompt, normalize_prompt
-from flowc.model.values import DTMF_KEYS, DtmfKey, Duration, Ident, NodeRef, Text, as_text
+from flowc.model.values import (
+    DTMF_KEYS,
+    IDENT_RE,
+    DtmfKey,
+    Duration,
+    Ident,
+    NodeRef,
+    Text,
+    as_text,
+)
 
 # A placeholder: pydantic resolves real $refs itself; flowc.schema swaps this for one.
 PROMPT_SCHEMA_REF = {"x-flowc-ref": "PromptInput"}
@@ -91,8 +100,42 @@ class MenuOption(_Base):
         return {k: v for k, v in data.items() if v is not None}
 
 
+def _option_shape(raw: Any) -> str | None:
+    if isinstance(raw, dict | MenuOption):
+        return "option[block]"
+    if isinstance(raw, list | tuple):
+        return "option[list]"
+    return "option[name]" if isinstance(raw, str) else None
+
+
+OPTION_SHAPES = (
+    "an option is a node name, an option block `{goto: node, say: ..., when: ..., rank: ...}`"
+    " or a list of option blocks"
+)
+
+
 # One key: a node name, one adaptive option, or several alternatives (told apart by `when`).
-OptionValue = NodeRef | MenuOption | tuple[MenuOption, ...]
+# The written shape picks the branch, so a malformed option gets the errors of the form it was
+# written in and not one per union branch ("not a valid name", "not a valid tuple"...). The
+# tags show in error locations; like pydantic's validator names they hold `[` and the schema
+# error mapping drops them.
+OptionValue = Annotated[
+    Annotated[NodeRef, Tag("option[name]")]
+    | Annotated[MenuOption, Tag("option[block]")]
+    | Annotated[tuple[MenuOption, ...], Tag("option[list]")],
+    Discriminator(
+        _option_shape, custom_error_type="option_shape", custom_error_message=OPTION_SHAPES
+    ),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": IDENT_RE.pattern, "description": "name of a node"},
+                {"x-flowc-ref": "MenuOption"},
+                {"type": "array", "items": {"x-flowc-ref": "MenuOption"}},
+            ]
+        }
+    ),
+]
 
 
 class OptionEntry(BaseModel):

@@ -505,9 +505,8 @@ class Simulator:
             self._record(c)
         elif isinstance(c, cmd.Hangup):
             self._line("system", f"the flow hangs up ({c.cause})")
-        elif isinstance(c, cmd.Journal):
-            if c.kind == "callback":
-                self.callbacks.append(str(c.data.get("number") or ""))
+        elif isinstance(c, cmd.CallbackBooked):
+            self.callbacks.append(c.number)
         elif isinstance(c, cmd.End):
             self._pending = None
             self._timers.clear()

@@ -149,6 +149,8 @@ class Switch:
 
     def __init__(self) -> None:
         self.channels: dict[str, Channel] = {}
+        # channels the switch itself created (a loopback b-leg): the driver runs them too
+        self.spawned: list[Channel] = []
         self.members: list[QueueMember] = []
         self.commands: dict[str, ApiHandler] = {
             "uuid_break": Switch._uuid_break,

@@ -1,7 +1,7 @@
 """From journal rows to a `Report`: outcome categories, percentiles, failures at nodes.
 
 What the journal records, and how it is read here (the runtime writes it in
-`runtime/driver.py`; the interpreter decides the texts in `flowc/interpreter/call.py`):
+`runtime/call/journaling.py`; the interpreter decides the texts in `flowc/interpreter/call.py`):
 
 * a call's end `outcome` is the interpreter's outcome kind (`completed`, `hangup`, `queued`,
   `transferred`, `voicemail`, `caller_hangup`, `error`); a `hangup` whose detail has a

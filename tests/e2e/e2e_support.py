@@ -153,10 +153,9 @@ class E2ERuntime(Runtime):
         watch = self.hangup_watch.get(call_id)
         if (
             watch is not None
-            and isinstance(item, cmd.Journal)
-            and item.kind == "node"
+            and isinstance(item, cmd.NodeEntered)
             and call_id not in self.hangup_points
-            and watch in (item.data.get("node"), f"{item.data.get('flow')}.{item.data.get('node')}")
+            and watch in (item.node, f"{item.flow}.{item.node}")
         ):
             driver = next((d for d in self.drivers if d.call_id == call_id), None)
             if driver is not None:

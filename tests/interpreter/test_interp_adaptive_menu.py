@@ -154,7 +154,7 @@ nodes:
     d.start()
     out = d.send(ev.Answered)
     assert d.call.node == "agent"
-    assert any(isinstance(c, cmd.Journal) and c.kind == "menu_empty" for c in out)
+    assert any(isinstance(c, cmd.MenuEmpty) for c in out)
 
 
 def test_fixed_menus_keep_any_key_as_valid_input() -> None:
@@ -198,8 +198,9 @@ def test_escalate_counts_failures_across_menus_and_collects() -> None:
     d.send(ev.Digits, digits="12", result="success")  # too short: no-match, 2
     out = d.send(ev.Digits, digits="", result="timeout")  # no-input, 3: escalate
     assert d.call.node == "agent"
-    journal = [c for c in out if isinstance(c, cmd.Journal) and c.kind == "escalate"]
-    assert journal[0].data == {"node": "pin", "failures": 3, "target": "agent"}
+    journal = [c for c in out if isinstance(c, cmd.Escalated)]
+    assert journal == [cmd.Escalated("pin", 3, "agent")]
+    assert journal[0].to_json()["data"] == {"node": "pin", "failures": 3, "target": "agent"}
     reasons = [s.why for s in d.call.trace if s.kind == "decision"]
     assert any(re.search(r"3 failed inputs in this call: escalate to `agent`", r) for r in reasons)
 
@@ -251,3 +252,53 @@ def test_escalation_inside_a_subflow_leaves_the_module() -> None:
     assert d.call.node == "agent"  # the main flow's node, not the module's
     assert any(isinstance(c, cmd.Enqueue) for c in out)
     assert len(d.call._frames) == 1
+
+
+def test_a_spoken_keyword_does_not_reach_a_hidden_option() -> None:
+    """Speech is tied to the options that go where a word goes: "repair" is a word only while
+    the repair option is offered; "agent" (no option goes there) is a word for everybody."""
+    speech = (
+        "      on_fail: agent\n"
+        "      speech: {repair: repair, 'broadband fault': repair, data: data, agent: agent}\n"
+    )
+    flow = _flow(**{"      on_fail: agent\n": speech})
+    d, c = _call(flow, plan="mobile")
+    assert c.speech and c.speech_keywords == ("data", "agent")
+    d.send(ev.SpeechResult, text="Repair")
+    assert d.call.node == "main"  # a no-match, as for a key that is no option
+    assert any("no keyword in 'Repair'" in t.why for t in d.call.trace)
+    c = only(d.send(ev.SpeechResult, text="my broadband fault please"), cmd.Collect)
+    assert d.call.node == "main" and c.speech_keywords == ("data", "agent")
+    d.send(ev.SpeechResult, text="data")
+    assert d.call.node == "data"
+
+    d, c = _call(flow, plan="broadband")
+    assert c.speech_keywords == ("repair", "broadband fault", "agent")
+    d.send(ev.SpeechResult, text="broadband fault")
+    assert d.call.node == "repair"
+
+    d, _ = _call(flow, plan="mobile")
+    d.send(ev.SpeechResult, text="agent")
+    assert d.call.node == "agent"
+
+
+def test_an_option_on_the_agent_key_is_not_offered_unless_renumbered() -> None:
+    """FL301's adaptive case: the agent key keeps its meaning, the option is hidden; with
+    `renumber` the option is offered on a free key."""
+    flow = _flow(**{"        3: {goto: roam,": "        0: {goto: roam,"})
+    d = Driver(program(flow, lint=False))  # the checker refuses it (FL301)
+    d.start()
+    c = only(d.send(ev.Answered), cmd.Collect)
+    assert texts(c) == ["Welcome.", "Billing, press 1.", "Data, press 2."]
+    assert c.regex == "^[120]$"
+    assert any("key 0 is this menu's agent or repeat key" in t.why for t in d.call.trace)
+    d.send(ev.Digits, digits="0")
+    assert d.call.node == "agent"
+
+    renumbered = flow.replace(
+        '      first: "{favourite}"\n', '      first: "{favourite}"\n      renumber: true\n'
+    )
+    d, c = _call(renumbered, plan="mobile")
+    assert texts(c) == ["Welcome.", "Billing, press 1.", "Data, press 2.", "Roaming, press 3."]
+    d.send(ev.Digits, digits="3")
+    assert d.call.node == "roam"

@@ -52,8 +52,9 @@ def test_option_key_goes_to_target_and_journals_the_choice() -> None:
     d = Driver(program(MENU))
     d.answer()
     out = d.send(ev.Digits, digits="1")
-    journal = [c for c in out if isinstance(c, cmd.Journal) and c.kind == "menu"]
-    assert journal[0].data == {
+    journal = [c for c in out if isinstance(c, cmd.MenuChosen)]
+    assert journal == [cmd.MenuChosen("main", via="dtmf", choice="1", target="billing", failures=0)]
+    assert journal[0].to_json()["data"] == {
         "node": "main",
         "via": "dtmf",
         "choice": "1",
@@ -97,8 +98,8 @@ def test_failures_up_to_retries_go_to_on_fail() -> None:
     d.send(ev.Digits, digits="", result="timeout")
     d.send(ev.Digits, digits="5")
     out = d.send(ev.Digits, digits="", result="timeout")
-    failed = [c for c in out if isinstance(c, cmd.Journal) and c.kind == "menu_failed"]
-    assert failed[0].data["failures"] == 3
+    failed = [c for c in out if isinstance(c, cmd.MenuFailed)]
+    assert failed[0].failures == 3
     assert only(out, cmd.Enqueue).queue == "general"
 
 
@@ -130,8 +131,8 @@ def test_agent_key_applies_unless_switched_off() -> None:
     d.answer()
     out = d.send(ev.Digits, digits="0")
     assert only(out, cmd.Enqueue).queue == "general"
-    journal = [c for c in out if isinstance(c, cmd.Journal) and c.kind == "menu"]
-    assert journal[0].data["via"] == "agent_key"
+    journal = [c for c in out if isinstance(c, cmd.MenuChosen)]
+    assert journal[0].via == "agent_key"
 
     off = MENU.replace("      repeat_key:", "      agent_key: false\n      repeat_key:")
     d = Driver(program(off))

@@ -12,8 +12,9 @@ from flowc.interpreter import events as ev
 from tests.interpreter.flowkit import Driver, kinds, only, program
 
 
-def journal(out: list[cmd.Command], kind: str) -> list[dict[str, Any]]:
-    return [dict(c.data) for c in out if isinstance(c, cmd.Journal) and c.kind == kind]
+def journal(out: list[cmd.Command], kind: type[cmd.Journal]) -> list[dict[str, Any]]:
+    """The JSON data of each journal record of class `kind` (the form fixtures hold)."""
+    return [c.to_json()["data"] for c in out if isinstance(c, kind)]
 
 
 # ---------------------------------------------------------------------- switch
@@ -292,7 +293,7 @@ def test_queue_enqueue_and_branches() -> None:
         d = Driver(program(QUEUE))
         d.answer()
         out = d.send(ev.QueueResult, outcome=outcome)
-        assert journal(out, "queue")[0]["outcome"] == outcome
+        assert journal(out, cmd.QueueDone)[0]["outcome"] == outcome
         assert d.call.node == node
 
 
@@ -403,7 +404,7 @@ def test_record_then_voicemail() -> None:
     out = d.send(ev.PromptDone)
     assert only(out, cmd.Voicemail) == cmd.Voicemail("general", 90_000)
     out = d.send(ev.RecordDone, path="/vm/2.wav", duration_ms=30_000)
-    assert journal(out, "voicemail") == [
+    assert journal(out, cmd.VoicemailLeft) == [
         {"node": "vm", "mailbox": "general", "path": "/vm/2.wav", "duration_ms": 30_000}
     ]
     assert kinds(out) == ["hangup", "end"]
@@ -434,7 +435,7 @@ def test_callback_confirmed() -> None:
     c = only(d.send(ev.PromptDone), cmd.Collect)
     assert c.prompt[1].to_json() == {"say": "digits", "value": "13800"}
     out = d.send(ev.Digits, digits="1")
-    [booked] = journal(out, "callback")
+    [booked] = journal(out, cmd.CallbackBooked)
     assert booked["number"] == "13800" and booked["confirmed"] is True
     assert booked["requested_at"] == "2026-03-02T10:00:03+08:00"
     assert d.call.node == "bye"
@@ -448,7 +449,7 @@ def test_callback_other_number() -> None:
     assert (c.min, c.max, c.terminators) == (3, 20, "#")
     assert c.prompt[0].text.startswith("Please enter the number")
     out = d.send(ev.Digits, digits="02150000000", terminator="#")
-    assert journal(out, "callback")[0]["number"] == "02150000000"
+    assert journal(out, cmd.CallbackBooked)[0]["number"] == "02150000000"
 
 
 def test_callback_unanswered_confirmation_books_the_first_number_unconfirmed() -> None:
@@ -456,7 +457,7 @@ def test_callback_unanswered_confirmation_books_the_first_number_unconfirmed() -
     d.answer()
     d.send(ev.PromptDone)
     out = d.send(ev.Digits, digits="", result="timeout")
-    assert journal(out, "callback")[0]["confirmed"] is False
+    assert journal(out, cmd.CallbackBooked)[0]["confirmed"] is False
 
 
 # ---------------------------------------------------------------------- survey
@@ -478,7 +479,7 @@ def test_survey_questions_answers_and_journal() -> None:
     c = only(d.answer(), cmd.Collect)
     assert (c.min, c.max, c.tries, c.regex, c.terminators) == (1, 1, 2, "^[1-5]$", "")
     out = d.send(ev.Digits, digits="4")
-    assert journal(out, "survey") == [
+    assert journal(out, cmd.SurveyAnswered) == [
         {"node": "s", "question": "csat", "scale": "1-5", "answer": 4}
     ]
     c = only(out, cmd.Collect)

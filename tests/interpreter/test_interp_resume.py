@@ -9,6 +9,7 @@ import pytest
 from flowc.interpreter import MASK
 from flowc.interpreter import commands as cmd
 from flowc.interpreter import events as ev
+from flowc.interpreter.call import MAX_STRUGGLES
 from tests.interpreter.flowkit import Driver, kinds, only, program
 
 FLOW = """
@@ -128,3 +129,98 @@ def test_a_second_restore_replaces_the_first() -> None:
     d.send(ev.Answered)
     d.send(ev.PromptDone)
     assert d.call.outcome is not None and d.call.outcome.kind == "hangup"
+
+
+# ------------------------------------------------------------------ the `escalate` budget
+
+STRUGGLE = """
+flow: s
+escalate: {after_failures: 3, goto: person}
+queues: {billing: {}, general: {}}
+nodes:
+  main:
+    menu:
+      prompt: "Billing 1."
+      options: {1: q}
+      retries: 5
+  q: {queue: billing, after: again}
+  again:
+    menu:
+      prompt: "Anything else? 1 to end."
+      options: {1: bye}
+      retries: 5
+  bye: {hangup: null}
+  person: {queue: general}
+"""
+
+
+def test_failed_inputs_before_the_agent_count_after_the_resume() -> None:
+    first = Driver(program(STRUGGLE))
+    first.answer()
+    first.send(ev.Digits, digits="", result="timeout")
+    first.send(ev.Digits, digits="7")  # not an option
+    first.send(ev.Digits, digits="1")
+    assert first.call.node == "q"
+    saved = first.call.struggles
+    assert saved == {"failures": 2, "escalated": False}
+
+    d = resumed_at(STRUGGLE, "again", struggles=saved)
+    assert d.call.struggles == saved
+    out = d.send(ev.Digits, digits="", result="timeout")  # the third of the call
+    assert d.call.node == "person"
+    journal = [c for c in out if isinstance(c, cmd.Escalated)]
+    assert journal[0] == cmd.Escalated(node="again", failures=3, target="person")
+
+    fresh = resumed_at(STRUGGLE, "again")  # nothing saved: the count starts at zero
+    fresh.send(ev.Digits, digits="", result="timeout")
+    assert fresh.call.node == "again"
+
+
+def test_a_call_that_escalated_before_the_agent_does_not_escalate_again() -> None:
+    d = resumed_at(STRUGGLE, "again", struggles={"failures": 3, "escalated": True})
+    for _ in range(3):
+        d.send(ev.Digits, digits="", result="timeout")
+    assert d.call.node == "again"
+    assert d.call.struggles == {"failures": 6, "escalated": True}
+
+
+@pytest.mark.parametrize(
+    "saved",
+    [
+        {"failures": -1, "escalated": False},
+        {"failures": 10**9, "escalated": False},
+        {"failures": "2", "escalated": False},
+        {"failures": True, "escalated": False},
+        {"failures": 2.0, "escalated": False},
+        {"failures": 2, "escalated": "no"},
+        {"escalated": False},
+        [2, False],
+        "2",
+    ],
+)
+def test_a_saved_count_that_is_not_valid_counts_from_zero(saved: Any) -> None:
+    d = resumed_at(STRUGGLE, "again", struggles=saved)
+    assert d.call.struggles == {"failures": 0, "escalated": False}
+    assert any("not valid: counting from zero" in t.why for t in d.call.trace)
+    d.send(ev.Digits, digits="", result="timeout")
+    d.send(ev.Digits, digits="", result="timeout")
+    assert d.call.node == "again"  # two failures: below the budget of three
+
+
+def test_the_saved_count_is_capped() -> None:
+    flow = "flow: l\nnodes:\n  m: {menu: {prompt: Hi., options: {1: m}, retries: 10, on_fail: m}}\n"
+    d = Driver(program(flow, lint=False))
+    d.answer()
+    for _ in range(MAX_STRUGGLES + 5):  # a caller who never presses anything
+        d.send(ev.Digits, digits="", result="timeout")
+    assert d.call.struggles == {"failures": MAX_STRUGGLES, "escalated": False}
+    again = resumed_at(flow, "m", struggles=d.call.struggles)
+    assert again.call.struggles == {"failures": MAX_STRUGGLES, "escalated": False}
+
+
+def resumed_at(flow: str, node: str, **restore: Any) -> Driver:
+    d = Driver(program(flow, lint=False))
+    d.call.restore(**restore)
+    d.call.start(d.now, at_node=node)
+    d.send(ev.Answered)
+    return d

@@ -226,7 +226,7 @@ def test_graph_lint_and_simulator_see_the_same_edges() -> None:
         extra = {
             (n, escalate.goto)
             for n, node in checked.flow.nodes.items()
-            if escalate is not None and node.kind in ("menu", "collect")
+            if escalate is not None and node.kind in ("menu", "collect", "subflow")
         }
         assert moves <= succ <= moves | extra, example
 

@@ -106,7 +106,7 @@ def test_pass_fixture_in_the_text_form(code: str) -> None:
     assert not _found(diags, code), "unexpected:\n" + _show(diags, code)
 
 
-@pytest.mark.parametrize("code", ["FL308", "FL309", "FL310", "FL311"])
+@pytest.mark.parametrize("code", ["FL208", "FL308", "FL309", "FL310", "FL311"])
 def test_adaptive_menu_rules_have_fixtures_in_both_forms(code: str) -> None:
     for name in ("pass.yaml", "fail.yaml", "pass.flow", "fail.flow"):
         assert (FIXTURES / code / name).is_file(), f"missing fixture {code}/{name}"
@@ -129,3 +129,47 @@ def test_rule_docstring(rule: Rule) -> None:
 def test_codes_unique_and_ordered() -> None:
     codes = [rule.code for rule in RULES]
     assert codes == sorted(set(codes))
+
+
+ON_AGENT_KEY = """\
+flow: on_agent_key
+agent_key: {key: "0", goto: agent}
+queues: {general: {}}
+nodes:
+  main:
+    menu:
+      prompt: "Welcome."
+      options:
+        1: {goto: info, say: "Opening hours, press {key}."}
+        0: {goto: news, say: "News, press {key}."}
+      on_fail: agent
+  info: {hangup: null}
+  news: {hangup: null}
+  agent: {queue: general}
+"""
+
+
+def test_fl301_says_the_agent_key_wins_in_an_adaptive_menu(tmp_path: Path) -> None:
+    path = tmp_path / "flow.yaml"
+    path.write_text(ON_AGENT_KEY)
+    (d,) = [d for d in lint_fixture(path) if d.code == "FL301"]
+    assert (d.span.line, d.span.col) == (10, 9)
+    assert d.message == (
+        "key 0 is the agent key (to `agent`), which wins in this adaptive menu: the option"
+        " to `news` is never offered"
+    )
+    assert d.hint is not None and "renumber: true" in d.hint
+    # With `renumber` the written keys only name options: the option gets a free key.
+    path.write_text(
+        ON_AGENT_KEY.replace(
+            "      on_fail: agent\n", "      on_fail: agent\n      renumber: true\n", 1
+        )
+    )
+    assert not [d for d in lint_fixture(path) if d.code == "FL301"]
+
+
+def test_a_module_s_failed_inputs_make_the_escalate_target_reachable() -> None:
+    """The main flow has no menu or collect of its own, only a module that asks for a PIN:
+    its failures spend the call's budget, so the `escalate` target is no dead node."""
+    diags = lint_fixture(FIXTURES / "FL208" / "pass.yaml")
+    assert not [d for d in diags if d.code == "FL202"], _show(diags, "FL202")

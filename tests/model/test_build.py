@@ -150,3 +150,41 @@ def test_invalid_node_name() -> None:
           2nd: {hangup: null}
     """)
     assert [at(d) for d in out] == [("FL103", 3, 3)]
+
+
+def test_a_malformed_menu_option_gets_one_message_of_the_form_it_was_written_in() -> None:
+    """An option is a name, a block or a list of blocks: each mistake is reported once, by the
+    form written, at the mistake (not once per form it could have been)."""
+    out = diags("""
+        flow: tiny
+        nodes:
+          m:
+            menu:
+              prompt: "Hello."
+              options:
+                1: {goto: a, say: "Bills, {key}.", wehn: "true"}
+                2: {say: "Repairs, {key}."}
+                3: [{goto: a, say: "Data, {key}.", rank: [1]}]
+                4: 5
+                5: [{goto: a, say: "Roaming, {key}."}, a]
+                6: not a name
+          a: {hangup: null}
+    """)
+    schema = sorted((d for d in out if d.code < "FL2"), key=lambda d: d.span.line)
+    assert [(at(d), d.message) for d in schema] == [
+        (("FL101", 7, 44), "unknown field `wehn`"),
+        (("FL102", 8, 9), "missing required field `goto`"),
+        (("FL103", 9, 50), "menu.options.3.0.rank: expected text or a number"),
+        (
+            ("FL103", 10, 12),
+            "menu.options.4: an option is a node name, an option block"
+            " `{goto: node, say: ..., when: ..., rank: ...}` or a list of option blocks",
+        ),
+        (("FL103", 11, 48), "menu.options.5.1: `a` is not a mapping of fields"),
+        (
+            ("FL103", 12, 12),
+            "menu.options.6: `not a name` is not a valid name"
+            " (letters, digits and _, not starting with a digit)",
+        ),
+    ]
+    assert schema[0].hint is not None and "did you mean `when`" in schema[0].hint

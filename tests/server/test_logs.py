@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fakeswitch import FakeCall, Script
@@ -143,8 +144,13 @@ def test_scrub_command_masks_entered_values() -> None:
         {"tts": "You entered ****."},
         {"say": "digits", "value": "****"},
     ]
-    journal = cmd.Journal("callback", {"node": "cb", "number": "13800000000"}).to_json()
-    assert scrub_command(journal)["data"] == {"node": "cb", "number": "****"}
+    booked = cmd.CallbackBooked("cb", "13800000000", datetime(2026, 1, 5, 9, tzinfo=UTC), None)
+    assert scrub_command(booked.to_json())["data"] == {
+        "node": "cb",
+        "number": "****",
+        "requested_at": "2026-01-05T09:00:00+00:00",
+        "confirmed": None,
+    }
     assert mask_url("http://h:80/acct/123/x?a=1") == "http://h:80/acct/****/x?****"
     assert scrub_command({"not": "a command"}) == {"not": "a command"}
 

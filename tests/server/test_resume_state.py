@@ -251,3 +251,63 @@ def test_without_a_configured_key_another_instance_refuses_the_resume(
         logging.getLogger("flowc.runtime").removeHandler(handler)
     events = [json.loads(x)["event"] for x in out.getvalue().splitlines() if x.startswith("{")]
     assert events.count("resume_key_generated") == 2
+
+
+STRUGGLE_FLOW = """\
+flowc: 1
+flow: struggle
+escalate: {after_failures: 3, goto: person}
+queues: {billing: {}, general: {}}
+nodes:
+  main:
+    menu: {prompt: "Billing 1.", options: {1: billing}, retries: 5, on_fail: bye}
+  billing: {queue: billing, after: again}
+  again:
+    menu: {prompt: "Anything else? 1 to end.", options: {1: bye}, retries: 5, on_fail: bye}
+  bye: {hangup: NORMAL_CLEARING}
+  person: {queue: general}
+"""
+
+STRUGGLE_BINDINGS = """\
+environment: test
+runtime: ["127.0.0.1:8084"]
+flows:
+  struggle: {dids: ["8001"]}
+queues:
+  struggle.billing: test_billing@default
+  struggle.general: test_general@default
+"""
+
+
+def test_failed_inputs_before_the_agent_still_count_on_another_instance(tmp_path: Path) -> None:
+    """Two failed inputs before the billing agent, one after it on instance B (which has only
+    `flowc_state`): the third of the call reaches the flow's `escalate` budget there."""
+    src = tmp_path / "src"
+    (src / "bindings").mkdir(parents=True)
+    (src / "struggle.yaml").write_text(STRUGGLE_FLOW)
+    (src / "bindings" / "test.yaml").write_text(STRUGGLE_BINDINGS)
+    built = compile_bundle(tmp_path / "build", src)
+
+    async def scenario() -> None:
+        journal = f"sqlite:///{tmp_path / 'shared.db'}"
+        async with running(built, tmp_path, journal=journal, instance="A") as a:
+            async with running(built, tmp_path, journal=journal, instance="B") as b:
+                script = Script(
+                    inputs=["press 7", "press 8", "press 1", "press 9", "press 1"],
+                    queue=["answered", "answered"],
+                    resume_host=("127.0.0.1", b.port),
+                )
+                call = FakeCall("127.0.0.1", a.port, script=script)
+                record = await call.run(10)
+                async with asyncio.timeout(10):
+                    while a.drivers or b.drivers:
+                        await asyncio.sleep(0.01)
+                assert record.resumed
+                assert ("callcenter", "test_general@default") in record.apps
+                assert b.journal is not None and a.journal is not None
+                await a.journal.flush()
+                await b.journal.flush()
+                steps = await b.journal.fetch_steps(call.uuid)
+                assert [s["node"] for s in steps][-2:] == ["again", "person"]
+
+    go(scenario())

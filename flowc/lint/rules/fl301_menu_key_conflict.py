@@ -2,7 +2,9 @@
 
 Why: only one of them can win when the caller presses the key. An option on the repeat key
 never runs (or the menu never repeats); an option on the global agent key sends callers
-somewhere else than the "press 0 for an agent" they were promised everywhere else; two
+somewhere else than the "press 0 for an agent" they were promised everywhere else (in an
+adaptive menu the agent and repeat keys win and the option is never offered, unless
+`renumber: true` gives it a free key); two
 speech keywords that differ only in case or spacing are the same word to the recognizer;
 a collect whose terminator is a key its pattern requires can never be completed.
 
@@ -80,27 +82,43 @@ def _norm(word: str) -> str:
 def _menu(ctx: LintContext, node_id: str, menu: MenuBody) -> Iterator[Diagnostic]:
     base: Path = ("nodes", node_id, "menu")
     agent = ctx.flow.header.agent_key if menu.agent_key else None
-    for opt in menu.entries():
+    # An adaptive menu offers no option on the agent or repeat key (the key keeps its
+    # meaning, the option is hidden); with `renumber` the written keys only name options.
+    adaptive = menu.adaptive
+    entries = [] if adaptive and menu.renumber else menu.entries()
+    for opt in entries:
         key, target = opt.key, opt.goto
         where: Path = (*base, *opt.path)
         if key == menu.repeat_key:
             yield ctx.diag(
                 CODE,
                 SEVERITY,
-                f"key {key} is both the repeat key and an option (to `{target}`)",
+                f"key {key} is the repeat key: the option to `{target}` is never offered in"
+                " this adaptive menu"
+                if adaptive
+                else f"key {key} is both the repeat key and an option (to `{target}`)",
                 where,
                 key=True,
-                hint="move the option to a free key, or choose another `repeat_key`",
+                hint="move the option to a free key (or `renumber: true`), or choose another"
+                " `repeat_key`"
+                if adaptive
+                else "move the option to a free key, or choose another `repeat_key`",
             )
         elif agent is not None and key == agent.key and target != agent.goto:
             yield ctx.diag(
                 CODE,
                 SEVERITY,
-                f"key {key} is the agent key (to `{agent.goto}`) but this menu sends it to"
-                f" `{target}`",
+                f"key {key} is the agent key (to `{agent.goto}`), which wins in this adaptive"
+                f" menu: the option to `{target}` is never offered"
+                if adaptive
+                else f"key {key} is the agent key (to `{agent.goto}`) but this menu sends it"
+                f" to `{target}`",
                 where,
                 key=True,
-                hint="move the option to a free key, or set `agent_key: false` on this menu",
+                hint="move the option to a free key (or `renumber: true`), or set"
+                " `agent_key: false` on this menu"
+                if adaptive
+                else "move the option to a free key, or set `agent_key: false` on this menu",
             )
     if agent is not None and menu.repeat_key == agent.key:
         yield ctx.diag(

@@ -51,11 +51,16 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         menu = node.menu
         if has_global and menu.agent_key:
             continue
-        if any(t in nodes and nodes[t].kind in _PERSON_KINDS for t in menu.speech.values()):
+        entries = menu.entries()
+        # A word to where an option goes is heard only while one of them is offered; a word
+        # to a node no option goes to is heard always.
+        optional = {e.goto for e in entries}
+        if any(
+            t not in optional and t in nodes and nodes[t].kind in _PERSON_KINDS
+            for t in menu.speech.values()
+        ):
             continue
-        to_person = [
-            e for e in menu.entries() if e.goto in nodes and nodes[e.goto].kind in _PERSON_KINDS
-        ]
+        to_person = [e for e in entries if e.goto in nodes and nodes[e.goto].kind in _PERSON_KINDS]
         if not to_person or any(e.when is None for e in to_person):
             continue  # no way at all is FL302; an unconditional one is fine
         conds = " or ".join(f"`{e.when}`" for e in to_person)
