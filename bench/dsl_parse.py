@@ -2,7 +2,9 @@
 
 Generates a flow of all node kinds, prints it with `to_dsl` and `to_yaml`, then times
 `parse_dsl_text` against `load_yaml_text` (best of several runs, CPU time of this process, so a
-busy machine disturbs the ratio less).
+busy machine disturbs the ratio less), and the DSL parse again with lark's own LALR driver
+only, to show what the fast path (`flowc/source/dsl/fastparse.py`) still saves. The collector
+is set as the `flowc` command sets it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flowc.source.dsl import parser as dsl_parser
 from flowc.source.dsl.parser import parse_dsl_text
 from flowc.source.dsl.printer import to_dsl
 from flowc.source.emit_yaml import to_yaml
@@ -101,7 +104,9 @@ def best_cpu(fn: Callable[[], object], runs: int = 5) -> float:
 
 def main() -> None:
     from flowc.source.yaml_loader import load_yaml_text
+    from flowc_app.gctune import rare_full_collections
 
+    rare_full_collections()
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     data = generate(n)
     dsl_text, yaml_text = to_dsl(data), to_yaml(data)
@@ -109,12 +114,21 @@ def main() -> None:
     assert load_yaml_text(yaml_text, "bench.yaml").data == data
     dsl = best_cpu(lambda: parse_dsl_text(dsl_text, "bench.flow"))
     yml = best_cpu(lambda: load_yaml_text(yaml_text, "bench.yaml"))
+    # The same parse with lark's own driver only: what the fast path (fastparse.py) saves.
+    dsl_parser.USE_FAST_PATH = False
+    try:
+        assert parse_dsl_text(dsl_text, "bench.flow").data == data
+        lark_only = best_cpu(lambda: parse_dsl_text(dsl_text, "bench.flow"))
+    finally:
+        dsl_parser.USE_FAST_PATH = True
     print(
         f"{n} nodes: .flow {dsl_text.count(chr(10))} lines, .yaml {yaml_text.count(chr(10))} lines"
     )
     print(f"DSL  {dsl:.3f}s  {n / dsl:,.0f} nodes/s")
+    print(f"DSL, lark's own parser only {lark_only:.3f}s  {n / lark_only:,.0f} nodes/s")
     print(f"YAML {yml:.3f}s  {n / yml:,.0f} nodes/s")
     print(f"DSL / YAML = {dsl / yml:.2f}")
+    print(f"fast path: {lark_only / dsl:.2f}x lark's own parser")
 
 
 if __name__ == "__main__":

@@ -62,3 +62,29 @@ def generate_flow(n_nodes: int, name: str = "bench") -> dict[str, Any]:
         "queues": queues,
         "nodes": nodes,
     }
+
+
+def generate_menu_chain(n_menus: int, name: str = "chain") -> dict[str, Any]:
+    """A chain of `n_menus` menus with 5 options each: 1 goes on to the next menu, 2 back to
+    the previous one, 3 to an agent queue, 4 starts over, 5 hangs up (n_menus + 2 nodes)."""
+    nodes: dict[str, Any] = {}
+    for i in range(n_menus):
+        nxt = f"m{i + 1}" if i + 1 < n_menus else "agents"
+        back = f"m{i - 1}" if i else "m0"
+        nodes[f"m{i}"] = {
+            "menu": {
+                "prompt": f"Menu {i}, press 1 to 5.",
+                "options": {"1": nxt, "2": back, "3": "agents", "4": "m0", "5": "bye"},
+                "no_input": "Sorry?",
+                "no_match": "No such key.",
+                "on_fail": "agents",
+            }
+        }
+    nodes["agents"] = {"queue": "care", "priority": 1, "after": "bye"}
+    nodes["bye"] = {"hangup": None, "prompt": "Goodbye"}
+    return {
+        "flow": name,
+        "locales": ["en-US"],
+        "queues": {"care": {"skill": "care"}},
+        "nodes": nodes,
+    }

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity
-from flowc.gcpause import gc_paused
 from flowc.lint.config import LintConfig
 from flowc.lint.context import LintContext
 from flowc.lint.registry import run_rules
@@ -126,16 +125,15 @@ def check_doc(
 ) -> Checked:
     """Validate and lint an already-loaded document (`module_issues`: see `subflow_issues`)."""
     result = Checked(doc.file, doc=doc)
-    with gc_paused():
-        flow, diags = build_flow(doc)
-        result.diagnostics += diags
-        if flow is None:
-            return result
-        result.flow = flow
-        result.modules = modules or {}
-        ctx = LintContext(flow, doc, config or LintConfig(), result.modules)
-        ctx.module_issues = dict(module_issues or {})
-        result.diagnostics += run_rules(ctx)
+    flow, diags = build_flow(doc)
+    result.diagnostics += diags
+    if flow is None:
+        return result
+    result.flow = flow
+    result.modules = modules or {}
+    ctx = LintContext(flow, doc, config or LintConfig(), result.modules)
+    ctx.module_issues = dict(module_issues or {})
+    result.diagnostics += run_rules(ctx)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import typer
 
 from flowc.cli.main import app
+from flowc_app.gctune import rare_full_collections
 
 __all__ = ["RUNTIME_COMMANDS", "app", "full_app", "main", "register_runtime"]
 
@@ -47,6 +48,7 @@ def _wants_runtime(argv: Sequence[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    rare_full_collections()
     args = list(sys.argv[1:] if argv is None else argv)
     if _wants_runtime(args):
         register_runtime()

@@ -39,8 +39,6 @@ from runtime.emulator import CallSpec, dial
 from runtime.emulator.channel import ChannelConfig
 from runtime.esl.message import Event
 
-CALLS_FILE = "calls.json"
-
 
 def free_ports(n: int) -> list[int]:
     socks = []

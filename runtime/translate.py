@@ -71,7 +71,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from flowc.interpreter import commands as cmd
@@ -738,14 +738,3 @@ def hangup_by(event: Event) -> str | None:
 
 def is_answered(channel_data: Event) -> bool:
     return channel_data.get("Answer-State") == "answered"
-
-
-def event_time(event: Event, fallback: datetime) -> datetime:
-    """`Event-Date-Timestamp` (microseconds) in the fallback's zone; else the fallback."""
-    stamp = event.get("Event-Date-Timestamp")
-    if stamp and stamp.isdigit():
-        try:
-            return datetime.fromtimestamp(int(stamp) / 1e6, fallback.tzinfo or UTC)
-        except (OverflowError, OSError, ValueError):
-            pass
-    return fallback

@@ -19,11 +19,10 @@ is taken when something fails: on_fail, on_error, on_timeout, on_no_agent), `dan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
+from flowc.analysis.edgegraph import EdgeGraph
 from flowc.analysis.prompts import main_prompts, prompt_text
 from flowc.ir.edges import node_edges
 from flowc.model import nodes as m
@@ -32,6 +31,8 @@ from flowc.model.nodes import Node
 from flowc.model.values import format_duration_ms
 from flowc.source.document import SourceDoc
 
+if TYPE_CHECKING:
+    import networkx as nx
 PERSON_KINDS = frozenset({"queue", "transfer"})
 
 
@@ -74,14 +75,19 @@ def node_detail(node: Node) -> str:
 
 
 def _add_flow(
-    g: nx.MultiDiGraph,
+    g: nx.MultiDiGraph | EdgeGraph,
     flow: Flow,
     doc: SourceDoc | None,
     prefix: str = "",
     module: str | None = None,
 ) -> None:
     locales = list(flow.locales)
+    # Route searches (lint) read edges and node kinds only: the drawing's texts are not built.
+    described = not isinstance(g, EdgeGraph)
     for node_id, node in flow.nodes.items():
+        if not described:
+            g.add_node(prefix + node_id, kind=node.kind, name=node_id, flow=flow.name)
+            continue
         line: int | None = None
         if doc is not None:
             line = doc.span_of(("nodes", node_id), key=True).line
@@ -155,7 +161,27 @@ def build_graph(
     nodes too, joined by `call` edges (subflow node -> module entry) and `return` edges
     (module return node -> the subflow node's `next`). `doc` and `module_docs` (by module
     path) give each node its source line."""
-    g = nx.MultiDiGraph(
+    import networkx as nx  # slow to import: only drawings, diffs and stats need it
+
+    g: nx.MultiDiGraph = _fill(nx.MultiDiGraph, flow, doc, modules, module_docs)
+    return g
+
+
+def build_edge_graph(flow: Flow, modules: Mapping[str, Flow | None] | None = None) -> EdgeGraph:
+    """The same call graph as `build_graph`, in an `EdgeGraph` (no networkx: lint's routes)."""
+    g = _fill(EdgeGraph, flow, None, modules, None)
+    assert isinstance(g, EdgeGraph)
+    return g
+
+
+def _fill(
+    make: Callable[..., Any],
+    flow: Flow,
+    doc: SourceDoc | None,
+    modules: Mapping[str, Flow | None] | None,
+    module_docs: Mapping[str, SourceDoc] | None,
+) -> Any:
+    g = make(
         name=flow.name,
         entry=flow.entry,
         file=doc.file if doc is not None else flow.file,
@@ -216,6 +242,8 @@ def build_graph(
 
 
 def reachable(g: nx.MultiDiGraph, start: str | None) -> set[str]:
+    import networkx as nx
+
     if start is None or start not in g:
         return set()
     return {start} | set(nx.descendants(g, start))

@@ -31,11 +31,10 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
-from flowc.analysis.graph import PERSON_KINDS, build_graph
+from flowc.analysis.edgegraph import EdgeGraph
+from flowc.analysis.graph import PERSON_KINDS, build_edge_graph, build_graph
 from flowc.analysis.prompts import PromptTimer, has_data, main_prompts, retry_prompts
 from flowc.model.flow import Flow
 from flowc.model.nodes import (
@@ -46,6 +45,10 @@ from flowc.model.nodes import (
     PlayNode,
     SubflowNode,
 )
+from flowc.model.prompts import Prompt
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 ENDING_KINDS = frozenset({"hangup", "voicemail", "return"})
 _ENDS_WITHOUT_NEXT = frozenset({"record", "callback", "survey"})
@@ -123,7 +126,7 @@ CostFn = Callable[[str, str, dict[str, Any]], float | None]
 
 
 def shortest_route(
-    g: nx.MultiDiGraph,
+    g: nx.MultiDiGraph | EdgeGraph,
     start: str,
     is_target: Callable[[str], bool],
     cost: CostFn,
@@ -280,6 +283,8 @@ class _Costs:
     timer: PromptTimer
     locale: str
     worst_case: bool = True  # adaptive menus: the most options offered, else the fewest
+    # id(node) -> (node, worst-case seconds): worst() is asked for again by failed()
+    _worst: dict[int, tuple[Node, float]] = field(default_factory=dict)
 
     def once(self, node: Node) -> float:
         return self.timer.total(main_prompts(node), self.locale) + self.offered(node)
@@ -299,18 +304,20 @@ class _Costs:
             longest[opt.key] = max(longest.get(opt.key, 0.0), seconds)
         return sum(longest.values())
 
-    def reprompts(self, node: Node, failures: int) -> float:
-        _, steps = retry_prompts(node)
-        total = 0.0
-        for ni, nm in steps[:failures]:
-            total += max(self.timer.seconds(ni, self.locale), self.timer.seconds(nm, self.locale))
-        return total
+    def _reprompts(self, steps: list[tuple[Prompt | None, Prompt | None]]) -> float:
+        seconds, locale = self.timer.seconds, self.locale
+        return sum(max(seconds(ni, locale), seconds(nm, locale)) for ni, nm in steps)
 
     def worst(self, node: Node) -> float:
         if node.kind not in ("menu", "collect"):
             return self.once(node)
-        retries, _ = retry_prompts(node)
-        return retries * self.once(node) + self.reprompts(node, retries - 1)
+        known = self._worst.get(id(node))
+        if known is not None:
+            return known[1]
+        retries, steps = retry_prompts(node)
+        secs = retries * self.once(node) + self._reprompts(steps[: retries - 1])
+        self._worst[id(node)] = (node, secs)
+        return secs
 
     def failed(self, node: Node) -> float:
         # Every attempt fails; the last failure goes straight on (no re-prompt).
@@ -342,7 +349,7 @@ def _env_fn(flow: Flow) -> Callable[[str], bool]:
 
 def presses_route(
     flow: Flow,
-    g: nx.MultiDiGraph,
+    g: nx.MultiDiGraph | EdgeGraph,
     modules: Mapping[str, Flow | None],
     target_kinds: frozenset[str] = PERSON_KINDS,
     depth: int = 0,
@@ -372,7 +379,7 @@ def presses_route(
 
 def seconds_route(
     flow: Flow,
-    g: nx.MultiDiGraph,
+    g: nx.MultiDiGraph | EdgeGraph,
     modules: Mapping[str, Flow | None],
     locale: str,
     *,
@@ -424,7 +431,7 @@ def _module_cost(
     mod = _module_of(flow, node, modules)
     if mod is None or depth > 4:
         return 0.0
-    mg = build_graph(mod)
+    mg = build_edge_graph(mod)
     returns = frozenset({"return"})
     if seconds is None:
         route = presses_route(mod, mg, modules, returns, depth + 1)
@@ -505,6 +512,8 @@ def _ends_without_person(flow: Flow, g: nx.MultiDiGraph) -> tuple[list[EndPath],
 
 
 def _cycles(flow: Flow, g: nx.MultiDiGraph) -> list[Cycle]:
+    import networkx as nx
+
     nodes = flow.nodes
     order = {n: i for i, n in enumerate(nodes)}
     # A plain digraph of the flow's own nodes (subgraph views are slow on big flows).
@@ -531,6 +540,8 @@ def flow_stats(
 ) -> FlowStats:
     """All the numbers for one flow (subflow modules, when given, count their prompts and
     key presses between the call and the quickest return)."""
+    import networkx as nx
+
     mods = modules or {}
     g = graph if graph is not None else build_graph(flow)
     nodes = flow.nodes

@@ -20,7 +20,6 @@ import hashlib
 import json
 from typing import Any
 
-from flowc.gcpause import gc_paused
 from flowc.ir import IR_VERSION, BundleIR, FlowIR
 from flowc.model.flow import Flow
 from flowc.source.document import SourceDoc
@@ -73,10 +72,9 @@ def compile_flow(flow: Flow, modules: dict[str, str] | None = None) -> FlowIR:
     }
     if h.escalate is not None:  # only when set: flows without it keep their IR
         ir["escalate"] = dump["escalate"]
-    with gc_paused():
-        ir["nodes"] = {node_id: _node_ir(node) for node_id, node in flow.nodes.items()}
-        ir["hash"] = content_hash(ir)
-        return FlowIR.from_json(ir)
+    ir["nodes"] = {node_id: _node_ir(node) for node_id, node in flow.nodes.items()}
+    ir["hash"] = content_hash(ir)
+    return FlowIR.from_json(ir)
 
 
 def source_map(flow: Flow, doc: SourceDoc) -> dict[str, Any]:

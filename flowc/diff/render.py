@@ -58,10 +58,6 @@ def _md(v: Any) -> str:
     return f"`{text}`" if "`" not in text else text
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}"
-
-
 def headline(d: FlowDiff) -> str:
     c = d.counts()
     parts = [

@@ -33,9 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from types import MappingProxyType
-from typing import Literal
-
-import holidays as _holidays
+from typing import TYPE_CHECKING, Literal
 
 from flowc.hours.spec import (
     DAY_FULL_NAMES,
@@ -47,6 +45,9 @@ from flowc.hours.spec import (
 )
 
 Outcome = Literal["open", "closed", "holiday", "emergency"]
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 _NO_FLAGS: Mapping[str, bool] = MappingProxyType({})
 NEXT_CHANGE_HORIZON = timedelta(days=14)
@@ -124,12 +125,14 @@ def holiday_reason(schedule: Schedule, day: date) -> str | None:
 
 
 @functools.lru_cache(maxsize=256)
-def holiday_calendar(country: str, subdiv: str | None, year: int) -> _holidays.HolidayBase:
+def holiday_calendar(country: str, subdiv: str | None, year: int) -> HolidayBase:
     """The python-holidays calendar for one country/subdivision/year, built once (it is slow).
 
     Built with `expand=False` so lookups never mutate the shared object, and in English so the
     rule sentences are stable whatever the host's locale.
     """
+    import holidays as _holidays  # slow to import: only calendars need it
+
     return _holidays.country_holidays(
         country, subdiv=subdiv, years=year, expand=False, language="en_US"
     )

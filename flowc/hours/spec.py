@@ -45,8 +45,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
 
-import holidays as _holidays
-
 from flowc.codes import code
 from flowc.diagnostics import Diagnostic, Severity, did_you_mean
 
@@ -126,10 +124,6 @@ def format_ranges(ranges: Iterable[TimeRange], sep: str = " and ") -> str:
     return text or "closed"
 
 
-def format_day(day: DayKey) -> str:
-    return day.isoformat() if isinstance(day, date) else DAY_NAMES[day]
-
-
 def format_days(days: Iterable[DayKey]) -> str:
     """Compact day list: weekdays as runs (`mon-wed,fri`), dates as ISO dates."""
     unique = sorted(set(days), key=_day_sort_key)
@@ -184,6 +178,8 @@ def available_timezones() -> frozenset[str]:
 @functools.cache
 def supported_calendars() -> dict[str, tuple[str, ...]]:
     """python-holidays country codes (with aliases) -> their subdivision codes."""
+    import holidays as _holidays  # slow to import: only flows with a holiday calendar ask
+
     return {k: tuple(v) for k, v in _holidays.list_supported_countries().items()}
 
 

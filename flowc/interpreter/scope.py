@@ -18,7 +18,6 @@ from typing import Any
 
 from flowc.lang.expr import IN_HOURS_KEY, NOW_KEY
 
-RESERVED = frozenset({"caller", "call", "result", "survey", "flags", "env"})
 _MISSING = object()
 
 

@@ -83,9 +83,6 @@ class Bindings(_Base):
             return {k: ({} if v is None else v) for k, v in raw.items()}
         return raw
 
-    def did_map(self) -> dict[str, str]:
-        return {did: flow for flow, b in self.flows.items() for did in b.dids}
-
 
 # Tables whose values are models: an unknown field inside one entry (`services.<key>.x`) is
 # matched against that entry's fields.

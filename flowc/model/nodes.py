@@ -475,8 +475,6 @@ NODE_CLASSES = (
     GotoNode,
 )
 NODE_KINDS: dict[str, type[_NodeBase]] = {cls.kind: cls for cls in NODE_CLASSES}
-# Keys that name the kind in YAML differ from field names where Python reserves the word.
-KIND_FIELD = {"return": "return_"}
 # Nodes after which the call is in someone else's hands or over: paths ending here are fine.
 TERMINAL_KINDS = frozenset({"hangup", "transfer", "queue", "voicemail", "return"})
 # Nodes that wait for the caller: a loop through one of these is not a busy loop.

@@ -48,7 +48,6 @@ BODY_PT = 9  # the smallest text a reader needs: prompt lines, edge labels, name
 
 Detail = Literal["auto", "full", "medium", "names"]
 _PORT_NAMES = {"*": "star", "#": "hash"}
-_ROW_KINDS = frozenset({"key", "speech", "agent_key"})
 
 
 @dataclass
@@ -347,10 +346,29 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> FlowDrawing
     order = [n for n in g.nodes if n in shown]
     level = _detail_level(opts, len(order))
     locale = opts.locale or g.graph.get("default_locale")
-    large = level == "names"
     rankdir = choose_rankdir(g, order, level)
     dot = FlowDrawing(name=str(g.graph.get("name") or "flow"))
     dot.node_info = {}
+    _page_attrs(dot, g, opts, order, level, locale, rankdir)
+    ported = _draw_nodes(dot, g, opts, order, level, locale)
+    _draw_start(dot, g, shown)
+    merged, hidden = _merge_edges(g, opts, shown, ported)
+    _draw_edges(dot, g, merged, level, len(order))
+    _draw_stubs(dot, hidden, opts.more_label)
+    return dot
+
+
+def _page_attrs(
+    dot: FlowDrawing,
+    g: nx.MultiDiGraph,
+    opts: DrawOptions,
+    order: list[str],
+    level: Detail,
+    locale: str | None,
+    rankdir: str,
+) -> None:
+    """The title and the page-wide graph, node and edge attributes."""
+    large = level == "names"
     title = opts.title
     if title is None:
         title = f"{g.graph.get('name', '')}  ·  {g.graph.get('file', '')}"
@@ -377,6 +395,20 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> FlowDrawing
     dot.attr("node", fontname=FONT, fontsize="10", margin="0.08,0.04", color=INK)
     dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.7", color=INK)
 
+
+# A menu -> its edge labels -> the port (row of its table) each edge leaves from.
+_Ports = dict[str, dict[str, str]]
+
+
+def _draw_nodes(
+    dot: FlowDrawing,
+    g: nx.MultiDiGraph,
+    opts: DrawOptions,
+    order: list[str],
+    level: Detail,
+    locale: str | None,
+) -> _Ports:
+    """Every shown node, each subflow module's nodes in a cluster; the menus' ports."""
     modules: dict[str, Any] = g.graph.get("modules") or {}
     clusters: dict[str | None, list[str]] = {}
     for n in order:
@@ -385,55 +417,7 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> FlowDrawing
     ported: dict[str, dict[str, str]] = {}  # menu -> edge label -> port
 
     def add_node(target: graphviz.Digraph, n: str) -> None:
-        data = g.nodes[n]
-        kind = str(data.get("kind", "missing"))
-        style = NODE_STYLES.get(kind, NODE_STYLES["missing"])
-        status = opts.node_status.get(n)
-        colours = (style.fill, style.border)
-        if status is not None:
-            colours = DIFF_COLOURS.get(status, colours)
-        attrs: dict[str, str] = {
-            "id": f"node-{n}",
-            "class": f"kind-{kind}" + (f" diff-{status}" if status else ""),
-            "fillcolor": colours[0],
-            "color": colours[1],
-            "penwidth": str(style.penwidth),
-        }
-        name = str(data.get("name") or n)
-        if n == opts.focus:
-            attrs["penwidth"] = "3"
-        rows = menu_rows(g, n) if kind == "menu" and not large else None
-        for row in rows or ():
-            seen = {opts.edge_status.get((n, row.target, lab)) for lab, _ in row.labels}
-            if seen in ({"added"}, {"removed"}):
-                row.status = seen.pop()
-        if rows is not None:
-            ported[n] = {lab: r.port for r in rows for lab, _ in r.labels}
-        if large:
-            attrs.update(shape=style.shape if style.shape != "plain" else "box")
-            attrs.update(style=style.style, label=truncate(name, 24), fontsize="9")
-            attrs.update(height="0.3", margin="0.05,0.02")
-        elif rows is not None:
-            attrs.update(shape="plain", style="")
-        else:
-            attrs.update(shape=style.shape, style=style.style)
-            if style.margin:
-                attrs["margin"] = style.margin
-        if not large:
-            attrs["label"] = _html_label(
-                data, name, level, locale, rows, colours, opts.node_notes.get(n), status
-            )
-        if status == "removed":
-            attrs["style"] = (attrs.get("style") or "") + ",dashed"
-            attrs["style"] = attrs["style"].lstrip(",")
-        if opts.links:
-            link = source_link(data.get("file"), data.get("line"))
-            if link:
-                attrs["URL"] = link
-                attrs["tooltip"] = f"{data.get('file')}:{data.get('line')}"
-                attrs["target"] = "_top"
-        target.node(n, **attrs)
-        dot.node_info[n] = _node_info(g, n, locale, status, opts.node_notes.get(n))
+        _draw_node(dot, target, g, n, opts, level, locale, ported)
 
     for module, members in clusters.items():
         if module is None:
@@ -453,7 +437,73 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> FlowDrawing
             )
             for n in members:
                 add_node(sub, n)
+    return ported
 
+
+def _draw_node(
+    dot: FlowDrawing,
+    target: graphviz.Digraph,
+    g: nx.MultiDiGraph,
+    n: str,
+    opts: DrawOptions,
+    level: Detail,
+    locale: str | None,
+    ported: _Ports,
+) -> None:
+    """One node: its shape, colours, label (a table of rows for menus) and link."""
+    large = level == "names"
+    data = g.nodes[n]
+    kind = str(data.get("kind", "missing"))
+    style = NODE_STYLES.get(kind, NODE_STYLES["missing"])
+    status = opts.node_status.get(n)
+    colours = (style.fill, style.border)
+    if status is not None:
+        colours = DIFF_COLOURS.get(status, colours)
+    attrs: dict[str, str] = {
+        "id": f"node-{n}",
+        "class": f"kind-{kind}" + (f" diff-{status}" if status else ""),
+        "fillcolor": colours[0],
+        "color": colours[1],
+        "penwidth": str(style.penwidth),
+    }
+    name = str(data.get("name") or n)
+    if n == opts.focus:
+        attrs["penwidth"] = "3"
+    rows = menu_rows(g, n) if kind == "menu" and not large else None
+    for row in rows or ():
+        seen = {opts.edge_status.get((n, row.target, lab)) for lab, _ in row.labels}
+        if seen in ({"added"}, {"removed"}):
+            row.status = seen.pop()
+    if rows is not None:
+        ported[n] = {lab: r.port for r in rows for lab, _ in r.labels}
+    if large:
+        attrs.update(shape=style.shape if style.shape != "plain" else "box")
+        attrs.update(style=style.style, label=truncate(name, 24), fontsize="9")
+        attrs.update(height="0.3", margin="0.05,0.02")
+    elif rows is not None:
+        attrs.update(shape="plain", style="")
+    else:
+        attrs.update(shape=style.shape, style=style.style)
+        if style.margin:
+            attrs["margin"] = style.margin
+    if not large:
+        attrs["label"] = _html_label(
+            data, name, level, locale, rows, colours, opts.node_notes.get(n), status
+        )
+    if status == "removed":
+        attrs["style"] = (attrs.get("style") or "") + ",dashed"
+        attrs["style"] = attrs["style"].lstrip(",")
+    if opts.links:
+        link = source_link(data.get("file"), data.get("line"))
+        if link:
+            attrs["URL"] = link
+            attrs["tooltip"] = f"{data.get('file')}:{data.get('line')}"
+            attrs["target"] = "_top"
+    target.node(n, **attrs)
+    dot.node_info[n] = _node_info(g, n, locale, status, opts.node_notes.get(n))
+
+
+def _draw_start(dot: FlowDrawing, g: nx.MultiDiGraph, shown: set[str]) -> None:
     # Start marker.
     entry = g.graph.get("entry")
     if entry in shown:
@@ -469,6 +519,15 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> FlowDrawing
         )
         dot.edge(START, str(entry), arrowsize="0.6")
 
+
+_Merged = dict[tuple[str, str, str | None], list[tuple[dict[str, Any], str | None]]]
+
+
+def _merge_edges(
+    g: nx.MultiDiGraph, opts: DrawOptions, shown: set[str], ported: _Ports
+) -> tuple[_Merged, dict[str, int]]:
+    """Parallel edges between the same two nodes (and port) as one; how many edges of each
+    shown node lead out of the drawing."""
     # Edges: merge parallel edges between the same two nodes (and port) into one.
     merged: dict[tuple[str, str, str | None], list[tuple[dict[str, Any], str | None]]] = {}
     hidden: dict[str, int] = {}
@@ -483,6 +542,14 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> FlowDrawing
         port = ported.get(u, {}).get(str(data.get("label")))
         status = opts.edge_status.get((u, v, str(data.get("label"))))
         merged.setdefault((u, v, port), []).append((data, status))
+    return merged, hidden
+
+
+def _draw_edges(
+    dot: FlowDrawing, g: nx.MultiDiGraph, merged: _Merged, level: Detail, count: int
+) -> None:
+    """The merged edges: labels, diff colours, and short stubs into hub nodes."""
+    large = level == "names"
     # In big drawings, nodes most of the flow leads to (the goodbye, the agent queue) would
     # pull hundreds of edges across the page: edges into them end at a small "→ name" label.
     hubs: set[str] = set()
@@ -490,10 +557,10 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> FlowDrawing
         indeg: dict[str, int] = {}
         for _, v, _ in merged:
             indeg[v] = indeg.get(v, 0) + 1
-        hubs = {v for v, d in indeg.items() if d >= max(HUB_MIN, len(order) // 25)}
+        hubs = {v for v, d in indeg.items() if d >= max(HUB_MIN, count // 25)}
     kept: set[str] = set()
     for (u, v, port), items in merged.items():
-        data, status = items[0]
+        data, _status = items[0]
         head = v
         if v in hubs and v in kept and u != v:
             head = f"{TO}{v}.{u}"
@@ -539,19 +606,20 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> FlowDrawing
         ).strip()
         dot.edge(tail, head, **attrs)
 
+
+def _draw_stubs(dot: FlowDrawing, hidden: dict[str, int], more_label: str) -> None:
     # Stubs where nodes were left out of a focused or collapsed drawing.
     for n, count in hidden.items():
         stub = f"{MORE}{n}"
         dot.node(
             stub,
-            label=f"… {count} {opts.more_label}",
+            label=f"… {count} {more_label}",
             shape="plaintext",
             fontsize="9",
             fontcolor=MUTED,
             id=f"node-{stub}",
         )
         dot.edge(n, stub, style="dotted", color=MUTED, arrowhead="none")
-    return dot
 
 
 def _node_info(

@@ -14,7 +14,7 @@ the decision the interpreter recorded says which one it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import field as dc_field
 from typing import Any
@@ -258,7 +258,3 @@ class EdgeTracker:
     def _after_enter(self, node: str) -> None:
         self.path.append(node)
         self._decisions = []
-
-
-def covered_nodes(paths: Iterable[Sequence[str]]) -> set[str]:
-    return {n for p in paths for n in p}

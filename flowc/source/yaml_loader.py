@@ -73,7 +73,6 @@ from yaml.resolver import Resolver
 
 from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity
-from flowc.gcpause import gc_paused
 from flowc.source.document import Path, SourceDoc, Span, comment_text
 from flowc.source.files import FileRefused, read_bounded
 
@@ -1072,8 +1071,7 @@ def load_yaml_text(
         message = f"the file contains a character YAML does not allow (U+{ch:04X})"
         raise FlowcError([_diag(FL006, message, Span(file, line, col, line, col + 1), hint)])
 
-    with gc_paused():
-        return _load(text, file, max_depth, max_nodes, max_alias_nodes)
+    return _load(text, file, max_depth, max_nodes, max_alias_nodes)
 
 
 def _load(text: str, file: str, max_depth: int, max_nodes: int, max_alias_nodes: int) -> SourceDoc:

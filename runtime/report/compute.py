@@ -60,7 +60,6 @@ _PERSON = frozenset({"queued", "transferred"})
 _INTERRUPTED = frozenset({SHUTDOWN, LOST})
 
 _NO_INPUT = frozenset({"timeout", "no_input"})
-_REFUSED = frozenset({"failure", "no_match"})
 # The start of an attempt's entry: the rest of a comma-split fragment belongs to speech words.
 _ENTRY = re.compile(r"say:|(?:[0-9*#A-D]+|timeout|failure|no_input|no_match)$")
 _FETCH_FAILED = re.compile(r" failed \((error|timeout)\): go to ")

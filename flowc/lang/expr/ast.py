@@ -150,7 +150,6 @@ class Call(Node):
 Expr: TypeAlias = (
     StrLit | IntLit | FloatLit | BoolLit | NullLit | ListLit | Name | Unary | BinOp | IfElse | Call
 )
-Literal_: TypeAlias = StrLit | IntLit | FloatLit | BoolLit | NullLit
 
 
 def children(expr: Expr) -> tuple[Expr, ...]:

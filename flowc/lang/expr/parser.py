@@ -18,15 +18,19 @@ other backslash is kept as written, so regular expressions read naturally: `"^\\
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import replace
 from importlib import resources
 from typing import Any, cast
 
+import lark
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.grammar import Rule
 from lark.lark import PostLex
+from lark.lexer import TerminalDef
 
 from flowc.lang.expr.ast import (
     KEYWORDS,
@@ -219,18 +223,55 @@ class _Builder(Transformer[Token, Expr]):
         return IfElse(then, cond, orelse, start=then.start, end=orelse.end)
 
 
-def _load_grammar() -> str:
+def grammar_text() -> str:
     return resources.files("flowc.lang.expr").joinpath("grammar.lark").read_text("utf-8")
 
 
-_LARK = Lark(
-    _load_grammar(),
-    parser="lalr",
-    lexer="contextual",
-    transformer=_Builder(),
-    postlex=_LexMistakes(),
-    maybe_placeholders=False,
-)
+def grammar_digest(grammar: str) -> str:
+    return hashlib.sha256(grammar.encode("utf-8")).hexdigest()
+
+
+def tables_current(digest: str, lark_version: str, grammar: str) -> bool:
+    """Whether tables stored with this digest and lark version fit `grammar` and this lark."""
+    return digest == grammar_digest(grammar) and lark_version == lark.__version__
+
+
+_GRAMMAR_OPTIONS: dict[str, Any] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "maybe_placeholders": False,
+}
+
+
+def analyse_grammar(grammar: str) -> tuple[dict[str, Any], dict[int, Any]]:
+    """The LALR(1) tables and terminals of `grammar`, serialised as plain data: what
+    `parser_tables.py` holds (written by `scripts/gen_expr_tables.py`)."""
+    # The post-lexer keeps the mistake terminals that no rule uses; it is passed again on load.
+    parser = Lark(grammar, **_GRAMMAR_OPTIONS, postlex=_LexMistakes())
+    data, memo = parser.memo_serialize([TerminalDef, Rule])
+    data["options"] = {k: v for k, v in data["options"].items() if k != "postlex"}
+    return data, memo
+
+
+def _make_parser() -> Lark:
+    """The parser, from the stored tables when they were made from this grammar.
+
+    Analysing the grammar takes longer than the whole check of a small flow; loading the
+    stored tables takes about a tenth of that. Tables made from another grammar or by another
+    lark version are ignored."""
+    from flowc.lang.expr import parser_tables
+
+    grammar = grammar_text()
+    hooks: dict[str, Any] = {"transformer": _Builder(), "postlex": _LexMistakes()}
+    if tables_current(parser_tables.GRAMMAR_SHA256, parser_tables.LARK_VERSION, grammar):
+        # lark's own loader for stored tables (its standalone parsers use it too)
+        load: Any = Lark._load_from_dict
+        loaded: Lark = load(parser_tables.DATA, parser_tables.MEMO, **hooks)
+        return loaded
+    return Lark(grammar, **_GRAMMAR_OPTIONS, **hooks)
+
+
+_LARK = _make_parser()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -46,7 +46,7 @@ WORD_CHAR = re.compile(r"\w|-(?!>)")
 
 # (regex, keyword maps by terminal type) for one lexer state
 _LexState = tuple[re.Pattern[str], dict[str, dict[str, str]]]
-_Rule = tuple[int, int, str, bool, Callable[[list[Any]], Any] | None]
+_Rule = tuple[int, int, str, bool, Callable[[Builder, list[Any]], Any] | None]
 
 
 def keyword_types(lark: Lark) -> frozenset[str]:
@@ -59,11 +59,12 @@ def keyword_types(lark: Lark) -> frozenset[str]:
 
 
 class FastParser:
-    def __init__(self, lark: Lark, builder: Builder) -> None:
+    """Built once per grammar; `parse` takes the builder of each parse."""
+
+    def __init__(self, lark: Lark) -> None:
         frontend: Any = lark.parser
         table = frontend.parser.parser.parse_table
         contextual = frontend.lexer.lexer
-        self.builder = builder
         self.keywords = keyword_types(lark)
         self.start_state: int = table.start_states["start"]
         self.end_state: int = table.end_states["start"]
@@ -98,7 +99,7 @@ class FastParser:
                 mode = SPLICE
             else:
                 mode = CALL
-            fn = getattr(builder, name) if mode == CALL else None
+            fn = getattr(Builder, name) if mode == CALL else None  # called with the builder
             self.rules.append((mode, size, name, has_inline, fn))
         shared: dict[int, _LexState] = {}
         self.lexers: dict[int, _LexState] = {}
@@ -124,8 +125,9 @@ class FastParser:
                 got = shared[id(basic)] = (re.compile(f"[ \\t\\f]*(?:{alts})"), keywords)
             self.lexers[state] = got
 
-    def parse(self, text: str, comments: list[tuple[int, str, bool]]) -> Any:
-        """Parse `text` (which ends with a newline); fills `comments`. Raises `Fallback`."""
+    def parse(self, text: str, comments: list[tuple[int, str, bool]], builder: Builder) -> Any:
+        """Parse `text` (which ends with a newline) with `builder`'s callbacks; fills `comments`.
+        Raises `Fallback`."""
         actions = self.actions
         rules = self.rules
         lexers = self.lexers
@@ -154,7 +156,7 @@ class FastParser:
                 if mode == SPLICE:
                     val = _flat(args)
                 else:
-                    val = fn(_flat(args) if has_inline else args)  # type: ignore[misc]
+                    val = fn(builder, _flat(args) if has_inline else args)  # type: ignore[misc]
                 stack.append(actions[stack[-1]][origin])
                 values.append(val)
 
@@ -237,7 +239,7 @@ class FastParser:
                 if mode == SPLICE:
                     val = _flat(args)
                 else:
-                    val = fn(_flat(args) if has_inline else args)  # type: ignore[misc]
+                    val = fn(builder, _flat(args) if has_inline else args)  # type: ignore[misc]
                 stack.append(actions[stack[-1]][origin])
                 values.append(val)
         while len(levels) > 1:
@@ -258,7 +260,7 @@ class FastParser:
             if mode == SPLICE:
                 val = _flat(args)
             else:
-                val = fn(_flat(args) if has_inline else args)  # type: ignore[misc]
+                val = fn(builder, _flat(args) if has_inline else args)  # type: ignore[misc]
             stack.append(actions[stack[-1]][origin])
             values.append(val)
         return values[-1]

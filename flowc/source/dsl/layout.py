@@ -68,7 +68,3 @@ def _find(
         if path[:cut] in exact:
             return exact[path[:cut]]
     return 0 if lines else None
-
-
-def paths_of(prefix: Path, keys: Iterable[str | int]) -> tuple[Path, ...]:
-    return tuple((*prefix, k) for k in keys)

@@ -26,10 +26,12 @@ from lark.exceptions import (
     UnexpectedInput,
 )
 from lark.lark import PostLex
+from lark.lexer import LexerThread
+from lark.parser_frontends import PostLexConnector
+from lark.parsers.lalr_parser import _Parser as LalrDriver
 
 from flowc.codes import code
 from flowc.diagnostics import Diagnostic, FlowcError, Severity, did_you_mean
-from flowc.gcpause import gc_paused
 from flowc.source.document import Path, SourceDoc, Span
 from flowc.source.dsl.fastparse import WORD_CHAR, Fallback, FastParser, collect_comments
 from flowc.source.dsl.fastparse import keyword_types as _keyword_types
@@ -92,17 +94,23 @@ class FlowIndenter(PostLex):
     """Python-style INDENT/DEDENT from the `_NL` tokens; collects comments on the way.
 
     `_NL` absorbs the trailing comment of a line and any blank or comment-only lines after it,
-    so the indentation that counts is that of the last line in the token.
+    so the indentation that counts is that of the last line in the token. One per parse of
+    `text` (it keeps the comments and the brackets still open).
     """
 
     always_accept = ("_NL",)
-    all_words: tuple[str, ...] = ()
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        text: str = "",
+        keywords: frozenset[str] = frozenset(),
+        all_words: tuple[str, ...] = (),
+    ) -> None:
         self.comments: list[tuple[int, str, bool]] = []
         self.open: list[Token] = []
-        self.text = ""
-        self.keywords: frozenset[str] = frozenset()
+        self.text = text
+        self.keywords = keywords
+        self.all_words = all_words
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         levels = [0]
@@ -184,49 +192,77 @@ class FlowIndenter(PostLex):
             collect_comments(text, tok.line or 1, self.comments)
 
 
-_LOCK = threading.RLock()
-_PARSER: Lark | None = None
-_FAST: FastParser | None = None
-_FAST_BROKEN = False
+def grammar_cache() -> str | bool:
+    """Where lark keeps the analysed DSL grammar between runs, or False for no cache.
+
+    The cache is a pickle, and loading it runs whatever it holds: lark's default (a name any
+    local user can predict in the shared temp folder) would let another user plant one. So it
+    lives in the user's own cache folder, and only when that folder is private.
+    """
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(root, "flowc")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        st = os.stat(folder)
+    except OSError:
+        return False
+    if st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return False
+    return os.path.join(folder, "dsl-grammar.lark")
 
 
-def _parser() -> Lark:
-    global _PARSER
-    if _PARSER is None:
-        with _LOCK:
-            if _PARSER is None:
-                _PARSER = Lark(
-                    GRAMMAR_FILE.read_text(encoding="utf-8"),
-                    parser="lalr",
-                    lexer="contextual",
-                    postlex=FlowIndenter(),
-                    transformer=Builder(),
-                    maybe_placeholders=False,
-                    cache=True,
-                )
-    return _PARSER
+class _Grammar:
+    """The analysed grammar, shared by every parse and changed by none: lark's tables and
+    lexers, the fast driver built on them, the keywords. Each parse brings its own `Builder`
+    and `FlowIndenter`."""
+
+    def __init__(self) -> None:
+        # The indenter given here only tells lark which terminals it adds (`always_accept`).
+        self.lark = Lark(
+            GRAMMAR_FILE.read_text(encoding="utf-8"),
+            parser="lalr",
+            lexer="contextual",
+            postlex=FlowIndenter(),
+            maybe_placeholders=False,
+            cache=grammar_cache(),
+        )
+        self.keywords = _keyword_types(self.lark)
+        self.all_words = tuple(sorted({_keyword(self.lark, t) or "" for t in self.keywords} - {""}))
+        self.fast: FastParser | None = None
+        try:
+            self.fast = FastParser(self.lark)
+        except Exception:  # pragma: no cover - depends on the installed lark
+            # this lark's internals do not fit the fast driver: lark's own parser does all the
+            # work (slower, same results)
+            self.fast = None
+
+    def indenter(self, text: str) -> FlowIndenter:
+        return FlowIndenter(text, self.keywords, self.all_words)
+
+    def parse(self, text: str, builder: Builder, indenter: FlowIndenter) -> Any:
+        """lark's own parse of `text`, building with `builder`, indenting with `indenter`.
+
+        What `Lark.parse` does, with this parse's callbacks and post-lexer in place of the ones
+        lark keeps in the shared parser: the same tables, lexers and errors."""
+        shared: Any = self.lark
+        callbacks = shared._parse_tree_builder.create_callback(builder)
+        parser = LalrDriver(shared.parser.parser.parser.parse_table, callbacks)
+        connect: Any = PostLexConnector
+        tokens = LexerThread.from_text(connect(shared.parser.lexer.lexer, indenter), text)
+        return parser.parse(tokens, "start")
 
 
-def _fast() -> FastParser | None:
-    """The fast driver, or None if this lark version's internals do not fit it (then lark's own
-    parser does all the work: slower, same results)."""
-    global _FAST, _FAST_BROKEN
-    if _FAST is None and not _FAST_BROKEN:
-        parser = _parser()
-        with _LOCK:
-            if _FAST is None and not _FAST_BROKEN:
-                try:
-                    _FAST = FastParser(parser, _parts(parser)[0])
-                except Exception:  # pragma: no cover - depends on the installed lark
-                    _FAST_BROKEN = True
-    return _FAST
+_GRAMMAR_LOCK = threading.Lock()
+_GRAMMARS: list[_Grammar] = []
 
 
-def _parts(parser: Lark) -> tuple[Builder, FlowIndenter]:
-    builder = parser.options.transformer
-    indenter = parser.options.postlex
-    assert isinstance(builder, Builder) and isinstance(indenter, FlowIndenter)
-    return builder, indenter
+def _grammar() -> _Grammar:
+    """The grammar, analysed on first use (lark caches the analysis between processes)."""
+    if not _GRAMMARS:
+        with _GRAMMAR_LOCK:
+            if not _GRAMMARS:
+                _GRAMMARS.append(_Grammar())
+    return _GRAMMARS[0]
 
 
 # ------------------------------------------------------------------------------------ parsing
@@ -252,46 +288,36 @@ USE_FAST_PATH = True
 
 def _statements(text: str, file: str) -> _Parsed:
     """Lex and parse one file: its statement entries, comments and problems."""
-    parser = _parser()
-    fast = _fast()
-    with _LOCK:
-        builder, indenter = _parts(parser)
-        builder.file = file
-        builder.errors = []
+    grammar = _grammar()
+    if USE_FAST_PATH and grammar.fast is not None:
+        builder = Builder(file)
         comments: list[tuple[int, str, bool]] = []
-        if USE_FAST_PATH and fast is not None:
-            try:
-                items: Any = fast.parse(text, comments)
-                return _Parsed(items, comments, builder.errors)
-            except Fallback:
-                pass
-        # Something is wrong (or unusual): lark's own parser reports it precisely.
-        builder.errors = []
-        indenter.comments = []
-        indenter.open = []
-        indenter.text = text
-        indenter.keywords = _keyword_types(parser)
-        indenter.all_words = tuple(
-            sorted({_keyword(parser, t) or "" for t in indenter.keywords} - {""})
-        )
         try:
-            items = parser.parse(text)
-        except IndentProblem as exc:
-            raise FlowcError(
-                [_diag(file, exc.line, exc.col, exc.message, exc.hint, exc.width)]
-            ) from None
-        except UnexpectedInput as exc:
-            opened = list(indenter.open)
-            try:
-                diag = _syntax_diag(exc, text, file, opened)
-            except Exception:  # pragma: no cover - a bug in the wording must not hide the error
-                line = exc.line if isinstance(exc.line, int) and exc.line > 0 else 1
-                col = exc.column if isinstance(exc.column, int) and exc.column > 0 else 1
-                diag = _diag(file, line, col, "syntax error", None)
-            raise FlowcError([diag]) from None
-        except LarkError as exc:  # pragma: no cover - any other lark failure, still a diagnostic
-            raise FlowcError([_diag(file, 1, 1, f"cannot parse this file: {exc}", None)]) from None
-        return _Parsed(items, indenter.comments, builder.errors)
+            items: Any = grammar.fast.parse(text, comments, builder)
+            return _Parsed(items, comments, builder.errors)
+        except Fallback:
+            pass
+    # Something is wrong (or unusual): lark's own parser reports it precisely.
+    builder = Builder(file)
+    indenter = grammar.indenter(text)
+    try:
+        items = grammar.parse(text, builder, indenter)
+    except IndentProblem as exc:
+        raise FlowcError(
+            [_diag(file, exc.line, exc.col, exc.message, exc.hint, exc.width)]
+        ) from None
+    except UnexpectedInput as exc:
+        opened = list(indenter.open)
+        try:
+            diag = _syntax_diag(exc, text, file, opened)
+        except Exception:  # pragma: no cover - a bug in the wording must not hide the error
+            line = exc.line if isinstance(exc.line, int) and exc.line > 0 else 1
+            col = exc.column if isinstance(exc.column, int) and exc.column > 0 else 1
+            diag = _diag(file, line, col, "syntax error", None)
+        raise FlowcError([diag]) from None
+    except LarkError as exc:  # pragma: no cover - any other lark failure, still a diagnostic
+        raise FlowcError([_diag(file, 1, 1, f"cannot parse this file: {exc}", None)]) from None
+    return _Parsed(items, indenter.comments, builder.errors)
 
 
 def parse_dsl_text(text: str, file: str, *, includes: bool = True) -> SourceDoc:
@@ -359,8 +385,7 @@ def _prepare(text: str) -> str:
 
 
 def _parse_doc(text: str, file: str, base_dir: FsPath, includes: bool) -> SourceDoc:
-    with gc_paused():  # many small long-lived objects: see flowc.gcpause
-        return _build_doc(text, file, base_dir, includes)
+    return _build_doc(text, file, base_dir, includes)
 
 
 def _build_doc(text: str, file: str, base_dir: FsPath, includes: bool) -> SourceDoc:
@@ -700,7 +725,8 @@ def _line_pos(text: str, line: int, col: int) -> int:
 
 def _syntax_diag(exc: UnexpectedInput, text: str, file: str, opened: list[Token]) -> Diagnostic:
     """One FL010 diagnostic for a lark parse error, in words a call-flow author understands."""
-    parser = _parser()
+    grammar = _grammar()
+    parser = grammar.lark
     line = exc.line if isinstance(exc.line, int) and exc.line > 0 else 1
     col = exc.column if isinstance(exc.column, int) and exc.column > 0 else 1
 
@@ -734,7 +760,7 @@ def _syntax_diag(exc: UnexpectedInput, text: str, file: str, opened: list[Token]
             max(len(word), 1),
         )
 
-    label = _match_label(exc, parser)
+    label = _match_label(exc, grammar)
     token: Any = getattr(exc, "token", None)
     expected: set[str] = precise or set(getattr(exc, "expected", None) or ())
     ttype = token.type if token is not None else "$END"
@@ -867,28 +893,17 @@ def _accepts(exc: UnexpectedInput) -> set[str]:
         return set()
 
 
-def _match_label(exc: UnexpectedInput, parser: Lark) -> str | None:
+def _match_label(exc: UnexpectedInput, grammar: _Grammar) -> str | None:
     """The kind of mistake, by lark's example matching against `ERROR_EXAMPLES`."""
-    with _LOCK:
-        builder, indenter = _parts(parser)
-        saved = (builder.file, builder.errors, indenter.comments, indenter.open, indenter.text)
-        builder.errors, indenter.comments, indenter.open = [], [], []
-        try:
-            return exc.match_examples(
-                lambda s: _examples_parse(parser, indenter, s),
-                ERROR_EXAMPLES,
-                token_type_match_fallback=True,
-                use_accepts=True,
-            )
-        except (LarkError, FlowcError):  # pragma: no cover - the examples are fixed
-            return None
-        finally:
-            (builder.file, builder.errors, indenter.comments, indenter.open, indenter.text) = saved
-
-
-def _examples_parse(parser: Lark, indenter: FlowIndenter, text: str) -> Any:
-    indenter.text = text
-    return parser.parse(text)
+    try:
+        return exc.match_examples(
+            lambda s: grammar.parse(s, Builder(), grammar.indenter(s)),
+            ERROR_EXAMPLES,
+            token_type_match_fallback=True,
+            use_accepts=True,
+        )
+    except (LarkError, FlowcError):  # pragma: no cover - the examples are fixed
+        return None
 
 
 def _previous_line_end(text: str, line: int) -> tuple[int, int]:
@@ -916,13 +931,6 @@ def _no_target(file: str, line: int, col: int) -> Diagnostic:
         "write the node to go to after the arrow: `-> billing`",
         2,
     )
-
-
-def _indent_of(text: str, line: int) -> int:
-    start = _line_pos(text, line, 1)
-    end = text.find("\n", start)
-    content = text[start : end if end >= 0 else len(text)]
-    return len(content) - len(content.lstrip(" \t"))
 
 
 def _fat_arrow(file: str, line: int, col: int) -> Diagnostic:

@@ -96,11 +96,12 @@ def key_text(tok: Any) -> str:
 
 
 class Builder(Transformer[Token, Any]):
-    """The callbacks. `file` and `errors` are set per parse (parses are serialised by a lock)."""
+    """The callbacks, one builder per parse: spans name `file`; `errors` collects the problems
+    found while building."""
 
-    def __init__(self) -> None:
+    def __init__(self, file: str = "<text>") -> None:
         super().__init__(visit_tokens=False)
-        self.file = "<text>"
+        self.file = file
         self.errors: list[Problem] = []
 
     # ------------------------------------------------------------------------------ helpers

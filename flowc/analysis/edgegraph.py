@@ -1,0 +1,63 @@
+"""A directed multigraph of plain dicts: what building a call graph and searching routes on it
+use of `networkx.MultiDiGraph`, without importing networkx.
+
+`flowc check` searches routes (FL221) on every flow; networkx takes longer to import than
+the whole check of a small flow, so the lint path builds this instead. Edges keep the order
+networkx gives them (grouped by target in the order targets first appear, then by key), so
+route searches break ties the same way on either graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+class EdgeGraph:
+    """Nodes with attribute dicts, keyed parallel edges with attribute dicts."""
+
+    def __init__(self, **graph_attrs: Any) -> None:
+        self.graph: dict[str, Any] = dict(graph_attrs)
+        # node -> its attributes (`g.nodes[n]`, `list(g.nodes)`, as in networkx)
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self._succ: dict[str, dict[str, dict[Any, dict[str, Any]]]] = {}
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.nodes
+
+    def add_node(self, node: str, **attrs: Any) -> None:
+        if node not in self.nodes:
+            self.nodes[node] = {}
+            self._succ[node] = {}
+        self.nodes[node].update(attrs)
+
+    def add_edge(self, u: str, v: str, key: Any = None, **attrs: Any) -> Any:
+        succ = self._succ
+        if u not in succ:
+            self.add_node(u)
+        if v not in succ:
+            self.add_node(v)
+        keyed = succ[u].get(v)
+        if keyed is None:
+            keyed = succ[u][v] = {}
+        if key is None:  # networkx: the lowest unused integer key
+            key = len(keyed)
+            while key in keyed:
+                key += 1
+        old = keyed.get(key)
+        if old is None:
+            keyed[key] = attrs  # a fresh dict made for this call
+        else:
+            old.update(attrs)
+        return key
+
+    def out_edges(self, u: str, data: bool = False) -> Iterator[tuple[Any, ...]]:
+        for v, keyed in self._succ[u].items():
+            for attrs in keyed.values():
+                yield (u, v, attrs) if data else (u, v)
+
+    def successors(self, u: str) -> Iterator[str]:
+        return iter(self._succ[u])
+
+    def number_of_edges(self) -> int:
+        return sum(len(keyed) for succ in self._succ.values() for keyed in succ.values())

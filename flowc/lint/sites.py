@@ -1,0 +1,478 @@
+"""The expressions and templates written in a flow, each parsed and type-checked once, the
+names they read, the header's definitions, and every prompt (the `LintContext` part the
+FL2xx and FL5xx rules share)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal, NamedTuple
+
+from pydantic import BaseModel
+
+from flowc.lang.expr import (
+    Call,
+    Expr,
+    ExprError,
+    Name,
+    StrLit,
+    Type,
+    TypeEnv,
+    TypeIssue,
+    check_condition,
+    check_expr,
+    parse_expr,
+    walk,
+)
+from flowc.lang.template import check_template, parse_template
+from flowc.lint.positions import SourcePositions
+from flowc.model.nodes import (
+    CallbackNode,
+    CollectNode,
+    MenuNode,
+    QueueNode,
+    RecordNode,
+    SurveyNode,
+    SwitchNode,
+    TransferNode,
+)
+from flowc.model.prompts import Prompt
+from flowc.source.document import Path, Span
+
+Usage = Literal["expr", "template", "url"]
+
+
+@dataclass(frozen=True)
+class ExprSite:
+    """One expression or template written in the flow, and where."""
+
+    path: Path
+    text: str
+    usage: Usage
+    node: str | None  # None for header definitions
+    # Where the value goes: "prompt", "url", "header", "param", "set", "condition", ...
+    role: str
+    target: str | None = None  # for `set`: the variable assigned
+
+
+class NameUse(NamedTuple):
+    """A name (or an `in_hours` schedule name) read at `site.text[start:end]`."""
+
+    site: ExprSite
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SiteCheck:
+    """One site, parsed and checked: the syntax error, or its type, issues and names."""
+
+    site: ExprSite
+    error: ExprError | None
+    type: Type | None
+    issues: list[TypeIssue]
+    names: list[NameUse]
+    schedule_calls: list[NameUse]
+    single_hole: bool  # a template that is exactly one hole (or an expression)
+    literal: bool  # a template without holes
+    # The parsed expressions (a condition, or the holes of a template) and their offsets.
+    exprs: list[tuple[int, Expr]] = field(default_factory=list)
+
+
+class FlowSites(SourcePositions):
+    """Definitions, expression sites and prompts of a flow, computed once."""
+
+    @cached_property
+    def definitions(self) -> dict[str, set[str]]:
+        """Names defined in the header, by section (schedules as written, even if invalid)."""
+        h = self.flow.header
+        raw_schedules = self.raw(("schedules",))
+        schedules = set(self.flow.schedules)
+        if isinstance(raw_schedules, dict):
+            schedules |= {str(k) for k in raw_schedules}
+        return {
+            "variables": set(h.variables),
+            "prompts": set(h.prompts),
+            "schedules": schedules,
+            "services": set(h.services),
+            "queues": set(h.queues),
+            "numbers": set(h.numbers),
+            "mailboxes": set(h.mailboxes),
+        }
+
+    @cached_property
+    def input_targets(self) -> dict[str, str]:
+        """Variables written by callers' input: collect `into` and record targets -> kind."""
+        out: dict[str, str] = {}
+        for node in self.flow.nodes.values():
+            match node:
+                case CollectNode():
+                    out.setdefault(node.collect.into, "collect")
+                case RecordNode():
+                    out.setdefault(node.record, "record")
+        return out
+
+    @cached_property
+    def survey_types(self) -> dict[str, Type]:
+        """Survey question id -> the type of its answer: yes/no answers are booleans."""
+        return {
+            q.id: Type.BOOL if q.scale == "yes_no" else Type.INT
+            for node in self.flow.nodes.values()
+            if isinstance(node, SurveyNode)
+            for q in node.survey
+        }
+
+    @property
+    def survey_ids(self) -> set[str]:
+        return set(self.survey_types)
+
+    @cached_property
+    def type_env(self) -> TypeEnv:
+        """What expressions may read everywhere (`result.*` is added for fetch/subflow `set`).
+
+        `in_hours` schedule names are not checked here (FL205 does, with the other names).
+        """
+        h = self.flow.header
+        names: dict[str, Type] = {}
+        for name in self.input_targets:
+            names[name] = Type.STRING
+        for name, vtype in h.params.items():
+            names[name] = Type.from_name(vtype)
+        for name, var in h.variables.items():
+            names[name] = Type.from_name(var.type)
+        env = TypeEnv.standard(names, schedules=None, result=False)
+        env.open_namespaces.pop("survey", None)
+        env.declare_closed("survey", dict(self.survey_types))
+        return env
+
+    @cached_property
+    def _result_env(self) -> TypeEnv:
+        return self.type_env.copy().declare_open("result", Type.ANY)
+
+    @cached_property
+    def _key_env(self) -> TypeEnv:
+        return self.type_env.copy().declare("key", Type.STRING)
+
+    def env_for(self, site: ExprSite) -> TypeEnv:
+        if site.role == "option_prompt":
+            return self._key_env
+        if site.role == "set" and site.node is not None:
+            kind = self.flow.nodes[site.node].kind
+            if kind in ("fetch", "subflow"):
+                return self._result_env
+        return self.type_env
+
+    @cached_property
+    def checked_sites(self) -> list[SiteCheck]:
+        """Every site parsed and type-checked once: shared by the FL2xx and FL5xx rules."""
+        return [self._check_site(site) for site in self.sites()]
+
+    def _check_site(self, site: ExprSite) -> SiteCheck:
+        env = self.env_for(site)
+        key = (site.usage, site.role == "condition", site.text, id(env))
+        found = self._analyses.get(key)
+        if found is None:
+            found = self._analyses[key] = _analyse(site, env)
+        error, type_, issues, holes, single, literal, names, calls = found
+        return SiteCheck(
+            site,
+            error,
+            type_,
+            issues,
+            [NameUse(site, n, a, b) for n, a, b in names],
+            [NameUse(site, n, a, b) for n, a, b in calls],
+            single,
+            literal,
+            holes,
+        )
+
+    @cached_property
+    def _analyses(self) -> dict[tuple[str, bool, str, int], _Analysis]:
+        """Memo of `_analyse` by text and environment: flows repeat many texts."""
+        return {}
+
+    def site_span(self, site: ExprSite, start: int, end: int) -> Span:
+        """The span of `site.text[start:end]` (the whole site when it cannot be exact)."""
+        return self.text_span(site.path, site.text, start, end)
+
+    @cached_property
+    def name_uses(self) -> list[NameUse]:
+        return [use for c in self.checked_sites for use in c.names]
+
+    @cached_property
+    def names_read(self) -> set[str]:
+        """Every (dotted) name read anywhere in the flow."""
+        return {use.name for use in self.name_uses}
+
+    @cached_property
+    def node_reads(self) -> dict[str, set[str]]:
+        """Node name -> the names its own expressions and templates read."""
+        out: dict[str, set[str]] = {}
+        for use in self.name_uses:
+            if use.site.node is not None:
+                out.setdefault(use.site.node, set()).add(use.name)
+        return out
+
+    @cached_property
+    def schedule_calls(self) -> list[NameUse]:
+        """`in_hours("name")` calls: the schedule name and where it is written."""
+        return [use for c in self.checked_sites for use in c.schedule_calls]
+
+    @cached_property
+    def result_reads(self) -> dict[str, list[NameUse]]:
+        """Fetch/subflow node -> reads of `result` / `result.X` in its `set`."""
+        out: dict[str, list[NameUse]] = {}
+        for use in self.name_uses:
+            site = use.site
+            if (
+                site.role == "set"
+                and site.node is not None
+                and (use.name == "result" or use.name.startswith("result."))
+            ):
+                out.setdefault(site.node, []).append(use)
+        return out
+
+    @cached_property
+    def assigned(self) -> dict[str, set[str]]:
+        """Node name -> variables its `set` (set, fetch or subflow node) assigns."""
+        out: dict[str, set[str]] = {}
+        for node_id, node in self.flow.nodes.items():
+            mapping = node_field(node, "set")
+            if isinstance(mapping, dict) and mapping:
+                out[node_id] = set(mapping)
+        return out
+
+    def prompts(self) -> Iterator[tuple[Path, Prompt, str | None]]:
+        """Every prompt in the flow: (path, prompt, node name or None for header prompts)."""
+        return iter(self._prompt_list)
+
+    @cached_property
+    def _prompt_list(self) -> list[tuple[Path, Prompt, str | None]]:
+        out: list[tuple[Path, Prompt, str | None]] = []
+        for name, prompt in self.flow.header.prompts.items():
+            out.append((("prompts", name), prompt, None))
+        for node_id, node in self.flow.nodes.items():
+            base: Path = ("nodes", node_id)
+            out.extend((p, pr, node_id) for p, pr in _node_prompts(node, base))
+        return out
+
+    def sites(self) -> Iterator[ExprSite]:
+        """Every expression and template in the flow, with its role."""
+        h = self.flow.header
+        for name, svc in h.services.items():
+            p: Path = ("services", name)
+            yield ExprSite((*p, "url"), svc.url, "url", None, "url")
+            for k, v in svc.headers.items():
+                yield ExprSite((*p, "headers", k), v, "template", None, "header")
+            for k, v in (svc.body or {}).items():
+                yield ExprSite((*p, "body", k), v, "template", None, "body")
+        for name, number in h.numbers.items():
+            yield ExprSite(("numbers", name), number, "template", None, "number")
+        for path, prompt, node_id in self.prompts():
+            # an option's fragment may read `{key}`: the key it is offered on
+            role = "option_prompt" if path[2:4] == ("menu", "options") else "prompt"
+            for loc, i, part in prompt.parts():
+                if part.kind in ("tts", "say"):
+                    yield ExprSite(
+                        self.part_path(path, loc, i, part),
+                        part.text,
+                        "template",
+                        node_id,
+                        role,
+                    )
+        for node_id, node in self.flow.nodes.items():
+            base: Path = ("nodes", node_id)
+            if isinstance(node, SwitchNode):
+                for i, rule in enumerate(node.switch):
+                    yield ExprSite(
+                        (*base, "switch", i, "if"), rule.if_, "expr", node_id, "condition"
+                    )
+            elif isinstance(node, MenuNode):
+                menu = node.menu
+                for opt in menu.entries():
+                    where: Path = (*base, "menu", *opt.path)
+                    if opt.when is not None:
+                        yield ExprSite((*where, "when"), opt.when, "expr", node_id, "condition")
+                    if opt.rank is not None:
+                        yield ExprSite((*where, "rank"), opt.rank, "expr", node_id, "rank")
+                if menu.first is not None:
+                    yield ExprSite(
+                        (*base, "menu", "first"), menu.first, "template", node_id, "first"
+                    )
+            for fname in _mapping_fields(type(node)):
+                mapping = _field(node, fname)
+                if isinstance(mapping, dict):
+                    for var, text in mapping.items():
+                        yield ExprSite(
+                            (*base, fname, var),
+                            text,
+                            "template",
+                            node_id,
+                            "set" if fname == "set" else fname,
+                            var if fname == "set" else None,
+                        )
+            match node:
+                case QueueNode():
+                    yield ExprSite(
+                        (*base, "priority"), node.priority, "template", node_id, "priority"
+                    )
+                case TransferNode():
+                    yield ExprSite(
+                        (*base, "transfer"), node.transfer, "template", node_id, "transfer"
+                    )
+                case CallbackNode():
+                    yield ExprSite(
+                        (*base, "callback", "number"),
+                        node.callback.number,
+                        "template",
+                        node_id,
+                        "callback",
+                    )
+
+
+_Found = list[tuple[str, int, int]]
+
+
+_Analysis = tuple[
+    ExprError | None,
+    Type | None,
+    list[TypeIssue],
+    list[tuple[int, Expr]],
+    bool,
+    bool,
+    _Found,
+    _Found,
+]
+
+
+# What makes a template more than plain text: holes, escaped braces, `${NAME}` references.
+_TEMPLATE_SYNTAX = re.compile(r"[{}$]")
+
+
+def _analyse(site: ExprSite, env: TypeEnv) -> _Analysis:
+    """Parse and check one site's text: (error, type, issues, exprs, single hole, literal,
+    names read, `in_hours` schedule names), with offsets into the text."""
+    if (
+        site.usage != "expr"
+        and isinstance(site.text, str)
+        and not _TEMPLATE_SYNTAX.search(site.text)
+    ):
+        # Plain text, as most prompts are: no holes to parse or check.
+        return None, Type.STRING, [], [], False, True, [], []
+    try:
+        if site.usage == "expr":
+            expr = parse_expr(site.text)
+            holes: list[tuple[int, Expr]] = [(0, expr)]
+            if site.role == "condition":
+                type_, issues = Type.BOOL, check_condition(expr, env)
+            else:
+                type_, issues = check_expr(expr, env)
+            single, literal = True, False
+        else:
+            tpl = parse_template(site.text)
+            holes = [(h.start, h.expr) for h in tpl.holes]
+            type_, issues = check_template(tpl, env)
+            single, literal = tpl.is_single_hole, tpl.is_literal
+    except ExprError as exc:
+        return exc, None, [], [], False, False, [], []
+    names: _Found = []
+    calls: _Found = []
+    for offset, expr in holes:
+        for node in walk(expr):
+            if isinstance(node, Name):
+                names.append((node.name, offset + node.start, offset + node.end))
+            elif (
+                isinstance(node, Call)
+                and node.func == "in_hours"
+                and len(node.args) == 1
+                and isinstance(node.args[0], StrLit)
+            ):
+                arg = node.args[0]
+                calls.append((arg.value, offset + arg.start, offset + arg.end))
+    return None, type_, issues, holes, single, literal, names, calls
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def node_field(model: BaseModel, name: str) -> Any:
+    """`model.<name>` when the model has that field, else None.
+
+    Much faster than `getattr(model, name, None)` on pydantic models, whose attribute-miss
+    path raises internally (it matters on flows with thousands of nodes).
+    """
+    return getattr(model, name) if name in _fields(type(model)) else None
+
+
+def _field(node: BaseModel, name: str) -> Any:
+    return node_field(node, {"with": "with_", "return": "return_"}.get(name, name))
+
+
+def _fields(cls: type[BaseModel]) -> frozenset[str]:
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = frozenset(cls.model_fields)
+    return fields
+
+
+_MAPPING_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _mapping_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """Which of `set`, `params`, `with`, `return` (template mappings) a node class has."""
+    found = _MAPPING_FIELDS.get(cls)
+    if found is None:
+        attrs = _fields(cls)
+        found = _MAPPING_FIELDS[cls] = tuple(
+            f
+            for f in ("set", "params", "with", "return")
+            if {"with": "with_", "return": "return_"}.get(f, f) in attrs
+        )
+    return found
+
+
+# Per node class: where its prompts are, as (body field or None, field, is an escalation list).
+_PROMPT_PLAN: dict[type, tuple[tuple[str | None, str, bool], ...]] = {}
+
+
+def _prompt_plan(node: Any) -> tuple[tuple[str | None, str, bool], ...]:
+    cls = type(node)
+    plan = _PROMPT_PLAN.get(cls)
+    if plan is None:
+        steps: list[tuple[str | None, str, bool]] = []
+        for body_name in ("menu", "collect", "callback"):
+            body = node_field(node, body_name)
+            if body is not None:
+                body_fields = _fields(type(body))
+                steps += [(body_name, f, False) for f in ("prompt", "confirm") if f in body_fields]
+                steps += [
+                    (body_name, f, True) for f in ("no_input", "no_match") if f in body_fields
+                ]
+        steps += [(None, f, False) for f in ("play", "prompt", "thanks") if f in _fields(cls)]
+        plan = _PROMPT_PLAN[cls] = tuple(steps)
+    return plan
+
+
+def _node_prompts(node: Any, base: Path) -> Iterator[tuple[Path, Prompt]]:
+    for body_name, fname, escalation in _prompt_plan(node):
+        owner = node if body_name is None else getattr(node, body_name)
+        value = getattr(owner, fname)
+        where: Path = base if body_name is None else (*base, body_name)
+        if not escalation:
+            if isinstance(value, Prompt):
+                yield (*where, fname), value
+        elif len(value) == 1:
+            yield (*where, fname), value[0]
+        else:
+            for i, pr in enumerate(value):
+                yield (*where, fname, i), pr
+    if isinstance(node, SurveyNode):
+        for i, q in enumerate(node.survey):
+            yield (*base, "survey", i, "ask"), q.ask
+    elif isinstance(node, MenuNode):
+        for opt in node.menu.entries():
+            if opt.say is not None:
+                yield (*base, "menu", *opt.path, "say"), opt.say
