@@ -19,7 +19,7 @@ from flowc_app.gctune import rare_full_collections
 
 __all__ = ["RUNTIME_COMMANDS", "app", "full_app", "main", "register_runtime"]
 
-RUNTIME_COMMANDS = frozenset({"serve", "emulate", "report"})
+RUNTIME_COMMANDS = frozenset({"serve", "emulate", "report", "replay"})
 _registered = False
 
 
@@ -28,6 +28,7 @@ def register_runtime() -> None:
     global _registered
     if _registered:
         return
+    from flowc_app import replay_cmd as _replay_cmd  # noqa: F401  (registers replay)
     from runtime import cli as _serve_cli  # noqa: F401  (registers serve and report)
     from runtime.emulator import cli as _emulate_cli  # noqa: F401
 
@@ -47,9 +48,25 @@ def _wants_runtime(argv: Sequence[str]) -> bool:
     return words[0] in RUNTIME_COMMANDS
 
 
+def _wants_from_journal(argv: Sequence[str]) -> bool:
+    words = [a for a in argv if not a.startswith("-")]
+    return (
+        bool(words)
+        and words[0] == "test"
+        and any(a == "--from-journal" or a.startswith("--from-journal=") for a in argv)
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     rare_full_collections()
     args = list(sys.argv[1:] if argv is None else argv)
+    if _wants_from_journal(args):  # `flowc test --from-journal`: reads a journal (runtime)
+        from flowc_app.from_journal import app as from_journal_app
+
+        rest = list(args)
+        rest.remove("test")
+        from_journal_app(args=rest, prog_name="flowc test")
+        return
     if _wants_runtime(args):
         register_runtime()
     app(args=args, prog_name="flowc")

@@ -34,8 +34,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
         name = getattr(item, "originalname", item.name)
         slow = False
-        if parts[0] == "e2e":
-            item.add_marker(pytest.mark.e2e)
+        if parts[0] == "e2e" or item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.e2e)  # (tests/replay marks its whole calls itself)
             slow = True
         if "sweep" in name:
             item.add_marker(pytest.mark.sweep)

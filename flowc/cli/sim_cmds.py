@@ -555,7 +555,10 @@ def test_cmd(
         ),
     ] = True,
 ) -> None:
-    """Run flow test scenarios; print failures, coverage and `N passed, M failed`."""
+    """Run flow test scenarios; print failures, coverage and `N passed, M failed`.
+
+    `flowc test --from-journal URL --call ID [...] -o FILE.test.yaml` writes scenarios from
+    calls a journal recorded instead (README: "Learning from real calls")."""
     from flowc.flowtest.runner import Reporter, render_json, render_text, run_tests, write_junit
 
     targets = list(paths or [Path(".")])

@@ -21,6 +21,7 @@ from runtime.call.host import FAULT_CAUSE, SHUTDOWN_CAUSE, CallHost
 from runtime.call.journaling import CallJournal
 from runtime.esl.message import Event
 from runtime.logs import get_logger
+from runtime.replay_log import observer_for
 
 if TYPE_CHECKING:
     from runtime.bundle_store import LoadedBundle
@@ -130,7 +131,8 @@ class CallState:
         self._deferred: ev.Hangup | None = None
         self._expect_resume = False
         self._resume_timer: asyncio.TimerHandle | None = None
-        self._observer = host.observer
+        # Sees every command and event; journals what `flowc replay` needs (runtime.replay_log).
+        self._observer = observer_for(self, host.observer)
         self.apps_sent = 0  # executes written (the emulator's caller counts apps too)
         self.sets_pending: list[str] = []  # variable sets not yet written (see _execute)
 

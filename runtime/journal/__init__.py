@@ -22,6 +22,7 @@ from .records import (
     CallEnd,
     CallRecord,
     Item,
+    ReplayLog,
     StepRecord,
     SurveyAnswer,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "CallbackRequest",
     "Item",
     "Journal",
+    "ReplayLog",
     "SchemaError",
     "StepRecord",
     "SurveyAnswer",

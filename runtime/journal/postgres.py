@@ -32,7 +32,6 @@ from .records import Item
 from .schema import (
     COLUMNS,
     POSTGRES_DDL,
-    SCHEMA_VERSION,
     SchemaError,
     check_version,
     end_conflict,
@@ -46,6 +45,8 @@ _ADVISORY_LOCK = 0x666C6F7763  # "flowc": serialises schema creation between ins
 
 _PG_TYPES: dict[str, str] = {
     "seq": "integer",
+    "format": "integer",
+    "part": "integer",
     "duration_ms": "bigint",
     "value_int": "bigint",
     "sensitive": "boolean",
@@ -53,7 +54,7 @@ _PG_TYPES: dict[str, str] = {
     "ended_at": "timestamptz",
     "at": "timestamptz",
 }
-_JSON_COLUMNS = frozenset({"detail"})
+_JSON_COLUMNS = frozenset({"detail", "data"})
 
 
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
@@ -134,12 +135,11 @@ class PostgresJournal(Journal):
                 cursor = await conn.execute("SELECT max(version) FROM schema_version")
                 row = await cursor.fetchone()
                 found = row[0] if row else None
-                check_version(found)
-                if found is None:
+                for version in check_version(found):
                     await conn.execute(
                         "INSERT INTO schema_version (version, applied_at) VALUES (%s, now())"
                         " ON CONFLICT DO NOTHING",
-                        (SCHEMA_VERSION,),
+                        (version,),
                     )
         except BaseException:
             await conn.close()
@@ -209,8 +209,9 @@ class PostgresJournal(Journal):
             value = row[column]
             if isinstance(value, datetime):
                 row[column] = value.astimezone(UTC)
-        if "detail" in row and isinstance(row["detail"], str):
-            row["detail"] = json.loads(row["detail"])
+        for column in ("detail", "data"):
+            if column in row and isinstance(row[column], str):
+                row[column] = json.loads(row[column])
         if table == "survey_answers":
             number = row.pop("value_int")
             text = row.pop("value_text")

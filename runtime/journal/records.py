@@ -1,4 +1,4 @@
-"""What the journal stores: five frozen records, built by the runtime, queued by `Journal.record`.
+"""What the journal stores: six frozen records, built by the runtime, queued by `Journal.record`.
 
 Datetimes should be timezone-aware; a naive datetime is taken to be UTC (never local time).
 """
@@ -12,11 +12,13 @@ from typing import Any
 __all__ = [
     "LOST",
     "MASK",
+    "REPLAY_FORMAT",
     "SHUTDOWN",
     "CallEnd",
     "CallRecord",
     "CallbackRequest",
     "Item",
+    "ReplayLog",
     "StepRecord",
     "SurveyAnswer",
     "shutdown_outcome",
@@ -97,6 +99,24 @@ class CallbackRequest:
     at: datetime
 
 
+REPLAY_FORMAT = 1
+"""The version of `ReplayLog.data`'s layout (see `runtime.replay_log`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayLog:
+    """What `flowc replay` needs to run a call again, one per call (the first one wins):
+    the clock, the caller's attributes, the answers the host gave the interpreter in order
+    (sensitive entries as a valid/invalid marker or a keyed hash, never the digits), look-up
+    answers cut to the fields the flow reads, queue and transfer outcomes, and the bundle hash.
+    `data` is JSON-serialisable; `runtime.replay_log` writes it, `flowc.replay` reads it."""
+
+    call_id: str
+    data: dict[str, Any]
+    part: int = 0  # 0: from the call's start; 1: after an agent (queue `after`), see replay_log
+    format: int = REPLAY_FORMAT
+
+
 def shutdown_outcome(end: CallEnd) -> CallEnd:
     """`end` with the outcome `shutdown` when the runtime's drain ended the call
     (``detail["runtime"] == "drain"``), whatever the interpreter made of the hang-up (it sees a
@@ -110,7 +130,7 @@ def shutdown_outcome(end: CallEnd) -> CallEnd:
     return CallEnd(end.call_id, end.ended_at, SHUTDOWN, end.node, kept)
 
 
-Item = CallRecord | StepRecord | CallEnd | SurveyAnswer | CallbackRequest
+Item = CallRecord | StepRecord | CallEnd | SurveyAnswer | CallbackRequest | ReplayLog
 ITEM_TYPES: frozenset[type] = frozenset(
-    {CallRecord, StepRecord, CallEnd, SurveyAnswer, CallbackRequest}
+    {CallRecord, StepRecord, CallEnd, SurveyAnswer, CallbackRequest, ReplayLog}
 )

@@ -1,6 +1,6 @@
 """Tables, columns and DDL of the journal, for SQLite and PostgreSQL, and row conversion.
 
-Schema version 1 (the `schema_version` table holds one row per version applied):
+Schema version 2 (the `schema_version` table holds one row per version applied):
 
     calls             call_id PK, flow, flow_version, did, caller, started_at, instance
     steps             (call_id, seq) PK, at, node, kind, why, input, sensitive, outcome,
@@ -8,6 +8,12 @@ Schema version 1 (the `schema_version` table holds one row per version applied):
     call_ends         call_id PK, ended_at, outcome, node, detail (JSON)
     survey_answers    (call_id, question) PK, flow, value_int, value_text, at
     callback_requests (call_id, number) PK, flow, at
+    call_replay       (call_id, part) PK, format, data (JSON)   -- since version 2
+
+Migrations (`MIGRATIONS`): every table is ``CREATE TABLE IF NOT EXISTS``, so opening an older
+journal creates what it lacks, and one `schema_version` row is added per version applied.
+Rows written before version 2 have no `call_replay` row: `flowc replay` runs them on what the
+other tables hold and says so.
 
 Every insert is ``ON CONFLICT DO NOTHING`` on those keys, so writing a batch twice (a retry after
 a lost COMMIT acknowledgement, two instances journaling the same call) leaves one copy: the first.
@@ -33,12 +39,18 @@ from .records import (
     CallEnd,
     CallRecord,
     Item,
+    ReplayLog,
     StepRecord,
     SurveyAnswer,
 )
 from .safe import clean_text, safe_dumps, safe_int_text, storable_int
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+MIGRATIONS: dict[int, str] = {
+    1: "calls, steps, call_ends, survey_answers, callback_requests",
+    2: "call_replay: what `flowc replay` needs of each call",
+}
+"""What each schema version added (all of it created by the idempotent DDL)."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "calls": ("call_id", "flow", "flow_version", "did", "caller", "started_at", "instance"),
@@ -57,6 +69,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "call_ends": ("call_id", "ended_at", "outcome", "node", "detail"),
     "survey_answers": ("call_id", "question", "flow", "value_int", "value_text", "at"),
     "callback_requests": ("call_id", "number", "flow", "at"),
+    "call_replay": ("call_id", "part", "format", "data"),
 }
 TABLES: tuple[str, ...] = tuple(COLUMNS)
 TABLE_OF: dict[type, str] = {
@@ -65,6 +78,7 @@ TABLE_OF: dict[type, str] = {
     CallEnd: "call_ends",
     SurveyAnswer: "survey_answers",
     CallbackRequest: "callback_requests",
+    ReplayLog: "call_replay",
 }
 
 # One DDL text per dialect; `{ts}`, `{bool}`, `{json}`, `{int}` name the column types.
@@ -125,6 +139,13 @@ CREATE TABLE IF NOT EXISTS callback_requests (
     PRIMARY KEY (call_id, number)
 );
 CREATE INDEX IF NOT EXISTS callbacks_flow_at ON callback_requests (flow, at);
+CREATE TABLE IF NOT EXISTS call_replay (
+    call_id  TEXT NOT NULL,
+    part     INTEGER NOT NULL,
+    format   INTEGER NOT NULL,
+    data     {json} NOT NULL,
+    PRIMARY KEY (call_id, part)
+);
 """
 
 SQLITE_DDL = _DDL.format(ts="TEXT", bool="INTEGER", json="TEXT", int="INTEGER")
@@ -135,12 +156,17 @@ class SchemaError(RuntimeError):
     """The database holds a journal schema newer than this code understands."""
 
 
-def check_version(found: int | None) -> None:
+def check_version(found: int | None) -> list[int]:
+    """The versions to record as applied (the DDL has just created what they add); raises
+    when the database is newer than this code."""
     if found is not None and found > SCHEMA_VERSION:
         raise SchemaError(
             f"journal schema version {found} is newer than this runtime's ({SCHEMA_VERSION});"
             " upgrade the runtime"
         )
+    if found is None:
+        return [SCHEMA_VERSION]
+    return list(range(found + 1, SCHEMA_VERSION + 1))
 
 
 # ---- rows --------------------------------------------------------------------------------------
@@ -233,6 +259,8 @@ def to_row(
         )
     if isinstance(item, CallbackRequest):
         return (_text(item.call_id), _text(item.number), _text(item.flow), ts(item.at))
+    if isinstance(item, ReplayLog):
+        return (_text(item.call_id), int(item.part), int(item.format), detail_json(item.data))
     raise TypeError(f"not a journal record: {type(item).__name__}")
 
 

@@ -23,7 +23,6 @@ from .base import Journal
 from .records import Item
 from .schema import (
     COLUMNS,
-    SCHEMA_VERSION,
     SQLITE_DDL,
     SchemaError,
     check_version,
@@ -101,12 +100,11 @@ class SQLiteJournal(Journal):
                 if statement.strip():
                     db.execute(statement)
             (found,) = db.execute("SELECT max(version) FROM schema_version").fetchone()
-            check_version(found)
-            if found is None:
+            for version in check_version(found):
                 db.execute(
                     "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"
                     " ON CONFLICT DO NOTHING",
-                    (SCHEMA_VERSION, sqlite_ts(datetime.now(UTC))),
+                    (version, sqlite_ts(datetime.now(UTC))),
                 )
             db.execute("COMMIT")
         except BaseException:
@@ -188,8 +186,9 @@ class SQLiteJournal(Journal):
                 row[column] = datetime.fromisoformat(value).astimezone(UTC)
         if "sensitive" in row:
             row["sensitive"] = bool(row["sensitive"])
-        if "detail" in row and isinstance(row["detail"], str):
-            row["detail"] = json.loads(row["detail"])
+        for column in ("detail", "data"):
+            if column in row and isinstance(row[column], str):
+                row[column] = json.loads(row[column])
         if table == "survey_answers":
             number = row.pop("value_int")
             text = row.pop("value_text")

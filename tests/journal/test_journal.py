@@ -25,6 +25,7 @@ from runtime.journal import (
     CallRecord,
     Item,
     Journal,
+    ReplayLog,
     SchemaError,
     StepRecord,
     SurveyAnswer,
@@ -143,6 +144,9 @@ def test_round_trip_of_every_record_type(journal_url: str) -> None:
             ended = started + timedelta(minutes=2)
             journal.record(CallEnd("c-1", ended, "self_served", "balance", detail))
             journal.record(CallRecord("c-2", "acme_care", "sha256:9f", "4001", "", started, "rt-a"))
+            log = {"v": 1, "events": [{"t": "digits", "v": 1}], "end": {"kind": "hangup"}}
+            journal.record(ReplayLog("c-1", log))
+            journal.record(ReplayLog("c-1", {"v": 1, "events": []}))  # the first one wins
             await journal.flush()
 
             utc_start = started.astimezone(UTC)
@@ -199,8 +203,13 @@ def test_round_trip_of_every_record_type(journal_url: str) -> None:
                 "call_ends": 1,
                 "survey_answers": 2,
                 "callback_requests": 1,
+                "call_replay": 1,
             }
-            assert (journal.written, journal.dropped) == (9, 0)
+            rows = await journal._query("SELECT call_id, part, format, data FROM call_replay", ())
+            kept = journal._decode("call_replay", rows[0])
+            assert (kept["call_id"], kept["part"], kept["format"]) == ("c-1", 0, 1)
+            assert kept["data"] == log
+            assert (journal.written, journal.dropped) == (11, 0)
 
     run(go())
 
@@ -324,6 +333,7 @@ def test_the_same_records_twice_leave_one_copy(journal_url: str) -> None:
                 "call_ends": 2,
                 "survey_answers": 1,
                 "callback_requests": 1,
+                "call_replay": 0,
             }
             call = await journal.fetch_call("c1")
             assert call is not None and call["outcome"] == "hangup"
@@ -391,6 +401,7 @@ def test_10000_calls_from_100_tasks(journal_url: str) -> None:
                 "call_ends": total,
                 "survey_answers": 0,
                 "callback_requests": 0,
+                "call_replay": 0,
             }
             for task, n in [(0, 0), (57, 42), (99, 99)]:
                 assert [
@@ -430,6 +441,7 @@ def test_two_instances_write_one_journal_concurrently(journal_url: str) -> None:
                 "call_ends": 3000,
                 "survey_answers": 0,
                 "callback_requests": 0,
+                "call_replay": 0,
             }
             rows = await a._query(
                 "SELECT instance, count(*) AS n FROM calls GROUP BY instance ORDER BY instance", ()
