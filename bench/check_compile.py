@@ -38,7 +38,7 @@ def one(size: int) -> dict[str, float]:
     t3 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
-        "nodes": len(ir["nodes"]),
+        "nodes": len(ir.nodes),
         "load_s": t1 - t0,
         "check_s": t2 - t1,
         "compile_s": t3 - t2,

@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flowc.interpreter import Program, ProgramError
+from flowc.interpreter.program import read_ir
+from flowc.ir import FlowIR
 from runtime.logs import get_logger
 
 log = get_logger()
@@ -59,7 +61,7 @@ class LoadedBundle:
     dids: Mapping[str, str]  # DID -> flow
     flags: Mapping[str, Mapping[str, bool]]  # flow -> {flag: value}
     loaded_at: float = 0.0
-    irs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+    irs: Mapping[str, FlowIR] = field(default_factory=dict, repr=False)
 
     @cached_property
     def voicemail_record_s(self) -> int | None:
@@ -108,18 +110,18 @@ class LoadedBundle:
         return {str(k): str(v) for k, v in env.items()}
 
 
-def _modules_for(flows: Mapping[str, Any], ir: Mapping[str, Any]) -> dict[str, Any]:
+def _modules_for(flows: Mapping[str, FlowIR], ir: FlowIR) -> dict[str, FlowIR]:
     """Subflow path -> module IR, transitively (modules may call modules)."""
-    out: dict[str, Any] = {}
+    out: dict[str, FlowIR] = {}
     todo = [ir]
     while todo:
         current = todo.pop()
-        for path, name in (current.get("modules") or {}).items():
+        for path, name in current.modules.items():
             if path in out:
                 continue
             module = flows.get(name)
             if module is None:
-                raise BundleError(f"flow `{current.get('name')}` needs module `{name}` ({path})")
+                raise BundleError(f"flow `{current.name}` needs module `{name}` ({path})")
             out[path] = module
             todo.append(module)
     return out
@@ -211,18 +213,24 @@ def load_bundle(path: Path, env: str | None, max_bytes: int = DEFAULT_MAX_BYTES)
     bindings: Mapping[str, Any] = all_bindings.get(env, {}) if env else {}
     programs: dict[str, Program] = {}
     versions: dict[str, str] = {}
-    for name, ir in flows.items():
-        if not isinstance(ir, dict):
+    irs: dict[str, FlowIR] = {}
+    for name, raw in flows.items():
+        if not isinstance(raw, dict):
             raise BundleError(f"flow `{name}` is not an IR mapping")
         try:
-            programs[name] = Program.from_ir(ir, _modules_for(flows, ir))
+            irs[name] = read_ir(raw, name)
+        except ProgramError as exc:
+            raise BundleError(f"flow `{name}` cannot run: {exc}") from None
+    for name, ir in irs.items():
+        try:
+            programs[name] = Program.from_ir(ir, _modules_for(irs, ir))
         except ProgramError as exc:
             raise BundleError(f"flow `{name}` cannot run: {exc}") from None
         except BundleError:
             raise
         except Exception as exc:  # a defect in the IR the interpreter did not foresee
             raise BundleError(f"flow `{name}` cannot run: {type(exc).__name__}: {exc}") from None
-        versions[name] = str(ir.get("hash") or data.get("hash") or "")
+        versions[name] = str(ir.hash or data.get("hash") or "")
     dids: dict[str, str] = {}
     for flow, fb in (bindings.get("flows") or {}).items():
         if flow not in programs:
@@ -248,7 +256,7 @@ def load_bundle(path: Path, env: str | None, max_bytes: int = DEFAULT_MAX_BYTES)
         dids=dids,
         flags=flags,
         loaded_at=os.path.getmtime(file) if file.exists() else 0.0,
-        irs=flows,
+        irs=irs,
     )
 
 

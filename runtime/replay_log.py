@@ -127,30 +127,29 @@ class ReplayRecorder:
     def _command(self, c: cmd.Command) -> None:
         if self._input is not None:
             self._settle_input()
-        t = type(c)
-        if t is cmd.NodeEntered:
+        if isinstance(c, cmd.NodeEntered):
             program = self._driver.program
-            flow = c.flow  # type: ignore[attr-defined]
-            node = c.node  # type: ignore[attr-defined]
+            flow = c.flow
+            node = c.node
             self._node = node if flow == program.name else f"{flow}.{node}"
             self._path.append(self._node)
             return
-        if t is cmd.End:
-            self._write(c.outcome)  # type: ignore[attr-defined]
+        if isinstance(c, cmd.End):
+            self._write(c.outcome)
             return
         ask = ask_of(self._node, c)
         if ask is None:
             return
         self._asks.append(ask)
-        if t is cmd.Collect:
-            self._collect_secret = bool(c.sensitive)  # type: ignore[attr-defined]
-        elif t is cmd.Fetch:
-            self._fetch = c.service  # type: ignore[attr-defined]
-        elif t is cmd.Enqueue:
-            self._queue = c.queue  # type: ignore[attr-defined]
-            self._resume_at = c.resume_at  # type: ignore[attr-defined]
-        elif t is cmd.Transfer:
-            self._target = c.target  # type: ignore[attr-defined]
+        if isinstance(c, cmd.Collect):
+            self._collect_secret = bool(c.sensitive)
+        elif isinstance(c, cmd.Fetch):
+            self._fetch = c.service
+        elif isinstance(c, cmd.Enqueue):
+            self._queue = c.queue
+            self._resume_at = c.resume_at
+        elif isinstance(c, cmd.Transfer):
+            self._target = c.target
 
     def _settle_input(self) -> None:
         """Mark the last input `nm` when the flow did not accept it (it said so in the trace

@@ -19,11 +19,13 @@ is taken when something fails: on_fail, on_error, on_timeout, on_no_agent), `dan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flowc.analysis.edgegraph import EdgeGraph
 from flowc.analysis.prompts import main_prompts, prompt_text
+from flowc.ir.edges import node_edges
+from flowc.model import nodes as m
 from flowc.model.flow import Flow
 from flowc.model.nodes import Node
 from flowc.model.values import format_duration_ms
@@ -31,95 +33,44 @@ from flowc.source.document import SourceDoc
 
 if TYPE_CHECKING:
     import networkx as nx
-
-FAILURE_FIELDS = frozenset({"on_fail", "on_error", "on_timeout", "on_no_agent"})
 PERSON_KINDS = frozenset({"queue", "transfer"})
-_OUTCOME_FIELDS = frozenset(
-    {"open", "closed", "holiday", "emergency", "on_error", "on_timeout", "on_no_agent"}
-    | {"on_exit", "after", "on_fail"}
-)
-
-
-def option_label(key: str, index: int | None) -> str:
-    """`key 2`, or `key 2#1` for the first of several alternatives written on key 2."""
-    return f"key {key}" if index is None else f"key {key}#{index + 1}"
-
-
-def option_field(key: str, index: int | None) -> str:
-    return f"menu.options.{key}" if index is None else f"menu.options.{key}.{index}"
-
-
-def node_edges(node: Node) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(target, label, attributes) for every continuation of a node, in drawing order."""
-    kind = node.kind
-    if kind == "menu":
-        menu = node.menu  # type: ignore[attr-defined]
-        for opt in menu.entries():
-            k = opt.key
-            attrs: dict[str, Any] = {"field": option_field(opt.key, opt.index)}
-            attrs.update(kind="key", dtmf=k)
-            if opt.when is not None:
-                attrs["when"] = opt.when
-            if opt.rank is not None:
-                attrs["rank"] = opt.rank
-            yield opt.goto, option_label(k, opt.index), attrs
-        for w, t in menu.speech.items():
-            yield t, f'say "{w}"', {"field": f"menu.speech.{w}", "kind": "speech", "word": w}
-        if menu.on_fail:
-            yield menu.on_fail, "on_fail", {"field": "menu.on_fail", "kind": "outcome"}
-        if menu.on_no_input:
-            yield menu.on_no_input, "on_no_input", {"field": "menu.on_no_input", "kind": "outcome"}
-        return
-    if kind == "switch":
-        for i, rule in enumerate(node.switch):  # type: ignore[attr-defined]
-            yield rule.goto, f"if {rule.if_}", {"field": f"switch[{i}]", "kind": "condition"}
-        yield node.default, "default", {"field": "default", "kind": "default"}  # type: ignore[attr-defined]
-        return
-    for label, target in node.edges():
-        if kind == "collect" and label == "on_fail":
-            yield target, label, {"field": "collect.on_fail", "kind": "outcome"}
-            continue
-        ekind = "outcome" if label in _OUTCOME_FIELDS else "next"
-        yield target, label, {"field": label, "kind": ekind}
 
 
 def node_detail(node: Node) -> str:
     """One line saying what a node does beyond its prompt (empty when the kind says it all)."""
-    n: Any = node
-    kind = node.kind
-    if kind == "collect":
-        c = n.collect
-        digits = f"{c.min}" if c.min == c.max else f"{c.min}-{c.max}"
-        return f"→ {c.into} ({digits} digits{', sensitive' if c.sensitive else ''})"
-    if kind == "hours":
-        return f"schedule {n.hours}"
-    if kind == "fetch":
-        return f"service {n.fetch}"
-    if kind == "set":
-        return ", ".join(f"{k} = {v}" for k, v in n.set.items())
-    if kind == "queue":
-        parts = [f"queue {n.queue}", f"priority {n.priority}"]
-        if n.max_wait:
-            parts.append(f"max {format_duration_ms(n.max_wait)}")
-        if n.announce != "none":
-            parts.append(f"announce {n.announce}")
-        return " · ".join(parts)
-    if kind == "transfer":
-        return f"→ {n.transfer} ({n.mode})"
-    if kind == "voicemail":
-        return f"mailbox {n.voicemail}"
-    if kind == "record":
-        return f"→ {n.record} (max {format_duration_ms(n.max_length)})"
-    if kind == "callback":
-        return f"number {n.callback.number}"
-    if kind == "survey":
-        return ", ".join(f"{q.id} ({q.scale})" for q in n.survey)
-    if kind == "subflow":
-        return str(n.subflow)
-    if kind == "return":
-        return ", ".join(n.return_) or "return"
-    if kind == "hangup":
-        return "" if n.hangup == "NORMAL_CLEARING" else str(n.hangup)
+    match node:
+        case m.CollectNode(collect=c):
+            digits = f"{c.min}" if c.min == c.max else f"{c.min}-{c.max}"
+            return f"→ {c.into} ({digits} digits{', sensitive' if c.sensitive else ''})"
+        case m.HoursNode():
+            return f"schedule {node.hours}"
+        case m.FetchNode():
+            return f"service {node.fetch}"
+        case m.SetNode():
+            return ", ".join(f"{k} = {v}" for k, v in node.set.items())
+        case m.QueueNode():
+            parts = [f"queue {node.queue}", f"priority {node.priority}"]
+            if node.max_wait:
+                parts.append(f"max {format_duration_ms(node.max_wait)}")
+            if node.announce != "none":
+                parts.append(f"announce {node.announce}")
+            return " · ".join(parts)
+        case m.TransferNode():
+            return f"→ {node.transfer} ({node.mode})"
+        case m.VoicemailNode():
+            return f"mailbox {node.voicemail}"
+        case m.RecordNode():
+            return f"→ {node.record} (max {format_duration_ms(node.max_length)})"
+        case m.CallbackNode():
+            return f"number {node.callback.number}"
+        case m.SurveyNode():
+            return ", ".join(f"{q.id} ({q.scale})" for q in node.survey)
+        case m.SubflowNode():
+            return node.subflow
+        case m.ReturnNode():
+            return ", ".join(node.return_) or "return"
+        case m.HangupNode():
+            return "" if node.hangup == "NORMAL_CLEARING" else node.hangup
     return ""
 
 
@@ -162,32 +113,26 @@ def _add_flow(
     agent = flow.header.agent_key
     for node_id, node in flow.nodes.items():
         src = prefix + node_id
-        for target, label, attrs in node_edges(node):
-            dangling = target not in flow.nodes
-            failure = attrs["field"].rsplit(".", 1)[-1] in FAILURE_FIELDS
+        for e in node_edges(node, agent):
+            attrs: dict[str, Any] = {"field": e.field, "kind": e.kind}
+            if e.dtmf is not None:
+                attrs["dtmf"] = e.dtmf
+            if e.word is not None:
+                attrs["word"] = e.word
+            if e.when is not None:
+                attrs["when"] = e.when
+            if e.rank is not None:
+                attrs["rank"] = e.rank
             # An explicit key (the label is unique per node): networkx's own key search is
             # linear in parallel edges and dominated graph building for big flows.
             g.add_edge(
                 src,
-                prefix + target,
-                key=label,
-                label=label,
-                dangling=dangling,
-                failure=failure,
+                prefix + e.target,
+                key=e.label,
+                label=e.label,
+                dangling=e.target not in flow.nodes,
+                failure=e.failure,
                 **attrs,
-            )
-        menu = getattr(node, "menu", None)
-        if agent and menu is not None and menu.agent_key and agent.key not in menu.options:
-            g.add_edge(
-                src,
-                prefix + agent.goto,
-                key=f"key {agent.key} (agent)",
-                label=f"key {agent.key} (agent)",
-                field="agent_key",
-                kind="agent_key",
-                dtmf=agent.key,
-                failure=False,
-                dangling=agent.goto not in flow.nodes,
             )
     for node_id in list(g.nodes):
         data = g.nodes[node_id]
@@ -250,8 +195,8 @@ def _fill(
     used: set[str] = set()
     callers: dict[str, list[str]] = {}
     for node_id, node in flow.nodes.items():
-        if node.kind == "subflow":
-            callers.setdefault(node.subflow, []).append(node_id)  # type: ignore[attr-defined]
+        if isinstance(node, m.SubflowNode):
+            callers.setdefault(node.subflow, []).append(node_id)
     for path, mod in modules.items():
         if mod is None or path not in callers:
             continue
@@ -266,7 +211,8 @@ def _fill(
         g.graph["modules"][path] = {"prefix": prefix, "name": mod.name, "entry": mod.entry}
         returns = [n for n, node in mod.nodes.items() if node.kind == "return"]
         for caller in callers[path]:
-            call_node: Any = flow.nodes[caller]
+            call_node = flow.nodes[caller]
+            assert isinstance(call_node, m.SubflowNode)  # callers holds subflow nodes only
             if mod.entry is not None:
                 g.add_edge(
                     caller,

@@ -15,8 +15,8 @@ import wave
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from flowc.model import nodes as m
 from flowc.model.flow import Flow
 from flowc.model.nodes import Node
 from flowc.model.prompts import Prompt, PromptPart
@@ -169,20 +169,23 @@ def has_data(flow: Flow, prompt: Prompt | None, depth: int = 0) -> bool:
 
 def main_prompts(node: Node) -> list[Prompt]:
     """The prompts a caller hears on arriving at a node (re-prompts and confirmations aside)."""
-    n: Any = node
-    kind = node.kind
     found: list[Prompt | None]
-    if kind in ("menu", "collect", "callback"):
-        found = [getattr(n, kind).prompt]
-    elif kind == "play":
-        found = [n.play]
-    elif kind == "survey":
-        found = [*(q.ask for q in n.survey), n.thanks]
-    elif kind in ("transfer", "voicemail", "record", "hangup"):
-        found = [n.prompt]
-    else:
-        found = []
-    return [p for p in found if isinstance(p, Prompt)]
+    match node:
+        case m.MenuNode():
+            found = [node.menu.prompt]
+        case m.CollectNode():
+            found = [node.collect.prompt]
+        case m.CallbackNode():
+            found = [node.callback.prompt]
+        case m.PlayNode():
+            found = [node.play]
+        case m.SurveyNode():
+            found = [*(q.ask for q in node.survey), node.thanks]
+        case m.TransferNode() | m.VoicemailNode() | m.RecordNode() | m.HangupNode():
+            found = [node.prompt]
+        case _:
+            found = []
+    return [p for p in found if p is not None]
 
 
 def retry_prompts(node: Node) -> tuple[int, list[tuple[Prompt | None, Prompt | None]]]:
@@ -190,7 +193,13 @@ def retry_prompts(node: Node) -> tuple[int, list[tuple[Prompt | None, Prompt | N
 
     The n-th failure plays the n-th escalation prompt; the last one repeats.
     """
-    body = getattr(node, "menu", None) or getattr(node, "collect", None)
+    match node:
+        case m.MenuNode():
+            body: m.MenuBody | m.CollectBody | None = node.menu
+        case m.CollectNode():
+            body = node.collect
+        case _:
+            body = None
     if body is None:
         return 1, []
     steps: list[tuple[Prompt | None, Prompt | None]] = []

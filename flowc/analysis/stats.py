@@ -37,7 +37,14 @@ from flowc.analysis.edgegraph import EdgeGraph
 from flowc.analysis.graph import PERSON_KINDS, build_edge_graph, build_graph
 from flowc.analysis.prompts import PromptTimer, has_data, main_prompts, retry_prompts
 from flowc.model.flow import Flow
-from flowc.model.nodes import INPUT_KINDS, Node
+from flowc.model.nodes import (
+    INPUT_KINDS,
+    CollectNode,
+    HangupNode,
+    Node,
+    PlayNode,
+    SubflowNode,
+)
 from flowc.model.prompts import Prompt
 
 if TYPE_CHECKING:
@@ -262,8 +269,8 @@ def menu_depths(
 # --------------------------------------------------------------------------- per-node costs
 
 
-def _collect_presses(node: Node) -> int:
-    c: Any = node.collect  # type: ignore[attr-defined]
+def _collect_presses(node: CollectNode) -> int:
+    c = node.collect
     digits = max(int(c.min), 1)
     return digits + (1 if c.terminator and c.min < c.max else 0)
 
@@ -325,9 +332,9 @@ def _language_of(flow: Flow, locale: str) -> str:
 
 
 def _module_of(flow: Flow, node: Node, modules: Mapping[str, Flow | None]) -> Flow | None:
-    if node.kind != "subflow":
+    if not isinstance(node, SubflowNode):
         return None
-    return modules.get(node.subflow)  # type: ignore[attr-defined]
+    return modules.get(node.subflow)
 
 
 def _is_target_fn(flow: Flow, kinds: frozenset[str]) -> Callable[[str], bool]:
@@ -357,7 +364,7 @@ def presses_route(
         node = nodes[u]
         if e["kind"] in ("key", "agent_key"):
             return 1.0
-        if node.kind == "collect" and e["field"] == "next":
+        if isinstance(node, CollectNode) and e["field"] == "next":
             return float(_collect_presses(node))
         if node.kind == "subflow":
             if u not in sub_cost:
@@ -442,9 +449,7 @@ def _ends_without_person(flow: Flow, g: nx.MultiDiGraph) -> tuple[list[EndPath],
     if entry is None or entry not in nodes:
         return [], []
     data_plays = {
-        n
-        for n, node in nodes.items()
-        if node.kind == "play" and has_data(flow, node.play)  # type: ignore[attr-defined]
+        n for n, node in nodes.items() if isinstance(node, PlayNode) and has_data(flow, node.play)
     }
     # State: (node, served) with served 0: not told anything yet, 1: told something, 2: told
     # something and then one menu ("anything else?"). A second menu after being told
@@ -466,7 +471,8 @@ def _ends_without_person(flow: Flow, g: nx.MultiDiGraph) -> tuple[list[EndPath],
                 s = (s + 1) % 3
             if v in data_plays or (chosen and vk == "play"):
                 s = 1
-            if vk == "hangup" and has_data(flow, nodes[v].prompt):  # type: ignore[attr-defined]
+            target = nodes[v]
+            if isinstance(target, HangupNode) and has_data(flow, target.prompt):
                 s = 1
             state = (v, s)
             if state not in parent:

@@ -143,7 +143,7 @@ def stats(
     the length of WAV recordings; "worst" counts every retry of each menu on the way."""
     from flowc.analysis.load import FlowLoadError, load_flow
     from flowc.analysis.stats import flow_stats
-    from flowc.compiler.ir import compile_flow, content_hash
+    from flowc.compiler.ir import compile_flow
     from flowc.lint.config import ConfigError, load_config
     from flowc.model.bindings import is_bindings_doc
     from flowc.pipeline import find_flow_files
@@ -172,7 +172,7 @@ def stats(
             )
             continue
         # A flow kept in both forms (bank.yaml and bank.flow, same folder, same IR) is one flow.
-        key = (f.parent, f.stem, content_hash(compile_flow(loaded.flow)))
+        key = (f.parent, f.stem, compile_flow(loaded.flow).hash or "")
         if key in seen:
             seen[key].also_files.append(loaded.doc.file)
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from flowc.codes import code
 from flowc.compiler.ir import compile_flow, dumps, make_bundle, source_map
 from flowc.diagnostics import Diagnostic, Severity
+from flowc.ir import BundleIR, FlowIR
 from flowc.lint.config import ConfigError, LintConfig, load_config
 from flowc.pipeline import Checked, check_paths
 from flowc.render import render_text
@@ -21,7 +23,7 @@ def module_names(checked: Checked) -> dict[str, str]:
     return {ref: mod.name for ref, mod in checked.modules.items() if mod is not None}
 
 
-def compile_checked(checked: Checked) -> tuple[dict[str, Any], dict[str, Any]]:
+def compile_checked(checked: Checked) -> tuple[FlowIR, dict[str, Any]]:
     assert checked.flow is not None and checked.doc is not None
     return compile_flow(checked.flow, module_names(checked)), source_map(checked.flow, checked.doc)
 
@@ -60,39 +62,39 @@ _MAX_MODULE_DEPTH = 32  # modules calling modules; a cycle is an error of its ow
 
 def build_bundle(
     paths: Sequence[Path], config: LintConfig | None = None
-) -> tuple[dict[str, Any] | None, list[Checked]]:
+) -> tuple[BundleIR | None, list[Checked]]:
     """Check and compile; the bundle is None when any file has an error. Subflow modules the
     given flows call (transitively) are compiled too, named or not: a bundle without them
     would be refused by `flowc serve`."""
     results = _with_modules(list(paths), config)
     if not results or not all(r.ok for r in results):
         return None, results
-    flows: list[dict[str, Any]] = []
+    flows: list[FlowIR] = []
     maps: list[dict[str, Any]] = []
     bindings: dict[str, Any] = {}
-    seen: dict[str, tuple[str, Checked]] = {}
+    seen: dict[str, tuple[str | None, Checked]] = {}
     for r in results:
         if r.bindings is not None:
             bindings[r.bindings.environment] = r.bindings.model_dump(mode="json")
             continue
         ir, sm = compile_checked(r)
-        first = seen.get(ir["name"])
+        first = seen.get(ir.name)
         if first is not None:
             # The same flow written in both forms (YAML and .flow) compiles to the same IR
             # and is bundled once; two different flows may not share a name.
-            if first[0] != ir["hash"]:
+            if first[0] != ir.hash:
                 r.diagnostics.append(
                     Diagnostic(
                         DUPLICATE_FLOW,
                         Severity.ERROR,
-                        f"flow `{ir['name']}` is also defined, differently, in {first[1].file}",
+                        f"flow `{ir.name}` is also defined, differently, in {first[1].file}",
                         Span(r.file, 1, 1, 1, 1),
                         "give one of them another `flow:` name",
                     )
                 )
                 return None, results
             continue
-        seen[ir["name"]] = (ir["hash"], r)
+        seen[ir.name] = (ir.hash, r)
         flows.append(ir)
         maps.append(sm)
     return make_bundle(flows, maps, bindings), results
@@ -120,13 +122,14 @@ def compile_paths(
         echo(f"compile failed: {len(diags)} error(s)")
         return 1
     out.mkdir(parents=True, exist_ok=True)
-    sourcemap = bundle.pop("sourcemap")
+    sourcemap = dict(bundle.sourcemap or {})
+    bundle = dataclasses.replace(bundle, sourcemap=None)
     (out / "bundle.json").write_text(dumps(bundle), encoding="utf-8")
     (out / "sourcemap.json").write_text(dumps(sourcemap), encoding="utf-8")
-    envs = ", ".join(bundle.get("bindings", {})) or "none"
+    envs = ", ".join(bundle.bindings) or "none"
     echo(
-        f"compiled {len(bundle['flows'])} flow(s), bindings: {envs} -> "
-        f"{out / 'bundle.json'} ({bundle['hash']})"
+        f"compiled {len(bundle.flows)} flow(s), bindings: {envs} -> "
+        f"{out / 'bundle.json'} ({bundle.hash})"
     )
     if target == "freeswitch":
         from flowc.compiler.freeswitch import write_freeswitch

@@ -79,6 +79,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flowc.ir import BundleIR, FlowIR
+from flowc.ir.nodes import QueueNode, VoicemailNode
+
 CONTEXT = "flowc"
 PUBLIC_CONTEXT = "public"
 # Where each file goes, relative to FreeSWITCH's configuration directory.
@@ -257,29 +260,20 @@ class QueueUse:
 
 
 def queue_uses(
-    bundle_flows: Mapping[str, Any], bindings: Mapping[str, Any]
+    bundle_flows: Mapping[str, FlowIR], bindings: Mapping[str, Any]
 ) -> dict[str, list[QueueUse]]:
     """Bound queue name (`name@profile`) -> the queue nodes of the bundle that use it."""
     out: dict[str, list[QueueUse]] = {}
     for logical, real in sorted((bindings.get("queues") or {}).items()):
         flow_name, _, qname = str(logical).partition(".")
         uses = out.setdefault(str(real), [])
-        nodes = (bundle_flows.get(flow_name) or {}).get("nodes")
-        if not isinstance(nodes, Mapping):
+        flow = bundle_flows.get(flow_name)
+        if flow is None:
             continue
-        for node_id, node in sorted(nodes.items()):
-            if (
-                isinstance(node, Mapping)
-                and node.get("kind") == "queue"
-                and node.get("queue") == qname
-            ):
-                wait = node.get("max_wait")
+        for node_id, node in sorted(flow.nodes.items()):
+            if isinstance(node, QueueNode) and node.queue == qname:
                 uses.append(
-                    QueueUse(
-                        f"{flow_name}.{node_id}",
-                        int(wait) if isinstance(wait, int | float) else None,
-                        node.get("on_no_agent") is not None,
-                    )
+                    QueueUse(f"{flow_name}.{node_id}", node.max_wait, node.on_no_agent is not None)
                 )
     return out
 
@@ -338,15 +332,15 @@ def hold_music(bindings: Mapping[str, Any], queue_moh: str | None = None) -> str
     return music
 
 
-def callcenter_notes(bindings: Mapping[str, Any], bundle: Mapping[str, Any]) -> list[str]:
+def callcenter_notes(bindings: Mapping[str, Any], bundle: BundleIR) -> list[str]:
     """Notes on the queue nodes whose settings the bound queues cannot keep exactly."""
     return [n for _, _, notes in _queues(bindings, bundle) for n in notes]
 
 
 def _queues(
-    bindings: Mapping[str, Any], bundle: Mapping[str, Any]
+    bindings: Mapping[str, Any], bundle: BundleIR
 ) -> list[tuple[str, dict[str, str], list[str]]]:
-    flows = bundle.get("flows") or {}
+    flows = bundle.flows
     uses = queue_uses(flows, bindings)
     out: list[tuple[str, dict[str, str], list[str]]] = []
     seen: set[str] = set()
@@ -355,11 +349,12 @@ def _queues(
             continue
         seen.add(real)
         flow_name, _, qname = str(logical).partition(".")
-        spec = (flows.get(flow_name) or {}).get("queues", {}).get(qname) or {}
+        flow = flows.get(flow_name)
+        spec = flow.queues.get(qname) if flow is not None else None
         timers, notes = queue_timers(uses.get(real, []))
         params = {
-            "strategy": spec.get("strategy") or "longest-idle-agent",
-            "moh-sound": hold_music(bindings, spec.get("moh")),
+            "strategy": (spec.strategy if spec else None) or "longest-idle-agent",
+            "moh-sound": hold_music(bindings, spec.moh if spec else None),
             "time-base-score": "system",
             "tier-rules-apply": "false",
             "discard-abandoned-after": "60",
@@ -370,7 +365,7 @@ def _queues(
     return out
 
 
-def callcenter(bindings: Mapping[str, Any], bundle: Mapping[str, Any]) -> ET.Element:
+def callcenter(bindings: Mapping[str, Any], bundle: BundleIR) -> ET.Element:
     """mod_callcenter configuration for the queues this environment binds."""
     conf = ET.Element(
         "configuration",
@@ -386,7 +381,7 @@ def callcenter(bindings: Mapping[str, Any], bundle: Mapping[str, Any]) -> ET.Ele
     return conf
 
 
-def served_flows(bundle_flows: Mapping[str, Any], bindings: Mapping[str, Any]) -> list[str]:
+def served_flows(bundle_flows: Mapping[str, FlowIR], bindings: Mapping[str, Any]) -> list[str]:
     """The flows an environment's calls can run: those it routes DIDs to, and the subflow
     modules they call (transitively)."""
     todo = [str(name) for name in (bindings.get("flows") or {}) if name in bundle_flows]
@@ -396,30 +391,25 @@ def served_flows(bundle_flows: Mapping[str, Any], bindings: Mapping[str, Any]) -
         if name in seen:
             continue
         seen.add(name)
-        ir = bundle_flows.get(name)
-        modules = ir.get("modules") if isinstance(ir, Mapping) else None
-        if isinstance(modules, Mapping):
-            todo.extend(str(m) for m in modules.values() if m in bundle_flows)
+        flow = bundle_flows.get(name)
+        if flow is not None:
+            todo.extend(m for m in flow.modules.values() if m in bundle_flows)
     return sorted(seen)
 
 
 def voicemail_lengths(
-    bundle_flows: Mapping[str, Any], bindings: Mapping[str, Any]
+    bundle_flows: Mapping[str, FlowIR], bindings: Mapping[str, Any]
 ) -> dict[str, int]:
     """`<flow>.<node>` -> `max_length` (ms) of every voicemail node the environment serves."""
     out: dict[str, int] = {}
     for name in served_flows(bundle_flows, bindings):
-        nodes = bundle_flows[name].get("nodes")
-        if not isinstance(nodes, Mapping):
-            continue
-        for node_id, node in nodes.items():
-            if isinstance(node, Mapping) and node.get("kind") == "voicemail":
-                # The interpreter's default when the IR has none (`program._voicemail`).
-                out[f"{name}.{node_id}"] = int(node.get("max_length") or 120_000)
+        for node_id, node in bundle_flows[name].nodes.items():
+            if isinstance(node, VoicemailNode):
+                out[f"{name}.{node_id}"] = node.max_length
     return out
 
 
-def max_record_len(bundle_flows: Mapping[str, Any], bindings: Mapping[str, Any]) -> int | None:
+def max_record_len(bundle_flows: Mapping[str, FlowIR], bindings: Mapping[str, Any]) -> int | None:
     """The voicemail profile's `max-record-len` (seconds) for an environment: its longest
     voicemail, rounded up, between 1 and `MAX_RECORD_LEN_S`; None when it has none."""
     return _limit_s(voicemail_lengths(bundle_flows, bindings))
@@ -432,11 +422,11 @@ def _limit_s(lengths: Mapping[str, int]) -> int | None:
 
 
 def voicemail_profile(
-    bindings: Mapping[str, Any], bundle: Mapping[str, Any]
+    bindings: Mapping[str, Any], bundle: BundleIR
 ) -> tuple[ET.Element | None, list[str]]:
     """The profile fragment for one environment (None without voicemail nodes), and notes
     on the voicemail nodes whose `max_length` FreeSWITCH will not keep exactly."""
-    lengths = voicemail_lengths(bundle.get("flows") or {}, bindings)
+    lengths = voicemail_lengths(bundle.flows, bindings)
     secs = _limit_s(lengths)
     if secs is None:
         return None, []
@@ -490,9 +480,9 @@ def _write(element: ET.Element, path: Path) -> None:
     path.write_text('<?xml version="1.0" encoding="utf-8"?>\n' + text + "\n", encoding="utf-8")
 
 
-def write_freeswitch(bundle: dict[str, Any], out: Path) -> Iterator[str]:
+def write_freeswitch(bundle: BundleIR, out: Path) -> Iterator[str]:
     """Write the artifacts of every environment in the bundle; yield what was written."""
-    envs = bundle.get("bindings") or {}
+    envs = bundle.bindings
     if not envs:
         yield "no binding files given: no FreeSWITCH artifacts (add bindings/<env>.yaml)"
         return

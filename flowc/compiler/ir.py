@@ -15,17 +15,22 @@ A bundle is {"ir": "flowc-bundle", "version": 1, "flows": {name: flow}, "hash": 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import Any
 
+from flowc.ir import IR_VERSION, BundleIR, FlowIR
 from flowc.model.flow import Flow
 from flowc.source.document import SourceDoc
 
-IR_VERSION = 1
+__all__ = ["IR_VERSION", "compile_flow", "content_hash", "dumps", "make_bundle", "source_map"]
 
 
 def canonical_json(value: Any) -> str:
+    """Compact, key-sorted JSON (of an IR flow or bundle: of its JSON form)."""
+    if isinstance(value, FlowIR | BundleIR):
+        value = value.to_json()
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -38,8 +43,11 @@ def _node_ir(node: Any) -> dict[str, Any]:
     return {"kind": node.kind, **body}
 
 
-def compile_flow(flow: Flow, modules: dict[str, str] | None = None) -> dict[str, Any]:
-    """The IR of one validated flow. `modules` maps subflow paths to module flow names."""
+def compile_flow(flow: Flow, modules: dict[str, str] | None = None) -> FlowIR:
+    """The IR of one validated flow. `modules` maps subflow paths to module flow names.
+
+    The model's JSON form (`model_dump` by alias) is the IR's JSON form: the typed IR is read
+    from it, so the two cannot drift apart (tests/golden and the round-trip test hold it)."""
     h = flow.header
     dump = h.model_dump(mode="json", by_alias=True)
     ir: dict[str, Any] = {
@@ -66,7 +74,7 @@ def compile_flow(flow: Flow, modules: dict[str, str] | None = None) -> dict[str,
         ir["escalate"] = dump["escalate"]
     ir["nodes"] = {node_id: _node_ir(node) for node_id, node in flow.nodes.items()}
     ir["hash"] = content_hash(ir)
-    return ir
+    return FlowIR.from_json(ir)
 
 
 def source_map(flow: Flow, doc: SourceDoc) -> dict[str, Any]:
@@ -79,23 +87,22 @@ def source_map(flow: Flow, doc: SourceDoc) -> dict[str, Any]:
 
 
 def make_bundle(
-    flows: list[dict[str, Any]],
+    flows: list[FlowIR],
     maps: list[dict[str, Any]] | None = None,
     bindings: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    by_name = {f["name"]: f for f in sorted(flows, key=lambda f: str(f["name"]))}
-    bundle: dict[str, Any] = {
-        "ir": "flowc-bundle",
-        "version": IR_VERSION,
-        "flows": by_name,
-        "bindings": dict(sorted((bindings or {}).items())),
-    }
-    bundle["hash"] = content_hash(bundle)
+) -> BundleIR:
+    bundle = BundleIR(
+        flows={f.name: f for f in sorted(flows, key=lambda f: f.name)},
+        bindings=dict(sorted((bindings or {}).items())),
+    )
+    bundle = dataclasses.replace(bundle, hash=content_hash(bundle.to_json()))
     if maps is not None:
-        bundle["sourcemap"] = {m["flow"]: m for m in sorted(maps, key=lambda m: str(m["flow"]))}
+        sourcemap = {m["flow"]: m for m in sorted(maps, key=lambda m: str(m["flow"]))}
+        bundle = dataclasses.replace(bundle, sourcemap=sourcemap)
     return bundle
 
 
-def dumps(value: Any) -> str:
+def dumps(value: FlowIR | BundleIR | dict[str, Any]) -> str:
     """Deterministic, readable JSON for files people may diff."""
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    data = value if isinstance(value, dict) else value.to_json()
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

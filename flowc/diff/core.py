@@ -21,8 +21,11 @@ import networkx as nx
 
 from flowc.analysis.graph import PERSON_KINDS, build_graph
 from flowc.compiler.ir import compile_flow
+from flowc.ir.codec import to_json
+from flowc.ir.edges import ref_paths
+from flowc.ir.nodes import Node as IRNode
 from flowc.model.flow import Flow
-from flowc.model.nodes import NODE_KINDS, TERMINAL_KINDS
+from flowc.model.nodes import TERMINAL_KINDS
 
 COSMETIC = frozenset({"description", "tags"})
 _HEADER_SECTIONS = (
@@ -42,12 +45,6 @@ _HEADER_SECTIONS = (
     "mailboxes",
 )
 _ENDS_WITHOUT_NEXT = frozenset({"voicemail", "record", "callback", "survey"})
-# An option's target: `menu.options.1`, or `.goto` of an adaptive option (`menu.options.2[0]
-# .goto`); its `when`, `rank` and `say` are attributes, so a changed condition is named.
-_MENU_REF_RE = re.compile(
-    r"^menu\.options\.[^.\[]+(?:\[\d+\])?(?:\.goto)?$|^menu\.speech\..+$|^menu\.on_fail$"
-)
-_SWITCH_REF_RE = re.compile(r"^switch\[\d+\]\.goto$|^default$")
 
 
 @dataclass
@@ -206,29 +203,19 @@ def flatten(value: Any, path: str = "") -> dict[str, Any]:
     return out
 
 
-def is_ref_path(kind: str, path: str) -> bool:
-    """Whether a flattened attribute of a node of `kind` names another node."""
-    if kind == "menu":
-        return bool(_MENU_REF_RE.match(path))
-    if kind == "switch":
-        return bool(_SWITCH_REF_RE.match(path))
-    if kind == "collect" and path in ("collect.on_fail", "next"):
-        return True
-    cls = NODE_KINDS.get(kind)
-    return cls is not None and path in cls.targets
+def node_attrs(node: IRNode) -> dict[str, Any]:
+    """A node's IR (its JSON form) flattened, cosmetic fields left out."""
+    return flatten({k: v for k, v in to_json(node).items() if k not in COSMETIC})
 
 
-def node_attrs(ir: Mapping[str, Any]) -> dict[str, Any]:
-    """A node's IR flattened, cosmetic fields left out."""
-    return flatten({k: v for k, v in ir.items() if k not in COSMETIC})
+def _mapped(
+    refs: frozenset[str], attrs: Mapping[str, Any], renames: Mapping[str, str]
+) -> dict[str, Any]:
+    return {p: (renames.get(v, v) if p in refs else v) for p, v in attrs.items()}
 
 
-def _mapped(kind: str, attrs: Mapping[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
-    return {p: (renames.get(v, v) if is_ref_path(kind, p) else v) for p, v in attrs.items()}
-
-
-def _shape(kind: str, attrs: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted((p, "\0" if is_ref_path(kind, p) else repr(v)) for p, v in attrs.items()))
+def _shape(refs: frozenset[str], attrs: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((p, "\0" if p in refs else repr(v)) for p, v in attrs.items()))
 
 
 def attr_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[AttrChange]:
@@ -249,23 +236,25 @@ def detect_renames(
     new_attrs: Mapping[str, dict[str, Any]],
     removed: list[str],
     added: list[str],
+    old_refs: Mapping[str, frozenset[str]],
+    new_refs: Mapping[str, frozenset[str]],
 ) -> dict[str, str]:
     """old name -> new name for removed/added pairs with identical content once references
     are mapped through the renames (nodes that refer to each other may be renamed together)."""
     by_shape: dict[tuple[Any, ...], list[str]] = {}
     for a in added:
-        by_shape.setdefault(_shape(new_attrs[a]["kind"], new_attrs[a]), []).append(a)
+        by_shape.setdefault(_shape(new_refs[a], new_attrs[a]), []).append(a)
     cands: dict[str, list[str]] = {}
     claimed: dict[str, int] = {}
     for r in removed:
-        c = by_shape.get(_shape(old_attrs[r]["kind"], old_attrs[r]), [])
+        c = by_shape.get(_shape(old_refs[r], old_attrs[r]), [])
         if c:
             cands[r] = c
             for a in c:
                 claimed[a] = claimed.get(a, 0) + 1
 
     def holds(r: str, a: str, renames: Mapping[str, str]) -> bool:
-        return _mapped(old_attrs[r]["kind"], old_attrs[r], renames) == new_attrs[a]
+        return _mapped(old_refs[r], old_attrs[r], renames) == new_attrs[a]
 
     # Unambiguous pairs first, checked together until they agree with each other.
     renames = {r: c[0] for r, c in cands.items() if len(c) == 1 and claimed[c[0]] == 1}
@@ -338,17 +327,16 @@ def _facts(flow: Flow | None) -> tuple[nx.MultiDiGraph, set[str], set[str], set[
 # --------------------------------------------------------------------------- the diff
 
 
-def _ir_nodes(flow: Flow | None) -> dict[str, dict[str, Any]]:
+def _ir_nodes(flow: Flow | None) -> Mapping[str, IRNode]:
     if flow is None:
         return {}
-    nodes: dict[str, dict[str, Any]] = compile_flow(flow)["nodes"]
-    return nodes
+    return compile_flow(flow).nodes
 
 
 def _header(flow: Flow | None) -> dict[str, Any]:
     if flow is None:
         return {}
-    ir = compile_flow(flow)
+    ir = compile_flow(flow).to_json()
     return flatten({k: ir.get(k) for k in _HEADER_SECTIONS})
 
 
@@ -385,11 +373,15 @@ def _audience(change: NodeChange, attrs: Mapping[str, Any]) -> list[ReachChange]
 def diff_flows(old: Flow | None, new: Flow | None) -> FlowDiff:
     """What changed from `old` to `new` (None: the file does not exist in that version)."""
     old_ir, new_ir = _ir_nodes(old), _ir_nodes(new)
+    # The JSON form of the typed IR, flattened (`menu.options.1`...); `refs`: which of those
+    # paths name other nodes (`flowc.ir.edges.ref_paths`), mapped through renames.
     old_attrs = {n: node_attrs(ir) for n, ir in old_ir.items()}
     new_attrs = {n: node_attrs(ir) for n, ir in new_ir.items()}
+    old_refs = {n: ref_paths(ir) for n, ir in old_ir.items()}
+    new_refs = {n: ref_paths(ir) for n, ir in new_ir.items()}
     removed = [n for n in old_ir if n not in new_ir]
     added = [n for n in new_ir if n not in old_ir]
-    renames = detect_renames(old_attrs, new_attrs, removed, added)
+    renames = detect_renames(old_attrs, new_attrs, removed, added, old_refs, new_refs)
     name = (new or old).name if (new or old) is not None else ""  # type: ignore[union-attr]
     d = FlowDiff(
         name=name,
@@ -411,7 +403,7 @@ def diff_flows(old: Flow | None, new: Flow | None) -> FlowDiff:
         was = back.get(n, n)
         if was not in old_attrs:
             continue
-        before = _mapped(old_attrs[was]["kind"], old_attrs[was], renames)
+        before = _mapped(old_refs[was], old_attrs[was], renames)
         changes = attr_changes(before, attrs)
         if changes:
             old_kind = str(before["kind"]) if before["kind"] != attrs["kind"] else None

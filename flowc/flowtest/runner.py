@@ -24,6 +24,7 @@ from flowc.diagnostics import Diagnostic, FlowcError, did_you_mean
 from flowc.flowtest.coverage import FlowCoverage, coverage_table
 from flowc.flowtest.expect import Failure, check_expectations
 from flowc.flowtest.scenario import SCENARIO_SUFFIXES, Scenario, ScenarioFile, load_scenario_file
+from flowc.ir.nodes import SurveyNode
 from flowc.pipeline import FLOW_SUFFIXES, display_path
 from flowc.simulate import CompiledFlow, FlowLoadError, SimResult, Simulator, compile_file
 from flowc.source.files import MAX_SCENARIO_BYTES, is_symlink_loop, read_bounded, walk_files
@@ -207,14 +208,11 @@ def flow_problems(sc: Scenario, flow: CompiledFlow) -> list[Failure]:
         check(name, flow.services, "service", FT302, "mocks", name)
     for name in sc.queues:
         check(name, flow.queues, "queue", FT303, "queues", name)
-    variables = set((flow.ir.get("variables") or {}).keys())
+    variables = set(flow.ir.variables)
     for name in e.variables:
         check(name, variables, "variable", FT304, "expect", "variables", name)
     questions = {
-        str(q.get("id"))
-        for n in (flow.ir.get("nodes") or {}).values()
-        if n.get("kind") == "survey"
-        for q in n.get("survey") or ()
+        q.id for n in flow.ir.nodes.values() if isinstance(n, SurveyNode) for q in n.survey
     }
     for qid in e.survey:
         check(qid, questions, "survey question", FT305, "expect", "survey", qid)

@@ -5,8 +5,8 @@ prompts resolved per locale, schedules loaded, regular expressions compiled, nod
 defaulted. A `Program` is never mutated after `from_ir` returns, so any number of calls (and
 threads) may share it.
 
-Built from the IR dict only (see `flowc.compiler.ir` for its layout): never from the model or
-the source files.
+Built from the typed IR only (`flowc.ir`; a JSON flow of `bundle.json` is read into it first):
+never from the model or the source files.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from flowc import ir
 from flowc.hours import Schedule
 from flowc.interpreter.prompts import (
     CompiledPrompt,
@@ -24,11 +25,15 @@ from flowc.interpreter.prompts import (
     compile_template,
     template_roots,
 )
+from flowc.ir import nodes as ir_nodes
+from flowc.ir.codec import IRError
+from flowc.ir.edges import option_label
+from flowc.ir.flow import FlowIR
 from flowc.lang.expr import Expr, ExprError, parse_expr
 from flowc.lang.regex import Regex, RegexError, compile_regex
 from flowc.lang.template import Template
 
-SUPPORTED_IR_VERSION = 1
+SUPPORTED_IR_VERSION = ir.IR_VERSION
 DEFAULT_PATTERN = r"\d+"
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -67,6 +72,11 @@ class NodeBase:
     kind = "node"
 
 
+# Each executable node is a thin view of its IR node (`ir`): it adds what is compiled once
+# per program (prompts resolved per locale, templates, conditions and patterns parsed) and
+# reads everything else from the IR, under the names the interpreter uses (`timeout_ms`...).
+
+
 @dataclass(frozen=True, slots=True)
 class MenuChoice:
     """One option of a menu: its written key, target and (adaptive menus) its condition,
@@ -90,48 +100,107 @@ class Escalation:
 
 @dataclass(frozen=True, slots=True)
 class MenuN(NodeBase):
+    ir: ir_nodes.MenuNode
     prompt: CompiledPrompt
     options: Mapping[str, str]  # the first option written on each key (fixed menus: all)
     speech: tuple[tuple[str, str, str], ...]  # (normalized word, word as written, target)
     keywords: tuple[str, ...]  # the words as written, for the recogniser
-    timeout_ms: int
-    inter_digit_timeout_ms: int
-    retries: int
     no_input: tuple[CompiledPrompt, ...]
     no_match: tuple[CompiledPrompt, ...]
-    on_fail: str | None
-    repeat_key: str | None
-    agent_key: bool
-    on_no_input: str | None = None
-    choices: tuple[MenuChoice, ...] = ()
-    adaptive: bool = False  # the prompt is assembled from the offered options' fragments
-    renumber: bool = False
-    first: Template | None = None
+    choices: tuple[MenuChoice, ...]
+    adaptive: bool  # the prompt is assembled from the offered options' fragments
+    first: Template | None
 
     kind = "menu"
+
+    @property
+    def timeout_ms(self) -> int:
+        return self.ir.menu.timeout
+
+    @property
+    def inter_digit_timeout_ms(self) -> int:
+        return self.ir.menu.inter_digit_timeout
+
+    @property
+    def retries(self) -> int:
+        return max(1, self.ir.menu.retries)
+
+    @property
+    def on_fail(self) -> str | None:
+        return self.ir.menu.on_fail
+
+    @property
+    def on_no_input(self) -> str | None:
+        return self.ir.menu.on_no_input
+
+    @property
+    def repeat_key(self) -> str | None:
+        return self.ir.menu.repeat_key
+
+    @property
+    def agent_key(self) -> bool:
+        return self.ir.menu.agent_key
+
+    @property
+    def renumber(self) -> bool:
+        return self.ir.menu.renumber
 
 
 @dataclass(frozen=True, slots=True)
 class CollectN(NodeBase):
-    into: str
+    ir: ir_nodes.CollectNode
     prompt: CompiledPrompt
-    min: int
-    max: int
-    terminator: str | None
-    regex: str
+    regex: str  # the pattern anchored, as the switch and the interpreter run it
     pattern: Regex | None
-    timeout_ms: int
-    inter_digit_timeout_ms: int
-    retries: int
     no_input: tuple[CompiledPrompt, ...]
     no_match: tuple[CompiledPrompt, ...]
     confirm: CompiledPrompt | None
-    sensitive: bool
-    speech: bool
-    on_fail: str | None
-    next: str | None
 
     kind = "collect"
+
+    @property
+    def into(self) -> str:
+        return self.ir.collect.into
+
+    @property
+    def min(self) -> int:
+        return self.ir.collect.min
+
+    @property
+    def max(self) -> int:
+        return self.ir.collect.max
+
+    @property
+    def terminator(self) -> str | None:
+        return self.ir.collect.terminator or None
+
+    @property
+    def timeout_ms(self) -> int:
+        return self.ir.collect.timeout
+
+    @property
+    def inter_digit_timeout_ms(self) -> int:
+        return self.ir.collect.inter_digit_timeout
+
+    @property
+    def retries(self) -> int:
+        return max(1, self.ir.collect.retries)
+
+    @property
+    def sensitive(self) -> bool:
+        return self.ir.collect.sensitive
+
+    @property
+    def speech(self) -> bool:
+        return self.ir.collect.speech
+
+    @property
+    def on_fail(self) -> str | None:
+        return self.ir.collect.on_fail
+
+    @property
+    def next(self) -> str | None:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,106 +212,209 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class SwitchN(NodeBase):
+    ir: ir_nodes.SwitchNode
     rules: tuple[Rule, ...]
-    default: str
 
     kind = "switch"
+
+    @property
+    def default(self) -> str:
+        return self.ir.default
 
 
 @dataclass(frozen=True, slots=True)
 class HoursN(NodeBase):
-    schedule: str
-    open: str
-    closed: str
-    holiday: str | None
-    emergency: str | None
+    ir: ir_nodes.HoursNode
 
     kind = "hours"
+
+    @property
+    def schedule(self) -> str:
+        return self.ir.hours
+
+    @property
+    def open(self) -> str:
+        return self.ir.open
+
+    @property
+    def closed(self) -> str:
+        return self.ir.closed
+
+    @property
+    def holiday(self) -> str | None:
+        return self.ir.holiday
+
+    @property
+    def emergency(self) -> str | None:
+        return self.ir.emergency
 
 
 @dataclass(frozen=True, slots=True)
 class FetchN(NodeBase):
-    service: str
+    ir: ir_nodes.FetchNode
     params: Assignments
     set: Assignments
-    next: str
-    on_error: str | None
-    on_timeout: str | None
 
     kind = "fetch"
+
+    @property
+    def service(self) -> str:
+        return self.ir.fetch
+
+    @property
+    def next(self) -> str:
+        return self.ir.next
+
+    @property
+    def on_error(self) -> str | None:
+        return self.ir.on_error
+
+    @property
+    def on_timeout(self) -> str | None:
+        return self.ir.on_timeout
 
 
 @dataclass(frozen=True, slots=True)
 class SetN(NodeBase):
+    ir: ir_nodes.SetNode
     set: Assignments
-    next: str
 
     kind = "set"
+
+    @property
+    def next(self) -> str:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class PlayN(NodeBase):
+    ir: ir_nodes.PlayNode
     prompt: CompiledPrompt
-    next: str
 
     kind = "play"
+
+    @property
+    def next(self) -> str:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class QueueN(NodeBase):
-    queue: str
+    ir: ir_nodes.QueueNode
     priority: Template
-    announce: str
-    announce_every_ms: int
-    max_wait_ms: int | None
-    exit_key: str | None
-    on_timeout: str | None
-    on_no_agent: str | None
-    on_exit: str | None
-    after: str | None
 
     kind = "queue"
+
+    @property
+    def queue(self) -> str:
+        return self.ir.queue
+
+    @property
+    def announce(self) -> str:
+        return self.ir.announce
+
+    @property
+    def announce_every_ms(self) -> int:
+        return self.ir.announce_every
+
+    @property
+    def max_wait_ms(self) -> int | None:
+        return self.ir.max_wait
+
+    @property
+    def exit_key(self) -> str | None:
+        return self.ir.exit_key
+
+    @property
+    def on_timeout(self) -> str | None:
+        return self.ir.on_timeout
+
+    @property
+    def on_no_agent(self) -> str | None:
+        return self.ir.on_no_agent
+
+    @property
+    def on_exit(self) -> str | None:
+        return self.ir.on_exit
+
+    @property
+    def after(self) -> str | None:
+        return self.ir.after
 
 
 @dataclass(frozen=True, slots=True)
 class TransferN(NodeBase):
+    ir: ir_nodes.TransferNode
     target: Template
-    mode: Literal["blind", "warm"]
     prompt: CompiledPrompt | None
-    on_fail: str | None
 
     kind = "transfer"
+
+    @property
+    def mode(self) -> Literal["blind", "warm"]:
+        return self.ir.mode
+
+    @property
+    def on_fail(self) -> str | None:
+        return self.ir.on_fail
 
 
 @dataclass(frozen=True, slots=True)
 class VoicemailN(NodeBase):
-    mailbox: str
+    ir: ir_nodes.VoicemailNode
     prompt: CompiledPrompt | None
-    max_length_ms: int
-    next: str | None
 
     kind = "voicemail"
+
+    @property
+    def mailbox(self) -> str:
+        return self.ir.voicemail
+
+    @property
+    def max_length_ms(self) -> int:
+        return self.ir.max_length
+
+    @property
+    def next(self) -> str | None:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class RecordN(NodeBase):
-    var: str
+    ir: ir_nodes.RecordNode
     prompt: CompiledPrompt | None
-    max_length_ms: int
-    beep: bool
-    next: str | None
 
     kind = "record"
+
+    @property
+    def var(self) -> str:
+        return self.ir.record
+
+    @property
+    def max_length_ms(self) -> int:
+        return self.ir.max_length
+
+    @property
+    def beep(self) -> bool:
+        return self.ir.beep
+
+    @property
+    def next(self) -> str | None:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class CallbackN(NodeBase):
+    ir: ir_nodes.CallbackNode
     number: Template
     prompt: CompiledPrompt | None
     confirm: CompiledPrompt | None
-    next: str | None
 
     kind = "callback"
+
+    @property
+    def next(self) -> str | None:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,25 +427,37 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class SurveyN(NodeBase):
+    ir: ir_nodes.SurveyNode
     questions: tuple[Question, ...]
     thanks: CompiledPrompt | None
-    next: str | None
 
     kind = "survey"
+
+    @property
+    def next(self) -> str | None:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class SubflowN(NodeBase):
-    path: str
+    ir: ir_nodes.SubflowNode
     with_: Assignments
     set: Assignments
-    next: str
 
     kind = "subflow"
+
+    @property
+    def path(self) -> str:
+        return self.ir.subflow
+
+    @property
+    def next(self) -> str:
+        return self.ir.next
 
 
 @dataclass(frozen=True, slots=True)
 class ReturnN(NodeBase):
+    ir: ir_nodes.ReturnNode
     values: Assignments
 
     kind = "return"
@@ -281,17 +465,25 @@ class ReturnN(NodeBase):
 
 @dataclass(frozen=True, slots=True)
 class HangupN(NodeBase):
-    cause: str
+    ir: ir_nodes.HangupNode
     prompt: CompiledPrompt | None
 
     kind = "hangup"
 
+    @property
+    def cause(self) -> str:
+        return self.ir.hangup or "NORMAL_CLEARING"
+
 
 @dataclass(frozen=True, slots=True)
 class GotoN(NodeBase):
-    goto: str
+    ir: ir_nodes.GotoNode
 
     kind = "goto"
+
+    @property
+    def goto(self) -> str:
+        return self.ir.goto
 
 
 Node = (
@@ -337,9 +529,12 @@ class Program:
 
     @classmethod
     def from_ir(
-        cls, ir: Mapping[str, Any], modules: Mapping[str, Mapping[str, Any]] = _EMPTY
+        cls,
+        ir: FlowIR | Mapping[str, Any],
+        modules: Mapping[str, FlowIR | Mapping[str, Any]] = _EMPTY,
     ) -> Program:
         """Compile `ir`; `modules` maps subflow paths (as written in `subflow:`) to module IR.
+        Either may be the typed IR or its JSON form (a flow of `bundle.json`).
 
         Raises `ProgramError` on IR this interpreter cannot run (wrong version, unknown node
         kind, unparsable template or condition, a subflow path without its module...).
@@ -350,74 +545,76 @@ class Program:
         return f"<Program {self.name} ({len(self.nodes)} nodes)>"
 
 
+def read_ir(raw: FlowIR | Mapping[str, Any], label: str) -> FlowIR:
+    """The typed IR of a flow given either way; `ProgramError` when it is not one."""
+    if isinstance(raw, FlowIR):
+        return raw
+    if not isinstance(raw, Mapping) or raw.get("ir") != "flowc-ir":
+        raise ProgramError(f"{label}: not a compiled flow (expected `ir: flowc-ir`)")
+    if raw.get("version") != SUPPORTED_IR_VERSION:
+        raise ProgramError(
+            f"{label}: IR version {raw.get('version')!r} is not supported"
+            f" (this interpreter runs version {SUPPORTED_IR_VERSION})"
+        )
+    try:
+        return FlowIR.from_json(raw)
+    except IRError as exc:
+        raise ProgramError(str(exc)) from None
+
+
 class _Builder:
-    def __init__(self, modules: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, modules: Mapping[str, FlowIR | Mapping[str, Any]]) -> None:
         self.module_irs = modules
         self.registry: dict[str, Program] = {}
 
-    def build(self, ir: Mapping[str, Any], label: str) -> Program:
-        if not isinstance(ir, Mapping) or ir.get("ir") != "flowc-ir":
-            raise ProgramError(f"{label}: not a compiled flow (expected `ir: flowc-ir`)")
-        if ir.get("version") != SUPPORTED_IR_VERSION:
-            raise ProgramError(
-                f"{label}: IR version {ir.get('version')!r} is not supported"
-                f" (this interpreter runs version {SUPPORTED_IR_VERSION})"
-            )
-        name = str(ir.get("name", label))
-        nodes_ir = ir.get("nodes")
-        if not isinstance(nodes_ir, Mapping) or not nodes_ir:
+    def build(self, raw: FlowIR | Mapping[str, Any], label: str) -> Program:
+        ir = read_ir(raw, label)
+        name = ir.name
+        if not ir.nodes:
             raise ProgramError(f"flow `{name}` has no nodes")
-        entry = ir.get("entry") or next(iter(nodes_ir))
-        if entry not in nodes_ir:
+        entry = ir.entry or next(iter(ir.nodes))
+        if entry not in ir.nodes:
             raise ProgramError(f"flow `{name}`: entry node `{entry}` does not exist")
-        default_locale = str(ir.get("default_locale") or "en-US")
-        locales = tuple(str(x) for x in (ir.get("locales") or (default_locale,)))
-        ak = ir.get("agent_key")
-        agent_key = (str(ak["key"]), str(ak["goto"])) if isinstance(ak, Mapping) else None
-        variables: dict[str, VarDef] = {}
-        for var, spec in (ir.get("variables") or {}).items():
-            spec = spec if isinstance(spec, Mapping) else {"type": spec}
-            variables[str(var)] = VarDef(
-                str(spec.get("type", "any")), spec.get("default"), bool(spec.get("sensitive"))
-            )
-        params = {str(k): str(v) for k, v in (ir.get("params") or {}).items()}
-        for param, type_ in params.items():
+        default_locale = ir.default_locale or "en-US"
+        locales = ir.locales or (default_locale,)
+        ak = ir.agent_key
+        variables = {
+            var: VarDef(spec.type, spec.default, spec.sensitive)
+            for var, spec in ir.variables.items()
+        }
+        for param, type_ in ir.params.items():
             variables.setdefault(param, VarDef(type_, None, False))
         sensitive = {n for n, v in variables.items() if v.sensitive}
-        prompts = PromptCompiler(ir.get("prompts") or {}, list(locales), default_locale)
+        prompts = PromptCompiler(ir.prompts, list(locales), default_locale)
         nodes: dict[str, Node] = {}
-        for node_id, raw in nodes_ir.items():
-            node = _node(str(node_id), raw, prompts)
-            nodes[str(node_id)] = node
+        for node_id, raw_node in ir.nodes.items():
+            node = _node(node_id, raw_node, prompts)
+            nodes[node_id] = node
             if isinstance(node, CollectN) and node.sensitive:
                 sensitive.add(node.into)
         modules: dict[str, Program] = {}
-        h = ir.get("hash")
         p = Program(
             name=name,
-            entry=str(entry),
+            entry=entry,
             default_locale=default_locale,
             locales=locales,
-            agent_key=agent_key,
+            agent_key=(ak.key, ak.goto) if ak is not None else None,
             variables=MappingProxyType(variables),
-            params=MappingProxyType(params),
+            params=ir.params,
             sensitive=frozenset(sensitive),
-            schedules=MappingProxyType(
-                {str(k): _schedule(str(k), v) for k, v in (ir.get("schedules") or {}).items()}
-            ),
-            services=MappingProxyType(
-                {str(k): _service(str(k), v) for k, v in (ir.get("services") or {}).items()}
-            ),
+            schedules=MappingProxyType({k: _schedule(k, v) for k, v in ir.schedules.items()}),
+            services=MappingProxyType({k: _service(k, v) for k, v in ir.services.items()}),
             numbers=MappingProxyType(
-                {
-                    str(k): compile_template(v, f"number `{k}`")
-                    for k, v in (ir.get("numbers") or {}).items()
-                }
+                {k: compile_template(v, f"number `{k}`") for k, v in ir.numbers.items()}
             ),
             nodes=MappingProxyType(nodes),
             modules=MappingProxyType(modules),
-            hash=h if isinstance(h, str) else None,
-            escalate=_escalation(ir.get("escalate")),
+            hash=ir.hash,
+            escalate=(
+                Escalation(max(1, ir.escalate.after_failures), ir.escalate.goto)
+                if ir.escalate is not None
+                else None
+            ),
         )
         # Modules are compiled once the program exists, so that a module calling itself (or
         # its caller) resolves to the program being built: the registry holds it already.
@@ -443,48 +640,36 @@ def _schedule(name: str, raw: Any) -> Schedule:
         raise ProgramError(f"schedule `{name}`: {exc}") from None
 
 
-def _assignments(raw: Any, where: str) -> Assignments:
-    if raw is None:
-        return ()
-    if not isinstance(raw, Mapping):
-        raise ProgramError(f"{where}: expected a mapping of templates")
+def _assignments(raw: Mapping[str, str], where: str) -> Assignments:
     out = []
     for k, v in raw.items():
         t = compile_template(v, f"{where}.{k}")
-        out.append((str(k), t, template_roots(t)))
+        out.append((k, t, template_roots(t)))
     return tuple(out)
 
 
-def _service(name: str, raw: Any) -> Service:
-    if not isinstance(raw, Mapping) or "url" not in raw:
-        raise ProgramError(f"service `{name}` is malformed")
-    url = compile_template(raw["url"], f"service `{name}` url")
-    headers = _assignments(raw.get("headers"), f"service `{name}` headers")
-    body = raw.get("body")
+def _service(name: str, svc: ir.Service) -> Service:
+    url = compile_template(svc.url, f"service `{name}` url")
+    headers = _assignments(svc.headers, f"service `{name}` headers")
+    body = svc.body
     body_t = _assignments(body, f"service `{name}` body") if body is not None else None
     roots = set(template_roots(url))
     for _, _, used in headers + (body_t or ()):
         roots |= used
     return Service(
-        name,
-        url,
-        str(raw.get("method") or "GET").upper(),
-        headers,
-        body_t,
-        int(raw.get("timeout") or 2000),
-        int(raw.get("retries") or 0),
-        frozenset(roots),
+        name, url, svc.method, headers, body_t, svc.timeout, svc.retries, frozenset(roots)
     )
 
 
-def _opt_prompt(prompts: PromptCompiler, raw: Any, where: str) -> CompiledPrompt | None:
-    return None if raw is None else prompts.compile(raw, where)
+def _opt_prompt(
+    prompts: PromptCompiler, prompt: ir.Prompt | None, where: str
+) -> CompiledPrompt | None:
+    return None if prompt is None else prompts.compile(prompt, where)
 
 
-def _prompt_list(prompts: PromptCompiler, raw: Any, where: str) -> tuple[CompiledPrompt, ...]:
-    if raw is None:
-        return ()
-    items = raw if isinstance(raw, list | tuple) else [raw]
+def _prompt_list(
+    prompts: PromptCompiler, items: tuple[ir.Prompt, ...], where: str
+) -> tuple[CompiledPrompt, ...]:
     return tuple(prompts.compile(r, f"{where}[{i}]") for i, r in enumerate(items))
 
 
@@ -492,297 +677,143 @@ def _anchored(pattern: str) -> str:
     return f"^(?:{pattern})$"
 
 
-def _node(node_id: str, raw: Any, prompts: PromptCompiler) -> Node:
-    if not isinstance(raw, Mapping):
-        raise ProgramError(f"node `{node_id}` is malformed")
-    kind = raw.get("kind")
+def _node(node_id: str, node: ir_nodes.Node, prompts: PromptCompiler) -> Node:
+    """The executable view of one IR node: prompts resolved, templates and conditions parsed."""
     where = f"node `{node_id}`"
+    match node:
+        case ir_nodes.MenuNode(menu=m):
+            speech = tuple(
+                (normalize_speech(word), word, target) for word, target in m.speech.items()
+            )
+            choices = _menu_choices(m, prompts, where)
+            return MenuN(
+                node_id,
+                node,
+                prompts.compile(m.prompt, f"{where} prompt"),
+                MappingProxyType({c.key: c.target for c in reversed(choices)}),
+                speech,
+                tuple(word for _, word, _ in speech),
+                _prompt_list(prompts, m.no_input, f"{where} no_input"),
+                _prompt_list(prompts, m.no_match, f"{where} no_match"),
+                choices,
+                any(c.say is not None for c in choices),
+                None if m.first is None else compile_template(m.first, f"{where} first"),
+            )
+        case ir_nodes.CollectNode(collect=c):
+            regex = _anchored(c.pattern or DEFAULT_PATTERN)
+            try:
+                compiled: Regex | None = compile_regex(regex)
+            except RegexError:
+                compiled = None  # the switch validates; the interpreter then trusts its verdict
+            no_match = _prompt_list(prompts, c.no_match, f"{where} no_match")
+            no_input = _prompt_list(prompts, c.no_input, f"{where} no_input")
+            return CollectN(
+                node_id,
+                node,
+                prompts.compile(c.prompt, f"{where} prompt"),
+                regex,
+                compiled,
+                no_input,
+                no_match,
+                _opt_prompt(prompts, c.confirm, f"{where} confirm"),
+            )
+        case ir_nodes.SwitchNode():
+            rules = []
+            for rule in node.switch:
+                try:
+                    expr = parse_expr(rule.if_)
+                except ExprError as exc:
+                    raise ProgramError(
+                        f"{where}: bad condition {rule.if_!r}: {exc.message}"
+                    ) from None
+                rules.append(Rule(rule.if_, expr, rule.goto))
+            return SwitchN(node_id, node, tuple(rules))
+        case ir_nodes.HoursNode():
+            return HoursN(node_id, node)
+        case ir_nodes.FetchNode():
+            return FetchN(
+                node_id,
+                node,
+                _assignments(node.params, f"{where} params"),
+                _assignments(node.set, f"{where} set"),
+            )
+        case ir_nodes.SetNode():
+            return SetN(node_id, node, _assignments(node.set, f"{where} set"))
+        case ir_nodes.PlayNode():
+            return PlayN(node_id, node, prompts.compile(node.play, f"{where} play"))
+        case ir_nodes.QueueNode():
+            return QueueN(node_id, node, compile_template(node.priority, f"{where} priority"))
+        case ir_nodes.TransferNode():
+            return TransferN(
+                node_id,
+                node,
+                compile_template(node.transfer, f"{where} target"),
+                _opt_prompt(prompts, node.prompt, f"{where} prompt"),
+            )
+        case ir_nodes.VoicemailNode():
+            return VoicemailN(node_id, node, _opt_prompt(prompts, node.prompt, f"{where} prompt"))
+        case ir_nodes.RecordNode():
+            return RecordN(node_id, node, _opt_prompt(prompts, node.prompt, f"{where} prompt"))
+        case ir_nodes.CallbackNode(callback=cb):
+            return CallbackN(
+                node_id,
+                node,
+                compile_template(cb.number or "{caller.number}", f"{where} number"),
+                _opt_prompt(prompts, cb.prompt, f"{where} prompt"),
+                _opt_prompt(prompts, cb.confirm, f"{where} confirm"),
+            )
+        case ir_nodes.SurveyNode():
+            questions = tuple(
+                Question(
+                    q.id,
+                    prompts.compile(q.ask, f"{where} question `{q.id}`"),
+                    q.scale,
+                    max(1, q.retries),
+                )
+                for q in node.survey
+            )
+            return SurveyN(
+                node_id, node, questions, _opt_prompt(prompts, node.thanks, f"{where} thanks")
+            )
+        case ir_nodes.SubflowNode():
+            return SubflowN(
+                node_id,
+                node,
+                _assignments(node.with_, f"{where} with"),
+                _assignments(node.set, f"{where} set"),
+            )
+        case ir_nodes.ReturnNode():
+            return ReturnN(node_id, node, _assignments(node.return_, f"{where} return"))
+        case ir_nodes.HangupNode():
+            return HangupN(node_id, node, _opt_prompt(prompts, node.prompt, f"{where} prompt"))
+        case ir_nodes.GotoNode():
+            return GotoN(node_id, node)
+
+
+def _condition(text: str, where: str) -> Expr:
     try:
-        builder = _BUILDERS[str(kind)]
-    except KeyError:
-        raise ProgramError(f"{where}: unknown node kind {kind!r}") from None
-    try:
-        return builder(node_id, raw, prompts, where)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, ProgramError):
-            raise
-        raise ProgramError(f"{where}: malformed {kind} node ({exc})") from None
-
-
-def _menu(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    m = raw["menu"]
-    speech = tuple(
-        (normalize_speech(str(word)), str(word), str(target))
-        for word, target in (m.get("speech") or {}).items()
-    )
-    choices = _menu_choices(m.get("options") or {}, prompts, where)
-    first_text = m.get("first")
-    return MenuN(
-        node_id,
-        prompts.compile(m["prompt"], f"{where} prompt"),
-        MappingProxyType({c.key: c.target for c in reversed(choices)}),
-        speech,
-        tuple(word for _, word, _ in speech),
-        int(m.get("timeout", 5000)),
-        int(m.get("inter_digit_timeout", 2000)),
-        max(1, int(m.get("retries", 3))),
-        _prompt_list(prompts, m.get("no_input"), f"{where} no_input"),
-        _prompt_list(prompts, m.get("no_match"), f"{where} no_match"),
-        m.get("on_fail"),
-        m.get("repeat_key"),
-        bool(m.get("agent_key", True)),
-        m.get("on_no_input"),
-        choices,
-        any(c.say is not None for c in choices),
-        bool(m.get("renumber", False)),
-        None if first_text is None else compile_template(str(first_text), f"{where} first"),
-    )
-
-
-def _escalation(raw: Any) -> Escalation | None:
-    if not isinstance(raw, Mapping):
-        return None
-    return Escalation(max(1, int(raw["after_failures"])), str(raw["goto"]))
-
-
-def _condition(text: Any, where: str) -> Expr:
-    try:
-        return parse_expr(str(text))
+        return parse_expr(text)
     except ExprError as exc:
         raise ProgramError(f"{where}: {exc.message}") from None
 
 
 def _menu_choices(
-    options: Mapping[str, Any], prompts: PromptCompiler, where: str
+    menu: ir_nodes.MenuBody, prompts: PromptCompiler, where: str
 ) -> tuple[MenuChoice, ...]:
     out: list[MenuChoice] = []
-    for key, value in options.items():
-        k = str(key)
-        if isinstance(value, str):
-            out.append(MenuChoice(k, value, f"key {k}"))
-            continue
-        alts = value if isinstance(value, list | tuple) else [value]
-        for i, opt in enumerate(alts):
-            label = f"key {k}" if len(alts) == 1 else f"key {k}#{i + 1}"
-            here = f"{where} option {label}"
-            when, rank, say = opt.get("when"), opt.get("rank"), opt.get("say")
-            out.append(
-                MenuChoice(
-                    k,
-                    str(opt["goto"]),
-                    label,
-                    None if when is None else _condition(when, f"{here} when"),
-                    None if when is None else str(when),
-                    None if rank is None else _condition(rank, f"{here} rank"),
-                    None if rank is None else str(rank),
-                    None if say is None else prompts.compile(say, f"{here} say"),
-                )
-            )
-    return tuple(out)
-
-
-def _collect(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    c = raw["collect"]
-    pattern = c.get("pattern") or DEFAULT_PATTERN
-    regex = _anchored(pattern)
-    try:
-        compiled: Regex | None = compile_regex(regex)
-    except RegexError:
-        compiled = None  # the switch validates; the interpreter then trusts its verdict
-    no_match = _prompt_list(prompts, c.get("no_match"), f"{where} no_match")
-    no_input = _prompt_list(prompts, c.get("no_input"), f"{where} no_input")
-    terminator = c.get("terminator")
-    return CollectN(
-        node_id,
-        str(c["into"]),
-        prompts.compile(c["prompt"], f"{where} prompt"),
-        int(c.get("min", 1)),
-        int(c.get("max", 16)),
-        str(terminator) if terminator else None,
-        regex,
-        compiled,
-        int(c.get("timeout", 5000)),
-        int(c.get("inter_digit_timeout", 3000)),
-        max(1, int(c.get("retries", 3))),
-        no_input,
-        no_match,
-        _opt_prompt(prompts, c.get("confirm"), f"{where} confirm"),
-        bool(c.get("sensitive", False)),
-        bool(c.get("speech", False)),
-        c.get("on_fail"),
-        raw.get("next"),
-    )
-
-
-def _switch(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    rules = []
-    for rule in raw["switch"]:
-        text = str(rule["if"])
-        try:
-            expr = parse_expr(text)
-        except ExprError as exc:
-            raise ProgramError(f"{where}: bad condition {text!r}: {exc.message}") from None
-        rules.append(Rule(text, expr, str(rule["goto"])))
-    return SwitchN(node_id, tuple(rules), str(raw["default"]))
-
-
-def _hours(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return HoursN(
-        node_id,
-        str(raw["hours"]),
-        str(raw["open"]),
-        str(raw["closed"]),
-        raw.get("holiday"),
-        raw.get("emergency"),
-    )
-
-
-def _fetch(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return FetchN(
-        node_id,
-        str(raw["fetch"]),
-        _assignments(raw.get("params"), f"{where} params"),
-        _assignments(raw.get("set"), f"{where} set"),
-        str(raw["next"]),
-        raw.get("on_error"),
-        raw.get("on_timeout"),
-    )
-
-
-def _set(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return SetN(node_id, _assignments(raw["set"], f"{where} set"), str(raw["next"]))
-
-
-def _play(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return PlayN(node_id, prompts.compile(raw["play"], f"{where} play"), str(raw["next"]))
-
-
-def _queue(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    max_wait = raw.get("max_wait")
-    return QueueN(
-        node_id,
-        str(raw["queue"]),
-        compile_template(raw.get("priority", "0"), f"{where} priority"),
-        str(raw.get("announce") or "none"),
-        int(raw.get("announce_every") or 60_000),
-        int(max_wait) if max_wait is not None else None,
-        raw.get("exit_key"),
-        raw.get("on_timeout"),
-        raw.get("on_no_agent"),
-        raw.get("on_exit"),
-        raw.get("after"),
-    )
-
-
-def _transfer(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    mode: Literal["blind", "warm"] = "warm" if raw.get("mode") == "warm" else "blind"
-    if raw.get("mode") not in (None, "blind", "warm"):
-        raise ProgramError(f"{where}: unknown transfer mode {raw.get('mode')!r}")
-    return TransferN(
-        node_id,
-        compile_template(raw["transfer"], f"{where} target"),
-        mode,
-        _opt_prompt(prompts, raw.get("prompt"), f"{where} prompt"),
-        raw.get("on_fail"),
-    )
-
-
-def _voicemail(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return VoicemailN(
-        node_id,
-        str(raw["voicemail"]),
-        _opt_prompt(prompts, raw.get("prompt"), f"{where} prompt"),
-        int(raw.get("max_length") or 120_000),
-        raw.get("next"),
-    )
-
-
-def _record(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return RecordN(
-        node_id,
-        str(raw["record"]),
-        _opt_prompt(prompts, raw.get("prompt"), f"{where} prompt"),
-        int(raw.get("max_length") or 60_000),
-        bool(raw.get("beep", True)),
-        raw.get("next"),
-    )
-
-
-def _callback(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    cb = raw.get("callback") or {}
-    return CallbackN(
-        node_id,
-        compile_template(cb.get("number") or "{caller.number}", f"{where} number"),
-        _opt_prompt(prompts, cb.get("prompt"), f"{where} prompt"),
-        _opt_prompt(prompts, cb.get("confirm"), f"{where} confirm"),
-        raw.get("next"),
-    )
-
-
-def _survey(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    questions = []
-    for i, q in enumerate(raw["survey"]):
-        scale = str(q.get("scale") or "1-5")
-        if scale not in ("1-5", "0-10", "yes_no"):
-            raise ProgramError(f"{where}: question {i} has unknown scale {scale!r}")
-        questions.append(
-            Question(
-                str(q["id"]),
-                prompts.compile(q["ask"], f"{where} question `{q['id']}`"),
-                scale,
-                max(1, int(q.get("retries", 2))),
+    for opt in menu.entries():
+        label = option_label(opt.key, opt.index)
+        here = f"{where} option {label}"
+        out.append(
+            MenuChoice(
+                opt.key,
+                opt.goto,
+                label,
+                None if opt.when is None else _condition(opt.when, f"{here} when"),
+                opt.when,
+                None if opt.rank is None else _condition(opt.rank, f"{here} rank"),
+                opt.rank,
+                None if opt.say is None else prompts.compile(opt.say, f"{here} say"),
             )
         )
-    return SurveyN(
-        node_id,
-        tuple(questions),
-        _opt_prompt(prompts, raw.get("thanks"), f"{where} thanks"),
-        raw.get("next"),
-    )
-
-
-def _subflow(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return SubflowN(
-        node_id,
-        str(raw["subflow"]),
-        _assignments(raw.get("with"), f"{where} with"),
-        _assignments(raw.get("set"), f"{where} set"),
-        str(raw["next"]),
-    )
-
-
-def _return(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return ReturnN(node_id, _assignments(raw.get("return"), f"{where} return"))
-
-
-def _hangup(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return HangupN(
-        node_id,
-        str(raw.get("hangup") or "NORMAL_CLEARING"),
-        _opt_prompt(prompts, raw.get("prompt"), f"{where} prompt"),
-    )
-
-
-def _goto(node_id: str, raw: Mapping[str, Any], prompts: PromptCompiler, where: str) -> Node:
-    return GotoN(node_id, str(raw["goto"]))
-
-
-_BUILDERS = {
-    "menu": _menu,
-    "collect": _collect,
-    "switch": _switch,
-    "hours": _hours,
-    "fetch": _fetch,
-    "set": _set,
-    "play": _play,
-    "queue": _queue,
-    "transfer": _transfer,
-    "voicemail": _voicemail,
-    "record": _record,
-    "callback": _callback,
-    "survey": _survey,
-    "subflow": _subflow,
-    "return": _return,
-    "hangup": _hangup,
-    "goto": _goto,
-}
+    return tuple(out)

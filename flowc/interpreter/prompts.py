@@ -1,7 +1,7 @@
 """Prompts: compiled once from the IR, rendered per call into `PlayItem`s.
 
-A prompt in the IR is `{"variants": {locale: [part, ...]}, "barge_in": bool}` where the
-locale "" means any locale and a part is `{"kind": tts|audio|say|ref, "text", "say_as"}`.
+A prompt in the IR (`flowc.ir.Prompt`) holds per-locale lists of parts, the locale "" meaning
+any locale; a part is tts, audio, say or ref (a reusable prompt's name).
 Compilation resolves `ref` parts (reusable prompts) for every locale of the flow up front and
 parses every template, so rendering is a dict look-up plus the holes' evaluation.
 
@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from flowc import ir
 from flowc.interpreter.commands import PlayItem, PlayKind
 from flowc.lang.expr import BudgetError, EvalError, Value, evaluate, names_used, to_text
 from flowc.lang.expr.errors import ExprError
@@ -138,73 +139,65 @@ def render_text_strict(t: Template, scope: Mapping[str, object]) -> str:
 
 
 class PromptCompiler:
-    """Compiles prompt IR for the locales of one flow, resolving reusable prompts."""
+    """Compiles the IR's prompts for the locales of one flow, resolving reusable prompts."""
 
     def __init__(
-        self, reusable: Mapping[str, Any], locales: list[str], default_locale: str
+        self, reusable: Mapping[str, ir.Prompt], locales: list[str], default_locale: str
     ) -> None:
         self._reusable = reusable
         self._locales = list(dict.fromkeys([default_locale, *locales]))
         self._default = default_locale
 
-    def compile(self, raw: Any, where: str) -> CompiledPrompt:
+    def compile(self, prompt: ir.Prompt, where: str) -> CompiledPrompt:
         by_locale: dict[str, tuple[tuple[Part, ...], bool]] = {}
         for locale in self._locales:
-            by_locale[locale] = self._resolve(raw, locale, where, ())
+            by_locale[locale] = self._resolve(prompt, locale, where, ())
         return CompiledPrompt(by_locale, by_locale[self._default])
 
     def _resolve(
-        self, raw: Any, locale: str, where: str, stack: tuple[str, ...]
+        self, prompt: ir.Prompt, locale: str, where: str, stack: tuple[str, ...]
     ) -> tuple[tuple[Part, ...], bool]:
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("variants"), Mapping):
-            raise ProgramError(f"{where}: malformed prompt {raw!r}")
-        variants: Mapping[str, Any] = raw["variants"]
-        barge_in = bool(raw.get("barge_in", True))
-        chosen = _choose(variants, locale, self._default)
+        barge_in = prompt.barge_in
         parts: list[Part] = []
-        for i, part in enumerate(chosen):
-            if not isinstance(part, Mapping):
-                raise ProgramError(f"{where}: malformed prompt part {part!r}")
-            kind = part.get("kind")
-            text = part.get("text", "")
-            text = text if isinstance(text, str) else str(text)
-            if kind == "ref":
-                if text in stack:
-                    raise ProgramError(f"{where}: prompt `{text}` refers to itself")
-                target = self._reusable.get(text)
-                if target is None:
-                    raise ProgramError(f"{where}: unknown prompt `{text}`")
-                sub, sub_barge = self._resolve(target, locale, f"prompt `{text}`", (*stack, text))
-                parts.extend(sub)
-                barge_in = barge_in and sub_barge
-            elif kind in ("tts", "say"):
-                t = compile_template(text, f"{where} part {i}")
-                plain = None if t.holes else "".join(p for p in t.parts if isinstance(p, str))
-                parts.append(
-                    Part(
-                        cast(PlayKind, kind),
-                        None if plain is not None else t,
-                        plain or "",
-                        part.get("say_as") if kind == "say" else None,
-                        template_roots(t),
+        for i, part in enumerate(_choose(prompt.variants, locale, self._default)):
+            text = part.text
+            match part.kind:
+                case "ref":
+                    if text in stack:
+                        raise ProgramError(f"{where}: prompt `{text}` refers to itself")
+                    target = self._reusable.get(text)
+                    if target is None:
+                        raise ProgramError(f"{where}: unknown prompt `{text}`")
+                    sub, sub_barge = self._resolve(
+                        target, locale, f"prompt `{text}`", (*stack, text)
                     )
-                )
-            elif kind == "audio":
-                if "{" in text:
+                    parts.extend(sub)
+                    barge_in = barge_in and sub_barge
+                case "tts" | "say":
                     t = compile_template(text, f"{where} part {i}")
-                    parts.append(Part("audio", t, "", None, template_roots(t)))
-                else:
-                    parts.append(Part("audio", None, text, None, frozenset()))
-            else:
-                raise ProgramError(f"{where}: unknown prompt part kind {kind!r}")
+                    plain = None if t.holes else "".join(p for p in t.parts if isinstance(p, str))
+                    parts.append(
+                        Part(
+                            part.kind,
+                            None if plain is not None else t,
+                            plain or "",
+                            part.say_as if part.kind == "say" else None,
+                            template_roots(t),
+                        )
+                    )
+                case "audio":
+                    if "{" in text:
+                        t = compile_template(text, f"{where} part {i}")
+                        parts.append(Part("audio", t, "", None, template_roots(t)))
+                    else:
+                        parts.append(Part("audio", None, text, None, frozenset()))
         return tuple(parts), barge_in
 
 
-def _choose(variants: Mapping[str, Any], locale: str, default: str) -> list[Any]:
+def _choose(
+    variants: Mapping[str, tuple[ir.PromptPart, ...]], locale: str, default: str
+) -> tuple[ir.PromptPart, ...]:
     for key in (locale, "", default):
         if key in variants:
-            found = variants[key]
-            return list(found) if isinstance(found, list | tuple) else []
-    for found in variants.values():
-        return list(found) if isinstance(found, list | tuple) else []
-    return []
+            return variants[key]
+    return next(iter(variants.values()), ())

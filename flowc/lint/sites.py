@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
+from pydantic import BaseModel
+
 from flowc.lang.expr import (
     Call,
     Expr,
@@ -26,6 +28,16 @@ from flowc.lang.expr import (
 )
 from flowc.lang.template import check_template, parse_template
 from flowc.lint.positions import SourcePositions
+from flowc.model.nodes import (
+    CallbackNode,
+    CollectNode,
+    MenuNode,
+    QueueNode,
+    RecordNode,
+    SurveyNode,
+    SwitchNode,
+    TransferNode,
+)
 from flowc.model.prompts import Prompt
 from flowc.source.document import Path, Span
 
@@ -96,10 +108,11 @@ class FlowSites(SourcePositions):
         """Variables written by callers' input: collect `into` and record targets -> kind."""
         out: dict[str, str] = {}
         for node in self.flow.nodes.values():
-            if node.kind == "collect":
-                out.setdefault(node.collect.into, "collect")  # type: ignore[attr-defined]
-            elif node.kind == "record":
-                out.setdefault(node.record, "record")  # type: ignore[attr-defined]
+            match node:
+                case CollectNode():
+                    out.setdefault(node.collect.into, "collect")
+                case RecordNode():
+                    out.setdefault(node.record, "record")
         return out
 
     @cached_property
@@ -108,8 +121,8 @@ class FlowSites(SourcePositions):
         return {
             q.id: Type.BOOL if q.scale == "yes_no" else Type.INT
             for node in self.flow.nodes.values()
-            if node.kind == "survey"
-            for q in node.survey  # type: ignore[attr-defined]
+            if isinstance(node, SurveyNode)
+            for q in node.survey
         }
 
     @property
@@ -272,14 +285,13 @@ class FlowSites(SourcePositions):
                     )
         for node_id, node in self.flow.nodes.items():
             base: Path = ("nodes", node_id)
-            kind = node.kind
-            if kind == "switch":
-                for i, rule in enumerate(node.switch):  # type: ignore[attr-defined]
+            if isinstance(node, SwitchNode):
+                for i, rule in enumerate(node.switch):
                     yield ExprSite(
                         (*base, "switch", i, "if"), rule.if_, "expr", node_id, "condition"
                     )
-            elif kind == "menu":
-                menu = node.menu  # type: ignore[attr-defined]
+            elif isinstance(node, MenuNode):
+                menu = node.menu
                 for opt in menu.entries():
                     where: Path = (*base, "menu", *opt.path)
                     if opt.when is not None:
@@ -302,30 +314,23 @@ class FlowSites(SourcePositions):
                             "set" if fname == "set" else fname,
                             var if fname == "set" else None,
                         )
-            if kind == "queue":
-                yield ExprSite(
-                    (*base, "priority"),
-                    node.priority,  # type: ignore[attr-defined]
-                    "template",
-                    node_id,
-                    "priority",
-                )
-            if kind == "transfer":
-                yield ExprSite(
-                    (*base, "transfer"),
-                    node.transfer,  # type: ignore[attr-defined]
-                    "template",
-                    node_id,
-                    "transfer",
-                )
-            if kind == "callback":
-                yield ExprSite(
-                    (*base, "callback", "number"),
-                    node.callback.number,  # type: ignore[attr-defined]
-                    "template",
-                    node_id,
-                    "callback",
-                )
+            match node:
+                case QueueNode():
+                    yield ExprSite(
+                        (*base, "priority"), node.priority, "template", node_id, "priority"
+                    )
+                case TransferNode():
+                    yield ExprSite(
+                        (*base, "transfer"), node.transfer, "template", node_id, "transfer"
+                    )
+                case CallbackNode():
+                    yield ExprSite(
+                        (*base, "callback", "number"),
+                        node.callback.number,
+                        "template",
+                        node_id,
+                        "callback",
+                    )
 
 
 _Found = list[tuple[str, int, int]]
@@ -393,7 +398,7 @@ def _analyse(site: ExprSite, env: TypeEnv) -> _Analysis:
 _FIELDS: dict[type, frozenset[str]] = {}
 
 
-def node_field(model: Any, name: str) -> Any:
+def node_field(model: BaseModel, name: str) -> Any:
     """`model.<name>` when the model has that field, else None.
 
     Much faster than `getattr(model, name, None)` on pydantic models, whose attribute-miss
@@ -402,21 +407,21 @@ def node_field(model: Any, name: str) -> Any:
     return getattr(model, name) if name in _fields(type(model)) else None
 
 
-def _field(node: Any, name: str) -> Any:
+def _field(node: BaseModel, name: str) -> Any:
     return node_field(node, {"with": "with_", "return": "return_"}.get(name, name))
 
 
-def _fields(cls: type) -> frozenset[str]:
+def _fields(cls: type[BaseModel]) -> frozenset[str]:
     fields = _FIELDS.get(cls)
     if fields is None:
-        fields = _FIELDS[cls] = frozenset(cls.model_fields)  # type: ignore[attr-defined]
+        fields = _FIELDS[cls] = frozenset(cls.model_fields)
     return fields
 
 
 _MAPPING_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _mapping_fields(cls: type) -> tuple[str, ...]:
+def _mapping_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     """Which of `set`, `params`, `with`, `return` (template mappings) a node class has."""
     found = _MAPPING_FIELDS.get(cls)
     if found is None:
@@ -464,10 +469,10 @@ def _node_prompts(node: Any, base: Path) -> Iterator[tuple[Path, Prompt]]:
         else:
             for i, pr in enumerate(value):
                 yield (*where, fname, i), pr
-    if node.kind == "survey":
+    if isinstance(node, SurveyNode):
         for i, q in enumerate(node.survey):
             yield (*base, "survey", i, "ask"), q.ask
-    elif node.kind == "menu":
+    elif isinstance(node, MenuNode):
         for opt in node.menu.entries():
             if opt.say is not None:
                 yield (*base, "menu", *opt.path, "say"), opt.say

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from flowc.analysis.edgegraph import EdgeGraph
 from flowc.analysis.graph import build_edge_graph
-from flowc.lint.sites import node_field
+from flowc.ir.edges import node_edges
 from flowc.model.flow import Flow
 
 
@@ -52,10 +52,7 @@ class FlowTopology:
         escalate = self.flow.header.escalate
         out: dict[str, list[str]] = {}
         for node_id, node in nodes.items():
-            targets = [t for _, t in node.edges()]
-            menu = node_field(node, "menu")
-            if agent and menu is not None and menu.agent_key and agent.key not in menu.options:
-                targets.append(agent.goto)
+            targets = [e.target for e in node_edges(node, agent)]
             if escalate and node.kind in ("menu", "collect", "subflow"):
                 # a failed input (a module's too) may spend the call's budget
                 targets.append(escalate.goto)
@@ -66,7 +63,9 @@ class FlowTopology:
     def has_dangling(self) -> set[str]:
         """Nodes with at least one continuation naming a node that does not exist."""
         nodes = self.flow.nodes
-        return {n for n, node in nodes.items() if any(t not in nodes for _, t in node.edges())}
+        return {
+            n for n, node in nodes.items() if any(e.target not in nodes for e in node_edges(node))
+        }
 
     @cached_property
     def pred(self) -> dict[str, list[str]]:

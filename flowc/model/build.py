@@ -16,7 +16,7 @@ from flowc.codes import code
 from flowc.diagnostics import Diagnostic, Severity, did_you_mean
 from flowc.hours import parse_schedule
 from flowc.model.flow import HEADER_KEYS, Flow, FlowHeader
-from flowc.model.nodes import NODE_KINDS, Node
+from flowc.model.nodes import NODE_CLASSES, NODE_KINDS, Node, kind_keys
 from flowc.model.values import IDENT_RE
 from flowc.source.document import Path, SourceDoc
 
@@ -144,10 +144,6 @@ def _plain(err: Any) -> tuple[str, str | None]:
     return msg, None
 
 
-def _field_names(model: type[BaseModel]) -> set[str]:
-    return {info.alias or name for name, info in model.model_fields.items()}
-
-
 def _node(node_id: str, raw: Any, doc: SourceDoc) -> tuple[Node | None, list[Diagnostic]]:
     path: Path = ("nodes", node_id)
     if not IDENT_RE.match(node_id):
@@ -170,14 +166,7 @@ def _node(node_id: str, raw: Any, doc: SourceDoc) -> tuple[Node | None, list[Dia
                 f"write it as `{node_id}: {{goto: other_node}}`",
             )
         ]
-    kinds = [k for k in raw if k in NODE_KINDS]
-    if len(kinds) > 1:
-        # `set` is a kind and also a field of fetch and subflow: the kind is the key whose
-        # model has all the other kind-like keys as fields.
-        fitting = [
-            k for k in kinds if all(o == k or o in _field_names(NODE_KINDS[k]) for o in kinds)
-        ]
-        kinds = fitting if len(fitting) == 1 else kinds
+    kinds = kind_keys(raw)
     if len(kinds) != 1:
         if kinds:
             return None, [
@@ -213,7 +202,9 @@ def _node(node_id: str, raw: Any, doc: SourceDoc) -> tuple[Node | None, list[Dia
         ]
     model = NODE_KINDS[kinds[0]]
     try:
-        return model.model_validate(raw), []
+        node = model.model_validate(raw)
+        assert isinstance(node, NODE_CLASSES)  # every kind's class is one of them
+        return node, []
     except ValidationError as exc:
         return None, _errors(exc, doc, path, model)
 

@@ -47,20 +47,11 @@ class _Base(BaseModel):
 
 
 class _NodeBase(_Base):
+    # The key that names the kind in the source. A node's continuations are enumerated in
+    # one place, `flowc.ir.edges.node_edges`, for the model and the IR alike.
     kind: ClassVar[str]
-    # Names of fields holding node references, in the order they are drawn and walked.
-    targets: ClassVar[tuple[str, ...]] = ()
     description: str | None = None
     tags: tuple[str, ...] = ()
-
-    def edges(self) -> list[tuple[str, str]]:
-        """(label, target node) for every continuation of this node."""
-        out: list[tuple[str, str]] = []
-        for name in self.targets:
-            value = getattr(self, name)
-            if isinstance(value, str):
-                out.append((name, value))
-        return out
 
 
 def _escalation(raw: Any) -> Any:
@@ -263,17 +254,8 @@ class MenuBody(_Base):
 
 
 class MenuNode(_NodeBase):
-    kind = "menu"
+    kind: ClassVar[Literal["menu"]] = "menu"
     menu: MenuBody
-
-    def edges(self) -> list[tuple[str, str]]:
-        out = [(f"key {e.key}", e.goto) for e in self.menu.entries()]
-        out += [(f'say "{w}"', t) for w, t in self.menu.speech.items()]
-        if self.menu.on_fail:
-            out.append(("on_fail", self.menu.on_fail))
-        if self.menu.on_no_input:
-            out.append(("on_no_input", self.menu.on_no_input))
-        return out
 
 
 class CollectBody(_Base):
@@ -305,16 +287,9 @@ class CollectBody(_Base):
 
 
 class CollectNode(_NodeBase):
-    kind = "collect"
-    targets = ("next",)
+    kind: ClassVar[Literal["collect"]] = "collect"
     collect: CollectBody
     next: NodeRef | None = None
-
-    def edges(self) -> list[tuple[str, str]]:
-        out = super().edges()
-        if self.collect.on_fail:
-            out.append(("on_fail", self.collect.on_fail))
-        return out
 
 
 class Rule(_Base):
@@ -328,17 +303,13 @@ class Rule(_Base):
 
 
 class SwitchNode(_NodeBase):
-    kind = "switch"
+    kind: ClassVar[Literal["switch"]] = "switch"
     switch: tuple[Rule, ...] = Field(min_length=1)
     default: NodeRef
 
-    def edges(self) -> list[tuple[str, str]]:
-        return [(f"if {r.if_}", r.goto) for r in self.switch] + [("default", self.default)]
-
 
 class HoursNode(_NodeBase):
-    kind = "hours"
-    targets = ("open", "closed", "holiday", "emergency")
+    kind: ClassVar[Literal["hours"]] = "hours"
     hours: Ident
     open: NodeRef
     closed: NodeRef
@@ -347,8 +318,7 @@ class HoursNode(_NodeBase):
 
 
 class FetchNode(_NodeBase):
-    kind = "fetch"
-    targets = ("next", "on_error", "on_timeout")
+    kind: ClassVar[Literal["fetch"]] = "fetch"
     fetch: Ident
     params: dict[str, Text] = Field(default_factory=dict)
     set: dict[str, Text] = Field(default_factory=dict)
@@ -358,22 +328,19 @@ class FetchNode(_NodeBase):
 
 
 class SetNode(_NodeBase):
-    kind = "set"
-    targets = ("next",)
+    kind: ClassVar[Literal["set"]] = "set"
     set: dict[str, Text] = Field(min_length=1)
     next: NodeRef
 
 
 class PlayNode(_NodeBase):
-    kind = "play"
-    targets = ("next",)
+    kind: ClassVar[Literal["play"]] = "play"
     play: PromptField
     next: NodeRef
 
 
 class QueueNode(_NodeBase):
-    kind = "queue"
-    targets = ("on_timeout", "on_no_agent", "on_exit", "after")
+    kind: ClassVar[Literal["queue"]] = "queue"
     queue: Ident
     priority: Text = "0"
     announce: Literal["none", "position", "wait_time", "both"] = "none"
@@ -387,8 +354,7 @@ class QueueNode(_NodeBase):
 
 
 class TransferNode(_NodeBase):
-    kind = "transfer"
-    targets = ("on_fail",)
+    kind: ClassVar[Literal["transfer"]] = "transfer"
     transfer: Text
     mode: Literal["blind", "warm"] = "blind"
     prompt: PromptField | None = None
@@ -396,8 +362,7 @@ class TransferNode(_NodeBase):
 
 
 class VoicemailNode(_NodeBase):
-    kind = "voicemail"
-    targets = ("next",)
+    kind: ClassVar[Literal["voicemail"]] = "voicemail"
     voicemail: Ident
     prompt: PromptField | None = None
     max_length: Duration = 120_000
@@ -405,8 +370,7 @@ class VoicemailNode(_NodeBase):
 
 
 class RecordNode(_NodeBase):
-    kind = "record"
-    targets = ("next",)
+    kind: ClassVar[Literal["record"]] = "record"
     record: Ident
     prompt: PromptField | None = None
     max_length: Duration = 60_000
@@ -421,8 +385,7 @@ class CallbackBody(_Base):
 
 
 class CallbackNode(_NodeBase):
-    kind = "callback"
-    targets = ("next",)
+    kind: ClassVar[Literal["callback"]] = "callback"
     callback: Annotated[
         CallbackBody, WithJsonSchema({"anyOf": [{"x-flowc-ref": "CallbackBody"}, {"type": "null"}]})
     ]
@@ -442,16 +405,14 @@ class Question(_Base):
 
 
 class SurveyNode(_NodeBase):
-    kind = "survey"
-    targets = ("next",)
+    kind: ClassVar[Literal["survey"]] = "survey"
     survey: tuple[Question, ...] = Field(min_length=1)
     thanks: PromptField | None = None
     next: NodeRef | None = None
 
 
 class SubflowNode(_NodeBase):
-    kind = "subflow"
-    targets = ("next",)
+    kind: ClassVar[Literal["subflow"]] = "subflow"
     subflow: str
     with_: dict[str, Text] = Field(default_factory=dict, alias="with")
     set: dict[str, Text] = Field(default_factory=dict)
@@ -459,7 +420,7 @@ class SubflowNode(_NodeBase):
 
 
 class ReturnNode(_NodeBase):
-    kind = "return"
+    kind: ClassVar[Literal["return"]] = "return"
     return_: Annotated[
         dict[str, Text],
         WithJsonSchema(
@@ -477,7 +438,7 @@ class ReturnNode(_NodeBase):
 
 
 class HangupNode(_NodeBase):
-    kind = "hangup"
+    kind: ClassVar[Literal["hangup"]] = "hangup"
     hangup: Annotated[
         str, WithJsonSchema({"type": ["string", "null"], "description": "hangup cause"})
     ] = "NORMAL_CLEARING"
@@ -490,36 +451,79 @@ class HangupNode(_NodeBase):
 
 
 class GotoNode(_NodeBase):
-    kind = "goto"
-    targets = ("goto",)
+    kind: ClassVar[Literal["goto"]] = "goto"
     goto: NodeRef
 
 
-NODE_KINDS: dict[str, type[_NodeBase]] = {
-    cls.kind: cls
-    for cls in (
-        MenuNode,
-        CollectNode,
-        SwitchNode,
-        HoursNode,
-        FetchNode,
-        SetNode,
-        PlayNode,
-        QueueNode,
-        TransferNode,
-        VoicemailNode,
-        RecordNode,
-        CallbackNode,
-        SurveyNode,
-        SubflowNode,
-        ReturnNode,
-        HangupNode,
-        GotoNode,
-    )
-}
+NODE_CLASSES = (
+    MenuNode,
+    CollectNode,
+    SwitchNode,
+    HoursNode,
+    FetchNode,
+    SetNode,
+    PlayNode,
+    QueueNode,
+    TransferNode,
+    VoicemailNode,
+    RecordNode,
+    CallbackNode,
+    SurveyNode,
+    SubflowNode,
+    ReturnNode,
+    HangupNode,
+    GotoNode,
+)
+NODE_KINDS: dict[str, type[_NodeBase]] = {cls.kind: cls for cls in NODE_CLASSES}
 # Nodes after which the call is in someone else's hands or over: paths ending here are fine.
 TERMINAL_KINDS = frozenset({"hangup", "transfer", "queue", "voicemail", "return"})
 # Nodes that wait for the caller: a loop through one of these is not a busy loop.
 INPUT_KINDS = frozenset({"menu", "collect", "survey", "record", "callback", "queue"})
 
-Node = _NodeBase
+
+def kind_keys(raw: dict[str, Any]) -> list[str]:
+    """The kind keys of a written node: one for a well-formed node. `set` is a kind and also
+    a field of fetch and subflow: the kind is the key whose model has all the others as
+    fields."""
+    kinds = [k for k in raw if k in NODE_KINDS]
+    if len(kinds) > 1:
+        fitting = [k for k in kinds if all(o == k or o in _written_fields(k) for o in kinds)]
+        kinds = fitting if len(fitting) == 1 else kinds
+    return kinds
+
+
+def _written_fields(kind: str) -> set[str]:
+    return {info.alias or name for name, info in NODE_KINDS[kind].model_fields.items()}
+
+
+def _node_tag(value: Any) -> str | None:
+    if isinstance(value, _NodeBase):
+        return value.kind
+    if isinstance(value, dict):
+        kinds = kind_keys(value)
+        return kinds[0] if len(kinds) == 1 else None
+    return None
+
+
+Node = Annotated[
+    Annotated[MenuNode, Tag("menu")]
+    | Annotated[CollectNode, Tag("collect")]
+    | Annotated[SwitchNode, Tag("switch")]
+    | Annotated[HoursNode, Tag("hours")]
+    | Annotated[FetchNode, Tag("fetch")]
+    | Annotated[SetNode, Tag("set")]
+    | Annotated[PlayNode, Tag("play")]
+    | Annotated[QueueNode, Tag("queue")]
+    | Annotated[TransferNode, Tag("transfer")]
+    | Annotated[VoicemailNode, Tag("voicemail")]
+    | Annotated[RecordNode, Tag("record")]
+    | Annotated[CallbackNode, Tag("callback")]
+    | Annotated[SurveyNode, Tag("survey")]
+    | Annotated[SubflowNode, Tag("subflow")]
+    | Annotated[ReturnNode, Tag("return")]
+    | Annotated[HangupNode, Tag("hangup")]
+    | Annotated[GotoNode, Tag("goto")],
+    Discriminator(_node_tag),
+]
+"""A node of any kind: a union told apart by the kind key written (pydantic validates a
+written mapping against the one class it names); code dispatches with `match`."""

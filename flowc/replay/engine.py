@@ -175,31 +175,30 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
     name = program.name
     for _ in range(MAX_ROUNDS):
         for c in commands:
-            t = type(c)
-            if t is cmd.NodeEntered:
-                flow = c.flow  # type: ignore[attr-defined]
-                node = c.node if flow == name else f"{flow}.{c.node}"  # type: ignore[attr-defined]
+            if isinstance(c, cmd.NodeEntered):
+                flow = c.flow
+                node = c.node if flow == name else f"{flow}.{c.node}"
                 out.path.append(node)
                 continue
-            if t is cmd.End:
-                outcome = c.outcome  # type: ignore[attr-defined]
+            if isinstance(c, cmd.End):
+                outcome = c.outcome
                 out.end_kind, out.end_node = outcome.kind, outcome.node
                 break
-            if t is cmd.StartTimer:
-                timer = c.timer_id  # type: ignore[attr-defined]
+            if isinstance(c, cmd.StartTimer):
+                timer = c.timer_id
                 continue
             ask = ask_of(node, c)
             if ask is None:
                 continue
             out.asks.append(ask)
-            if t is cmd.Fetch:
-                fetch = c  # type: ignore[assignment]
-            elif t is cmd.Collect:
-                collect = c  # type: ignore[assignment]
-            elif t is cmd.Enqueue:
-                queue = c.queue  # type: ignore[attr-defined]
-            elif t is cmd.Transfer:
-                target = c.target  # type: ignore[attr-defined]
+            if isinstance(c, cmd.Fetch):
+                fetch = c
+            elif isinstance(c, cmd.Collect):
+                collect = c
+            elif isinstance(c, cmd.Enqueue):
+                queue = c.queue
+            elif isinstance(c, cmd.Transfer):
+                target = c.target
         if call.finished:
             break
         event, entry = _answer(call.state, answers, rec, now, fetch, timer, collect, queue, target)

@@ -1,11 +1,11 @@
 """Every edge of a compiled flow, and which of them a call took.
 
-The edges come from the IR (the main flow and the subflow modules it calls), with the same
-identities as `flowc.analysis.graph`: module nodes are `<module flow name>.<node>`, each edge has
-the `field` it comes from (`menu.options.1`, `switch[0]`, `default`, `on_timeout`, `agent_key`,
-`subflow`, `return` ...) and a `label` (`key 1`, `say "话费"`, `if tier == "gold"`, `on_fail`,
-`key 0 (agent)`, `call`, `return` ...). `kind` is one of key, speech, agent_key, condition,
-default, next, outcome, call, return.
+The edges come from the IR (the main flow and the subflow modules it calls), enumerated by
+`flowc.ir.edges.node_edges` as `flowc.analysis.graph` draws them: module nodes are
+`<module flow name>.<node>`, each edge has the `field` it comes from (`menu.options.1`,
+`switch[0]`, `default`, `on_timeout`, `agent_key`, `subflow`, `return` ...) and a `label`
+(`key 1`, `say "话费"`, `if tier == "gold"`, `on_fail`, `key 0 (agent)`, `call`, `return` ...).
+`kind` is one of key, speech, agent_key, condition, default, next, outcome, call, return.
 
 `EdgeTracker` reads a call's trace as it grows and names the edge of every move from one node
 to the next. When several edges of a node lead to the same place (a key and a spoken word, say)
@@ -20,28 +20,10 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from flowc.interpreter.trace import TraceStep
+from flowc.ir.edges import node_edges
+from flowc.ir.flow import FlowIR
+from flowc.ir.nodes import ReturnNode, SubflowNode
 
-# Fields whose edges are taken when something happens to the call (graph kind `outcome`).
-OUTCOME_FIELDS = frozenset(
-    {"open", "closed", "holiday", "emergency", "on_error", "on_timeout", "on_no_agent"}
-    | {"on_exit", "after", "on_fail"}
-)
-# The continuation fields of each node kind, in the model's order (graph `node.edges()`).
-TARGETS: dict[str, tuple[str, ...]] = {
-    "collect": ("next",),
-    "hours": ("open", "closed", "holiday", "emergency"),
-    "fetch": ("next", "on_error", "on_timeout"),
-    "set": ("next",),
-    "play": ("next",),
-    "queue": ("on_timeout", "on_no_agent", "on_exit", "after"),
-    "transfer": ("on_fail",),
-    "voicemail": ("next",),
-    "record": ("next",),
-    "callback": ("next",),
-    "survey": ("next",),
-    "subflow": ("next",),
-    "goto": ("goto",),
-}
 MENU_KINDS = frozenset({"key", "speech", "agent_key"})
 # A conditional option of an adaptive menu counts twice more: seen offered, and seen hidden.
 VISIBILITY_KINDS = frozenset({"shown", "hidden"})
@@ -88,119 +70,62 @@ class FlowEdges:
         return self.prefixes.get(flow, f"{flow}.") + node
 
 
-def _node_edges(
-    prefix: str, node_id: str, raw: Mapping[str, Any], agent_key: Mapping[str, Any] | None
-) -> list[Edge]:
-    src = prefix + node_id
-    kind = str(raw.get("kind"))
-    out: list[Edge] = []
-    visibility: list[Edge] = []
-
-    def add(target: Any, fld: str, label: str, ekind: str) -> None:
-        if isinstance(target, str) and target:
-            out.append(Edge(src, fld, label, prefix + target, ekind))
-
-    if kind == "menu":
-        menu = raw.get("menu") or {}
-        options = menu.get("options") or {}
-        for k, t in options.items():
-            if isinstance(t, str):
-                add(t, f"menu.options.{k}", f"key {k}", "key")
-                continue
-            alts = t if isinstance(t, list) else [t]
-            for i, opt in enumerate(alts):
-                one = not isinstance(t, list)
-                fld = f"menu.options.{k}" if one else f"menu.options.{k}.{i}"
-                label = f"key {k}" if one else f"key {k}#{i + 1}"
-                add(opt.get("goto"), fld, label, "key")
-                if opt.get("when") is not None:
-                    # visibility coverage: the option seen offered and seen hidden
-                    for state in ("shown", "hidden"):
-                        visibility.append(
-                            Edge(
-                                src,
-                                f"{fld}.{state}",
-                                f"{label} {state}",
-                                prefix + str(opt.get("goto")),
-                                state,
-                            )
-                        )
-        for w, t in (menu.get("speech") or {}).items():
-            add(t, f"menu.speech.{w}", f'say "{w}"', "speech")
-        add(menu.get("on_fail"), "menu.on_fail", "on_fail", "outcome")
-        add(menu.get("on_no_input"), "menu.on_no_input", "on_no_input", "outcome")
-        if (
-            isinstance(agent_key, Mapping)
-            and menu.get("agent_key", True)
-            and str(agent_key.get("key")) not in {str(k) for k in options}
-        ):
-            key = str(agent_key.get("key"))
-            add(agent_key.get("goto"), "agent_key", f"key {key} (agent)", "agent_key")
-        return out + visibility
-    if kind == "switch":
-        for i, rule in enumerate(raw.get("switch") or ()):
-            add(rule.get("goto"), f"switch[{i}]", f"if {rule.get('if')}", "condition")
-        add(raw.get("default"), "default", "default", "default")
-        return out
-    for name in TARGETS.get(kind, ()):
-        add(raw.get(name), name, name, "outcome" if name in OUTCOME_FIELDS else "next")
-    if kind == "collect":
-        add((raw.get("collect") or {}).get("on_fail"), "collect.on_fail", "on_fail", "outcome")
-    return out
-
-
-def flow_edges(ir: Mapping[str, Any], module_irs: Mapping[str, Mapping[str, Any]]) -> FlowEdges:
+def flow_edges(ir: FlowIR, module_irs: Mapping[str, FlowIR]) -> FlowEdges:
     """Nodes and edges of `ir` and of the subflow modules it calls (from `module_irs`, keyed
     by the path written in `subflow:`), joined by `call` and `return` edges."""
-    name = str(ir.get("name"))
-    fe = FlowEdges(name)
-    fe.prefixes[name] = ""
-    _add_flow(fe, ir, "", module_irs, {name})
+    fe = FlowEdges(ir.name)
+    fe.prefixes[ir.name] = ""
+    _add_flow(fe, ir, "", module_irs, {ir.name})
     return fe
 
 
 def _add_flow(
     fe: FlowEdges,
-    ir: Mapping[str, Any],
+    ir: FlowIR,
     prefix: str,
-    module_irs: Mapping[str, Mapping[str, Any]],
+    module_irs: Mapping[str, FlowIR],
     seen: set[str],
 ) -> None:
-    nodes: Mapping[str, Any] = ir.get("nodes") or {}
-    agent = ir.get("agent_key")
-    for node_id, raw in nodes.items():
-        fe.nodes.append(prefix + node_id)
-        fe.kinds[prefix + node_id] = str(raw.get("kind"))
-        for edge in _node_edges(
-            prefix, node_id, raw, agent if isinstance(agent, Mapping) else None
-        ):
-            fe.add_edge(edge)
-    callers: dict[str, list[str]] = {}
-    for node_id, raw in nodes.items():
-        if raw.get("kind") == "subflow":
-            callers.setdefault(str(raw.get("subflow")), []).append(node_id)
+    callers: dict[str, list[tuple[str, SubflowNode]]] = {}
+    for node_id, node in ir.nodes.items():
+        src = prefix + node_id
+        fe.nodes.append(src)
+        fe.kinds[src] = node.kind
+        edges = list(node_edges(node, ir.agent_key))
+        for e in edges:
+            fe.add_edge(Edge(src, e.field, e.label, prefix + e.target, e.kind))
+        for e in edges:
+            if e.when is not None:
+                # visibility coverage: a conditional option seen offered and seen hidden
+                for state in ("shown", "hidden"):
+                    fe.add_edge(
+                        Edge(
+                            src,
+                            f"{e.field}.{state}",
+                            f"{e.label} {state}",
+                            prefix + e.target,
+                            state,
+                        )
+                    )
+        if isinstance(node, SubflowNode):
+            callers.setdefault(node.subflow, []).append((node_id, node))
     for path, called_by in callers.items():
         mod = module_irs.get(path)
         if mod is None:
             continue
-        mod_name = str(mod.get("name"))
-        mod_prefix = f"{mod_name}."
-        if mod_name not in seen:
-            seen.add(mod_name)
-            fe.prefixes[mod_name] = mod_prefix
+        mod_prefix = f"{mod.name}."
+        if mod.name not in seen:
+            seen.add(mod.name)
+            fe.prefixes[mod.name] = mod_prefix
             _add_flow(fe, mod, mod_prefix, module_irs, seen)
-        mod_nodes: Mapping[str, Any] = mod.get("nodes") or {}
-        entry = mod.get("entry") or next(iter(mod_nodes), None)
-        returns = [n for n, raw in mod_nodes.items() if raw.get("kind") == "return"]
-        for caller in called_by:
+        entry = mod.entry or next(iter(mod.nodes), None)
+        returns = [n for n, node in mod.nodes.items() if isinstance(node, ReturnNode)]
+        for caller, call in called_by:
             if entry:
                 fe.add_edge(Edge(prefix + caller, "subflow", "call", mod_prefix + entry, "call"))
-            nxt = nodes[caller].get("next")
-            if not nxt:
-                continue
             label = "return" if len(called_by) == 1 else f"return to {caller}"
             for r in returns:
-                fe.add_edge(Edge(mod_prefix + r, "return", label, prefix + nxt, "return"))
+                fe.add_edge(Edge(mod_prefix + r, "return", label, prefix + call.next, "return"))
 
 
 # ------------------------------------------------------------------------------ tracking

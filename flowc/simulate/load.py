@@ -9,6 +9,8 @@ from typing import Any
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.interpreter import Program
+from flowc.interpreter.program import read_ir
+from flowc.ir import FlowIR
 from flowc.simulate.edges import FlowEdges, flow_edges
 
 
@@ -29,8 +31,8 @@ class CompiledFlow:
     """Everything the simulator needs about one flow, shared by all its simulated calls."""
 
     name: str
-    ir: dict[str, Any]
-    module_irs: dict[str, dict[str, Any]]
+    ir: FlowIR
+    module_irs: dict[str, FlowIR]
     program: Program
     edges: FlowEdges
     base_dir: Path = Path(".")
@@ -44,28 +46,28 @@ class CompiledFlow:
     @classmethod
     def from_ir(
         cls,
-        ir: Mapping[str, Any],
-        module_irs: Mapping[str, Mapping[str, Any]] | None = None,
+        raw: FlowIR | Mapping[str, Any],
+        module_irs: Mapping[str, FlowIR | Mapping[str, Any]] | None = None,
         *,
         base_dir: Path | str = ".",
         path: Path | None = None,
     ) -> CompiledFlow:
-        ir = dict(ir)
-        mods = {k: dict(v) for k, v in (module_irs or {}).items()}
+        ir = read_ir(raw, "<main>")
+        mods = {k: read_ir(v, k) for k, v in (module_irs or {}).items()}
         program = Program.from_ir(ir, mods)
         timezone = None
         queues: set[str] = set()
         services: set[str] = set()
         numbers: set[str] = set()
         for flow_ir in (ir, *mods.values()):
-            for sched in (flow_ir.get("schedules") or {}).values():
+            for sched in flow_ir.schedules.values():
                 if timezone is None and isinstance(sched, Mapping):
                     timezone = sched.get("timezone")
-            queues |= set(flow_ir.get("queues") or {})
-            services |= set(flow_ir.get("services") or {})
-            numbers |= set(flow_ir.get("numbers") or {})
+            queues |= set(flow_ir.queues)
+            services |= set(flow_ir.services)
+            numbers |= set(flow_ir.numbers)
         return cls(
-            name=str(ir.get("name")),
+            name=ir.name,
             ir=ir,
             module_irs=mods,
             program=program,
@@ -115,7 +117,7 @@ def compile_file(path: Path) -> CompiledFlow:
 
     main = checked_ok(path, "the flow")
     ir, _ = compile_checked(main)
-    module_irs: dict[str, dict[str, Any]] = {}
+    module_irs: dict[str, FlowIR] = {}
 
     def add_modules(checked: Checked, at: Path) -> None:
         for ref in checked.modules:
@@ -169,7 +171,7 @@ def compile_text(
         return flow
 
     mod_flows: dict[str, Flow | None] = {}
-    mod_irs: dict[str, dict[str, Any]] = {}
+    mod_irs: dict[str, FlowIR] = {}
     for ref, source in (modules or {}).items():
         flow = checked(source, ref, {})
         mod_flows[ref] = flow

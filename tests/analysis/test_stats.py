@@ -14,6 +14,7 @@ from flowc.analysis.prompts import PromptTimer, tts_seconds, wav_seconds
 from flowc.analysis.stats import flow_stats
 from flowc.model.build import build_flow
 from flowc.model.flow import Flow
+from flowc.model.nodes import PlayNode
 from flowc.pipeline import load_text
 
 
@@ -206,7 +207,9 @@ nodes:
     assert s.seconds_to_agent["en-US"] == pytest.approx(6.3)
     assert s.estimated_audio == ["sounds/missing.wav"]
     timer = PromptTimer(flow, ("sounds",))
-    assert timer.part_seconds(flow.nodes["hello"].play.variants[""][0], "en-US") == 3.0  # type: ignore[attr-defined]
+    hello = flow.nodes["hello"]
+    assert isinstance(hello, PlayNode)
+    assert timer.part_seconds(hello.play.variants[""][0], "en-US") == 3.0
 
 
 def test_cycles_and_busy_loops() -> None:

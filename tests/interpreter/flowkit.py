@@ -62,15 +62,16 @@ def compile_yaml(
     *,
     lint: bool = True,
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """(main IR, {subflow path: module IR}) for a flow given as YAML text or as data."""
+    """(main IR, {subflow path: module IR}), in their JSON form (as in bundle.json), for a
+    flow given as YAML text or as data."""
     module_flows: dict[str, Any] = {}
     module_irs: dict[str, dict[str, Any]] = {}
     for path, source in (modules or {}).items():
         mflow = _check(_text(source), path, lint=lint)
         module_flows[path] = mflow
-        module_irs[path] = compile_flow(mflow)
+        module_irs[path] = compile_flow(mflow).to_json()
     main = _check(_text(flow), "flow.yaml", module_flows, lint=lint)
-    ir = compile_flow(main, {p: f.name for p, f in module_flows.items()})
+    ir = compile_flow(main, {p: f.name for p, f in module_flows.items()}).to_json()
     return ir, module_irs
 
 

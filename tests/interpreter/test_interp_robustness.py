@@ -147,10 +147,12 @@ def test_program_errors() -> None:
         Program.from_ir({**ir, "nodes": {**ir["nodes"], "x": {"kind": "teleport"}}})
     with pytest.raises(ProgramError, match="not a compiled flow"):
         Program.from_ir({"nodes": {}})
-    bad = {**ir, "nodes": {**ir["nodes"], "a": {**ir["nodes"]["a"], "next": None}}}
-    bad["nodes"]["x"] = {"kind": "set", "set": {"v": "{1 +}"}, "next": "a"}
+    bad = {**ir, "nodes": {**ir["nodes"], "x": {"kind": "set", "set": {"v": "{1 +}"}, "next": "a"}}}
     with pytest.raises(ProgramError, match="bad template"):
         Program.from_ir(bad)
+    no_next = {**ir, "nodes": {**ir["nodes"], "a": {**ir["nodes"]["a"], "next": None}}}
+    with pytest.raises(ProgramError, match="node `a`: malformed play node"):
+        Program.from_ir(no_next)
     sub = {**ir, "nodes": {"s": {"kind": "subflow", "subflow": "m.yaml", "next": "s"}}}
     sub["entry"] = "s"
     with pytest.raises(ProgramError, match="no module IR"):

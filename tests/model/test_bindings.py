@@ -126,7 +126,7 @@ def test_the_projects_binding_files_check_clean() -> None:
     assert bundle is not None
     diags = [d for r in results for d in r.diagnostics if r.bindings is not None]
     assert [d for d in diags if d.code.startswith("FL6")] == []
-    dev = bundle["bindings"]["dev"]
+    dev = bundle.bindings["dev"]
     assert dev["fallback"] == "bridge:user/1000"
     assert all(m.startswith("127.0.0.1/10") for m in dev["mailboxes"].values())
     assert dev["hold_music"].startswith("tone_stream://")

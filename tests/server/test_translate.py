@@ -12,6 +12,8 @@ import pytest
 from flowc.compiler.freeswitch import max_record_len
 from flowc.interpreter import commands as cmd
 from flowc.interpreter import events as ev
+from flowc.ir import FlowIR
+from flowc.ir.nodes import VoicemailNode
 from runtime import fsarg
 from runtime import translate as tr
 from runtime.esl.message import Event
@@ -539,14 +541,16 @@ def test_voicemail_and_record() -> None:
 
 
 def test_voicemail_recording_may_last_as_long_as_the_profile_allows() -> None:
-    def flow(*lengths: int, modules: dict[str, str] | None = None) -> dict[str, Any]:
-        nodes = {f"vm{i}": {"kind": "voicemail", "max_length": ms} for i, ms in enumerate(lengths)}
-        return {"nodes": nodes, "modules": modules or {}}
+    def flow(name: str, *lengths: int, modules: dict[str, str] | None = None) -> FlowIR:
+        nodes = {
+            f"vm{i}": VoicemailNode(voicemail="box", max_length=ms) for i, ms in enumerate(lengths)
+        }
+        return FlowIR(name=name, nodes=nodes, modules=modules or {})
 
     flows = {
-        "care": flow(60_000, modules={"modules/night.yaml": "night"}),
-        "night": flow(180_000),
-        "other": flow(600_000),  # not served in this environment
+        "care": flow("care", 60_000, modules={"modules/night.yaml": "night"}),
+        "night": flow("night", 180_000),
+        "other": flow("other", 600_000),  # not served in this environment
     }
     bindings = {"flows": {"care": {"dids": ["5000"]}}}
     # mod_voicemail is not told the node's 60 s: its profile allows the environment's longest.

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity, Suggester
+from flowc.ir.edges import node_edges
 from flowc.lint.context import LintContext
 from flowc.source.document import Path
 
@@ -31,29 +32,8 @@ def _target_paths(ctx: LintContext) -> Iterator[tuple[Path, str]]:
     if h.escalate:
         yield ("escalate", "goto"), h.escalate.goto
     for node_id, node in ctx.flow.nodes.items():
-        base: Path = ("nodes", node_id)
-        kind = node.kind
-        if kind == "menu":
-            menu = node.menu  # type: ignore[attr-defined]
-            for opt in menu.entries():
-                path = (*base, "menu", *opt.path)
-                yield (path if opt.say is None else (*path, "goto")), opt.goto
-            for word, target in menu.speech.items():
-                yield (*base, "menu", "speech", word), target
-            if menu.on_fail:
-                yield (*base, "menu", "on_fail"), menu.on_fail
-            if menu.on_no_input:
-                yield (*base, "menu", "on_no_input"), menu.on_no_input
-        elif kind == "switch":
-            for i, rule in enumerate(node.switch):  # type: ignore[attr-defined]
-                yield (*base, "switch", i, "goto"), rule.goto
-            yield (*base, "default"), node.default  # type: ignore[attr-defined]
-        elif kind == "collect" and node.collect.on_fail:  # type: ignore[attr-defined]
-            yield (*base, "collect", "on_fail"), node.collect.on_fail  # type: ignore[attr-defined]
-        for fname in node.targets:
-            target = getattr(node, fname)
-            if isinstance(target, str):
-                yield (*base, fname), target
+        for e in node_edges(node):
+            yield ("nodes", node_id, *e.path), e.target
 
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:

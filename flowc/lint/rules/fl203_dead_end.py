@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext
-from flowc.model.nodes import TERMINAL_KINDS
+from flowc.model.nodes import TERMINAL_KINDS, CollectNode
 
 CODE = "FL203"
 NAME = "dead-end"
@@ -45,7 +45,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     nodes = ctx.flow.nodes
     no_next: set[str] = set()
     for node_id, node in nodes.items():
-        if node.kind == "collect" and node.next is None:  # type: ignore[attr-defined]
+        if isinstance(node, CollectNode) and node.next is None:
             no_next.add(node_id)
             yield ctx.diag(
                 CODE,

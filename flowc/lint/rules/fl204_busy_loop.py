@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext, strongly_connected
-from flowc.model.nodes import INPUT_KINDS, Node
+from flowc.model.nodes import INPUT_KINDS, Node, SubflowNode
 
 CODE = "FL204"
 NAME = "busy-loop"
@@ -71,8 +71,8 @@ def _waits(ctx: LintContext, node: Node) -> bool:
     when the module is not loaded here (no guessing against the author)."""
     if node.kind in INPUT_KINDS:
         return True
-    if node.kind == "subflow":
-        module = ctx.modules.get(node.subflow)  # type: ignore[attr-defined]
+    if isinstance(node, SubflowNode):
+        module = ctx.modules.get(node.subflow)
         return module is None or any(n.kind in INPUT_KINDS for n in module.nodes.values())
     return False
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 
 from flowc.diagnostics import Diagnostic, Severity, did_you_mean
 from flowc.lint.context import LintContext
+from flowc.model.nodes import FetchNode, HoursNode, Node, QueueNode, TransferNode, VoicemailNode
 from flowc.model.values import IDENT_RE
 from flowc.source.document import Path
 
@@ -32,18 +33,30 @@ CODE = "FL205"
 NAME = "unknown-definition"
 SEVERITY = Severity.ERROR
 
-# node kind -> (field naming the definition, header section, what it is called)
-_REFS = {
-    "hours": ("hours", "schedules", "schedule"),
-    "fetch": ("fetch", "services", "service"),
-    "queue": ("queue", "queues", "queue"),
-    "voicemail": ("voicemail", "mailboxes", "mailbox"),
-}
+# header section -> what one of its definitions is called
+_WHAT = {"schedules": "schedule", "services": "service", "queues": "queue"}
+_WHAT |= {"mailboxes": "mailbox", "numbers": "number"}
 
 
 def is_logical_number(target: str) -> bool:
     """A transfer target that names an entry of `numbers` (rather than being dialled as is)."""
     return bool(IDENT_RE.match(target)) and not target.isdigit()
+
+
+def named_definition(node: Node) -> tuple[str, str, str] | None:
+    """(field, header section, name) of the header definition a node names, if it names one."""
+    match node:
+        case HoursNode():
+            return "hours", "schedules", node.hours
+        case FetchNode():
+            return "fetch", "services", node.fetch
+        case QueueNode():
+            return "queue", "queues", node.queue
+        case VoicemailNode():
+            return "voicemail", "mailboxes", node.voicemail
+        case TransferNode() if is_logical_number(node.transfer.strip()):
+            return "transfer", "numbers", node.transfer.strip()
+    return None
 
 
 def _unknown(
@@ -61,24 +74,12 @@ def _unknown(
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     defined = ctx.definitions
     for node_id, node in ctx.flow.nodes.items():
-        ref = _REFS.get(node.kind)
+        ref = named_definition(node)
         if ref is not None:
-            fname, section, what = ref
-            name = getattr(node, fname)
+            fname, section, name = ref
             if name not in defined[section]:
                 yield _unknown(
-                    ctx, what, name, section, defined[section], ("nodes", node_id, fname)
-                )
-        elif node.kind == "transfer":
-            target = node.transfer.strip()  # type: ignore[attr-defined]
-            if is_logical_number(target) and target not in defined["numbers"]:
-                yield _unknown(
-                    ctx,
-                    "number",
-                    target,
-                    "numbers",
-                    defined["numbers"],
-                    ("nodes", node_id, "transfer"),
+                    ctx, _WHAT[section], name, section, defined[section], ("nodes", node_id, fname)
                 )
     for path, prompt, _ in ctx.prompts():
         for loc, i, part in prompt.parts():

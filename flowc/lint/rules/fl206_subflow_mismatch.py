@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from flowc.diagnostics import Diagnostic, Severity, did_you_mean
 from flowc.lint.context import LintContext
 from flowc.model.flow import Flow
+from flowc.model.nodes import SubflowNode
 from flowc.source.document import Path
 
 CODE = "FL206"
@@ -47,10 +48,10 @@ def _module(ctx: LintContext, ref: str) -> tuple[bool, Flow | None]:
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     for node_id, node in ctx.flow.nodes.items():
-        if node.kind != "subflow":
+        if not isinstance(node, SubflowNode):
             continue
         base: Path = ("nodes", node_id)
-        ref: str = node.subflow  # type: ignore[attr-defined]
+        ref = node.subflow
         issue = ctx.module_issues.get(ref)
         if issue is not None and issue.kind == "outside":
             yield ctx.diag(
@@ -74,7 +75,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         if module is None:
             continue  # exists but does not load: its own check reports why
         params = module.header.params
-        passed: dict[str, str] = node.with_  # type: ignore[attr-defined]
+        passed = node.with_
         for name in passed:
             if name not in params:
                 yield ctx.diag(

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext
+from flowc.model.nodes import SubflowNode
 
 CODE = "FL207"
 NAME = "subflow-cycle"
@@ -29,9 +30,9 @@ SEVERITY = Severity.ERROR
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     for node_id, node in ctx.flow.nodes.items():
-        if node.kind != "subflow":
+        if not isinstance(node, SubflowNode):
             continue
-        issue = ctx.module_issues.get(node.subflow)  # type: ignore[attr-defined]
+        issue = ctx.module_issues.get(node.subflow)
         if issue is not None and issue.kind == "cycle":
             yield ctx.diag(
                 CODE, SEVERITY, issue.message, ("nodes", node_id, "subflow"), hint=issue.hint

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext
+from flowc.model.nodes import SubflowNode
 
 CODE = "FL208"
 NAME = "escalate-in-module"
@@ -34,9 +35,9 @@ SEVERITY = Severity.ERROR
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     reported: set[str] = set()
     for node_id, node in ctx.flow.nodes.items():
-        if node.kind != "subflow":
+        if not isinstance(node, SubflowNode):
             continue
-        ref: str = node.subflow  # type: ignore[attr-defined]
+        ref = node.subflow
         module = ctx.modules.get(ref)
         if module is None or module.header.escalate is None or ref in reported:
             continue

@@ -32,7 +32,7 @@ from typing import Any
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext
-from flowc.model.nodes import CollectBody, MenuBody
+from flowc.model.nodes import CollectBody, CollectNode, MenuBody, MenuNode
 from flowc.source.document import Path
 
 CODE = "FL301"
@@ -162,7 +162,8 @@ def _collect(ctx: LintContext, node_id: str, body: CollectBody) -> Iterator[Diag
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     for node_id, node in ctx.flow.nodes.items():
-        if node.kind == "menu":
-            yield from _menu(ctx, node_id, node.menu)  # type: ignore[attr-defined]
-        elif node.kind == "collect":
-            yield from _collect(ctx, node_id, node.collect)  # type: ignore[attr-defined]
+        match node:
+            case MenuNode():
+                yield from _menu(ctx, node_id, node.menu)
+            case CollectNode():
+                yield from _collect(ctx, node_id, node.collect)

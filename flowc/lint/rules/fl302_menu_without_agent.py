@@ -25,6 +25,7 @@ from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext
+from flowc.model.nodes import MenuNode
 
 CODE = "FL302"
 NAME = "menu-without-agent"
@@ -37,9 +38,9 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     nodes = ctx.flow.nodes
     has_global = ctx.flow.header.agent_key is not None
     for node_id, node in nodes.items():
-        if node.kind != "menu":
+        if not isinstance(node, MenuNode):
             continue
-        menu = node.menu  # type: ignore[attr-defined]
+        menu = node.menu
         if has_global and menu.agent_key:
             continue
         targets = [*(e.goto for e in menu.entries()), *menu.speech.values()]

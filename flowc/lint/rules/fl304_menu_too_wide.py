@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext
+from flowc.model.nodes import MenuNode
 
 CODE = "FL304"
 NAME = "menu-too-wide"
@@ -31,9 +32,9 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     limit = ctx.config.max_menu_options
     agent = ctx.flow.header.agent_key
     for node_id, node in ctx.flow.nodes.items():
-        if node.kind != "menu":
+        if not isinstance(node, MenuNode):
             continue
-        menu = node.menu  # type: ignore[attr-defined]
+        menu = node.menu
         skip = {menu.repeat_key}
         if agent is not None and menu.agent_key:
             skip.add(agent.key)

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.conditions import parsed, verdict
 from flowc.lint.context import LintContext
+from flowc.model.nodes import MenuNode
 
 CODE = "FL308"
 NAME = "option-condition-constant"
@@ -38,9 +39,9 @@ SEVERITY = Severity.WARNING
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     for node_id, node in ctx.flow.nodes.items():
-        if node.kind != "menu":
+        if not isinstance(node, MenuNode):
             continue
-        for opt in node.menu.entries():  # type: ignore[attr-defined]
+        for opt in node.menu.entries():
             expr = parsed(opt.when)
             if expr is None:
                 continue

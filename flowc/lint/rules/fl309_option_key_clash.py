@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.conditions import exclusive, parsed
 from flowc.lint.context import LintContext
-from flowc.model.nodes import OptionEntry
+from flowc.model.nodes import MenuNode, OptionEntry
 
 CODE = "FL309"
 NAME = "option-key-clash"
@@ -42,9 +42,9 @@ SEVERITY = Severity.ERROR
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     env = ctx.type_env
     for node_id, node in ctx.flow.nodes.items():
-        if node.kind != "menu":
+        if not isinstance(node, MenuNode):
             continue
-        menu = node.menu  # type: ignore[attr-defined]
+        menu = node.menu
         if menu.renumber:
             continue  # keys are handed out in offered order: no two share one
         by_key: dict[str, list[OptionEntry]] = {}

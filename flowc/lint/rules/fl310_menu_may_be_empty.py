@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.conditions import complementary, parsed, verdict
 from flowc.lint.context import LintContext
+from flowc.model.nodes import MenuNode
 
 CODE = "FL310"
 NAME = "menu-may-be-empty"
@@ -40,9 +41,9 @@ SEVERITY = Severity.WARNING
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     env = ctx.type_env
     for node_id, node in ctx.flow.nodes.items():
-        if node.kind != "menu":
+        if not isinstance(node, MenuNode):
             continue
-        menu = node.menu  # type: ignore[attr-defined]
+        menu = node.menu
         entries = menu.entries()
         if not entries or any(e.when is None for e in entries):
             continue

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lang.expr import ARITH_OPS, BinOp, Call, Expr, IfElse, ListLit, Name, Unary
 from flowc.lint.context import LintContext, SiteCheck
+from flowc.model.nodes import CollectNode
 
 CODE = "FL504"
 NAME = "sensitive-leak"
@@ -57,8 +58,8 @@ _WHERE = {
 def sensitive_variables(ctx: LintContext) -> set[str]:
     out = {name for name, var in ctx.flow.header.variables.items() if var.sensitive}
     for node in ctx.flow.nodes.values():
-        if node.kind == "collect" and node.collect.sensitive:  # type: ignore[attr-defined]
-            out.add(node.collect.into)  # type: ignore[attr-defined]
+        if isinstance(node, CollectNode) and node.collect.sensitive:
+            out.add(node.collect.into)
     return out
 
 

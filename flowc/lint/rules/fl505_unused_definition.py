@@ -25,7 +25,8 @@ from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext
-from flowc.lint.rules.fl205_unknown_definition import is_logical_number
+from flowc.lint.rules.fl205_unknown_definition import named_definition
+from flowc.model.nodes import RecordNode
 
 CODE = "FL505"
 NAME = "unused-definition"
@@ -40,12 +41,6 @@ _WHAT = {
     "numbers": "number",
     "mailboxes": "mailbox",
 }
-_KIND_SECTION = {
-    "hours": ("hours", "schedules"),
-    "fetch": ("fetch", "services"),
-    "queue": ("queue", "queues"),
-    "voicemail": ("voicemail", "mailboxes"),
-}
 
 
 def _used(ctx: LintContext) -> dict[str, set[str]]:
@@ -53,15 +48,11 @@ def _used(ctx: LintContext) -> dict[str, set[str]]:
     used["variables"] = {name.split(".", 1)[0] for name in ctx.names_read}
     used["schedules"] = {use.name for use in ctx.schedule_calls}
     for node in ctx.flow.nodes.values():
-        ref = _KIND_SECTION.get(node.kind)
+        ref = named_definition(node)
         if ref is not None:
-            used[ref[1]].add(getattr(node, ref[0]))
-        elif node.kind == "transfer":
-            target = node.transfer.strip()  # type: ignore[attr-defined]
-            if is_logical_number(target):
-                used["numbers"].add(target)
-        elif node.kind == "record":
-            used["variables"].add(node.record)  # type: ignore[attr-defined]
+            used[ref[1]].add(ref[2])
+        elif isinstance(node, RecordNode):
+            used["variables"].add(node.record)
     for _, prompt, _ in ctx.prompts():
         used["prompts"] |= {p.text for _, _, p in prompt.parts() if p.kind == "ref"}
     return used

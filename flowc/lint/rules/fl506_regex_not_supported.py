@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lang.regex import RegexError, compile_regex
 from flowc.lint.context import LintContext
+from flowc.model.nodes import CollectNode
 
 CODE = "FL506"
 NAME = "regex-not-supported"
@@ -40,9 +41,9 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
                 span = ctx.site_span(checked.site, issue.start, issue.end)
                 yield ctx.diag_at(CODE, SEVERITY, issue.message, span, hint=issue.hint)
     for node_id, node in ctx.flow.nodes.items():
-        if node.kind != "collect":
+        if not isinstance(node, CollectNode):
             continue
-        pattern = node.collect.pattern  # type: ignore[attr-defined]
+        pattern = node.collect.pattern
         if not pattern:
             continue
         try:
