@@ -38,7 +38,9 @@ from .records import (
 )
 from .safe import clean_text, safe_dumps, safe_int_text, storable_int
 
-SCHEMA_VERSION = 1
+# 1: the call tables below; 2: the replay data (another migration); 3: the rollout's tables
+# (deploy_schema.py), applied after these by each backend's `_connect`.
+SCHEMA_VERSION = 3
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "calls": ("call_id", "flow", "flow_version", "did", "caller", "started_at", "instance"),
