@@ -118,6 +118,19 @@ def serve(
             "else a random key per process (no resume on another instance).",
         ),
     ] = None,
+    rollout: Annotated[
+        bool,
+        typer.Option(
+            "--rollout",
+            help="Serve the versions `flowc deploy` puts in the journal's database (stable, "
+            "canary share) and judge a canary by its bindings' `rollout:` rules; the bundle "
+            "folder serves until the first deploy.",
+        ),
+    ] = False,
+    rollout_poll: Annotated[
+        float,
+        typer.Option(min=0.05, max=60.0, help="Seconds between reads of the deployment decision."),
+    ] = 2.0,
     clock: Annotated[
         str | None,
         typer.Option(
@@ -196,6 +209,7 @@ def serve(
         journal_spool_max_bytes=max(1, int(journal_spool_mb * 1024 * 1024)),
         resume_keys=resume_keys,
         tune_process=True,
+        rollout_poll=rollout_poll if rollout else None,
     )
     runtime = Runtime(config)
     try:

@@ -166,6 +166,8 @@ class Runtime:
 
     async def start(self) -> None:
         """Load the bundle (raises `BundleError`), open the journal, listen."""
+        if self.config.rollout_poll is not None and not (self.journal or self.config.journal):
+            raise BundleError("--rollout needs a journal: the deployment decision is kept there")
         bundle = self.store.load_initial()
         if self.journal is None and self.config.journal:
             from runtime.journal import open_journal
@@ -232,9 +234,7 @@ class Runtime:
     async def _start_rollout(self, bundle: LoadedBundle) -> None:
         from runtime.rollout.live import Rollout
 
-        if self.journal is None:
-            raise BundleError("--rollout needs a journal: the decision is kept there")
-        assert self.config.rollout_poll is not None
+        assert self.journal is not None and self.config.rollout_poll is not None
         self.rollout = Rollout(
             self.journal, bundle.env, self.config.max_bundle_bytes, self.config.rollout_poll
         )

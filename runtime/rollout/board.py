@@ -118,6 +118,10 @@ class Board:
             note=str(r["note"]),
         )
 
+    async def names(self) -> list[str]:
+        rows = await self.journal.execute("SELECT name FROM deployments ORDER BY name")
+        return [str(r["name"]) for r in rows]
+
     async def events(self, name: str, limit: int = 20) -> list[Event]:
         rows = await self.journal.execute(
             self._sql(
