@@ -129,7 +129,7 @@ def serve(
     ] = False,
     rollout_poll: Annotated[
         float,
-        typer.Option(min=0.05, max=60.0, help="Seconds between reads of the deployment decision."),
+        typer.Option(help="Seconds between reads of the deployment decision (0.05-60)."),
     ] = 2.0,
     clock: Annotated[
         str | None,
@@ -168,6 +168,9 @@ def serve(
     except ValueError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
+    if not 0.05 <= rollout_poll <= 60.0:
+        typer.secho("error: --rollout-poll must be 0.05 to 60 seconds", err=True)
+        raise typer.Exit(2)
     start: datetime | None = None
     if clock is not None:
         try:

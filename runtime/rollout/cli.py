@@ -311,7 +311,7 @@ def deploy(
         str,
         typer.Argument(
             help="A bundle folder (or bundle.json) to deploy, or `status`, `promote`, `rollback`.",
-            metavar="BUNDLE|status|promote|rollback",
+            metavar="TARGET",
         ),
     ],
     journal: Annotated[
@@ -338,8 +338,7 @@ def deploy(
     """Deploy a bundle version to the runtime instances of a journal (`flowc serve --rollout`),
     as the stable version or as a canary; show, promote or roll back the deployment.
 
-    A canary is judged live against the stable version by the `rollout:` rules of its bindings
-    and promoted or rolled back automatically. Exit 0; 2 on a bad bundle, option or journal.
+    The canary's `rollout:` rules promote it or roll it back. Exit 2 on bad input.
     """
     try:
         if target in ACTIONS:
