@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from runtime.journal import Journal
 from runtime.journal.schema import sqlite_ts
+from runtime.rollout.rules import Outcomes, tally
 
 State = Literal["stable", "canary"]
 MAX_LIST = 10_000  # callers or DIDs of one canary
@@ -222,27 +223,63 @@ class Board:
         )
 
     # ---- the calls -----------------------------------------------------------------------
-    async def outcomes(self, since: datetime) -> list[tuple[str | None, str, float | None]]:
-        """(bundle hash, outcome, seconds to a person) of every call that ended since `since`
-        (the hash is in the end's detail: `runtime.call.ending`)."""
-        bundle = "json_extract(e.detail, '$.bundle')" if self._sqlite else "e.detail->>'bundle'"
+    def _bundle_of_end(self) -> str:
+        # the version that served a call is in its end's detail (runtime.call.ending)
+        return "json_extract(e.detail, '$.bundle')" if self._sqlite else "(e.detail->>'bundle')"
+
+    async def outcome_counts(
+        self, since: datetime, hashes: Sequence[str]
+    ) -> list[tuple[str | None, str, int]]:
+        """(bundle hash, outcome, calls) of the calls of these versions that ended since
+        `since`, counted by the database."""
+        if not hashes:
+            return []
+        bundle = self._bundle_of_end()
+        marks = ", ".join("{p}" for _ in hashes)
         rows = await self.journal.execute(
             self._sql(
-                f"SELECT {bundle} AS bundle, e.outcome AS outcome, c.started_at AS started_at,"
-                " (SELECT min(s.at) FROM steps s WHERE s.call_id = e.call_id"
-                "  AND s.kind IN ('queue', 'transfer')) AS person_at"
-                " FROM call_ends e JOIN calls c ON c.call_id = e.call_id"
-                " WHERE e.ended_at >= {p} LIMIT {p}"
+                f"SELECT {bundle} AS bundle, e.outcome AS outcome, count(*) AS n"
+                f" FROM call_ends e WHERE e.ended_at >= {{p}} AND {bundle} IN ({marks})"
+                " GROUP BY 1, 2"
             ),
-            (self._ts(since), MAX_ROWS),
+            (self._ts(since), *hashes),
         )
-        out: list[tuple[str | None, str, float | None]] = []
+        return [
+            (None if r["bundle"] is None else str(r["bundle"]), str(r["outcome"]), int(r["n"]))
+            for r in rows
+        ]
+
+    async def to_person(self, since: datetime, hashes: Sequence[str]) -> list[tuple[str, float]]:
+        """(bundle hash, seconds from the start to the first queue or transfer step) of the
+        calls of these versions that ended since `since` and reached a person's queue or a
+        transfer (at most `MAX_ROWS`)."""
+        if not hashes:
+            return []
+        bundle = self._bundle_of_end()
+        marks = ", ".join("{p}" for _ in hashes)
+        rows = await self.journal.execute(
+            self._sql(
+                f"SELECT {bundle} AS bundle, c.started_at AS started_at, min(s.at) AS person_at"
+                " FROM call_ends e JOIN calls c ON c.call_id = e.call_id"
+                " JOIN steps s ON s.call_id = e.call_id AND s.kind IN ('queue', 'transfer')"
+                f" WHERE e.ended_at >= {{p}} AND {bundle} IN ({marks})"
+                " GROUP BY e.call_id, c.started_at, bundle LIMIT {p}"
+            ),
+            (self._ts(since), *hashes, MAX_ROWS),
+        )
+        out: list[tuple[str, float]] = []
         for r in rows:
             started, person = _time(r["started_at"]), _time(r["person_at"])
-            to_person = (
-                (person - started).total_seconds() if started and person is not None else None
-            )
-            out.append(
-                (None if r["bundle"] is None else str(r["bundle"]), str(r["outcome"]), to_person)
-            )
+            if started is not None and person is not None and r["bundle"] is not None:
+                out.append((str(r["bundle"]), (person - started).total_seconds()))
         return out
+
+    async def compare(self, since: datetime, stable: str, canary: str) -> tuple[Outcomes, Outcomes]:
+        """The (stable, canary) outcomes of the calls that ended since `since`."""
+        hashes = (stable, canary)
+        return tally(
+            await self.outcome_counts(since, hashes),
+            await self.to_person(since, hashes),
+            stable,
+            canary,
+        )

@@ -34,7 +34,6 @@ from runtime.bundle_store import (
 from runtime.journal import DEFAULT_URL, Journal, SchemaError, open_journal
 from runtime.rollout.board import MAX_LIST, Board, Deployment
 from runtime.rollout.live import rules_of
-from runtime.rollout.rules import tally
 from runtime.rollout.split import FULL, parse_share
 
 T = TypeVar("T")
@@ -266,7 +265,7 @@ async def _status(board: Board, env: str | None) -> dict[str, Any]:
         now = datetime.now(UTC)
         window = rules.window_s if not isinstance(rules, str) else 600.0
         since = max(d.canary_since or now, now - timedelta(seconds=window))
-        stable_out, canary_out = tally(await board.outcomes(since), d.stable, d.canary)
+        stable_out, canary_out = await board.compare(since, d.stable, d.canary)
         out["rules"] = rules if isinstance(rules, str) else rules.describe()
         out["window_since"] = since.isoformat()
         out["outcomes"] = {"stable": stable_out.summary(), "canary": canary_out.summary()}

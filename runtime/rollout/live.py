@@ -26,7 +26,7 @@ from runtime.bundle_store import BundleError, LoadedBundle, bundle_from_bytes, i
 from runtime.journal import Journal
 from runtime.logs import get_logger
 from runtime.rollout.board import Board, Deployment
-from runtime.rollout.rules import Decision, decide, tally
+from runtime.rollout.rules import Decision, decide
 from runtime.rollout.split import takes_canary
 
 log = get_logger()
@@ -180,8 +180,7 @@ class Rollout:
         now = now or datetime.now(UTC)
         started = d.canary_since or now
         since = max(started, now - timedelta(seconds=rules.window_s))
-        rows = await self.board.outcomes(since)
-        stable_out, canary_out = tally(rows, plan.stable.hash, plan.canary.hash)
+        stable_out, canary_out = await self.board.compare(since, plan.stable.hash, plan.canary.hash)
         decision = decide(rules, stable_out, canary_out, (now - started).total_seconds())
         self.last_decision = decision
         if decision.action == "hold":

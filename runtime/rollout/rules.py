@@ -37,15 +37,14 @@ class Outcomes:
     contained: int = 0
     to_person_s: list[float] = field(default_factory=list)
 
-    def add(self, outcome: str, to_person_s: float | None = None) -> None:
+    def add(self, outcome: str, n: int = 1) -> None:
+        """`n` calls that ended with `outcome`."""
         if outcome in NOT_COUNTED:
             return
-        self.calls += 1
-        self.errors += outcome in ERROR_OUTCOMES
-        self.abandoned += outcome in ABANDON_OUTCOMES
-        self.contained += outcome in CONTAINED_OUTCOMES
-        if to_person_s is not None:
-            self.to_person_s.append(max(0.0, to_person_s))
+        self.calls += n
+        self.errors += n * (outcome in ERROR_OUTCOMES)
+        self.abandoned += n * (outcome in ABANDON_OUTCOMES)
+        self.contained += n * (outcome in CONTAINED_OUTCOMES)
 
     def rate(self, measure: str) -> float:
         """`error_rate`, `abandon_rate` or `containment` in percent (0 with no calls)."""
@@ -78,18 +77,22 @@ class Decision:
 
 
 def tally(
-    rows: Iterable[tuple[str | None, str, float | None]], stable: str, canary: str
+    counts: Iterable[tuple[str | None, str, int]],
+    to_person: Iterable[tuple[str | None, float]],
+    stable: str,
+    canary: str,
 ) -> tuple[Outcomes, Outcomes]:
-    """(stable, canary) outcomes of (bundle hash, outcome, seconds to a person) rows; rows of
-    any other version (an earlier one, another environment, an older runtime that wrote no
-    hash) are left out."""
-    stable_out, canary_out = Outcomes(), Outcomes()
-    for bundle, outcome, to_person in rows:
-        if bundle == canary:
-            canary_out.add(outcome, to_person)
-        elif bundle == stable:
-            stable_out.add(outcome, to_person)
-    return stable_out, canary_out
+    """(stable, canary) outcomes from (bundle hash, outcome, calls) counts and (bundle hash,
+    seconds to a person) times; other versions (an earlier one, another environment, an
+    older runtime that wrote no hash) are left out."""
+    out = {stable: Outcomes(), canary: Outcomes()}
+    for bundle, outcome, n in counts:
+        if bundle in out:
+            out[bundle].add(outcome, n)
+    for bundle, seconds in to_person:
+        if bundle in out:
+            out[bundle].to_person_s.append(max(0.0, seconds))
+    return out[stable], out[canary]
 
 
 def decide(rules: RolloutRules, stable: Outcomes, canary: Outcomes, running_s: float) -> Decision:

@@ -107,16 +107,18 @@ def test_outcomes_by_version(journal_url: str) -> None:
             j.record(CallRecord("old", "shop", "v", "8001", "+1", now, "A"))
             j.record(CallEnd("old", now - timedelta(hours=2), "error", "n", {"bundle": "c"}))
             await j.flush()
-            rows = sorted(await Board(j).outcomes(now - timedelta(minutes=1)), key=lambda r: str(r))
-            assert rows == sorted(
-                [
-                    ("s", "hangup", None),
-                    ("c", "error", None),
-                    ("c", "queued", 7.0),
-                    (None, "hangup", None),
-                ],
-                key=lambda r: str(r),
-            )
+            board = Board(j)
+            since = now - timedelta(minutes=1)
+            counts = sorted(await board.outcome_counts(since, ("s", "c")), key=str)
+            assert counts == [("c", "error", 1), ("c", "queued", 1), ("s", "hangup", 1)]
+            assert await board.to_person(since, ("s", "c")) == [("c", 7.0)]
+            assert await board.outcome_counts(since, ()) == []
+            stable, canary = await board.compare(since, "s", "c")
+            assert (stable.calls, canary.calls, canary.errors) == (1, 2, 1)
+            assert canary.median_to_person_s() == 7.0
+            # the hour-old end is outside the window
+            stable, canary = await board.compare(now - timedelta(hours=3), "s", "c")
+            assert canary.calls == 3
         finally:
             await j.close()
 

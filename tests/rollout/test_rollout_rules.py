@@ -18,8 +18,7 @@ def _rules(**raw: object) -> RolloutRules:
 def _outcomes(**counts: int) -> Outcomes:
     out = Outcomes()
     for outcome, n in counts.items():
-        for _ in range(n):
-            out.add(outcome)
+        out.add(outcome, n)
     return out
 
 
@@ -97,15 +96,11 @@ def test_containment_drop_and_time_to_agent() -> None:
     d = decide(rules, _outcomes(completed=10), _outcomes(completed=3, queued=1), 5)
     assert d.action == "rollback"
     rules = _rules(min_calls=2, rollback_if={"time_to_agent_over": "30s"})
-    stable, canary = Outcomes(), Outcomes()
-    for s in (10.0, 12.0, 14.0):
-        stable.add("queued", s)
-    for s in (50.0, 60.0):
-        canary.add("queued", s)
+    stable, canary = _outcomes(queued=3), _outcomes(queued=2)
+    stable.to_person_s += [10.0, 12.0, 14.0]
+    canary.to_person_s += [50.0, 60.0]
     assert decide(rules, stable, canary, 5).action == "rollback"
-    canary = Outcomes()
-    for s in (20.0, 30.0):
-        canary.add("queued", s)
+    canary.to_person_s[:] = [20.0, 30.0]
     assert decide(rules, stable, canary, 5).action == "hold"
 
 
@@ -122,11 +117,12 @@ def test_shutdown_ends_are_not_counted() -> None:
 
 
 def test_tally_by_version() -> None:
-    rows = [("s", "completed", None), ("c", "error", None), ("old", "error", None)]
-    rows += [(None, "error", None), ("c", "queued", 12.0)]
-    stable, canary = tally(rows, "s", "c")
-    assert (stable.calls, canary.calls, canary.errors) == (1, 2, 1)
-    assert canary.to_person_s == [12.0]
+    counts = [("s", "completed", 4), ("c", "error", 2), ("c", "queued", 1), ("old", "error", 9)]
+    counts += [(None, "error", 3), ("s", "shutdown", 5)]
+    times = [("c", 12.0), ("old", 99.0), ("s", -1.0)]
+    stable, canary = tally(counts, times, "s", "c")
+    assert (stable.calls, canary.calls, canary.errors) == (4, 3, 2)
+    assert canary.to_person_s == [12.0] and stable.to_person_s == [0.0]
 
 
 counts = st.integers(min_value=0, max_value=200)
