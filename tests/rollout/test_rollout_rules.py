@@ -117,9 +117,9 @@ def test_shutdown_ends_are_not_counted() -> None:
 
 
 def test_tally_by_version() -> None:
-    counts = [("s", "completed", 4), ("c", "error", 2), ("c", "queued", 1), ("old", "error", 9)]
-    counts += [(None, "error", 3), ("s", "shutdown", 5)]
-    times = [("c", 12.0), ("old", 99.0), ("s", -1.0)]
+    counts: list[tuple[str | None, str, int]] = [("s", "completed", 4), ("c", "error", 2)]
+    counts += [("c", "queued", 1), ("old", "error", 9), (None, "error", 3), ("s", "shutdown", 5)]
+    times: list[tuple[str | None, float]] = [("c", 12.0), ("old", 99.0), ("s", -1.0)]
     stable, canary = tally(counts, times, "s", "c")
     assert (stable.calls, canary.calls, canary.errors) == (4, 3, 2)
     assert canary.to_person_s == [12.0] and stable.to_person_s == [0.0]
