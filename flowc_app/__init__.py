@@ -1,6 +1,6 @@
 """The `flowc` command: the toolchain's commands (flowc.cli) plus the runtime's (`serve`,
-`emulate`, `report`, from runtime/). It sits above both, so that `flowc` itself never imports
-`runtime` (an import-linter contract in pyproject.toml holds that).
+`emulate`, `report`, `deploy`, from runtime/). It sits above both, so that `flowc` itself never
+imports `runtime` (an import-linter contract in pyproject.toml holds that).
 
 The runtime's commands are registered only when they are asked for (or for help), so
 `flowc check` and `flowc --version` do not load the runtime, its HTTP client, database drivers
@@ -19,18 +19,19 @@ from flowc_app.gctune import rare_full_collections
 
 __all__ = ["RUNTIME_COMMANDS", "app", "full_app", "main", "register_runtime"]
 
-RUNTIME_COMMANDS = frozenset({"serve", "emulate", "report", "replay"})
+RUNTIME_COMMANDS = frozenset({"serve", "emulate", "report", "replay", "deploy"})
 _registered = False
 
 
 def register_runtime() -> None:
-    """Add `serve`, `report` and `emulate` to the command line (once)."""
+    """Add `serve`, `report`, `emulate` and `deploy` to the command line (once)."""
     global _registered
     if _registered:
         return
     from flowc_app import replay_cmd as _replay_cmd  # noqa: F401  (registers replay)
     from runtime import cli as _serve_cli  # noqa: F401  (registers serve and report)
     from runtime.emulator import cli as _emulate_cli  # noqa: F401
+    from runtime.rollout import cli as _deploy_cli  # noqa: F401
 
     _registered = True
 

@@ -186,6 +186,14 @@ def load_bundle(path: Path, env: str | None, max_bytes: int = DEFAULT_MAX_BYTES)
     """Read and compile a bundle for `env` (None: the only environment it binds)."""
     file = resolve_bundle_path(path)
     raw = read_bundle_file(file, max_bytes)
+    return bundle_from_bytes(raw, file, env, os.path.getmtime(file) if file.exists() else 0.0)
+
+
+def bundle_from_bytes(
+    raw: bytes | str, file: Path, env: str | None, loaded_at: float = 0.0
+) -> LoadedBundle:
+    """A bundle from its bundle.json text (`file` names it in messages): a file, or a version
+    kept by its hash in the rollout's store (runtime/rollout)."""
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as exc:
@@ -255,7 +263,7 @@ def load_bundle(path: Path, env: str | None, max_bytes: int = DEFAULT_MAX_BYTES)
         versions=versions,
         dids=dids,
         flags=flags,
-        loaded_at=os.path.getmtime(file) if file.exists() else 0.0,
+        loaded_at=loaded_at,
         irs=irs,
     )
 

@@ -118,6 +118,19 @@ def serve(
             "else a random key per process (no resume on another instance).",
         ),
     ] = None,
+    rollout: Annotated[
+        bool,
+        typer.Option(
+            "--rollout",
+            help="Serve the versions `flowc deploy` puts in the journal's database (stable, "
+            "canary share) and judge a canary by its bindings' `rollout:` rules; the bundle "
+            "folder serves until the first deploy.",
+        ),
+    ] = False,
+    rollout_poll: Annotated[
+        float,
+        typer.Option(help="Seconds between reads of the deployment decision (0.05-60)."),
+    ] = 2.0,
     clock: Annotated[
         str | None,
         typer.Option(
@@ -155,6 +168,9 @@ def serve(
     except ValueError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
+    if not 0.05 <= rollout_poll <= 60.0:
+        typer.secho("error: --rollout-poll must be 0.05 to 60 seconds", err=True)
+        raise typer.Exit(2)
     start: datetime | None = None
     if clock is not None:
         try:
@@ -196,6 +212,7 @@ def serve(
         journal_spool_max_bytes=max(1, int(journal_spool_mb * 1024 * 1024)),
         resume_keys=resume_keys,
         tune_process=True,
+        rollout_poll=rollout_poll if rollout else None,
     )
     runtime = Runtime(config)
     try:

@@ -42,12 +42,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from runtime import translate as tr
-from runtime.bundle_store import DEFAULT_MAX_BYTES, BundleStore, LoadedBundle
+from runtime.bundle_store import DEFAULT_MAX_BYTES, BundleError, BundleStore, LoadedBundle
 from runtime.driver import FAULT_CAUSE, CallDriver, CallHost, ClockFactory, Timeouts
 from runtime.esl import commands as esl_cmd
 from runtime.esl.aio import AsyncESL
@@ -55,6 +55,9 @@ from runtime.esl.errors import ESLError
 from runtime.logs import get_logger
 from runtime.metrics import MetricsServer, RuntimeMetrics
 from runtime.resume_state import ResumeKeys
+
+if TYPE_CHECKING:
+    from runtime.rollout.live import Rollout
 
 log = get_logger()
 
@@ -89,6 +92,9 @@ class ServeConfig:
     journal_spool_max_bytes: int = 64 * 1024 * 1024
     # Keys of the resume state (see runtime.resume_state); None: FLOWC_RESUME_KEY or random.
     resume_keys: ResumeKeys | None = None
+    # Serve the versions `flowc deploy` decides (runtime/rollout), read from the journal's
+    # database every `rollout_poll` seconds; None: serve the bundle folder only.
+    rollout_poll: float | None = None
     # Process-wide interpreter settings (see `tune_process`): for the process that serves
     # (`flowc serve`), not for a library user embedding a runtime.
     tune_process: bool = False
@@ -138,6 +144,7 @@ class Runtime:
         self._servers: list[asyncio.Server] = []
         self._metrics_server: MetricsServer | None = None
         self._watch_task: asyncio.Task[None] | None = None
+        self.rollout: Rollout | None = None  # with --rollout (ServeConfig.rollout_poll)
         self._handlers: set[asyncio.Task[Any]] = set()
         self.drivers: set[CallDriver] = set()
         self.draining = False
@@ -159,6 +166,8 @@ class Runtime:
 
     async def start(self) -> None:
         """Load the bundle (raises `BundleError`), open the journal, listen."""
+        if self.config.rollout_poll is not None and not (self.journal or self.config.journal):
+            raise BundleError("--rollout needs a journal: the deployment decision is kept there")
         bundle = self.store.load_initial()
         if self.journal is None and self.config.journal:
             from runtime.journal import open_journal
@@ -184,6 +193,8 @@ class Runtime:
                 raise
         self._journal_metrics()
         await self._close_lost_calls()
+        if self.config.rollout_poll is not None:
+            await self._start_rollout(bundle)
         if self.config.metrics is not None:
             mhost, mport = self.config.metrics
             self._metrics_server = MetricsServer(self.metrics, self.health, mhost, mport)
@@ -219,6 +230,19 @@ class Runtime:
             ),
             instance=self.host.instance,
         )
+
+    async def _start_rollout(self, bundle: LoadedBundle) -> None:
+        from runtime.rollout.live import Rollout
+
+        assert self.journal is not None and self.config.rollout_poll is not None
+        self.rollout = Rollout(
+            self.journal, bundle.env, self.config.max_bundle_bytes, self.config.rollout_poll
+        )
+        try:
+            await self.rollout.refresh()
+        except Exception as exc:  # the database is unreachable: the poll loop tries again
+            log.error("rollout_read_failed", error=f"{type(exc).__name__}: {exc}")
+        self.rollout.start()
 
     def _spool_path(self) -> str | None:
         spool = self.config.journal_spool
@@ -345,6 +369,8 @@ class Runtime:
             server.close()
         if self._watch_task is not None:
             self._watch_task.cancel()
+        if self.rollout is not None:
+            await self.rollout.stop()
         deadline = asyncio.get_running_loop().time() + max(0.0, timeout)
         while self._busy() and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
@@ -421,6 +447,7 @@ class Runtime:
                 if journal is not None and hasattr(journal, "queued")
                 else None
             ),
+            "rollout": self.rollout.health() if self.rollout is not None else None,
         }
 
     # ------------------------------------------------------------------ look-ups
@@ -482,6 +509,8 @@ class Runtime:
         # After the dialplan's `transfer flowc_try_<N>` the destination number is that
         # extension's name: the DID the caller dialled is in `flowc_did`.
         did = data.variable("flowc_did") or data.get("Caller-Destination-Number")
+        if self.rollout is not None:
+            bundle = await self._rollout_bundle(data, uuid, did) or bundle
         flow = bundle.flow_for(data.variable("flowc_flow"), did)
         resume_node = data.variable(tr.RESUME_NODE_VAR)
         if resume_node:
@@ -520,6 +549,19 @@ class Runtime:
                 await driver.run()
         finally:
             self.drivers.discard(driver)
+
+    async def _rollout_bundle(self, data: Any, uuid: str, did: str | None) -> LoadedBundle | None:
+        """The version a call runs on under a rollout: a new call's by the split; a resumed
+        call's the one it started on (in its signed state), wherever it started."""
+        rollout = self.rollout
+        assert rollout is not None
+        resume_node = data.variable(tr.RESUME_NODE_VAR)
+        if not resume_node:
+            return rollout.pick(data.get("Caller-Caller-ID-Number"), did)
+        state = self.host.resume_keys.open(data.variable(tr.STATE_VAR), uuid, resume_node)
+        if isinstance(state, str) or not isinstance(state.get("bundle"), str):
+            return None  # refused later, as without a rollout
+        return await rollout.bundle(state["bundle"])
 
     async def _refuse_resume(
         self, esl: AsyncESL, bundle: LoadedBundle, flow: str, node: str, reason: str

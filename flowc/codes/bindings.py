@@ -95,4 +95,25 @@ mailboxes: {clinic.front_desk: "1000"}""",
         "address: `fs_cli -x 'global_getvar domain'`), one `host:port` per runtime entry, "
         "digits and + * # for DIDs, and a plain file or `tone_stream://` name for hold music.",
     ),
+    Entry(
+        "FL606",
+        "bad-rollout-rule",
+        Severity.ERROR,
+        "The `rollout:` rules of a binding file (when `flowc serve` promotes or rolls back a "
+        "canary) have an unknown key or a value of the wrong form.",
+        why="the runtime applies these rules to live calls on its own: a misspelt threshold "
+        "would silently never roll a bad version back.",
+        example_form="bindings",
+        example="""\
+environment: prod
+flows:
+  clinic: {dids: ["+442070000000"]}
+queues: {clinic.front_desk: front_desk@default}
+rollout:
+  window: 10m
+  rollback_if: {error_rate_above: 2%}""",
+        fix="use `window`, `min_calls`, `promote_after` and `rollback_if` with "
+        "`error_rate_over`, `abandon_rate_over`, `containment_drop_over` (percentages such "
+        "as `2%`) and `time_to_agent_over` (a duration such as `30s`, `10m`, `1h`).",
+    ),
 )

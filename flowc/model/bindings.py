@@ -14,6 +14,8 @@ the runtime instances listen::
     hold_music: "local_stream://moh"   # the queues' moh-sound
     services: {telecom_care.crm: {env: {CRM_URL: "https://crm.example.invalid"}}}
     flags:    {public_hotline_zh.typhoon_closure: false}
+    rollout:  {window: 10m, min_calls: 50, promote_after: 30m,
+               rollback_if: {error_rate_over: 2%}}   # canary rules, flowc.model.rollout
 
 Keys of the resource tables are `<flow>.<name>`. Binding files live in a `bindings/` folder.
 """
@@ -30,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from flowc.codes import code
 from flowc.diagnostics import Diagnostic, Severity, did_you_mean
 from flowc.model.flow import Flow
+from flowc.model.rollout import parse_rollout
 from flowc.source.document import SourceDoc
 
 UNKNOWN_FLOW = code("FL601")
@@ -37,6 +40,7 @@ UNKNOWN_RESOURCE = code("FL602")
 UNBOUND_RESOURCE = code("FL603")
 DUPLICATE_DID = code("FL604")
 BAD_BINDING = code("FL605")
+BAD_ROLLOUT = code("FL606")
 
 
 class _Base(BaseModel):
@@ -75,6 +79,9 @@ class Bindings(_Base):
     mailboxes: dict[str, str] = Field(default_factory=dict)
     services: dict[str, ServiceBinding] = Field(default_factory=dict)
     flags: dict[str, bool] = Field(default_factory=dict)
+    # When `flowc serve` promotes or rolls back a canary (see flowc.model.rollout); kept as
+    # written (the runtime parses it again from the bundle), checked by `_rollout_rules`.
+    rollout: dict[str, Any] | None = None
 
     @field_validator("flows", "services", mode="before")
     @classmethod
@@ -195,6 +202,24 @@ def _switch_values(b: Bindings, doc: SourceDoc) -> list[Diagnostic]:
     return out
 
 
+def _rollout_rules(b: Bindings, doc: SourceDoc) -> list[Diagnostic]:
+    if b.rollout is None:
+        return []
+    parsed = parse_rollout(b.rollout)
+    if not isinstance(parsed, list):
+        return []
+    return [
+        Diagnostic(
+            BAD_ROLLOUT,
+            Severity.ERROR,
+            message,
+            doc.span_of(("rollout", *path), key=path[-1:] != () and "unknown" in message),
+            hint,
+        )
+        for path, message, hint in parsed
+    ]
+
+
 def check_bindings(
     doc: SourceDoc, flows: Iterable[Flow]
 ) -> tuple[Bindings | None, list[Diagnostic]]:
@@ -232,6 +257,7 @@ def check_bindings(
             seen[did] = name
     out.extend(_mailbox_shapes(b, doc))
     out.extend(_switch_values(b, doc))
+    out.extend(_rollout_rules(b, doc))
     for table in _TABLES:
         bound = getattr(b, table)
         for key in bound:

@@ -64,6 +64,9 @@ class CallEnding(EslLink):
             detail["runtime"] = self._runtime_reason
         if self._socket_lost:
             detail["runtime"] = "socket_closed"
+        # Which version served the call: the rollout judges a canary by the ends that carry
+        # its hash (runtime/rollout/board.py).
+        detail["bundle"] = self.bundle.hash
         self.steps.call_ended(kind, outcome.node, detail)
         self.metrics.call_ended(self.flow, kind)
         log.info(

@@ -29,6 +29,8 @@ class ResumeOps(EslLink):
         return {
             "flow": self.flow,
             "version": self.bundle.versions.get(self.flow, ""),
+            # the bundle version: a resume on any instance finishes the call on it (rollout)
+            "bundle": self.bundle.hash,
             "seq": self.steps.seq,
             "vars": values,
             "struggles": self.call.struggles,  # the `escalate` budget goes on after the agent

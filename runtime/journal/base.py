@@ -417,6 +417,18 @@ class Journal(abc.ABC):
             )
         return closed
 
+    @property
+    def placeholder(self) -> str:
+        """How the backend's SQL writes a query parameter (`?` or `%s`)."""
+        return self._placeholder
+
+    async def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """One statement on the reading connection, committed on its own (autocommit): a
+        read, or a write with RETURNING (the rollout's decision table). Raw rows, undecoded."""
+        if self._closed:
+            raise RuntimeError("the journal is closed")
+        return await self._query(sql, params)
+
     async def _read(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         if self._closed:
             raise RuntimeError("the journal is closed")

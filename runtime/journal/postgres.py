@@ -28,6 +28,7 @@ import psycopg.errors
 from psycopg.rows import dict_row
 
 from .base import Journal
+from .deploy_schema import DEPLOY_SCHEMA_VERSION, POSTGRES_DEPLOY_DDL
 from .records import Item
 from .schema import (
     COLUMNS,
@@ -141,6 +142,12 @@ class PostgresJournal(Journal):
                         " ON CONFLICT DO NOTHING",
                         (version,),
                     )
+                await conn.execute(POSTGRES_DEPLOY_DDL)
+                await conn.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (%s, now())"
+                    " ON CONFLICT DO NOTHING",
+                    (DEPLOY_SCHEMA_VERSION,),
+                )
         except BaseException:
             await conn.close()
             raise

@@ -1,6 +1,6 @@
 """Tables, columns and DDL of the journal, for SQLite and PostgreSQL, and row conversion.
 
-Schema version 2 (the `schema_version` table holds one row per version applied):
+Schema version 3 (the `schema_version` table holds one row per version applied):
 
     calls             call_id PK, flow, flow_version, did, caller, started_at, instance
     steps             (call_id, seq) PK, at, node, kind, why, input, sensitive, outcome,
@@ -45,12 +45,14 @@ from .records import (
 )
 from .safe import clean_text, safe_dumps, safe_int_text, storable_int
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATIONS: dict[int, str] = {
     1: "calls, steps, call_ends, survey_answers, callback_requests",
     2: "call_replay: what `flowc replay` needs of each call",
+    3: "deploy_bundles, deployments, deploy_events: the rollout (deploy_schema.py)",
 }
-"""What each schema version added (all of it created by the idempotent DDL)."""
+"""What each schema version added (all of it created by the idempotent DDL; version 3's by
+deploy_schema.py, applied after these by each backend's `_connect`)."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "calls": ("call_id", "flow", "flow_version", "did", "caller", "started_at", "instance"),

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .base import Journal
+from .deploy_schema import DEPLOY_SCHEMA_VERSION, SQLITE_DEPLOY_DDL
 from .records import Item
 from .schema import (
     COLUMNS,
@@ -106,6 +107,14 @@ class SQLiteJournal(Journal):
                     " ON CONFLICT DO NOTHING",
                     (version, sqlite_ts(datetime.now(UTC))),
                 )
+            for statement in SQLITE_DEPLOY_DDL.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (DEPLOY_SCHEMA_VERSION, sqlite_ts(datetime.now(UTC))),
+            )
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:

@@ -89,6 +89,7 @@ async def running(
     linger: bool = True,
     asr: str = "unimrcp",
     resume_keys: ResumeKeys | None = TEST_KEYS,
+    rollout_poll: float | None = None,
 ) -> AsyncIterator[Runtime]:
     url = f"sqlite:///{tmp / 'journal.db'}" if journal == "default" else journal
     config = ServeConfig(
@@ -105,6 +106,7 @@ async def running(
         journal_options={"flush_interval": 0.01},
         media=MediaConfig(asr_engine=asr),  # the fake switch recognises `say ...` inputs
         resume_keys=resume_keys,
+        rollout_poll=rollout_poll,
     )
     rt = Runtime(config, clock_factory=fixed_clock(), lookup_env=lookup_env or {})
     await rt.start()
