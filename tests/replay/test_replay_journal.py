@@ -70,7 +70,7 @@ def test_a_version_1_journal_is_migrated_and_its_rows_replay_from_steps(journal_
         await journal.open()
         try:
             rows = await journal._query("SELECT version FROM schema_version ORDER BY version", ())
-            assert [r["version"] for r in rows] == [1, 2]
+            assert [r["version"] for r in rows] == [1, 2, 3]
             assert await journal.count("call_replay") == 0
             calls, skipped = await read_recorded(journal)
             assert [c.call_id for c in calls] == ["old"] and calls[0].source == "steps"
