@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final, Literal, overload
 from urllib.parse import unquote
 
@@ -219,14 +219,157 @@ class Message:
         return self.content_type in ("text/event-plain", "text/event-json")
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """A FreeSWITCH event: headers (decoded, ``_undef_`` -> ``""``) and body text."""
+def _decode_json(payload: bytes) -> tuple[dict[str, str], str]:
+    """Headers and body of a ``text/event-json`` payload."""
+    try:
+        obj = json.loads(payload)
+    except (ValueError, RecursionError) as exc:
+        raise RemoteProtocolError(f"bad JSON event: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise RemoteProtocolError("JSON event is not an object")
+    body = ""
+    if "_body" in obj:
+        value = obj.pop("_body")
+        body = value if isinstance(value, str) else json.dumps(value)
+    if set(map(type, obj.values())) <= _ONLY_STR:
+        # FreeSWITCH writes every header as a string: the decoded object is the headers
+        # (checked at C speed; events carry ~150 headers).
+        return obj, body
+    headers: dict[str, str] = {}
+    for key, value in obj.items():
+        if isinstance(value, str):
+            headers[key] = value
+        elif isinstance(value, list):
+            headers[key] = "ARRAY::" + "|:".join(
+                item if isinstance(item, str) else json.dumps(item) for item in value
+            )
+        else:
+            headers[key] = json.dumps(value)
+    return headers, body
 
-    headers: dict[str, str]
-    body: str = ""
-    format: EventFormat = PLAIN
-    _lower: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+class _Missing:
+    """The peek could not tell: decode the whole event."""
+
+
+_UNKNOWN: Final = _Missing()
+
+
+def _flat_json(payload: bytes) -> bool:
+    """The shape FreeSWITCH's cJSON writes an event in: one flat object, no ``\\u`` escape."""
+    return (
+        payload[:2] == b'{"'
+        and payload[-1:] == b"}"
+        and payload.find(b"{", 1) < 0
+        and b"\\u" not in payload
+    )
+
+
+def _peek_json(payload: bytes, key: str) -> str | _Missing | None:
+    """The string value of top-level ``key`` in a ``_flat_json`` payload, without decoding it.
+
+    In JSON a ``"`` inside a string is written ``\\"``, so ``{"Key":`` or ``,"Key":`` is a
+    key of the object (the only one: no other ``{``), and a key can be spelt differently
+    only with a ``\\u`` escape (none).  A repeated key, a non-string value or an escape in
+    the value gives ``_UNKNOWN``: the caller then decodes the whole payload.
+    """
+    quoted = b'"' + key.encode() + b'"'
+    at = payload.find(quoted)
+    if at < 0:
+        return None
+    start = at + len(quoted)
+    if (
+        payload[at - 1 : at] not in (b"{", b",")
+        or payload[start : start + 2] != b':"'
+        or payload.find(quoted, start) >= 0
+    ):
+        return _UNKNOWN
+    start += 2
+    stop = payload.find(b'"', start)
+    if stop < 0:
+        return _UNKNOWN
+    value = payload[start:stop]
+    if b"\\" in value:
+        return _UNKNOWN
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
+        return _UNKNOWN
+
+
+class Event:
+    """A FreeSWITCH event: headers (decoded, ``_undef_`` -> ``""``) and body text.
+
+    A JSON event (``from_json``) keeps its payload and decodes it on first use of
+    ``headers``/``body``: most events a channel sends are only looked at by name (or not
+    at all), and decoding ~150 headers is the bulk of the cost of a message.  The header
+    accessors below (``name``, ``uuid``, ``app_uuid``, ``job_uuid``, ``variable``, ``get``)
+    read a single header straight from the payload when its shape makes that exact
+    (``_peek_json``) and decode the whole event otherwise.  Only a payload of FreeSWITCH's
+    shape (``_flat_json``) with a readable ``Event-Name`` is kept undecoded; if such a
+    payload is malformed further in, ``RemoteProtocolError`` is raised when it is decoded
+    (by the accessor that needed it) rather than by the parser.
+    """
+
+    __slots__ = ("_body", "_headers", "_lower", "_payload", "format")
+
+    def __init__(
+        self, headers: dict[str, str], body: str = "", format: EventFormat = PLAIN
+    ) -> None:
+        self._headers: dict[str, str] | None = headers
+        self._body = body
+        self._payload: bytes | None = None
+        self._lower: dict[str, str] = {}
+        self.format: EventFormat = format
+
+    @classmethod
+    def _lazy(cls, payload: bytes) -> Event:
+        event = cls.__new__(cls)
+        event._headers = None
+        event._body = ""
+        event._payload = payload
+        event._lower = {}
+        event.format = JSON
+        return event
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = self._headers
+        if headers is None:
+            headers = self._decode()
+        return headers
+
+    @property
+    def body(self) -> str:
+        if self._headers is None:
+            self._decode()
+        return self._body
+
+    def _decode(self) -> dict[str, str]:
+        assert self._payload is not None
+        headers, self._body = _decode_json(self._payload)
+        self._headers = headers
+        self._payload = None
+        return headers
+
+    def _peek(self, name: str) -> str | None:
+        """Exact-name header value, from the payload if the event is still undecoded."""
+        if self._headers is None:
+            assert self._payload is not None
+            value = _peek_json(self._payload, name)
+            if not isinstance(value, _Missing):
+                return value
+        return self.headers.get(name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return (self.headers, self.body, self.format) == (other.headers, other.body, other.format)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable headers, like the dataclass it was
+
+    def __repr__(self) -> str:
+        return f"Event(headers={self.headers!r}, body={self.body!r}, format={self.format!r})"
 
     # -- construction -------------------------------------------------------------------------
 
@@ -272,30 +415,11 @@ class Event:
 
     @classmethod
     def from_json(cls, payload: bytes) -> Event:
-        try:
-            obj = json.loads(payload)
-        except (ValueError, RecursionError) as exc:
-            raise RemoteProtocolError(f"bad JSON event: {exc}") from exc
-        if not isinstance(obj, dict):
-            raise RemoteProtocolError("JSON event is not an object")
-        body = ""
-        if "_body" in obj:
-            value = obj.pop("_body")
-            body = value if isinstance(value, str) else json.dumps(value)
-        if set(map(type, obj.values())) <= _ONLY_STR:
-            # FreeSWITCH writes every header as a string: the decoded object is the headers
-            # (checked at C speed; events carry ~150 headers).
-            return cls(obj, body, JSON)
-        headers: dict[str, str] = {}
-        for key, value in obj.items():
-            if isinstance(value, str):
-                headers[key] = value
-            elif isinstance(value, list):
-                headers[key] = "ARRAY::" + "|:".join(
-                    item if isinstance(item, str) else json.dumps(item) for item in value
-                )
-            else:
-                headers[key] = json.dumps(value)
+        """A ``text/event-json`` payload; decoded now unless it has FreeSWITCH's flat shape
+        with a readable ``Event-Name`` (then on first use, see the class)."""
+        if _flat_json(payload) and isinstance(_peek_json(payload, "Event-Name"), str):
+            return cls._lazy(payload)
+        headers, body = _decode_json(payload)
         return cls(headers, body, JSON)
 
     @classmethod
@@ -312,10 +436,11 @@ class Event:
     def get(self, name: str, default: str) -> str: ...
     def get(self, name: str, default: str | None = None) -> str | None:
         """Header value: exact name first, then case-insensitively (like FreeSWITCH)."""
-        value = self.headers.get(name)
+        value = self._peek(name)
         if value is None:
-            if not self._lower and self.headers:
-                for key, val in self.headers.items():
+            headers = self.headers
+            if not self._lower and headers:
+                for key, val in headers.items():
                     self._lower.setdefault(key.lower(), val)
             value = self._lower.get(name.lower())
         return default if value is None else value
@@ -331,31 +456,31 @@ class Event:
 
     def variable(self, name: str) -> str | None:
         """Channel variable ``name`` (header ``variable_<name>``)."""
-        return self.headers.get("variable_" + name)
+        return self._peek("variable_" + name)
 
     @property
     def name(self) -> str:
         """``Event-Name`` (``CUSTOM`` for custom events: see ``subclass``)."""
-        return self.headers.get("Event-Name", "")
+        return self._peek("Event-Name") or ""
 
     @property
     def subclass(self) -> str | None:
         """``Event-Subclass`` of a CUSTOM event (e.g. ``callcenter::info``)."""
-        return self.headers.get("Event-Subclass")
+        return self._peek("Event-Subclass")
 
     @property
     def uuid(self) -> str | None:
         """``Unique-ID``: the channel the event is about."""
-        return self.headers.get("Unique-ID")
+        return self._peek("Unique-ID")
 
     @property
     def app_uuid(self) -> str | None:
         """``Application-UUID``: the ``Event-UUID`` sent with ``sendmsg`` (or FreeSWITCH's own)."""
-        return self.headers.get("Application-UUID")
+        return self._peek("Application-UUID")
 
     @property
     def job_uuid(self) -> str | None:
-        return self.headers.get("Job-UUID")
+        return self._peek("Job-UUID")
 
     @property
     def variables(self) -> dict[str, str]:
