@@ -311,7 +311,7 @@ class Event:
     (by the accessor that needed it) rather than by the parser.
     """
 
-    __slots__ = ("_body", "_headers", "_lower", "_payload", "format")
+    __slots__ = ("_body", "_headers", "_lower", "_payload", "_read", "format")
 
     def __init__(
         self, headers: dict[str, str], body: str = "", format: EventFormat = PLAIN
@@ -319,16 +319,18 @@ class Event:
         self._headers: dict[str, str] | None = headers
         self._body = body
         self._payload: bytes | None = None
-        self._lower: dict[str, str] = {}
+        self._read: dict[str, str | None] = {}  # headers read from the payload so far
+        self._lower: dict[str, str] | None = None
         self.format: EventFormat = format
 
     @classmethod
-    def _lazy(cls, payload: bytes) -> Event:
+    def _lazy(cls, payload: bytes, name: str) -> Event:
         event = cls.__new__(cls)
         event._headers = None
         event._body = ""
         event._payload = payload
-        event._lower = {}
+        event._read = {"Event-Name": name}
+        event._lower = None
         event.format = JSON
         return event
 
@@ -355,9 +357,13 @@ class Event:
     def _peek(self, name: str) -> str | None:
         """Exact-name header value, from the payload if the event is still undecoded."""
         if self._headers is None:
+            read = self._read
+            if name in read:
+                return read[name]
             assert self._payload is not None
             value = _peek_json(self._payload, name)
             if not isinstance(value, _Missing):
+                read[name] = value
                 return value
         return self.headers.get(name)
 
@@ -417,8 +423,10 @@ class Event:
     def from_json(cls, payload: bytes) -> Event:
         """A ``text/event-json`` payload; decoded now unless it has FreeSWITCH's flat shape
         with a readable ``Event-Name`` (then on first use, see the class)."""
-        if _flat_json(payload) and isinstance(_peek_json(payload, "Event-Name"), str):
-            return cls._lazy(payload)
+        if _flat_json(payload):
+            name = _peek_json(payload, "Event-Name")
+            if isinstance(name, str):
+                return cls._lazy(payload, name)
         headers, body = _decode_json(payload)
         return cls(headers, body, JSON)
 
@@ -438,11 +446,12 @@ class Event:
         """Header value: exact name first, then case-insensitively (like FreeSWITCH)."""
         value = self._peek(name)
         if value is None:
-            headers = self.headers
-            if not self._lower and headers:
-                for key, val in headers.items():
-                    self._lower.setdefault(key.lower(), val)
-            value = self._lower.get(name.lower())
+            lower = self._lower
+            if lower is None:
+                lower = self._lower = {}
+                for key, val in self.headers.items():
+                    lower.setdefault(key.lower(), val)
+            value = lower.get(name.lower())
         return default if value is None else value
 
     def get_array(self, name: str) -> list[str]:
