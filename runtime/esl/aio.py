@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import copy
 import logging
-import uuid as uuid_mod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Final, TypeVar
 
@@ -209,7 +208,7 @@ class AsyncESL:
 
     async def bgapi(self, command: str, timeout: float | None = None) -> str:
         """``bgapi`` with our own Job-UUID; wait for the BACKGROUND_JOB; return its output."""
-        job_uuid = str(uuid_mod.uuid4())
+        job_uuid = commands.new_event_uuid()
         fut: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
         self._jobs[job_uuid] = fut
         try:
@@ -238,7 +237,7 @@ class AsyncESL:
         ``CommandError`` if the sendmsg is refused, ``ChannelHangup`` if the
         session ends first, ``ConnectionClosed`` on EOF, ``TimeoutError``.
         """
-        event_uuid = event_uuid or str(uuid_mod.uuid4())
+        event_uuid = event_uuid or commands.new_event_uuid()
         data = commands.sendmsg_execute(
             app, arg, event_uuid, uuid=uuid, event_lock=event_lock, loops=loops
         )
