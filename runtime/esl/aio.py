@@ -81,6 +81,20 @@ async def _wait(fut: asyncio.Future[_T]) -> _T:
     raise _copy_exception(exc)
 
 
+async def _wait_own(fut: asyncio.Future[_T]) -> _T:
+    """``_wait`` for a future only this waiter uses (a command's reply or completion): a
+    timeout may cancel it (the reader skips a cancelled future), which spares
+    ``asyncio.wait``'s extra waiter future and callbacks. A failure is raised as a copy,
+    as in ``_wait``."""
+    try:
+        return await fut
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:
+        exc.__traceback__ = None  # the stored exception must not keep this frame (a cycle)
+    raise _copy_exception(fut.exception() or ConnectionClosed("no reply"))
+
+
 def _copy_exception(exc: BaseException) -> BaseException:
     new = copy.copy(exc)  # same type, arguments and attributes; no traceback
     new.__cause__ = exc.__cause__
@@ -167,7 +181,7 @@ class AsyncESL:
         fut = self.send_nowait(data)
         try:
             await self._writer.drain()
-            return await _wait(fut)
+            return await _wait_own(fut)
         except (ConnectionError, OSError) as exc:
             raise ConnectionClosed(f"write failed: {exc}") from exc
         finally:
@@ -216,7 +230,7 @@ class AsyncESL:
                 reply = await self._reply(commands.bgapi(command, job_uuid))
                 if not reply.message.is_ok:
                     raise CommandError(f"bgapi refused: {reply.message.reply_text}", reply.message)
-                return (await _wait(fut)).body
+                return (await _wait_own(fut)).body
         finally:
             self._jobs.pop(job_uuid, None)
 
@@ -250,7 +264,7 @@ class AsyncESL:
                     raise CommandError(
                         f"execute {app} refused: {reply.message.reply_text}", reply.message
                     )
-                return await _wait(fut)
+                return await _wait_own(fut)
         finally:
             self._executes.pop(event_uuid, None)
 
