@@ -26,8 +26,9 @@ Decisions, so that the same event reads the same whichever format carried it:
   JSON events compare equal.  A genuine value ``_undef_`` is indistinguishable
   and also becomes ``""``.  ``Message.headers`` keep the literal.
 * duplicate header names (FreeSWITCH repeats e.g. ``Hangup-Cause`` in
-  CHANNEL_HANGUP_COMPLETE): in a header block the FIRST occurrence wins, like
-  libesl's ``esl_event_get_header``; in JSON the last key wins (``json.loads``).
+  CHANNEL_HANGUP_COMPLETE): the FIRST occurrence wins, like libesl's
+  ``esl_event_get_header``, in a header block and in a JSON object alike (so a
+  header read straight from an undecoded JSON payload is the decoded one).
   FreeSWITCH repeats a header with the same value, so this does not matter in
   practice.
 * JSON array headers are rendered as FreeSWITCH renders them in plain events:
@@ -42,10 +43,11 @@ Decisions, so that the same event reads the same whichever format carried it:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Final, Literal, overload
+from typing import Any, Final, Literal, overload
 from urllib.parse import unquote
 
 from .errors import RemoteProtocolError
@@ -222,7 +224,7 @@ class Message:
 def _decode_json(payload: bytes) -> tuple[dict[str, str], str]:
     """Headers and body of a ``text/event-json`` payload."""
     try:
-        obj = json.loads(payload)
+        obj = json.loads(payload, object_pairs_hook=_first_wins)
     except (ValueError, RecursionError) as exc:
         raise RemoteProtocolError(f"bad JSON event: {exc}") from exc
     if not isinstance(obj, dict):
@@ -255,41 +257,51 @@ class _Missing:
 _UNKNOWN: Final = _Missing()
 
 
-def _flat_json(payload: bytes) -> bool:
-    """The shape FreeSWITCH's cJSON writes an event in: one flat object, no ``\\u`` escape."""
-    return (
-        payload[:2] == b'{"'
-        and payload[-1:] == b"}"
-        and payload.find(b"{", 1) < 0
-        and b"\\u" not in payload
-    )
+def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose repeated keys keep their first value (see the module doc)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        obj = {}
+        for key, value in pairs:
+            obj.setdefault(key, value)
+    return obj
+
+
+# FreeSWITCH's cJSON writes an event as one flat object, Event-Name first.
+_NAME_FIRST: Final = b'{"Event-Name":"'
+
+
+# A ``\\u`` (an escaped ``\\`` before a ``u`` matches too: only ever a needless decode).
+_U_ESCAPE: Final = re.compile(rb"\\u")
+
+
+def _u_escape_before(payload: bytes, end: int) -> bool:
+    """A ``\\uXXXX`` escape may be in ``payload[:end]`` (a key could be spelt with one)."""
+    return _U_ESCAPE.search(payload, 0, end) is not None
 
 
 def _peek_json(payload: bytes, key: str) -> str | _Missing | None:
-    """The string value of top-level ``key`` in a ``_flat_json`` payload, without decoding it.
+    """The string value of top-level ``key`` in a flat JSON object, without decoding it.
 
-    In JSON a ``"`` inside a string is written ``\\"``, so ``{"Key":`` or ``,"Key":`` is a
-    key of the object (the only one: no other ``{``), and a key can be spelt differently
-    only with a ``\\u`` escape (none).  A repeated key, a non-string value or an escape in
-    the value gives ``_UNKNOWN``: the caller then decodes the whole payload.
+    The payload is one object with no other ``{`` (checked by ``Event.from_json``).  In
+    JSON a ``"`` inside a string is written ``\\"``, so ``{"Key":`` or ``,"Key":`` is a key
+    of that object, and a key can be spelt differently only with a ``\\u`` escape; the
+    first occurrence wins (module doc).  A non-string value, an escape in the value or a
+    ``\\u`` escape before the key gives ``_UNKNOWN``: the caller then decodes the payload.
     """
     quoted = b'"' + key.encode() + b'"'
     at = payload.find(quoted)
     if at < 0:
-        return None
+        return _UNKNOWN if _u_escape_before(payload, len(payload)) else None
     start = at + len(quoted)
-    if (
-        payload[at - 1 : at] not in (b"{", b",")
-        or payload[start : start + 2] != b':"'
-        or payload.find(quoted, start) >= 0
-    ):
+    if payload[at - 1 : at] not in (b"{", b",") or payload[start : start + 2] != b':"':
         return _UNKNOWN
     start += 2
     stop = payload.find(b'"', start)
     if stop < 0:
         return _UNKNOWN
     value = payload[start:stop]
-    if b"\\" in value:
+    if b"\\" in value or _u_escape_before(payload, at):
         return _UNKNOWN
     try:
         return value.decode()
@@ -306,7 +318,7 @@ class Event:
     accessors below (``name``, ``uuid``, ``app_uuid``, ``job_uuid``, ``variable``, ``get``)
     read a single header straight from the payload when its shape makes that exact
     (``_peek_json``) and decode the whole event otherwise.  Only a payload of FreeSWITCH's
-    shape (``_flat_json``) with a readable ``Event-Name`` is kept undecoded; if such a
+    shape (one flat object, a plain ``Event-Name`` first) is kept undecoded; if such a
     payload is malformed further in, ``RemoteProtocolError`` is raised when it is decoded
     (by the accessor that needed it) rather than by the parser.
     """
@@ -423,10 +435,12 @@ class Event:
     def from_json(cls, payload: bytes) -> Event:
         """A ``text/event-json`` payload; decoded now unless it has FreeSWITCH's flat shape
         with a readable ``Event-Name`` (then on first use, see the class)."""
-        if _flat_json(payload):
-            name = _peek_json(payload, "Event-Name")
-            if isinstance(name, str):
-                return cls._lazy(payload, name)
+        if payload.startswith(_NAME_FIRST) and payload.endswith(b"}") and payload.find(b"{", 1) < 0:
+            stop = payload.find(b'"', len(_NAME_FIRST))
+            name = payload[len(_NAME_FIRST) : stop]
+            if stop > 0 and b"\\" not in name:
+                with contextlib.suppress(UnicodeDecodeError):
+                    return cls._lazy(payload, name.decode())
         headers, body = _decode_json(payload)
         return cls(headers, body, JSON)
 

@@ -319,10 +319,14 @@ def test_lazy_json_header_reads_match_full_decode(name: str) -> None:
 @pytest.mark.parametrize(
     "payload",
     [
-        # a repeated key: json.loads keeps the last one
+        # a repeated key: the first one wins
         b'{"Event-Name":"A","Unique-ID":"1","Unique-ID":"2"}',
-        # an escaped key spells Unique-ID too
+        # an escaped key spells Unique-ID too, before or after the plain one
         b'{"Event-Name":"A","Unique-ID":"1","Unique\\u002dID":"2"}',
+        b'{"Event-Name":"A","Unique\\u002dID":"2","Unique-ID":"1"}',
+        b'{"Event-Name":"A","Unique\\u002dID":"2"}',
+        # an escaped backslash before a u is not an escape
+        b'{"Event-Name":"A","X":"\\\\u002d","Unique-ID":"1"}',
         # an escape inside the value
         b'{"Event-Name":"A","Unique-ID":"a\\"b"}',
         # not a string
@@ -336,7 +340,15 @@ def test_lazy_json_header_reads_match_full_decode(name: str) -> None:
     ],
 )
 def test_lazy_json_reads_agree_with_json_loads(payload: bytes) -> None:
-    expected = json.loads(payload)
+    """A header read from the undecoded payload is the decoded one (first key wins)."""
+
+    def first_wins(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for key, value in pairs:
+            out.setdefault(key, value)
+        return out
+
+    expected = json.loads(payload, object_pairs_hook=first_wins)
     ev = Event.from_json(payload)
     want = expected.get("Unique-ID")
     assert ev.uuid == (want if want is None or isinstance(want, str) else json.dumps(want))
