@@ -128,6 +128,9 @@ class AsyncESL:
         self._executes: dict[str, asyncio.Future[Event]] = {}
         self._jobs: dict[str, asyncio.Future[Event]] = {}
         loop = asyncio.get_running_loop()
+        self._loop = loop
+        # Commands written in one turn of the event loop go out in one write (see _write).
+        self._out: list[bytes] = []
         self._auth_request: asyncio.Future[Message] = loop.create_future()
         self._disconnect: asyncio.Future[Message] = loop.create_future()
         self._closed: asyncio.Future[None] = loop.create_future()
@@ -159,8 +162,10 @@ class AsyncESL:
 
         Nothing is awaited: not the reply, not the socket buffer (no ``drain``). For commands
         written back to back and answered together (one round trip), and for fire-and-forget
-        ones such as the ``set`` executes queued before the next app. The bytes go out
-        synchronously, in call order, so replies keep matching their commands.
+        ones such as the ``set`` executes queued before the next app. The bytes are queued in
+        call order, so replies keep matching their commands, and written at the end of this
+        turn of the event loop, together with any other command sent in it (one system call
+        for commands sent back to back).
 
         The future resolves to the reply (a ``-ERR`` reply is a result, not an error: check
         ``reply.message.is_ok``), or fails with ``ConnectionClosed`` when the connection ends
@@ -172,10 +177,27 @@ class AsyncESL:
         if self._closed.done():
             raise ConnectionClosed("connection is closed") from self._close_reason
         payload, token = self.conn.send(data)
-        fut: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[Reply] = self._loop.create_future()
         self._replies[token] = fut
-        self._writer.write(payload)
+        self._write(payload)
         return fut
+
+    def _write(self, payload: bytes) -> None:
+        out = self._out
+        out.append(payload)
+        if len(out) == 1:
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        out = self._out
+        if not out:
+            return
+        data = out[0] if len(out) == 1 else b"".join(out)
+        out.clear()
+        try:
+            self._writer.write(data)
+        except (ConnectionError, OSError, RuntimeError) as exc:  # closed meanwhile
+            log.debug("ESL write dropped: %s", exc)
 
     async def _reply(self, data: bytes) -> Reply:
         fut = self.send_nowait(data)
@@ -346,6 +368,7 @@ class AsyncESL:
         if not self._closed.done():
             self.conn.close()
         self._finish(ConnectionClosed("closed locally"))
+        self._flush()  # what was sent before close() still goes out
         self._writer.close()
         try:
             async with asyncio.timeout(min(self.timeout, _CLOSE_TIMEOUT)):
