@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time as time_mod
-import uuid as uuid_mod
 from typing import TYPE_CHECKING
 
 from flowc.interpreter import events as ev
@@ -148,7 +147,7 @@ class EslLink(CallState):
 
     def _fire_app(self, app: str, arg: str = "") -> None:
         self.apps_sent += 1
-        self._fire(esl_cmd.sendmsg_execute(app, arg, str(uuid_mod.uuid4())))
+        self._fire(esl_cmd.sendmsg_execute(app, arg, esl_cmd.new_event_uuid()))
 
     def _flush_sets(self, sets: list[str]) -> None:
         """One `set` per variable, written back to back without waiting (they run in order
@@ -162,7 +161,7 @@ class EslLink(CallState):
 
     async def _exec(self, app: str, arg: str, limit: float) -> Event:
         """Execute one app and wait for its completion (bounded)."""
-        app_uuid = str(uuid_mod.uuid4())
+        app_uuid = esl_cmd.new_event_uuid()
         self._op_app_uuid = app_uuid
         self._op_completed = False
         coro = self.esl.execute(app, arg, timeout=limit, event_uuid=app_uuid)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Final, Protocol
 
 from flowc.interpreter import commands as cmd
@@ -53,8 +54,19 @@ class Timeouts:
     exit: float = 3.0  # exit -> the switch closes
 
 
+_zones: dict[tuple[int, str], timezone] = {}
+
+
 def system_clock() -> datetime:
-    return datetime.now().astimezone()
+    """Now, in the local time zone: what `datetime.now().astimezone()` gives, without building
+    a new time-zone object each time (a call reads the clock at every step)."""
+    now = time.time()
+    local = time.localtime(now)
+    key = (local.tm_gmtoff, local.tm_zone)
+    zone = _zones.get(key)
+    if zone is None:
+        zone = _zones[key] = timezone(timedelta(seconds=local.tm_gmtoff), local.tm_zone)
+    return datetime.fromtimestamp(now, zone)
 
 
 ClockFactory = Callable[[Event], Callable[[], datetime]]

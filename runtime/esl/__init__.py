@@ -19,7 +19,9 @@ I/O, and the I/O driver does not understand the protocol.
     ``Event.from_message`` interprets ``text/event-plain`` (an encoded header
     block, possibly with a nested ``Content-Length`` body), ``text/event-json``
     (``_body`` is the body) and the outbound connect reply (its headers are the
-    channel data).  ``_undef_`` becomes ``""`` (see ``message``).
+    channel data).  ``_undef_`` becomes ``""`` (see ``message``).  A JSON event
+    is decoded on first use of its headers; ``name``, ``uuid``, ``app_uuid`` ...
+    are read straight from the payload until then.
 
 ``commands``  (what a client sends)
     Builders returning bytes: ``connect``, ``myevents``, ``linger``, ``event``,

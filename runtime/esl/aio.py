@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import copy
 import logging
-import uuid as uuid_mod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Final, TypeVar
 
@@ -82,6 +81,20 @@ async def _wait(fut: asyncio.Future[_T]) -> _T:
     raise _copy_exception(exc)
 
 
+async def _wait_own(fut: asyncio.Future[_T]) -> _T:
+    """``_wait`` for a future only this waiter uses (a command's reply or completion): a
+    timeout may cancel it (the reader skips a cancelled future), which spares
+    ``asyncio.wait``'s extra waiter future and callbacks. A failure is raised as a copy,
+    as in ``_wait``."""
+    try:
+        return await fut
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:
+        exc.__traceback__ = None  # the stored exception must not keep this frame (a cycle)
+    raise _copy_exception(fut.exception() or ConnectionClosed("no reply"))
+
+
 def _copy_exception(exc: BaseException) -> BaseException:
     new = copy.copy(exc)  # same type, arguments and attributes; no traceback
     new.__cause__ = exc.__cause__
@@ -115,6 +128,9 @@ class AsyncESL:
         self._executes: dict[str, asyncio.Future[Event]] = {}
         self._jobs: dict[str, asyncio.Future[Event]] = {}
         loop = asyncio.get_running_loop()
+        self._loop = loop
+        # Commands written in one turn of the event loop go out in one write (see _write).
+        self._out: list[bytes] = []
         self._auth_request: asyncio.Future[Message] = loop.create_future()
         self._disconnect: asyncio.Future[Message] = loop.create_future()
         self._closed: asyncio.Future[None] = loop.create_future()
@@ -146,8 +162,10 @@ class AsyncESL:
 
         Nothing is awaited: not the reply, not the socket buffer (no ``drain``). For commands
         written back to back and answered together (one round trip), and for fire-and-forget
-        ones such as the ``set`` executes queued before the next app. The bytes go out
-        synchronously, in call order, so replies keep matching their commands.
+        ones such as the ``set`` executes queued before the next app. The bytes are queued in
+        call order, so replies keep matching their commands, and written at the end of this
+        turn of the event loop, together with any other command sent in it (one system call
+        for commands sent back to back).
 
         The future resolves to the reply (a ``-ERR`` reply is a result, not an error: check
         ``reply.message.is_ok``), or fails with ``ConnectionClosed`` when the connection ends
@@ -159,16 +177,33 @@ class AsyncESL:
         if self._closed.done():
             raise ConnectionClosed("connection is closed") from self._close_reason
         payload, token = self.conn.send(data)
-        fut: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[Reply] = self._loop.create_future()
         self._replies[token] = fut
-        self._writer.write(payload)
+        self._write(payload)
         return fut
+
+    def _write(self, payload: bytes) -> None:
+        out = self._out
+        out.append(payload)
+        if len(out) == 1:
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        out = self._out
+        if not out:
+            return
+        data = out[0] if len(out) == 1 else b"".join(out)
+        out.clear()
+        try:
+            self._writer.write(data)
+        except (ConnectionError, OSError, RuntimeError) as exc:  # closed meanwhile
+            log.debug("ESL write dropped: %s", exc)
 
     async def _reply(self, data: bytes) -> Reply:
         fut = self.send_nowait(data)
         try:
             await self._writer.drain()
-            return await _wait(fut)
+            return await _wait_own(fut)
         except (ConnectionError, OSError) as exc:
             raise ConnectionClosed(f"write failed: {exc}") from exc
         finally:
@@ -209,7 +244,7 @@ class AsyncESL:
 
     async def bgapi(self, command: str, timeout: float | None = None) -> str:
         """``bgapi`` with our own Job-UUID; wait for the BACKGROUND_JOB; return its output."""
-        job_uuid = str(uuid_mod.uuid4())
+        job_uuid = commands.new_event_uuid()
         fut: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
         self._jobs[job_uuid] = fut
         try:
@@ -217,7 +252,7 @@ class AsyncESL:
                 reply = await self._reply(commands.bgapi(command, job_uuid))
                 if not reply.message.is_ok:
                     raise CommandError(f"bgapi refused: {reply.message.reply_text}", reply.message)
-                return (await _wait(fut)).body
+                return (await _wait_own(fut)).body
         finally:
             self._jobs.pop(job_uuid, None)
 
@@ -238,7 +273,7 @@ class AsyncESL:
         ``CommandError`` if the sendmsg is refused, ``ChannelHangup`` if the
         session ends first, ``ConnectionClosed`` on EOF, ``TimeoutError``.
         """
-        event_uuid = event_uuid or str(uuid_mod.uuid4())
+        event_uuid = event_uuid or commands.new_event_uuid()
         data = commands.sendmsg_execute(
             app, arg, event_uuid, uuid=uuid, event_lock=event_lock, loops=loops
         )
@@ -251,7 +286,7 @@ class AsyncESL:
                     raise CommandError(
                         f"execute {app} refused: {reply.message.reply_text}", reply.message
                     )
-                return await _wait(fut)
+                return await _wait_own(fut)
         finally:
             self._executes.pop(event_uuid, None)
 
@@ -333,6 +368,7 @@ class AsyncESL:
         if not self._closed.done():
             self.conn.close()
         self._finish(ConnectionClosed("closed locally"))
+        self._flush()  # what was sent before close() still goes out
         self._writer.close()
         try:
             async with asyncio.timeout(min(self.timeout, _CLOSE_TIMEOUT)):

@@ -20,7 +20,9 @@ splits back into exactly the intended positions; see its docstring.
 
 from __future__ import annotations
 
+import itertools
 import re
+import uuid
 from collections.abc import Iterable
 from typing import Final, Literal
 
@@ -37,6 +39,7 @@ __all__ = [
     "getvar",
     "linger",
     "myevents",
+    "new_event_uuid",
     "nixevent",
     "noevents",
     "nolinger",
@@ -48,6 +51,18 @@ __all__ = [
 ]
 
 EventFormatName = Literal["plain", "json"]
+
+# Event-UUIDs / Job-UUIDs only have to be unique among what one switch sees: a random
+# UUID-4 prefix drawn once per process and a counter in the last 12 hex digits give that
+# without a 16-byte read from the kernel's random source per command (uuid4).
+_UUID_PREFIX: Final = str(uuid.uuid4())[:24]
+_uuid_counter = itertools.count(int(str(uuid.uuid4())[24:], 16) >> 8)
+
+
+def new_event_uuid() -> str:
+    """A fresh UUID-shaped id for ``Event-UUID`` (sendmsg) or ``Job-UUID`` (bgapi)."""
+    return f"{_UUID_PREFIX}{next(_uuid_counter) & 0xFFFFFFFFFFFF:012x}"
+
 
 _TOKEN: Final = re.compile(r"[^\s]+")
 

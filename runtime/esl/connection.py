@@ -197,6 +197,10 @@ ConnEvent = (
 
 
 class ConnState(enum.Enum):
+    # Members are singletons: hash by identity (C) instead of Enum's Python-level name hash;
+    # every message looks up (state, trigger) in a transition table.
+    __hash__ = object.__hash__
+
     IDLE = "idle"
     CONNECTING = "connecting"
     AUTH_REQUESTED = "auth_requested"
@@ -211,6 +215,8 @@ class ConnState(enum.Enum):
 
 class _T(enum.Enum):
     """Transition triggers."""
+
+    __hash__ = object.__hash__  # see ConnState
 
     SEND_CONNECT = "send connect"
     SEND_AUTH = "send auth"

@@ -26,8 +26,9 @@ Decisions, so that the same event reads the same whichever format carried it:
   JSON events compare equal.  A genuine value ``_undef_`` is indistinguishable
   and also becomes ``""``.  ``Message.headers`` keep the literal.
 * duplicate header names (FreeSWITCH repeats e.g. ``Hangup-Cause`` in
-  CHANNEL_HANGUP_COMPLETE): in a header block the FIRST occurrence wins, like
-  libesl's ``esl_event_get_header``; in JSON the last key wins (``json.loads``).
+  CHANNEL_HANGUP_COMPLETE): the FIRST occurrence wins, like libesl's
+  ``esl_event_get_header``, in a header block and in a JSON object alike (so a
+  header read straight from an undecoded JSON payload is the decoded one).
   FreeSWITCH repeats a header with the same value, so this does not matter in
   practice.
 * JSON array headers are rendered as FreeSWITCH renders them in plain events:
@@ -42,10 +43,11 @@ Decisions, so that the same event reads the same whichever format carried it:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Final, Literal, overload
+from dataclasses import dataclass
+from typing import Any, Final, Literal, overload
 from urllib.parse import unquote
 
 from .errors import RemoteProtocolError
@@ -219,14 +221,173 @@ class Message:
         return self.content_type in ("text/event-plain", "text/event-json")
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """A FreeSWITCH event: headers (decoded, ``_undef_`` -> ``""``) and body text."""
+def _decode_json(payload: bytes) -> tuple[dict[str, str], str]:
+    """Headers and body of a ``text/event-json`` payload."""
+    try:
+        obj = json.loads(payload, object_pairs_hook=_first_wins)
+    except (ValueError, RecursionError) as exc:
+        raise RemoteProtocolError(f"bad JSON event: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise RemoteProtocolError("JSON event is not an object")
+    body = ""
+    if "_body" in obj:
+        value = obj.pop("_body")
+        body = value if isinstance(value, str) else json.dumps(value)
+    if set(map(type, obj.values())) <= _ONLY_STR:
+        # FreeSWITCH writes every header as a string: the decoded object is the headers
+        # (checked at C speed; events carry ~150 headers).
+        return obj, body
+    headers: dict[str, str] = {}
+    for key, value in obj.items():
+        if isinstance(value, str):
+            headers[key] = value
+        elif isinstance(value, list):
+            headers[key] = "ARRAY::" + "|:".join(
+                item if isinstance(item, str) else json.dumps(item) for item in value
+            )
+        else:
+            headers[key] = json.dumps(value)
+    return headers, body
 
-    headers: dict[str, str]
-    body: str = ""
-    format: EventFormat = PLAIN
-    _lower: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+class _Missing:
+    """The peek could not tell: decode the whole event."""
+
+
+_UNKNOWN: Final = _Missing()
+
+
+def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose repeated keys keep their first value (see the module doc)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        obj = {}
+        for key, value in pairs:
+            obj.setdefault(key, value)
+    return obj
+
+
+# FreeSWITCH's cJSON writes an event as one flat object, Event-Name first.
+_NAME_FIRST: Final = b'{"Event-Name":"'
+
+
+# A ``\\u`` (an escaped ``\\`` before a ``u`` matches too: only ever a needless decode).
+_U_ESCAPE: Final = re.compile(rb"\\u")
+
+
+def _u_escape_before(payload: bytes, end: int) -> bool:
+    """A ``\\uXXXX`` escape may be in ``payload[:end]`` (a key could be spelt with one)."""
+    return _U_ESCAPE.search(payload, 0, end) is not None
+
+
+def _peek_json(payload: bytes, key: str) -> str | _Missing | None:
+    """The string value of top-level ``key`` in a flat JSON object, without decoding it.
+
+    The payload is one object with no other ``{`` (checked by ``Event.from_json``).  In
+    JSON a ``"`` inside a string is written ``\\"``, so ``{"Key":`` or ``,"Key":`` is a key
+    of that object, and a key can be spelt differently only with a ``\\u`` escape; the
+    first occurrence wins (module doc).  A non-string value, an escape in the value or a
+    ``\\u`` escape before the key gives ``_UNKNOWN``: the caller then decodes the payload.
+    """
+    quoted = b'"' + key.encode() + b'"'
+    at = payload.find(quoted)
+    if at < 0:
+        return _UNKNOWN if _u_escape_before(payload, len(payload)) else None
+    start = at + len(quoted)
+    if payload[at - 1 : at] not in (b"{", b",") or payload[start : start + 2] != b':"':
+        return _UNKNOWN
+    start += 2
+    stop = payload.find(b'"', start)
+    if stop < 0:
+        return _UNKNOWN
+    value = payload[start:stop]
+    if b"\\" in value or _u_escape_before(payload, at):
+        return _UNKNOWN
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
+        return _UNKNOWN
+
+
+class Event:
+    """A FreeSWITCH event: headers (decoded, ``_undef_`` -> ``""``) and body text.
+
+    A JSON event (``from_json``) keeps its payload and decodes it on first use of
+    ``headers``/``body``: most events a channel sends are only looked at by name (or not
+    at all), and decoding ~150 headers is the bulk of the cost of a message.  The header
+    accessors below (``name``, ``uuid``, ``app_uuid``, ``job_uuid``, ``variable``, ``get``)
+    read a single header straight from the payload when its shape makes that exact
+    (``_peek_json``) and decode the whole event otherwise.  Only a payload of FreeSWITCH's
+    shape (one flat object, a plain ``Event-Name`` first) is kept undecoded; if such a
+    payload is malformed further in, ``RemoteProtocolError`` is raised when it is decoded
+    (by the accessor that needed it) rather than by the parser.
+    """
+
+    __slots__ = ("_body", "_headers", "_lower", "_payload", "_read", "format")
+
+    def __init__(
+        self, headers: dict[str, str], body: str = "", format: EventFormat = PLAIN
+    ) -> None:
+        self._headers: dict[str, str] | None = headers
+        self._body = body
+        self._payload: bytes | None = None
+        self._read: dict[str, str | None] = {}  # headers read from the payload so far
+        self._lower: dict[str, str] | None = None
+        self.format: EventFormat = format
+
+    @classmethod
+    def _lazy(cls, payload: bytes, name: str) -> Event:
+        event = cls.__new__(cls)
+        event._headers = None
+        event._body = ""
+        event._payload = payload
+        event._read = {"Event-Name": name}
+        event._lower = None
+        event.format = JSON
+        return event
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = self._headers
+        if headers is None:
+            headers = self._decode()
+        return headers
+
+    @property
+    def body(self) -> str:
+        if self._headers is None:
+            self._decode()
+        return self._body
+
+    def _decode(self) -> dict[str, str]:
+        assert self._payload is not None
+        headers, self._body = _decode_json(self._payload)
+        self._headers = headers
+        self._payload = None
+        return headers
+
+    def _peek(self, name: str) -> str | None:
+        """Exact-name header value, from the payload if the event is still undecoded."""
+        if self._headers is None:
+            read = self._read
+            if name in read:
+                return read[name]
+            assert self._payload is not None
+            value = _peek_json(self._payload, name)
+            if not isinstance(value, _Missing):
+                read[name] = value
+                return value
+        return self.headers.get(name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return (self.headers, self.body, self.format) == (other.headers, other.body, other.format)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable headers, like the dataclass it was
+
+    def __repr__(self) -> str:
+        return f"Event(headers={self.headers!r}, body={self.body!r}, format={self.format!r})"
 
     # -- construction -------------------------------------------------------------------------
 
@@ -272,30 +433,15 @@ class Event:
 
     @classmethod
     def from_json(cls, payload: bytes) -> Event:
-        try:
-            obj = json.loads(payload)
-        except (ValueError, RecursionError) as exc:
-            raise RemoteProtocolError(f"bad JSON event: {exc}") from exc
-        if not isinstance(obj, dict):
-            raise RemoteProtocolError("JSON event is not an object")
-        body = ""
-        if "_body" in obj:
-            value = obj.pop("_body")
-            body = value if isinstance(value, str) else json.dumps(value)
-        if set(map(type, obj.values())) <= _ONLY_STR:
-            # FreeSWITCH writes every header as a string: the decoded object is the headers
-            # (checked at C speed; events carry ~150 headers).
-            return cls(obj, body, JSON)
-        headers: dict[str, str] = {}
-        for key, value in obj.items():
-            if isinstance(value, str):
-                headers[key] = value
-            elif isinstance(value, list):
-                headers[key] = "ARRAY::" + "|:".join(
-                    item if isinstance(item, str) else json.dumps(item) for item in value
-                )
-            else:
-                headers[key] = json.dumps(value)
+        """A ``text/event-json`` payload; decoded now unless it has FreeSWITCH's flat shape
+        with a readable ``Event-Name`` (then on first use, see the class)."""
+        if payload.startswith(_NAME_FIRST) and payload.endswith(b"}") and payload.find(b"{", 1) < 0:
+            stop = payload.find(b'"', len(_NAME_FIRST))
+            name = payload[len(_NAME_FIRST) : stop]
+            if stop > 0 and b"\\" not in name:
+                with contextlib.suppress(UnicodeDecodeError):
+                    return cls._lazy(payload, name.decode())
+        headers, body = _decode_json(payload)
         return cls(headers, body, JSON)
 
     @classmethod
@@ -312,12 +458,14 @@ class Event:
     def get(self, name: str, default: str) -> str: ...
     def get(self, name: str, default: str | None = None) -> str | None:
         """Header value: exact name first, then case-insensitively (like FreeSWITCH)."""
-        value = self.headers.get(name)
+        value = self._peek(name)
         if value is None:
-            if not self._lower and self.headers:
+            lower = self._lower
+            if lower is None:
+                lower = self._lower = {}
                 for key, val in self.headers.items():
-                    self._lower.setdefault(key.lower(), val)
-            value = self._lower.get(name.lower())
+                    lower.setdefault(key.lower(), val)
+            value = lower.get(name.lower())
         return default if value is None else value
 
     def get_array(self, name: str) -> list[str]:
@@ -331,31 +479,31 @@ class Event:
 
     def variable(self, name: str) -> str | None:
         """Channel variable ``name`` (header ``variable_<name>``)."""
-        return self.headers.get("variable_" + name)
+        return self._peek("variable_" + name)
 
     @property
     def name(self) -> str:
         """``Event-Name`` (``CUSTOM`` for custom events: see ``subclass``)."""
-        return self.headers.get("Event-Name", "")
+        return self._peek("Event-Name") or ""
 
     @property
     def subclass(self) -> str | None:
         """``Event-Subclass`` of a CUSTOM event (e.g. ``callcenter::info``)."""
-        return self.headers.get("Event-Subclass")
+        return self._peek("Event-Subclass")
 
     @property
     def uuid(self) -> str | None:
         """``Unique-ID``: the channel the event is about."""
-        return self.headers.get("Unique-ID")
+        return self._peek("Unique-ID")
 
     @property
     def app_uuid(self) -> str | None:
         """``Application-UUID``: the ``Event-UUID`` sent with ``sendmsg`` (or FreeSWITCH's own)."""
-        return self.headers.get("Application-UUID")
+        return self._peek("Application-UUID")
 
     @property
     def job_uuid(self) -> str | None:
-        return self.headers.get("Job-UUID")
+        return self._peek("Job-UUID")
 
     @property
     def variables(self) -> dict[str, str]:

@@ -50,6 +50,15 @@ MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 
 _LEADING_BLANK_LINES: Final = re.compile(rb"(?:\r?\n)*")
 
+# Parsed header blocks by their bytes: FreeSWITCH repeats the same few outer blocks
+# ("Content-Length: 1952\nContent-Type: text/event-json", "Content-Type: command/reply\n
+# Reply-Text: +OK") thousands of times.  Only short blocks are kept, and the cache is emptied
+# when full, so it stays small whatever arrives.  Values: the headers (copied for each
+# message: a Message's dict is its own) and the validated Content-Length (limit not applied).
+_CACHED_BLOCK_BYTES: Final = 256
+_CACHE_ENTRIES: Final = 1024
+_blocks: dict[bytes, tuple[dict[str, str], int]] = {}
+
 
 class _State(enum.Enum):
     HEADERS = "headers"
@@ -125,10 +134,11 @@ class ESLParser:
         buf = self._buf
         if self._state is _State.HEADERS:
             # Skip empty lines between messages.
-            skip = _LEADING_BLANK_LINES.match(buf)
-            if skip is not None and skip.end():
-                del buf[: skip.end()]
-                self._scan_from = 0
+            if buf.startswith((b"\n", b"\r")):
+                skip = _LEADING_BLANK_LINES.match(buf)
+                if skip is not None and skip.end():
+                    del buf[: skip.end()]
+                    self._scan_from = 0
             if not buf or buf == b"\r":
                 return None
             limit = self.max_header_bytes + 3
@@ -143,10 +153,25 @@ class ESLParser:
                 return None
             if head_end > self.max_header_bytes:
                 raise RemoteProtocolError(f"header block longer than {self.max_header_bytes} bytes")
-            headers = parse_header_lines(bytes(buf[:head_end]), decode=True, undef_to_empty=False)
+            head = bytes(buf[:head_end])
             del buf[:body_start]
             self._scan_from = 0
-            length = self._content_length(headers)
+            cached = _blocks.get(head)
+            if cached is None:
+                headers = parse_header_lines(head, decode=True, undef_to_empty=False)
+                length = _content_length(headers)
+                if head_end <= _CACHED_BLOCK_BYTES:
+                    if len(_blocks) >= _CACHE_ENTRIES:
+                        _blocks.clear()
+                    _blocks[head] = (headers, length)
+                    headers = dict(headers)
+            else:
+                headers = dict(cached[0])
+                length = cached[1]
+            if length > self.max_body_bytes:
+                raise RemoteProtocolError(
+                    f"Content-Length {length} exceeds the limit of {self.max_body_bytes} bytes"
+                )
             if length == 0:
                 return Message(headers, b"")
             self._headers = headers
@@ -163,18 +188,14 @@ class ESLParser:
         self._state = _State.HEADERS
         return Message(headers, body)
 
-    def _content_length(self, headers: dict[str, str]) -> int:
-        values = [v for k, v in headers.items() if k.lower() == "content-length"]
-        if not values:
-            return 0
-        text = values[0]
-        if any(v != text for v in values[1:]):
-            raise RemoteProtocolError("conflicting Content-Length headers")
-        if not (text.isascii() and text.isdigit() and len(text) <= 10):
-            raise RemoteProtocolError(f"bad Content-Length {text[:20]!r}")
-        length = int(text)
-        if length > self.max_body_bytes:
-            raise RemoteProtocolError(
-                f"Content-Length {length} exceeds the limit of {self.max_body_bytes} bytes"
-            )
-        return length
+
+def _content_length(headers: dict[str, str]) -> int:
+    values = [v for k, v in headers.items() if k.lower() == "content-length"]
+    if not values:
+        return 0
+    text = values[0]
+    if any(v != text for v in values[1:]):
+        raise RemoteProtocolError("conflicting Content-Length headers")
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        raise RemoteProtocolError(f"bad Content-Length {text[:20]!r}")
+    return int(text)

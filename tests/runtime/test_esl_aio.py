@@ -639,3 +639,38 @@ def test_serve_outbound_listen_backlog() -> None:
                 await server.wait_closed()
 
     run(main())
+
+
+def test_commands_sent_in_one_turn_go_out_in_one_write() -> None:
+    received: list[bytes] = []
+
+    async def script(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        for _ in range(3):
+            received.append(await read_command(r))
+        w.write(_reply(b"+OK a") + _reply(b"+OK b") + _reply(b"+OK c"))
+        await w.drain()
+        received.append(await read_command(r))  # sent right before close()
+        await r.read()
+
+    async def main() -> None:
+        esl, task, server = await _outbound_pair(script)
+        writes: list[bytes] = []
+        transport_write = esl._writer.write
+
+        def counting_write(data: bytes) -> None:
+            writes.append(bytes(data))
+            transport_write(data)
+
+        esl._writer.write = counting_write  # type: ignore[method-assign]
+        sent = [cmd.myevents("json"), cmd.linger(), cmd.api("status")]
+        futures = [esl.send_nowait(c) for c in sent]
+        assert [(await f).message.reply_text for f in futures] == ["+OK a", "+OK b", "+OK c"]
+        assert writes == [b"".join(sent)]
+        esl.send_nowait(cmd.exit()).add_done_callback(lambda f: f.exception())
+        await esl.close()
+        assert writes[1:] == [cmd.exit()]
+        await task
+        assert received == [*sent, cmd.exit()]
+        server.close()
+
+    run(main())

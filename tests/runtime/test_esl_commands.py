@@ -252,3 +252,14 @@ def test_pagd_args_round_trip(prompt: str, invalid: str, regex: str, terms: str)
         "1", "4", "2", "4000", terms or "none", expect(prompt, "silence"),
         expect(invalid, "silence_stream://250"), "v", expect(regex, ".*"), "3000",
     ]  # fmt: skip
+
+
+def test_new_event_uuid_is_a_fresh_uuid_each_time() -> None:
+    import uuid
+
+    ids = [cmd.new_event_uuid() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for value in ids[:3] + ids[-3:]:
+        parsed = uuid.UUID(value)
+        assert str(parsed) == value
+        assert parsed.version == 4

@@ -281,3 +281,97 @@ def test_notes_are_loaded() -> None:
     note, lines = load("outbound_transfer_json.jsonl")
     assert "transfer" in note
     assert lines[0].dir == "to_switch"
+
+
+_PEEKED = ("Event-Name", "Unique-ID", "Application-UUID", "Job-UUID", "Event-Subclass")
+
+
+def _read_one_header(payload: bytes, name: str) -> str | None:
+    """What a consumer reading one header of a fresh (undecoded) event gets."""
+    return Event.from_json(payload).get(name)
+
+
+@pytest.mark.parametrize("name", [f for f in FIXTURES if "_json" in f])
+def test_lazy_json_header_reads_match_full_decode(name: str) -> None:
+    """Reading single headers of an undecoded JSON event gives what the decoded event has."""
+    lazy = 0
+    for msg in _messages(name):
+        if msg.content_type != "text/event-json":
+            continue
+        decoded = Event.from_json(msg.body)
+        reference = decoded.headers  # decodes
+        fresh = Event.from_json(msg.body)
+        lazy += fresh._headers is None
+        assert fresh.name == reference["Event-Name"]
+        assert fresh.uuid == reference.get("Unique-ID")
+        assert fresh.app_uuid == reference.get("Application-UUID")
+        assert fresh.job_uuid == reference.get("Job-UUID")
+        assert fresh.subclass == reference.get("Event-Subclass")
+        assert fresh.variable("current_application") == reference.get(
+            "variable_current_application"
+        )
+        for key in (*_PEEKED, "DTMF-Digit", "Application", "Hangup-Cause", "variable_x"):
+            assert _read_one_header(msg.body, key) == decoded.get(key)
+        assert fresh == decoded
+    assert lazy > 0  # FreeSWITCH's own events take the undecoded path
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # a repeated key: the first one wins
+        b'{"Event-Name":"A","Unique-ID":"1","Unique-ID":"2"}',
+        # an escaped key spells Unique-ID too, before or after the plain one
+        b'{"Event-Name":"A","Unique-ID":"1","Unique\\u002dID":"2"}',
+        b'{"Event-Name":"A","Unique\\u002dID":"2","Unique-ID":"1"}',
+        b'{"Event-Name":"A","Unique\\u002dID":"2"}',
+        # an escaped backslash before a u is not an escape
+        b'{"Event-Name":"A","X":"\\\\u002d","Unique-ID":"1"}',
+        # an escape inside the value
+        b'{"Event-Name":"A","Unique-ID":"a\\"b"}',
+        # not a string
+        b'{"Event-Name":"A","Unique-ID":7}',
+        # nested: the inner key is not a header
+        b'{"Event-Name":"A","X":{"Unique-ID":"inner"}}',
+        # the key text inside a value
+        b'{"Event-Name":"A","X":"\\"Unique-ID\\":\\"fake\\""}',
+        # spaces (not cJSON's shape)
+        b'{"Event-Name": "A", "Unique-ID": "1"}',
+    ],
+)
+def test_lazy_json_reads_agree_with_json_loads(payload: bytes) -> None:
+    """A header read from the undecoded payload is the decoded one (first key wins)."""
+
+    def first_wins(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for key, value in pairs:
+            out.setdefault(key, value)
+        return out
+
+    expected = json.loads(payload, object_pairs_hook=first_wins)
+    ev = Event.from_json(payload)
+    want = expected.get("Unique-ID")
+    assert ev.uuid == (want if want is None or isinstance(want, str) else json.dumps(want))
+    assert ev.name == expected["Event-Name"]
+    assert ev.headers["Event-Name"] == "A"
+
+
+def test_lazy_json_event_malformed_later_raises_protocol_error_on_use() -> None:
+    ev = Event.from_json(b'{"Event-Name":"CHANNEL_STATE","Unique-ID":"u",}')
+    assert ev.name == "CHANNEL_STATE"
+    assert ev.uuid == "u"
+    with pytest.raises(RemoteProtocolError, match="bad JSON event"):
+        _ = ev.headers
+    with pytest.raises(RemoteProtocolError):
+        ev.get("Other")
+
+
+def test_lazy_json_event_body_and_equality() -> None:
+    payload = b'{"Event-Name":"BACKGROUND_JOB","Job-UUID":"j","Content-Length":"3","_body":"+OK"}'
+    ev = Event.from_json(payload)
+    assert ev.job_uuid == "j"
+    assert ev.body == "+OK"
+    assert ev == Event(
+        {"Event-Name": "BACKGROUND_JOB", "Job-UUID": "j", "Content-Length": "3"}, "+OK", "json"
+    )
+    assert "BACKGROUND_JOB" in repr(ev)

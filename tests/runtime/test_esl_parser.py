@@ -216,3 +216,26 @@ def test_data_after_eof_is_an_error() -> None:
     assert parser.feed(b"") == []
     with pytest.raises(RemoteProtocolError, match="after end"):
         parser.feed(b"Content-Type: auth/request\n\n")
+
+
+def test_repeated_header_block_gives_each_message_its_own_headers() -> None:
+    """Identical outer blocks are parsed once (the parser caches them): each message must
+    still get a dict of its own, and a parser's own body limit still applies."""
+    block = b"Content-Type: command/reply\nReply-Text: %2BOK%20cached\n\n"
+    first, second = ESLParser().feed(block + block)
+    assert (
+        first.headers
+        == second.headers
+        == {
+            "Content-Type": "command/reply",
+            "Reply-Text": "+OK cached",
+        }
+    )
+    first.headers["Reply-Text"] = "changed"
+    (third,) = ESLParser().feed(block)
+    assert third.reply_text == "+OK cached"
+    assert second.reply_text == "+OK cached"
+    event = b"Content-Length: 5\nContent-Type: text/event-plain\n\nX: y\n"
+    assert [m.body for m in ESLParser().feed(event + b"\n" + event)] == [b"X: y\n"] * 2
+    with pytest.raises(RemoteProtocolError, match="exceeds the limit"):
+        ESLParser(max_body_bytes=4).feed(event)
