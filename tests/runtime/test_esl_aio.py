@@ -657,7 +657,7 @@ def test_commands_sent_in_one_turn_go_out_in_one_write() -> None:
         writes: list[bytes] = []
         transport_write = esl._writer.write
 
-        def counting_write(data: bytes) -> None:
+        def counting_write(data: bytes | bytearray | memoryview) -> None:
             writes.append(bytes(data))
             transport_write(data)
 
