@@ -275,7 +275,7 @@ def edge_width(traffic: Traffic, count: int) -> float:
 def node_numbers(traffic: Traffic, kind: str, node: str) -> str:
     """The numbers shown on a node: calls and share, then how many leave and how."""
     t = traffic.node(node)
-    text = f"{t.calls:,} calls · {100 * traffic.share(t.calls):.0f}%"
+    text = f"{t.calls:,} call{'' if t.calls == 1 else 's'} · {100 * traffic.share(t.calls):.0f}%"
     parts = []
     if t.hangups:
         parts.append(f"{t.hangups:,} hang up")
