@@ -118,6 +118,13 @@ def graph(
     if journal is None and (since is not None or until is not None):
         raise _fail("--since and --until go with --journal")
     traffic = None if journal is None else _traffic(journal, loaded.flow.name, since, until)
+    if traffic is not None and traffic.calls == 0:
+        typer.secho(
+            f"warning: the journal has no ended call of flow `{loaded.flow.name}`"
+            + (" in that span" if since or until else ""),
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     opts = DrawOptions(locale=locale, focus=focus, depth=depth, traffic=traffic)
     dot = flow_dot(g, opts)
     if out is None:

@@ -224,6 +224,25 @@ def test_bad_journal_options_are_refused_with_a_message(
         err = capsys.readouterr().err
         assert says in err and "Traceback" not in err, (extra, err)
     assert not out.exists() and not (tmp_path / "none.db").exists()
+    # A span without calls: drawn (every node white), with a warning.
+    with pytest.raises(SystemExit) as done:
+        main(
+            [
+                "graph",
+                "examples/bank.yaml",
+                "--journal",
+                recorded.journal,
+                "--since",
+                "2000-01-01",
+                "--until",
+                "2000-01-02",
+                "-o",
+                str(out),
+            ]
+        )
+    assert done.value.code in (0, None)
+    assert "no ended call of flow `bank` in that span" in capsys.readouterr().err
+    assert "0 recorded calls" in out.read_text(encoding="utf-8")
 
 
 def test_traffic_value_is_plain_data(recorded: R.Recorded) -> None:
