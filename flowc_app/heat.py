@@ -19,11 +19,17 @@ __all__ = ["install", "load_traffic"]
 
 
 def load_traffic(
-    url: str, flow: str, since: str | None, until: str | None, watch: Iterable[str] = ()
+    url: str,
+    flow: str,
+    since: str | None,
+    until: str | None,
+    watch: Iterable[str] = (),
+    hide: Iterable[str] = (),
 ) -> Traffic:
     """The traffic of flow `flow` in the journal at `url` (read-only): calls started at or
     after `since` and before `until` (ISO 8601 or a span back from now: 1d, 7d); `watched`
-    counts the calls that entered a node of `watch`. ValueError with a message for the user
+    counts the calls that entered a node of `watch`; steps in modules named by a `hide`
+    prefix count on their caller. ValueError with a message for the user
     on a bad time or journal."""
     from runtime.journal import open_journal
     from runtime.journal.traffic_read import read_traffic
@@ -47,7 +53,9 @@ def load_traffic(
         journal = open_journal(url)
         await journal.open()
         try:
-            return await read_traffic(journal, flow, since=start, until=stop, watch=watch)
+            return await read_traffic(
+                journal, flow, since=start, until=stop, watch=watch, hide=hide
+            )
         finally:
             await journal.close()
 

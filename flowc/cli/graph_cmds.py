@@ -18,6 +18,8 @@ from flowc.cli.main import app
 
 # The command bodies import what they need: `flowc --help` stays quick.
 if TYPE_CHECKING:
+    import networkx as nx
+
     from flowc.analysis.load import FlowLoadError
     from flowc.analysis.stats import FlowStats
     from flowc.diff.core import FlowDiff
@@ -28,10 +30,12 @@ if TYPE_CHECKING:
 
 Version = tuple["Flow", "SourceDoc"] | None
 
-# Reads a journal's traffic: (URL, flow name, since, until, watched nodes) -> Traffic,
-# ValueError with a message when it cannot. The toolchain never reads journals (the runtime
-# does): the `flowc` command (flowc_app.heat) puts its reader here.
-TRAFFIC: Callable[[str, str, str | None, str | None, Iterable[str]], Traffic] | None = None
+# Reads a journal's traffic: (URL, flow name, since, until, watched nodes, prefixes of modules
+# not drawn) -> Traffic, ValueError with a message when it cannot. The toolchain never reads
+# journals (the runtime does): the `flowc` command (flowc_app.heat) puts its reader here.
+TRAFFIC: (
+    Callable[[str, str, str | None, str | None, Iterable[str], Iterable[str]], Traffic] | None
+) = None
 
 _JOURNAL_HELP = "Draw the traffic this journal recorded (sqlite:///journal.db, postgresql://...)."
 _SINCE_HELP = "With --journal: calls started at or after this time (ISO 8601, or 1d, 7d...)."
@@ -44,12 +48,17 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _traffic(
-    journal: str, flow: str, since: str | None, until: str | None, watch: Iterable[str] = ()
+    journal: str,
+    flow: str,
+    since: str | None,
+    until: str | None,
+    watch: Iterable[str] = (),
+    hide: Iterable[str] = (),
 ) -> Traffic:
     if TRAFFIC is None:
         raise _fail("--journal needs the runtime: run the `flowc` command (flowc_app)")
     try:
-        return TRAFFIC(journal, flow, since, until, watch)
+        return TRAFFIC(journal, flow, since, until, watch, hide)
     except ValueError as exc:
         raise _fail(str(exc)) from None
 
@@ -117,7 +126,11 @@ def graph(
         raise _fail(f"no node `{focus}` in {loaded.doc.file}. {hint}".strip())
     if journal is None and (since is not None or until is not None):
         raise _fail("--since and --until go with --journal")
-    traffic = None if journal is None else _traffic(journal, loaded.flow.name, since, until)
+    traffic = None
+    if journal is not None:
+        # Without --modules, a module's steps count on the node that called it.
+        hide = () if modules else _module_prefixes(loaded.graph(with_modules=True))
+        traffic = _traffic(journal, loaded.flow.name, since, until, hide=hide)
     if traffic is not None and traffic.calls == 0:
         typer.secho(
             f"warning: the journal has no ended call of flow `{loaded.flow.name}`"
@@ -141,6 +154,11 @@ def graph(
     calls = "" if traffic is None else f", {traffic.calls:,} recorded calls"
     typer.echo(f"wrote {out} ({fmt}, {len(visible_nodes(g, opts))} of {len(g)} nodes{calls})")
     _exit_on_errors(loaded.checked)
+
+
+def _module_prefixes(g: nx.MultiDiGraph) -> list[str]:
+    """The `flow.` prefixes of the subflow modules' nodes in a drawing with modules."""
+    return [str(m["prefix"]) for m in (g.graph.get("modules") or {}).values()]
 
 
 def _exit_on_errors(checked: Checked) -> None:

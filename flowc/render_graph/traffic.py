@@ -159,10 +159,17 @@ class TrafficCounter:
         since: datetime | None = None,
         until: datetime | None = None,
         watch: Iterable[str] = (),
+        hide: Iterable[str] = (),
     ) -> None:
         self.traffic = Traffic(since=since, until=until, watch=frozenset(watch))
         self._first: datetime | None = None
         self._last: datetime | None = None
+        # Subflow modules not drawn (`flow.` prefixes): their steps count on the node that
+        # called them, so the caller's `next` edge carries the calls that came back.
+        self._hide = tuple(hide)
+
+    def _hidden(self, node: str) -> bool:
+        return bool(self._hide) and node.startswith(self._hide)
 
     def add(self, call: CallSteps) -> None:
         """Count one call; a call that has not ended is left out."""
@@ -179,22 +186,30 @@ class TrafficCounter:
         taken_failing: set[tuple[str, str]] = set()
         failed_at: set[str] = set()
         prev: str | None = None
-        for node, why in call.steps:
+        last_step: str | None = None
+        for step, why in call.steps:
+            last_step = step
+            node = prev if self._hidden(step) and prev is not None else step
             if node not in seen:
                 seen.add(node)
                 out.nodes.setdefault(node, NodeTraffic()).calls += 1
-            if prev is not None:
-                if prev != node and (prev, node) not in taken:
+            if prev is not None and prev != node:
+                if (prev, node) not in taken:
                     taken.add((prev, node))
                     out.edges[(prev, node)] = out.edges.get((prev, node), 0) + 1
                 if _FAILURE_BRANCH.search(why) and (prev, node) not in taken_failing:
                     taken_failing.add((prev, node))
                     fe = out.failure_edges
                     fe[(prev, node)] = fe.get((prev, node), 0) + 1
-                if _failed_step(why):
-                    failed_at.add(prev)
+            if prev is not None and _failed_step(why):
+                failed_at.add(prev)
             prev = node
-        end = call.end_node if call.end_node is not None else prev
+        end = call.end_node
+        if end is None or (last_step is not None and last_step.endswith("." + end)):
+            # Inside a subflow the end names the module's node without its `flow.` prefix.
+            end = last_step
+        if end is not None and self._hidden(end):
+            end = prev
         if end is not None:
             at_end = out.nodes.setdefault(end, NodeTraffic())
             at_end.ends += 1
@@ -223,11 +238,13 @@ def count_traffic(
     since: datetime | None = None,
     until: datetime | None = None,
     watch: Iterable[str] = (),
+    hide: Iterable[str] = (),
 ) -> Traffic:
     """Count `calls` (ended ones; others are left out). `since`/`until` bound the span the
     per-day figures use; without them, the first and last call's start. `watched` counts
-    the calls that entered any node of `watch`."""
-    counter = TrafficCounter(since=since, until=until, watch=watch)
+    the calls that entered any node of `watch`; nodes starting with a `hide` prefix (a
+    subflow module not drawn) count on the node before them."""
+    counter = TrafficCounter(since=since, until=until, watch=watch, hide=hide)
     for call in calls:
         counter.add(call)
     return counter.result()

@@ -24,11 +24,13 @@ async def read_traffic(
     since: datetime | None = None,
     until: datetime | None = None,
     watch: Iterable[str] = (),
+    hide: Iterable[str] = (),
 ) -> Traffic:
     """The traffic of flow `flow`'s ended calls started in [since, until); `watched`: the
-    calls that entered a node of `watch`."""
+    calls that entered a node of `watch`; `hide`: prefixes of modules not drawn (see
+    `TrafficCounter`)."""
     p = journal._placeholder
-    counter = TrafficCounter(since=since, until=until, watch=watch)
+    counter = TrafficCounter(since=since, until=until, watch=watch, hide=hide)
     where = [f"c.flow = {p}"]
     params: list[Any] = [flow]
     if since is not None:

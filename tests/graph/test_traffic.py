@@ -126,3 +126,32 @@ def test_the_drawing_carries_the_traffic(tmp_path: Path) -> None:
     assert "__legend__" in heat and "7 recorded calls" in heat
     assert "4 calls · 57%" in heat  # news: 4 of 7 calls
     assert "1 hang up" in heat and "2 fail" in heat
+
+
+def test_a_module_not_drawn_counts_on_its_caller_and_ends_inside_it_are_found() -> None:
+    calls = [
+        CallSteps(
+            T0,
+            [
+                ("main", "start"),
+                ("pin", "key 2: go to `pin`"),
+                ("check.ask", "call subflow `check`"),
+                ("check.no", "nothing valid collected after 3 tries (no input)"),
+                ("after", "returned from `check` to `pin`"),
+            ],
+            "hangup",
+            "after",
+        ),
+        # Hung up inside the module: the end names the module's node without its prefix.
+        CallSteps(
+            T0, [("main", "start"), ("pin", "x"), ("check.ask", "y")], "caller_hangup", "ask"
+        ),
+    ]
+    drawn = count_traffic(calls)
+    assert drawn.node("check.ask").hangups == 1 and "ask" not in drawn.nodes
+    assert drawn.node("check.ask").failed == 1
+    collapsed = count_traffic(calls, hide=["check."])
+    assert not any(n.startswith("check.") for n in collapsed.nodes)
+    assert collapsed.edges == {("main", "pin"): 2, ("pin", "after"): 1}
+    assert collapsed.node("pin").hangups == 1 and collapsed.node("pin").failed == 1
+    assert collapsed.node("pin").calls == 2

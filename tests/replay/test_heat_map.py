@@ -91,6 +91,14 @@ def test_the_bank_s_known_nodes(recorded: R.Recorded) -> None:
     # From the main menu to an agent: once because the menu failed, the others by key 0.
     assert t.failure_edges[("main_menu", "agent_general")] == 1
     assert t.edges[("main_menu", "agent_general")] >= 2
+    # Drawn without its modules, the PIN subflow's steps count on `verify`, which called it:
+    # its `next` edge carries every call that came back.
+    paths = [c.path for c in _calls(recorded, "bank")]
+    flat = load_traffic(recorded.journal, "bank", None, None, hide=["verify_pin."])
+    assert not any(k.startswith("verify_pin.") for k in flat.nodes)
+    back = sum(1 for p in paths if "verify" in p and "after_verify" in p)
+    assert flat.edges[("verify", "after_verify")] == back > 0
+    assert flat.node("verify").failed == t.node("verify_pin.ask_pin").failed
     # A window of the calls, cut between two start times (many calls start at the same
     # scenario time; the journal's tables note it microseconds apart).
     calls = _calls(recorded, "bank")
