@@ -16,6 +16,7 @@ import typer
 
 from flowc.cli.main import app
 from flowc_app.gctune import rare_full_collections
+from flowc_app.heat import install as install_heat
 
 __all__ = ["RUNTIME_COMMANDS", "app", "full_app", "main", "register_runtime"]
 
@@ -33,6 +34,7 @@ def register_runtime() -> None:
     from runtime.emulator import cli as _emulate_cli  # noqa: F401
     from runtime.rollout import cli as _deploy_cli  # noqa: F401
 
+    install_heat()
     _registered = True
 
 
@@ -58,9 +60,23 @@ def _wants_from_journal(argv: Sequence[str]) -> bool:
     )
 
 
+def _wants_journal(argv: Sequence[str]) -> bool:
+    """`flowc graph --journal` / `flowc diff --journal`: traffic read from a journal."""
+    words = [a for a in argv if not a.startswith("-")]
+    return (
+        bool(words)
+        and words[0] in ("graph", "diff")
+        and any(a == "--journal" or a.startswith("--journal=") for a in argv)
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     rare_full_collections()
     args = list(sys.argv[1:] if argv is None else argv)
+    if _wants_journal(args):  # the heat map: the runtime reads the journal
+        from flowc_app.heat import install
+
+        install()
     if _wants_from_journal(args):  # `flowc test --from-journal`: reads a journal (runtime)
         from flowc_app.from_journal import app as from_journal_app
 

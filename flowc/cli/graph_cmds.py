@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,19 +18,49 @@ from flowc.cli.main import app
 
 # The command bodies import what they need: `flowc --help` stays quick.
 if TYPE_CHECKING:
+    import networkx as nx
+
     from flowc.analysis.load import FlowLoadError
     from flowc.analysis.stats import FlowStats
     from flowc.diff.core import FlowDiff
     from flowc.model.flow import Flow
     from flowc.pipeline import Checked
+    from flowc.render_graph.traffic import Traffic
     from flowc.source.document import SourceDoc
 
 Version = tuple["Flow", "SourceDoc"] | None
+
+# Reads a journal's traffic: (URL, flow name, since, until, watched nodes, prefixes of modules
+# not drawn) -> Traffic, ValueError with a message when it cannot. The toolchain never reads
+# journals (the runtime does): the `flowc` command (flowc_app.heat) puts its reader here.
+TRAFFIC: (
+    Callable[[str, str, str | None, str | None, Iterable[str], Iterable[str]], Traffic] | None
+) = None
+
+_JOURNAL_HELP = "Draw the traffic this journal recorded (sqlite:///journal.db, postgresql://...)."
+_SINCE_HELP = "With --journal: calls started at or after this time (ISO 8601, or 1d, 7d...)."
+_UNTIL_HELP = "With --journal: calls started before this time (same forms)."
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     return typer.Exit(code)
+
+
+def _traffic(
+    journal: str,
+    flow: str,
+    since: str | None,
+    until: str | None,
+    watch: Iterable[str] = (),
+    hide: Iterable[str] = (),
+) -> Traffic:
+    if TRAFFIC is None:
+        raise _fail("--journal needs the runtime: run the `flowc` command (flowc_app)")
+    try:
+        return TRAFFIC(journal, flow, since, until, watch, hide)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _report_invalid(exc: FlowLoadError) -> typer.Exit:
@@ -62,12 +93,17 @@ def graph(
     modules: Annotated[
         bool, typer.Option("--modules/--no-modules", help="Draw subflow modules inside.")
     ] = True,
+    journal: Annotated[str | None, typer.Option(help=_JOURNAL_HELP)] = None,
+    since: Annotated[str | None, typer.Option(help=_SINCE_HELP)] = None,
+    until: Annotated[str | None, typer.Option(help=_UNTIL_HELP)] = None,
 ) -> None:
     """Draw a flow: menus with their keys, people (queues, transfers) in green, hang-ups grey.
 
     SVG and HTML nodes link to their source line. The HTML page pans and zooms,
     finds nodes by name or prompt text, and shows a clicked node's whole prompt
-    and where it is defined."""
+    and where it is defined. With --journal, a heat map of the recorded calls: edges as
+    wide as the calls that took them, nodes coloured where callers hang up (red), run out
+    of retries (purple) or go to a person (green), every node and edge with its numbers."""
     from flowc.analysis.load import FlowLoadError, load_flow
     from flowc.render_graph import DrawOptions, RenderError, flow_dot, render
     from flowc.render_graph.dot import visible_nodes
@@ -88,7 +124,21 @@ def graph(
 
         hint = did_you_mean(focus, [n for n in g.nodes]) or ""
         raise _fail(f"no node `{focus}` in {loaded.doc.file}. {hint}".strip())
-    opts = DrawOptions(locale=locale, focus=focus, depth=depth)
+    if journal is None and (since is not None or until is not None):
+        raise _fail("--since and --until go with --journal")
+    traffic = None
+    if journal is not None:
+        # Without --modules, a module's steps count on the node that called it.
+        hide = () if modules else _module_prefixes(loaded.graph(with_modules=True))
+        traffic = _traffic(journal, loaded.flow.name, since, until, hide=hide)
+    if traffic is not None and traffic.calls == 0:
+        typer.secho(
+            f"warning: the journal has no ended call of flow `{loaded.flow.name}`"
+            + (" in that span" if since or until else ""),
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    opts = DrawOptions(locale=locale, focus=focus, depth=depth, traffic=traffic)
     dot = flow_dot(g, opts)
     if out is None:
         typer.echo(dot.source, nl=False)
@@ -101,8 +151,14 @@ def graph(
         raise _fail(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    typer.echo(f"wrote {out} ({fmt}, {len(visible_nodes(g, opts))} of {len(g)} nodes)")
+    calls = "" if traffic is None else f", {traffic.calls:,} recorded calls"
+    typer.echo(f"wrote {out} ({fmt}, {len(visible_nodes(g, opts))} of {len(g)} nodes{calls})")
     _exit_on_errors(loaded.checked)
+
+
+def _module_prefixes(g: nx.MultiDiGraph) -> list[str]:
+    """The `flow.` prefixes of the subflow modules' nodes in a drawing with modules."""
+    return [str(m["prefix"]) for m in (g.graph.get("modules") or {}).values()]
 
 
 def _exit_on_errors(checked: Checked) -> None:
@@ -324,11 +380,19 @@ def diff(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when there are semantic changes.")
     ] = False,
+    journal: Annotated[
+        str | None,
+        typer.Option(help="Count the recorded calls the change moves (a journal URL)."),
+    ] = None,
+    since: Annotated[str | None, typer.Option(help=_SINCE_HELP)] = None,
+    until: Annotated[str | None, typer.Option(help=_UNTIL_HELP)] = None,
 ) -> None:
     """Semantic diff of two versions of a flow, for reviewers.
 
     Nodes and edges added, removed, renamed and changed, prompt text per locale, and what the
-    change does to reachability. `--rev REV` compares the working tree with git history."""
+    change does to reachability. `--rev REV` compares the working tree with git history.
+    With --journal, how many recorded calls a day reach the changed nodes ("this change
+    moves N calls/day"), and drawings carry the traffic."""
     from flowc.diff import diff_dot, diff_flows, to_json, to_markdown, to_text
     from flowc.diff.git import GitError, changed_flow_files, show
     from flowc.pipeline import display_path
@@ -376,11 +440,24 @@ def diff(
             continue
         diffs.append(diff_flows(old_v[0] if old_v else None, new_v[0] if new_v else None))
         docs.append((old_doc, new_doc))
+    if journal is None and (since is not None or until is not None):
+        raise _fail("--since and --until go with --journal")
+    traffics: list[Traffic | None] = [None] * len(diffs)
+    if journal is not None:
+        from flowc.diff.traffic import touched_nodes
+
+        for i, fd in enumerate(diffs):
+            recorded = fd.old_flow.name if fd.old_flow is not None else None
+            if recorded:
+                traffics[i] = _traffic(journal, recorded, since, until, touched_nodes(fd))
     if fmt is DiffFormat.json:
-        typer.echo(to_json(diffs), nl=False)
+        typer.echo(_json_with_moves(to_json(diffs), traffics), nl=False)
     else:
         render_one = to_markdown if fmt is DiffFormat.markdown else to_text
-        typer.echo("\n".join(render_one(d) for d in diffs), nl=False)
+        typer.echo(
+            "\n".join(_with_moves(render_one(d), t) for d, t in zip(diffs, traffics, strict=True)),
+            nl=False,
+        )
     if out is not None:
         try:
             fmt_out = format_of(out)
@@ -390,11 +467,36 @@ def diff(
                     if len(diffs) == 1
                     else out.with_name(f"{out.stem}-{fd.name or i}{out.suffix}")
                 )
-                dot = diff_dot(fd, od, nd, locale=locale, context=context)
-                data = render(dot, fmt_out, title=f"diff {fd.name}", summary=to_text(fd))
+                traffic = traffics[i]
+                dot = diff_dot(fd, od, nd, locale=locale, context=context, traffic=traffic)
+                summary = _with_moves(to_text(fd), traffic)
+                data = render(dot, fmt_out, title=f"diff {fd.name}", summary=summary)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
                 typer.echo(f"wrote {target}", err=True)
         except RenderError as exc:
             raise _fail(str(exc)) from None
     raise typer.Exit(1 if exit_code and any(not d.empty for d in diffs) else 0)
+
+
+def _with_moves(text: str, traffic: Traffic | None) -> str:
+    """A diff's summary with the recorded calls it moves, last."""
+    if traffic is None:
+        return text
+    from flowc.diff.traffic import moves_text
+
+    return text.rstrip("\n") + "\n\n" + moves_text(traffic) + "\n"
+
+
+def _json_with_moves(text: str, traffics: list[Traffic | None]) -> str:
+    """The JSON of the diffs with `moves` (the recorded calls each change moves)."""
+    if all(t is None for t in traffics):
+        return text
+    from flowc.diff.traffic import moves
+
+    data = json.loads(text)
+    items = data if isinstance(data, list) else [data]
+    for item, traffic in zip(items, traffics, strict=True):
+        if traffic is not None:
+            item["moves"] = moves(traffic)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

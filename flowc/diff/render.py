@@ -16,6 +16,7 @@ from flowc.diff.core import AttrChange, FlowDiff
 from flowc.model.durations import duration_field_names
 from flowc.model.values import format_duration_ms
 from flowc.render_graph.dot import DrawOptions, flow_dot, neighbourhood
+from flowc.render_graph.traffic import Traffic
 from flowc.source.document import SourceDoc
 
 _LOCALE_RE = re.compile(r"\[([a-z]{2,3}(?:-[A-Za-z0-9]+)*)\]")
@@ -272,7 +273,12 @@ def diff_dot(
     *,
     locale: str | None = None,
     context: int = 1,
+    traffic: Traffic | None = None,
 ) -> graphviz.Digraph:
+    """The diff drawn; with `traffic` (recorded on the old version) the drawing carries the
+    calls on each node and edge, edges as wide as their traffic."""
     g, opts = diff_graph(d, old_doc, new_doc, context=context)
     opts.locale = locale or changed_locale(d)
+    if traffic is not None:
+        opts.traffic = traffic.renamed(dict(d.renamed))
     return flow_dot(g, opts)

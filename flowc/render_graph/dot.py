@@ -35,6 +35,18 @@ from flowc.render_graph.style import (
     truncate,
     wrap,
 )
+from flowc.render_graph.traffic import (
+    FAILED,
+    HANGUP,
+    HEAT_COLOURS,
+    PERSON,
+    Traffic,
+    edge_numbers,
+    edge_width,
+    heat_colours,
+    node_heat,
+    node_numbers,
+)
 
 LR_MAX = 12  # left to right reads best for a handful of nodes; then top to bottom
 SMALL = 40
@@ -43,6 +55,7 @@ ORTHO_MAX = 300  # orthogonal edges are the tidiest, and slow: 500 nodes take ha
 START = "__start__"
 MORE = "__more__"
 TO = "__to__"
+LEGEND = "__legend__"
 HUB_MIN = 12
 BODY_PT = 9  # the smallest text a reader needs: prompt lines, edge labels, names when large
 
@@ -68,6 +81,9 @@ class DrawOptions:
     node_notes: Mapping[str, str] = field(default_factory=dict)
     edge_status: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
     more_label: str = "more"
+    # Recorded calls (a heat map): edge widths by calls, nodes coloured by how calls leave
+    # there (diff colours win in diff drawings), numbers on every node and edge.
+    traffic: Traffic | None = None
 
 
 class FlowDrawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no types
@@ -353,8 +369,10 @@ def flow_dot(g: nx.MultiDiGraph, opts: DrawOptions | None = None) -> FlowDrawing
     ported = _draw_nodes(dot, g, opts, order, level, locale)
     _draw_start(dot, g, shown)
     merged, hidden = _merge_edges(g, opts, shown, ported)
-    _draw_edges(dot, g, merged, level, len(order))
+    _draw_edges(dot, g, merged, level, len(order), opts.traffic)
     _draw_stubs(dot, hidden, opts.more_label)
+    if opts.traffic is not None:
+        _draw_legend(dot, opts.traffic)
     return dot
 
 
@@ -459,9 +477,19 @@ def _draw_node(
     colours = (style.fill, style.border)
     if status is not None:
         colours = DIFF_COLOURS.get(status, colours)
+    note = opts.node_notes.get(n)
+    classes = f"kind-{kind}" + (f" diff-{status}" if status else "")
+    traffic = opts.traffic
+    if traffic is not None:
+        if status is None:
+            colours = heat_colours(traffic, kind, n)
+        way, _count = node_heat(traffic, kind, n)
+        classes += f" heat-{way or 'none'}"
+        numbers = node_numbers(traffic, kind, n)
+        note = f"{note}; {numbers}" if note else numbers
     attrs: dict[str, str] = {
         "id": f"node-{n}",
-        "class": f"kind-{kind}" + (f" diff-{status}" if status else ""),
+        "class": classes,
         "fillcolor": colours[0],
         "color": colours[1],
         "penwidth": str(style.penwidth),
@@ -478,7 +506,10 @@ def _draw_node(
         ported[n] = {lab: r.port for r in rows for lab, _ in r.labels}
     if large:
         attrs.update(shape=style.shape if style.shape != "plain" else "box")
-        attrs.update(style=style.style, label=truncate(name, 24), fontsize="9")
+        label = truncate(name, 24)
+        if traffic is not None:
+            label += f"\n{traffic.node(n).calls:,}"
+        attrs.update(style=style.style, label=label, fontsize="9")
         attrs.update(height="0.3", margin="0.05,0.02")
     elif rows is not None:
         attrs.update(shape="plain", style="")
@@ -487,9 +518,7 @@ def _draw_node(
         if style.margin:
             attrs["margin"] = style.margin
     if not large:
-        attrs["label"] = _html_label(
-            data, name, level, locale, rows, colours, opts.node_notes.get(n), status
-        )
+        attrs["label"] = _html_label(data, name, level, locale, rows, colours, note, status)
     if status == "removed":
         attrs["style"] = (attrs.get("style") or "") + ",dashed"
         attrs["style"] = attrs["style"].lstrip(",")
@@ -500,7 +529,7 @@ def _draw_node(
             attrs["tooltip"] = f"{data.get('file')}:{data.get('line')}"
             attrs["target"] = "_top"
     target.node(n, **attrs)
-    dot.node_info[n] = _node_info(g, n, locale, status, opts.node_notes.get(n))
+    dot.node_info[n] = _node_info(g, n, locale, status, note)
 
 
 def _draw_start(dot: FlowDrawing, g: nx.MultiDiGraph, shown: set[str]) -> None:
@@ -546,7 +575,12 @@ def _merge_edges(
 
 
 def _draw_edges(
-    dot: FlowDrawing, g: nx.MultiDiGraph, merged: _Merged, level: Detail, count: int
+    dot: FlowDrawing,
+    g: nx.MultiDiGraph,
+    merged: _Merged,
+    level: Detail,
+    count: int,
+    traffic: Traffic | None = None,
 ) -> None:
     """The merged edges: labels, diff colours, and short stubs into hub nodes."""
     large = level == "names"
@@ -559,6 +593,11 @@ def _draw_edges(
             indeg[v] = indeg.get(v, 0) + 1
         hubs = {v for v, d in indeg.items() if d >= max(HUB_MIN, count // 25)}
     kept: set[str] = set()
+    # Drawn edges between the same two nodes, failure branches apart from the others: the
+    # journal tells a failure from the rest (traffic.failure_edges), not one key from another.
+    failing_pairs: dict[tuple[str, str], set[bool]] = {}
+    for (u, v, _port), items in merged.items():
+        failing_pairs.setdefault((u, v), set()).add(all(d.get("failure") for d, _ in items))
     for (u, v, port), items in merged.items():
         data, _status = items[0]
         head = v
@@ -598,6 +637,12 @@ def _draw_edges(
             if st == "removed":
                 attrs["style"] = "dashed"
             attrs["class"] = f"diff-{st}"
+        if traffic is not None:
+            calls = traffic.edges.get((u, v), 0)
+            if len(failing_pairs[(u, v)]) == 2:
+                failing = traffic.failure_edges.get((u, v), 0)
+                calls = failing if all(d.get("failure") for d, _ in items) else calls - failing
+            _add_traffic(attrs, traffic, max(calls, 0), large)
         tail = f"{u}:{port}" if port else u
         attrs["id"] = f"edge-{u}-{v}" + (f"-{port}" if port else "")
         kinds = sorted({str(d.get("kind")) for d, _ in items})
@@ -605,6 +650,49 @@ def _draw_edges(
             attrs.get("class", "") + " " + " ".join(f"edge-{k}" for k in kinds)
         ).strip()
         dot.edge(tail, head, **attrs)
+
+
+def _add_traffic(attrs: dict[str, str], traffic: Traffic, calls: int, large: bool) -> None:
+    """An edge of a heat map: as wide as its share of the traffic, its numbers in the label.
+    Several drawn edges between the same two nodes (keys of one menu) each show the calls
+    that went from one node to the other."""
+    attrs["penwidth"] = f"{edge_width(traffic, calls):g}"
+    numbers = edge_numbers(traffic, calls)
+    if large:
+        attrs["xlabel"] = numbers
+    else:
+        label = attrs.get("label")
+        text = label[1:-1] if label else ""
+        attrs["label"] = f"<{text}{'<BR/>' if text else ''}<B>{esc(numbers)}</B>>"
+    attrs["class"] = (attrs.get("class", "") + " traffic").strip()
+    if not calls:
+        attrs["style"] = (attrs.get("style", "") + ",dotted").lstrip(",")
+
+
+def _draw_legend(dot: FlowDrawing, traffic: Traffic) -> None:
+    """What the colours and widths mean, and which calls were counted."""
+    span = ""
+    if traffic.since is not None and traffic.until is not None:
+        span = f"{traffic.since:%Y-%m-%d %H:%M} – {traffic.until:%Y-%m-%d %H:%M}"
+    rows = [f"<B>{traffic.calls:,} recorded calls</B>"]
+    if span:
+        rows.append(esc(f"{span} ({traffic.per_day(traffic.calls):,.1f}/day)"))
+    for way, text in (
+        (HANGUP, "callers hang up here"),
+        (FAILED, "retries run out here"),
+        (PERSON, "calls go to a person"),
+    ):
+        rows.append(f'<FONT COLOR="{HEAT_COLOURS[way][1]}">■</FONT> {text}')
+    rows.append("edge width: calls · number: calls · share")
+    body = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
+    dot.node(
+        LEGEND,
+        label=f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2"'
+        f' COLOR="{MUTED}">{body}</TABLE>>',
+        shape="plain",
+        fontsize="9",
+        id=f"node-{LEGEND}",
+    )
 
 
 def _draw_stubs(dot: FlowDrawing, hidden: dict[str, int], more_label: str) -> None:

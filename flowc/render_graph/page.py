@@ -5,8 +5,8 @@ panels sit next to the drawing, never over it; script and style are inline (no n
 Opened with `#selftest` in the address (`#selftest&find=TEXT&pick=NODE&summary=hide`, also
 `focus=NODE&keys=Enter,Escape`), the page does what they say through its own controls and
 keys, then writes the geometry it ends up with (drawing, panels, node boxes, rendered text
-sizes) as JSON into `<pre id="selftest">`, so a headless browser's `--dump-dom` can check what
-a person would see.
+sizes, the drawn width of a heat map's edges) as JSON into `<pre id="selftest">`, so a
+headless browser's `--dump-dom` can check what a person would see.
 """
 
 from __future__ import annotations

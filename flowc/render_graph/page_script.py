@@ -16,7 +16,8 @@ SCRIPT = r"""
   const find = $("find"), found = $("found"), summary = $("summary");
   const info = JSON.parse($("flow-nodes").textContent || "{}");
   if (!svg) return;
-  let s = 1, x = 0, y = 0, touched = false, lastW = 0, lastH = 0;
+  // touched: the reader moved the view; fitted: to the whole drawing (kept on resizing).
+  let s = 1, x = 0, y = 0, touched = false, fitted = false, lastW = 0, lastH = 0;
   const apply = () => { svg.style.transform = `translate(${x}px, ${y}px) scale(${s})`; };
   apply();
   const svgBox = svg.getBoundingClientRect();
@@ -77,7 +78,7 @@ SCRIPT = r"""
     apply();
   };
   const zoomAt = (k, mx, my) => {
-    touched = true;
+    touched = true; fitted = false;
     const ns = Math.min(8, Math.max(0.05, s * k));
     x = mx - (mx - x) * (ns / s);
     y = my - (my - y) * (ns / s);
@@ -85,7 +86,9 @@ SCRIPT = r"""
     apply();
   };
   const centerOf = () => ({ cx: (W() / 2 - x) / s, cy: (H() / 2 - y) / s });
-  const whole = () => { s = fitScale(natW, natH) * 0.98; place(natW / 2, natH / 2); };
+  const whole = () => {
+    s = fitScale(natW, natH) * 0.98; place(natW / 2, natH / 2); fitted = true;
+  };
   const atReadable = () => { const c = centerOf(); s = readable; place(c.cx, c.cy); };
   const visible = (b) => {
     const l = x + b.x * s, t = y + b.y * s;
@@ -208,7 +211,7 @@ SCRIPT = r"""
   const pick = (id) => {
     const i = info[id];
     if (!i) return;
-    touched = true;
+    touched = true; fitted = false;
     if (picked) halo(picked, "picked", false);
     picked = id;
     halo(id, "picked", true);
@@ -279,7 +282,7 @@ SCRIPT = r"""
   window.addEventListener("pointermove", (e) => {
     if (!drag) return;
     const dx = e.clientX - drag.sx, dy = e.clientY - drag.sy;
-    if (Math.abs(dx) + Math.abs(dy) > 3) moved = touched = true;
+    if (Math.abs(dx) + Math.abs(dy) > 3) { moved = touched = true; fitted = false; }
     x = drag.x + dx; y = drag.y + dy; apply();
   });
   window.addEventListener("pointerup", () => { drag = null; view.classList.remove("dragging"); });
@@ -305,7 +308,7 @@ SCRIPT = r"""
   const goMatch = (k) => {
     if (cur >= 0) halo(matches[cur], "current", false);
     cur = k;
-    touched = true;
+    touched = true; fitted = false;
     halo(matches[cur], "current", true);
     show(matches[cur], true);
     report();
@@ -369,13 +372,14 @@ SCRIPT = r"""
     if (e.key === "/") { e.preventDefault(); find.focus(); find.select(); }
     else if (e.key === "+" || e.key === "=") zoomAt(1.25, W() / 2, H() / 2);
     else if (e.key === "-" || e.key === "_") zoomAt(0.8, W() / 2, H() / 2);
-    else if (e.key === "0") whole();
+    // Like the buttons: a view the reader chose stays when the window is resized.
+    else if (e.key === "0") { touched = true; whole(); }
     else if (e.key === "Home") opening();
-    else if (e.key === "1") atReadable();
+    else if (e.key === "1") { touched = true; atReadable(); }
     else if (e.key === "Escape" && !panel.hidden) unpick();
     else if (moves[e.key] && onDrawing) {
       e.preventDefault();
-      touched = true;
+      touched = true; fitted = false;
       x += moves[e.key][0]; y += moves[e.key][1]; apply();
     }
   });
@@ -384,10 +388,11 @@ SCRIPT = r"""
   $("whole").addEventListener("click", () => { touched = true; whole(); });
   $("readable").addEventListener("click", () => { touched = true; atReadable(); });
 
-  // A window resized before the reader did anything opens again; after, what was in the
-  // middle stays there.
+  // A window resized before the reader did anything opens again; after "whole drawing" the
+  // whole drawing fits again; after anything else, what was in the middle stays there.
   const resized = () => {
     if (!touched) opening();
+    else if (fitted) whole();
     else { x += (W() - lastW) / 2; y += (H() - lastH) / 2; apply(); }
     lastW = W(); lastH = H();
   };
@@ -433,6 +438,12 @@ SCRIPT = r"""
       textPx.push(parseFloat(t.getAttribute("font-size") || "14") * unit * s);
     }
   }
+  // Heat maps: each traffic edge's line width as drawn on the screen, in px.
+  const edgePx = {};
+  for (const g of svg.querySelectorAll("g.edge.traffic")) {
+    const p = g.querySelector("path"), m = p && p.getScreenCTM();
+    if (m) edgePx[g.id] = parseFloat(getComputedStyle(p).strokeWidth) * Math.hypot(m.a, m.b);
+  }
   const sr = svg.getBoundingClientRect();
   const drawn = {
     x: Math.max(sr.left, vr.left), y: Math.max(sr.top, vr.top),
@@ -443,7 +454,7 @@ SCRIPT = r"""
     viewport: { w: window.innerWidth, h: window.innerHeight },
     view: rect(view), svg: rect(svg), drawn, summary: rect(summary), panel: rect(panel),
     bar: rect($("bar")), scale: s, readableScale: readable, bodyFontPx: bodySize * unit,
-    textPx, nodes: nodeRects,
+    textPx, nodes: nodeRects, edgePx,
     find: {
       query, count: matches.length, current: cur >= 0 ? matches[cur] : null,
       status: found.textContent,

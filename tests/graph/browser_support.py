@@ -86,9 +86,13 @@ def page_geometry(page: Path, fragment: str = "", width: int = 1280, height: int
     return data
 
 
-def screenshot(page: Path, png: Path, width: int = 1280, height: int = 800) -> bytes:
-    """A PNG of what a person sees on opening the page."""
-    args = ["--virtual-time-budget=2000", f"--screenshot={png}", page.resolve().as_uri()]
+def screenshot(
+    page: Path, png: Path, width: int = 1280, height: int = 800, fragment: str = ""
+) -> bytes:
+    """A PNG of what a person sees on opening the page (after doing what `fragment`,
+    `#selftest&...` as for page_geometry, asks)."""
+    url = page.resolve().as_uri() + (f"#selftest&{fragment}" if fragment else "")
+    args = ["--virtual-time-budget=2000", f"--screenshot={png}", url]
     _run(args, width, height)
     return png.read_bytes()
 
