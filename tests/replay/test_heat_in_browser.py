@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import replay_support as R
 
+import tests.replay.replay_support as R
 from flowc_app import main
 from flowc_app.heat import load_traffic
 from tests.graph.browser_support import page_geometry, png_pixels, screenshot

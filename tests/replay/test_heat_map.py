@@ -19,8 +19,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import replay_support as R
 
+import tests.replay.replay_support as R
 from flowc.render_graph.traffic import Traffic
 from flowc.replay import RecordedCall
 from flowc_app import main
