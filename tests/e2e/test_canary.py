@@ -25,7 +25,6 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ import pytest
 
 from runtime.emulator import CallerScript, CallSpec, Dialplan, place_call
 from runtime.journal import open_journal
-from runtime.journal.pgserver import PgNotFoundError, PgServer
+from runtime.journal.pgserver import PgServer
 from runtime.rollout.board import Board
 from runtime.scenario_calls import generated_dialplan
 
@@ -45,16 +44,9 @@ BATCH = 8
 MAX_BATCHES = 12  # the bound on calls placed while waiting for a decision
 
 
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    try:
-        server = PgServer.start(durable=False)
-    except PgNotFoundError as exc:  # pragma: no cover - scripts/setup.sh installs it
-        pytest.fail(str(exc))
-    try:
-        yield server
-    finally:
-        server.stop()
+@pytest.fixture
+def pg(pg_server: PgServer) -> PgServer:
+    return pg_server  # the session's server (tests/conftest.py); each test makes its database
 
 
 def _port() -> int:

@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ import pytest
 
 from runtime.emulator import CallerScript, CallSpec, Dialplan, place_call
 from runtime.journal import open_journal
-from runtime.journal.pgserver import PgNotFoundError, PgServer
+from runtime.journal.pgserver import PgServer
 from runtime.scenario_calls import generated_dialplan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,16 +39,9 @@ CONCURRENCY = 24
 STOP_AFTER = 80  # calls started before instance A is stopped
 
 
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    try:
-        server = PgServer.start(durable=False)
-    except PgNotFoundError as exc:  # pragma: no cover - scripts/setup.sh installs it
-        pytest.fail(str(exc))
-    try:
-        yield server
-    finally:
-        server.stop()
+@pytest.fixture
+def pg(pg_server: PgServer) -> PgServer:
+    return pg_server  # the session's server (tests/conftest.py); each test makes its database
 
 
 def _port() -> int:

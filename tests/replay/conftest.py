@@ -1,5 +1,5 @@
-"""The replay tests use the e2e harness (tests/e2e/e2e_support.py) and the journal tests'
-PostgreSQL server fixture."""
+"""The replay tests use the e2e harness (tests/e2e/e2e_support.py) and the session's
+PostgreSQL server (tests/conftest.py)."""
 
 import sys
 from pathlib import Path
@@ -18,7 +18,6 @@ import pytest  # noqa: E402
 
 from runtime.journal.pgserver import PgServer  # noqa: E402
 from tests.replay import replay_support as R  # noqa: E402
-from tests.replay.conftest_pg import backend, journal_url, pg_server  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
