@@ -161,7 +161,7 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
         locale=rec.locale,
         call_id=rec.call_id,
     )
-    call = Call(program, info, flags=rec.flags)
+    call = Call(program, info, flags=rec.flags, steps=False)  # `_rejected` reads the rest
     answers = _Answers(rec.events)
     now: datetime = rec.started_at
     node = ""
