@@ -28,6 +28,7 @@ up to the agent's answer, and part 1 from the resume on (`merge_parts` joins the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -266,11 +267,18 @@ def fitting_digits(c: cmd.Collect) -> str | None:
     """Digits this collect accepts, for an entry recorded only as "valid" (its digits were
     secret): a string built from the collect's regex (its shortest form, lengthened to
     `min`), checked against `min`/`max` and the regex; else a repeated digit that fits."""
+    return _fitting(c.regex, c.min, c.max)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fitting(regex: str, min_: int, max_: int) -> str | None:
+    """`fitting_digits` by the collect's rules (a replay asks the same collects over and
+    over: the regex is parsed once per rule, not once per call)."""
     try:
-        pattern = re.compile(c.regex) if c.regex else None
+        pattern = re.compile(regex) if regex else None
     except re.error:
         pattern = None
-    lo, hi = max(1, c.min), max(1, c.max)
+    lo, hi = max(1, min_), max(1, max_)
 
     def fits(value: str) -> bool:
         return lo <= len(value) <= hi and (pattern is None or pattern.search(value) is not None)
