@@ -73,7 +73,7 @@ def _collect(node: str, c: Any) -> str:
     return f"{node}|collect|{prompt_hash(c.prompt + c.invalid_prompt)}"
 
 
-_ASKS: dict[type, Any] = {
+ASKS: dict[type, Any] = {  # command type -> its ask, `(node, command) -> str`
     cmd.Play: _play,
     cmd.Collect: _collect,
     cmd.Fetch: lambda node, c: f"{node}|fetch|{c.service}",
@@ -87,7 +87,7 @@ _ASKS: dict[type, Any] = {
 
 def ask_of(node: str, c: cmd.Command) -> str | None:
     """`node|kind|key` for a command that wants an answer, None for the others."""
-    make = _ASKS.get(type(c))
+    make = ASKS.get(type(c))
     return None if make is None else str(make(node, c))
 
 
