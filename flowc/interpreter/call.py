@@ -132,6 +132,9 @@ class CallInfo:
     call_id: str = ""
 
 
+_FETCH_ANSWERS = (ev.FetchResult, ev.FetchFailed)
+
+
 class _Frame:
     __slots__ = ("call_node", "ns", "program", "scope", "sensitive", "variables")
 
@@ -208,8 +211,8 @@ class Call:
         call_id: str = "",
         steps: bool = True,
     ) -> None:
-        """`steps=False`: the trace leaves out node entries, accepted events and assignments
-        (kept: decisions, notes, errors, ignored events, the start and the end), for a host
+        """`steps=False`: the trace leaves out node entries, accepted events, assignments
+        and the end (kept: decisions, notes, errors, ignored events, the start), for a host
         that reads only those, e.g. replay; the commands and the outcome are the same."""
         self.program = program
         self._steps_traced = steps
@@ -425,10 +428,7 @@ class Call:
             if isinstance(event, ev.TimerFired) and event.timer_id != self._timer:
                 self._ignored(event, f"stale timer `{event.timer_id}`")
                 return out
-            if (
-                isinstance(event, ev.FetchResult | ev.FetchFailed)
-                and event.request_id != self._request
-            ):
+            if isinstance(event, _FETCH_ANSWERS) and event.request_id != self._request:
                 self._ignored(event, f"stale answer to request `{event.request_id}`")
                 return out
             self._trace_event(event)
@@ -682,7 +682,9 @@ class Call:
         self.state = "ended"
         self._accept = ()
         self._cont = None
-        self._trace("end", f"call ended: {kind}", self.node, {"outcome": kind, **plain(detail)})
+        if self._steps_traced:
+            detail_shown = {"outcome": kind, **plain(detail)}
+            self._trace("end", f"call ended: {kind}", self.node, detail_shown)
         self._emit(cmd.End(self.outcome))
 
     def _hangup_default(self, reason: str) -> None:
