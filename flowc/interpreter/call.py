@@ -132,6 +132,9 @@ class CallInfo:
     call_id: str = ""
 
 
+_FETCH_ANSWERS = (ev.FetchResult, ev.FetchFailed)
+
+
 class _Frame:
     __slots__ = ("call_node", "ns", "program", "scope", "sensitive", "variables")
 
@@ -206,8 +209,13 @@ class Call:
         *,
         flags: Mapping[str, bool] | None = None,
         call_id: str = "",
+        steps: bool = True,
     ) -> None:
+        """`steps=False`: the trace leaves out node entries, accepted events, assignments
+        and the end (kept: decisions, notes, errors, ignored events, the start), for a host
+        that reads only those, e.g. replay; the commands and the outcome are the same."""
         self.program = program
+        self._steps_traced = steps
         self.info = call_info
         self.call_id = call_id or call_info.call_id
         requested = call_info.locale
@@ -402,15 +410,16 @@ class Call:
         self._steps = 0
         try:
             if isinstance(event, ev.Hangup):
-                self._trace(
-                    "event",
-                    f"caller hung up ({event.cause})",
-                    self.node,
-                    {
-                        "cause": event.cause,
-                        "state": self.state,
-                    },
-                )
+                if self._steps_traced:
+                    self._trace(
+                        "event",
+                        f"caller hung up ({event.cause})",
+                        self.node,
+                        {
+                            "cause": event.cause,
+                            "state": self.state,
+                        },
+                    )
                 self._end("caller_hangup", {"cause": event.cause, "state": self.state}, None)
                 return out
             if not isinstance(event, self._accept) or self._cont is None:
@@ -419,10 +428,7 @@ class Call:
             if isinstance(event, ev.TimerFired) and event.timer_id != self._timer:
                 self._ignored(event, f"stale timer `{event.timer_id}`")
                 return out
-            if (
-                isinstance(event, ev.FetchResult | ev.FetchFailed)
-                and event.request_id != self._request
-            ):
+            if isinstance(event, _FETCH_ANSWERS) and event.request_id != self._request:
                 self._ignored(event, f"stale answer to request `{event.request_id}`")
                 return out
             self._trace_event(event)
@@ -504,15 +510,16 @@ class Call:
                 )
                 return
             self.node = node_id
-            self._trace(
-                "enter",
-                f"entered {node.kind} `{node_id}`",
-                node_id,
-                {
-                    "kind": node.kind,
-                    "flow": frame.program.name,
-                },
-            )
+            if self._steps_traced:
+                self._trace(
+                    "enter",
+                    f"entered {node.kind} `{node_id}`",
+                    node_id,
+                    {
+                        "kind": node.kind,
+                        "flow": frame.program.name,
+                    },
+                )
             self._emit(
                 cmd.NodeEntered(frame.program.name, node_id, node.kind, self._now, self._why)
             )
@@ -541,6 +548,8 @@ class Call:
         self._trace("ignored", f"{event.type} ignored: {why}", self.node, detail)
 
     def _trace_event(self, event: ev.Event) -> None:
+        if not self._steps_traced:
+            return
         data = {name: getattr(event, name) for name in _FIELDS[type(event)]}
         kind = event.type
         if self._secret_input:
@@ -596,8 +605,9 @@ class Call:
         if tainted:
             frame.sensitive.add(name)
         secret = name in frame.sensitive
-        shown = MASK if secret and value is not None else plain(value)
-        self._trace("set", f"{name} = {shown!r}", self.node, {"name": name, "value": shown})
+        if self._steps_traced:
+            shown = MASK if secret and value is not None else plain(value)
+            self._trace("set", f"{name} = {shown!r}", self.node, {"name": name, "value": shown})
         if len(self._frames) == 1:
             self._emit(cmd.SetVariable(name, value, secret))
 
@@ -672,7 +682,9 @@ class Call:
         self.state = "ended"
         self._accept = ()
         self._cont = None
-        self._trace("end", f"call ended: {kind}", self.node, {"outcome": kind, **plain(detail)})
+        if self._steps_traced:
+            detail_shown = {"outcome": kind, **plain(detail)}
+            self._trace("end", f"call ended: {kind}", self.node, detail_shown)
         self._emit(cmd.End(self.outcome))
 
     def _hangup_default(self, reason: str) -> None:

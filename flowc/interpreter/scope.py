@@ -36,6 +36,14 @@ class FrameScope(Mapping[str, object]):
             return self.variables[key]
         return value
 
+    def get(self, key: str, default: object = None) -> object:
+        # Without the KeyError of `Mapping.get`: the evaluator asks for dotted names
+        # (`result.customer.tier`) that are no key, on every step that reads them.
+        value = self.ns.get(key, _MISSING)
+        if value is _MISSING:
+            return self.variables.get(key, default)
+        return value
+
     def __contains__(self, key: object) -> bool:
         return key in self.ns or key in self.variables
 

@@ -30,7 +30,7 @@ from typing import Any
 from flowc.interpreter import Call, CallInfo, Program
 from flowc.interpreter import commands as cmd
 from flowc.interpreter import events as ev
-from flowc.replay.format import INPUT_TYPES, RecordedCall, ask_of, input_to_event
+from flowc.replay.format import ASKS, INPUT_TYPES, RecordedCall, input_to_event
 
 SAME = "same_path"
 DIFFERENT_END = "different_end"
@@ -53,6 +53,11 @@ MAX_ROUNDS = 5000  # answers given to one call before it is cut off (a recording
 _PASSIVE = frozenset({"answered", "prompt_done", "timer_fired", "agent_done", "record_done"})
 _NO_STOP: frozenset[str] = frozenset()
 _PROMPTS = ("|play|", "|collect|")
+_FETCHED = frozenset({"fetch_result", "fetch_failed", "timer_fired"})
+_QUEUED = frozenset({"queue_result"})
+_AGENT = frozenset({"agent_done"})
+_TRANSFERRED = frozenset({"transfer_result"})
+_RECORDED = frozenset({"record_done"})
 
 
 @dataclass(slots=True)
@@ -161,7 +166,7 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
         locale=rec.locale,
         call_id=rec.call_id,
     )
-    call = Call(program, info, flags=rec.flags)
+    call = Call(program, info, flags=rec.flags, steps=False)  # `_rejected` reads the rest
     answers = _Answers(rec.events)
     now: datetime = rec.started_at
     node = ""
@@ -173,31 +178,35 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
     commands = call.start(now)
     kinds = out.kinds
     name = program.name
+    path, asks = out.path, out.asks
     for _ in range(MAX_ROUNDS):
         for c in commands:
-            if isinstance(c, cmd.NodeEntered):
+            # Dispatched on the exact type (commands are final dataclasses): the loop runs
+            # for every command of every replayed call.
+            t = type(c)
+            if type(c) is cmd.NodeEntered:
                 flow = c.flow
                 node = c.node if flow == name else f"{flow}.{c.node}"
-                out.path.append(node)
+                path.append(node)
                 continue
-            if isinstance(c, cmd.End):
+            if type(c) is cmd.End:
                 outcome = c.outcome
                 out.end_kind, out.end_node = outcome.kind, outcome.node
                 break
-            if isinstance(c, cmd.StartTimer):
+            if type(c) is cmd.StartTimer:
                 timer = c.timer_id
                 continue
-            ask = ask_of(node, c)
-            if ask is None:
+            make = ASKS.get(t)
+            if make is None:
                 continue
-            out.asks.append(ask)
-            if isinstance(c, cmd.Fetch):
+            asks.append(make(node, c))
+            if type(c) is cmd.Fetch:
                 fetch = c
-            elif isinstance(c, cmd.Collect):
+            elif type(c) is cmd.Collect:
                 collect = c
-            elif isinstance(c, cmd.Enqueue):
+            elif type(c) is cmd.Enqueue:
                 queue = c.queue
-            elif isinstance(c, cmd.Transfer):
+            elif type(c) is cmd.Transfer:
                 target = c.target
         if call.finished:
             break
@@ -267,7 +276,7 @@ def _answer(
             return _hangup(answers, rec, hang, now), None
         return (ev.PromptDone(at=now) if state == "playing" else ev.Answered(at=now)), None
     if state == "collecting":
-        j, hang = answers.find(INPUT_TYPES, None, None, frozenset())
+        j, hang = answers.find(INPUT_TYPES, None, None, _NO_STOP)
         if j is None:
             if hang is not None:
                 return _hangup(answers, rec, hang, now), None
@@ -282,9 +291,7 @@ def _answer(
     if state == "fetching":
         service = fetch.service if fetch is not None else ""
         rid = fetch.request_id if fetch is not None else ""
-        j, hang = answers.find(
-            frozenset({"fetch_result", "fetch_failed", "timer_fired"}), "s", service, _NO_STOP
-        )
+        j, hang = answers.find(_FETCHED, "s", service, _NO_STOP)
         if j is None:
             failed = ev.FetchFailed(rid, "error", "not recorded", at=now)
             return _Unrecorded(UNRECORDED_LOOKUP, failed), None
@@ -301,7 +308,7 @@ def _answer(
             return ev.FetchFailed(rid, "timeout", "", at=at), e
         return ev.FetchFailed(rid, "error", "", at=at), e
     if state == "queued":
-        j, hang = answers.find(frozenset({"queue_result"}), None, None, _NO_STOP)
+        j, hang = answers.find(_QUEUED, None, None, _NO_STOP)
         if j is not None and answers.events[j].get("q") not in (None, queue):
             j = None  # another queue's outcome
         if j is None:
@@ -317,7 +324,7 @@ def _answer(
         agent = e.get("a") if isinstance(e.get("a"), str) else None
         return ev.QueueResult(o, agent, at=_when(rec, e, now)), e  # type: ignore[arg-type]
     if state == "with_agent":
-        j, hang = answers.find(frozenset({"agent_done"}), None, None, _NO_STOP)
+        j, hang = answers.find(_AGENT, None, None, _NO_STOP)
         if j is None:
             if hang is not None:
                 return _hangup(answers, rec, hang, now), None
@@ -325,7 +332,7 @@ def _answer(
         e = answers.take(j)
         return ev.AgentDone(at=_when(rec, e, now)), e
     if state == "transferring":
-        j, hang = answers.find(frozenset({"transfer_result"}), None, None, _NO_STOP)
+        j, hang = answers.find(_TRANSFERRED, None, None, _NO_STOP)
         if j is None:
             if hang is not None:
                 return _hangup(answers, rec, hang, now), None
@@ -334,7 +341,7 @@ def _answer(
         cause = _str(e.get("cause"))
         return ev.TransferResult(bool(e.get("ok", True)), cause, at=_when(rec, e, now)), e
     if state == "recording":
-        j, hang = answers.find(frozenset({"record_done"}), None, None, _NO_STOP)
+        j, hang = answers.find(_RECORDED, None, None, _NO_STOP)
         if j is None:
             if hang is not None:
                 return _hangup(answers, rec, hang, now), None

@@ -28,6 +28,7 @@ up to the agent's answer, and part 1 from the resume on (`merge_parts` joins the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -72,7 +73,7 @@ def _collect(node: str, c: Any) -> str:
     return f"{node}|collect|{prompt_hash(c.prompt + c.invalid_prompt)}"
 
 
-_ASKS: dict[type, Any] = {
+ASKS: dict[type, Any] = {  # command type -> its ask, `(node, command) -> str`
     cmd.Play: _play,
     cmd.Collect: _collect,
     cmd.Fetch: lambda node, c: f"{node}|fetch|{c.service}",
@@ -86,7 +87,7 @@ _ASKS: dict[type, Any] = {
 
 def ask_of(node: str, c: cmd.Command) -> str | None:
     """`node|kind|key` for a command that wants an answer, None for the others."""
-    make = _ASKS.get(type(c))
+    make = ASKS.get(type(c))
     return None if make is None else str(make(node, c))
 
 
@@ -196,7 +197,7 @@ class RecordedCall:
 
     def at(self, entry: Mapping[str, Any]) -> datetime:
         ms = entry.get("ms")
-        return self.started_at + timedelta(milliseconds=ms if isinstance(ms, int) else 0)
+        return self.started_at + timedelta(0, 0, 0, ms if isinstance(ms, int) else 0)
 
 
 def merge_parts(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any]:
@@ -266,11 +267,18 @@ def fitting_digits(c: cmd.Collect) -> str | None:
     """Digits this collect accepts, for an entry recorded only as "valid" (its digits were
     secret): a string built from the collect's regex (its shortest form, lengthened to
     `min`), checked against `min`/`max` and the regex; else a repeated digit that fits."""
+    return _fitting(c.regex, c.min, c.max)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fitting(regex: str, min_: int, max_: int) -> str | None:
+    """`fitting_digits` by the collect's rules (a replay asks the same collects over and
+    over: the regex is parsed once per rule, not once per call)."""
     try:
-        pattern = re.compile(c.regex) if c.regex else None
+        pattern = re.compile(regex) if regex else None
     except re.error:
         pattern = None
-    lo, hi = max(1, c.min), max(1, c.max)
+    lo, hi = max(1, min_), max(1, max_)
 
     def fits(value: str) -> bool:
         return lo <= len(value) <= hi and (pattern is None or pattern.search(value) is not None)

@@ -164,8 +164,11 @@ def load_golden(name: str) -> Golden:
     )
 
 
-def run_golden(g: Golden) -> dict[str, Any]:
-    """The transcript of a golden case: commands per input, and the outcome."""
+def run_golden(
+    g: Golden, *, step_trace: bool = True, calls: list[Call] | None = None
+) -> dict[str, Any]:
+    """The transcript of a golden case: commands per input, and the outcome. `step_trace`:
+    `Call(steps=...)`; `calls`: gets the call, for its trace."""
     prog = program(g.flow, g.modules)
     info = CallInfo(
         str(g.call.get("caller_number", "+8613800000000")),
@@ -174,7 +177,9 @@ def run_golden(g: Golden) -> dict[str, Any]:
         g.call.get("locale"),
         str(g.call.get("call_id", "call-1")),
     )
-    call = Call(prog, info, flags=g.flags)
+    call = Call(prog, info, flags=g.flags, steps=step_trace)
+    if calls is not None:
+        calls.append(call)
     now = datetime.fromisoformat(g.start)
     steps: list[dict[str, Any]] = [
         {"on": "start", "commands": cmd.commands_to_json(call.start(now))}

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from flowc.interpreter import Call
 from flowc.model.nodes import NODE_KINDS
 from tests.interpreter.flowkit import GOLDEN_DIR, golden_names, load_golden, run_golden
 
@@ -38,3 +39,16 @@ def test_every_node_kind_has_a_golden() -> None:
                     if command["type"] == "journal" and command["kind"] == "node":
                         seen.add(command["data"]["kind"])
     assert set(NODE_KINDS) - seen == set()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_golden_without_step_trace(name: str) -> None:
+    """`Call(steps=False)` (replay) gives the same commands and outcome; its trace is the full
+    trace without node entries, accepted events, assignments and the end."""
+    full: list[Call] = []
+    lean: list[Call] = []
+    want = run_golden(load_golden(name), calls=full)
+    assert run_golden(load_golden(name), step_trace=False, calls=lean) == want
+    kept = [s for s in full[0].trace if s.kind not in ("enter", "event", "set", "end")]
+    assert lean[0].trace == kept
+    assert len(kept) < len(full[0].trace)

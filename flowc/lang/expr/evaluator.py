@@ -84,6 +84,7 @@ __all__ = [
 MAX_SUBJECT_LENGTH = 10_000
 
 ScopeLike = Mapping[str, object]
+_ABSENT = object()
 _Fn = Callable[[ScopeLike], Value]
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -198,9 +199,8 @@ def _c_name(e: Name) -> _Fn:
     prefixes = [(".".join(parts[:i]), parts[i:]) for i in range(len(parts) - 1, 0, -1)]
 
     def dotted(scope: ScopeLike) -> Value:
-        try:
-            value = scope[name]
-        except KeyError:
+        value = scope.get(name, _ABSENT)  # mostly absent: a member of a namespace
+        if value is _ABSENT:
             value = _descend(scope, name, prefixes, start, end)
         if type(value) in _PLAIN:
             return value  # type: ignore[return-value]
@@ -213,9 +213,8 @@ def _descend(
     scope: ScopeLike, name: str, prefixes: list[tuple[str, list[str]]], start: int, end: int
 ) -> object:
     for prefix, rest in prefixes:
-        try:
-            current = scope[prefix]
-        except KeyError:
+        current = scope.get(prefix, _ABSENT)
+        if current is _ABSENT:
             continue
         path = prefix
         for part in rest:
