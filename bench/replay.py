@@ -30,6 +30,7 @@ from flowc.interpreter import events as ev
 from flowc.replay import RecordedCall, build_report, replay_call
 from flowc.replay.format import merge_parts
 from flowc.simulate import Simulator, compile_file
+from flowc_app.gctune import rare_full_collections
 from runtime.journal import ReplayLog
 from runtime.replay_log import ReplayRecorder
 
@@ -123,6 +124,7 @@ def main() -> None:
         replay_call(programs[rec.flow], rec)
     gc.collect()
     gc.freeze()
+    rare_full_collections()  # as `flowc replay` runs: the command line's GC setting
     t0 = time.process_time()
     pairs = [(rec, replay_call(programs[rec.flow], rec)) for rec in calls]
     took = time.process_time() - t0
