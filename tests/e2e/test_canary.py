@@ -22,38 +22,24 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from runtime.emulator import CallerScript, CallSpec, Dialplan, place_call
+from runtime.emulator import CallSpec, Dialplan, place_call
 from runtime.journal import open_journal
 from runtime.journal.pgserver import PgServer
 from runtime.rollout.board import Board
 from runtime.scenario_calls import generated_dialplan
+from tests.e2e.two_instances import free_port, short_call
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "tests" / "server" / "flows"
 MIN_CALLS = 6
 BATCH = 8
 MAX_BATCHES = 12  # the bound on calls placed while waiting for a decision
-
-
-@pytest.fixture
-def pg(pg_server: PgServer) -> PgServer:
-    return pg_server  # the session's server (tests/conftest.py); each test makes its database
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _version(tmp: Path, name: str, edit: dict[str, str], rules: str) -> Path:
@@ -177,20 +163,6 @@ async def _serving(metrics: list[int], revision: int) -> None:
             await asyncio.sleep(0.05)
 
 
-def _spec(i: int, dialplan: Dialplan) -> CallSpec:
-    # the greeting, the look-up, the menu (9 is no option) twice, goodbye: `hangup`; on the
-    # bad version the failed look-up ends the call in `error`
-    script = CallerScript(
-        inputs=["9", "9"],
-        prompt_ms=60,
-        tts_ms_per_char=1,
-        digit_delay=0.05,
-        inter_digit=0.02,
-        dialplan=dialplan,
-    )
-    return CallSpec(caller=f"+86139{i:08d}", did="8001", script=script)
-
-
 class Calls:
     """Places calls, alternating which instance the dialplan tries first."""
 
@@ -200,7 +172,9 @@ class Calls:
         self.failed: list[str] = []
 
     async def batch(self, n: int = BATCH) -> list[CallSpec]:
-        specs = [_spec(i, self.plans[i % 2]) for i in range(len(self.placed), len(self.placed) + n)]
+        specs = [
+            short_call(i, self.plans[i % 2]) for i in range(len(self.placed), len(self.placed) + n)
+        ]
         self.placed.extend(specs)
         records = await asyncio.gather(*(place_call(s, timeout=60) for s in specs))
         for spec, rec in zip(specs, records, strict=True):
@@ -223,7 +197,7 @@ async def _ends(board: Board, specs: list[CallSpec]) -> dict[str, tuple[str, str
     return out
 
 
-def test_canary_rolled_back_then_promoted(pg: PgServer, tmp_path: Path) -> None:
+def test_canary_rolled_back_then_promoted(pg_server: PgServer, tmp_path: Path) -> None:
     tmp = tmp_path
     rules = (
         "rollout: {{window: 10m, min_calls: {n}, promote_after: {p}, "
@@ -239,9 +213,9 @@ def test_canary_rolled_back_then_promoted(pg: PgServer, tmp_path: Path) -> None:
         rules.format(n=MIN_CALLS, p="2s"),
     )
     h_stable, h_bad, h_good = _hash(stable), _hash(bad), _hash(good)
-    url = pg.create_database()
+    url = pg_server.create_database()
     _flowc("deploy", str(stable), "--journal", url)
-    ports, metrics = [_port(), _port()], [_port(), _port()]
+    ports, metrics = [free_port(), free_port()], [free_port(), free_port()]
     addrs = [f"127.0.0.1:{p}" for p in ports]
     plans = [
         generated_dialplan(stable, "test", addrs),

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,30 +24,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from runtime.emulator import CallerScript, CallSpec, Dialplan, place_call
+from runtime.emulator import CallSpec, Dialplan, place_call
 from runtime.journal import open_journal
 from runtime.journal.pgserver import PgServer
 from runtime.scenario_calls import generated_dialplan
+from tests.e2e.two_instances import free_port, short_call
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "tests" / "server" / "flows"
 CALLS = 240
 CONCURRENCY = 24
 STOP_AFTER = 80  # calls started before instance A is stopped
-
-
-@pytest.fixture
-def pg(pg_server: PgServer) -> PgServer:
-    return pg_server  # the session's server (tests/conftest.py); each test makes its database
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _compile(out: Path) -> Path:
@@ -100,19 +86,6 @@ async def _wait_listening(port: int) -> None:
                 await asyncio.sleep(0.05)
 
 
-def _spec(i: int, dialplan: Dialplan) -> CallSpec:
-    # a short call: the menu (nothing pressed: 9 is no option) twice, then goodbye
-    script = CallerScript(
-        inputs=["9", "9"],
-        prompt_ms=60,
-        tts_ms_per_char=1,
-        digit_delay=0.05,
-        inter_digit=0.02,
-        dialplan=dialplan,
-    )
-    return CallSpec(caller=f"+86139{i:08d}", did="8001", script=script)
-
-
 def _took_call(rec: Any) -> list[int]:
     """The sockets (indexes into ``rec.sockets``) on which the runtime sent ``connect``:
     the instance took the call there (messages on socket n > 0 carry ``"socket": n``)."""
@@ -160,7 +133,7 @@ async def _load(
 
     async def one(i: int) -> None:
         async with sem:
-            spec = _spec(i, dialplan)
+            spec = short_call(i, dialplan)
             t = time.monotonic()
             rec, taken = await dial_failover(targets, spec)
             results.append((spec, rec, taken, t))
@@ -179,11 +152,11 @@ async def _load(
     return results, stopped_at
 
 
-def _scale_out(pg: PgServer, sig: int) -> dict[str, Any]:
+def _scale_out(pg_server: PgServer, sig: int) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="flowc-scale-"))
     bundle = _compile(tmp / "build")
-    url = pg.create_database()
-    pa, pb = _port(), _port()
+    url = pg_server.create_database()
+    pa, pb = free_port(), free_port()
     dialplan = generated_dialplan(bundle, "test", [f"127.0.0.1:{pa}", f"127.0.0.1:{pb}"])
     a = _serve(bundle, pa, url, "A", tmp / "a.log")
     b = _serve(bundle, pb, url, "B", tmp / "b.log")
@@ -245,8 +218,8 @@ def _raced(rec: Any, started: float, stopped_at: float) -> bool:
     return abs(started - stopped_at) < 1.0 and not rec.connected
 
 
-def test_sigterm_one_instance_mid_load(pg: PgServer) -> None:
-    out = _scale_out(pg, signal.SIGTERM)
+def test_sigterm_one_instance_mid_load(pg_server: PgServer) -> None:
+    out = _scale_out(pg_server, signal.SIGTERM)
     results = out["results"]
     assert out["codes"] == (0, 0), out["logs"]
     assert len(results) == CALLS
@@ -280,8 +253,8 @@ def test_sigterm_one_instance_mid_load(pg: PgServer) -> None:
     assert out["orphans"] == 0 and out["dupes"] == 0
 
 
-def test_sigkill_one_instance_mid_load(pg: PgServer) -> None:
-    out = _scale_out(pg, signal.SIGKILL)
+def test_sigkill_one_instance_mid_load(pg_server: PgServer) -> None:
+    out = _scale_out(pg_server, signal.SIGKILL)
     results = out["results"]
     assert out["codes"][0] == -signal.SIGKILL and out["codes"][1] == 0
     # B served the call when it was the last to take it

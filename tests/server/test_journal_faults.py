@@ -17,12 +17,12 @@ from typing import Any
 
 import psycopg
 
-from runtime.journal.pgserver import PgServer
+from runtime.journal.pgserver import PgServer, free_port
 from runtime.server import Runtime, ServeConfig
 from tests.server.fakeswitch import FakeCall, Script
 from tests.server.serverkit import FAST, compile_bundle, fixed_clock, running
 from tests.server.test_calls import go
-from tests.server.test_server import _free_port, _http_get, _wait_for
+from tests.server.test_server import _http_get, _wait_for, _wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 300
@@ -125,7 +125,7 @@ def test_flowc_serve_exits_non_zero_when_journal_records_are_lost(tmp_path: Path
     reach nowhere, and the exit status says so."""
     build = compile_bundle(tmp_path / "build")
     db = tmp_path / "j.db"
-    port, mport = _free_port(), _free_port()
+    port, mport = free_port(), free_port()
     cmd = [
         sys.executable,
         "-m",
@@ -156,14 +156,7 @@ def test_flowc_serve_exits_non_zero_when_journal_records_are_lost(tmp_path: Path
 
         async def scenario() -> None:
             nonlocal lock
-            async with asyncio.timeout(30):
-                while True:
-                    try:
-                        status, _ = await _http_get(mport, "/health")
-                        if status == 200:
-                            break
-                    except OSError:
-                        await asyncio.sleep(0.05)
+            await _wait_healthy(mport, 30)
             lock = sqlite3.connect(db, isolation_level=None, timeout=5)
             lock.execute("BEGIN EXCLUSIVE")
             call = FakeCall("127.0.0.1", port, script=Script(inputs=["press 9", "press 9"]))

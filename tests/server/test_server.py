@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from runtime.journal.pgserver import free_port
 from runtime.server import Runtime, parse_hostport
 from tests.server.fakeswitch import FakeCall, Script
 from tests.server.serverkit import FLOWS, compile_bundle, running
@@ -52,6 +52,17 @@ async def _http_get(port: int, path: str) -> tuple[int, str]:
     writer.close()
     head, _, body = data.decode().partition("\r\n\r\n")
     return int(head.split()[1]), body
+
+
+async def _wait_healthy(port: int, timeout: float) -> None:
+    """Until `/health` on `port` answers 200 (a `flowc serve` process has started)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            with contextlib.suppress(OSError):
+                status, _ = await _http_get(port, "/health")
+                if status == 200:
+                    return
+            await asyncio.sleep(0.05)
 
 
 # ------------------------------------------------------------------ reload
@@ -246,16 +257,9 @@ def test_metrics_and_health_endpoints(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ flowc serve
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def test_flowc_serve_command(tmp_path: Path) -> None:
     build = compile_bundle(tmp_path / "build")
-    port, mport = _free_port(), _free_port()
+    port, mport = free_port(), free_port()
     journal = tmp_path / "j.db"
     cmd = [
         sys.executable,
@@ -281,14 +285,7 @@ def test_flowc_serve_command(tmp_path: Path) -> None:
     try:
 
         async def scenario() -> None:
-            async with asyncio.timeout(20):
-                while True:
-                    try:
-                        status, _ = await _http_get(mport, "/health")
-                        if status == 200:
-                            break
-                    except OSError:
-                        await asyncio.sleep(0.05)
+            await _wait_healthy(mport, 20)
             call = FakeCall("127.0.0.1", port, script=Script(inputs=["press 9", "press 9"]))
             await call.run(10)
             assert call.record.hangup_cause == "NORMAL_CLEARING"
@@ -364,7 +361,7 @@ def test_sigterm_exits_after_bundle_json_became_a_fifo(tmp_path: Path) -> None:
 
     build = tmp_path / "build"
     shutil.copytree(compile_bundle(tmp_path / "src"), build)
-    mport = _free_port()
+    mport = free_port()
     cmd = [
         sys.executable,
         "-m",
@@ -373,7 +370,7 @@ def test_sigterm_exits_after_bundle_json_became_a_fifo(tmp_path: Path) -> None:
         "--bundle",
         str(build),
         "--listen",
-        f"127.0.0.1:{_free_port()}",
+        f"127.0.0.1:{free_port()}",
         "--metrics",
         f"127.0.0.1:{mport}",
         "--journal",
@@ -387,14 +384,7 @@ def test_sigterm_exits_after_bundle_json_became_a_fifo(tmp_path: Path) -> None:
     try:
 
         async def scenario() -> None:
-            async with asyncio.timeout(30):
-                while True:
-                    try:
-                        status, _ = await _http_get(mport, "/health")
-                        if status == 200:
-                            break
-                    except OSError:
-                        await asyncio.sleep(0.05)
+            await _wait_healthy(mport, 30)
             (build / "bundle.json").unlink()
             os.mkfifo(build / "bundle.json")
             async with asyncio.timeout(30):
@@ -429,7 +419,7 @@ def test_a_restarted_instance_closes_the_call_its_killed_predecessor_left_open(
 
     build = compile_bundle(tmp_path / "build")
     db = tmp_path / "shared.db"
-    port = _free_port()
+    port = free_port()
     cmd = [
         sys.executable,
         "-m",
