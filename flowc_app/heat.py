@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flowc.cli import graph_cmds
@@ -31,7 +30,7 @@ def load_traffic(
     counts the calls that entered a node of `watch`; steps in modules named by a `hide`
     prefix count on their caller. ValueError with a message for the user
     on a bad time or journal."""
-    from runtime.journal import open_journal
+    from runtime.journal.existing import read_existing
     from runtime.journal.traffic_read import read_traffic
     from runtime.report import parse_when
     from runtime.report.queries import ReportError
@@ -43,24 +42,16 @@ def load_traffic(
         raise ValueError(str(exc)) from None
     if start is not None and stop is not None and start >= stop:
         raise ValueError("--since must be earlier than --until")
-    scheme, _, rest = url.partition("://")
-    if scheme.lower() == "sqlite":
-        path = Path(rest[1:] or "journal.db")
-        if not path.is_file():  # opening it would create an empty journal
-            raise ValueError(f"no journal at {path}")
-
-    async def go() -> Traffic:
-        journal = open_journal(url)
-        await journal.open()
-        try:
-            return await read_traffic(
-                journal, flow, since=start, until=stop, watch=watch, hide=hide
-            )
-        finally:
-            await journal.close()
 
     try:
-        return asyncio.run(go())
+        return asyncio.run(
+            read_existing(
+                url,
+                lambda journal: read_traffic(
+                    journal, flow, since=start, until=stop, watch=watch, hide=hide
+                ),
+            )
+        )
     except ValueError:
         raise
     except Exception as exc:  # a journal that cannot be opened or read: say why, no trace

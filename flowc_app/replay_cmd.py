@@ -45,26 +45,17 @@ def load_recorded(
 ) -> tuple[list[RecordedCall], dict[str, int]]:
     """The recorded calls of the journal at `url` (read-only). ValueError when `url` names
     a SQLite file that does not exist (opening it would create an empty journal)."""
-    from runtime.journal import open_journal
+    from runtime.journal.existing import read_existing
     from runtime.journal.replay_read import read_recorded
 
-    scheme, _, rest = url.partition("://")
-    if scheme.lower() == "sqlite":
-        path = Path(rest[1:] or "journal.db")
-        if not path.is_file():
-            raise ValueError(f"no journal at {path}")
-
-    async def go() -> tuple[list[RecordedCall], dict[str, int]]:
-        journal = open_journal(url)
-        await journal.open()
-        try:
-            return await read_recorded(
+    return asyncio.run(
+        read_existing(
+            url,
+            lambda journal: read_recorded(
                 journal, since=since, until=until, flows=flows, call_ids=call_ids, limit=limit
-            )
-        finally:
-            await journal.close()
-
-    return asyncio.run(go())
+            ),
+        )
+    )
 
 
 def replay_all(
