@@ -51,6 +51,24 @@ class EdgeGraph:
             old.update(attrs)
         return key
 
+    def put_edge(self, u: str, v: str, key: Any, attrs: dict[str, Any]) -> None:
+        """`add_edge(u, v, key=key, **attrs)` for a fresh `attrs` dict the graph may keep:
+        big flows add an edge per option, and the keyword round trip showed in lint's time."""
+        succ = self._succ
+        if u not in succ:
+            self.add_node(u)
+        if v not in succ:
+            self.add_node(v)
+        keyed = succ[u].get(v)
+        if keyed is None:
+            succ[u][v] = {key: attrs}
+            return
+        old = keyed.get(key)
+        if old is None:
+            keyed[key] = attrs
+        else:
+            old.update(attrs)
+
     def out_edges(self, u: str, data: bool = False) -> Iterator[tuple[Any, ...]]:
         for v, keyed in self._succ[u].items():
             for attrs in keyed.values():

@@ -19,12 +19,12 @@ is taken when something fails: on_fail, on_error, on_timeout, on_no_agent), `dan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from flowc.analysis.edgegraph import EdgeGraph
 from flowc.analysis.prompts import main_prompts, prompt_text
-from flowc.ir.edges import node_edges
+from flowc.ir.edges import NodeEdge, node_edges
 from flowc.model import nodes as m
 from flowc.model.flow import Flow
 from flowc.model.nodes import Node
@@ -80,6 +80,7 @@ def _add_flow(
     doc: SourceDoc | None,
     prefix: str = "",
     module: str | None = None,
+    edges: Mapping[str, Sequence[NodeEdge]] | None = None,
 ) -> None:
     locales = list(flow.locales)
     # Route searches (lint) read edges and node kinds only: the drawing's texts are not built.
@@ -111,10 +112,18 @@ def _add_flow(
             entry=node_id == flow.entry,
         )
     agent = flow.header.agent_key
-    for node_id, node in flow.nodes.items():
+    nodes = flow.nodes
+    for node_id, node in nodes.items():
         src = prefix + node_id
-        for e in node_edges(node, agent):
-            attrs: dict[str, Any] = {"field": e.field, "kind": e.kind}
+        for e in edges[node_id] if edges is not None else node_edges(node, agent):
+            target = e.target
+            attrs: dict[str, Any] = {
+                "label": e.label,
+                "dangling": target not in nodes,
+                "failure": e.failure,
+                "field": e.field,
+                "kind": e.kind,
+            }
             if e.dtmf is not None:
                 attrs["dtmf"] = e.dtmf
             if e.word is not None:
@@ -125,15 +134,11 @@ def _add_flow(
                 attrs["rank"] = e.rank
             # An explicit key (the label is unique per node): networkx's own key search is
             # linear in parallel edges and dominated graph building for big flows.
-            g.add_edge(
-                src,
-                prefix + e.target,
-                key=e.label,
-                label=e.label,
-                dangling=e.target not in flow.nodes,
-                failure=e.failure,
-                **attrs,
-            )
+            if described:
+                g.add_edge(src, prefix + target, key=e.label, **attrs)
+            else:
+                assert isinstance(g, EdgeGraph)
+                g.put_edge(src, prefix + target, e.label, attrs)
     for node_id in list(g.nodes):
         data = g.nodes[node_id]
         if "kind" not in data:
@@ -167,9 +172,14 @@ def build_graph(
     return g
 
 
-def build_edge_graph(flow: Flow, modules: Mapping[str, Flow | None] | None = None) -> EdgeGraph:
-    """The same call graph as `build_graph`, in an `EdgeGraph` (no networkx: lint's routes)."""
-    g = _fill(EdgeGraph, flow, None, modules, None)
+def build_edge_graph(
+    flow: Flow,
+    modules: Mapping[str, Flow | None] | None = None,
+    edges: Mapping[str, Sequence[NodeEdge]] | None = None,
+) -> EdgeGraph:
+    """The same call graph as `build_graph`, in an `EdgeGraph` (no networkx: lint's routes).
+    `edges`: the flow's `node_edges` (agent key included) by node, when the caller has them."""
+    g = _fill(EdgeGraph, flow, None, modules, None, edges)
     assert isinstance(g, EdgeGraph)
     return g
 
@@ -180,6 +190,7 @@ def _fill(
     doc: SourceDoc | None,
     modules: Mapping[str, Flow | None] | None,
     module_docs: Mapping[str, SourceDoc] | None,
+    edges: Mapping[str, Sequence[NodeEdge]] | None = None,
 ) -> Any:
     g = make(
         name=flow.name,
@@ -189,7 +200,7 @@ def _fill(
         default_locale=flow.default_locale,
         modules={},
     )
-    _add_flow(g, flow, doc)
+    _add_flow(g, flow, doc, edges=edges)
     if not modules:
         return g
     used: set[str] = set()

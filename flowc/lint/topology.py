@@ -9,7 +9,7 @@ from functools import cached_property
 
 from flowc.analysis.edgegraph import EdgeGraph
 from flowc.analysis.graph import build_edge_graph
-from flowc.ir.edges import node_edges
+from flowc.ir.edges import NodeEdge, node_edges
 from flowc.model.flow import Flow
 
 
@@ -19,8 +19,15 @@ class FlowTopology:
     flow: Flow
 
     @cached_property
+    def edges(self) -> dict[str, list[NodeEdge]]:
+        """Every node's edges, the agent-key edge included (`node_edges`): built once, read by
+        the call graph, the successors and the reference checks."""
+        agent = self.flow.header.agent_key
+        return {n: list(node_edges(node, agent)) for n, node in self.flow.nodes.items()}
+
+    @cached_property
     def graph(self) -> EdgeGraph:
-        return build_edge_graph(self.flow)
+        return build_edge_graph(self.flow, edges=self.edges)
 
     @cached_property
     def reachable(self) -> set[str]:
@@ -48,11 +55,11 @@ class FlowTopology:
         """Successors of every node among existing nodes (agent-key edges included, no
         duplicates, in edge order). Dangling targets are left out: FL201 reports them."""
         nodes = self.flow.nodes
-        agent = self.flow.header.agent_key
+        edges = self.edges
         escalate = self.flow.header.escalate
         out: dict[str, list[str]] = {}
         for node_id, node in nodes.items():
-            targets = [e.target for e in node_edges(node, agent)]
+            targets = [e.target for e in edges[node_id]]
             if escalate and node.kind in ("menu", "collect", "subflow"):
                 # a failed input (a module's too) may spend the call's budget
                 targets.append(escalate.goto)
@@ -63,8 +70,11 @@ class FlowTopology:
     def has_dangling(self) -> set[str]:
         """Nodes with at least one continuation naming a node that does not exist."""
         nodes = self.flow.nodes
+        # the agent key's own target is the header's (FL201 reports it there)
         return {
-            n for n, node in nodes.items() if any(e.target not in nodes for e in node_edges(node))
+            n
+            for n, edges in self.edges.items()
+            if any(e.target not in nodes and e.kind != "agent_key" for e in edges)
         }
 
     @cached_property

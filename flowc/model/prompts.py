@@ -7,6 +7,7 @@ means "any locale". A bare string, `{tts: ...}`, `{audio: ...}`, `{say: {money: 
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -55,6 +56,14 @@ def _mk_part(kind: str, text: str, say_as: str | None = None) -> PromptPart:
 
 def _mk_prompt(variants: dict[str, tuple[PromptPart, ...]], barge_in: bool) -> Prompt:
     return Prompt.model_construct(variants=variants, barge_in=barge_in)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_prompt(text: str) -> Prompt:
+    """A prompt written as plain text. Prompts are frozen, so one object serves every place
+    the same text is written: flows repeat their re-prompts ("Sorry?") on every menu, and the
+    per-prompt work of later stages (timings, checks) is then done once."""
+    return _mk_prompt({ANY_LOCALE: (_mk_part("tts", text),)}, True)
 
 
 def _fail(message: str, subpath: list[str | int]) -> PydanticCustomError:
@@ -111,6 +120,8 @@ def is_locale_map(raw: dict[str, Any]) -> bool:
 
 def normalize_prompt(raw: Any) -> Prompt:
     """Any written prompt shape -> Prompt; errors carry the sub-path of the bad piece."""
+    if type(raw) is str:
+        return _text_prompt(raw)
     if isinstance(raw, Prompt):
         return raw
     barge_in = True

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity, Suggester
-from flowc.ir.edges import node_edges
 from flowc.lint.context import LintContext
 from flowc.source.document import Path
 
@@ -31,9 +30,10 @@ def _target_paths(ctx: LintContext) -> Iterator[tuple[Path, str]]:
         yield ("agent_key", "goto"), h.agent_key.goto
     if h.escalate:
         yield ("escalate", "goto"), h.escalate.goto
-    for node_id, node in ctx.flow.nodes.items():
-        for e in node_edges(node):
-            yield ("nodes", node_id, *e.path), e.target
+    for node_id, edges in ctx.edges.items():
+        for e in edges:
+            if e.kind != "agent_key":  # written in the header, checked above
+                yield ("nodes", node_id, *e.path), e.target
 
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
