@@ -459,6 +459,9 @@ class _Loader:
         root = _Frame(_ROOT, (), None, None, False)
         stack: list[_Frame] = [root]
         self.stack = stack
+        # A span per value: the NamedTuple's own constructor is a Python function, calling
+        # tuple.__new__ directly skips that frame (a tenth of the loop for big flows).
+        new_span = tuple.__new__
         top = root
         limit = self.max_nodes - self.extra
         path: Path
@@ -473,7 +476,7 @@ class _Loader:
                 em = ev.end_mark
                 line = sm.line + 1
                 if em.line + 1 == line:
-                    span = Span(file, line, sm.column + 1, line, em.column + 1)
+                    span = new_span(Span, (file, line, sm.column + 1, line, em.column + 1))
                 else:
                     span = self.scalar_span(ev)
                 kind = top.kind
@@ -595,9 +598,13 @@ class _Loader:
                 last = frame.last
                 if frame.flow or last is None:
                     em = ev.end_mark
-                    span = Span(file, sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
+                    span = new_span(
+                        Span, (file, sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
+                    )
                 else:
-                    span = Span(file, sm.line + 1, sm.column + 1, last.end_line, last.end_col)
+                    span = new_span(
+                        Span, (file, sm.line + 1, sm.column + 1, last.end_line, last.end_col)
+                    )
                 vlog[frame.vidx] = (frame.path, span)
                 if frame.anchor is not None:
                     self.capture(frame, span)
