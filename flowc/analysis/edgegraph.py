@@ -74,6 +74,11 @@ class EdgeGraph:
             for attrs in keyed.values():
                 yield (u, v, attrs) if data else (u, v)
 
+    def edge_data(self, u: str) -> list[tuple[str, dict[str, Any]]]:
+        """`(v, attrs)` of every edge out of `u`, in `out_edges` order, as a list: route
+        searches walk every edge of big flows, and a generator's resumptions showed there."""
+        return [(v, attrs) for v, keyed in self._succ[u].items() for attrs in keyed.values()]
+
     def successors(self, u: str) -> Iterator[str]:
         return iter(self._succ[u])
 

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from flowc.analysis.edgegraph import EdgeGraph
@@ -125,6 +126,11 @@ ENV_KINDS = frozenset({"switch", "hours", "fetch"})
 CostFn = Callable[[str, str, dict[str, Any]], float | None]
 
 
+def _edge_data(g: nx.MultiDiGraph, u: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for _, v, data in g.out_edges(u, data=True):
+        yield v, data
+
+
 def shortest_route(
     g: nx.MultiDiGraph | EdgeGraph,
     start: str,
@@ -149,6 +155,7 @@ def shortest_route(
     targets: list[str] = []
     seen = {start}
     todo = [start]
+    out_edges = g.edge_data if isinstance(g, EdgeGraph) else partial(_edge_data, g)
     while todo:
         u = todo.pop()
         if is_target(u):
@@ -156,13 +163,16 @@ def shortest_route(
             succ[u] = []
             continue
         out: list[tuple[str, float]] = []
-        for _, v, data in g.out_edges(u, data=True):
+        for v, data in out_edges(u):
             if data.get("dangling") or data["kind"] in ("call", "return"):
                 continue
             c = cost(u, v, data)
             if c is None:
                 continue
-            pred.setdefault(v, []).append((u, c, len(out)))
+            if v in pred:
+                pred[v].append((u, c, len(out)))
+            else:
+                pred[v] = [(u, c, len(out))]
             out.append((v, c))
             if v not in seen:
                 seen.add(v)

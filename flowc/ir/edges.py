@@ -60,7 +60,8 @@ class NodeEdge(NamedTuple):
 
     @property
     def failure(self) -> bool:
-        return self.field.rsplit(".", 1)[-1] in FAILURE_FIELDS
+        # failure fields are all outcome fields; a speech word named `on_fail` is not one
+        return self.kind == "outcome" and self.field.rsplit(".", 1)[-1] in FAILURE_FIELDS
 
 
 def option_label(key: str, index: int | None) -> str:
@@ -70,6 +71,13 @@ def option_label(key: str, index: int | None) -> str:
 
 def option_field(key: str, index: int | None) -> str:
     return f"menu.options.{key}" if index is None else f"menu.options.{key}.{index}"
+
+
+_new_edge = tuple.__new__
+# (field, label) of a single option on each phone key
+_KEY_NAMES: dict[str, tuple[str, str]] = {
+    k: (option_field(k, None), option_label(k, None)) for k in "0123456789*#"
+}
 
 
 def _named(*fields: tuple[str, str | None]) -> Iterator[NodeEdge]:
@@ -86,17 +94,20 @@ def node_edges(node: AnyNode, agent: AgentKeyLike | None = None) -> Iterator[Nod
         case "menu":
             menu = node.menu
             for opt in menu.entries():
-                # an adaptive option's target is its `goto` (it has a `say` fragment)
-                path = ("menu", *opt.path) if opt.say is None else ("menu", *opt.path, "goto")
-                yield NodeEdge(
-                    opt.goto,
-                    option_field(opt.key, opt.index),
-                    option_label(opt.key, opt.index),
-                    "key",
-                    path,
-                    dtmf=opt.key,
-                    when=opt.when,
-                    rank=opt.rank,
+                key, index = opt.key, opt.index
+                if index is None:
+                    path: tuple[PathItem, ...] = ("menu", "options", key)
+                    names = _KEY_NAMES.get(key) or (option_field(key, None), f"key {key}")
+                else:
+                    path = ("menu", "options", key, index)
+                    names = (option_field(key, index), option_label(key, index))
+                if opt.say is not None:  # an adaptive option's target is its `goto`
+                    path += ("goto",)
+                # tuple.__new__: the NamedTuple's constructor is a Python function, and flows
+                # of thousands of menus build an edge per option several times per check
+                yield _new_edge(
+                    NodeEdge,
+                    (opt.goto, *names, "key", path, key, None, opt.when, opt.rank),
                 )
             for w, t in menu.speech.items():
                 yield NodeEdge(
