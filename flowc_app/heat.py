@@ -5,7 +5,6 @@ a journal (the runtime's): they ask `flowc.cli.graph_cmds.TRAFFIC` for the count
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,8 @@ def load_traffic(
     counts the calls that entered a node of `watch`; steps in modules named by a `hide`
     prefix count on their caller. ValueError with a message for the user
     on a bad time or journal."""
+    import asyncio  # here, not at the top: every `flowc` command imports this module
+
     from runtime.journal.existing import read_existing
     from runtime.journal.traffic_read import read_traffic
     from runtime.report import parse_when
