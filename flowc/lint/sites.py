@@ -379,6 +379,9 @@ class FlowSites(SourcePositions):
                 place = new(_PartPlace, (data, path, loc, i, part))
                 yield ExprSite(place, part.text, "template", node_id, role)
         for node_id, node in self.flow.nodes.items():
+            shape, mapping_fields = _site_plan(type(node))
+            if shape is None and not mapping_fields:
+                continue
             base: Path = ("nodes", node_id)
             if isinstance(node, SwitchNode):
                 for i, rule in enumerate(node.switch):
@@ -388,6 +391,8 @@ class FlowSites(SourcePositions):
             elif isinstance(node, MenuNode):
                 menu = node.menu
                 for opt in menu.option_tuple:
+                    if opt.when is None and opt.rank is None:
+                        continue
                     where: Path = (*base, "menu", *opt.path)
                     if opt.when is not None:
                         yield ExprSite((*where, "when"), opt.when, "expr", node_id, "condition")
@@ -397,7 +402,7 @@ class FlowSites(SourcePositions):
                     yield ExprSite(
                         (*base, "menu", "first"), menu.first, "template", node_id, "first"
                     )
-            for fname in _mapping_fields(type(node)):
+            for fname in mapping_fields:
                 mapping = _field(node, fname)
                 if isinstance(mapping, dict):
                     for var, text in mapping.items():
@@ -426,6 +431,26 @@ class FlowSites(SourcePositions):
                         node_id,
                         "callback",
                     )
+
+
+# Per node class: (the kind of node whose own fields hold expressions or None, its template
+# mapping fields): `sites()` skips the nodes with neither at once.
+_SITE_PLAN: dict[type, tuple[str | None, tuple[str, ...]]] = {}
+_SHAPES: tuple[tuple[type, str], ...] = (
+    (SwitchNode, "switch"),
+    (MenuNode, "menu"),
+    (QueueNode, "queue"),
+    (TransferNode, "transfer"),
+    (CallbackNode, "callback"),
+)
+
+
+def _site_plan(cls: type[BaseModel]) -> tuple[str | None, tuple[str, ...]]:
+    plan = _SITE_PLAN.get(cls)
+    if plan is None:
+        shape = next((name for kind, name in _SHAPES if issubclass(cls, kind)), None)
+        plan = _SITE_PLAN[cls] = (shape, _mapping_fields(cls))
+    return plan
 
 
 _Found = list[tuple[str, int, int]]
