@@ -130,21 +130,33 @@ class SiteCheck(NamedTuple):
     exprs: list[tuple[int, Expr]]
 
 
-# A prompt's parts split by use: (spoken: tts and say, references, audio), each as
-# (locale, index, part) in written order.
 _PartList = tuple[tuple[str, int, PromptPart], ...]
-_Split = tuple[_PartList, _PartList, _PartList]
+
+
+class _Split(NamedTuple):
+    """A prompt's parts split by use, each part as (locale, index, part) in written order."""
+
+    spoken: _PartList  # tts and say parts: templates
+    templated: _PartList  # those of them with template syntax (holes, braces, `${...}`)
+    refs: _PartList  # references to reusable prompts
+    audio: _PartList
 
 
 def _split_parts(prompt: Prompt) -> _Split:
-    spoken: list[tuple[str, int, PromptPart]] = []
-    refs: list[tuple[str, int, PromptPart]] = []
-    audio: list[tuple[str, int, PromptPart]] = []
-    by_kind = {"tts": spoken, "say": spoken, "ref": refs, "audio": audio}
-    for loc, parts in prompt.variants.items():
+    variants = prompt.variants
+    if len(variants) == 1:
+        # The common shape: one text for any locale.
+        ((loc, parts),) = variants.items()
+        if len(parts) == 1 and parts[0].kind == "tts":
+            only: _PartList = ((loc, 0, parts[0]),)
+            return _Split(only, only if _has_syntax(parts[0].text) else (), (), ())
+    split: dict[str, list[tuple[str, int, PromptPart]]] = {"ref": [], "audio": [], "spoken": []}
+    for loc, parts in variants.items():
         for i, part in enumerate(parts):
-            by_kind[part.kind].append((loc, i, part))
-    return tuple(spoken), tuple(refs), tuple(audio)
+            split["spoken" if part.kind in ("tts", "say") else part.kind].append((loc, i, part))
+    spoken = tuple(split["spoken"])
+    templated = tuple(item for item in spoken if _has_syntax(item[2].text))
+    return _Split(spoken, templated, tuple(split["ref"]), tuple(split["audio"]))
 
 
 class FlowSites(SourcePositions):
@@ -232,11 +244,16 @@ class FlowSites(SourcePositions):
 
     @cached_property
     def checked_sites(self) -> list[SiteCheck]:
-        """Every site parsed and type-checked once: shared by the FL2xx and FL5xx rules."""
+        """Every site parsed and type-checked once: shared by the FL2xx and FL5xx rules.
+
+        Prompt parts written as plain text (most sites of a flow) are left out: they read no
+        name and cannot be wrong, so no rule has anything to say about them (`sites()` still
+        lists them). Other plain-text sites stay: a `set` value or a priority has a type.
+        """
         memo = self._analyses
         new = tuple.__new__
         out: list[SiteCheck] = []
-        for site in self.sites():
+        for site in self._sites(plain_prompts=False):
             env = self.env_for(site)
             key = (site.usage, site.role == "condition", site.text, id(env))
             found = memo.get(key)
@@ -349,15 +366,17 @@ class FlowSites(SourcePositions):
         """Every prompt part of one kind: (prompt path, locale, index, part), in written order.
 
         Its own source path is `part_path(path, locale, index, part)`."""
-        which = 1 if kind == "ref" else 2
         return [
             (path, loc, i, part)
             for path, _, split in self._prompt_splits
-            for loc, i, part in split[which]
+            for loc, i, part in (split.refs if kind == "ref" else split.audio)
         ]
 
     def sites(self) -> Iterator[ExprSite]:
         """Every expression and template in the flow, with its role."""
+        return self._sites(plain_prompts=True)
+
+    def _sites(self, *, plain_prompts: bool) -> Iterator[ExprSite]:
         h = self.flow.header
         for name, svc in h.services.items():
             p: Path = ("services", name)
@@ -370,12 +389,13 @@ class FlowSites(SourcePositions):
             yield ExprSite(("numbers", name), number, "template", None, "number")
         data = self.doc.data
         new = tuple.__new__
-        for path, node_id, (spoken, _, _) in self._prompt_splits:
-            if not spoken:
+        for path, node_id, split in self._prompt_splits:
+            parts = split.spoken if plain_prompts else split.templated
+            if not parts:
                 continue
             # an option's fragment may read `{key}`: the key it is offered on
             role = "option_prompt" if path[2:4] == ("menu", "options") else "prompt"
-            for loc, i, part in spoken:
+            for loc, i, part in parts:
                 place = new(_PartPlace, (data, path, loc, i, part))
                 yield ExprSite(place, part.text, "template", node_id, role)
         for node_id, node in self.flow.nodes.items():
@@ -470,6 +490,10 @@ _Analysis = tuple[
 
 # What makes a template more than plain text: holes, escaped braces, `${NAME}` references.
 _TEMPLATE_SYNTAX = re.compile(r"[{}$]")
+
+
+def _has_syntax(text: str) -> bool:
+    return _TEMPLATE_SYNTAX.search(text) is not None
 
 
 def _analyse(site: ExprSite, env: TypeEnv) -> _Analysis:
