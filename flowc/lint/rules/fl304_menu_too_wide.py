@@ -38,7 +38,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         skip = {menu.repeat_key}
         if agent is not None and menu.agent_key:
             skip.add(agent.key)
-        count = sum(1 for key in menu.options if key not in skip)
+        count = len(menu.options.keys() - skip)
         if count > limit:
             yield ctx.diag(
                 CODE,
