@@ -142,6 +142,11 @@ class _Split(NamedTuple):
     audio: _PartList
 
 
+def _split_into(memo: dict[int, _Split], prompt: Prompt) -> _Split:
+    split = memo[id(prompt)] = _split_parts(prompt)
+    return split
+
+
 def _split_parts(prompt: Prompt) -> _Split:
     variants = prompt.variants
     if len(variants) == 1:
@@ -149,7 +154,8 @@ def _split_parts(prompt: Prompt) -> _Split:
         ((loc, parts),) = variants.items()
         if len(parts) == 1 and parts[0].kind == "tts":
             only: _PartList = ((loc, 0, parts[0]),)
-            return _Split(only, only if _has_syntax(parts[0].text) else (), (), ())
+            templated = only if _TEMPLATE_SYNTAX.search(parts[0].text) else ()
+            return tuple.__new__(_Split, (only, templated, (), ()))
     split: dict[str, list[tuple[str, int, PromptPart]]] = {"ref": [], "audio": [], "spoken": []}
     for loc, parts in variants.items():
         for i, part in enumerate(parts):
@@ -352,13 +358,10 @@ class FlowSites(SourcePositions):
         """`_prompt_list` with each prompt's parts split by use (once per prompt object:
         plain-text prompts are shared, so a re-prompt written on every menu is split once)."""
         memo: dict[int, _Split] = {}
-        out: list[tuple[Path, str | None, _Split]] = []
-        for path, prompt, node_id in self._prompt_list:
-            split = memo.get(id(prompt))
-            if split is None:
-                split = memo[id(prompt)] = _split_parts(prompt)
-            out.append((path, node_id, split))
-        return out
+        return [
+            (path, node_id, memo.get(id(prompt)) or _split_into(memo, prompt))
+            for path, prompt, node_id in self._prompt_list
+        ]
 
     def prompt_parts(
         self, kind: Literal["ref", "audio"]
@@ -578,24 +581,29 @@ def _mapping_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     return found
 
 
-# Per node class: where its prompts are, as (body field or None, field, is an escalation list).
-_PROMPT_PLAN: dict[type, tuple[tuple[str | None, str, bool], ...]] = {}
+# Per node class: where its prompts are, as (body field or None, ((field, is an escalation
+# list), ...)) per body.
+_PromptPlan = tuple[tuple[str | None, tuple[tuple[str, bool], ...]], ...]
+_PROMPT_PLAN: dict[type, _PromptPlan] = {}
 
 
-def _prompt_plan(node: Any) -> tuple[tuple[str | None, str, bool], ...]:
+def _prompt_plan(node: Any) -> _PromptPlan:
     cls = type(node)
     plan = _PROMPT_PLAN.get(cls)
     if plan is None:
-        steps: list[tuple[str | None, str, bool]] = []
+        steps: list[tuple[str | None, tuple[tuple[str, bool], ...]]] = []
         for body_name in ("menu", "collect", "callback"):
             body = node_field(node, body_name)
             if body is not None:
                 body_fields = _fields(type(body))
-                steps += [(body_name, f, False) for f in ("prompt", "confirm") if f in body_fields]
-                steps += [
-                    (body_name, f, True) for f in ("no_input", "no_match") if f in body_fields
+                fields: list[tuple[str, bool]] = [
+                    (f, False) for f in ("prompt", "confirm") if f in body_fields
                 ]
-        steps += [(None, f, False) for f in ("play", "prompt", "thanks") if f in _fields(cls)]
+                fields += [(f, True) for f in ("no_input", "no_match") if f in body_fields]
+                steps.append((body_name, tuple(fields)))
+        own = tuple((f, False) for f in ("play", "prompt", "thanks") if f in _fields(cls))
+        if own:
+            steps.append((None, own))
         plan = _PROMPT_PLAN[cls] = tuple(steps)
     return plan
 
@@ -603,18 +611,19 @@ def _prompt_plan(node: Any) -> tuple[tuple[str | None, str, bool], ...]:
 def _add_node_prompts(out: list[tuple[Path, Prompt, str | None]], node: Any, node_id: str) -> None:
     """Append a node's prompts to `out`: (path, prompt, node name)."""
     base: Path = ("nodes", node_id)
-    for body_name, fname, escalation in _prompt_plan(node):
+    for body_name, fields in _prompt_plan(node):
         owner = node if body_name is None else getattr(node, body_name)
-        value = getattr(owner, fname)
         where: Path = base if body_name is None else (*base, body_name)
-        if not escalation:
-            if isinstance(value, Prompt):
-                out.append(((*where, fname), value, node_id))
-        elif len(value) == 1:
-            out.append(((*where, fname), value[0], node_id))
-        else:
-            for i, pr in enumerate(value):
-                out.append(((*where, fname, i), pr, node_id))
+        for fname, escalation in fields:
+            value = getattr(owner, fname)
+            if not escalation:
+                if isinstance(value, Prompt):
+                    out.append(((*where, fname), value, node_id))
+            elif len(value) == 1:
+                out.append(((*where, fname), value[0], node_id))
+            else:
+                for i, pr in enumerate(value):
+                    out.append(((*where, fname, i), pr, node_id))
     if isinstance(node, SurveyNode):
         for i, q in enumerate(node.survey):
             out.append(((*base, "survey", i, "ask"), q.ask, node_id))
