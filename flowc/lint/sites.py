@@ -131,6 +131,7 @@ class SiteCheck(NamedTuple):
 
 
 _PartList = tuple[tuple[str, int, PromptPart], ...]
+_KindParts = tuple[tuple[Path, str, int, PromptPart], ...]
 
 
 class _Split(NamedTuple):
@@ -363,17 +364,22 @@ class FlowSites(SourcePositions):
             for path, prompt, node_id in self._prompt_list
         ]
 
-    def prompt_parts(
-        self, kind: Literal["ref", "audio"]
-    ) -> list[tuple[Path, str, int, PromptPart]]:
+    def prompt_parts(self, kind: Literal["ref", "audio"]) -> _KindParts:
         """Every prompt part of one kind: (prompt path, locale, index, part), in written order.
 
         Its own source path is `part_path(path, locale, index, part)`."""
-        return [
-            (path, loc, i, part)
-            for path, _, split in self._prompt_splits
-            for loc, i, part in (split.refs if kind == "ref" else split.audio)
-        ]
+        return self._parts_by_kind[kind]
+
+    @cached_property
+    def _parts_by_kind(self) -> dict[str, _KindParts]:
+        refs: list[tuple[Path, str, int, PromptPart]] = []
+        audio: list[tuple[Path, str, int, PromptPart]] = []
+        for path, _, split in self._prompt_splits:
+            if split.refs:
+                refs += [(path, loc, i, part) for loc, i, part in split.refs]
+            if split.audio:
+                audio += [(path, loc, i, part) for loc, i, part in split.audio]
+        return {"ref": tuple(refs), "audio": tuple(audio)}
 
     def sites(self) -> Iterator[ExprSite]:
         """Every expression and template in the flow, with its role."""
@@ -437,6 +443,8 @@ class FlowSites(SourcePositions):
                             "set" if fname == "set" else fname,
                             var if fname == "set" else None,
                         )
+            if shape not in ("queue", "transfer", "callback"):
+                continue
             match node:
                 case QueueNode():
                     yield ExprSite(

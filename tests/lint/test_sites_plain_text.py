@@ -112,4 +112,4 @@ def test_prompt_parts_by_kind_in_written_order() -> None:
     ctx = _context()
     refs = [(path, loc, i, part.text) for path, loc, i, part in ctx.prompt_parts("ref")]
     assert refs == [(("nodes", "ask", "menu", "prompt"), "", 1, "hello")]
-    assert ctx.prompt_parts("audio") == []
+    assert ctx.prompt_parts("audio") == ()

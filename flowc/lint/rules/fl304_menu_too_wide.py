@@ -35,6 +35,8 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         if not isinstance(node, MenuNode):
             continue
         menu = node.menu
+        if len(menu.options) <= limit:
+            continue  # fits whatever the menu's own keys take away
         skip = {menu.repeat_key}
         if agent is not None and menu.agent_key:
             skip.add(agent.key)
