@@ -43,32 +43,11 @@ class SourcePositions:
 
     def raw(self, path: Path) -> Any:
         """The plain source data at `path`, or None when the path does not exist."""
-        cur: Any = self.doc.data
-        for item in path:
-            if isinstance(cur, dict) and isinstance(item, str) and item in cur:
-                cur = cur[item]
-            elif isinstance(cur, list) and isinstance(item, int) and 0 <= item < len(cur):
-                cur = cur[item]
-            else:
-                return None
-        return cur
+        return raw_at(self.doc.data, path)
 
     def part_path(self, base: Path, loc: str, index: int, part: PromptPart) -> Path:
         """The source path of one prompt part (as precise as the written shape allows)."""
-        p: Path = base
-        raw = self.raw(p)
-        if loc and isinstance(raw, dict) and loc in raw:
-            p = (*p, loc)
-            raw = raw[loc]
-        if isinstance(raw, list) and index < len(raw):
-            p = (*p, index)
-            raw = raw[index]
-        key = {"ref": "prompt"}.get(part.kind, part.kind)
-        if isinstance(raw, dict) and key in raw:
-            p = (*p, key)
-            if part.kind == "say" and isinstance(raw[key], dict) and part.say_as in raw[key]:
-                p = (*p, part.say_as or "")
-        return p
+        return part_path_at(self.doc.data, base, loc, index, part)
 
     @cached_property
     def _line_starts(self) -> list[int]:
@@ -115,3 +94,34 @@ class SourcePositions:
         """Like `diag`, for a span already resolved (e.g. with `text_span`)."""
         sev = self.config.severity.get(code, severity)
         return Diagnostic(code, sev, message, span, hint)
+
+
+def raw_at(data: Any, path: Path) -> Any:
+    """The plain source data at `path` below `data`, or None when the path does not exist."""
+    cur: Any = data
+    for item in path:
+        if isinstance(cur, dict) and isinstance(item, str) and item in cur:
+            cur = cur[item]
+        elif isinstance(cur, list) and isinstance(item, int) and 0 <= item < len(cur):
+            cur = cur[item]
+        else:
+            return None
+    return cur
+
+
+def part_path_at(data: Any, base: Path, loc: str, index: int, part: PromptPart) -> Path:
+    """`SourcePositions.part_path` for the source data `data` (a site resolves it late)."""
+    p: Path = base
+    raw = raw_at(data, p)
+    if loc and isinstance(raw, dict) and loc in raw:
+        p = (*p, loc)
+        raw = raw[loc]
+    if isinstance(raw, list) and index < len(raw):
+        p = (*p, index)
+        raw = raw[index]
+    key = {"ref": "prompt"}.get(part.kind, part.kind)
+    if isinstance(raw, dict) and key in raw:
+        p = (*p, key)
+        if part.kind == "say" and isinstance(raw[key], dict) and part.say_as in raw[key]:
+            p = (*p, part.say_as or "")
+    return p

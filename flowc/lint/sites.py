@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -27,7 +26,7 @@ from flowc.lang.expr import (
     walk,
 )
 from flowc.lang.template import check_template, parse_template
-from flowc.lint.positions import SourcePositions
+from flowc.lint.positions import SourcePositions, part_path_at
 from flowc.model.nodes import (
     CallbackNode,
     CollectNode,
@@ -38,23 +37,69 @@ from flowc.model.nodes import (
     SwitchNode,
     TransferNode,
 )
-from flowc.model.prompts import Prompt
+from flowc.model.prompts import Prompt, PromptPart
 from flowc.source.document import Path, Span
 
 Usage = Literal["expr", "template", "url"]
 
 
-@dataclass(frozen=True)
-class ExprSite:
-    """One expression or template written in the flow, and where."""
+class _PartPlace(NamedTuple):
+    """Where a prompt part is written: its source path is worked out when first asked."""
 
-    path: Path
-    text: str
-    usage: Usage
-    node: str | None  # None for header definitions
-    # Where the value goes: "prompt", "url", "header", "param", "set", "condition", ...
-    role: str
-    target: str | None = None  # for `set`: the variable assigned
+    data: Any  # the source document's data
+    base: Path  # the prompt's path
+    loc: str
+    at: int  # the part's index in its locale's list
+    part: PromptPart
+
+
+class ExprSite:
+    """One expression or template written in the flow, and where.
+
+    A prompt part's source path is found only when `path` is first read: few sites end in a
+    diagnostic, and a flow of thousands of menus has tens of thousands of prompt parts.
+    """
+
+    __slots__ = ("_where", "node", "role", "target", "text", "usage")
+
+    def __init__(
+        self,
+        where: Path | _PartPlace,
+        text: str,
+        usage: Usage,
+        node: str | None,  # None for header definitions
+        # Where the value goes: "prompt", "url", "header", "param", "set", "condition", ...
+        role: str,
+        target: str | None = None,  # for `set`: the variable assigned
+    ) -> None:
+        self._where = where
+        self.text: Final = text
+        self.usage: Final = usage
+        self.node: Final = node
+        self.role: Final = role
+        self.target: Final = target
+
+    @property
+    def path(self) -> Path:
+        where = self._where
+        if isinstance(where, _PartPlace):
+            where = self._where = part_path_at(*where)
+        return where
+
+    def _key(self) -> tuple[Path, str, Usage, str | None, str, str | None]:
+        return (self.path, self.text, self.usage, self.node, self.role, self.target)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExprSite) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"ExprSite(path={self.path!r}, text={self.text!r}, usage={self.usage!r},"
+            f" node={self.node!r}, role={self.role!r}, target={self.target!r})"
+        )
 
 
 class NameUse(NamedTuple):
@@ -66,20 +111,59 @@ class NameUse(NamedTuple):
     end: int
 
 
-@dataclass(frozen=True)
-class SiteCheck:
-    """One site, parsed and checked: the syntax error, or its type, issues and names."""
+class SiteCheck(NamedTuple):
+    """One site, parsed and checked: the syntax error, or its type, issues and names.
+
+    A named tuple (built with `tuple.__new__`): a flow has one per expression and template,
+    tens of thousands in big flows. Sites with the same text share the lists.
+    """
 
     site: ExprSite
     error: ExprError | None
     type: Type | None
     issues: list[TypeIssue]
-    names: list[NameUse]
-    schedule_calls: list[NameUse]
+    names: tuple[NameUse, ...]
+    schedule_calls: tuple[NameUse, ...]
     single_hole: bool  # a template that is exactly one hole (or an expression)
     literal: bool  # a template without holes
     # The parsed expressions (a condition, or the holes of a template) and their offsets.
-    exprs: list[tuple[int, Expr]] = field(default_factory=list)
+    exprs: list[tuple[int, Expr]]
+
+
+_PartList = tuple[tuple[str, int, PromptPart], ...]
+_KindParts = tuple[tuple[Path, str, int, PromptPart], ...]
+
+
+class _Split(NamedTuple):
+    """A prompt's parts split by use, each part as (locale, index, part) in written order."""
+
+    spoken: _PartList  # tts and say parts: templates
+    templated: _PartList  # those of them with template syntax (holes, braces, `${...}`)
+    refs: _PartList  # references to reusable prompts
+    audio: _PartList
+
+
+def _split_into(memo: dict[int, _Split], prompt: Prompt) -> _Split:
+    split = memo[id(prompt)] = _split_parts(prompt)
+    return split
+
+
+def _split_parts(prompt: Prompt) -> _Split:
+    variants = prompt.variants
+    if len(variants) == 1:
+        # The common shape: one text for any locale.
+        ((loc, parts),) = variants.items()
+        if len(parts) == 1 and parts[0].kind == "tts":
+            only: _PartList = ((loc, 0, parts[0]),)
+            templated = only if _TEMPLATE_SYNTAX.search(parts[0].text) else ()
+            return tuple.__new__(_Split, (only, templated, (), ()))
+    split: dict[str, list[tuple[str, int, PromptPart]]] = {"ref": [], "audio": [], "spoken": []}
+    for loc, parts in variants.items():
+        for i, part in enumerate(parts):
+            split["spoken" if part.kind in ("tts", "say") else part.kind].append((loc, i, part))
+    spoken = tuple(split["spoken"])
+    templated = tuple(item for item in spoken if _has_syntax(item[2].text))
+    return _Split(spoken, templated, tuple(split["ref"]), tuple(split["audio"]))
 
 
 class FlowSites(SourcePositions):
@@ -167,27 +251,39 @@ class FlowSites(SourcePositions):
 
     @cached_property
     def checked_sites(self) -> list[SiteCheck]:
-        """Every site parsed and type-checked once: shared by the FL2xx and FL5xx rules."""
-        return [self._check_site(site) for site in self.sites()]
+        """Every site parsed and type-checked once: shared by the FL2xx and FL5xx rules.
 
-    def _check_site(self, site: ExprSite) -> SiteCheck:
-        env = self.env_for(site)
-        key = (site.usage, site.role == "condition", site.text, id(env))
-        found = self._analyses.get(key)
-        if found is None:
-            found = self._analyses[key] = _analyse(site, env)
-        error, type_, issues, holes, single, literal, names, calls = found
-        return SiteCheck(
-            site,
-            error,
-            type_,
-            issues,
-            [NameUse(site, n, a, b) for n, a, b in names],
-            [NameUse(site, n, a, b) for n, a, b in calls],
-            single,
-            literal,
-            holes,
-        )
+        Prompt parts written as plain text (most sites of a flow) are left out: they read no
+        name and cannot be wrong, so no rule has anything to say about them (`sites()` still
+        lists them). Other plain-text sites stay: a `set` value or a priority has a type.
+        """
+        memo = self._analyses
+        new = tuple.__new__
+        out: list[SiteCheck] = []
+        for site in self._sites(plain_prompts=False):
+            env = self.env_for(site)
+            key = (site.usage, site.role == "condition", site.text, id(env))
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = _analyse(site, env)
+            error, type_, issues, holes, single, literal, names, calls = found
+            out.append(
+                new(
+                    SiteCheck,
+                    (
+                        site,
+                        error,
+                        type_,
+                        issues,
+                        tuple([new(NameUse, (site, *use)) for use in names]) if names else (),
+                        tuple([new(NameUse, (site, *use)) for use in calls]) if calls else (),
+                        single,
+                        literal,
+                        holes,
+                    ),
+                )
+            )
+        return out
 
     @cached_property
     def _analyses(self) -> dict[tuple[str, bool, str, int], _Analysis]:
@@ -255,12 +351,41 @@ class FlowSites(SourcePositions):
         for name, prompt in self.flow.header.prompts.items():
             out.append((("prompts", name), prompt, None))
         for node_id, node in self.flow.nodes.items():
-            base: Path = ("nodes", node_id)
-            out.extend((p, pr, node_id) for p, pr in _node_prompts(node, base))
+            _add_node_prompts(out, node, node_id)
         return out
+
+    @cached_property
+    def _prompt_splits(self) -> list[tuple[Path, str | None, _Split]]:
+        """`_prompt_list` with each prompt's parts split by use (once per prompt object:
+        plain-text prompts are shared, so a re-prompt written on every menu is split once)."""
+        memo: dict[int, _Split] = {}
+        return [
+            (path, node_id, memo.get(id(prompt)) or _split_into(memo, prompt))
+            for path, prompt, node_id in self._prompt_list
+        ]
+
+    def prompt_parts(self, kind: Literal["ref", "audio"]) -> _KindParts:
+        """Every prompt part of one kind: (prompt path, locale, index, part), in written order.
+
+        Its own source path is `part_path(path, locale, index, part)`."""
+        return self._parts_by_kind[kind]
+
+    @cached_property
+    def _parts_by_kind(self) -> dict[str, _KindParts]:
+        refs: list[tuple[Path, str, int, PromptPart]] = []
+        audio: list[tuple[Path, str, int, PromptPart]] = []
+        for path, _, split in self._prompt_splits:
+            if split.refs:
+                refs += [(path, loc, i, part) for loc, i, part in split.refs]
+            if split.audio:
+                audio += [(path, loc, i, part) for loc, i, part in split.audio]
+        return {"ref": tuple(refs), "audio": tuple(audio)}
 
     def sites(self) -> Iterator[ExprSite]:
         """Every expression and template in the flow, with its role."""
+        return self._sites(plain_prompts=True)
+
+    def _sites(self, *, plain_prompts: bool) -> Iterator[ExprSite]:
         h = self.flow.header
         for name, svc in h.services.items():
             p: Path = ("services", name)
@@ -271,19 +396,21 @@ class FlowSites(SourcePositions):
                 yield ExprSite((*p, "body", k), v, "template", None, "body")
         for name, number in h.numbers.items():
             yield ExprSite(("numbers", name), number, "template", None, "number")
-        for path, prompt, node_id in self.prompts():
+        data = self.doc.data
+        new = tuple.__new__
+        for path, node_id, split in self._prompt_splits:
+            parts = split.spoken if plain_prompts else split.templated
+            if not parts:
+                continue
             # an option's fragment may read `{key}`: the key it is offered on
             role = "option_prompt" if path[2:4] == ("menu", "options") else "prompt"
-            for loc, i, part in prompt.parts():
-                if part.kind in ("tts", "say"):
-                    yield ExprSite(
-                        self.part_path(path, loc, i, part),
-                        part.text,
-                        "template",
-                        node_id,
-                        role,
-                    )
+            for loc, i, part in parts:
+                place = new(_PartPlace, (data, path, loc, i, part))
+                yield ExprSite(place, part.text, "template", node_id, role)
         for node_id, node in self.flow.nodes.items():
+            shape, mapping_fields = _site_plan(type(node))
+            if shape is None and not mapping_fields:
+                continue
             base: Path = ("nodes", node_id)
             if isinstance(node, SwitchNode):
                 for i, rule in enumerate(node.switch):
@@ -292,7 +419,9 @@ class FlowSites(SourcePositions):
                     )
             elif isinstance(node, MenuNode):
                 menu = node.menu
-                for opt in menu.entries():
+                for opt in menu.option_tuple:
+                    if opt.when is None and opt.rank is None:
+                        continue
                     where: Path = (*base, "menu", *opt.path)
                     if opt.when is not None:
                         yield ExprSite((*where, "when"), opt.when, "expr", node_id, "condition")
@@ -302,7 +431,7 @@ class FlowSites(SourcePositions):
                     yield ExprSite(
                         (*base, "menu", "first"), menu.first, "template", node_id, "first"
                     )
-            for fname in _mapping_fields(type(node)):
+            for fname in mapping_fields:
                 mapping = _field(node, fname)
                 if isinstance(mapping, dict):
                     for var, text in mapping.items():
@@ -314,6 +443,8 @@ class FlowSites(SourcePositions):
                             "set" if fname == "set" else fname,
                             var if fname == "set" else None,
                         )
+            if shape not in ("queue", "transfer", "callback"):
+                continue
             match node:
                 case QueueNode():
                     yield ExprSite(
@@ -333,6 +464,26 @@ class FlowSites(SourcePositions):
                     )
 
 
+# Per node class: (the kind of node whose own fields hold expressions or None, its template
+# mapping fields): `sites()` skips the nodes with neither at once.
+_SITE_PLAN: dict[type, tuple[str | None, tuple[str, ...]]] = {}
+_SHAPES: tuple[tuple[type, str], ...] = (
+    (SwitchNode, "switch"),
+    (MenuNode, "menu"),
+    (QueueNode, "queue"),
+    (TransferNode, "transfer"),
+    (CallbackNode, "callback"),
+)
+
+
+def _site_plan(cls: type[BaseModel]) -> tuple[str | None, tuple[str, ...]]:
+    plan = _SITE_PLAN.get(cls)
+    if plan is None:
+        shape = next((name for kind, name in _SHAPES if issubclass(cls, kind)), None)
+        plan = _SITE_PLAN[cls] = (shape, _mapping_fields(cls))
+    return plan
+
+
 _Found = list[tuple[str, int, int]]
 
 
@@ -350,6 +501,10 @@ _Analysis = tuple[
 
 # What makes a template more than plain text: holes, escaped braces, `${NAME}` references.
 _TEMPLATE_SYNTAX = re.compile(r"[{}$]")
+
+
+def _has_syntax(text: str) -> bool:
+    return _TEMPLATE_SYNTAX.search(text) is not None
 
 
 def _analyse(site: ExprSite, env: TypeEnv) -> _Analysis:
@@ -434,45 +589,53 @@ def _mapping_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     return found
 
 
-# Per node class: where its prompts are, as (body field or None, field, is an escalation list).
-_PROMPT_PLAN: dict[type, tuple[tuple[str | None, str, bool], ...]] = {}
+# Per node class: where its prompts are, as (body field or None, ((field, is an escalation
+# list), ...)) per body.
+_PromptPlan = tuple[tuple[str | None, tuple[tuple[str, bool], ...]], ...]
+_PROMPT_PLAN: dict[type, _PromptPlan] = {}
 
 
-def _prompt_plan(node: Any) -> tuple[tuple[str | None, str, bool], ...]:
+def _prompt_plan(node: Any) -> _PromptPlan:
     cls = type(node)
     plan = _PROMPT_PLAN.get(cls)
     if plan is None:
-        steps: list[tuple[str | None, str, bool]] = []
+        steps: list[tuple[str | None, tuple[tuple[str, bool], ...]]] = []
         for body_name in ("menu", "collect", "callback"):
             body = node_field(node, body_name)
             if body is not None:
                 body_fields = _fields(type(body))
-                steps += [(body_name, f, False) for f in ("prompt", "confirm") if f in body_fields]
-                steps += [
-                    (body_name, f, True) for f in ("no_input", "no_match") if f in body_fields
+                fields: list[tuple[str, bool]] = [
+                    (f, False) for f in ("prompt", "confirm") if f in body_fields
                 ]
-        steps += [(None, f, False) for f in ("play", "prompt", "thanks") if f in _fields(cls)]
+                fields += [(f, True) for f in ("no_input", "no_match") if f in body_fields]
+                steps.append((body_name, tuple(fields)))
+        own = tuple((f, False) for f in ("play", "prompt", "thanks") if f in _fields(cls))
+        if own:
+            steps.append((None, own))
         plan = _PROMPT_PLAN[cls] = tuple(steps)
     return plan
 
 
-def _node_prompts(node: Any, base: Path) -> Iterator[tuple[Path, Prompt]]:
-    for body_name, fname, escalation in _prompt_plan(node):
+def _add_node_prompts(out: list[tuple[Path, Prompt, str | None]], node: Any, node_id: str) -> None:
+    """Append a node's prompts to `out`: (path, prompt, node name)."""
+    base: Path = ("nodes", node_id)
+    for body_name, fields in _prompt_plan(node):
         owner = node if body_name is None else getattr(node, body_name)
-        value = getattr(owner, fname)
         where: Path = base if body_name is None else (*base, body_name)
-        if not escalation:
-            if isinstance(value, Prompt):
-                yield (*where, fname), value
-        elif len(value) == 1:
-            yield (*where, fname), value[0]
-        else:
-            for i, pr in enumerate(value):
-                yield (*where, fname, i), pr
+        for fname, escalation in fields:
+            value = getattr(owner, fname)
+            if not escalation:
+                if isinstance(value, Prompt):
+                    out.append(((*where, fname), value, node_id))
+            elif len(value) == 1:
+                out.append(((*where, fname), value[0], node_id))
+            else:
+                for i, pr in enumerate(value):
+                    out.append(((*where, fname, i), pr, node_id))
     if isinstance(node, SurveyNode):
         for i, q in enumerate(node.survey):
-            yield (*base, "survey", i, "ask"), q.ask
+            out.append(((*base, "survey", i, "ask"), q.ask, node_id))
     elif isinstance(node, MenuNode):
-        for opt in node.menu.entries():
+        for opt in node.menu.option_tuple:
             if opt.say is not None:
-                yield (*base, "menu", *opt.path, "say"), opt.say
+                out.append(((*base, "menu", *opt.path, "say"), opt.say, node_id))

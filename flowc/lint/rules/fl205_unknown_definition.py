@@ -81,17 +81,16 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
                 yield _unknown(
                     ctx, _WHAT[section], name, section, defined[section], ("nodes", node_id, fname)
                 )
-    for path, prompt, _ in ctx.prompts():
-        for loc, i, part in prompt.parts():
-            if part.kind == "ref" and part.text not in defined["prompts"]:
-                yield _unknown(
-                    ctx,
-                    "prompt",
-                    part.text,
-                    "prompts",
-                    defined["prompts"],
-                    ctx.part_path(path, loc, i, part),
-                )
+    for path, loc, i, part in ctx.prompt_parts("ref"):
+        if part.text not in defined["prompts"]:
+            yield _unknown(
+                ctx,
+                "prompt",
+                part.text,
+                "prompts",
+                defined["prompts"],
+                ctx.part_path(path, loc, i, part),
+            )
     for use in ctx.schedule_calls:
         if use.name not in defined["schedules"]:
             hint = did_you_mean(use.name, defined["schedules"])

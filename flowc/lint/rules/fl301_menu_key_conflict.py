@@ -32,6 +32,7 @@ from typing import Any
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext
+from flowc.model.flow import AgentKey
 from flowc.model.nodes import CollectBody, CollectNode, MenuBody, MenuNode
 from flowc.source.document import Path
 
@@ -82,10 +83,41 @@ def _norm(word: str) -> str:
 def _menu(ctx: LintContext, node_id: str, menu: MenuBody) -> Iterator[Diagnostic]:
     base: Path = ("nodes", node_id, "menu")
     agent = ctx.flow.header.agent_key if menu.agent_key else None
+    yield from _option_keys(ctx, base, menu, agent)
+    if agent is not None and menu.repeat_key == agent.key:
+        yield ctx.diag(
+            CODE,
+            SEVERITY,
+            f"the repeat key {agent.key} is also the agent key (to `{agent.goto}`)",
+            (*base, "repeat_key"),
+            hint="choose another `repeat_key`, or set `agent_key: false` on this menu",
+        )
+    seen: dict[str, str] = {}
+    for word in menu.speech:
+        norm = _norm(word)
+        if norm in seen:
+            yield ctx.diag(
+                CODE,
+                SEVERITY,
+                f'speech keyword "{word}" is the same word as "{seen[norm]}"',
+                (*base, "speech", word),
+                key=True,
+                hint="the recognizer ignores case and spacing: keep one of them",
+            )
+        else:
+            seen[norm] = word
+
+
+def _option_keys(
+    ctx: LintContext, base: Path, menu: MenuBody, agent: AgentKey | None
+) -> Iterator[Diagnostic]:
+    """Options written on the repeat key or the agent key."""
+    if menu.repeat_key is None and agent is None:
+        return  # no key to clash with (most menus)
     # An adaptive menu offers no option on the agent or repeat key (the key keeps its
     # meaning, the option is hidden); with `renumber` the written keys only name options.
     adaptive = menu.adaptive
-    entries = [] if adaptive and menu.renumber else menu.entries()
+    entries = () if adaptive and menu.renumber else menu.option_tuple
     for opt in entries:
         key, target = opt.key, opt.goto
         where: Path = (*base, *opt.path)
@@ -120,28 +152,6 @@ def _menu(ctx: LintContext, node_id: str, menu: MenuBody) -> Iterator[Diagnostic
                 if adaptive
                 else "move the option to a free key, or set `agent_key: false` on this menu",
             )
-    if agent is not None and menu.repeat_key == agent.key:
-        yield ctx.diag(
-            CODE,
-            SEVERITY,
-            f"the repeat key {agent.key} is also the agent key (to `{agent.goto}`)",
-            (*base, "repeat_key"),
-            hint="choose another `repeat_key`, or set `agent_key: false` on this menu",
-        )
-    seen: dict[str, str] = {}
-    for word in menu.speech:
-        norm = _norm(word)
-        if norm in seen:
-            yield ctx.diag(
-                CODE,
-                SEVERITY,
-                f'speech keyword "{word}" is the same word as "{seen[norm]}"',
-                (*base, "speech", word),
-                key=True,
-                hint="the recognizer ignores case and spacing: keep one of them",
-            )
-        else:
-            seen[norm] = word
 
 
 def _collect(ctx: LintContext, node_id: str, body: CollectBody) -> Iterator[Diagnostic]:

@@ -34,17 +34,24 @@ SEVERITY = Severity.WARNING
 _PERSON_KINDS = frozenset({"queue", "transfer"})
 
 
+def person_nodes(ctx: LintContext) -> set[str]:
+    """The nodes that put the caller through to a person: queues and transfers."""
+    return {node_id for node_id, node in ctx.flow.nodes.items() if node.kind in _PERSON_KINDS}
+
+
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     nodes = ctx.flow.nodes
     has_global = ctx.flow.header.agent_key is not None
+    people = person_nodes(ctx)
     for node_id, node in nodes.items():
         if not isinstance(node, MenuNode):
             continue
         menu = node.menu
         if has_global and menu.agent_key:
             continue
-        targets = [*(e.goto for e in menu.entries()), *menu.speech.values()]
-        if any(t in nodes and nodes[t].kind in _PERSON_KINDS for t in targets):
+        if any(e.goto in people for e in menu.option_tuple) or any(
+            t in people for t in menu.speech.values()
+        ):
             continue
         why = (
             "`agent_key: false` switches off the global agent key"

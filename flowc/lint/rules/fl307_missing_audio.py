@@ -75,20 +75,19 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     base = ctx.base_dir
     folders = [base, *(base / s for s in ctx.config.sounds)]
     found: dict[str, bool] = {}
-    for path, prompt, _ in ctx.prompts():
-        for loc, i, part in prompt.parts():
-            if part.kind != "audio" or skipped(part.text):
-                continue
-            name = part.text.strip()
-            if name not in found:
-                found[name] = _exists(name, folders)
-            if found[name] or name.replace("\\", "/").split("/")[0] in _STOCK_FOLDERS:
-                continue
-            looked = ", ".join(str(f) for f in dict.fromkeys(folders))
-            yield ctx.diag(
-                CODE,
-                SEVERITY,
-                f"audio file `{name}` not found",
-                ctx.part_path(path, loc, i, part),
-                hint=f"looked in {looked}",
-            )
+    for path, loc, i, part in ctx.prompt_parts("audio"):
+        if skipped(part.text):
+            continue
+        name = part.text.strip()
+        if name not in found:
+            found[name] = _exists(name, folders)
+        if found[name] or name.replace("\\", "/").split("/")[0] in _STOCK_FOLDERS:
+            continue
+        looked = ", ".join(str(f) for f in dict.fromkeys(folders))
+        yield ctx.diag(
+            CODE,
+            SEVERITY,
+            f"audio file `{name}` not found",
+            ctx.part_path(path, loc, i, part),
+            hint=f"looked in {looked}",
+        )

@@ -41,7 +41,9 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     for node_id, node in ctx.flow.nodes.items():
         if not isinstance(node, MenuNode):
             continue
-        for opt in node.menu.entries():
+        for opt in node.menu.option_tuple:
+            if opt.when is None:
+                continue
             expr = parsed(opt.when)
             if expr is None:
                 continue

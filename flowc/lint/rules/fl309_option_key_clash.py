@@ -47,8 +47,10 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         menu = node.menu
         if menu.renumber:
             continue  # keys are handed out in offered order: no two share one
+        if len(menu.option_tuple) == len(menu.options):
+            continue  # one option per key (most menus)
         by_key: dict[str, list[OptionEntry]] = {}
-        for opt in menu.entries():
+        for opt in menu.option_tuple:
             by_key.setdefault(opt.key, []).append(opt)
         for key, alts in by_key.items():
             for j, later in enumerate(alts):

@@ -44,7 +44,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
         if not isinstance(node, MenuNode):
             continue
         menu = node.menu
-        entries = menu.entries()
+        entries = menu.option_tuple
         if not entries or any(e.when is None for e in entries):
             continue
         conds = [parsed(e.when) for e in entries]

@@ -33,36 +33,33 @@ from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext
+from flowc.lint.rules.fl302_menu_without_agent import person_nodes
 from flowc.model.nodes import MenuNode
 
 CODE = "FL311"
 NAME = "person-only-when"
 SEVERITY = Severity.WARNING
 
-_PERSON_KINDS = frozenset({"queue", "transfer"})
-
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     nodes = ctx.flow.nodes
     has_global = ctx.flow.header.agent_key is not None
+    people = person_nodes(ctx)
     for node_id, node in nodes.items():
         if not isinstance(node, MenuNode):
             continue
         menu = node.menu
         if has_global and menu.agent_key:
             continue
-        entries = menu.entries()
+        entries = menu.option_tuple
+        to_person = [e for e in entries if e.goto in people]
+        if not to_person or any(e.when is None for e in to_person):
+            continue  # no way at all is FL302; an unconditional one is fine
         # A word to where an option goes is heard only while one of them is offered; a word
         # to a node no option goes to is heard always.
         optional = {e.goto for e in entries}
-        if any(
-            t not in optional and t in nodes and nodes[t].kind in _PERSON_KINDS
-            for t in menu.speech.values()
-        ):
+        if any(t not in optional and t in people for t in menu.speech.values()):
             continue
-        to_person = [e for e in entries if e.goto in nodes and nodes[e.goto].kind in _PERSON_KINDS]
-        if not to_person or any(e.when is None for e in to_person):
-            continue  # no way at all is FL302; an unconditional one is fine
         conds = " or ".join(f"`{e.when}`" for e in to_person)
         yield ctx.diag(
             CODE,

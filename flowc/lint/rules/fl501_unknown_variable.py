@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity, Suggester
-from flowc.lint.context import LintContext
+from flowc.lint.context import LintContext, node_field
 
 CODE = "FL501"
 NAME = "unknown-variable"
@@ -54,7 +54,7 @@ def check(ctx: LintContext) -> Iterator[Diagnostic]:
     variables = ctx.flow.header.variables
     suggest = Suggester(variables)
     for node_id, node in ctx.flow.nodes.items():
-        mapping = getattr(node, "set", None)
+        mapping = node_field(node, "set")
         if not isinstance(mapping, dict):
             continue
         for var in mapping:

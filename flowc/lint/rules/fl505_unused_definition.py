@@ -53,8 +53,7 @@ def _used(ctx: LintContext) -> dict[str, set[str]]:
             used[ref[1]].add(ref[2])
         elif isinstance(node, RecordNode):
             used["variables"].add(node.record)
-    for _, prompt, _ in ctx.prompts():
-        used["prompts"] |= {p.text for _, _, p in prompt.parts() if p.kind == "ref"}
+    used["prompts"] = {part.text for _, _, _, part in ctx.prompt_parts("ref")}
     return used
 
 
