@@ -3,8 +3,7 @@
     python bench/big_flows.py [--menus 10000] [--runs 3] [--sizes 1000 5000 10000 25000 50000]
 
 1. `flowc check` (a fresh process, start-up included) of `generate_menu_chain(10000)` from
-   bench/genflow.py, 5 options a menu: median wall and CPU seconds of `--runs` runs, as a
-   user runs it (on two cores or more the rules run in two processes) and with `--jobs 1`.
+   bench/genflow.py, 5 options a menu: median wall and CPU seconds of `--runs` runs.
 2. For flows of 1,000 to 50,000 nodes (the same chain), each size in a fresh process with the
    collector set as `flowc` sets it: CPU seconds of check (load, validate, lint), compile (IR)
    and graph (call graph and DOT text, no Graphviz layout), and each against n log n from the
@@ -85,36 +84,31 @@ def one(menus: int) -> dict[str, float]:
 
 
 def command(menus: int, runs: int) -> None:
-    """`flowc check` as a user runs it (the rules of a big flow in two processes on a machine
-    with two cores) and with `--jobs 1` (one process)."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"chain{menus}.yaml"
         path.write_text(_chain_text(menus), "utf-8")
-        base = [sys.executable, "-m", "flowc_app", "check", str(path)]
-        subprocess.run(base, env=env, cwd=ROOT, capture_output=True, check=False)  # warm up
-        for extra, what in (([], "default jobs"), (["--jobs", "1"], "--jobs 1")):
-            walls: list[float] = []
-            cpus: list[float] = []
-            for _ in range(runs):
-                before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                t0 = time.perf_counter()
-                done = subprocess.run(
-                    base + extra, env=env, cwd=ROOT, capture_output=True, check=False
-                )
-                walls.append(time.perf_counter() - t0)
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-                if done.returncode != 0:
-                    out = done.stdout.decode(errors="replace")
-                    raise SystemExit(f"flowc check failed ({done.returncode}):\n{out}")
-            print(
-                f"flowc check ({what}), chain of {menus:,} menus x 5 options: median of {runs}: "
-                f"{statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU "
-                f"(exit 0; load average {os.getloadavg()[0]:.1f})"
-            )
+        cmd = [sys.executable, "-m", "flowc_app", "check", str(path)]
+        subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, check=False)  # warm up
+        walls: list[float] = []
+        cpus: list[float] = []
+        for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, check=False)
+            walls.append(time.perf_counter() - t0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            if done.returncode != 0:
+                out = done.stdout.decode(errors="replace")
+                raise SystemExit(f"flowc check failed ({done.returncode}):\n{out}")
+    print(
+        f"flowc check, chain of {menus:,} menus x 5 options: median of {runs}: "
+        f"{statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU "
+        f"(exit 0; load average {os.getloadavg()[0]:.1f})"
+    )
 
 
 def table(sizes: list[int]) -> None:
