@@ -325,9 +325,7 @@ class _Costs:
         if known is not None:
             return known[1]
         retries, steps = retry_prompts(node)
-        secs = retries * self.once(node)
-        if retries > 1:
-            secs += self._reprompts(steps[: retries - 1])
+        secs = retries * self.once(node) + self._reprompts(steps[: retries - 1])
         self._worst[id(node)] = (node, secs)
         return secs
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
@@ -71,14 +70,6 @@ def _sources(checked: Sequence[object]) -> dict[str, str]:
     return out
 
 
-def _cores() -> int:
-    """CPUs this process may run on (a container's limit, not the host's count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def _exit_code(diags: list[Diagnostic], fail_on: Severity) -> int:
     return 1 if any(d.severity >= fail_on for d in diags) else 0
 
@@ -106,18 +97,6 @@ def check(
         str | None, typer.Option(help="Comma-separated lint rule codes or prefixes to skip.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary.")] = False,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs",
-            "-j",
-            min=1,
-            max=2,
-            help="Processes for the lint rules of a flow of 2,000 nodes or more (1 or 2);"
-            " by default 2 on a machine with two cores or more.",
-            show_default=False,
-        ),
-    ] = None,
 ) -> None:
     """Validate and lint flow files.
 
@@ -131,7 +110,6 @@ def check(
         apply_options(config, select, ignore)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    config.jobs = jobs if jobs is not None else min(2, _cores())
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]  # loops: reported
     if missing:
         raise _fail(f"no such file or folder: {', '.join(map(str, missing))}")

@@ -35,9 +35,6 @@ class LintConfig:
     max_seconds_to_agent: int = 60
     sounds: list[str] = field(default_factory=lambda: ["sounds", "."])
     source: str | None = None
-    # Processes the rules of one big flow may use (flowc.lint.parallel); `flowc check` sets
-    # it from --jobs, library callers keep one.
-    jobs: int = 1
 
     def enabled(self, code: str) -> bool:
         def hit(patterns: list[str]) -> bool:

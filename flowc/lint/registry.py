@@ -14,7 +14,6 @@ from typing import Protocol
 
 from flowc import codes
 from flowc.diagnostics import Diagnostic, Severity
-from flowc.lint import parallel
 from flowc.lint.context import LintContext
 from flowc.lint.rules import (
     fl201_dangling_reference,
@@ -117,23 +116,9 @@ def explain(item: codes.Entry) -> str:
     return rule.doc if rule is not None else item.text()
 
 
-# The rules that read the call graph (`FlowTopology`: edge tables, successors, routes). When
-# a big flow's rules run in two processes (`flowc.lint.parallel`), these run in the child and
-# the rest, which share the parsed expression sites, in the parent.
-GRAPH_RULES = frozenset({"FL201", "FL202", "FL203", "FL204", "FL221", "FL222", "FL303"})
-
-
 def run_rules(ctx: LintContext) -> list[Diagnostic]:
-    """The diagnostics of every enabled rule, in rule order; with `ctx.config.jobs` above 1,
-    a flow of `parallel.MIN_NODES` nodes or more has its rules split over two processes."""
-    active = [rule for rule in RULES if ctx.config.enabled(rule.code)]
-
-    def run(rule: Rule) -> list[Diagnostic]:
-        return list(rule.check(ctx))
-
-    if ctx.config.jobs > 1 and len(ctx.flow.nodes) >= parallel.MIN_NODES and parallel.can_fork():
-        return parallel.run_split(active, lambda rule: rule.code in GRAPH_RULES, run)
     out: list[Diagnostic] = []
-    for rule in active:
-        out.extend(rule.check(ctx))
+    for rule in RULES:
+        if ctx.config.enabled(rule.code):
+            out.extend(rule.check(ctx))
     return out

@@ -228,10 +228,10 @@ class MenuBody(_Base):
                 )
         return self
 
-    @cached_property
+    @property
     def adaptive(self) -> bool:
         """Whether the prompt is assembled from the offered options' fragments."""
-        return any(e.say is not None for e in self.option_tuple)
+        return any(e.say is not None for e in self.entries())
 
     @cached_property
     def option_tuple(self) -> tuple[OptionEntry, ...]:
