@@ -158,6 +158,7 @@ class _Frame:
         "height",
         "index",
         "key",
+        "kpath",
         "kind",
         "kspans",
         "kstart",
@@ -178,6 +179,7 @@ class _Frame:
         self.flow = flow
         self.index = 0  # sequences: next item index
         self.key: str | None = None  # mappings: the key waiting for its value
+        self.kpath: Path = ()  # mappings: that key's path, which its value shares
         # mappings: first span of every key; built only once a duplicate shows up
         self.kspans: dict[str, Span] | None = None
         # mappings: the `<<` merge key, and log lengths while its value is being read
@@ -487,16 +489,18 @@ class _Loader:
                         tag = ev.tag
                         if tag is not None and tag not in scalar_tags:
                             self.bad_tag(tag, sm)
-                        entry = ((*top.path, key), span)
+                        kpath = (*top.path, key)
+                        entry = (kpath, span)
                         if key in top.data or key == "<<" or top.kspans is not None:
                             self.check_key(top, key, span, tag is None and ev.implicit[0])
                         klog.append(entry)
                         targets.append(entry)
                         top.key = key
+                        top.kpath = kpath
                         if ev.anchor is not None:
                             anchors[ev.anchor] = _Anchor(key, key, [((), span)], [], 0)
                         continue
-                    path = (*top.path, key)
+                    path = top.kpath
                 elif kind == sequence_kind:
                     path = (*top.path, top.index)
                 else:
@@ -554,7 +558,7 @@ class _Loader:
                             self.point(sm),
                             "mapping keys must be plain values such as names or numbers",
                         )
-                    path = (*top.path, top.key)
+                    path = top.kpath
                 elif top.kind == sequence_kind:
                     path = (*top.path, top.index)
                     targets.append((path, self.point(sm)))
@@ -712,12 +716,14 @@ class _Loader:
                     "mapping keys must be plain values such as names or numbers",
                 )
             key = anchor.key_text
-            entry = ((*top.path, key), span)
+            kpath = (*top.path, key)
+            entry = (kpath, span)
             if key in top.data or key == "<<" or top.kspans is not None:
                 self.check_key(top, key, span, False)
             self.klog.append(entry)
             self.targets.append(entry)
             top.key = key
+            top.kpath = kpath
             return
         if depth + anchor.height > self.max_depth:
             self.fail(
