@@ -802,7 +802,7 @@ def _menu_choices(
 ) -> tuple[MenuChoice, ...]:
     out: list[MenuChoice] = []
     for opt in menu.entries():
-        label = option_label(opt.key, opt.index)
+        label = option_label(opt.key, opt.alt)
         here = f"{where} option {label}"
         out.append(
             MenuChoice(

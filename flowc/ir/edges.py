@@ -94,7 +94,7 @@ def node_edges(node: AnyNode, agent: AgentKeyLike | None = None) -> Iterator[Nod
         case "menu":
             menu = node.menu
             for opt in menu.entries():
-                key, index = opt.key, opt.index
+                key, index = opt.key, opt.alt
                 if index is None:
                     path: tuple[PathItem, ...] = ("menu", "options", key)
                     names = _KEY_NAMES.get(key) or (option_field(key, None), f"key {key}")

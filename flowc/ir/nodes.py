@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
 from flowc.ir.codec import mapping, omitted, renamed
 from flowc.ir.prompts import Prompt
@@ -34,21 +34,21 @@ class MenuOption:
     say: Prompt | None = field(default=None, metadata={"omit": None})  # = omitted(None)
 
 
-@dataclass(frozen=True, slots=True)
-class OptionEntry:
+class OptionEntry(NamedTuple):
     """One option in written order, alternatives on one key included (as the model's
-    `OptionEntry`): `index` is its place among several written on one key."""
+    `OptionEntry`, a tuple for the same reason): `alt` is its place among several written on
+    one key."""
 
     key: str
     goto: str
-    index: int | None = None
+    alt: int | None = None
     when: str | None = None
     rank: str | None = None
     say: Prompt | None = None
 
     @property
     def path(self) -> tuple[str | int, ...]:
-        return ("options", self.key) if self.index is None else ("options", self.key, self.index)
+        return ("options", self.key) if self.alt is None else ("options", self.key, self.alt)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

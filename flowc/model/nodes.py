@@ -7,9 +7,8 @@ misspelt target is reported with "did you mean" rather than as a shape error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -140,23 +139,23 @@ OptionValue = Annotated[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class OptionEntry:
-    """One option of a menu as every tool sees it: `index` is its position among the
+class OptionEntry(NamedTuple):
+    """One option of a menu as every tool sees it: `alt` is its position among the
     alternatives written on one key (None for a single option); `path` its source path
-    below the menu body. A plain dataclass: tools ask for a menu's entries many times per
-    check, and a pydantic model costs ten times as much to build."""
+    below the menu body. A tuple: every menu builds its entries, and a frozen dataclass (one
+    `object.__setattr__` per field) or a pydantic model costs several times as much to build
+    in flows of thousands of menus."""
 
     key: str
     goto: str
-    index: int | None = None
+    alt: int | None = None
     when: str | None = None
     rank: str | None = None
     say: Prompt | None = None
 
     @property
     def path(self) -> tuple[str | int, ...]:
-        return ("options", self.key) if self.index is None else ("options", self.key, self.index)
+        return ("options", self.key) if self.alt is None else ("options", self.key, self.alt)
 
     @property
     def conditional(self) -> bool:
