@@ -32,23 +32,12 @@ class EdgeGraph:
         self.nodes[node].update(attrs)
 
     def add_edge(self, u: str, v: str, key: Any = None, **attrs: Any) -> Any:
-        succ = self._succ
-        if u not in succ:
-            self.add_node(u)
-        if v not in succ:
-            self.add_node(v)
-        keyed = succ[u].get(v)
-        if keyed is None:
-            keyed = succ[u][v] = {}
         if key is None:  # networkx: the lowest unused integer key
+            keyed = self._succ.get(u, {}).get(v, {})
             key = len(keyed)
             while key in keyed:
                 key += 1
-        old = keyed.get(key)
-        if old is None:
-            keyed[key] = attrs  # a fresh dict made for this call
-        else:
-            old.update(attrs)
+        self.put_edge(u, v, key, attrs)  # a fresh dict made for this call
         return key
 
     def put_edge(self, u: str, v: str, key: Any, attrs: dict[str, Any]) -> None:
