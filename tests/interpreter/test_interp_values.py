@@ -7,6 +7,7 @@ from datetime import datetime
 from flowc.interpreter import MASK, CallInfo, PlayItem
 from flowc.interpreter import commands as cmd
 from flowc.interpreter import events as ev
+from flowc.replay import prompt_hash
 from tests.interpreter.flowkit import Driver, only, program
 
 TIME = """
@@ -72,6 +73,37 @@ def test_reusable_prompts_resolve_per_locale_and_barge_in_is_the_strictest() -> 
         ]
         assert not play.barge_in
         assert any("nothing to say" in t.why for t in d.call.trace)
+
+
+FIXED = """
+flow: fixed
+locales: [en-US, fr-FR]
+nodes:
+  a:
+    play: {en-US: "Welcome.", fr-FR: "Bienvenue."}
+    next: b
+  b:
+    play: "Hello {caller.name}."
+    next: c
+  c: {hangup: null}
+"""
+
+
+def test_a_prompt_without_holes_is_rendered_once_per_locale() -> None:
+    prog = program(FIXED, lint=False)
+    seen: dict[str | None, tuple[PlayItem, ...]] = {}
+    for name, locale in [("Ann", "en-US"), ("Bo", "en-US"), ("Cy", "fr-FR")]:
+        d = Driver(prog, CallInfo("1", name, "5000", locale))
+        fixed = only(d.answer(), cmd.Play)
+        dynamic = only(d.send(ev.PromptDone), cmd.Play)
+        assert [i.to_json() for i in dynamic.items] == [{"tts": f"Hello {name}."}]
+        assert seen.setdefault(locale, fixed.items) is fixed.items  # the same tuple each call
+    assert seen["en-US"] == (PlayItem("tts", "Welcome."),)
+    assert seen["fr-FR"] == (PlayItem("tts", "Bienvenue."),)
+    # a replay log's prompt key is the same by identity or by value
+    again = tuple(PlayItem(i.kind, i.text, i.say_as, i.sensitive) for i in seen["en-US"])
+    assert prompt_hash(seen["en-US"]) == prompt_hash(again) == prompt_hash(seen["en-US"])
+    assert prompt_hash(seen["fr-FR"]) != prompt_hash(seen["en-US"])
 
 
 def test_play_item_and_command_serialisation() -> None:
