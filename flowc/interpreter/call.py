@@ -133,6 +133,7 @@ class CallInfo:
 
 
 _FETCH_ANSWERS = (ev.FetchResult, ev.FetchFailed)
+_SCALARS = frozenset({str, int, float, bool})  # `plain` keeps them as they are
 
 
 class _Frame:
@@ -211,9 +212,10 @@ class Call:
         call_id: str = "",
         steps: bool = True,
     ) -> None:
-        """`steps=False`: the trace leaves out node entries, accepted events, assignments
-        and the end (kept: decisions, notes, errors, ignored events, the start), for a host
-        that reads only those, e.g. replay; the commands and the outcome are the same."""
+        """`steps=False`: the trace leaves out node entries, accepted events, assignments,
+        decisions and the end (kept: notes, errors, ignored events, the start), for a host
+        that reads the commands, the outcome and `rejected_inputs`, e.g. replay; those are
+        the same."""
         self.program = program
         self._steps_traced = steps
         self.info = call_info
@@ -222,6 +224,9 @@ class Call:
         self.locale = requested if requested in program.locales else program.default_locale
         self.flags: dict[str, bool] = dict(flags or {})
         self.trace: list[TraceStep] = []
+        # Inputs the flow refused: a menu key or word that is no option, an entry that does
+        # not fit, a refused entry retried (the trace's `failure: no_match` decisions).
+        self.rejected_inputs = 0
         self.outcome: Outcome | None = None
         self.state = "new"
         self.node: str | None = None
@@ -431,7 +436,8 @@ class Call:
             if isinstance(event, _FETCH_ANSWERS) and event.request_id != self._request:
                 self._ignored(event, f"stale answer to request `{event.request_id}`")
                 return out
-            self._trace_event(event)
+            if self._steps_traced:
+                self._trace_event(event)
             if isinstance(event, ev.AgentDone):
                 self._why = cmd.RESUMED
             cont = self._cont
@@ -538,7 +544,8 @@ class Call:
 
     def _decision(self, why: str, **detail: Any) -> None:
         self._why = why
-        self._trace("decision", why, self.node, detail)
+        if self._steps_traced:
+            self._trace("decision", why, self.node, detail)
 
     def _ignored(self, event: ev.Event, why: str) -> None:
         detail: dict[str, Any] = {"type": event.type}
@@ -548,8 +555,6 @@ class Call:
         self._trace("ignored", f"{event.type} ignored: {why}", self.node, detail)
 
     def _trace_event(self, event: ev.Event) -> None:
-        if not self._steps_traced:
-            return
         data = {name: getattr(event, name) for name in _FIELDS[type(event)]}
         kind = event.type
         if self._secret_input:
@@ -564,7 +569,14 @@ class Call:
         return MASK if name in frame.sensitive and value is not None else plain(value)
 
     def _masked_vars(self, frame: _Frame) -> dict[str, Any]:
-        return {k: self._show(frame, k, v) for k, v in frame.variables.items()}
+        # `_show` spelled out: this runs for every variable at the end of every call.
+        sensitive = frame.sensitive
+        return {
+            k: MASK
+            if k in sensitive and v is not None
+            else (v if v is None or type(v) in _SCALARS else plain(v))
+            for k, v in frame.variables.items()
+        }
 
     def _tainted(self, roots: frozenset[str]) -> bool:
         return bool(roots) and not roots.isdisjoint(self._frame.sensitive)
@@ -1055,6 +1067,7 @@ class Call:
         else:
             run.no_match += 1
             prompts, count = n.no_match, run.no_match
+            self.rejected_inputs += 1
         self._decision(
             f"{kind.replace('_', ' ')} ({why}): failure {run.failures} of {n.retries}",
             failure=kind,
@@ -1142,6 +1155,7 @@ class Call:
                 value = e.digits
                 if not self._valid_entry(n, value):
                     self._note("the entry does not fit min/max/pattern: treated as a failure")
+                    self.rejected_inputs += 1
                     value = None
                     failure = "no_match"
             elif e.digits or e.result == "failure":
@@ -1161,6 +1175,8 @@ class Call:
             if escalated is not None:
                 return escalated
             if tally.failures < n.retries:
+                if failure == "no_match":
+                    self.rejected_inputs += 1
                 self._decision(
                     f"{why}: failure {tally.failures} of {n.retries}",
                     failure=failure,

@@ -166,7 +166,7 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
         locale=rec.locale,
         call_id=rec.call_id,
     )
-    call = Call(program, info, flags=rec.flags, steps=False)  # `_rejected` reads the rest
+    call = Call(program, info, flags=rec.flags, steps=False)  # `rejected_inputs`, not the trace
     answers = _Answers(rec.events)
     now: datetime = rec.started_at
     node = ""
@@ -222,10 +222,10 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
             key = {"fetching": fetch.service if fetch else "", "queued": queue}.get(state, "")
             out.trail.append((state, node, target if state == "transferring" else key, event))
         now = event.at
-        mark = len(call.trace)
+        rejected = call.rejected_inputs
         commands = call.handle(event)
         if entry is not None and entry.get("t") in INPUT_TYPES and not entry.get("nm"):
-            if entry.get("_nofit") or _rejected(call, mark):
+            if entry.get("_nofit") or call.rejected_inputs > rejected:
                 kinds.add(INPUTS_NO_LONGER_FIT)
     else:
         out.notes.append(f"cut off after {MAX_ROUNDS} answers")
@@ -237,15 +237,6 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
 class _Unrecorded:
     kind: str
     event: ev.Event
-
-
-def _rejected(call: Call, mark: int) -> bool:
-    for step in call.trace[mark:]:
-        if step.kind in ("decision", "note"):
-            detail = step.detail
-            if detail.get("failure") == "no_match" or "does not fit" in step.why:
-                return True
-    return False
 
 
 def _when(rec: RecordedCall, entry: Mapping[str, Any], now: datetime) -> datetime:
