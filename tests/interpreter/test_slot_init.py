@@ -3,7 +3,9 @@ same objects the dataclass's own `__init__` does, and leaves them frozen."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -122,6 +124,43 @@ def test_every_command_event_and_trace_class_has_it() -> None:
         init = cls.__dict__["__init__"]
         assert init.__qualname__ == f"{cls.__qualname__}.__init__"
         assert "_set0" in init.__code__.co_names or not dataclasses.fields(cls)
+
+
+@slot_init
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Small:
+    name: str
+    count: int = 1
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Sub(_Quick):
+    extra: str = "x"
+
+
+def test_small_classes_and_subclasses_are_built_through_the_descriptors() -> None:
+    assert _Quick.__dict__["__init__"].__code__.co_names.count("_lend") == 1
+    assert "_lend" not in _Small.__dict__["__init__"].__code__.co_names
+    small = _Small("a")
+    assert (small.name, small.count, type(small)) == ("a", 1, _Small)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        small.count = 2  # type: ignore[misc]
+    quick = _Quick("a", at=AT)
+    other: object = _Small("a")
+    assert type(quick) is _Quick and quick == _Quick("a", at=AT) and quick != other
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quick.count = 2  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del quick.count
+    # a subclass keeps its own constructor; the inherited one serves a subclass too
+    sub = _Sub("a", 2, extra="y", at=AT)
+    assert type(sub) is _Sub and (sub.count, sub.extra) == (2, "y")
+    lent: Any = _Quick.__init__
+    blank = object.__new__(_Sub)
+    lent(blank, "b", at=AT)
+    assert type(blank) is _Sub and (blank.name, blank.count, blank.hidden) == ("b", 3, "h")
+    assert copy.copy(quick) == quick and pickle.loads(pickle.dumps(small)) == small
+    assert dataclasses.replace(quick, count=9) == _Quick("a", 9, at=AT)
 
 
 def test_classes_it_does_not_fit_are_refused() -> None:
