@@ -232,7 +232,7 @@ class Call:
         self.node: str | None = None
         self._now = datetime(1970, 1, 1, tzinfo=UTC)
         self._survey: dict[str, Any] = {}
-        self._out: list[cmd.Command] = []
+        self._out: list[cmd.Command] = []  # the commands of this start/handle, in order
         self._accept: tuple[type[ev.Event], ...] = ()
         self._cont: Cont | None = None
         self._secret_input = False
@@ -397,7 +397,7 @@ class Call:
         if self._restore is not None:
             self._apply_restore(*self._restore)
             self._restore = None
-        self._emit(cmd.Answer())
+        self._out.append(cmd.Answer())
         self._wait("answering", (ev.Answered,), lambda e: entry)
         return out
 
@@ -483,9 +483,6 @@ class Call:
             raise EvalError(f"unknown schedule `{name}`")
         return evaluate_hours(schedule, self._now, self.flags).is_open
 
-    def _emit(self, command: cmd.Command) -> None:
-        self._out.append(command)
-
     def _next_id(self, prefix: str) -> str:
         self._seq += 1
         return f"{prefix}{self._seq}"
@@ -526,7 +523,7 @@ class Call:
                         "flow": frame.program.name,
                     },
                 )
-            self._emit(
+            self._out.append(
                 cmd.NodeEntered(frame.program.name, node_id, node.kind, self._now, self._why)
             )
             self._why = "next"
@@ -621,7 +618,7 @@ class Call:
             shown = MASK if secret and value is not None else plain(value)
             self._trace("set", f"{name} = {shown!r}", self.node, {"name": name, "value": shown})
         if len(self._frames) == 1:
-            self._emit(cmd.SetVariable(name, value, secret))
+            self._out.append(cmd.SetVariable(name, value, secret))
 
     def _coerce(self, name: str, value: Any, type_: str) -> Any:
         if value is None or type_ == "any":
@@ -680,7 +677,7 @@ class Call:
             detail = {**sticky_detail, "ended": kind, **detail}
             kind = sticky_kind
         if hangup is not None:
-            self._emit(cmd.Hangup(hangup))
+            self._out.append(cmd.Hangup(hangup))
         # The end names its node as the path and the journal steps do: `module.node` inside a
         # subflow module, so a scenario's `outcome: {node: ...}` and reports agree.
         program = self._frame.program.name if self._frames else None
@@ -697,7 +694,7 @@ class Call:
         if self._steps_traced:
             detail_shown = {"outcome": kind, **plain(detail)}
             self._trace("end", f"call ended: {kind}", self.node, detail_shown)
-        self._emit(cmd.End(self.outcome))
+        self._out.append(cmd.End(self.outcome))
 
     def _hangup_default(self, reason: str) -> None:
         self._decision(f"no branch for {reason}: hanging up")
@@ -740,7 +737,7 @@ class Call:
     def _play_then(self, items: tuple[cmd.PlayItem, ...], barge_in: bool, cont: Cont) -> str | None:
         if not items:
             return cont(None)
-        self._emit(cmd.Play(items, barge_in, self.locale))
+        self._out.append(cmd.Play(items, barge_in, self.locale))
         self._wait("playing", (ev.PromptDone,), cont)
         return None
 
@@ -796,7 +793,7 @@ class Call:
 
         def go(_: ev.Event | None, prompt: tuple[cmd.PlayItem, ...]) -> str | None:
             self._secret_input = secret
-            self._emit(collect(prompt))
+            self._out.append(collect(prompt))
             self._wait("collecting", _INPUT_EVENTS, cont)
             return None
 
@@ -884,7 +881,7 @@ class Call:
             run.speech = _offered_speech(n, run.offer)
             if not run.offer:
                 self._decision("no option of this menu is offered to this caller", target=n.on_fail)
-                self._emit(cmd.MenuEmpty(n.id, n.on_fail))
+                self._out.append(cmd.MenuEmpty(n.id, n.on_fail))
                 return self._branch(n.on_fail, "a menu without options")
         return self._menu_attempt(run, None)
 
@@ -1047,7 +1044,7 @@ class Call:
         self._decision(
             f"{what}{extra}: go to `{target}`", via=via, choice=choice, target=target, **more
         )
-        self._emit(cmd.MenuChosen(run.node.id, via, choice, target, run.failures))
+        self._out.append(cmd.MenuChosen(run.node.id, via, choice, target, run.failures))
         return target
 
     def _menu_failure(self, run: _MenuRun, kind: str, why: str) -> str | None:
@@ -1078,7 +1075,9 @@ class Call:
         if escalated is not None:
             return escalated
         if run.failures >= n.retries:
-            self._emit(cmd.MenuFailed(n.id, run.failures, run.no_input, run.no_match, n.on_fail))
+            self._out.append(
+                cmd.MenuFailed(n.id, run.failures, run.no_input, run.no_match, n.on_fail)
+            )
             if n.on_fail is not None:
                 self._decision(
                     f"menu failed {run.failures} times: go to `{n.on_fail}`", target=n.on_fail
@@ -1103,7 +1102,7 @@ class Call:
             last=kind,
             target=esc.goto,
         )
-        self._emit(cmd.Escalated(self.node, self._struggles, esc.goto))
+        self._out.append(cmd.Escalated(self.node, self._struggles, esc.goto))
         if len(self._frames) > 1:  # the budget is the main flow's: leave every module
             del self._frames[1:]
             self._frame = self._frames[0]
@@ -1248,7 +1247,7 @@ class Call:
         rid = self._next_id("r")
         tid = self._next_id("t")
         guard = svc.timeout_ms * (svc.retries + 1) + FETCH_GUARD_MARGIN_MS
-        self._emit(
+        self._out.append(
             cmd.Fetch(
                 rid,
                 svc.name,
@@ -1261,7 +1260,7 @@ class Call:
                 self._tainted(frozenset(roots)),
             )
         )
-        self._emit(cmd.StartTimer(tid, guard))
+        self._out.append(cmd.StartTimer(tid, guard))
         self._request, self._timer = rid, tid
         self._wait(
             "fetching",
@@ -1291,7 +1290,7 @@ class Call:
             self._note("the host did not answer the fetch in time (guard timer)")
         else:
             if self._timer is not None:
-                self._emit(cmd.CancelTimer(self._timer))
+                self._out.append(cmd.CancelTimer(self._timer))
             failure = None
         self._request = self._timer = None
         if isinstance(e, ev.FetchResult):
@@ -1324,7 +1323,7 @@ class Call:
 
     def _enter_queue(self, n: QueueN) -> str | None:
         priority = self._priority(n)
-        self._emit(
+        self._out.append(
             cmd.Enqueue(
                 n.queue,
                 priority,
@@ -1353,7 +1352,7 @@ class Call:
 
     def _queue_done(self, n: QueueN, priority: int, e: ev.Event | None) -> str | None:
         assert isinstance(e, ev.QueueResult)
-        self._emit(cmd.QueueDone(n.id, n.queue, priority, e.outcome, e.agent))
+        self._out.append(cmd.QueueDone(n.id, n.queue, priority, e.outcome, e.agent))
         if e.outcome == "answered":
             self._sticky = ("queued", {"queue": n.queue, "priority": priority, "agent": e.agent})
             if n.after is None:
@@ -1393,7 +1392,7 @@ class Call:
         if not target:
             self._decision("the transfer target is empty", target=n.on_fail)
             return self._branch(n.on_fail, "an empty transfer target")
-        self._emit(cmd.Transfer(target, n.mode, number))
+        self._out.append(cmd.Transfer(target, n.mode, number))
 
         def done(e: ev.Event | None) -> str | None:
             assert isinstance(e, ev.TransferResult)
@@ -1414,13 +1413,13 @@ class Call:
         items, barge = self._render(n.prompt)
 
         def record(_: ev.Event | None) -> str | None:
-            self._emit(cmd.Voicemail(n.mailbox, n.max_length_ms))
+            self._out.append(cmd.Voicemail(n.mailbox, n.max_length_ms))
             self._wait("recording", (ev.RecordDone,), done)
             return None
 
         def done(e: ev.Event | None) -> str | None:
             assert isinstance(e, ev.RecordDone)
-            self._emit(cmd.VoicemailLeft(n.id, n.mailbox, e.path, e.duration_ms))
+            self._out.append(cmd.VoicemailLeft(n.id, n.mailbox, e.path, e.duration_ms))
             self._sticky = ("voicemail", {"mailbox": n.mailbox, "path": e.path})
             return self._continue_or_finish(n.next, "message left")
 
@@ -1430,7 +1429,7 @@ class Call:
         items, barge = self._render(n.prompt)
 
         def record(_: ev.Event | None) -> str | None:
-            self._emit(cmd.Record(n.var, n.max_length_ms, n.beep))
+            self._out.append(cmd.Record(n.var, n.max_length_ms, n.beep))
             self._wait("recording", (ev.RecordDone,), done)
             return None
 
@@ -1449,7 +1448,7 @@ class Call:
         items, barge = self._render(n.prompt)
 
         def book(num: str, confirmed: bool | None) -> str | None:
-            self._emit(cmd.CallbackBooked(n.id, num, self._now, confirmed))
+            self._out.append(cmd.CallbackBooked(n.id, num, self._now, confirmed))
             self._decision(f"callback to {num or '(unknown)'} booked", number=num)
             return self._continue_or_finish(n.next, "callback booked")
 
@@ -1534,7 +1533,7 @@ class Call:
             self._decision(
                 f"survey `{q.id}`: {_answer_text(q, e, answer)}", question=q.id, answer=answer
             )
-            self._emit(cmd.SurveyAnswered(n.id, q.id, q.scale, answer))
+            self._out.append(cmd.SurveyAnswered(n.id, q.id, q.scale, answer))
             return self._survey_question(n, index + 1)
 
         return self._ask(items, barge, collect, answered)

@@ -179,34 +179,37 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
     kinds = out.kinds
     name = program.name
     path, asks = out.path, out.asks
+    # Dispatched on the exact type (commands are final dataclasses), the classes held in
+    # locals: the loop runs for every command of every replayed call.
+    # `c` is Any: mypy does not narrow a command on `t is entered`.
+    entered, end, start_timer, ask_of = cmd.NodeEntered, cmd.End, cmd.StartTimer, ASKS.get
+    c: Any
     for _ in range(MAX_ROUNDS):
         for c in commands:
-            # Dispatched on the exact type (commands are final dataclasses): the loop runs
-            # for every command of every replayed call.
             t = type(c)
-            if type(c) is cmd.NodeEntered:
+            if t is entered:
                 flow = c.flow
                 node = c.node if flow == name else f"{flow}.{c.node}"
                 path.append(node)
                 continue
-            if type(c) is cmd.End:
+            if t is end:
                 outcome = c.outcome
                 out.end_kind, out.end_node = outcome.kind, outcome.node
                 break
-            if type(c) is cmd.StartTimer:
+            if t is start_timer:
                 timer = c.timer_id
                 continue
-            make = ASKS.get(t)
+            make = ask_of(t)
             if make is None:
                 continue
             asks.append(make(node, c))
-            if type(c) is cmd.Fetch:
+            if t is cmd.Fetch:
                 fetch = c
-            elif type(c) is cmd.Collect:
+            elif t is cmd.Collect:
                 collect = c
-            elif type(c) is cmd.Enqueue:
+            elif t is cmd.Enqueue:
                 queue = c.queue
-            elif type(c) is cmd.Transfer:
+            elif t is cmd.Transfer:
                 target = c.target
         if call.finished:
             break
