@@ -133,6 +133,19 @@ class CallInfo:
 
 
 _FETCH_ANSWERS = (ev.FetchResult, ev.FetchFailed)
+# Events that are no hang-up, timer, fetch answer or agent's end (`handle` checks those).
+_PLAIN_EVENTS = frozenset(
+    {
+        ev.Answered,
+        ev.Digits,
+        ev.SpeechResult,
+        ev.SpeechNoMatch,
+        ev.PromptDone,
+        ev.QueueResult,
+        ev.TransferResult,
+        ev.RecordDone,
+    }
+)
 _SCALARS = frozenset({str, int, float, bool})  # `plain` keeps them as they are
 
 
@@ -413,8 +426,10 @@ class Call:
         self._out = out
         self._set_now(event.at)
         self._steps = 0
+        # Most events are none of the kinds checked one by one below (exact classes only).
+        plain = type(event) in _PLAIN_EVENTS
         try:
-            if isinstance(event, ev.Hangup):
+            if not plain and isinstance(event, ev.Hangup):
                 if self._steps_traced:
                     self._trace(
                         "event",
@@ -430,16 +445,17 @@ class Call:
             if not isinstance(event, self._accept) or self._cont is None:
                 self._ignored(event, f"not expected while {self.state}")
                 return out
-            if isinstance(event, ev.TimerFired) and event.timer_id != self._timer:
-                self._ignored(event, f"stale timer `{event.timer_id}`")
-                return out
-            if isinstance(event, _FETCH_ANSWERS) and event.request_id != self._request:
-                self._ignored(event, f"stale answer to request `{event.request_id}`")
-                return out
+            if not plain:
+                if isinstance(event, ev.TimerFired) and event.timer_id != self._timer:
+                    self._ignored(event, f"stale timer `{event.timer_id}`")
+                    return out
+                if isinstance(event, _FETCH_ANSWERS) and event.request_id != self._request:
+                    self._ignored(event, f"stale answer to request `{event.request_id}`")
+                    return out
+                if isinstance(event, ev.AgentDone):
+                    self._why = cmd.RESUMED
             if self._steps_traced:
                 self._trace_event(event)
-            if isinstance(event, ev.AgentDone):
-                self._why = cmd.RESUMED
             cont = self._cont
             self._cont = None
             self._accept = ()

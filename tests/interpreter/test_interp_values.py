@@ -166,3 +166,12 @@ nodes:
     assert d.call.variables == {"pin": MASK, "copy": MASK}
     text = repr(out) + repr([t.to_json() for t in d.call.trace])
     assert "4321" not in text
+
+
+def test_every_event_class_is_plain_or_checked_by_handle() -> None:
+    """`Call.handle` skips its hang-up / timer / fetch / agent checks for `_PLAIN_EVENTS`."""
+    from flowc.interpreter.call import _FETCH_ANSWERS, _PLAIN_EVENTS
+
+    special = (ev.Hangup, ev.TimerFired, *_FETCH_ANSWERS, ev.AgentDone)
+    for cls in ev.EVENT_TYPES.values():
+        assert (cls in _PLAIN_EVENTS) != issubclass(cls, special), cls
