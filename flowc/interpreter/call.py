@@ -69,6 +69,7 @@ from flowc.interpreter.program import (
 )
 from flowc.interpreter.prompts import CompiledPrompt, render_text
 from flowc.interpreter.scope import FrameScope, make_namespaces, set_locale
+from flowc.interpreter.slot_init import slot_init
 from flowc.interpreter.trace import MASK, Outcome, OutcomeKind, TraceStep, plain
 from flowc.lang.expr import NOW_KEY, BudgetError, EvalError, evaluate, to_text, truthy
 from flowc.lang.template import Template, evaluate_template
@@ -120,6 +121,7 @@ _FIELDS: dict[type[ev.Event], tuple[str, ...]] = {
 }
 
 
+@slot_init  # one per call
 @dataclass(frozen=True, slots=True)
 class CallInfo:
     """Who is calling what. `locale`: the caller's language when known (else the flow's
@@ -133,6 +135,14 @@ class CallInfo:
 
 
 _FETCH_ANSWERS = (ev.FetchResult, ev.FetchFailed)
+
+
+def _quote(text: str) -> str:
+    """`quote(text, safe="")`; ASCII letters and digits need no escaping (ids, account
+    numbers: most URL holes), so those skip urllib."""
+    return text if text.isascii() and text.isalnum() else quote(text, safe="")
+
+
 # Events that are no hang-up, timer, fetch answer or agent's end (`handle` checks those).
 _PLAIN_EVENTS = frozenset(
     {
@@ -1292,7 +1302,7 @@ class Call:
                 out.append(piece)
                 continue
             try:
-                out.append(quote(to_text(evaluate(piece.expr, self._frame.scope)), safe=""))
+                out.append(_quote(to_text(evaluate(piece.expr, self._frame.scope))))
             except BudgetError:
                 raise
             except EvalError as exc:

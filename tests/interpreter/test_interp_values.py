@@ -175,3 +175,12 @@ def test_every_event_class_is_plain_or_checked_by_handle() -> None:
     special = (ev.Hangup, ev.TimerFired, *_FETCH_ANSWERS, ev.AgentDone)
     for cls in ev.EVENT_TYPES.values():
         assert (cls in _PLAIN_EVENTS) != issubclass(cls, special), cls
+
+
+def test_url_holes_are_quoted_as_urllib_does() -> None:
+    from urllib.parse import quote
+
+    from flowc.interpreter.call import _quote
+
+    for text in ["AC123", "123", "", "a b", "a/b?c=d&e", "Zürich", "٣٤", "x.y-z_~", "1+1", "%"]:
+        assert _quote(text) == quote(text, safe=""), text
