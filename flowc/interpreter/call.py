@@ -33,6 +33,7 @@ sticky outcome (`queued`) survives however the resumed part ends.
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -785,26 +786,54 @@ class Call:
         """The Collect every input node sends, given its prompt; the switch never plays a
         retry prompt of its own (escalation is the interpreter's), so `invalid_prompt` is
         always empty."""
+        # A partial of positional arguments: cheaper to make than a closure over them all,
+        # once per menu or collect attempt.
+        return functools.partial(
+            self._collect_command,
+            min,
+            max,
+            tries,
+            timeout_ms,
+            terminators,
+            var,
+            regex,
+            digit_timeout_ms,
+            speech,
+            speech_keywords,
+            sensitive,
+        )
 
-        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
-            return cmd.Collect(
-                min=min,
-                max=max,
-                tries=tries,
-                timeout_ms=timeout_ms,
-                terminators=terminators,
-                prompt=prompt,
-                invalid_prompt=(),
-                var=var,
-                regex=regex,
-                digit_timeout_ms=digit_timeout_ms,
-                speech=speech,
-                speech_keywords=speech_keywords,
-                locale=self.locale,
-                sensitive=sensitive,
-            )
-
-        return collect
+    def _collect_command(
+        self,
+        min: int,
+        max: int,
+        tries: int,
+        timeout_ms: int,
+        terminators: str,
+        var: str,
+        regex: str,
+        digit_timeout_ms: int,
+        speech: bool,
+        speech_keywords: tuple[str, ...],
+        sensitive: bool,
+        prompt: tuple[cmd.PlayItem, ...],
+    ) -> cmd.Collect:
+        return cmd.Collect(
+            min,
+            max,
+            tries,
+            timeout_ms,
+            terminators,
+            prompt,
+            (),
+            var,
+            regex,
+            digit_timeout_ms,
+            speech,
+            speech_keywords,
+            self.locale,
+            sensitive,
+        )
 
     def _ask(
         self,
