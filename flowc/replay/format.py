@@ -204,10 +204,12 @@ class RecordedCall:
             source="steps",
         )
 
-    def at(self, entry: Mapping[str, Any]) -> datetime:
+    def at(self, entry: Mapping[str, Any], not_before: datetime | None = None) -> datetime:
+        """When `entry` happened; `not_before`: no earlier than that (the replay's clock)."""
         ms = entry.get("ms")
         # Positional microseconds: the cheapest timedelta to build, once per answer.
-        return self.started_at + timedelta(0, 0, ms * 1000 if isinstance(ms, int) else 0)
+        at = self.started_at + timedelta(0, 0, ms * 1000 if isinstance(ms, int) else 0)
+        return at if not_before is None or at > not_before else not_before
 
 
 def merge_parts(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any]:
