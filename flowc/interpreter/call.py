@@ -33,6 +33,7 @@ sticky outcome (`queued`) survives however the resumed part ends.
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -69,6 +70,7 @@ from flowc.interpreter.program import (
 )
 from flowc.interpreter.prompts import CompiledPrompt, render_text
 from flowc.interpreter.scope import FrameScope, make_namespaces, set_locale
+from flowc.interpreter.slot_init import slot_init
 from flowc.interpreter.trace import MASK, Outcome, OutcomeKind, TraceStep, plain
 from flowc.lang.expr import NOW_KEY, BudgetError, EvalError, evaluate, to_text, truthy
 from flowc.lang.template import Template, evaluate_template
@@ -120,6 +122,7 @@ _FIELDS: dict[type[ev.Event], tuple[str, ...]] = {
 }
 
 
+@slot_init  # one per call
 @dataclass(frozen=True, slots=True)
 class CallInfo:
     """Who is calling what. `locale`: the caller's language when known (else the flow's
@@ -133,6 +136,28 @@ class CallInfo:
 
 
 _FETCH_ANSWERS = (ev.FetchResult, ev.FetchFailed)
+
+
+def _quote(text: str) -> str:
+    """`quote(text, safe="")`; ASCII letters and digits need no escaping (ids, account
+    numbers: most URL holes), so those skip urllib."""
+    return text if text.isascii() and text.isalnum() else quote(text, safe="")
+
+
+# Events that are no hang-up, timer, fetch answer or agent's end (`handle` checks those).
+_PLAIN_EVENTS = frozenset(
+    {
+        ev.Answered,
+        ev.Digits,
+        ev.SpeechResult,
+        ev.SpeechNoMatch,
+        ev.PromptDone,
+        ev.QueueResult,
+        ev.TransferResult,
+        ev.RecordDone,
+    }
+)
+_SCALARS = frozenset({str, int, float, bool})  # `plain` keeps them as they are
 
 
 class _Frame:
@@ -211,9 +236,10 @@ class Call:
         call_id: str = "",
         steps: bool = True,
     ) -> None:
-        """`steps=False`: the trace leaves out node entries, accepted events, assignments
-        and the end (kept: decisions, notes, errors, ignored events, the start), for a host
-        that reads only those, e.g. replay; the commands and the outcome are the same."""
+        """`steps=False`: the trace leaves out node entries, accepted events, assignments,
+        decisions and the end (kept: notes, errors, ignored events, the start), for a host
+        that reads the commands, the outcome and `rejected_inputs`, e.g. replay; those are
+        the same."""
         self.program = program
         self._steps_traced = steps
         self.info = call_info
@@ -222,12 +248,15 @@ class Call:
         self.locale = requested if requested in program.locales else program.default_locale
         self.flags: dict[str, bool] = dict(flags or {})
         self.trace: list[TraceStep] = []
+        # Inputs the flow refused: a menu key or word that is no option, an entry that does
+        # not fit, a refused entry retried (the trace's `failure: no_match` decisions).
+        self.rejected_inputs = 0
         self.outcome: Outcome | None = None
         self.state = "new"
         self.node: str | None = None
         self._now = datetime(1970, 1, 1, tzinfo=UTC)
         self._survey: dict[str, Any] = {}
-        self._out: list[cmd.Command] = []
+        self._out: list[cmd.Command] = []  # the commands of this start/handle, in order
         self._accept: tuple[type[ev.Event], ...] = ()
         self._cont: Cont | None = None
         self._secret_input = False
@@ -392,7 +421,7 @@ class Call:
         if self._restore is not None:
             self._apply_restore(*self._restore)
             self._restore = None
-        self._emit(cmd.Answer())
+        self._out.append(cmd.Answer())
         self._wait("answering", (ev.Answered,), lambda e: entry)
         return out
 
@@ -408,8 +437,10 @@ class Call:
         self._out = out
         self._set_now(event.at)
         self._steps = 0
+        # Most events are none of the kinds checked one by one below (exact classes only).
+        plain = type(event) in _PLAIN_EVENTS
         try:
-            if isinstance(event, ev.Hangup):
+            if not plain and isinstance(event, ev.Hangup):
                 if self._steps_traced:
                     self._trace(
                         "event",
@@ -425,15 +456,17 @@ class Call:
             if not isinstance(event, self._accept) or self._cont is None:
                 self._ignored(event, f"not expected while {self.state}")
                 return out
-            if isinstance(event, ev.TimerFired) and event.timer_id != self._timer:
-                self._ignored(event, f"stale timer `{event.timer_id}`")
-                return out
-            if isinstance(event, _FETCH_ANSWERS) and event.request_id != self._request:
-                self._ignored(event, f"stale answer to request `{event.request_id}`")
-                return out
-            self._trace_event(event)
-            if isinstance(event, ev.AgentDone):
-                self._why = cmd.RESUMED
+            if not plain:
+                if isinstance(event, ev.TimerFired) and event.timer_id != self._timer:
+                    self._ignored(event, f"stale timer `{event.timer_id}`")
+                    return out
+                if isinstance(event, _FETCH_ANSWERS) and event.request_id != self._request:
+                    self._ignored(event, f"stale answer to request `{event.request_id}`")
+                    return out
+                if isinstance(event, ev.AgentDone):
+                    self._why = cmd.RESUMED
+            if self._steps_traced:
+                self._trace_event(event)
             cont = self._cont
             self._cont = None
             self._accept = ()
@@ -477,9 +510,6 @@ class Call:
             raise EvalError(f"unknown schedule `{name}`")
         return evaluate_hours(schedule, self._now, self.flags).is_open
 
-    def _emit(self, command: cmd.Command) -> None:
-        self._out.append(command)
-
     def _next_id(self, prefix: str) -> str:
         self._seq += 1
         return f"{prefix}{self._seq}"
@@ -520,7 +550,7 @@ class Call:
                         "flow": frame.program.name,
                     },
                 )
-            self._emit(
+            self._out.append(
                 cmd.NodeEntered(frame.program.name, node_id, node.kind, self._now, self._why)
             )
             self._why = "next"
@@ -538,7 +568,8 @@ class Call:
 
     def _decision(self, why: str, **detail: Any) -> None:
         self._why = why
-        self._trace("decision", why, self.node, detail)
+        if self._steps_traced:
+            self._trace("decision", why, self.node, detail)
 
     def _ignored(self, event: ev.Event, why: str) -> None:
         detail: dict[str, Any] = {"type": event.type}
@@ -548,8 +579,6 @@ class Call:
         self._trace("ignored", f"{event.type} ignored: {why}", self.node, detail)
 
     def _trace_event(self, event: ev.Event) -> None:
-        if not self._steps_traced:
-            return
         data = {name: getattr(event, name) for name in _FIELDS[type(event)]}
         kind = event.type
         if self._secret_input:
@@ -564,7 +593,14 @@ class Call:
         return MASK if name in frame.sensitive and value is not None else plain(value)
 
     def _masked_vars(self, frame: _Frame) -> dict[str, Any]:
-        return {k: self._show(frame, k, v) for k, v in frame.variables.items()}
+        # `_show` spelled out: this runs for every variable at the end of every call.
+        sensitive = frame.sensitive
+        return {
+            k: MASK
+            if k in sensitive and v is not None
+            else (v if v is None or type(v) in _SCALARS else plain(v))
+            for k, v in frame.variables.items()
+        }
 
     def _tainted(self, roots: frozenset[str]) -> bool:
         return bool(roots) and not roots.isdisjoint(self._frame.sensitive)
@@ -609,7 +645,7 @@ class Call:
             shown = MASK if secret and value is not None else plain(value)
             self._trace("set", f"{name} = {shown!r}", self.node, {"name": name, "value": shown})
         if len(self._frames) == 1:
-            self._emit(cmd.SetVariable(name, value, secret))
+            self._out.append(cmd.SetVariable(name, value, secret))
 
     def _coerce(self, name: str, value: Any, type_: str) -> Any:
         if value is None or type_ == "any":
@@ -668,7 +704,7 @@ class Call:
             detail = {**sticky_detail, "ended": kind, **detail}
             kind = sticky_kind
         if hangup is not None:
-            self._emit(cmd.Hangup(hangup))
+            self._out.append(cmd.Hangup(hangup))
         # The end names its node as the path and the journal steps do: `module.node` inside a
         # subflow module, so a scenario's `outcome: {node: ...}` and reports agree.
         program = self._frame.program.name if self._frames else None
@@ -685,7 +721,7 @@ class Call:
         if self._steps_traced:
             detail_shown = {"outcome": kind, **plain(detail)}
             self._trace("end", f"call ended: {kind}", self.node, detail_shown)
-        self._emit(cmd.End(self.outcome))
+        self._out.append(cmd.End(self.outcome))
 
     def _hangup_default(self, reason: str) -> None:
         self._decision(f"no branch for {reason}: hanging up")
@@ -728,7 +764,7 @@ class Call:
     def _play_then(self, items: tuple[cmd.PlayItem, ...], barge_in: bool, cont: Cont) -> str | None:
         if not items:
             return cont(None)
-        self._emit(cmd.Play(items, barge_in, self.locale))
+        self._out.append(cmd.Play(items, barge_in, self.locale))
         self._wait("playing", (ev.PromptDone,), cont)
         return None
 
@@ -750,26 +786,54 @@ class Call:
         """The Collect every input node sends, given its prompt; the switch never plays a
         retry prompt of its own (escalation is the interpreter's), so `invalid_prompt` is
         always empty."""
+        # A partial of positional arguments: cheaper to make than a closure over them all,
+        # once per menu or collect attempt.
+        return functools.partial(
+            self._collect_command,
+            min,
+            max,
+            tries,
+            timeout_ms,
+            terminators,
+            var,
+            regex,
+            digit_timeout_ms,
+            speech,
+            speech_keywords,
+            sensitive,
+        )
 
-        def collect(prompt: tuple[cmd.PlayItem, ...]) -> cmd.Collect:
-            return cmd.Collect(
-                min=min,
-                max=max,
-                tries=tries,
-                timeout_ms=timeout_ms,
-                terminators=terminators,
-                prompt=prompt,
-                invalid_prompt=(),
-                var=var,
-                regex=regex,
-                digit_timeout_ms=digit_timeout_ms,
-                speech=speech,
-                speech_keywords=speech_keywords,
-                locale=self.locale,
-                sensitive=sensitive,
-            )
-
-        return collect
+    def _collect_command(
+        self,
+        min: int,
+        max: int,
+        tries: int,
+        timeout_ms: int,
+        terminators: str,
+        var: str,
+        regex: str,
+        digit_timeout_ms: int,
+        speech: bool,
+        speech_keywords: tuple[str, ...],
+        sensitive: bool,
+        prompt: tuple[cmd.PlayItem, ...],
+    ) -> cmd.Collect:
+        return cmd.Collect(
+            min,
+            max,
+            tries,
+            timeout_ms,
+            terminators,
+            prompt,
+            (),
+            var,
+            regex,
+            digit_timeout_ms,
+            speech,
+            speech_keywords,
+            self.locale,
+            sensitive,
+        )
 
     def _ask(
         self,
@@ -784,7 +848,7 @@ class Call:
 
         def go(_: ev.Event | None, prompt: tuple[cmd.PlayItem, ...]) -> str | None:
             self._secret_input = secret
-            self._emit(collect(prompt))
+            self._out.append(collect(prompt))
             self._wait("collecting", _INPUT_EVENTS, cont)
             return None
 
@@ -872,7 +936,7 @@ class Call:
             run.speech = _offered_speech(n, run.offer)
             if not run.offer:
                 self._decision("no option of this menu is offered to this caller", target=n.on_fail)
-                self._emit(cmd.MenuEmpty(n.id, n.on_fail))
+                self._out.append(cmd.MenuEmpty(n.id, n.on_fail))
                 return self._branch(n.on_fail, "a menu without options")
         return self._menu_attempt(run, None)
 
@@ -1035,7 +1099,7 @@ class Call:
         self._decision(
             f"{what}{extra}: go to `{target}`", via=via, choice=choice, target=target, **more
         )
-        self._emit(cmd.MenuChosen(run.node.id, via, choice, target, run.failures))
+        self._out.append(cmd.MenuChosen(run.node.id, via, choice, target, run.failures))
         return target
 
     def _menu_failure(self, run: _MenuRun, kind: str, why: str) -> str | None:
@@ -1055,6 +1119,7 @@ class Call:
         else:
             run.no_match += 1
             prompts, count = n.no_match, run.no_match
+            self.rejected_inputs += 1
         self._decision(
             f"{kind.replace('_', ' ')} ({why}): failure {run.failures} of {n.retries}",
             failure=kind,
@@ -1065,7 +1130,9 @@ class Call:
         if escalated is not None:
             return escalated
         if run.failures >= n.retries:
-            self._emit(cmd.MenuFailed(n.id, run.failures, run.no_input, run.no_match, n.on_fail))
+            self._out.append(
+                cmd.MenuFailed(n.id, run.failures, run.no_input, run.no_match, n.on_fail)
+            )
             if n.on_fail is not None:
                 self._decision(
                     f"menu failed {run.failures} times: go to `{n.on_fail}`", target=n.on_fail
@@ -1090,7 +1157,7 @@ class Call:
             last=kind,
             target=esc.goto,
         )
-        self._emit(cmd.Escalated(self.node, self._struggles, esc.goto))
+        self._out.append(cmd.Escalated(self.node, self._struggles, esc.goto))
         if len(self._frames) > 1:  # the budget is the main flow's: leave every module
             del self._frames[1:]
             self._frame = self._frames[0]
@@ -1142,6 +1209,7 @@ class Call:
                 value = e.digits
                 if not self._valid_entry(n, value):
                     self._note("the entry does not fit min/max/pattern: treated as a failure")
+                    self.rejected_inputs += 1
                     value = None
                     failure = "no_match"
             elif e.digits or e.result == "failure":
@@ -1161,6 +1229,8 @@ class Call:
             if escalated is not None:
                 return escalated
             if tally.failures < n.retries:
+                if failure == "no_match":
+                    self.rejected_inputs += 1
                 self._decision(
                     f"{why}: failure {tally.failures} of {n.retries}",
                     failure=failure,
@@ -1232,7 +1302,7 @@ class Call:
         rid = self._next_id("r")
         tid = self._next_id("t")
         guard = svc.timeout_ms * (svc.retries + 1) + FETCH_GUARD_MARGIN_MS
-        self._emit(
+        self._out.append(
             cmd.Fetch(
                 rid,
                 svc.name,
@@ -1245,7 +1315,7 @@ class Call:
                 self._tainted(frozenset(roots)),
             )
         )
-        self._emit(cmd.StartTimer(tid, guard))
+        self._out.append(cmd.StartTimer(tid, guard))
         self._request, self._timer = rid, tid
         self._wait(
             "fetching",
@@ -1261,7 +1331,7 @@ class Call:
                 out.append(piece)
                 continue
             try:
-                out.append(quote(to_text(evaluate(piece.expr, self._frame.scope)), safe=""))
+                out.append(_quote(to_text(evaluate(piece.expr, self._frame.scope))))
             except BudgetError:
                 raise
             except EvalError as exc:
@@ -1275,7 +1345,7 @@ class Call:
             self._note("the host did not answer the fetch in time (guard timer)")
         else:
             if self._timer is not None:
-                self._emit(cmd.CancelTimer(self._timer))
+                self._out.append(cmd.CancelTimer(self._timer))
             failure = None
         self._request = self._timer = None
         if isinstance(e, ev.FetchResult):
@@ -1308,7 +1378,7 @@ class Call:
 
     def _enter_queue(self, n: QueueN) -> str | None:
         priority = self._priority(n)
-        self._emit(
+        self._out.append(
             cmd.Enqueue(
                 n.queue,
                 priority,
@@ -1337,7 +1407,7 @@ class Call:
 
     def _queue_done(self, n: QueueN, priority: int, e: ev.Event | None) -> str | None:
         assert isinstance(e, ev.QueueResult)
-        self._emit(cmd.QueueDone(n.id, n.queue, priority, e.outcome, e.agent))
+        self._out.append(cmd.QueueDone(n.id, n.queue, priority, e.outcome, e.agent))
         if e.outcome == "answered":
             self._sticky = ("queued", {"queue": n.queue, "priority": priority, "agent": e.agent})
             if n.after is None:
@@ -1377,7 +1447,7 @@ class Call:
         if not target:
             self._decision("the transfer target is empty", target=n.on_fail)
             return self._branch(n.on_fail, "an empty transfer target")
-        self._emit(cmd.Transfer(target, n.mode, number))
+        self._out.append(cmd.Transfer(target, n.mode, number))
 
         def done(e: ev.Event | None) -> str | None:
             assert isinstance(e, ev.TransferResult)
@@ -1398,13 +1468,13 @@ class Call:
         items, barge = self._render(n.prompt)
 
         def record(_: ev.Event | None) -> str | None:
-            self._emit(cmd.Voicemail(n.mailbox, n.max_length_ms))
+            self._out.append(cmd.Voicemail(n.mailbox, n.max_length_ms))
             self._wait("recording", (ev.RecordDone,), done)
             return None
 
         def done(e: ev.Event | None) -> str | None:
             assert isinstance(e, ev.RecordDone)
-            self._emit(cmd.VoicemailLeft(n.id, n.mailbox, e.path, e.duration_ms))
+            self._out.append(cmd.VoicemailLeft(n.id, n.mailbox, e.path, e.duration_ms))
             self._sticky = ("voicemail", {"mailbox": n.mailbox, "path": e.path})
             return self._continue_or_finish(n.next, "message left")
 
@@ -1414,7 +1484,7 @@ class Call:
         items, barge = self._render(n.prompt)
 
         def record(_: ev.Event | None) -> str | None:
-            self._emit(cmd.Record(n.var, n.max_length_ms, n.beep))
+            self._out.append(cmd.Record(n.var, n.max_length_ms, n.beep))
             self._wait("recording", (ev.RecordDone,), done)
             return None
 
@@ -1433,7 +1503,7 @@ class Call:
         items, barge = self._render(n.prompt)
 
         def book(num: str, confirmed: bool | None) -> str | None:
-            self._emit(cmd.CallbackBooked(n.id, num, self._now, confirmed))
+            self._out.append(cmd.CallbackBooked(n.id, num, self._now, confirmed))
             self._decision(f"callback to {num or '(unknown)'} booked", number=num)
             return self._continue_or_finish(n.next, "callback booked")
 
@@ -1518,7 +1588,7 @@ class Call:
             self._decision(
                 f"survey `{q.id}`: {_answer_text(q, e, answer)}", question=q.id, answer=answer
             )
-            self._emit(cmd.SurveyAnswered(n.id, q.id, q.scale, answer))
+            self._out.append(cmd.SurveyAnswered(n.id, q.id, q.scale, answer))
             return self._survey_question(n, index + 1)
 
         return self._ask(items, barge, collect, answered)

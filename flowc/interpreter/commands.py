@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final, Literal
 
+from flowc.interpreter.slot_init import slot_init
 from flowc.interpreter.trace import MASK, Outcome
 
 PlayKind = Literal["tts", "audio", "say"]
@@ -425,6 +426,10 @@ COMMAND_TYPES: dict[str, type[Command]] = {
         End,
     )
 }
+# Built for every step of every call (see slot_init).
+_BUILT: tuple[type, ...] = (PlayItem, *COMMAND_TYPES.values(), *JOURNAL_RECORDS.values())
+for _cls in _BUILT:
+    slot_init(_cls)
 
 
 def commands_to_json(commands: list[Command]) -> list[dict[str, Any]]:

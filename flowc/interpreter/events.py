@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+from flowc.interpreter.slot_init import slot_init
+
 DigitsResult = Literal["success", "timeout", "failure"]
 QueueOutcome = Literal["answered", "timeout", "no_agent", "exit_key"]
 
@@ -181,6 +183,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Hangup,
     )
 }
+for _cls in EVENT_TYPES.values():
+    slot_init(_cls)  # built for every answer a host gives (see slot_init)
 
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "digits": (str,),

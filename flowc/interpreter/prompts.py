@@ -59,11 +59,21 @@ class Part:
 
 
 @dataclass(frozen=True, slots=True)
-class CompiledPrompt:
-    by_locale: Mapping[str, tuple[tuple[Part, ...], bool]]
-    fallback: tuple[tuple[Part, ...], bool]
+class Variant:
+    """A prompt for one locale: its parts and whether the caller may interrupt it. `fixed`:
+    the rendered items when no part has a hole, built once (the same for every call)."""
 
-    def select(self, locale: str) -> tuple[tuple[Part, ...], bool]:
+    parts: tuple[Part, ...]
+    barge_in: bool
+    fixed: tuple[PlayItem, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPrompt:
+    by_locale: Mapping[str, Variant]
+    fallback: Variant
+
+    def select(self, locale: str) -> Variant:
         return self.by_locale.get(locale, self.fallback)
 
     def render(
@@ -73,8 +83,10 @@ class CompiledPrompt:
         sensitive: frozenset[str] | set[str],
         note: Note,
     ) -> tuple[tuple[PlayItem, ...], bool]:
-        parts, barge_in = self.select(locale)
-        return render_parts(parts, scope, sensitive, note), barge_in
+        variant = self.by_locale.get(locale, self.fallback)
+        if variant.fixed is not None:
+            return variant.fixed, variant.barge_in
+        return render_parts(variant.parts, scope, sensitive, note), variant.barge_in
 
 
 def render_parts(
@@ -149,9 +161,13 @@ class PromptCompiler:
         self._default = default_locale
 
     def compile(self, prompt: ir.Prompt, where: str) -> CompiledPrompt:
-        by_locale: dict[str, tuple[tuple[Part, ...], bool]] = {}
+        by_locale: dict[str, Variant] = {}
         for locale in self._locales:
-            by_locale[locale] = self._resolve(prompt, locale, where, ())
+            parts, barge_in = self._resolve(prompt, locale, where, ())
+            fixed = None
+            if all(p.template is None for p in parts):
+                fixed = render_parts(parts, {}, frozenset(), _no_note)
+            by_locale[locale] = Variant(parts, barge_in, fixed)
         return CompiledPrompt(by_locale, by_locale[self._default])
 
     def _resolve(
@@ -192,6 +208,10 @@ class PromptCompiler:
                     else:
                         parts.append(Part("audio", None, text, None, frozenset()))
         return tuple(parts), barge_in
+
+
+def _no_note(why: str, detail: dict[str, Any]) -> None:
+    raise AssertionError(f"a prompt without holes has nothing to report: {why}")
 
 
 def _choose(

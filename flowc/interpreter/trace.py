@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from flowc.interpreter.slot_init import slot_init
+
 MASK = "****"
 
 OutcomeKind = Literal[
@@ -44,6 +46,7 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+@slot_init  # one per decision or note of every call
 @dataclass(frozen=True, slots=True)
 class TraceStep:
     at: datetime
@@ -66,6 +69,7 @@ class TraceStep:
         return f"{self.at.isoformat()} {where} {self.kind}: {self.why}"
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """How a call ended.

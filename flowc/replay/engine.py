@@ -22,7 +22,6 @@ recorded, recorded inputs the new version does not accept.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -104,17 +103,16 @@ class _Answers:
         self.used = [False] * len(events)
         self.cursor = 0
 
-    def _advance(self) -> None:
-        used, n = self.used, len(self.events)
-        while self.cursor < n and used[self.cursor]:
-            self.cursor += 1
-
     def take(self, j: int, *, drop_before: bool = False) -> dict[str, Any]:
+        used = self.used
         if drop_before:
             for k in range(self.cursor, j):
-                self.used[k] = True
-        self.used[j] = True
-        self._advance()
+                used[k] = True
+        used[j] = True
+        cursor, n = self.cursor, len(used)  # on to the first unused answer
+        while cursor < n and used[cursor]:
+            cursor += 1
+        self.cursor = cursor
         return self.events[j]
 
     def find(
@@ -166,7 +164,7 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
         locale=rec.locale,
         call_id=rec.call_id,
     )
-    call = Call(program, info, flags=rec.flags, steps=False)  # `_rejected` reads the rest
+    call = Call(program, info, flags=rec.flags, steps=False)  # `rejected_inputs`, not the trace
     answers = _Answers(rec.events)
     now: datetime = rec.started_at
     node = ""
@@ -179,34 +177,37 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
     kinds = out.kinds
     name = program.name
     path, asks = out.path, out.asks
+    # Dispatched on the exact type (commands are final dataclasses), the classes held in
+    # locals: the loop runs for every command of every replayed call.
+    # `c` is Any: mypy does not narrow a command on `t is entered`.
+    entered, end, start_timer, ask_of = cmd.NodeEntered, cmd.End, cmd.StartTimer, ASKS.get
+    c: Any
     for _ in range(MAX_ROUNDS):
         for c in commands:
-            # Dispatched on the exact type (commands are final dataclasses): the loop runs
-            # for every command of every replayed call.
             t = type(c)
-            if type(c) is cmd.NodeEntered:
+            if t is entered:
                 flow = c.flow
                 node = c.node if flow == name else f"{flow}.{c.node}"
                 path.append(node)
                 continue
-            if type(c) is cmd.End:
+            if t is end:
                 outcome = c.outcome
                 out.end_kind, out.end_node = outcome.kind, outcome.node
                 break
-            if type(c) is cmd.StartTimer:
+            if t is start_timer:
                 timer = c.timer_id
                 continue
-            make = ASKS.get(t)
+            make = ask_of(t)
             if make is None:
                 continue
             asks.append(make(node, c))
-            if type(c) is cmd.Fetch:
+            if t is cmd.Fetch:
                 fetch = c
-            elif type(c) is cmd.Collect:
+            elif t is cmd.Collect:
                 collect = c
-            elif type(c) is cmd.Enqueue:
+            elif t is cmd.Enqueue:
                 queue = c.queue
-            elif type(c) is cmd.Transfer:
+            elif t is cmd.Transfer:
                 target = c.target
         if call.finished:
             break
@@ -222,10 +223,10 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
             key = {"fetching": fetch.service if fetch else "", "queued": queue}.get(state, "")
             out.trail.append((state, node, target if state == "transferring" else key, event))
         now = event.at
-        mark = len(call.trace)
+        rejected = call.rejected_inputs
         commands = call.handle(event)
         if entry is not None and entry.get("t") in INPUT_TYPES and not entry.get("nm"):
-            if entry.get("_nofit") or _rejected(call, mark):
+            if entry.get("_nofit") or call.rejected_inputs > rejected:
                 kinds.add(INPUTS_NO_LONGER_FIT)
     else:
         out.notes.append(f"cut off after {MAX_ROUNDS} answers")
@@ -237,20 +238,6 @@ def replay_call(program: Program, rec: RecordedCall, *, keep: bool = False) -> R
 class _Unrecorded:
     kind: str
     event: ev.Event
-
-
-def _rejected(call: Call, mark: int) -> bool:
-    for step in call.trace[mark:]:
-        if step.kind in ("decision", "note"):
-            detail = step.detail
-            if detail.get("failure") == "no_match" or "does not fit" in step.why:
-                return True
-    return False
-
-
-def _when(rec: RecordedCall, entry: Mapping[str, Any], now: datetime) -> datetime:
-    at = rec.at(entry)
-    return at if at > now else now
 
 
 def _answer(
@@ -270,7 +257,7 @@ def _answer(
         j, hang = answers.next_is(wanted)
         if j is not None:
             e = answers.take(j, drop_before=True)
-            at = _when(rec, e, now)
+            at = rec.at(e, now)
             return (ev.PromptDone(at=at) if state == "playing" else ev.Answered(at=at)), e
         if hang is not None:
             return _hangup(answers, rec, hang, now), None
@@ -283,7 +270,7 @@ def _answer(
             # The recorded caller gave no more input: the caller hangs up here.
             return ev.Hangup("NORMAL_CLEARING", at=now), None
         e = answers.take(j, drop_before=True)
-        at = _when(rec, e, now)
+        at = rec.at(e, now)
         event = input_to_event(e, collect, at)
         if event is None:
             return ev.Digits("", None, "failure", at=at), {**e, "_nofit": True}
@@ -296,7 +283,7 @@ def _answer(
             failed = ev.FetchFailed(rid, "error", "not recorded", at=now)
             return _Unrecorded(UNRECORDED_LOOKUP, failed), None
         e = answers.take(j)
-        at = _when(rec, e, now)
+        at = rec.at(e, now)
         if e.get("t") == "fetch_result":
             status = e.get("st")
             return ev.FetchResult(
@@ -322,7 +309,7 @@ def _answer(
             else "timeout"
         )
         agent = e.get("a") if isinstance(e.get("a"), str) else None
-        return ev.QueueResult(o, agent, at=_when(rec, e, now)), e  # type: ignore[arg-type]
+        return ev.QueueResult(o, agent, at=rec.at(e, now)), e  # type: ignore[arg-type]
     if state == "with_agent":
         j, hang = answers.find(_AGENT, None, None, _NO_STOP)
         if j is None:
@@ -330,7 +317,7 @@ def _answer(
                 return _hangup(answers, rec, hang, now), None
             return ev.AgentDone(at=now), None
         e = answers.take(j)
-        return ev.AgentDone(at=_when(rec, e, now)), e
+        return ev.AgentDone(at=rec.at(e, now)), e
     if state == "transferring":
         j, hang = answers.find(_TRANSFERRED, None, None, _NO_STOP)
         if j is None:
@@ -339,7 +326,7 @@ def _answer(
             return _Unrecorded(UNRECORDED_OUTCOME, ev.TransferResult(True, "", at=now)), None
         e = answers.take(j)
         cause = _str(e.get("cause"))
-        return ev.TransferResult(bool(e.get("ok", True)), cause, at=_when(rec, e, now)), e
+        return ev.TransferResult(bool(e.get("ok", True)), cause, at=rec.at(e, now)), e
     if state == "recording":
         j, hang = answers.find(_RECORDED, None, None, _NO_STOP)
         if j is None:
@@ -349,13 +336,13 @@ def _answer(
         e = answers.take(j)
         dur = e.get("dur")
         path = _str(e.get("p"))
-        return ev.RecordDone(path, dur if isinstance(dur, int) else 0, at=_when(rec, e, now)), e
+        return ev.RecordDone(path, dur if isinstance(dur, int) else 0, at=rec.at(e, now)), e
     return None, None
 
 
 def _hangup(answers: _Answers, rec: RecordedCall, j: int, now: datetime) -> ev.Event:
     e = answers.take(j, drop_before=True)
-    return ev.Hangup(_str(e.get("c")) or "NORMAL_CLEARING", at=_when(rec, e, now))
+    return ev.Hangup(_str(e.get("c")) or "NORMAL_CLEARING", at=rec.at(e, now))
 
 
 def _str(value: Any) -> str:

@@ -46,23 +46,32 @@ INPUT_TYPES = frozenset({"digits", "speech_result", "speech_no_match"})
 
 
 _HASHES: dict[tuple[cmd.PlayItem, ...], str] = {}
+# The same, by the tuple's identity: a prompt without holes renders to one tuple, built with
+# the program (`flowc.interpreter.prompts.Variant.fixed`), so most look-ups need no hashing
+# of the items. Each entry holds its tuple, so an id is not reused while it is remembered.
+_BY_ID: dict[int, tuple[tuple[cmd.PlayItem, ...], str]] = {}
 _HASHES_MAX = 65536
 
 
 def prompt_hash(items: tuple[cmd.PlayItem, ...]) -> str:
     """A short hash of what a prompt says (sensitive items masked, as in `to_json`).
     Remembered by value: a replay renders the same prompts over and over."""
+    known = _BY_ID.get(id(items))
+    if known is not None and known[0] is items:
+        return known[1]
     found = _HASHES.get(items)
-    if found is not None:
-        return found
-    text = json.dumps([i.to_json() for i in items], ensure_ascii=False, sort_keys=True)
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
-    if any(i.sensitive for i in items):
-        return digest  # a secret is not kept in memory beyond the call
-    if len(_HASHES) >= _HASHES_MAX:
-        _HASHES.clear()
-    _HASHES[items] = digest
-    return digest
+    if found is None:
+        text = json.dumps([i.to_json() for i in items], ensure_ascii=False, sort_keys=True)
+        found = hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
+        if any(i.sensitive for i in items):
+            return found  # a secret is not kept in memory beyond the call
+        if len(_HASHES) >= _HASHES_MAX:
+            _HASHES.clear()
+        _HASHES[items] = found
+    if len(_BY_ID) >= _HASHES_MAX:
+        _BY_ID.clear()
+    _BY_ID[id(items)] = (items, found)
+    return found
 
 
 def _play(node: str, c: Any) -> str:
@@ -195,9 +204,12 @@ class RecordedCall:
             source="steps",
         )
 
-    def at(self, entry: Mapping[str, Any]) -> datetime:
+    def at(self, entry: Mapping[str, Any], not_before: datetime | None = None) -> datetime:
+        """When `entry` happened; `not_before`: no earlier than that (the replay's clock)."""
         ms = entry.get("ms")
-        return self.started_at + timedelta(0, 0, 0, ms if isinstance(ms, int) else 0)
+        # Positional microseconds: the cheapest timedelta to build, once per answer.
+        at = self.started_at + timedelta(0, 0, ms * 1000 if isinstance(ms, int) else 0)
+        return at if not_before is None or at > not_before else not_before
 
 
 def merge_parts(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any]:

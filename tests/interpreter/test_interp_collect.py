@@ -157,3 +157,18 @@ def test_speech_collect_stores_the_text() -> None:
     assert only(out, cmd.Collect).speech
     d.send(ev.SpeechResult, text=" 42 ")
     assert d.call.variables["amount"] == 42
+
+
+def test_refused_entries_are_counted_with_or_without_the_step_trace() -> None:
+    for steps in (True, False):
+        d = Driver(program(FLOW))
+        d.call = type(d.call)(d.call.program, d.call.info, steps=steps)
+        d.answer()
+        d.send(ev.Digits, digits="0123456", terminator="#")  # does not fit the pattern
+        assert d.call.rejected_inputs == 2  # the note, and the retry it causes
+        assert only(d.send(ev.Digits, digits="1234567"), cmd.Collect).var == "pin"
+        d.send(ev.Digits, digits="", result="timeout")  # silence: nothing refused
+        assert d.call.rejected_inputs == 2
+        decisions = [s for s in d.call.trace if s.kind == "decision"]
+        assert bool(decisions) == steps
+        assert any("does not fit" in s.why for s in d.call.trace)  # notes are kept

@@ -43,12 +43,34 @@ def test_every_node_kind_has_a_golden() -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_golden_without_step_trace(name: str) -> None:
-    """`Call(steps=False)` (replay) gives the same commands and outcome; its trace is the full
-    trace without node entries, accepted events, assignments and the end."""
+    """`Call(steps=False)` (replay) gives the same commands, outcome and rejected inputs; its
+    trace is the full trace without node entries, accepted events, assignments, decisions and
+    the end."""
     full: list[Call] = []
     lean: list[Call] = []
     want = run_golden(load_golden(name), calls=full)
     assert run_golden(load_golden(name), step_trace=False, calls=lean) == want
-    kept = [s for s in full[0].trace if s.kind not in ("enter", "event", "set", "end")]
+    dropped = ("enter", "event", "set", "decision", "end")
+    kept = [s for s in full[0].trace if s.kind not in dropped]
     assert lean[0].trace == kept
     assert len(kept) < len(full[0].trace)
+    # `rejected_inputs` counts the trace's refusals: a `no_match` failure, an entry that
+    # does not fit
+    refused = [
+        s
+        for s in full[0].trace
+        if s.kind in ("decision", "note")
+        and (s.detail.get("failure") == "no_match" or "does not fit" in s.why)
+    ]
+    assert full[0].rejected_inputs == lean[0].rejected_inputs == len(refused)
+
+
+def test_some_goldens_refuse_inputs() -> None:
+    """The check above meets refused inputs (menu keys that are no option; collects:
+    test_interp_collect)."""
+    counts: dict[str, int] = {}
+    for name in NAMES:
+        calls: list[Call] = []
+        run_golden(load_golden(name), step_trace=False, calls=calls)
+        counts[name] = calls[0].rejected_inputs
+    assert sum(1 for n in counts.values() if n) >= 2, counts

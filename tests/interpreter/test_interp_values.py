@@ -7,6 +7,7 @@ from datetime import datetime
 from flowc.interpreter import MASK, CallInfo, PlayItem
 from flowc.interpreter import commands as cmd
 from flowc.interpreter import events as ev
+from flowc.replay import prompt_hash
 from tests.interpreter.flowkit import Driver, only, program
 
 TIME = """
@@ -74,6 +75,37 @@ def test_reusable_prompts_resolve_per_locale_and_barge_in_is_the_strictest() -> 
         assert any("nothing to say" in t.why for t in d.call.trace)
 
 
+FIXED = """
+flow: fixed
+locales: [en-US, fr-FR]
+nodes:
+  a:
+    play: {en-US: "Welcome.", fr-FR: "Bienvenue."}
+    next: b
+  b:
+    play: "Hello {caller.name}."
+    next: c
+  c: {hangup: null}
+"""
+
+
+def test_a_prompt_without_holes_is_rendered_once_per_locale() -> None:
+    prog = program(FIXED, lint=False)
+    seen: dict[str | None, tuple[PlayItem, ...]] = {}
+    for name, locale in [("Ann", "en-US"), ("Bo", "en-US"), ("Cy", "fr-FR")]:
+        d = Driver(prog, CallInfo("1", name, "5000", locale))
+        fixed = only(d.answer(), cmd.Play)
+        dynamic = only(d.send(ev.PromptDone), cmd.Play)
+        assert [i.to_json() for i in dynamic.items] == [{"tts": f"Hello {name}."}]
+        assert seen.setdefault(locale, fixed.items) is fixed.items  # the same tuple each call
+    assert seen["en-US"] == (PlayItem("tts", "Welcome."),)
+    assert seen["fr-FR"] == (PlayItem("tts", "Bienvenue."),)
+    # a replay log's prompt key is the same by identity or by value
+    again = tuple(PlayItem(i.kind, i.text, i.say_as, i.sensitive) for i in seen["en-US"])
+    assert prompt_hash(seen["en-US"]) == prompt_hash(again) == prompt_hash(seen["en-US"])
+    assert prompt_hash(seen["fr-FR"]) != prompt_hash(seen["en-US"])
+
+
 def test_play_item_and_command_serialisation() -> None:
     secret = PlayItem("say", "1234", "digits", sensitive=True)
     assert secret.to_json() == {"say": "digits", "value": MASK}
@@ -134,3 +166,21 @@ nodes:
     assert d.call.variables == {"pin": MASK, "copy": MASK}
     text = repr(out) + repr([t.to_json() for t in d.call.trace])
     assert "4321" not in text
+
+
+def test_every_event_class_is_plain_or_checked_by_handle() -> None:
+    """`Call.handle` skips its hang-up / timer / fetch / agent checks for `_PLAIN_EVENTS`."""
+    from flowc.interpreter.call import _FETCH_ANSWERS, _PLAIN_EVENTS
+
+    special = (ev.Hangup, ev.TimerFired, *_FETCH_ANSWERS, ev.AgentDone)
+    for cls in ev.EVENT_TYPES.values():
+        assert (cls in _PLAIN_EVENTS) != issubclass(cls, special), cls
+
+
+def test_url_holes_are_quoted_as_urllib_does() -> None:
+    from urllib.parse import quote
+
+    from flowc.interpreter.call import _quote
+
+    for text in ["AC123", "123", "", "a b", "a/b?c=d&e", "Zürich", "٣٤", "x.y-z_~", "1+1", "%"]:
+        assert _quote(text) == quote(text, safe=""), text
