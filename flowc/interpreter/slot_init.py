@@ -5,14 +5,9 @@ name, value)`, a look-up of the name through the class's MRO per field; a call b
 sixty commands, events and trace steps, so that was a fifth of a replayed call's time.
 
 `slot_init` swaps in an `__init__` with the same parameters (order, defaults, factories,
-keyword-only fields) that stores each field through its slot's descriptor directly, or, for
-a class of `LEND_FROM` fields or more, lends the new object for the time of its construction
-to a twin subclass with the same slots and the plain `object.__setattr__`: the fields are
-then ordinary slot assignments (the interpreter's fastest store), and the object gets its own
-class back before `__init__` returns; nothing else sees the twin. The class stays what it
-was: frozen (assignment raises), the same equality, hash, repr, `__match_args__`, copying and
-pickling; only construction is cheaper. An object of a subclass (whose slots may differ) is
-built through the descriptors.
+keyword-only fields) that stores each field through its slot's descriptor directly. The
+class stays what it was: frozen (assignment raises), the same equality, hash, repr,
+`__match_args__`, copying and pickling; only construction is cheaper.
 """
 
 from __future__ import annotations
@@ -22,10 +17,6 @@ import types
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-# Fields from which lending the object to the twin (two class changes) costs less than
-# storing each field through its descriptor (measured on CPython 3.11).
-LEND_FROM = 5
 
 
 def slot_init(cls: type[T]) -> type[T]:
@@ -39,31 +30,11 @@ def slot_init(cls: type[T]) -> type[T]:
     ):
         raise TypeError(f"{cls.__name__}: not a frozen slotted dataclass without __post_init__")
     fields = dataclasses.fields(cls)  # InitVars need a __post_init__: refused above
-    # The twin: no slot of its own (so an object can change between the two classes) and
-    # the default attribute assignment.
-    twin = type(
-        cls.__name__,
-        (cls,),
-        {
-            "__slots__": (),
-            "__setattr__": object.__setattr__,
-            "__delattr__": object.__delattr__,
-            "__module__": cls.__module__,
-            "__qualname__": f"{cls.__qualname__}.<building>",
-        },
-    )
-    ns: dict[str, Any] = {
-        "_MISSING": dataclasses.MISSING,
-        "_type": type,
-        "_cls": cls,
-        "_twin": twin,
-        "_lend": object.__setattr__,
-    }
+    ns: dict[str, Any] = {"_MISSING": dataclasses.MISSING}
     positional: list[str] = []
     keyword: list[str] = []
     prepare: list[str] = []  # factory defaults
-    fast: list[str] = []  # stores on the twin
-    slow: list[str] = []  # stores through the descriptors (a subclass's object)
+    stores: list[str] = []  # through the slots' descriptors
     for i, f in enumerate(fields):
         ns[f"_set{i}"] = _slot(cls, f.name).__set__
         has_default = f.default is not dataclasses.MISSING
@@ -86,21 +57,9 @@ def slot_init(cls: type[T]) -> type[T]:
         else:
             default = f"=_default{i}" if has_default else ""
             (keyword if f.kw_only else positional).append(f"{f.name}{default}")
-        fast.append(f"    self.{f.name} = {value}")
-        slow.append(f"        _set{i}(self, {value})")
+        stores.append(f"    _set{i}(self, {value})")
     signature = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    lines = [f"def __init__({signature}):", *prepare]
-    if len(fast) >= LEND_FROM:
-        lines += [
-            "    if _type(self) is not _cls:",
-            *slow,
-            "        return",
-            '    _lend(self, "__class__", _twin)',
-            *fast,
-            "    self.__class__ = _cls",
-        ]
-    else:
-        lines += [line[4:] for line in slow] or ["    pass"]
+    lines = [f"def __init__({signature}):", *prepare, *(stores or ["    pass"])]
     source = "\n".join([*lines, ""])
     exec(source, ns)  # built from the class's own field names, as dataclasses does
     init = ns["__init__"]
