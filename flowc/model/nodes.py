@@ -210,6 +210,10 @@ class MenuBody(_Base):
 
     @model_validator(mode="after")
     def _fragments(self) -> MenuBody:
+        if not self.renumber and self.first is None:
+            # a menu of plain targets (the usual kind) is not adaptive: nothing to check
+            if all(type(v) is str for v in self.options.values()):
+                return self
         entries = self.option_tuple
         adaptive = (
             self.renumber

@@ -49,13 +49,33 @@ class Prompt(BaseModel):
         return [(loc, i, p) for loc, parts in self.variants.items() for i, p in enumerate(parts)]
 
 
+# Prompts are built from checked pieces, so without re-validation, which dominated big-flow
+# load time; and without `model_construct`, whose per-field alias and default handling cost
+# three times the plain stores below for flows of thousands of prompts. The stores are the
+# state `model_construct` leaves with every field given (tests/model/test_prompt_build.py
+# holds them equal).
+_new = object.__new__
+_store = object.__setattr__
+_PART_FIELDS = frozenset({"kind", "text", "say_as"})
+_PROMPT_FIELDS = frozenset({"variants", "barge_in"})
+
+
 def _mk_part(kind: str, text: str, say_as: str | None = None) -> PromptPart:
-    # Built from checked pieces: skip re-validation, which dominated big-flow load time.
-    return PromptPart.model_construct(kind=kind, text=text, say_as=say_as)
+    part = _new(PromptPart)
+    _store(part, "__dict__", {"kind": kind, "text": text, "say_as": say_as})
+    _store(part, "__pydantic_fields_set__", set(_PART_FIELDS))
+    _store(part, "__pydantic_extra__", None)
+    _store(part, "__pydantic_private__", None)
+    return part
 
 
 def _mk_prompt(variants: dict[str, tuple[PromptPart, ...]], barge_in: bool) -> Prompt:
-    return Prompt.model_construct(variants=variants, barge_in=barge_in)
+    prompt = _new(Prompt)
+    _store(prompt, "__dict__", {"variants": variants, "barge_in": barge_in})
+    _store(prompt, "__pydantic_fields_set__", set(_PROMPT_FIELDS))
+    _store(prompt, "__pydantic_extra__", None)
+    _store(prompt, "__pydantic_private__", None)
+    return prompt
 
 
 @functools.lru_cache(maxsize=4096)
