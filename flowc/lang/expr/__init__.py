@@ -14,6 +14,7 @@ from flowc.lang.expr.ast import (
     BOOL_OPS,
     COMPARE_OPS,
     KEYWORDS,
+    MAX_DEPTH,
     BinaryOp,
     BinOp,
     BoolLit,
@@ -46,7 +47,6 @@ from flowc.lang.expr.functions import (
     to_text,
     values_equal,
 )
-from flowc.lang.expr.parser import MAX_DEPTH, parse_expr
 from flowc.lang.expr.types import (
     IssueKind,
     Type,
@@ -57,6 +57,15 @@ from flowc.lang.expr.types import (
     join,
     type_of_value,
 )
+
+
+def parse_expr(text: str) -> Expr:
+    """Parse one expression (`flowc.lang.expr.parser.parse_expr`). The parser and lark load
+    at the first expression: a flow without any, and commands that parse none, skip them."""
+    from flowc.lang.expr.parser import parse_expr as parse
+
+    return parse(text)
+
 
 __all__ = [
     "ARITH_OPS",

@@ -176,6 +176,9 @@ def walk(expr: Expr) -> Iterator[Expr]:
         stack.extend(reversed(children(node)))
 
 
+MAX_DEPTH = 100  # nesting limit: keeps every later (recursive) pass far from the stack limit
+
+
 def depth(expr: Expr) -> int:
     """The nesting depth of `expr` (a leaf has depth 1), computed without recursion."""
     best = 0

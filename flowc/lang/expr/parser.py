@@ -34,6 +34,7 @@ from lark.lexer import TerminalDef
 
 from flowc.lang.expr.ast import (
     KEYWORDS,
+    MAX_DEPTH,
     BinOp,
     BoolLit,
     Call,
@@ -52,7 +53,6 @@ from flowc.lang.expr.errors import ExprError
 
 __all__ = ["MAX_DEPTH", "MAX_NUMBER_DIGITS", "parse_expr", "unescape_string"]
 
-MAX_DEPTH = 100  # nesting limit: keeps every later (recursive) pass far from the stack limit
 MAX_NUMBER_DIGITS = 100
 
 _MISTAKE_TERMINALS = ("BAD_EQ", "BAD_AND", "BAD_OR", "BANG")
