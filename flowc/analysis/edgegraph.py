@@ -41,22 +41,26 @@ class EdgeGraph:
         return key
 
     def put_edge(self, u: str, v: str, key: Any, attrs: dict[str, Any]) -> None:
-        """`add_edge(u, v, key=key, **attrs)` for a fresh `attrs` dict the graph may keep:
-        big flows add an edge per option, and the keyword round trip showed in lint's time."""
+        """`add_edge(u, v, key=key, **attrs)` for a fresh `attrs` dict the graph may keep."""
+        self.put_edges(u, [(v, key, attrs)])
+
+    def put_edges(self, u: str, edges: list[tuple[str, Any, dict[str, Any]]]) -> None:
+        """`put_edge(u, v, key, attrs)` for each `(v, key, attrs)` out of one node: big flows
+        add an edge per option, and a call per edge showed in lint's time."""
         succ = self._succ
         if u not in succ:
             self.add_node(u)
-        if v not in succ:
-            self.add_node(v)
-        keyed = succ[u].get(v)
-        if keyed is None:
-            succ[u][v] = {key: attrs}
-            return
-        old = keyed.get(key)
-        if old is None:
-            keyed[key] = attrs
-        else:
-            old.update(attrs)
+        out = succ[u]
+        for v, key, attrs in edges:
+            if v not in succ:
+                self.add_node(v)
+            keyed = out.get(v)
+            if keyed is None:
+                out[v] = {key: attrs}
+            elif key in keyed:
+                keyed[key].update(attrs)
+            else:
+                keyed[key] = attrs
 
     def out_edges(self, u: str, data: bool = False) -> Iterator[tuple[Any, ...]]:
         for v, keyed in self._succ[u].items():

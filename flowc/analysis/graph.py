@@ -115,6 +115,7 @@ def _add_flow(
     nodes = flow.nodes
     for node_id, node in nodes.items():
         src = prefix + node_id
+        out: list[tuple[str, str, dict[str, Any]]] = []
         for e in edges[node_id] if edges is not None else node_edges(node, agent):
             target = e.target
             attrs: dict[str, Any] = {
@@ -132,13 +133,15 @@ def _add_flow(
                 attrs["when"] = e.when
             if e.rank is not None:
                 attrs["rank"] = e.rank
-            # An explicit key (the label is unique per node): networkx's own key search is
-            # linear in parallel edges and dominated graph building for big flows.
-            if described:
-                g.add_edge(src, prefix + target, key=e.label, **attrs)
-            else:
-                assert isinstance(g, EdgeGraph)
-                g.put_edge(src, prefix + target, e.label, attrs)
+            out.append((prefix + target, e.label, attrs))
+        # An explicit key (the label is unique per node): networkx's own key search is
+        # linear in parallel edges and dominated graph building for big flows.
+        if described:
+            for target, label, attrs in out:
+                g.add_edge(src, target, key=label, **attrs)
+        else:
+            assert isinstance(g, EdgeGraph)
+            g.put_edges(src, out)
     for node_id in list(g.nodes):
         data = g.nodes[node_id]
         if "kind" not in data:
