@@ -3,7 +3,8 @@
     python bench/gc_host.py [--sizes 1000 10000 50000]
 
 Loads, checks and compiles a generated flow (bench/genflow.py) in a fresh process per size and
-setting: Python's default collector, then the setting `flowc` applies at start. Prints the CPU
+setting: Python's default collector, the setting `flowc` applies at start (rare full
+collections), and the one of `flowc check` (no cyclic collector). Prints the CPU
 seconds of the work, the seconds spent in the collector (timed by `gc.callbacks`) and how many
 collections ran. CPU time, not wall time, so a busy machine disturbs the figures less.
 """
@@ -22,14 +23,14 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SETTINGS = ("python default", "flowc (host)")
+SETTINGS = ("python default", "flowc (host)", "flowc check")
 
 
 def one(size: int, setting: str) -> dict[str, float]:
     from bench.genflow import generate_flow
     from flowc.compiler.ir import compile_flow
     from flowc.pipeline import check_doc, load_text
-    from flowc_app.gctune import rare_full_collections
+    from flowc_app.gctune import tune
 
     text = yaml.safe_dump(generate_flow(size), sort_keys=False)
     spent = [0.0, 0.0]
@@ -43,7 +44,9 @@ def one(size: int, setting: str) -> dict[str, float]:
             spent[1] += 1
 
     if setting == SETTINGS[1]:
-        rare_full_collections()
+        tune(["compile"])  # rare full collections
+    elif setting == SETTINGS[2]:
+        tune(["check"])  # no cyclic collector
     gc.callbacks.append(timer)
     t0 = time.process_time()
     checked = check_doc(load_text(text, f"bench{size}.yaml"))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import typer
 
 from flowc.cli.main import app
-from flowc_app.gctune import rare_full_collections
+from flowc_app.gctune import tune as tune_collector
 from flowc_app.heat import install as install_heat
 
 __all__ = ["RUNTIME_COMMANDS", "app", "full_app", "main", "register_runtime"]
@@ -71,8 +71,8 @@ def _wants_journal(argv: Sequence[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    rare_full_collections()
     args = list(sys.argv[1:] if argv is None else argv)
+    tune_collector(args)
     if _wants_journal(args):  # the heat map: the runtime reads the journal
         from flowc_app.heat import install
 

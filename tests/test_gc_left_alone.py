@@ -6,13 +6,14 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bench.genflow import generate_flow
 from flowc.compiler.ir import compile_flow
-from flowc.pipeline import check_text
+from flowc.pipeline import check_paths, check_text
 from flowc.source.dsl.printer import to_dsl
-from flowc_app.gctune import FULL_GC_EVERY, rare_full_collections
+from flowc_app.gctune import FULL_GC_EVERY, rare_full_collections, tune
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,3 +46,68 @@ def test_the_command_line_makes_full_collections_rare() -> None:
         assert gc.isenabled()
     finally:
         gc.set_threshold(*saved)
+
+
+def test_checking_makes_almost_no_reference_cycles() -> None:
+    """What lets `flowc check` run without the cyclic collector: what it builds is freed by
+    reference counting, for every example and a big flow in both forms, but for the few
+    objects a holiday calendar's look-ups leave in cycles (collected every
+    `COLLECT_EVERY` files)."""
+    flows = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".yaml", ".flow"))
+    data = generate_flow(300)
+    texts = {"big.yaml": yaml.safe_dump(data, sort_keys=False), "big.flow": to_dsl(data)}
+    check_paths(flows[:1])  # imports and caches filled before counting
+    gc.collect()
+    gc.disable()
+    try:
+        results = check_paths(flows)
+        assert any(r.diagnostics for r in results)  # the checks ran, warnings and all
+        for name, text in texts.items():
+            checked = check_text(text, name)
+            assert checked.flow is not None, checked.diagnostics[:3]
+            del checked
+        del results
+        assert gc.collect() <= 50 * len(flows)
+        for name, text in texts.items():  # no calendar: nothing at all
+            check_text(text, name)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_check_runs_without_the_collector_and_other_commands_with_rare_full_ones() -> None:
+    saved = gc.get_threshold()
+    try:
+        tune(["check", "--format", "json", "flows/"])
+        assert not gc.isenabled()
+        gc.enable()
+        tune(["compile", "examples/bank.yaml"])
+        assert gc.isenabled() and gc.get_threshold() == (saved[0], saved[1], FULL_GC_EVERY)
+        gc.set_threshold(*saved)
+        tune(["--version"])
+        assert gc.isenabled() and gc.get_threshold()[2] == FULL_GC_EVERY
+    finally:
+        gc.enable()
+        gc.set_threshold(*saved)
+
+
+def test_a_long_check_collects_every_so_many_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flowc.cli import main as cli
+
+    runs: list[int] = []
+
+    def collect(*_args: int) -> int:
+        runs.append(1)
+        return 0
+
+    monkeypatch.setattr(gc, "collect", collect)
+    tidy = cli._collect_now_and_then()
+    gc.disable()
+    try:
+        for i in range(2 * cli.COLLECT_EVERY + 5):
+            tidy(Path(f"flow{i}.yaml"))
+    finally:
+        gc.enable()
+    assert len(runs) == 2
+    tidy(Path("more.yaml"))  # with the collector on, nothing to do
+    assert len(runs) == 2
