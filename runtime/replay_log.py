@@ -89,7 +89,8 @@ class ReplayRecorder:
         self._part: int | None = None  # known at the first thing seen (see `_begin`)
         self._target = ""
         self._collect_secret = False
-        self._input: tuple[dict[str, Any], int] | None = None  # last input, trace mark
+        # the last input, and the call's count of refused inputs before it was handled
+        self._input: tuple[dict[str, Any], int] | None = None
         self._start: datetime | None = None
         self._written = False
 
@@ -152,18 +153,14 @@ class ReplayRecorder:
             self._target = c.target
 
     def _settle_input(self) -> None:
-        """Mark the last input `nm` when the flow did not accept it (it said so in the trace
-        while handling it)."""
+        """Mark the last input `nm` when the flow did not accept it (`Call.rejected_inputs`
+        grew while handling it)."""
         entry, mark = self._input or ({}, 0)
         self._input = None
-        for step in self._driver.call.trace[mark:]:
-            if step.kind in ("decision", "note") and (
-                step.detail.get("failure") == "no_match" or "does not fit" in step.why
-            ):
-                entry["nm"] = 1
-                if "v" in entry:
-                    entry["v"] = 0  # a secret entry counts as valid only if the flow took it
-                return
+        if self._driver.call.rejected_inputs > mark:
+            entry["nm"] = 1
+            if "v" in entry:
+                entry["v"] = 0  # a secret entry counts as valid only if the flow took it
 
     # ---- events -----------------------------------------------------------------------------
     def _ms(self, at: datetime) -> int:
@@ -191,17 +188,17 @@ class ReplayRecorder:
                     entry["h"] = _hash(e.digits)
             else:
                 entry["d"] = e.digits
-            self._input = (entry, len(self._driver.call.trace))
+            self._input = (entry, self._driver.call.rejected_inputs)
         elif isinstance(e, ev.SpeechResult):
             if self._collect_secret:
                 entry["v"] = 1 if e.text.strip() else 0
             else:
                 entry["x"] = e.text
             entry["c"] = e.confidence
-            self._input = (entry, len(self._driver.call.trace))
+            self._input = (entry, self._driver.call.rejected_inputs)
         elif isinstance(e, ev.SpeechNoMatch):
             entry["r"] = e.reason
-            self._input = (entry, len(self._driver.call.trace))
+            self._input = (entry, self._driver.call.rejected_inputs)
         elif isinstance(e, ev.FetchResult):
             program = self._driver.program
             entry["s"] = self._fetch
