@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from functools import cached_property
 
 from flowc.analysis.edgegraph import EdgeGraph
-from flowc.analysis.graph import build_edge_graph
+from flowc.analysis.graph import PERSON_KINDS, build_edge_graph
 from flowc.ir.edges import NodeEdge, node_edges
 from flowc.model.flow import Flow
 
@@ -44,6 +44,11 @@ class FlowTopology:
                     seen.add(t)
                     todo.append(t)
         return seen
+
+    @cached_property
+    def person_nodes(self) -> frozenset[str]:
+        """The nodes that put the caller through to a person (queues and transfers)."""
+        return frozenset(n for n, node in self.flow.nodes.items() if node.kind in PERSON_KINDS)
 
     @cached_property
     def order(self) -> dict[str, int]:

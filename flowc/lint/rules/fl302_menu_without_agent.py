@@ -31,18 +31,11 @@ CODE = "FL302"
 NAME = "menu-without-agent"
 SEVERITY = Severity.WARNING
 
-_PERSON_KINDS = frozenset({"queue", "transfer"})
-
-
-def person_nodes(ctx: LintContext) -> set[str]:
-    """The nodes that put the caller through to a person: queues and transfers."""
-    return {node_id for node_id, node in ctx.flow.nodes.items() if node.kind in _PERSON_KINDS}
-
 
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     nodes = ctx.flow.nodes
     has_global = ctx.flow.header.agent_key is not None
-    people = person_nodes(ctx)
+    people = ctx.person_nodes
     for node_id, node in nodes.items():
         if not isinstance(node, MenuNode):
             continue

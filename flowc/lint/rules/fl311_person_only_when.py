@@ -33,7 +33,6 @@ from collections.abc import Iterator
 
 from flowc.diagnostics import Diagnostic, Severity
 from flowc.lint.context import LintContext
-from flowc.lint.rules.fl302_menu_without_agent import person_nodes
 from flowc.model.nodes import MenuNode
 
 CODE = "FL311"
@@ -44,7 +43,7 @@ SEVERITY = Severity.WARNING
 def check(ctx: LintContext) -> Iterator[Diagnostic]:
     nodes = ctx.flow.nodes
     has_global = ctx.flow.header.agent_key is not None
-    people = person_nodes(ctx)
+    people = ctx.person_nodes
     for node_id, node in nodes.items():
         if not isinstance(node, MenuNode):
             continue
