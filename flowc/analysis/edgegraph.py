@@ -37,16 +37,13 @@ class EdgeGraph:
             key = len(keyed)
             while key in keyed:
                 key += 1
-        self.put_edge(u, v, key, attrs)  # a fresh dict made for this call
+        self.put_edges(u, [(v, key, attrs)])  # a fresh dict made for this call
         return key
 
-    def put_edge(self, u: str, v: str, key: Any, attrs: dict[str, Any]) -> None:
-        """`add_edge(u, v, key=key, **attrs)` for a fresh `attrs` dict the graph may keep."""
-        self.put_edges(u, [(v, key, attrs)])
-
     def put_edges(self, u: str, edges: list[tuple[str, Any, dict[str, Any]]]) -> None:
-        """`put_edge(u, v, key, attrs)` for each `(v, key, attrs)` out of one node: big flows
-        add an edge per option, and a call per edge showed in lint's time."""
+        """`add_edge(u, v, key=key, **attrs)` for each `(v, key, attrs)` out of one node, the
+        graph keeping each fresh `attrs` dict: big flows add an edge per option, and a call
+        per edge showed in lint's time."""
         succ = self._succ
         if u not in succ:
             self.add_node(u)

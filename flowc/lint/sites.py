@@ -155,7 +155,7 @@ def _split_parts(prompt: Prompt) -> _Split:
         ((loc, parts),) = variants.items()
         if len(parts) == 1 and parts[0].kind == "tts":
             only: _PartList = ((loc, 0, parts[0]),)
-            templated = only if _TEMPLATE_SYNTAX.search(parts[0].text) else ()
+            templated = only if _has_syntax(parts[0].text) else ()
             return tuple.__new__(_Split, (only, templated, (), ()))
     split: dict[str, list[tuple[str, int, PromptPart]]] = {"ref": [], "audio": [], "spoken": []}
     for loc, parts in variants.items():
