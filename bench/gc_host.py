@@ -44,9 +44,9 @@ def one(size: int, setting: str) -> dict[str, float]:
             spent[1] += 1
 
     if setting == SETTINGS[1]:
-        tune(["compile"])  # rare full collections
+        tune("compile")  # rare full collections
     elif setting == SETTINGS[2]:
-        tune(["check"])  # no cyclic collector
+        tune("check")  # no cyclic collector
     gc.callbacks.append(timer)
     t0 = time.process_time()
     checked = check_doc(load_text(text, f"bench{size}.yaml"))

@@ -44,15 +44,20 @@ def full_app() -> typer.Typer:
     return app
 
 
+def _words(argv: Sequence[str]) -> list[str]:
+    """The arguments that are not options: the command first."""
+    return [a for a in argv if not a.startswith("-")]
+
+
 def _wants_runtime(argv: Sequence[str]) -> bool:
-    words = [a for a in argv if not a.startswith("-")]
+    words = _words(argv)
     if not words:
         return any(a in ("--help", "-h") for a in argv) or not argv
     return words[0] in RUNTIME_COMMANDS
 
 
 def _wants_from_journal(argv: Sequence[str]) -> bool:
-    words = [a for a in argv if not a.startswith("-")]
+    words = _words(argv)
     return (
         bool(words)
         and words[0] == "test"
@@ -62,7 +67,7 @@ def _wants_from_journal(argv: Sequence[str]) -> bool:
 
 def _wants_journal(argv: Sequence[str]) -> bool:
     """`flowc graph --journal` / `flowc diff --journal`: traffic read from a journal."""
-    words = [a for a in argv if not a.startswith("-")]
+    words = _words(argv)
     return (
         bool(words)
         and words[0] in ("graph", "diff")
@@ -72,7 +77,7 @@ def _wants_journal(argv: Sequence[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    tune_collector(args)
+    tune_collector(next(iter(_words(args)), None))
     if _wants_journal(args):  # the heat map: the runtime reads the journal
         from flowc_app.heat import install
 

@@ -9,17 +9,18 @@ number of long-lived objects has grown by a quarter, and each one walks all of t
 garbage is still freed, and a full collection runs only after `FULL_GC_EVERY`
 middle-generation collections instead of 10.
 
-`flowc check` goes further and runs without the cyclic collector: checking makes no reference
-cycles (everything it builds is freed by reference counting; `tests/test_gc_left_alone.py`
-holds that for every example and a big generated flow), so a collection only walks live
-objects and frees nothing; for 10,000 nodes that was 0.12 s of 1.7 s even with rare full
-collections (`python bench/gc_host.py` prints the three settings side by side).
+`flowc check` goes further and runs without the cyclic collector: checking makes almost no
+reference cycles (everything it builds is freed by reference counting but some 30 objects a
+holiday calendar's look-ups leave, which the command collects every 200 files;
+`tests/test_gc_left_alone.py` holds that for every example and a big generated flow), so a
+collection mostly walks live objects and frees nothing; for 10,000 nodes that was 0.06-0.12 s
+of 1.7 s even with rare full collections (`python bench/gc_host.py` prints the three settings
+side by side).
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
 
 FULL_GC_EVERY = 1000  # middle-generation collections between full ones (Python's default: 10)
 
@@ -33,11 +34,10 @@ def rare_full_collections() -> None:
 NO_CYCLES = frozenset({"check"})
 
 
-def tune(argv: Sequence[str]) -> None:
-    """The collector setting for the command `argv` asks for (the first word that is not an
-    option): none for `NO_CYCLES` commands, rare full collections for the others."""
-    words = [a for a in argv if not a.startswith("-")]
-    if words and words[0] in NO_CYCLES:
+def tune(command: str | None) -> None:
+    """The collector setting for `command` (`check`, `compile`..., None for none): none for
+    `NO_CYCLES` commands, rare full collections for the others."""
+    if command in NO_CYCLES:
         gc.disable()
     else:
         rare_full_collections()
