@@ -568,6 +568,8 @@ class Call:
 
     def _decision(self, why: str, **detail: Any) -> None:
         self._why = why
+        if detail.get("failure") == "no_match":
+            self.rejected_inputs += 1  # an input the flow refused, traced or not
         if self._steps_traced:
             self._trace("decision", why, self.node, detail)
 
@@ -1119,7 +1121,6 @@ class Call:
         else:
             run.no_match += 1
             prompts, count = n.no_match, run.no_match
-            self.rejected_inputs += 1
         self._decision(
             f"{kind.replace('_', ' ')} ({why}): failure {run.failures} of {n.retries}",
             failure=kind,
@@ -1229,8 +1230,6 @@ class Call:
             if escalated is not None:
                 return escalated
             if tally.failures < n.retries:
-                if failure == "no_match":
-                    self.rejected_inputs += 1
                 self._decision(
                     f"{why}: failure {tally.failures} of {n.retries}",
                     failure=failure,
